@@ -1,0 +1,35 @@
+# vgm: variational Gaussian mixtures in PostgreSQL.  Builds with PGXS.
+EXTENSION = vgm
+MODULE_big = vgm
+DATA = vgm--1.0.sql
+SRCS = $(wildcard src/*.c)
+OBJS = $(SRCS:.c=.o)
+
+# pg_regress suites: sql/NAME.sql -> expected/NAME.out
+REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --load-extension=vgm
+
+PG_CONFIG ?= pg_config
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
+            -Wno-missing-field-initializers -std=gnu11
+SHLIB_LINK = -lgsl -lopenblas -lm
+EXTRA_CLEAN = test/unit/bin
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# ---- engine unit tests: pure C, no server ---------------------------------
+# Sources of the numerical core that build without PostgreSQL headers.
+CORE_SRCS = src/vbem.c src/model_codec.c src/summary_core.c
+UNIT_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -Isrc
+UNIT_LIBS = -lgsl -lopenblas -lm
+UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(wildcard test/unit/test_*.c))
+
+test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*.h) test/unit/tap.h
+	@mkdir -p test/unit/bin
+	$(CC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_LIBS)
+
+.PHONY: unittest
+# Runs every unit test binary; each prints TAP.
+unittest: $(UNIT_TESTS)
+	@status=0; for t in $(UNIT_TESTS); do echo "# $$t"; (cd test/unit && ./bin/$$(basename $$t)) || status=1; done; exit $$status

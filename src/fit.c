@@ -1,0 +1,420 @@
+/*
+ * fit.c - fitting entry points: option validation, the engine call with
+ *         cancel support, and vgm_fit over a float8[] array.
+ */
+#include "postgres.h"
+
+#include <math.h>
+#include <time.h>
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "nodes/primnodes.h"
+#include "nodes/pg_list.h"
+#include "utils/builtins.h"
+
+#include "fit.h"
+#include "summary.h"
+
+PG_FUNCTION_INFO_V1(vgm_fit_array);
+PG_FUNCTION_INFO_V1(vgm_fit_summary);
+PG_FUNCTION_INFO_V1(vgm_fit_final);
+
+/*
+ * A summary with more buckets than this is first fitted on a coarsened copy
+ * (the same grid with fewer bits), and the result warm-starts the fit on the
+ * full summary: most iterations then cost a fraction of a full pass.
+ */
+#define COARSE_FIT_BUCKETS 2048
+
+/* Level of the one-line log of each fit; -1 means off (GUC vgm.log_fits). */
+int			vgm_log_fits_level = -1;
+
+/* Defaults of the one-step aggregate. */
+void
+vgm_default_sql_fit_options(VgmSqlFitOptions *options)
+{
+	vgm_fit_options_default(&options->engine);
+	options->weight_threshold = 0.005;
+	options->init = NULL;
+}
+
+/* Error for a NULL option argument. */
+static void
+require_option(FunctionCallInfo fcinfo, int arg, const char *name)
+{
+	if (PG_ARGISNULL(arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("vgm_fit option \"%s\" must not be null", name),
+				 errdetail("Omit the argument to use its default.")));
+}
+
+/* Read and validate the standard option arguments. */
+void
+vgm_read_fit_options(FunctionCallInfo fcinfo, int first, VgmSqlFitOptions *options)
+{
+	int32		max_components;
+	double		wcp;
+	double		threshold;
+	int32		max_iter;
+	double		tol;
+
+	vgm_default_sql_fit_options(options);
+
+	require_option(fcinfo, first, "max_components");
+	require_option(fcinfo, first + 1, "weight_concentration_prior");
+	require_option(fcinfo, first + 2, "weight_threshold");
+	require_option(fcinfo, first + 3, "max_iter");
+	require_option(fcinfo, first + 4, "tol");
+	require_option(fcinfo, first + 5, "seed");
+
+	max_components = PG_GETARG_INT32(first);
+	wcp = PG_GETARG_FLOAT8(first + 1);
+	threshold = PG_GETARG_FLOAT8(first + 2);
+	max_iter = PG_GETARG_INT32(first + 3);
+	tol = PG_GETARG_FLOAT8(first + 4);
+
+	if (max_components < 1 || max_components > VGM_MAX_COMPONENTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_components must be between 1 and %d", VGM_MAX_COMPONENTS),
+				 errdetail("The value given was %d.", max_components)));
+	if (!(wcp > 0.0) || !isfinite(wcp))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weight_concentration_prior must be a positive finite number"),
+				 errdetail("The value given was %g.", wcp)));
+	if (!(threshold >= 0.0 && threshold < 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weight_threshold must be in [0, 1)"),
+				 errdetail("The value given was %g.", threshold)));
+	if (max_iter < 1 || max_iter > 1000000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_iter must be between 1 and 1000000"),
+				 errdetail("The value given was %d.", max_iter)));
+	if (!(tol >= 0.0) || !isfinite(tol))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("tol must be a non-negative finite number"),
+				 errdetail("The value given was %g.", tol)));
+
+	options->engine.max_components = max_components;
+	options->engine.weight_concentration_prior = wcp;
+	options->engine.max_iter = max_iter;
+	options->engine.tol = tol;
+	options->engine.seed = (uint64) PG_GETARG_INT64(first + 5);
+	options->weight_threshold = threshold;
+	options->init = PG_ARGISNULL(first + 6) ? NULL : PG_GETARG_VGM_MODEL_P(first + 6);
+}
+
+static VgmModel *model_from_result(const VgmFitResult *result, const VgmFitOptions *opt,
+								   const VgmSqlFitOptions *options,
+								   const VgmModelHeader *training, size_t n, double start);
+static int	fit_status_check(int status, size_t n);
+
+/* Milliseconds of a monotonic clock. */
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* Fit the points and build the model. */
+VgmModel *
+vgm_fit_points(const VgmPoint *pts, size_t n, const VgmSqlFitOptions *options,
+			   const VgmModelHeader *training)
+{
+	VgmFitOptions opt = options->engine;
+	VgmFitResult *result = palloc(sizeof(VgmFitResult));
+	double		start = now_ms();
+	int			status;
+
+	opt.check_interrupt = vgm_engine_check_interrupts;
+	opt.interrupt_arg = NULL;
+	if (options->init)
+	{
+		opt.init = options->init->comp;
+		opt.init_k = options->init->hdr.k;
+	}
+	status = vgm_fit(pts, n, &opt, result, vgm_palloc_allocator());
+	status = fit_status_check(status, n);
+	(void) status;
+	return model_from_result(result, &opt, options, training, n, start);
+}
+
+/* Build the stored model from an engine result. */
+static VgmModel *
+model_from_result(const VgmFitResult *result, const VgmFitOptions *opt,
+				  const VgmSqlFitOptions *options, const VgmModelHeader *training,
+				  size_t n, double start)
+{
+	VgmModelHeader hdr;
+
+	hdr = *training;
+	hdr.version = VGM_MODEL_FORMAT_VERSION;
+	hdr.dims = 1;
+	hdr.k = result->k;
+	hdr.iterations = result->iterations;
+	hdr.converged = result->converged;
+	hdr.max_iter = opt->max_iter;
+	hdr.seed = opt->seed;
+	hdr.tol = opt->tol;
+	hdr.weight_threshold = options->weight_threshold;
+	hdr.priors = result->priors;
+	hdr.lower_bound = result->lower_bound;
+	hdr.total_weight = result->total_weight;
+	hdr.buckets = (int64) n;
+	hdr.fit_ms = now_ms() - start;
+	if (vgm_log_fits_level >= 0)
+		ereport(vgm_log_fits_level,
+				(errmsg("vgm fit: %lld rows, %zu points, %d components, %d iterations, %s, lower bound per weight %.9g, %.1f ms",
+						(long long) hdr.rows, n, hdr.k, hdr.iterations,
+						hdr.converged ? "converged" : "not converged",
+						hdr.total_weight > 0 ? hdr.lower_bound / hdr.total_weight : 0.0,
+						hdr.fit_ms)));
+	return vgm_model_build(&hdr, result->comp, result->weights);
+}
+
+/* Raise the error for an engine status; returns VGM_OK otherwise. */
+static int
+fit_status_check(int status, size_t n)
+{
+	if (status == VGM_ERR_NOMEM)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory while fitting a vgm_model"),
+				 errdetail("The fit needed working memory for %zu points.", n)));
+	if (status != VGM_OK)
+		ereport(ERROR,
+				(errcode(status == VGM_ERR_EMPTY ? ERRCODE_DATA_EXCEPTION
+						 : ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot fit a vgm_model: %s", vgm_status_message(status)),
+				 errdetail("The fit saw %zu points.", n)));
+	return status;
+}
+
+/* Warn once per fit about values that were skipped. */
+static void
+warn_skipped(const VgmModelHeader *training)
+{
+	int64		nonfinite = training->nans + training->pos_infs + training->neg_infs;
+
+	if (nonfinite > 0)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("vgm_fit skipped %lld non-finite values", (long long) nonfinite),
+				 errdetail("NaN: %lld, +Infinity: %lld, -Infinity: %lld.",
+						   (long long) training->nans, (long long) training->pos_infs,
+						   (long long) training->neg_infs)));
+}
+
+/*
+ * vgm_fit(float8[], options...): fit the finite elements of an array.
+ * NULL elements and non-finite values are skipped and counted.
+ */
+Datum
+vgm_fit_array(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *isnull;
+	int			nelems;
+	VgmSqlFitOptions options;
+	VgmModelHeader training;
+	VgmPoint   *pts;
+	size_t		n = 0;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	arr = PG_GETARG_ARRAYTYPE_P(0);
+	vgm_read_fit_options(fcinfo, 1, &options);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("vgm_fit expects a one-dimensional array"),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(arr))));
+	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &isnull, &nelems);
+
+	memset(&training, 0, sizeof(training));
+	pts = palloc(Max(nelems, 1) * sizeof(VgmPoint));
+	for (i = 0; i < nelems; i++)
+	{
+		double		x;
+
+		if (isnull[i])
+		{
+			training.nulls++;
+			continue;
+		}
+		x = DatumGetFloat8(elems[i]);
+		if (isnan(x))
+			training.nans++;
+		else if (isinf(x))
+		{
+			if (x > 0)
+				training.pos_infs++;
+			else
+				training.neg_infs++;
+		}
+		else
+		{
+			if (n == 0 || x < training.min)
+				training.min = x;
+			if (n == 0 || x > training.max)
+				training.max = x;
+			pts[n].weight = 1.0;
+			pts[n].mean = x;
+			pts[n].var = 0.0;
+			n++;
+		}
+	}
+	training.rows = (int64) n;
+	warn_skipped(&training);
+	if (n == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_VGM_MODEL_P(vgm_fit_points(pts, n, &options, &training));
+}
+
+/* Engine points from buckets: weight, mean, within-bucket variance. */
+static VgmPoint *
+points_from_buckets(const VgmBucket *b, size_t n)
+{
+	VgmPoint   *pts = palloc(Max(n, 1) * sizeof(VgmPoint));
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		pts[i].weight = b[i].weight;
+		pts[i].mean = b[i].mean;
+		pts[i].var = b[i].m2 / b[i].weight;
+	}
+	return pts;
+}
+
+/*
+ * Fit a summary.  Large summaries are fitted coarse to fine: the same grid
+ * with fewer bits first (cheap iterations, most of the way to convergence),
+ * then the full summary warm-started from that posterior.
+ */
+static VgmModel *
+fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
+{
+	VgmModelHeader training;
+	VgmFitOptions opt = options->engine;
+	VgmFitResult *result = palloc(sizeof(VgmFitResult));
+	VgmPoint   *pts;
+	double		start = now_ms();
+	int			coarse_iterations = 0;
+
+	memset(&training, 0, sizeof(training));
+	training.rows = v->counts.rows;
+	training.nulls = v->counts.nulls;
+	training.nans = v->counts.nans;
+	training.pos_infs = v->counts.pos_infs;
+	training.neg_infs = v->counts.neg_infs;
+	training.min = v->counts.min;
+	training.max = v->counts.max;
+	warn_skipped(&training);
+
+	opt.check_interrupt = vgm_engine_check_interrupts;
+	if (options->init)
+	{
+		opt.init = options->init->comp;
+		opt.init_k = options->init->hdr.k;
+	}
+	else if (v->n > COARSE_FIT_BUCKETS)
+	{
+		VgmBucket  *coarse = palloc(v->n * sizeof(VgmBucket));
+		int			shift = v->shift;
+		size_t		nc;
+		VgmPoint   *cpts;
+
+		memcpy(coarse, v->buckets, v->n * sizeof(VgmBucket));
+		nc = vgm_buckets_coarsen(coarse, v->n, &shift, COARSE_FIT_BUCKETS);
+		cpts = points_from_buckets(coarse, nc);
+		fit_status_check(vgm_fit(cpts, nc, &opt, result, vgm_palloc_allocator()), nc);
+		coarse_iterations = result->iterations;
+		opt.init = palloc(result->k * sizeof(VgmComponent));
+		memcpy((VgmComponent *) opt.init, result->comp, result->k * sizeof(VgmComponent));
+		opt.init_k = result->k;
+		pfree(coarse);
+		pfree(cpts);
+	}
+	pts = points_from_buckets(v->buckets, v->n);
+	fit_status_check(vgm_fit(pts, v->n, &opt, result, vgm_palloc_allocator()), v->n);
+	result->iterations += coarse_iterations;
+	opt.max_iter = options->engine.max_iter;
+	return model_from_result(result, &opt, options, &training, v->n, start);
+}
+
+/* vgm_fit(vgm_summary, options...): fit a summary with explicit options. */
+Datum
+vgm_fit_summary(PG_FUNCTION_ARGS)
+{
+	VgmSqlFitOptions options;
+	VgmSummaryView v;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	vgm_read_fit_options(fcinfo, 1, &options);
+	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
+	if (v.counts.rows == 0)
+	{
+		warn_skipped(&(VgmModelHeader) {.nans = v.counts.nans,.pos_infs = v.counts.pos_infs,.neg_infs = v.counts.neg_infs});
+		PG_RETURN_NULL();
+	}
+	PG_RETURN_VGM_MODEL_P(fit_summary_view(&v, &options));
+}
+
+/* Final function of the one-step aggregate vgm_fit(float8): CTGAN/RDT defaults. */
+Datum
+vgm_fit_final(PG_FUNCTION_ARGS)
+{
+	VgmSqlFitOptions options;
+	VgmSummaryView v;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	vgm_default_sql_fit_options(&options);
+	/* vgm_fit(x, max_components): the extra argument is a constant of the call */
+	if (PG_NARGS() > 1)
+	{
+		Aggref	   *aggref = AggGetAggref(fcinfo);
+		TargetEntry *te;
+
+		if (aggref == NULL || list_length(aggref->args) < 2)
+			elog(ERROR, "vgm_fit_final called without its aggregate");
+		te = (TargetEntry *) lsecond(aggref->args);
+		if (!IsA(te->expr, Const))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("the number of components of vgm_fit must be a constant"),
+					 errdetail("Use vgm_fit(vgm_summarize(x), max_components => ...) for a computed value.")));
+		if (((Const *) te->expr)->constisnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("the number of components of vgm_fit must not be null"),
+					 errdetail("Omit the argument to use 10 components.")));
+		options.engine.max_components = DatumGetInt32(((Const *) te->expr)->constvalue);
+		if (options.engine.max_components < 1 || options.engine.max_components > VGM_MAX_COMPONENTS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("max_components must be between 1 and %d", VGM_MAX_COMPONENTS),
+					 errdetail("The value given was %d.", options.engine.max_components)));
+	}
+	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
+	if (v.counts.rows == 0)
+	{
+		warn_skipped(&(VgmModelHeader) {.nans = v.counts.nans,.pos_infs = v.counts.pos_infs,.neg_infs = v.counts.neg_infs});
+		PG_RETURN_NULL();
+	}
+	PG_RETURN_VGM_MODEL_P(fit_summary_view(&v, &options));
+}

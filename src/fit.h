@@ -1,0 +1,40 @@
+/*
+ * fit.h - turning weighted points into a stored vgm_model, with the SQL
+ *         option handling shared by every fit entry point.
+ */
+#ifndef VGM_FIT_H
+#define VGM_FIT_H
+
+#include "postgres.h"
+#include "fmgr.h"
+
+#include "model.h"
+
+/* Options as SQL passes them, after validation. */
+typedef struct VgmSqlFitOptions
+{
+	VgmFitOptions engine;
+	double		weight_threshold;
+	VgmModel   *init;			/* warm start, or NULL */
+} VgmSqlFitOptions;
+
+/*
+ * Read and validate the standard option arguments starting at argument
+ * first: max_components, weight_concentration_prior, weight_threshold,
+ * max_iter, tol, seed, init.
+ */
+extern void vgm_read_fit_options(FunctionCallInfo fcinfo, int first,
+								 VgmSqlFitOptions *options);
+
+/* Defaults of the one-step aggregate. */
+extern void vgm_default_sql_fit_options(VgmSqlFitOptions *options);
+
+/*
+ * Fit the points and build the model.  training carries what the caller
+ * knows about the data (rows, counts of skipped values, min, max).
+ */
+extern VgmModel *vgm_fit_points(const VgmPoint *pts, size_t n,
+								const VgmSqlFitOptions *options,
+								const VgmModelHeader *training);
+
+#endif							/* VGM_FIT_H */

@@ -1,0 +1,48 @@
+/*
+ * model.h - the vgm_model SQL type: on-disk layout and helpers shared by the
+ *           fit and the row-by-row transforms.
+ */
+#ifndef VGM_MODEL_H
+#define VGM_MODEL_H
+
+#include "postgres.h"
+#include "fmgr.h"
+
+#include "model_codec.h"
+
+/*
+ * On-disk layout: varlena header, the fixed header, then k components and
+ * k weights.  The binary form (send/recv) is independent of this layout.
+ */
+typedef struct VgmModel
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	int32		unused;			/* keeps the doubles below 8-byte aligned */
+	VgmModelHeader hdr;
+	VgmComponent comp[FLEXIBLE_ARRAY_MEMBER];
+	/* double weights[k] follows comp[k] */
+} VgmModel;
+
+#define VGM_MODEL_SIZE(k) \
+	(offsetof(VgmModel, comp) + (k) * (sizeof(VgmComponent) + sizeof(double)))
+#define VgmModelWeights(m) ((double *) ((m)->comp + (m)->hdr.k))
+
+#define DatumGetVgmModelP(d) ((VgmModel *) PG_DETOAST_DATUM(d))
+#define PG_GETARG_VGM_MODEL_P(n) DatumGetVgmModelP(PG_GETARG_DATUM(n))
+#define PG_RETURN_VGM_MODEL_P(m) PG_RETURN_POINTER(m)
+
+/* Build a model datum from its parts (validated by the caller). */
+extern VgmModel *vgm_model_build(const VgmModelHeader *hdr,
+								 const VgmComponent *comp,
+								 const double *weights);
+
+/* A view of a stored model for the pure-C helpers. */
+extern void vgm_model_view(const VgmModel *model, VgmModelView *view);
+
+/* Engine allocator on top of palloc in the current memory context. */
+extern const VgmAllocator *vgm_palloc_allocator(void);
+
+/* Interrupt hook for the engine: lets cancel and statement_timeout stop a fit. */
+extern int	vgm_engine_check_interrupts(void *arg);
+
+#endif							/* VGM_MODEL_H */

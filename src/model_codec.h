@@ -1,0 +1,94 @@
+/*
+ * model_codec.h - the vgm_model value in memory, its validation and its
+ *                 JSON text form.
+ *
+ * Pure C: no PostgreSQL headers, so the parser can be unit-tested and fuzzed
+ * on its own.  Every number is written as the shortest decimal that reads
+ * back to the same double, so text I/O is lossless.
+ */
+#ifndef VGM_MODEL_CODEC_H
+#define VGM_MODEL_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vbem.h"
+
+#define VGM_MODEL_FORMAT_VERSION 1
+
+/* Errors of parsing and validation; the glue maps them to SQLSTATEs. */
+#define VGM_MODEL_OK 0
+#define VGM_MODEL_ERR_SYNTAX 1		/* malformed JSON, trailing garbage */
+#define VGM_MODEL_ERR_FIELD 2		/* unknown, duplicate or missing field */
+#define VGM_MODEL_ERR_VERSION 3		/* unsupported format version or dims */
+#define VGM_MODEL_ERR_RANGE 4		/* a value outside its domain */
+#define VGM_MODEL_ERR_NOMEM 5
+
+/* Everything a model holds apart from its per-component arrays. */
+typedef struct VgmModelHeader
+{
+	int32_t		version;		/* VGM_MODEL_FORMAT_VERSION */
+	int32_t		dims;			/* 1; room for multivariate models later */
+	int32_t		k;				/* components, 1 .. VGM_MAX_COMPONENTS */
+	int32_t		iterations;		/* fit diagnostics */
+	int32_t		converged;		/* 0 or 1 */
+	int32_t		max_iter;		/* options used by the fit */
+	uint64_t	seed;
+	double		tol;
+	double		weight_threshold;	/* a component is valid when weight > this */
+	VgmPriors	priors;
+	double		lower_bound;
+	double		fit_ms;
+	/* training data */
+	int64_t		rows;			/* finite rows used */
+	int64_t		buckets;		/* points the engine saw */
+	int64_t		nulls;
+	int64_t		nans;
+	int64_t		pos_infs;
+	int64_t		neg_infs;
+	double		total_weight;
+	double		min;
+	double		max;
+} VgmModelHeader;
+
+/*
+ * A decoded model: header plus k components and k weights.  The arrays point
+ * into memory the caller owns (vgm_model_parse allocates them with the given
+ * allocator, in one block starting at comp).
+ */
+typedef struct VgmModelView
+{
+	VgmModelHeader hdr;
+	VgmComponent *comp;
+	double	   *weights;
+} VgmModelView;
+
+/*
+ * Check every invariant of a model; returns VGM_MODEL_OK or an error code,
+ * with a lowercase message and a detail written to msg / detail.
+ */
+int			vgm_model_validate(const VgmModelView *model,
+							   char *msg, size_t msglen,
+							   char *detail, size_t detaillen);
+
+/*
+ * Write the JSON text of a model into buf (NUL-terminated).  Returns the
+ * length it needs (excluding NUL); call again with a larger buffer when the
+ * result is >= buflen.
+ */
+size_t		vgm_model_format(const VgmModelView *model, char *buf, size_t buflen);
+
+/*
+ * Parse JSON text (len bytes, not necessarily NUL-terminated) into model,
+ * allocating the arrays with alloc, and validate it.  Returns VGM_MODEL_OK or
+ * an error code with msg / detail filled in.
+ */
+int			vgm_model_parse(const char *text, size_t len, VgmModelView *model,
+							const VgmAllocator *alloc,
+							char *msg, size_t msglen,
+							char *detail, size_t detaillen);
+
+/* Shortest decimal text of a finite double that reads back exactly. */
+int			vgm_format_double(double value, char *buf, size_t buflen);
+
+#endif							/* VGM_MODEL_CODEC_H */

@@ -1,0 +1,567 @@
+/*
+ * summary.c - the vgm_summary type and the aggregates that build it:
+ *             vgm_summarize(x), vgm_summarize(x, weight), vgm_rollup(s),
+ *             their shared combine function, text and binary I/O.
+ *
+ * While an aggregate runs, the state is a read-write expanded object (a
+ * hash table of buckets, see summary_core.c) whose memory context is a child
+ * of the aggregate context: the executor then neither copies nor frees it
+ * between rows, so each row costs one hash probe and a few multiply-adds.
+ * Whenever the state leaves the aggregate (parallel workers, Citus, a
+ * stored column) it is flattened into the sorted varlena form.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/expandeddatum.h"
+#include "utils/memutils.h"
+
+#include "model.h"
+#include "summary.h"
+
+PG_FUNCTION_INFO_V1(vgm_summary_in);
+PG_FUNCTION_INFO_V1(vgm_summary_out);
+PG_FUNCTION_INFO_V1(vgm_summary_recv);
+PG_FUNCTION_INFO_V1(vgm_summary_send);
+PG_FUNCTION_INFO_V1(vgm_summarize_sfunc);
+PG_FUNCTION_INFO_V1(vgm_summarize_weighted_sfunc);
+PG_FUNCTION_INFO_V1(vgm_rollup_sfunc);
+PG_FUNCTION_INFO_V1(vgm_summary_combine);
+PG_FUNCTION_INFO_V1(vgm_summary_info);
+PG_FUNCTION_INFO_V1(vgm_summary_buckets);
+
+#define MSG_LEN 256
+
+/* The expanded (accumulating) form of a summary. */
+typedef struct VgmSummaryExpanded
+{
+	ExpandedObjectHeader hdr;
+	VgmAccumulator acc;
+	VgmAllocator alloc;			/* allocates in hdr.eoh_context */
+	VgmBucket  *flat;			/* buckets exported for flattening */
+	size_t		flat_n;
+	bool		flat_valid;
+} VgmSummaryExpanded;
+
+static Size summary_get_flat_size(ExpandedObjectHeader *eohptr);
+static void summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
+
+static const ExpandedObjectMethods summary_methods = {
+	summary_get_flat_size,
+	summary_flatten_into
+};
+
+/* Allocation hook: memory of the expanded object's own context. */
+static void *
+expanded_alloc(size_t size, void *arg)
+{
+	return MemoryContextAllocExtended((MemoryContext) arg, size,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+/* Release hook for expanded_alloc. */
+static void
+expanded_free(void *ptr, void *arg)
+{
+	pfree(ptr);
+}
+
+/* Raise the error for a failed accumulator operation. */
+static void
+report_acc_status(int status)
+{
+	if (status == VGM_SUMMARY_ERR_NOMEM)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory in vgm_summary"),
+				 errdetail("A summary holds at most %d buckets.", VGM_SUMMARY_MAX_BUCKETS)));
+	if (status != VGM_SUMMARY_OK)
+		elog(ERROR, "unexpected vgm_summary status %d", status);
+}
+
+/* A new empty expanded summary whose context is a child of parent. */
+static VgmSummaryExpanded *
+summary_expanded_new(MemoryContext parent)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "vgm_summary",
+											  ALLOCSET_SMALL_SIZES);
+	VgmSummaryExpanded *es = MemoryContextAllocZero(cxt, sizeof(VgmSummaryExpanded));
+
+	EOH_init_header(&es->hdr, &summary_methods, cxt);
+	es->alloc.alloc = expanded_alloc;
+	es->alloc.release = expanded_free;
+	es->alloc.arg = cxt;
+	report_acc_status(vgm_acc_init(&es->acc, &es->alloc, VGM_SUMMARY_FINEST_SHIFT,
+								   VGM_SUMMARY_MAX_BUCKETS));
+	return es;
+}
+
+/* Is this datum one of our read-write expanded summaries? */
+static VgmSummaryExpanded *
+summary_expanded_rw(Datum d)
+{
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+	{
+		ExpandedObjectHeader *eoh = DatumGetEOHP(d);
+
+		if (eoh->eoh_methods == &summary_methods)
+			return (VgmSummaryExpanded *) eoh;
+	}
+	return NULL;
+}
+
+/* Merge a summary view into an expanded summary. */
+static void
+summary_expanded_merge(VgmSummaryExpanded *es, const VgmSummaryView *v)
+{
+	size_t		i;
+
+	for (i = 0; i < v->n; i++)
+		report_acc_status(vgm_acc_add_bucket(&es->acc, &v->buckets[i], v->shift));
+	vgm_counts_merge(&es->acc.counts, &v->counts);
+	es->flat_valid = false;
+}
+
+/* Export the buckets of an expanded summary (cached until it changes). */
+static void
+summary_expanded_export(VgmSummaryExpanded *es)
+{
+	if (es->flat_valid)
+		return;
+	if (es->flat)
+		pfree(es->flat);
+	es->flat = MemoryContextAllocHuge(es->hdr.eoh_context,
+									  Max(es->acc.nused, 1) * sizeof(VgmBucket));
+	es->flat_n = vgm_acc_export(&es->acc, es->flat);
+	es->flat_valid = true;
+}
+
+/* Size of the flat form. */
+static Size
+summary_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
+
+	summary_expanded_export(es);
+	return VGM_SUMMARY_SIZE(es->flat_n);
+}
+
+/* Write the flat form into memory the caller allocated. */
+static void
+summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
+	VgmSummary *s = (VgmSummary *) result;
+
+	summary_expanded_export(es);
+	Assert(allocated_size == VGM_SUMMARY_SIZE(es->flat_n));
+	memset(s, 0, offsetof(VgmSummary, buckets));
+	SET_VARSIZE(s, allocated_size);
+	s->version = VGM_SUMMARY_FORMAT_VERSION;
+	s->shift = es->acc.shift;
+	s->nbuckets = (int32) es->flat_n;
+	s->counts = es->acc.counts;
+	memcpy(s->buckets, es->flat, es->flat_n * sizeof(VgmBucket));
+}
+
+/* Read a summary argument without modifying it. */
+void
+vgm_summary_get_view(Datum datum, VgmSummaryView *view)
+{
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(datum)))
+	{
+		ExpandedObjectHeader *eoh = DatumGetEOHP(datum);
+
+		if (eoh->eoh_methods == &summary_methods)
+		{
+			VgmSummaryExpanded *es = (VgmSummaryExpanded *) eoh;
+
+			summary_expanded_export(es);
+			view->shift = es->acc.shift;
+			view->counts = es->acc.counts;
+			view->buckets = es->flat;
+			view->n = es->flat_n;
+			return;
+		}
+	}
+	{
+		VgmSummary *s = (VgmSummary *) PG_DETOAST_DATUM(datum);
+
+		view->shift = s->shift;
+		view->counts = s->counts;
+		view->buckets = s->buckets;
+		view->n = (size_t) s->nbuckets;
+	}
+}
+
+/*
+ * The transition state for this call: the R/W expanded state itself when the
+ * executor hands it back, otherwise a new expanded state in the aggregate
+ * context (holding a copy of a flat input state, if any).
+ */
+static VgmSummaryExpanded *
+summary_state(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcxt;
+	VgmSummaryExpanded *es;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fname),
+				 errdetail("This function is the transition function of an aggregate.")));
+	if (!PG_ARGISNULL(0))
+	{
+		VgmSummaryView v;
+
+		es = summary_expanded_rw(PG_GETARG_DATUM(0));
+		if (es)
+			return es;
+		vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
+		es = summary_expanded_new(aggcxt);
+		summary_expanded_merge(es, &v);
+		return es;
+	}
+	return summary_expanded_new(aggcxt);
+}
+
+/* Count a non-finite value instead of summarizing it. */
+static inline bool
+count_nonfinite(VgmSummaryCounts *c, double x)
+{
+	if (likely(isfinite(x)))
+		return false;
+	if (isnan(x))
+		c->nans++;
+	else if (x > 0)
+		c->pos_infs++;
+	else
+		c->neg_infs++;
+	return true;
+}
+
+/* vgm_summarize(x) transition: one row into the summary. */
+Datum
+vgm_summarize_sfunc(PG_FUNCTION_ARGS)
+{
+	VgmSummaryExpanded *es = summary_state(fcinfo, "vgm_summarize_sfunc");
+
+	if (PG_ARGISNULL(1))
+		es->acc.counts.nulls++;
+	else
+	{
+		double		x = PG_GETARG_FLOAT8(1);
+
+		if (!count_nonfinite(&es->acc.counts, x))
+			report_acc_status(vgm_acc_add(&es->acc, x, 1.0));
+	}
+	es->flat_valid = false;
+	PG_RETURN_DATUM(EOHPGetRWDatum(&es->hdr));
+}
+
+/* vgm_summarize(x, weight) transition: a weighted row; zero weight is ignored. */
+Datum
+vgm_summarize_weighted_sfunc(PG_FUNCTION_ARGS)
+{
+	VgmSummaryExpanded *es = summary_state(fcinfo, "vgm_summarize_weighted_sfunc");
+
+	if (PG_ARGISNULL(1))
+		es->acc.counts.nulls++;
+	else
+	{
+		double		x = PG_GETARG_FLOAT8(1);
+		double		w;
+
+		if (PG_ARGISNULL(2))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("vgm_summarize weight must not be null"),
+					 errdetail("The value %g has a NULL weight.", x)));
+		w = PG_GETARG_FLOAT8(2);
+		if (!(w >= 0.0) || !isfinite(w))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("vgm_summarize weight must be a non-negative finite number"),
+					 errdetail("The value %g has weight %g.", x, w)));
+		if (w > 0.0 && !count_nonfinite(&es->acc.counts, x))
+			report_acc_status(vgm_acc_add(&es->acc, x, w));
+	}
+	es->flat_valid = false;
+	PG_RETURN_DATUM(EOHPGetRWDatum(&es->hdr));
+}
+
+/* vgm_rollup(s) transition: merge a stored summary. */
+Datum
+vgm_rollup_sfunc(PG_FUNCTION_ARGS)
+{
+	VgmSummaryExpanded *es = summary_state(fcinfo, "vgm_rollup_sfunc");
+
+	if (!PG_ARGISNULL(1))
+	{
+		VgmSummaryView v;
+
+		vgm_summary_get_view(PG_GETARG_DATUM(1), &v);
+		summary_expanded_merge(es, &v);
+	}
+	PG_RETURN_DATUM(EOHPGetRWDatum(&es->hdr));
+}
+
+/* Combine function shared by every summary aggregate: exact bucket-wise merge. */
+Datum
+vgm_summary_combine(PG_FUNCTION_ARGS)
+{
+	VgmSummaryExpanded *es;
+	VgmSummaryView v;
+
+	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	es = summary_state(fcinfo, "vgm_summary_combine");
+	if (!PG_ARGISNULL(1))
+	{
+		vgm_summary_get_view(PG_GETARG_DATUM(1), &v);
+		summary_expanded_merge(es, &v);
+	}
+	PG_RETURN_DATUM(EOHPGetRWDatum(&es->hdr));
+}
+
+/* Flat summary from a view (copying). */
+static VgmSummary *
+summary_flat_from_parts(int shift, const VgmSummaryCounts *counts,
+						const VgmBucket *buckets, size_t n)
+{
+	Size		size = VGM_SUMMARY_SIZE(n);
+	VgmSummary *s = palloc0(size);
+
+	SET_VARSIZE(s, size);
+	s->version = VGM_SUMMARY_FORMAT_VERSION;
+	s->shift = shift;
+	s->nbuckets = (int32) n;
+	s->counts = *counts;
+	if (n)
+		memcpy(s->buckets, buckets, n * sizeof(VgmBucket));
+	return s;
+}
+
+/* SQLSTATE for a parse or validation error of the text form. */
+static int
+summary_text_errcode(int status)
+{
+	switch (status)
+	{
+		case VGM_SUMMARY_ERR_VERSION:
+			return ERRCODE_FEATURE_NOT_SUPPORTED;
+		case VGM_SUMMARY_ERR_RANGE:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		case VGM_SUMMARY_ERR_NOMEM:
+			return ERRCODE_OUT_OF_MEMORY;
+		default:
+			return ERRCODE_INVALID_TEXT_REPRESENTATION;
+	}
+}
+
+/* Text input: parse and validate untrusted text (it may come from another node). */
+Datum
+vgm_summary_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	int			shift;
+	VgmSummaryCounts counts;
+	VgmBucket  *buckets;
+	size_t		n;
+	char		msg[MSG_LEN];
+	char		detail[MSG_LEN];
+	int			status;
+	VgmSummary *s;
+
+	status = vgm_summary_parse(str, strlen(str), &shift, &counts, &buckets, &n,
+							   vgm_palloc_allocator(), msg, sizeof(msg),
+							   detail, sizeof(detail));
+	if (status != VGM_SUMMARY_OK)
+		ereport(ERROR,
+				(errcode(summary_text_errcode(status)),
+				 errmsg("%s", msg),
+				 errdetail("%s", detail)));
+	s = summary_flat_from_parts(shift, &counts, buckets, n);
+	if (buckets)
+		pfree(buckets);
+	PG_RETURN_POINTER(s);
+}
+
+/* Text output: JSON with shortest round-trip numbers. */
+Datum
+vgm_summary_out(PG_FUNCTION_ARGS)
+{
+	VgmSummaryView v;
+	size_t		cap;
+	size_t		need;
+	char	   *buf;
+
+	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
+	cap = 256 + v.n * 140;
+	buf = palloc(cap);
+	need = vgm_summary_format(v.shift, &v.counts, v.buckets, v.n, buf, cap);
+	if (need >= cap)
+	{
+		pfree(buf);
+		cap = need + 1;
+		buf = palloc(cap);
+		vgm_summary_format(v.shift, &v.counts, v.buckets, v.n, buf, cap);
+	}
+	PG_RETURN_CSTRING(buf);
+}
+
+/* Binary input: lengths checked before allocation, then the shared validation. */
+Datum
+vgm_summary_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			version;
+	int			shift;
+	int			n;
+	VgmSummaryCounts counts;
+	VgmSummary *s;
+	char		msg[MSG_LEN];
+	char		detail[MSG_LEN];
+	int			status;
+	int			i;
+
+	version = pq_getmsgint(buf, 4);
+	if (version != VGM_SUMMARY_FORMAT_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("unsupported vgm_summary binary format version %d", version),
+				 errdetail("This build reads format version %d.", VGM_SUMMARY_FORMAT_VERSION)));
+	shift = pq_getmsgint(buf, 4);
+	n = pq_getmsgint(buf, 4);
+	counts.rows = pq_getmsgint64(buf);
+	counts.nulls = pq_getmsgint64(buf);
+	counts.nans = pq_getmsgint64(buf);
+	counts.pos_infs = pq_getmsgint64(buf);
+	counts.neg_infs = pq_getmsgint64(buf);
+	counts.min = pq_getmsgfloat8(buf);
+	counts.max = pq_getmsgfloat8(buf);
+	if (n < 0 || n > VGM_SUMMARY_MAX_BUCKETS
+		|| (Size) (buf->len - buf->cursor) != (Size) n * 6 * sizeof(double))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid vgm_summary: binary length does not match bucket count"),
+				 errdetail("The message claims %d buckets and has %d bytes left.",
+						   n, buf->len - buf->cursor)));
+	s = summary_flat_from_parts(shift, &counts, NULL, 0);
+	s = repalloc(s, VGM_SUMMARY_SIZE(n));
+	SET_VARSIZE(s, VGM_SUMMARY_SIZE(n));
+	s->nbuckets = n;
+	for (i = 0; i < n; i++)
+	{
+		s->buckets[i].key = pq_getmsgint64(buf);
+		s->buckets[i].weight = pq_getmsgfloat8(buf);
+		s->buckets[i].mean = pq_getmsgfloat8(buf);
+		s->buckets[i].m2 = pq_getmsgfloat8(buf);
+		s->buckets[i].m3 = pq_getmsgfloat8(buf);
+		s->buckets[i].m4 = pq_getmsgfloat8(buf);
+	}
+	pq_getmsgend(buf);
+	status = vgm_summary_validate(version, shift, &counts, s->buckets, n,
+								  msg, sizeof(msg), detail, sizeof(detail));
+	if (status != VGM_SUMMARY_OK)
+		ereport(ERROR,
+				(errcode(status == VGM_SUMMARY_ERR_VERSION ? ERRCODE_FEATURE_NOT_SUPPORTED
+						 : ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("%s", msg),
+				 errdetail("%s", detail)));
+	PG_RETURN_POINTER(s);
+}
+
+/* Binary output: fixed field order, network byte order. */
+Datum
+vgm_summary_send(PG_FUNCTION_ARGS)
+{
+	VgmSummaryView v;
+	StringInfoData buf;
+	size_t		i;
+
+	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, VGM_SUMMARY_FORMAT_VERSION);
+	pq_sendint32(&buf, v.shift);
+	pq_sendint32(&buf, (int32) v.n);
+	pq_sendint64(&buf, v.counts.rows);
+	pq_sendint64(&buf, v.counts.nulls);
+	pq_sendint64(&buf, v.counts.nans);
+	pq_sendint64(&buf, v.counts.pos_infs);
+	pq_sendint64(&buf, v.counts.neg_infs);
+	pq_sendfloat8(&buf, v.counts.min);
+	pq_sendfloat8(&buf, v.counts.max);
+	for (i = 0; i < v.n; i++)
+	{
+		pq_sendint64(&buf, v.buckets[i].key);
+		pq_sendfloat8(&buf, v.buckets[i].weight);
+		pq_sendfloat8(&buf, v.buckets[i].mean);
+		pq_sendfloat8(&buf, v.buckets[i].m2);
+		pq_sendfloat8(&buf, v.buckets[i].m3);
+		pq_sendfloat8(&buf, v.buckets[i].m4);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* Size and resolution facts of a summary as one record. */
+Datum
+vgm_summary_info(PG_FUNCTION_ARGS)
+{
+	VgmSummaryView v;
+	VgmMoments	m;
+	TupleDesc	tupdesc;
+	Datum		values[11];
+	bool		nulls[11];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
+	vgm_buckets_moments(v.buckets, v.n, &m);
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = Int64GetDatum(v.counts.rows);
+	values[1] = Float8GetDatum(m.weight);
+	values[2] = Int64GetDatum((int64) v.n);
+	/* largest relative bucket width: the low end of a binade */
+	values[3] = Float8GetDatum(ldexp(1.0, v.shift - 52));
+	values[4] = Int64GetDatum(v.counts.nulls);
+	values[5] = Int64GetDatum(v.counts.nans);
+	values[6] = Int64GetDatum(v.counts.pos_infs);
+	values[7] = Int64GetDatum(v.counts.neg_infs);
+	values[8] = Float8GetDatum(v.counts.min);
+	values[9] = Float8GetDatum(v.counts.max);
+	values[10] = Int64GetDatum((int64) VGM_SUMMARY_SIZE(v.n));
+	if (v.counts.rows == 0)
+		nulls[8] = nulls[9] = true;
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* One row per bucket: (key, weight, mean, stddev). */
+Datum
+vgm_summary_buckets(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	VgmSummaryView v;
+	size_t		i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
+	for (i = 0; i < v.n; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = Int64GetDatum(v.buckets[i].key);
+		values[1] = Float8GetDatum(v.buckets[i].weight);
+		values[2] = Float8GetDatum(v.buckets[i].mean);
+		values[3] = Float8GetDatum(sqrt(v.buckets[i].m2 / v.buckets[i].weight));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

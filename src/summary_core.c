@@ -1,0 +1,905 @@
+/*
+ * summary_core.c - buckets, exact moment merging and the text form of
+ *                  vgm_summary, without PostgreSQL headers.
+ *
+ * Moment merging: P. Pebay, "Formulas for robust, one-pass parallel
+ * computation of covariances and arbitrary-order statistical moments",
+ * Sandia report SAND2008-6212.  While accumulating, each bucket keeps power
+ * sums about an anchor (its first value): every row costs a few multiply-adds
+ * and no division, and since |x - anchor| is at most the bucket width the
+ * sums carry no cancellation.
+ */
+#include "summary_core.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_codec.h"
+
+#define INITIAL_SLOTS 8
+/* largest bits of a finite double magnitude */
+#define MAX_FINITE_BITS 0x7FEFFFFFFFFFFFFFULL
+
+/* ---------------------------------------------------------------------- */
+/* allocation                                                              */
+/* ---------------------------------------------------------------------- */
+
+/* Allocate with the caller's hooks, or malloc. */
+static void *
+core_alloc(const VgmAllocator *a, size_t size)
+{
+	if (size == 0)
+		size = 1;
+	if (a && a->alloc)
+		return a->alloc(size, a->arg);
+	return malloc(size);
+}
+
+/* Release memory from core_alloc. */
+static void
+core_free(const VgmAllocator *a, void *ptr)
+{
+	if (ptr == NULL)
+		return;
+	if (a && a->release)
+		a->release(ptr, a->arg);
+	else if (!(a && a->alloc))
+		free(ptr);
+}
+
+/* ---------------------------------------------------------------------- */
+/* moments                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* Merge moments b into a (Pebay 2008, pairwise update of orders 2..4). */
+void
+vgm_moments_merge(VgmMoments *a, const VgmMoments *b)
+{
+	double		na = a->weight;
+	double		nb = b->weight;
+	double		n;
+	double		delta;
+	double		dn;
+	double		m2;
+	double		m3;
+	double		m4;
+
+	if (nb <= 0.0)
+		return;
+	if (na <= 0.0)
+	{
+		*a = *b;
+		return;
+	}
+	n = na + nb;
+	delta = b->mean - a->mean;
+	dn = delta / n;
+	m2 = a->m2 + b->m2 + delta * dn * na * nb;
+	m3 = a->m3 + b->m3 + delta * dn * dn * na * nb * (na - nb)
+		+ 3.0 * dn * (na * b->m2 - nb * a->m2);
+	m4 = a->m4 + b->m4
+		+ delta * dn * dn * dn * na * nb * (na * na - na * nb + nb * nb)
+		+ 6.0 * dn * dn * (na * na * b->m2 + nb * nb * a->m2)
+		+ 4.0 * dn * (na * b->m3 - nb * a->m3);
+	a->weight = n;
+	a->mean = a->mean + dn * nb;
+	a->m2 = m2 > 0.0 ? m2 : 0.0;
+	a->m3 = m3;
+	a->m4 = m4 > 0.0 ? m4 : 0.0;
+}
+
+/* Moments of a bucket set, merged pairwise in key order. */
+void
+vgm_buckets_moments(const VgmBucket *buckets, size_t n, VgmMoments *out)
+{
+	size_t		i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n; i++)
+	{
+		VgmMoments	b = {buckets[i].weight, buckets[i].mean, buckets[i].m2,
+		buckets[i].m3, buckets[i].m4};
+
+		vgm_moments_merge(out, &b);
+	}
+}
+
+/* Merge counts and extremes of another summary. */
+void
+vgm_counts_merge(VgmSummaryCounts *into, const VgmSummaryCounts *from)
+{
+	if (from->rows > 0)
+	{
+		if (into->rows == 0 || from->min < into->min)
+			into->min = from->min;
+		if (into->rows == 0 || from->max > into->max)
+			into->max = from->max;
+	}
+	into->rows += from->rows;
+	into->nulls += from->nulls;
+	into->nans += from->nans;
+	into->pos_infs += from->pos_infs;
+	into->neg_infs += from->neg_infs;
+}
+
+/* ---------------------------------------------------------------------- */
+/* the accumulator                                                         */
+/* ---------------------------------------------------------------------- */
+
+/* Slot of a key in a table of nslots (a power of two). */
+static inline uint32_t
+slot_of(int64_t key, uint32_t nslots)
+{
+	uint64_t	h = (uint64_t) key * 0x9E3779B97F4A7C15ULL;
+
+	return (uint32_t) (h >> 32) & (nslots - 1);
+}
+
+/* Find the slot of key, or the empty slot where it belongs. */
+static inline VgmAccBucket *
+find_slot(VgmAccBucket *slots, uint32_t nslots, int64_t key)
+{
+	uint32_t	i = slot_of(key, nslots);
+
+	for (;;)
+	{
+		VgmAccBucket *s = &slots[i];
+
+		if (s->weight == 0.0 || s->key == key)
+			return s;
+		i = (i + 1) & (nslots - 1);
+	}
+}
+
+/* Shift a bucket's power sums from anchor `from` to anchor `to`. */
+static void
+shift_sums(double w, double *s1, double *s2, double *s3, double *s4, double e)
+{
+	/* sums of (x - to) = (x - from) + e, by the binomial theorem */
+	double		e2 = e * e;
+	double		n1 = *s1 + w * e;
+	double		n2 = *s2 + 2.0 * e * *s1 + w * e2;
+	double		n3 = *s3 + 3.0 * e * *s2 + 3.0 * e2 * *s1 + w * e2 * e;
+	double		n4 = *s4 + 4.0 * e * *s3 + 6.0 * e2 * *s2 + 4.0 * e2 * e * *s1 + w * e2 * e2;
+
+	*s1 = n1;
+	*s2 = n2;
+	*s3 = n3;
+	*s4 = n4;
+}
+
+/* Fold bucket b (power sums about its anchor) into slot a with the same key. */
+static void
+merge_acc_bucket(VgmAccBucket *a, const VgmAccBucket *b)
+{
+	double		s1 = b->s1;
+	double		s2 = b->s2;
+	double		s3 = b->s3;
+	double		s4 = b->s4;
+
+	if (a->weight == 0.0)
+	{
+		*a = *b;
+		return;
+	}
+	shift_sums(b->weight, &s1, &s2, &s3, &s4, b->anchor - a->anchor);
+	a->weight += b->weight;
+	a->s1 += s1;
+	a->s2 += s2;
+	a->s3 += s3;
+	a->s4 += s4;
+}
+
+/* Rebuild the table with nslots slots at the accumulator's current shift. */
+static int
+rebuild(VgmAccumulator *acc, uint32_t nslots, int old_shift)
+{
+	VgmAccBucket *slots = core_alloc(acc->alloc, (size_t) nslots * sizeof(VgmAccBucket));
+	uint32_t	used = 0;
+	uint32_t	i;
+
+	if (!slots)
+		return VGM_SUMMARY_ERR_NOMEM;
+	memset(slots, 0, (size_t) nslots * sizeof(VgmAccBucket));
+	for (i = 0; i < acc->nslots; i++)
+	{
+		VgmAccBucket b = acc->slots[i];
+		VgmAccBucket *dst;
+
+		if (b.weight == 0.0)
+			continue;
+		b.key = vgm_bucket_rekey(b.key, old_shift, acc->shift);
+		dst = find_slot(slots, nslots, b.key);
+		if (dst->weight == 0.0)
+			used++;
+		merge_acc_bucket(dst, &b);
+	}
+	core_free(acc->alloc, acc->slots);
+	acc->slots = slots;
+	acc->nslots = nslots;
+	acc->nused = used;
+	return VGM_SUMMARY_OK;
+}
+
+/* Start an empty accumulator with room for a few buckets. */
+int
+vgm_acc_init(VgmAccumulator *acc, const VgmAllocator *alloc, int shift, int max_buckets)
+{
+	memset(acc, 0, sizeof(*acc));
+	acc->alloc = alloc;
+	acc->shift = shift;
+	acc->max_buckets = max_buckets;
+	acc->nslots = INITIAL_SLOTS;
+	acc->slots = core_alloc(alloc, INITIAL_SLOTS * sizeof(VgmAccBucket));
+	if (!acc->slots)
+		return VGM_SUMMARY_ERR_NOMEM;
+	memset(acc->slots, 0, INITIAL_SLOTS * sizeof(VgmAccBucket));
+	return VGM_SUMMARY_OK;
+}
+
+/* Release the accumulator's table. */
+void
+vgm_acc_free(VgmAccumulator *acc)
+{
+	core_free(acc->alloc, acc->slots);
+	acc->slots = NULL;
+	acc->nslots = acc->nused = 0;
+}
+
+/* Halve the resolution: drop one more bit of every key, merging pairs. */
+int
+vgm_acc_coarsen(VgmAccumulator *acc)
+{
+	if (acc->shift >= VGM_SUMMARY_MAX_SHIFT)
+		return VGM_SUMMARY_OK;
+	acc->shift++;
+	return rebuild(acc, acc->nslots, acc->shift - 1);
+}
+
+/* Make room for one more bucket: grow the table, or coarsen at the cap. */
+static int
+make_room(VgmAccumulator *acc)
+{
+	int			status;
+
+	while (acc->nused >= (uint32_t) acc->max_buckets && acc->shift < VGM_SUMMARY_MAX_SHIFT)
+	{
+		status = vgm_acc_coarsen(acc);
+		if (status != VGM_SUMMARY_OK)
+			return status;
+	}
+	if ((acc->nused + 1) * 2 > acc->nslots)
+		return rebuild(acc, acc->nslots * 2, acc->shift);
+	return VGM_SUMMARY_OK;
+}
+
+/* Add one finite value with positive weight. */
+int
+vgm_acc_add(VgmAccumulator *acc, double x, double weight)
+{
+	int64_t		key = vgm_bucket_key(x, acc->shift);
+	VgmAccBucket *s = find_slot(acc->slots, acc->nslots, key);
+	double		d;
+	double		wd;
+	double		d2;
+
+	if (s->weight == 0.0)
+	{
+		if ((acc->nused + 1) * 2 > acc->nslots || acc->nused >= (uint32_t) acc->max_buckets)
+		{
+			int			status = make_room(acc);
+
+			if (status != VGM_SUMMARY_OK)
+				return status;
+			key = vgm_bucket_key(x, acc->shift);
+			s = find_slot(acc->slots, acc->nslots, key);
+		}
+		if (s->weight == 0.0)
+		{
+			s->key = key;
+			s->anchor = x;
+			s->s1 = s->s2 = s->s3 = s->s4 = 0.0;
+			acc->nused++;
+		}
+	}
+	d = x - s->anchor;
+	wd = weight * d;
+	d2 = d * d;
+	s->weight += weight;
+	s->s1 += wd;
+	s->s2 += wd * d;
+	s->s3 += wd * d2;
+	s->s4 += wd * d2 * d;
+
+	if (acc->counts.rows == 0 || x < acc->counts.min)
+		acc->counts.min = x;
+	if (acc->counts.rows == 0 || x > acc->counts.max)
+		acc->counts.max = x;
+	acc->counts.rows++;
+	return VGM_SUMMARY_OK;
+}
+
+/* Add a stored bucket (at resolution `shift`), merging moments exactly. */
+int
+vgm_acc_add_bucket(VgmAccumulator *acc, const VgmBucket *bucket, int shift)
+{
+	VgmAccBucket b;
+	VgmAccBucket *s;
+	int			status;
+
+	while (acc->shift < shift)
+	{
+		status = vgm_acc_coarsen(acc);
+		if (status != VGM_SUMMARY_OK)
+			return status;
+	}
+	/* central moments are power sums about the mean */
+	b.key = vgm_bucket_rekey(bucket->key, shift, acc->shift);
+	b.weight = bucket->weight;
+	b.anchor = bucket->mean;
+	b.s1 = 0.0;
+	b.s2 = bucket->m2;
+	b.s3 = bucket->m3;
+	b.s4 = bucket->m4;
+	s = find_slot(acc->slots, acc->nslots, b.key);
+	if (s->weight == 0.0)
+	{
+		status = make_room(acc);
+		if (status != VGM_SUMMARY_OK)
+			return status;
+		b.key = vgm_bucket_rekey(bucket->key, shift, acc->shift);
+		s = find_slot(acc->slots, acc->nslots, b.key);
+		if (s->weight == 0.0)
+			acc->nused++;
+	}
+	merge_acc_bucket(s, &b);
+	return VGM_SUMMARY_OK;
+}
+
+/* Ascending keys. */
+static int
+bucket_key_cmp(const void *a, const void *b)
+{
+	int64_t		x = ((const VgmBucket *) a)->key;
+	int64_t		y = ((const VgmBucket *) b)->key;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* Write the buckets, sorted by key, as central moments; returns the count. */
+size_t
+vgm_acc_export(const VgmAccumulator *acc, VgmBucket *out)
+{
+	size_t		n = 0;
+	uint32_t	i;
+
+	for (i = 0; i < acc->nslots; i++)
+	{
+		const VgmAccBucket *s = &acc->slots[i];
+		double		w = s->weight;
+		double		delta;
+		double		m2;
+		double		m4;
+
+		if (w == 0.0)
+			continue;
+		delta = s->s1 / w;
+		m2 = s->s2 - delta * s->s1;
+		m4 = s->s4 - 4.0 * delta * s->s3 + 6.0 * delta * delta * s->s2
+			- 3.0 * w * delta * delta * delta * delta;
+		out[n].key = s->key;
+		out[n].weight = w;
+		out[n].mean = s->anchor + delta;
+		out[n].m2 = m2 > 0.0 ? m2 : 0.0;
+		out[n].m3 = s->s3 - 3.0 * delta * s->s2 + 2.0 * w * delta * delta * delta;
+		out[n].m4 = m4 > 0.0 ? m4 : 0.0;
+		n++;
+	}
+	qsort(out, n, sizeof(VgmBucket), bucket_key_cmp);
+	return n;
+}
+
+/* Coarsen a sorted bucket array in place until it has at most target buckets. */
+size_t
+vgm_buckets_coarsen(VgmBucket *buckets, size_t n, int *shift, size_t target)
+{
+	while (n > target && *shift < VGM_SUMMARY_MAX_SHIFT)
+	{
+		size_t		out = 0;
+		size_t		i;
+
+		for (i = 0; i < n; i++)
+		{
+			int64_t		key = vgm_bucket_rekey(buckets[i].key, *shift, *shift + 1);
+
+			if (out > 0 && buckets[out - 1].key == key)
+			{
+				VgmMoments a = {buckets[out - 1].weight, buckets[out - 1].mean,
+				buckets[out - 1].m2, buckets[out - 1].m3, buckets[out - 1].m4};
+				VgmMoments b = {buckets[i].weight, buckets[i].mean, buckets[i].m2,
+				buckets[i].m3, buckets[i].m4};
+
+				vgm_moments_merge(&a, &b);
+				buckets[out - 1].weight = a.weight;
+				buckets[out - 1].mean = a.mean;
+				buckets[out - 1].m2 = a.m2;
+				buckets[out - 1].m3 = a.m3;
+				buckets[out - 1].m4 = a.m4;
+			}
+			else
+			{
+				buckets[out] = buckets[i];
+				buckets[out].key = key;
+				out++;
+			}
+		}
+		n = out;
+		(*shift)++;
+	}
+	return n;
+}
+
+/* ---------------------------------------------------------------------- */
+/* validation                                                              */
+/* ---------------------------------------------------------------------- */
+
+/* Write a message and a detail, truncating safely. */
+static int	report(int code, char *msg, size_t msglen, char *detail, size_t detaillen,
+				   const char *m, const char *fmt,...) __attribute__((format(printf, 7, 8)));
+
+static int
+report(int code, char *msg, size_t msglen, char *detail, size_t detaillen,
+	   const char *m, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (msg && msglen > 0)
+		snprintf(msg, msglen, "%s", m);
+	if (detail && detaillen > 0)
+	{
+		va_start(ap, fmt);
+		vsnprintf(detail, detaillen, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+/* Validate a decoded summary. */
+int
+vgm_summary_validate(int version, int shift, const VgmSummaryCounts *c,
+					 const VgmBucket *b, size_t n,
+					 char *msg, size_t msglen, char *detail, size_t detaillen)
+{
+	double		total = 0.0;
+	size_t		i;
+
+	if (version != VGM_SUMMARY_FORMAT_VERSION)
+		return report(VGM_SUMMARY_ERR_VERSION, msg, msglen, detail, detaillen,
+					  "unsupported vgm_summary format version",
+					  "The version is %d; this build reads version %d.",
+					  version, VGM_SUMMARY_FORMAT_VERSION);
+	if (shift < 0 || shift > VGM_SUMMARY_MAX_SHIFT)
+		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+					  "invalid vgm_summary: resolution out of range",
+					  "The shift is %d; it must be between 0 and %d.",
+					  shift, VGM_SUMMARY_MAX_SHIFT);
+	if (c->rows < 0 || c->nulls < 0 || c->nans < 0 || c->pos_infs < 0 || c->neg_infs < 0)
+		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+					  "invalid vgm_summary: negative count",
+					  "Row, NULL, NaN and infinity counts must be non-negative.");
+	if (n > VGM_SUMMARY_MAX_BUCKETS)
+		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+					  "invalid vgm_summary: too many buckets",
+					  "The summary has %zu buckets; the limit is %d.",
+					  n, VGM_SUMMARY_MAX_BUCKETS);
+	if ((c->rows == 0) != (n == 0) || (uint64_t) c->rows < (uint64_t) n)
+		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+					  "invalid vgm_summary: row count disagrees with buckets",
+					  "The summary counts %" PRId64 " rows in %zu buckets; every bucket holds at least one row.",
+					  c->rows, n);
+	if (c->rows > 0 && !(isfinite(c->min) && isfinite(c->max) && c->min <= c->max))
+		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+					  "invalid vgm_summary: bad minimum or maximum",
+					  "The minimum and maximum must be finite with minimum <= maximum.");
+	if (c->rows == 0 && (c->min != 0.0 || c->max != 0.0))
+		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+					  "invalid vgm_summary: minimum or maximum without rows",
+					  "A summary without rows has minimum and maximum 0.");
+	for (i = 0; i < n; i++)
+	{
+		int64_t		key = b[i].key;
+		int64_t		mkey;
+		uint64_t	mag = (uint64_t) (key < 0 ? -(key + 1) : key - 1);
+
+		if (i > 0 && b[i - 1].key >= key)
+			return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+						  "invalid vgm_summary: buckets not sorted or duplicated",
+						  "Bucket %zu has key %" PRId64 " after key %" PRId64 ".",
+						  i, key, b[i - 1].key);
+		if (key != 0 && mag > (MAX_FINITE_BITS >> shift))
+			return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+						  "invalid vgm_summary: bucket key out of range",
+						  "Bucket %zu has key %" PRId64 ", beyond the finite doubles at shift %d.",
+						  i, key, shift);
+		if (!(b[i].weight > 0.0) || !isfinite(b[i].weight) || !isfinite(b[i].mean)
+			|| !(b[i].m2 >= 0.0) || !isfinite(b[i].m2) || !isfinite(b[i].m3)
+			|| !(b[i].m4 >= 0.0) || !isfinite(b[i].m4))
+			return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+						  "invalid vgm_summary: bad bucket moments",
+						  "Bucket %zu must have a positive finite weight, a finite mean and finite non-negative even moments.",
+						  i);
+		/* the mean must lie in (or, by rounding, next to) its own bucket */
+		mkey = vgm_bucket_key(b[i].mean, shift);
+		if ((key == 0 && (b[i].mean != 0.0 || b[i].m2 != 0.0))
+			|| (key != 0 && (mkey < key - 1 || mkey > key + 1 || (mkey < 0) != (key < 0))))
+			return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+						  "invalid vgm_summary: bucket mean outside its bucket",
+						  "Bucket %zu with key %" PRId64 " has mean %.17g.", i, key, b[i].mean);
+		total += b[i].weight;
+	}
+	if (!isfinite(total))
+		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+					  "invalid vgm_summary: total weight overflows",
+					  "The bucket weights must sum to a finite number.");
+	return VGM_SUMMARY_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* text form                                                               */
+/* ---------------------------------------------------------------------- */
+
+/* Bounded appender that keeps counting past the end of the buffer. */
+typedef struct TextOut
+{
+	char	   *buf;
+	size_t		cap;
+	size_t		len;
+} TextOut;
+
+/* Append a formatted string. */
+static void out_printf(TextOut *o, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+
+static void
+out_printf(TextOut *o, const char *fmt,...)
+{
+	va_list		ap;
+	int			n;
+	size_t		room = o->len < o->cap ? o->cap - o->len : 0;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->len += (size_t) n;
+}
+
+/* Append a double in shortest round-trip form. */
+static void
+out_double(TextOut *o, double v)
+{
+	char		tmp[40];
+
+	if (vgm_format_double(v, tmp, sizeof(tmp)) < 0)
+		snprintf(tmp, sizeof(tmp), "%.17g", v);
+	out_printf(o, "%s", tmp);
+}
+
+/* JSON text of a summary; returns the length needed (excluding NUL). */
+size_t
+vgm_summary_format(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
+				   char *buf, size_t buflen)
+{
+	TextOut		o = {buf, buflen, 0};
+	size_t		i;
+
+	if (buflen > 0)
+		buf[0] = '\0';
+	out_printf(&o, "{\"version\":%d,\"shift\":%d,\"rows\":%" PRId64 ",\"nulls\":%" PRId64
+			   ",\"nans\":%" PRId64 ",\"pos_infs\":%" PRId64 ",\"neg_infs\":%" PRId64 ",\"min\":",
+			   VGM_SUMMARY_FORMAT_VERSION, shift, c->rows, c->nulls, c->nans,
+			   c->pos_infs, c->neg_infs);
+	out_double(&o, c->min);
+	out_printf(&o, ",\"max\":");
+	out_double(&o, c->max);
+	out_printf(&o, ",\"buckets\":[");
+	for (i = 0; i < n; i++)
+	{
+		out_printf(&o, "%s[%" PRId64 ",", i ? "," : "", b[i].key);
+		out_double(&o, b[i].weight);
+		out_printf(&o, ",");
+		out_double(&o, b[i].mean);
+		out_printf(&o, ",");
+		out_double(&o, b[i].m2);
+		out_printf(&o, ",");
+		out_double(&o, b[i].m3);
+		out_printf(&o, ",");
+		out_double(&o, b[i].m4);
+		out_printf(&o, "]");
+	}
+	out_printf(&o, "]}");
+	if (buflen > 0 && o.len >= buflen)
+		buf[buflen - 1] = '\0';
+	return o.len;
+}
+
+/* Cursor over untrusted text. */
+typedef struct TextIn
+{
+	const char *p;
+	const char *start;
+	const char *end;
+} TextIn;
+
+/* Skip JSON whitespace. */
+static void
+skip_ws(TextIn *in)
+{
+	while (in->p < in->end && (*in->p == ' ' || *in->p == '\t' || *in->p == '\n' || *in->p == '\r'))
+		in->p++;
+}
+
+/* Consume an exact token after optional whitespace. */
+static int
+expect(TextIn *in, const char *token)
+{
+	size_t		len = strlen(token);
+
+	skip_ws(in);
+	if ((size_t) (in->end - in->p) < len || memcmp(in->p, token, len) != 0)
+		return 0;
+	in->p += len;
+	return 1;
+}
+
+/*
+ * Copy one JSON number token (strict grammar) into buf; returns its length,
+ * 0 when there is none, -1 when it is too long.  *is_integer tells whether it
+ * had neither fraction nor exponent.
+ */
+static int
+number_token(TextIn *in, char *buf, size_t buflen, int *is_integer)
+{
+	const char *s;
+	const char *q;
+
+	skip_ws(in);
+	s = q = in->p;
+	*is_integer = 1;
+	if (q < in->end && *q == '-')
+		q++;
+	if (q >= in->end)
+		return 0;
+	if (*q == '0')
+		q++;
+	else if (*q >= '1' && *q <= '9')
+		while (q < in->end && *q >= '0' && *q <= '9')
+			q++;
+	else
+		return 0;
+	if (q < in->end && *q == '.')
+	{
+		*is_integer = 0;
+		q++;
+		if (q >= in->end || !(*q >= '0' && *q <= '9'))
+			return 0;
+		while (q < in->end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (q < in->end && (*q == 'e' || *q == 'E'))
+	{
+		*is_integer = 0;
+		q++;
+		if (q < in->end && (*q == '+' || *q == '-'))
+			q++;
+		if (q >= in->end || !(*q >= '0' && *q <= '9'))
+			return 0;
+		while (q < in->end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if ((size_t) (q - s) >= buflen)
+		return -1;
+	memcpy(buf, s, q - s);
+	buf[q - s] = '\0';
+	in->p = q;
+	return (int) (q - s);
+}
+
+/* Parse a finite double. */
+static int
+read_double(TextIn *in, double *out)
+{
+	char		buf[64];
+	int			is_int;
+	char	   *endp;
+
+	if (number_token(in, buf, sizeof(buf), &is_int) <= 0)
+		return 0;
+	errno = 0;
+	*out = strtod(buf, &endp);
+	return *endp == '\0' && isfinite(*out);
+}
+
+/* Parse an integer that fits int64. */
+static int
+read_int64(TextIn *in, int64_t *out)
+{
+	char		buf[32];
+	int			is_int;
+	char	   *endp;
+	long long	v;
+
+	if (number_token(in, buf, sizeof(buf), &is_int) <= 0 || !is_int)
+		return 0;
+	errno = 0;
+	v = strtoll(buf, &endp, 10);
+	if (errno == ERANGE || *endp != '\0')
+		return 0;
+	*out = (int64_t) v;
+	return 1;
+}
+
+/* Syntax error at the cursor. */
+static int
+syntax_error(TextIn *in, const char *what, char *msg, size_t msglen,
+			 char *detail, size_t detaillen)
+{
+	return report(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
+				  "invalid input syntax for type vgm_summary",
+				  "Expected %s at byte %zu.", what, (size_t) (in->p - in->start));
+}
+
+/* Parse the JSON text of a summary. */
+int
+vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
+				  VgmBucket **buckets_out, size_t *n_out, const VgmAllocator *alloc,
+				  char *msg, size_t msglen, char *detail, size_t detaillen)
+{
+	TextIn		in = {text, text, text + len};
+	int64_t		version;
+	int64_t		sh;
+	VgmBucket  *b = NULL;
+	size_t		n = 0;
+	size_t		cap = 0;
+	int			status;
+
+#define FIELD(tok, what) \
+	do { if (!expect(&in, tok)) { status = syntax_error(&in, what, msg, msglen, detail, detaillen); goto fail; } } while (0)
+#define INT_FIELD(dst, what) \
+	do { int64_t v_; if (!read_int64(&in, &v_)) { status = syntax_error(&in, what, msg, msglen, detail, detaillen); goto fail; } dst = v_; } while (0)
+#define DBL_FIELD(dst, what) \
+	do { if (!read_double(&in, &(dst))) { status = syntax_error(&in, what, msg, msglen, detail, detaillen); goto fail; } } while (0)
+
+	memset(c, 0, sizeof(*c));
+	*buckets_out = NULL;
+	*n_out = 0;
+	FIELD("{", "'{'");
+	FIELD("\"version\"", "\"version\"");
+	FIELD(":", "':'");
+	INT_FIELD(version, "an integer version");
+	if (version != VGM_SUMMARY_FORMAT_VERSION)
+		return report(VGM_SUMMARY_ERR_VERSION, msg, msglen, detail, detaillen,
+					  "unsupported vgm_summary format version",
+					  "The version is %" PRId64 "; this build reads version %d.",
+					  version, VGM_SUMMARY_FORMAT_VERSION);
+	FIELD(",", "','");
+	FIELD("\"shift\"", "\"shift\"");
+	FIELD(":", "':'");
+	INT_FIELD(sh, "an integer shift");
+	if (sh < 0 || sh > VGM_SUMMARY_MAX_SHIFT)
+		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+					  "invalid vgm_summary: resolution out of range",
+					  "The shift is %" PRId64 "; it must be between 0 and %d.",
+					  sh, VGM_SUMMARY_MAX_SHIFT);
+	FIELD(",", "','");
+	FIELD("\"rows\"", "\"rows\"");
+	FIELD(":", "':'");
+	INT_FIELD(c->rows, "an integer row count");
+	FIELD(",", "','");
+	FIELD("\"nulls\"", "\"nulls\"");
+	FIELD(":", "':'");
+	INT_FIELD(c->nulls, "an integer NULL count");
+	FIELD(",", "','");
+	FIELD("\"nans\"", "\"nans\"");
+	FIELD(":", "':'");
+	INT_FIELD(c->nans, "an integer NaN count");
+	FIELD(",", "','");
+	FIELD("\"pos_infs\"", "\"pos_infs\"");
+	FIELD(":", "':'");
+	INT_FIELD(c->pos_infs, "an integer +Infinity count");
+	FIELD(",", "','");
+	FIELD("\"neg_infs\"", "\"neg_infs\"");
+	FIELD(":", "':'");
+	INT_FIELD(c->neg_infs, "an integer -Infinity count");
+	FIELD(",", "','");
+	FIELD("\"min\"", "\"min\"");
+	FIELD(":", "':'");
+	DBL_FIELD(c->min, "a finite number");
+	FIELD(",", "','");
+	FIELD("\"max\"", "\"max\"");
+	FIELD(":", "':'");
+	DBL_FIELD(c->max, "a finite number");
+	FIELD(",", "','");
+	FIELD("\"buckets\"", "\"buckets\"");
+	FIELD(":", "':'");
+	FIELD("[", "'['");
+	skip_ws(&in);
+	if (!expect(&in, "]"))
+	{
+		for (;;)
+		{
+			VgmBucket	bk;
+
+			if (n == VGM_SUMMARY_MAX_BUCKETS)
+			{
+				status = report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+								"invalid vgm_summary: too many buckets",
+								"The limit is %d buckets.", VGM_SUMMARY_MAX_BUCKETS);
+				goto fail;
+			}
+			FIELD("[", "'[' opening a bucket");
+			INT_FIELD(bk.key, "an integer bucket key");
+			FIELD(",", "','");
+			DBL_FIELD(bk.weight, "a finite number");
+			FIELD(",", "','");
+			DBL_FIELD(bk.mean, "a finite number");
+			FIELD(",", "','");
+			DBL_FIELD(bk.m2, "a finite number");
+			FIELD(",", "','");
+			DBL_FIELD(bk.m3, "a finite number");
+			FIELD(",", "','");
+			DBL_FIELD(bk.m4, "a finite number");
+			FIELD("]", "']' closing a bucket");
+			if (n == cap)
+			{
+				size_t		ncap = cap ? cap * 2 : 16;
+				VgmBucket  *nb = core_alloc(alloc, ncap * sizeof(VgmBucket));
+
+				if (!nb)
+				{
+					status = VGM_SUMMARY_ERR_NOMEM;
+					report(status, msg, msglen, detail, detaillen,
+						   "out of memory", "Parsing a vgm_summary needed more memory.");
+					goto fail;
+				}
+				if (n)
+					memcpy(nb, b, n * sizeof(VgmBucket));
+				core_free(alloc, b);
+				b = nb;
+				cap = ncap;
+			}
+			b[n++] = bk;
+			if (expect(&in, "]"))
+				break;
+			FIELD(",", "',' or ']'");
+		}
+	}
+	FIELD("}", "'}'");
+	skip_ws(&in);
+	if (in.p != in.end)
+	{
+		status = report(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
+						"invalid input syntax for type vgm_summary",
+						"Trailing garbage at byte %zu.", (size_t) (in.p - in.start));
+		goto fail;
+	}
+	status = vgm_summary_validate((int) version, (int) sh, c, b, n,
+								  msg, msglen, detail, detaillen);
+	if (status != VGM_SUMMARY_OK)
+		goto fail;
+	*shift = (int) sh;
+	*buckets_out = b;
+	*n_out = n;
+	return VGM_SUMMARY_OK;
+
+fail:
+	core_free(alloc, b);
+	return status;
+#undef FIELD
+#undef INT_FIELD
+#undef DBL_FIELD
+}

@@ -1,0 +1,179 @@
+/*
+ * summary_core.h - the one-pass column summary behind vgm_summary, in pure C.
+ *
+ * A summary is a set of buckets on a canonical grid plus counts of the rows
+ * it skipped.  A bucket key is derived from the IEEE-754 bits of |x|: drop
+ * the lowest `shift` bits, so within each binade the buckets are linear with
+ * a relative width between 2^-(52-shift) and 2^-(53-shift); negative values
+ * mirror positive ones and zero has a bucket of its own.  Dropping one more
+ * bit merges buckets pairwise, so two summaries at different resolutions
+ * merge exactly by coarsening the finer one: the result never depends on the
+ * order rows arrive in or on how they were split across workers or shards.
+ *
+ * Each bucket keeps its weight and its central moments up to the fourth, so
+ * the global mean, variance, skewness and kurtosis are exact (Pebay's
+ * pairwise formulas), and the fit sees each bucket's exact mean and spread.
+ */
+#ifndef VGM_SUMMARY_CORE_H
+#define VGM_SUMMARY_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vbem.h"
+
+#define VGM_SUMMARY_FORMAT_VERSION 1
+/* finest resolution: keep 20 mantissa bits (relative width about 1e-6) */
+#define VGM_SUMMARY_FINEST_SHIFT 32
+#define VGM_SUMMARY_MAX_SHIFT 63
+/* when a summary holds more buckets than this it halves its resolution */
+#define VGM_SUMMARY_MAX_BUCKETS 65536
+
+/* A bucket as stored: central moments about its mean. */
+typedef struct VgmBucket
+{
+	int64_t		key;
+	double		weight;
+	double		mean;
+	double		m2;				/* sum w (x - mean)^2 */
+	double		m3;				/* sum w (x - mean)^3 */
+	double		m4;				/* sum w (x - mean)^4 */
+} VgmBucket;
+
+/* Counts and extremes of a summary. */
+typedef struct VgmSummaryCounts
+{
+	int64_t		rows;			/* finite rows with positive weight */
+	int64_t		nulls;
+	int64_t		nans;
+	int64_t		pos_infs;
+	int64_t		neg_infs;
+	double		min;			/* meaningful when rows > 0 */
+	double		max;
+} VgmSummaryCounts;
+
+/* Moments of a weighted data set (or of a bucket). */
+typedef struct VgmMoments
+{
+	double		weight;
+	double		mean;
+	double		m2;
+	double		m3;
+	double		m4;
+} VgmMoments;
+
+/* A bucket while accumulating: power sums about an anchor inside it. */
+typedef struct VgmAccBucket
+{
+	int64_t		key;
+	double		weight;
+	double		anchor;
+	double		s1;
+	double		s2;
+	double		s3;
+	double		s4;
+} VgmAccBucket;
+
+/* The accumulator: an open-addressing hash table of buckets. */
+typedef struct VgmAccumulator
+{
+	int			shift;
+	int			max_buckets;
+	uint32_t	nslots;			/* power of two */
+	uint32_t	nused;
+	VgmAccBucket *slots;		/* empty slot: weight == 0 */
+	VgmSummaryCounts counts;
+	const VgmAllocator *alloc;
+} VgmAccumulator;
+
+/* Status codes (shared meaning with the model codec). */
+#define VGM_SUMMARY_OK 0
+#define VGM_SUMMARY_ERR_SYNTAX 1
+#define VGM_SUMMARY_ERR_FIELD 2
+#define VGM_SUMMARY_ERR_VERSION 3
+#define VGM_SUMMARY_ERR_RANGE 4
+#define VGM_SUMMARY_ERR_NOMEM 5
+
+/* Bucket key of a finite x at a resolution. */
+static inline int64_t
+vgm_bucket_key(double x, int shift)
+{
+	uint64_t	bits;
+	int64_t		k;
+
+	if (x == 0.0)
+		return 0;
+	__builtin_memcpy(&bits, &x, sizeof(bits));
+	k = (int64_t) ((bits & 0x7FFFFFFFFFFFFFFFULL) >> shift) + 1;
+	return (bits >> 63) ? -k : k;
+}
+
+/* The key a bucket gets when the resolution drops from `from` to `to` bits. */
+static inline int64_t
+vgm_bucket_rekey(int64_t key, int from, int to)
+{
+	int64_t		mag;
+
+	if (key == 0 || to == from)
+		return key;
+	mag = ((key < 0 ? -key : key) - 1) >> (to - from);
+	return key < 0 ? -(mag + 1) : mag + 1;
+}
+
+/* Start an empty accumulator with room for a few buckets. */
+int			vgm_acc_init(VgmAccumulator *acc, const VgmAllocator *alloc,
+						 int shift, int max_buckets);
+
+/* Release the accumulator's table. */
+void		vgm_acc_free(VgmAccumulator *acc);
+
+/* Add one finite value with positive weight. */
+int			vgm_acc_add(VgmAccumulator *acc, double x, double weight);
+
+/* Add a stored bucket (at resolution `shift`), merging moments exactly. */
+int			vgm_acc_add_bucket(VgmAccumulator *acc, const VgmBucket *bucket, int shift);
+
+/* Merge counts and extremes of another summary. */
+void		vgm_counts_merge(VgmSummaryCounts *into, const VgmSummaryCounts *from);
+
+/* Halve the resolution: drop one more bit of every key, merging pairs. */
+int			vgm_acc_coarsen(VgmAccumulator *acc);
+
+/* Write the buckets, sorted by key, as central moments; returns the count. */
+size_t		vgm_acc_export(const VgmAccumulator *acc, VgmBucket *out);
+
+/* Moments of a bucket set, merged pairwise in key order (Pebay 2008). */
+void		vgm_buckets_moments(const VgmBucket *buckets, size_t n, VgmMoments *out);
+
+/* Merge moments b into a (Pebay 2008, arbitrary-order update for orders 2..4). */
+void		vgm_moments_merge(VgmMoments *a, const VgmMoments *b);
+
+/*
+ * Coarsen a sorted bucket array in place until it has at most `target`
+ * buckets; returns the new count and updates *shift.
+ */
+size_t		vgm_buckets_coarsen(VgmBucket *buckets, size_t n, int *shift, size_t target);
+
+/*
+ * Validate a decoded summary (sorted unique keys, valid keys for the shift,
+ * positive finite weights, finite moments, consistent counts).
+ */
+int			vgm_summary_validate(int version, int shift, const VgmSummaryCounts *counts,
+								 const VgmBucket *buckets, size_t n,
+								 char *msg, size_t msglen, char *detail, size_t detaillen);
+
+/* JSON text of a summary; returns the length needed (excluding NUL). */
+size_t		vgm_summary_format(int shift, const VgmSummaryCounts *counts,
+							   const VgmBucket *buckets, size_t n,
+							   char *buf, size_t buflen);
+
+/*
+ * Parse the JSON text of a summary (len bytes, not NUL-terminated), allocate
+ * the bucket array with alloc and validate it.
+ */
+int			vgm_summary_parse(const char *text, size_t len, int *shift,
+							  VgmSummaryCounts *counts, VgmBucket **buckets, size_t *n,
+							  const VgmAllocator *alloc,
+							  char *msg, size_t msglen, char *detail, size_t detaillen);
+
+#endif							/* VGM_SUMMARY_CORE_H */

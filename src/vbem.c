@@ -1,0 +1,943 @@
+/*
+ * vbem.c - variational Bayesian EM for one-dimensional Gaussian mixtures
+ *          with a truncated Dirichlet-process prior on the weights.
+ *
+ * Model and updates: Blei & Jordan, "Variational inference for Dirichlet
+ * process mixtures", Bayesian Analysis 1(1), 2006; Bishop, "Pattern
+ * Recognition and Machine Learning", 2006, section 10.2.  The bookkeeping
+ * (which constants are dropped from the lower bound, where reg_covar and
+ * the 10*eps guard enter) follows scikit-learn 1.2 so results can be
+ * compared with it number by number.
+ *
+ * Weighted points: a point (w, m, v) stands for w rows whose mean is m and
+ * whose variance around m is v, all sharing one responsibility vector.  The
+ * sufficient statistics of the M-step are then sum w r, sum w r m and
+ * sum w r ((m - xbar)^2 + v), and the E-step's expected squared distance
+ * is (m - mu)^2 + v.
+ */
+#include "vbem.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_sf_gamma.h>
+#include <gsl/gsl_sf_psi.h>
+
+#define LOG_2PI 1.8378770664093454836
+#define LOG_2 0.69314718055994530942
+/* scikit-learn adds 10 * machine epsilon to every component's count */
+#define COUNT_GUARD (10.0 * DBL_EPSILON)
+/*
+ * A component whose weighted log probability is this far below the best one
+ * has responsibility below 1e-16 relative: skipping its exp() changes no
+ * digit that matters and saves most of the E-step's cost.
+ */
+#define NEGLIGIBLE_LOG_RESP (-37.0)
+/* Lloyd iterations of the k-means initialization */
+#define KMEANS_MAX_ITER 300
+
+/* ---------------------------------------------------------------------- */
+/* small helpers                                                           */
+/* ---------------------------------------------------------------------- */
+
+/* Allocate with the caller's hooks, or malloc. */
+static void *
+engine_alloc(const VgmAllocator *a, size_t size)
+{
+	if (size == 0)
+		size = 1;
+	if (a && a->alloc)
+		return a->alloc(size, a->arg);
+	return malloc(size);
+}
+
+/* Release memory from engine_alloc. */
+static void
+engine_free(const VgmAllocator *a, void *ptr)
+{
+	if (ptr == NULL)
+		return;
+	if (a && a->release)
+		a->release(ptr, a->arg);
+	else if (!(a && a->alloc))
+		free(ptr);
+}
+
+/* GSL's default error handler aborts the process; the engine checks inputs itself. */
+static void
+quiet_gsl(void)
+{
+	static int	done = 0;
+
+	if (!done)
+	{
+		gsl_set_error_handler_off();
+		done = 1;
+	}
+}
+
+/* Digamma function. */
+static double
+digamma(double x)
+{
+	return gsl_sf_psi(x);
+}
+
+/* Status code text. */
+const char *
+vgm_status_message(int status)
+{
+	switch (status)
+	{
+		case VGM_OK:
+			return "ok";
+		case VGM_ERR_EMPTY:
+			return "no data with positive weight";
+		case VGM_ERR_INVALID:
+			return "invalid input or option";
+		case VGM_ERR_NOMEM:
+			return "out of memory";
+		case VGM_ERR_INTERRUPTED:
+			return "interrupted";
+	}
+	return "unknown status";
+}
+
+/* ---------------------------------------------------------------------- */
+/* options and priors                                                      */
+/* ---------------------------------------------------------------------- */
+
+/* Defaults of RDT's ClusterBasedNormalizer, with a convergence rule per unit weight. */
+void
+vgm_fit_options_default(VgmFitOptions *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->max_components = 10;
+	opt->weight_concentration_prior = 0.001;
+	opt->mean_precision_prior = NAN;
+	opt->mean_prior = NAN;
+	opt->degrees_of_freedom_prior = NAN;
+	opt->covariance_prior = NAN;
+	opt->reg_covar = 1e-6;
+	opt->max_iter = 1000;
+	opt->tol = 1e-8;
+	opt->seed = 42;
+}
+
+/* Priors from the data as scikit-learn derives them (mean, unbiased variance). */
+int
+vgm_priors_from_points(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
+					   VgmPriors *priors)
+{
+	double		total = 0.0;
+	double		sum = 0.0;
+	double		mean;
+	double		ss = 0.0;
+	double		var;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		total += pts[i].weight;
+		sum += pts[i].weight * pts[i].mean;
+	}
+	if (!(total > 0.0) || !isfinite(total))
+		return VGM_ERR_EMPTY;
+	mean = sum / total;
+	/* second pass around the mean: stable for large offsets */
+	for (i = 0; i < n; i++)
+	{
+		double		d = pts[i].mean - mean;
+
+		ss += pts[i].weight * (d * d + pts[i].var);
+	}
+	/* numpy's np.cov: unbiased (ddof = 1); with weight <= 1 fall back to biased */
+	var = total > 1.0 ? ss / (total - 1.0) : ss / total;
+	/* a constant column has no spread to learn a scale from: use reg_covar */
+	if (!(var > 0.0) || !isfinite(var))
+		var = opt->reg_covar > 0.0 ? opt->reg_covar : 1e-6;
+
+	priors->weight_concentration = opt->weight_concentration_prior;
+	priors->mean_precision = (opt->mean_precision_prior > 0.0) ? opt->mean_precision_prior : 1.0;
+	priors->mean = isfinite(opt->mean_prior) ? opt->mean_prior : mean;
+	priors->degrees_of_freedom = (opt->degrees_of_freedom_prior > 0.0) ? opt->degrees_of_freedom_prior : 1.0;
+	priors->covariance = (opt->covariance_prior > 0.0) ? opt->covariance_prior : var;
+	priors->reg_covar = opt->reg_covar;
+	if (!isfinite(priors->mean) || !isfinite(priors->covariance))
+		return VGM_ERR_INVALID;
+	return VGM_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* the variational updates                                                 */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Posterior from per-component sufficient statistics: count (without the
+ * guard), weighted mean and weighted mean squared deviation around it
+ * (within-point variance included, reg_covar not yet).
+ */
+static void
+posterior_from_stats(int k, const double *count, const double *xbar,
+					 const double *spread, const VgmPriors *priors,
+					 VgmComponent *comp)
+{
+	double		tail = 0.0;
+	int			j;
+
+	/* stick-breaking Beta parameters: b_j collects the counts of later sticks */
+	for (j = k - 1; j >= 0; j--)
+	{
+		double		nk = count[j] + COUNT_GUARD;
+
+		comp[j].conc_a = 1.0 + nk;
+		comp[j].conc_b = priors->weight_concentration + tail;
+		tail += nk;
+	}
+	for (j = 0; j < k; j++)
+	{
+		double		nk = count[j] + COUNT_GUARD;
+		double		sk = spread[j] + priors->reg_covar;
+		double		diff = xbar[j] - priors->mean;
+		double		beta = priors->mean_precision + nk;
+
+		comp[j].mean_precision = beta;
+		comp[j].mean = (priors->mean_precision * priors->mean + nk * xbar[j]) / beta;
+		comp[j].dof = priors->degrees_of_freedom + nk;
+		comp[j].covariance = (priors->covariance + nk * sk
+							  + nk * priors->mean_precision / beta * diff * diff)
+			/ comp[j].dof;
+	}
+}
+
+/* M-step from probabilities resp[i*k + j]; also scikit-learn's _initialize. */
+void
+vgm_m_step(const VgmPoint *pts, size_t n, const double *resp, int k,
+		   const VgmPriors *priors, VgmComponent *comp)
+{
+	double		count[VGM_MAX_COMPONENTS];
+	double		xbar[VGM_MAX_COMPONENTS];
+	double		spread[VGM_MAX_COMPONENTS];
+	size_t		i;
+	int			j;
+
+	for (j = 0; j < k; j++)
+	{
+		double		nk = 0.0;
+		double		sx = 0.0;
+		double		ss = 0.0;
+
+		for (i = 0; i < n; i++)
+		{
+			double		wr = pts[i].weight * resp[i * k + j];
+
+			nk += wr;
+			sx += wr * pts[i].mean;
+		}
+		count[j] = nk;
+		xbar[j] = sx / (nk + COUNT_GUARD);
+		for (i = 0; i < n; i++)
+		{
+			double		d = pts[i].mean - xbar[j];
+
+			ss += pts[i].weight * resp[i * k + j] * (d * d + pts[i].var);
+		}
+		spread[j] = ss / (nk + COUNT_GUARD);
+	}
+	posterior_from_stats(k, count, xbar, spread, priors, comp);
+}
+
+/* Expected log mixing weights E[log pi_k] of the stick-breaking posterior. */
+void
+vgm_expected_log_weights(int k, const VgmComponent *comp, double *out)
+{
+	double		broken = 0.0;	/* sum over earlier sticks of E[log(1 - v)] */
+	int			j;
+
+	quiet_gsl();
+	for (j = 0; j < k; j++)
+	{
+		double		dsum = digamma(comp[j].conc_a + comp[j].conc_b);
+
+		out[j] = digamma(comp[j].conc_a) - dsum + broken;
+		broken += digamma(comp[j].conc_b) - dsum;
+	}
+}
+
+/*
+ * Per-component constants of the E-step: the variational log probability of
+ * a point (m, v) under component j is
+ *   log_const[j] - 0.5 * precision[j] * ((m - mean_j)^2 + v).
+ */
+void
+vgm_log_prob_constants(int k, const VgmComponent *comp, double *log_const,
+					   double *precision)
+{
+	int			j;
+
+	vgm_expected_log_weights(k, comp, log_const);
+	for (j = 0; j < k; j++)
+	{
+		double		prec_chol = 1.0 / sqrt(comp[j].covariance);
+		double		log_lambda = LOG_2 + digamma(0.5 * comp[j].dof);
+
+		precision[j] = prec_chol * prec_chol;
+		log_const[j] += -0.5 * LOG_2PI + log(prec_chol) - 0.5 * log(comp[j].dof)
+			+ 0.5 * (log_lambda - 1.0 / comp[j].mean_precision);
+	}
+}
+
+/* E-step: log_resp[i*k + j]; returns the weighted mean log normalizer. */
+double
+vgm_e_step(const VgmPoint *pts, size_t n, int k, const VgmComponent *comp,
+		   double *log_resp)
+{
+	double		log_weight[VGM_MAX_COMPONENTS];
+	double		log_const[VGM_MAX_COMPONENTS];
+	double		prec_chol[VGM_MAX_COMPONENTS];
+	double		total_norm = 0.0;
+	double		total_weight = 0.0;
+	size_t		i;
+	int			j;
+
+	quiet_gsl();
+	vgm_expected_log_weights(k, comp, log_weight);
+	for (j = 0; j < k; j++)
+	{
+		double		log_lambda = LOG_2 + digamma(0.5 * comp[j].dof);
+
+		prec_chol[j] = 1.0 / sqrt(comp[j].covariance);
+		log_const[j] = 0.5 * (log_lambda - 1.0 / comp[j].mean_precision);
+	}
+	for (i = 0; i < n; i++)
+	{
+		double	   *row = log_resp + i * k;
+		double		best = -INFINITY;
+		double		sum = 0.0;
+		double		norm;
+
+		for (j = 0; j < k; j++)
+		{
+			/* same operation order as scikit-learn: (x L - mu L)^2 */
+			double		y = pts[i].mean * prec_chol[j] - comp[j].mean * prec_chol[j];
+			double		q = y * y + pts[i].var * prec_chol[j] * prec_chol[j];
+			double		log_gauss = -0.5 * (LOG_2PI + q) + log(prec_chol[j])
+				- 0.5 * log(comp[j].dof);
+
+			row[j] = log_gauss + log_const[j] + log_weight[j];
+			if (row[j] > best)
+				best = row[j];
+		}
+		for (j = 0; j < k; j++)
+			sum += exp(row[j] - best);
+		norm = best + log(sum);
+		for (j = 0; j < k; j++)
+			row[j] -= norm;
+		total_norm += pts[i].weight * norm;
+		total_weight += pts[i].weight;
+	}
+	return total_weight > 0.0 ? total_norm / total_weight : 0.0;
+}
+
+/* Terms of the lower bound that depend only on the posterior. */
+static double
+lower_bound_posterior_terms(int k, const VgmComponent *comp)
+{
+	double		lb = 0.0;
+	int			j;
+
+	quiet_gsl();
+	for (j = 0; j < k; j++)
+	{
+		double		prec_chol = 1.0 / sqrt(comp[j].covariance);
+		double		log_det_chol = log(prec_chol) - 0.5 * log(comp[j].dof);
+		double		log_wishart_norm = -(comp[j].dof * log_det_chol
+										 + comp[j].dof * 0.5 * LOG_2
+										 + gsl_sf_lngamma(0.5 * comp[j].dof));
+
+		lb -= log_wishart_norm;
+		lb += gsl_sf_lnbeta(comp[j].conc_a, comp[j].conc_b);
+		lb -= 0.5 * log(comp[j].mean_precision);
+	}
+	return lb;
+}
+
+/* Lower bound after an M-step, given the E-step's log responsibilities. */
+double
+vgm_lower_bound(const VgmPoint *pts, size_t n, int k, const VgmComponent *comp,
+				const double *log_resp)
+{
+	double		entropy = 0.0;
+	size_t		i;
+	int			j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < k; j++)
+		{
+			double		lr = log_resp[i * k + j];
+			double		r = exp(lr);
+
+			if (r > 0.0)
+				entropy -= pts[i].weight * r * lr;
+		}
+	return entropy + lower_bound_posterior_terms(k, comp);
+}
+
+/* Point estimate of the weights (scikit-learn's weights_). */
+void
+vgm_mixture_weights(int k, const VgmComponent *comp, double *weights)
+{
+	double		remaining = 1.0;
+	double		total = 0.0;
+	int			j;
+
+	for (j = 0; j < k; j++)
+	{
+		double		s = comp[j].conc_a + comp[j].conc_b;
+
+		weights[j] = comp[j].conc_a / s * remaining;
+		remaining *= comp[j].conc_b / s;
+		total += weights[j];
+	}
+	for (j = 0; j < k; j++)
+		weights[j] /= total;
+}
+
+/*
+ * One fused E-step + M-step over all points, without storing responsibilities.
+ * Sums are taken around each component's current mean (a shift) so that data
+ * far from zero keeps its precision.  Returns the entropy term of the bound.
+ */
+static double
+fused_iteration(const VgmPoint *pts, size_t n, int k, VgmComponent *comp,
+				const VgmPriors *priors)
+{
+	double		log_const[VGM_MAX_COMPONENTS];
+	double		half_prec[VGM_MAX_COMPONENTS];
+	double		shift[VGM_MAX_COMPONENTS];
+	double		count[VGM_MAX_COMPONENTS];
+	double		s1[VGM_MAX_COMPONENTS];
+	double		s2[VGM_MAX_COMPONENTS];
+	double		xbar[VGM_MAX_COMPONENTS];
+	double		spread[VGM_MAX_COMPONENTS];
+	double		wlp[VGM_MAX_COMPONENTS];
+	double		shifted[VGM_MAX_COMPONENTS];
+	double		entropy = 0.0;
+	size_t		i;
+	int			j;
+
+	vgm_log_prob_constants(k, comp, log_const, half_prec);
+	for (j = 0; j < k; j++)
+	{
+		half_prec[j] *= 0.5;
+		shift[j] = comp[j].mean;
+		count[j] = s1[j] = s2[j] = 0.0;
+	}
+
+	for (i = 0; i < n; i++)
+	{
+		const double m = pts[i].mean;
+		const double v = pts[i].var;
+		const double w = pts[i].weight;
+		double		best = -INFINITY;
+		double		sum = 0.0;
+		double		log_norm;
+		double		inv_sum;
+
+		for (j = 0; j < k; j++)
+		{
+			double		d = m - shift[j];
+
+			wlp[j] = log_const[j] - half_prec[j] * (d * d + v);
+			if (wlp[j] > best)
+				best = wlp[j];
+		}
+		for (j = 0; j < k; j++)
+		{
+			double		t = wlp[j] - best;
+
+			shifted[j] = t;
+			wlp[j] = t > NEGLIGIBLE_LOG_RESP ? exp(t) : 0.0;
+			sum += wlp[j];
+		}
+		log_norm = log(sum);
+		inv_sum = 1.0 / sum;
+		for (j = 0; j < k; j++)
+		{
+			double		r;
+			double		d;
+			double		wr;
+
+			if (wlp[j] == 0.0)
+				continue;
+			r = wlp[j] * inv_sum;
+			wr = w * r;
+			d = m - shift[j];
+			count[j] += wr;
+			s1[j] += wr * d;
+			s2[j] += wr * (d * d + v);
+			/* log r = (wlp - best) - log(sum) */
+			entropy -= wr * (shifted[j] - log_norm);
+		}
+	}
+
+	for (j = 0; j < k; j++)
+	{
+		double		nk = count[j] + COUNT_GUARD;
+		double		delta = s1[j] / nk;	/* xbar - shift */
+
+		xbar[j] = shift[j] * (count[j] / nk) + delta;
+		/* sum wr ((m - xbar)^2 + v) with m - xbar = (m - shift) - d */
+		{
+			double		d = xbar[j] - shift[j];
+			double		ss = s2[j] - 2.0 * d * s1[j] + d * d * count[j];
+
+			spread[j] = ss > 0.0 ? ss / nk : 0.0;
+		}
+	}
+	posterior_from_stats(k, count, xbar, spread, priors, comp);
+	return entropy;
+}
+
+/* ---------------------------------------------------------------------- */
+/* deterministic initialization: weighted k-means++ and Lloyd              */
+/* ---------------------------------------------------------------------- */
+
+/* splitmix64: a small counter-based generator, reproducible everywhere. */
+static uint64_t
+splitmix64(uint64_t *state)
+{
+	uint64_t	z = (*state += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform double in [0, 1). */
+static double
+uniform01(uint64_t *state)
+{
+	return (double) (splitmix64(state) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Order points by mean, then variance, then weight: the init must not depend on arrival order. */
+static int
+point_cmp(const void *a, const void *b)
+{
+	const VgmPoint *pa = a;
+	const VgmPoint *pb = b;
+
+	if (pa->mean != pb->mean)
+		return pa->mean < pb->mean ? -1 : 1;
+	if (pa->var != pb->var)
+		return pa->var < pb->var ? -1 : 1;
+	if (pa->weight != pb->weight)
+		return pa->weight < pb->weight ? -1 : 1;
+	return 0;
+}
+
+/* Ascending doubles. */
+static int
+double_cmp(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* Index of the first point whose cumulative weight exceeds target. */
+static size_t
+pick_by_cumulative(const double *cum, size_t n, double target)
+{
+	size_t		lo = 0;
+	size_t		hi = n - 1;
+
+	while (lo < hi)
+	{
+		size_t		mid = lo + (hi - lo) / 2;
+
+		if (cum[mid] > target)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/*
+ * Weighted k-means++ seeding (Arthur & Vassilvitskii 2007) with greedy local
+ * trials, as scikit-learn seeds its k-means.  Points are sorted.  Returns the
+ * number of distinct centers found (fewer than k when the data has fewer
+ * distinct values).
+ */
+static int
+kmeanspp_seed(const VgmPoint *pts, size_t n, int k, uint64_t seed,
+			  double *centers, double *dist, double *cand_dist, double *cum)
+{
+	uint64_t	rng = seed ^ 0x5DEECE66DULL;
+	int			trials = 2 + (int) log((double) k);
+	double		potential = 0.0;
+	double		acc = 0.0;
+	size_t		i;
+	int			c;
+
+	for (i = 0; i < n; i++)
+	{
+		acc += pts[i].weight;
+		cum[i] = acc;
+	}
+	centers[0] = pts[pick_by_cumulative(cum, n, uniform01(&rng) * acc)].mean;
+	for (i = 0; i < n; i++)
+	{
+		double		d = pts[i].mean - centers[0];
+
+		dist[i] = d * d;
+		potential += pts[i].weight * dist[i];
+	}
+	for (c = 1; c < k; c++)
+	{
+		double		best_potential = INFINITY;
+		double		best_center = 0.0;
+		int			t;
+
+		if (!(potential > 0.0))
+			break;				/* every point already sits on a center */
+		acc = 0.0;
+		for (i = 0; i < n; i++)
+		{
+			acc += pts[i].weight * dist[i];
+			cum[i] = acc;
+		}
+		for (t = 0; t < trials; t++)
+		{
+			double		cand = pts[pick_by_cumulative(cum, n, uniform01(&rng) * acc)].mean;
+			double		pot = 0.0;
+
+			for (i = 0; i < n; i++)
+			{
+				double		d = pts[i].mean - cand;
+				double		dd = d * d;
+
+				pot += pts[i].weight * (dd < dist[i] ? dd : dist[i]);
+			}
+			if (pot < best_potential)
+			{
+				best_potential = pot;
+				best_center = cand;
+			}
+		}
+		centers[c] = best_center;
+		potential = 0.0;
+		for (i = 0; i < n; i++)
+		{
+			double		d = pts[i].mean - best_center;
+			double		dd = d * d;
+
+			if (dd < dist[i])
+				dist[i] = dd;
+			potential += pts[i].weight * dist[i];
+		}
+	}
+	(void) cand_dist;
+	return c;
+}
+
+/*
+ * Lloyd's algorithm in one dimension.  With sorted points and sorted centers,
+ * the nearest-center regions are intervals between midpoints, so one merge
+ * pass assigns every point.  Writes each point's cluster to label[].
+ */
+static void
+kmeans_lloyd(const VgmPoint *pts, size_t n, int k, double *centers,
+			 int *label, int (*check_interrupt) (void *), void *arg, int *interrupted)
+{
+	double		sw[VGM_MAX_COMPONENTS];
+	double		swx[VGM_MAX_COMPONENTS];
+	int			iter;
+
+	for (iter = 0; iter < KMEANS_MAX_ITER; iter++)
+	{
+		int			c = 0;
+		int			changed = 0;
+		size_t		i;
+
+		qsort(centers, k, sizeof(double), double_cmp);
+		for (c = 0; c < k; c++)
+			sw[c] = swx[c] = 0.0;
+		c = 0;
+		for (i = 0; i < n; i++)
+		{
+			/* advance while the next center is strictly nearer */
+			while (c + 1 < k && fabs(pts[i].mean - centers[c + 1]) < fabs(pts[i].mean - centers[c]))
+				c++;
+			if (label[i] != c)
+			{
+				label[i] = c;
+				changed = 1;
+			}
+			sw[c] += pts[i].weight;
+			swx[c] += pts[i].weight * (pts[i].mean - centers[c]);
+		}
+		for (c = 0; c < k; c++)
+			if (sw[c] > 0.0)
+				centers[c] += swx[c] / sw[c];
+		if (!changed && iter > 0)
+			break;
+		if (check_interrupt && (iter & 15) == 15 && check_interrupt(arg))
+		{
+			*interrupted = 1;
+			return;
+		}
+	}
+}
+
+/* Cluster order for the stick-breaking prior: heaviest cluster first. */
+typedef struct ClusterRank
+{
+	double		weight;
+	double		center;
+	int			index;
+} ClusterRank;
+
+/* Heavier first; ties by center so the order is total. */
+static int
+cluster_rank_cmp(const void *a, const void *b)
+{
+	const ClusterRank *ca = a;
+	const ClusterRank *cb = b;
+
+	if (ca->weight != cb->weight)
+		return ca->weight > cb->weight ? -1 : 1;
+	if (ca->center != cb->center)
+		return ca->center < cb->center ? -1 : 1;
+	return ca->index - cb->index;
+}
+
+/*
+ * Initial posterior: hard responsibilities from k-means, turned into a
+ * posterior by one M-step exactly as scikit-learn's _initialize does.
+ */
+static int
+initialize_posterior(const VgmPoint *sorted, size_t n, int k,
+					 const VgmFitOptions *opt, const VgmPriors *priors,
+					 VgmComponent *comp, const VgmAllocator *alloc)
+{
+	double		centers[VGM_MAX_COMPONENTS];
+	double		count[VGM_MAX_COMPONENTS];
+	double		xbar[VGM_MAX_COMPONENTS];
+	double		spread[VGM_MAX_COMPONENTS];
+	double		sw[VGM_MAX_COMPONENTS];
+	double		swx[VGM_MAX_COMPONENTS];
+	ClusterRank rank[VGM_MAX_COMPONENTS];
+	int			slot[VGM_MAX_COMPONENTS];
+	double	   *dist;
+	double	   *cum;
+	int		   *label;
+	int			found;
+	int			interrupted = 0;
+	size_t		i;
+	int			c;
+
+	dist = engine_alloc(alloc, n * sizeof(double));
+	cum = engine_alloc(alloc, n * sizeof(double));
+	label = engine_alloc(alloc, n * sizeof(int));
+	if (!dist || !cum || !label)
+	{
+		engine_free(alloc, dist);
+		engine_free(alloc, cum);
+		engine_free(alloc, label);
+		return VGM_ERR_NOMEM;
+	}
+	found = kmeanspp_seed(sorted, n, k, opt->seed, centers, dist, NULL, cum);
+	for (i = 0; i < n; i++)
+		label[i] = -1;
+	kmeans_lloyd(sorted, n, found, centers, label, opt->check_interrupt,
+				 opt->interrupt_arg, &interrupted);
+	if (interrupted)
+	{
+		engine_free(alloc, dist);
+		engine_free(alloc, cum);
+		engine_free(alloc, label);
+		return VGM_ERR_INTERRUPTED;
+	}
+
+	/* order clusters heaviest first; empty extra components go last */
+	for (c = 0; c < found; c++)
+		sw[c] = swx[c] = 0.0;
+	for (i = 0; i < n; i++)
+		sw[label[i]] += sorted[i].weight;
+	for (c = 0; c < found; c++)
+	{
+		rank[c].weight = sw[c];
+		rank[c].center = centers[c];
+		rank[c].index = c;
+	}
+	qsort(rank, found, sizeof(ClusterRank), cluster_rank_cmp);
+	for (c = 0; c < found; c++)
+		slot[rank[c].index] = c;
+
+	/* statistics of the hard assignment, two-pass around each cluster mean */
+	for (c = 0; c < k; c++)
+		count[c] = xbar[c] = spread[c] = 0.0;
+	for (i = 0; i < n; i++)
+	{
+		int			s = slot[label[i]];
+
+		count[s] += sorted[i].weight;
+		xbar[s] += sorted[i].weight * sorted[i].mean;
+	}
+	for (c = 0; c < k; c++)
+		xbar[c] = xbar[c] / (count[c] + COUNT_GUARD);
+	for (i = 0; i < n; i++)
+	{
+		int			s = slot[label[i]];
+		double		d = sorted[i].mean - xbar[s];
+
+		spread[s] += sorted[i].weight * (d * d + sorted[i].var);
+	}
+	for (c = 0; c < k; c++)
+		spread[c] /= (count[c] + COUNT_GUARD);
+	posterior_from_stats(k, count, xbar, spread, priors, comp);
+
+	engine_free(alloc, dist);
+	engine_free(alloc, cum);
+	engine_free(alloc, label);
+	return VGM_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* the fit                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* Reject what the engine cannot fit. */
+static int
+check_inputs(const VgmPoint *pts, size_t n, const VgmFitOptions *opt)
+{
+	size_t		i;
+
+	if (opt->max_components < 1 || opt->max_components > VGM_MAX_COMPONENTS)
+		return VGM_ERR_INVALID;
+	if (!(opt->weight_concentration_prior > 0.0) || !isfinite(opt->weight_concentration_prior))
+		return VGM_ERR_INVALID;
+	if (opt->max_iter < 1 || !(opt->tol >= 0.0) || !(opt->reg_covar >= 0.0)
+		|| !isfinite(opt->reg_covar))
+		return VGM_ERR_INVALID;
+	if (opt->init && (opt->init_k < 1 || opt->init_k > VGM_MAX_COMPONENTS))
+		return VGM_ERR_INVALID;
+	for (i = 0; i < n; i++)
+	{
+		if (!isfinite(pts[i].mean) || !isfinite(pts[i].var) || !isfinite(pts[i].weight)
+			|| pts[i].weight < 0.0 || pts[i].var < 0.0)
+			return VGM_ERR_INVALID;
+	}
+	return VGM_OK;
+}
+
+/* Full fit: deterministic init (weighted k-means++ and Lloyd), VB-EM loop. */
+int
+vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
+		VgmFitResult *result, const VgmAllocator *alloc)
+{
+	VgmPoint   *sorted;
+	size_t		used = 0;
+	size_t		i;
+	int			k;
+	int			status;
+	double		total = 0.0;
+	double		lower_bound = -INFINITY;
+	int			iter;
+
+	quiet_gsl();
+	memset(result, 0, sizeof(*result));
+	status = check_inputs(pts, n, opt);
+	if (status != VGM_OK)
+		return status;
+
+	/* sorted copy without zero-weight points: order-independent from here on */
+	sorted = engine_alloc(alloc, (n ? n : 1) * sizeof(VgmPoint));
+	if (!sorted)
+		return VGM_ERR_NOMEM;
+	for (i = 0; i < n; i++)
+		if (pts[i].weight > 0.0)
+		{
+			sorted[used++] = pts[i];
+			total += pts[i].weight;
+		}
+	if (used == 0 || !(total > 0.0) || !isfinite(total))
+	{
+		engine_free(alloc, sorted);
+		return VGM_ERR_EMPTY;
+	}
+	qsort(sorted, used, sizeof(VgmPoint), point_cmp);
+
+	status = vgm_priors_from_points(sorted, used, opt, &result->priors);
+	if (status != VGM_OK)
+	{
+		engine_free(alloc, sorted);
+		return status;
+	}
+
+	if (opt->init)
+	{
+		/* warm start: the first step is an E-step from the given posterior */
+		k = opt->init_k;
+		memcpy(result->comp, opt->init, k * sizeof(VgmComponent));
+		for (i = 0; i < (size_t) k; i++)
+		{
+			const VgmComponent *c = &result->comp[i];
+
+			if (!(c->conc_a > 0.0 && c->conc_b > 0.0 && c->mean_precision > 0.0
+				  && c->dof > 0.0 && c->covariance > 0.0 && isfinite(c->mean)
+				  && isfinite(c->conc_a) && isfinite(c->conc_b) && isfinite(c->dof)
+				  && isfinite(c->covariance) && isfinite(c->mean_precision)))
+			{
+				engine_free(alloc, sorted);
+				return VGM_ERR_INVALID;
+			}
+		}
+	}
+	else
+	{
+		k = opt->max_components;
+		status = initialize_posterior(sorted, used, k, opt, &result->priors,
+									  result->comp, alloc);
+		if (status != VGM_OK)
+		{
+			engine_free(alloc, sorted);
+			return status;
+		}
+	}
+	result->k = k;
+	result->total_weight = total;
+
+	for (iter = 1; iter <= opt->max_iter; iter++)
+	{
+		double		previous = lower_bound;
+		double		entropy;
+
+		if (opt->check_interrupt && opt->check_interrupt(opt->interrupt_arg))
+		{
+			engine_free(alloc, sorted);
+			return VGM_ERR_INTERRUPTED;
+		}
+		entropy = fused_iteration(sorted, used, k, result->comp, &result->priors);
+		lower_bound = entropy + lower_bound_posterior_terms(k, result->comp);
+		result->iterations = iter;
+		if (opt->on_iteration)
+			opt->on_iteration(iter, lower_bound, opt->iteration_arg);
+		if (fabs(lower_bound - previous) / total < opt->tol)
+		{
+			result->converged = 1;
+			break;
+		}
+	}
+	result->lower_bound = lower_bound;
+	vgm_mixture_weights(k, result->comp, result->weights);
+	engine_free(alloc, sorted);
+	return VGM_OK;
+}

@@ -1,0 +1,140 @@
+/*
+ * vbem.h - variational Bayesian EM for one-dimensional Gaussian mixtures
+ *          with a truncated Dirichlet-process (stick-breaking) weight prior.
+ *
+ * Pure C: no PostgreSQL headers, so the engine is unit-tested on its own.
+ *
+ * The input is a set of weighted points (weight w, mean m, within-point
+ * variance v).  A raw row is (1, x, 0); a summary bucket is (count, bucket
+ * mean, bucket variance).  All rows of a point share one responsibility
+ * vector, and the within-point variance enters both steps exactly through
+ * E[(x - mu)^2] = (m - mu)^2 + v.  With unit weights and zero variances the
+ * equations are those of Blei & Jordan (2006) as implemented by
+ * scikit-learn 1.2's BayesianGaussianMixture (covariance_type 'full' in 1-D,
+ * weight_concentration_prior_type 'dirichlet_process').
+ */
+#ifndef VGM_VBEM_H
+#define VGM_VBEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VGM_MAX_COMPONENTS 256
+
+/* Status codes returned by engine entry points. */
+#define VGM_OK 0
+#define VGM_ERR_EMPTY 1			/* no points, or zero total weight */
+#define VGM_ERR_INVALID 2		/* non-finite or negative input, bad option */
+#define VGM_ERR_NOMEM 3			/* allocation failed */
+#define VGM_ERR_INTERRUPTED 4	/* the interrupt hook asked to stop */
+
+typedef struct VgmPoint
+{
+	double		weight;			/* >= 0 */
+	double		mean;
+	double		var;			/* within-point variance, >= 0 */
+} VgmPoint;
+
+/* Priors of the variational model, named as in scikit-learn. */
+typedef struct VgmPriors
+{
+	double		weight_concentration;	/* gamma_0: stick-breaking Beta(1, gamma_0) */
+	double		mean_precision; /* beta_0 */
+	double		mean;			/* m_0 */
+	double		degrees_of_freedom; /* nu_0 */
+	double		covariance;		/* scale of the Wishart prior (1-D) */
+	double		reg_covar;		/* added to each component's variance */
+} VgmPriors;
+
+/* Variational posterior of one component. */
+typedef struct VgmComponent
+{
+	double		conc_a;			/* Beta stick parameter a_k = 1 + N_k */
+	double		conc_b;			/* Beta stick parameter b_k = gamma_0 + sum_{j>k} N_j */
+	double		mean_precision; /* beta_k */
+	double		mean;			/* m_k */
+	double		dof;			/* nu_k */
+	double		covariance;		/* (nu_k W_k)^{-1}, scikit-learn's covariances_ */
+} VgmComponent;
+
+/* Memory hooks; NULL means malloc/free. */
+typedef struct VgmAllocator
+{
+	void	   *(*alloc) (size_t size, void *arg);
+	void		(*release) (void *ptr, void *arg);
+	void	   *arg;
+} VgmAllocator;
+
+/* Options of a full fit. */
+typedef struct VgmFitOptions
+{
+	int			max_components;
+	double		weight_concentration_prior;
+	double		mean_precision_prior;	/* <= 0 or NaN: 1 */
+	double		mean_prior;		/* NaN: weighted data mean */
+	double		degrees_of_freedom_prior;	/* <= 0 or NaN: 1 */
+	double		covariance_prior;	/* <= 0 or NaN: unbiased data variance */
+	double		reg_covar;
+	int			max_iter;
+	double		tol;			/* on the change of lower bound per unit weight */
+	uint64_t	seed;
+	/* optional warm start: posterior of a previous fit (init_k components) */
+	const VgmComponent *init;
+	int			init_k;
+	/* called every few iterations; nonzero return stops the fit */
+	int			(*check_interrupt) (void *arg);
+	void	   *interrupt_arg;
+	/* optional: called after each iteration (for logging) */
+	void		(*on_iteration) (int iteration, double lower_bound, void *arg);
+	void	   *iteration_arg;
+} VgmFitOptions;
+
+typedef struct VgmFitResult
+{
+	int			k;				/* number of components (== max_components) */
+	VgmComponent comp[VGM_MAX_COMPONENTS];
+	double		weights[VGM_MAX_COMPONENTS];
+	VgmPriors	priors;
+	int			iterations;
+	int			converged;
+	double		lower_bound;	/* scikit-learn's lower bound (total) */
+	double		total_weight;
+} VgmFitResult;
+
+/* Fill options with the defaults of RDT's ClusterBasedNormalizer. */
+void		vgm_fit_options_default(VgmFitOptions *opt);
+
+/* Priors from the data as scikit-learn derives them (mean, unbiased variance). */
+int			vgm_priors_from_points(const VgmPoint *pts, size_t n,
+								   const VgmFitOptions *opt, VgmPriors *priors);
+
+/* M-step from probabilities resp[i*k + j]; also scikit-learn's _initialize. */
+void		vgm_m_step(const VgmPoint *pts, size_t n, const double *resp, int k,
+					   const VgmPriors *priors, VgmComponent *comp);
+
+/* E-step: log_resp[i*k + j]; returns the weighted mean log normalizer. */
+double		vgm_e_step(const VgmPoint *pts, size_t n, int k,
+					   const VgmComponent *comp, double *log_resp);
+
+/* Lower bound after an M-step, given the E-step's log responsibilities. */
+double		vgm_lower_bound(const VgmPoint *pts, size_t n, int k,
+							const VgmComponent *comp, const double *log_resp);
+
+/* Expected log mixing weights E[log pi_k] of the stick-breaking posterior. */
+void		vgm_expected_log_weights(int k, const VgmComponent *comp, double *out);
+
+/* Point estimate of the weights (scikit-learn's weights_). */
+void		vgm_mixture_weights(int k, const VgmComponent *comp, double *weights);
+
+/* Per-component term of the variational log probability, without the data. */
+void		vgm_log_prob_constants(int k, const VgmComponent *comp,
+								   double *log_const, double *precision);
+
+/* Full fit: deterministic init (weighted k-means++ and Lloyd), VB-EM loop. */
+int			vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
+					VgmFitResult *result, const VgmAllocator *alloc);
+
+/* Human-readable text for a status code. */
+const char *vgm_status_message(int status);
+
+#endif							/* VGM_VBEM_H */

@@ -1,0 +1,78 @@
+/*
+ * vgm.c - module initialization and glue shared by every SQL-callable file.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+
+#include <gsl/gsl_errno.h>
+
+#include "model.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+extern int	vgm_log_fits_level;
+
+/* Levels vgm.log_fits accepts; "off" disables the log line. */
+static const struct config_enum_entry log_fits_options[] = {
+	{"off", -1, false},
+	{"debug1", DEBUG1, false},
+	{"debug", DEBUG1, true},
+	{"log", LOG, false},
+	{"info", INFO, false},
+	{"notice", NOTICE, false},
+	{"warning", WARNING, false},
+	{NULL, 0, false}
+};
+
+/* Engine allocation through palloc, so an error or cancel frees it with the context. */
+static void *
+palloc_hook(size_t size, void *arg)
+{
+	return palloc_extended(size, MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+/* Release memory obtained from palloc_hook. */
+static void
+pfree_hook(void *ptr, void *arg)
+{
+	pfree(ptr);
+}
+
+static const VgmAllocator palloc_allocator = {palloc_hook, pfree_hook, NULL};
+
+/* Engine allocator on top of palloc in the current memory context. */
+const VgmAllocator *
+vgm_palloc_allocator(void)
+{
+	return &palloc_allocator;
+}
+
+/* Interrupt hook: CHECK_FOR_INTERRUPTS may longjmp out; engine memory is palloc'd. */
+int
+vgm_engine_check_interrupts(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+	return 0;
+}
+
+/* Module load: GSL must report errors as return codes, never abort the backend. */
+void
+_PG_init(void)
+{
+	gsl_set_error_handler_off();
+	DefineCustomEnumVariable("vgm.log_fits",
+							 "Emits one line per vgm_fit at this message level.",
+							 "The line gives rows, points, components, iterations, convergence, lower bound and time.",
+							 &vgm_log_fits_level,
+							 -1,
+							 log_fits_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	MarkGUCPrefixReserved("vgm");
+}
