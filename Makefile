@@ -18,6 +18,9 @@ EXTRA_CLEAN = test/unit/bin
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# every object depends on every header: the headers define shared layouts
+$(OBJS): $(wildcard src/*.h)
+
 # ---- engine unit tests: pure C, no server ---------------------------------
 # Sources of the numerical core that build without PostgreSQL headers.
 CORE_SRCS = src/vbem.c src/model_codec.c src/summary_core.c

@@ -133,6 +133,7 @@ summary_expanded_export(VgmSummaryExpanded *es)
 {
 	if (es->flat_valid)
 		return;
+	report_acc_status(vgm_acc_flush(&es->acc));
 	if (es->flat)
 		pfree(es->flat);
 	es->flat = MemoryContextAllocHuge(es->hdr.eoh_context,

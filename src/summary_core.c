@@ -195,17 +195,33 @@ merge_acc_bucket(VgmAccBucket *a, const VgmAccBucket *b)
 	a->s4 += s4;
 }
 
+/* A zeroed, cache-line aligned table of nslots slots. */
+static VgmAccBucket *
+alloc_slots(const VgmAllocator *alloc, uint32_t nslots, void **mem)
+{
+	size_t		size = (size_t) nslots * sizeof(VgmAccBucket);
+	char	   *raw = core_alloc(alloc, size + 64);
+	VgmAccBucket *slots;
+
+	*mem = raw;
+	if (!raw)
+		return NULL;
+	slots = (VgmAccBucket *) (raw + ((64 - ((uintptr_t) raw & 63)) & 63));
+	memset(slots, 0, size);
+	return slots;
+}
+
 /* Rebuild the table with nslots slots at the accumulator's current shift. */
 static int
 rebuild(VgmAccumulator *acc, uint32_t nslots, int old_shift)
 {
-	VgmAccBucket *slots = core_alloc(acc->alloc, (size_t) nslots * sizeof(VgmAccBucket));
+	void	   *mem;
+	VgmAccBucket *slots = alloc_slots(acc->alloc, nslots, &mem);
 	uint32_t	used = 0;
 	uint32_t	i;
 
 	if (!slots)
 		return VGM_SUMMARY_ERR_NOMEM;
-	memset(slots, 0, (size_t) nslots * sizeof(VgmAccBucket));
 	for (i = 0; i < acc->nslots; i++)
 	{
 		VgmAccBucket b = acc->slots[i];
@@ -219,8 +235,9 @@ rebuild(VgmAccumulator *acc, uint32_t nslots, int old_shift)
 			used++;
 		merge_acc_bucket(dst, &b);
 	}
-	core_free(acc->alloc, acc->slots);
+	core_free(acc->alloc, acc->slots_mem);
 	acc->slots = slots;
+	acc->slots_mem = mem;
 	acc->nslots = nslots;
 	acc->nused = used;
 	return VGM_SUMMARY_OK;
@@ -235,10 +252,9 @@ vgm_acc_init(VgmAccumulator *acc, const VgmAllocator *alloc, int shift, int max_
 	acc->shift = shift;
 	acc->max_buckets = max_buckets;
 	acc->nslots = INITIAL_SLOTS;
-	acc->slots = core_alloc(alloc, INITIAL_SLOTS * sizeof(VgmAccBucket));
+	acc->slots = alloc_slots(alloc, INITIAL_SLOTS, &acc->slots_mem);
 	if (!acc->slots)
 		return VGM_SUMMARY_ERR_NOMEM;
-	memset(acc->slots, 0, INITIAL_SLOTS * sizeof(VgmAccBucket));
 	return VGM_SUMMARY_OK;
 }
 
@@ -246,19 +262,31 @@ vgm_acc_init(VgmAccumulator *acc, const VgmAllocator *alloc, int shift, int max_
 void
 vgm_acc_free(VgmAccumulator *acc)
 {
-	core_free(acc->alloc, acc->slots);
+	core_free(acc->alloc, acc->slots_mem);
 	acc->slots = NULL;
+	acc->slots_mem = NULL;
 	acc->nslots = acc->nused = 0;
+}
+
+/* Drop one bit of resolution without touching the pending ring. */
+static int
+coarsen_table(VgmAccumulator *acc)
+{
+	if (acc->shift >= VGM_SUMMARY_MAX_SHIFT)
+		return VGM_SUMMARY_OK;
+	acc->shift++;
+	return rebuild(acc, acc->nslots, acc->shift - 1);
 }
 
 /* Halve the resolution: drop one more bit of every key, merging pairs. */
 int
 vgm_acc_coarsen(VgmAccumulator *acc)
 {
-	if (acc->shift >= VGM_SUMMARY_MAX_SHIFT)
-		return VGM_SUMMARY_OK;
-	acc->shift++;
-	return rebuild(acc, acc->nslots, acc->shift - 1);
+	int			status = vgm_acc_flush(acc);
+
+	if (status != VGM_SUMMARY_OK)
+		return status;
+	return coarsen_table(acc);
 }
 
 /* Make room for one more bucket: grow the table, or coarsen at the cap. */
@@ -269,7 +297,7 @@ make_room(VgmAccumulator *acc)
 
 	while (acc->nused >= (uint32_t) acc->max_buckets && acc->shift < VGM_SUMMARY_MAX_SHIFT)
 	{
-		status = vgm_acc_coarsen(acc);
+		status = coarsen_table(acc);
 		if (status != VGM_SUMMARY_OK)
 			return status;
 	}
@@ -278,9 +306,9 @@ make_room(VgmAccumulator *acc)
 	return VGM_SUMMARY_OK;
 }
 
-/* Add one finite value with positive weight. */
-int
-vgm_acc_add(VgmAccumulator *acc, double x, double weight)
+/* Put one value into its bucket now. */
+static int
+acc_insert(VgmAccumulator *acc, double x, double weight)
 {
 	int64_t		key = vgm_bucket_key(x, acc->shift);
 	VgmAccBucket *s = find_slot(acc->slots, acc->nslots, key);
@@ -315,12 +343,56 @@ vgm_acc_add(VgmAccumulator *acc, double x, double weight)
 	s->s2 += wd * d;
 	s->s3 += wd * d2;
 	s->s4 += wd * d2 * d;
+	return VGM_SUMMARY_OK;
+}
+
+/* Insert the rows still waiting in the ring; call before reading the table. */
+int
+vgm_acc_flush(VgmAccumulator *acc)
+{
+	while (acc->npending > 0)
+	{
+		uint32_t	i = acc->pending_head;
+		int			status = acc_insert(acc, acc->pending_x[i], acc->pending_w[i]);
+
+		if (status != VGM_SUMMARY_OK)
+			return status;
+		acc->pending_head = (i + 1) % VGM_ACC_PENDING;
+		acc->npending--;
+	}
+	acc->pending_head = 0;
+	return VGM_SUMMARY_OK;
+}
+
+/* Add one finite value with positive weight (through the prefetch ring). */
+int
+vgm_acc_add(VgmAccumulator *acc, double x, double weight)
+{
+	uint32_t	i;
 
 	if (acc->counts.rows == 0 || x < acc->counts.min)
 		acc->counts.min = x;
 	if (acc->counts.rows == 0 || x > acc->counts.max)
 		acc->counts.max = x;
 	acc->counts.rows++;
+
+	if (acc->npending == VGM_ACC_PENDING)
+	{
+		/* the oldest row's slot was prefetched VGM_ACC_PENDING calls ago */
+		int			status;
+
+		i = acc->pending_head;
+		status = acc_insert(acc, acc->pending_x[i], acc->pending_w[i]);
+		if (status != VGM_SUMMARY_OK)
+			return status;
+		acc->pending_head = (i + 1) % VGM_ACC_PENDING;
+		acc->npending--;
+	}
+	i = (acc->pending_head + acc->npending) % VGM_ACC_PENDING;
+	acc->pending_x[i] = x;
+	acc->pending_w[i] = weight;
+	acc->npending++;
+	__builtin_prefetch(&acc->slots[slot_of(vgm_bucket_key(x, acc->shift), acc->nslots)], 1);
 	return VGM_SUMMARY_OK;
 }
 
@@ -330,11 +402,13 @@ vgm_acc_add_bucket(VgmAccumulator *acc, const VgmBucket *bucket, int shift)
 {
 	VgmAccBucket b;
 	VgmAccBucket *s;
-	int			status;
+	int			status = vgm_acc_flush(acc);
 
+	if (status != VGM_SUMMARY_OK)
+		return status;
 	while (acc->shift < shift)
 	{
-		status = vgm_acc_coarsen(acc);
+		status = coarsen_table(acc);
 		if (status != VGM_SUMMARY_OK)
 			return status;
 	}
@@ -373,11 +447,13 @@ bucket_key_cmp(const void *a, const void *b)
 
 /* Write the buckets, sorted by key, as central moments; returns the count. */
 size_t
-vgm_acc_export(const VgmAccumulator *acc, VgmBucket *out)
+vgm_acc_export(VgmAccumulator *acc, VgmBucket *out)
 {
 	size_t		n = 0;
 	uint32_t	i;
 
+	if (vgm_acc_flush(acc) != VGM_SUMMARY_OK)
+		return 0;
 	for (i = 0; i < acc->nslots; i++)
 	{
 		const VgmAccBucket *s = &acc->slots[i];

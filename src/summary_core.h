@@ -62,7 +62,10 @@ typedef struct VgmMoments
 	double		m4;
 } VgmMoments;
 
-/* A bucket while accumulating: power sums about an anchor inside it. */
+/*
+ * A bucket while accumulating: power sums about an anchor inside it.  Padded
+ * to one 64-byte cache line so a row touches exactly one line of the table.
+ */
 typedef struct VgmAccBucket
 {
 	int64_t		key;
@@ -72,7 +75,15 @@ typedef struct VgmAccBucket
 	double		s2;
 	double		s3;
 	double		s4;
+	double		unused;
 } VgmAccBucket;
+
+/*
+ * Rows wait this many calls in a small ring before they touch the table; the
+ * slot each will need is prefetched when it arrives, so the memory latency
+ * of a large table overlaps with the executor's work on the following rows.
+ */
+#define VGM_ACC_PENDING 8
 
 /* The accumulator: an open-addressing hash table of buckets. */
 typedef struct VgmAccumulator
@@ -81,9 +92,14 @@ typedef struct VgmAccumulator
 	int			max_buckets;
 	uint32_t	nslots;			/* power of two */
 	uint32_t	nused;
-	VgmAccBucket *slots;		/* empty slot: weight == 0 */
+	VgmAccBucket *slots;		/* cache-line aligned; empty slot: weight == 0 */
+	void	   *slots_mem;		/* the allocation slots points into */
 	VgmSummaryCounts counts;
 	const VgmAllocator *alloc;
+	uint32_t	npending;		/* rows in the ring, oldest at pending_head */
+	uint32_t	pending_head;
+	double		pending_x[VGM_ACC_PENDING];
+	double		pending_w[VGM_ACC_PENDING];
 } VgmAccumulator;
 
 /* Status codes (shared meaning with the model codec). */
@@ -130,6 +146,9 @@ void		vgm_acc_free(VgmAccumulator *acc);
 /* Add one finite value with positive weight. */
 int			vgm_acc_add(VgmAccumulator *acc, double x, double weight);
 
+/* Insert the rows still waiting in the ring; call before reading the table. */
+int			vgm_acc_flush(VgmAccumulator *acc);
+
 /* Add a stored bucket (at resolution `shift`), merging moments exactly. */
 int			vgm_acc_add_bucket(VgmAccumulator *acc, const VgmBucket *bucket, int shift);
 
@@ -139,8 +158,8 @@ void		vgm_counts_merge(VgmSummaryCounts *into, const VgmSummaryCounts *from);
 /* Halve the resolution: drop one more bit of every key, merging pairs. */
 int			vgm_acc_coarsen(VgmAccumulator *acc);
 
-/* Write the buckets, sorted by key, as central moments; returns the count. */
-size_t		vgm_acc_export(const VgmAccumulator *acc, VgmBucket *out);
+/* Flush, then write the buckets sorted by key as central moments; returns the count. */
+size_t		vgm_acc_export(VgmAccumulator *acc, VgmBucket *out);
 
 /* Moments of a bucket set, merged pairwise in key order (Pebay 2008). */
 void		vgm_buckets_moments(const VgmBucket *buckets, size_t n, VgmMoments *out);
