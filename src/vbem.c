@@ -110,7 +110,12 @@ vgm_status_message(int status)
 /* options and priors                                                      */
 /* ---------------------------------------------------------------------- */
 
-/* Defaults of RDT's ClusterBasedNormalizer, with a convergence rule per unit weight. */
+/*
+ * Defaults: RDT's ClusterBasedNormalizer model settings (10 components,
+ * Dirichlet-process prior 0.001, scikit-learn's priors and reg_covar), but a
+ * convergence rule per unit weight (tol 1e-8) and up to 1000 iterations
+ * instead of scikit-learn's 1e-3 on the total bound and 100 iterations.
+ */
 void
 vgm_fit_options_default(VgmFitOptions *opt)
 {
