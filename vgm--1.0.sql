@@ -159,7 +159,7 @@ CREATE FUNCTION vgm_fit(summary vgm_summary,
     max_components int DEFAULT 10,
     weight_concentration_prior float8 DEFAULT 0.001,
     weight_threshold float8 DEFAULT 0.005,
-    max_iter int DEFAULT 1000,
+    max_iter int DEFAULT 20000,
     tol float8 DEFAULT 1e-8,
     seed bigint DEFAULT 42,
     init vgm_model DEFAULT NULL)
@@ -177,3 +177,401 @@ CREATE FUNCTION vgm_summary_buckets(vgm_summary,
     RETURNS SETOF record
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 -- END summary
+
+-- BEGIN transforms
+-------------------------------------------------------------------------------
+-- row-by-row transforms (src/normalize.c)
+--
+-- Mode-specific normalization as CTGAN / RDT's ClusterBasedNormalizer do it:
+-- x -> (component, alpha), alpha = clip((x - mean_c) / (4 std_c), -0.99, 0.99).
+-- Components are the valid ones (weight > weight_threshold), numbered from 0
+-- in posterior order.  Without a key the component is the most probable valid
+-- one; with a key it is drawn from predict_proba over the valid components
+-- (+1e-6 each, renormalised) with a uniform hashed from (model seed, key, x),
+-- so the same row always draws the same component, in any plan.
+-- Every function taking x returns NULL for NaN and +-Infinity.
+-------------------------------------------------------------------------------
+CREATE FUNCTION vgm_component(model vgm_model, x float8) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_transform_component' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_component(model vgm_model, x float8, key bigint) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_transform_component' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_component(vgm_model, float8) IS
+    'most probable valid component of x, numbered from 0 among the valid components';
+COMMENT ON FUNCTION vgm_component(vgm_model, float8, bigint) IS
+    'valid component of x drawn as RDT draws it, reproducibly from (model seed, key, x)';
+
+CREATE FUNCTION vgm_alpha(model vgm_model, x float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_transform_alpha' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_alpha(model vgm_model, x float8, key bigint) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_transform_alpha' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_alpha(vgm_model, float8) IS
+    'alpha = clip((x - mean_c) / (4 std_c), -0.99, 0.99) for the component of vgm_component(model, x)';
+COMMENT ON FUNCTION vgm_alpha(vgm_model, float8, bigint) IS
+    'alpha of x for the component of vgm_component(model, x, key)';
+
+CREATE FUNCTION vgm_normalize(model vgm_model, x float8,
+    OUT component int, OUT alpha float8) RETURNS record
+    AS 'MODULE_PATHNAME', 'vgm_transform_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_normalize(model vgm_model, x float8, key bigint,
+    OUT component int, OUT alpha float8) RETURNS record
+    AS 'MODULE_PATHNAME', 'vgm_transform_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_normalize(vgm_model, float8) IS
+    'vgm_component and vgm_alpha of x as one record';
+COMMENT ON FUNCTION vgm_normalize(vgm_model, float8, bigint) IS
+    'vgm_component and vgm_alpha of x with a key as one record';
+
+CREATE FUNCTION vgm_encode(model vgm_model, x float8) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'vgm_transform_encode' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_encode(model vgm_model, x float8, key bigint) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'vgm_transform_encode' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_encode(vgm_model, float8) IS
+    'CTGAN layout: [alpha, one-hot over the valid components]';
+COMMENT ON FUNCTION vgm_encode(vgm_model, float8, bigint) IS
+    'CTGAN layout with the drawn component: [alpha, one-hot over the valid components]';
+
+CREATE FUNCTION vgm_denormalize(model vgm_model, component int, alpha float8,
+    clamp boolean DEFAULT false) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_transform_denormalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_denormalize(vgm_model, int, float8, boolean) IS
+    'inverse of vgm_normalize: alpha clipped to [-1, 1], x = 4 std_c alpha + mean_c; clamp limits x to the training range';
+
+-- scikit-learn's BayesianGaussianMixture predictions, all k components
+CREATE FUNCTION vgm_predict(model vgm_model, x float8) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_transform_predict' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_predict(vgm_model, float8) IS
+    'scikit-learn predict: posterior index (0 .. k-1) of the most probable component';
+CREATE FUNCTION vgm_predict_proba(model vgm_model, x float8) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'vgm_transform_predict_proba' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_predict_proba(vgm_model, float8) IS
+    'scikit-learn predict_proba: k probabilities in posterior order';
+CREATE FUNCTION vgm_score(model vgm_model, x float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_transform_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_score(vgm_model, float8) IS
+    'scikit-learn score_samples: logsumexp of the weighted variational log probabilities';
+
+-- the plug-in mixture: weights_, means_, covariances_
+CREATE FUNCTION vgm_log_density(model vgm_model, x float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_transform_log_density' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_log_density(vgm_model, float8) IS
+    'log density of the plug-in mixture';
+CREATE FUNCTION vgm_cdf(model vgm_model, x float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_transform_cdf' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_cdf(vgm_model, float8) IS
+    'cumulative distribution function of the plug-in mixture';
+CREATE FUNCTION vgm_sample(model vgm_model, n bigint, seed bigint) RETURNS SETOF float8
+    AS 'MODULE_PATHNAME', 'vgm_transform_sample' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    ROWS 1000;
+COMMENT ON FUNCTION vgm_sample(vgm_model, bigint, bigint) IS
+    'n deterministic draws from the plug-in mixture for a seed';
+-- END transforms
+
+-- BEGIN validation
+-------------------------------------------------------------------------------
+-- validation (src/validate.c): moments, Kolmogorov-Smirnov tests, bounds and
+-- a one-scan report.  Every aggregate is one pass with a combine function,
+-- so it runs in parallel workers and merges across partitions and shards.
+-------------------------------------------------------------------------------
+
+-- moments of data, with SciPy's conventions (describe, skew, kurtosis)
+CREATE TYPE vgm_moments_result AS (
+    n float8,               -- total weight (the count of finite values when unweighted)
+    rows bigint,            -- finite rows
+    mean float8,
+    variance float8,        -- ddof = 1, as scipy.stats.describe
+    variance_pop float8,    -- ddof = 0
+    stddev float8,          -- sqrt(variance)
+    skewness float8,        -- scipy.stats.skew(bias=True)
+    kurtosis float8,        -- scipy.stats.kurtosis(fisher=True, bias=True): excess
+    min float8,
+    max float8,
+    nulls bigint,
+    nans bigint,
+    pos_infs bigint,
+    neg_infs bigint
+);
+CREATE FUNCTION vgm_moments(vgm_summary) RETURNS vgm_moments_result
+    AS 'MODULE_PATHNAME', 'vgm_moments_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_moments(vgm_summary) IS
+    'exact moments of a summarized column: mean, variance (ddof 1 and 0), biased skewness, excess kurtosis, extremes and counts';
+CREATE AGGREGATE vgm_moments(float8) (
+    SFUNC = vgm_summarize_sfunc,
+    STYPE = vgm_summary,
+    COMBINEFUNC = vgm_summary_combine,
+    FINALFUNC = vgm_moments,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_moments(float8) IS
+    'one-pass numerically stable moments of a column (the vgm_summary state)';
+
+-- moments implied by a model, in closed form
+CREATE FUNCTION vgm_model_moments(model vgm_model,
+    OUT mean float8, OUT variance float8, OUT stddev float8,
+    OUT skewness float8, OUT kurtosis float8)
+    RETURNS record
+    AS 'MODULE_PATHNAME', 'vgm_model_moments' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_moments(vgm_model) IS
+    'mean, variance, skewness and excess kurtosis of the plug-in mixture (weights, means, covariances)';
+
+-- the KS state: a fixed histogram of u = F(x) over [0, 1] in 65536 bins
+CREATE TYPE vgm_ks_state;
+CREATE FUNCTION vgm_ks_state_in(cstring) RETURNS vgm_ks_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_ks_state_out(vgm_ks_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_ks_state_recv(internal) RETURNS vgm_ks_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_ks_state_send(vgm_ks_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE vgm_ks_state (
+    INPUT = vgm_ks_state_in,
+    OUTPUT = vgm_ks_state_out,
+    RECEIVE = vgm_ks_state_recv,
+    SEND = vgm_ks_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE vgm_ks_state IS
+    'mergeable KS histogram: counts of F(x) in 65536 bins over [0, 1] for one model; text form is JSON';
+
+CREATE TYPE vgm_ks_result AS (statistic float8, pvalue float8, n bigint);
+
+-- aggregate support (not meant to be called directly)
+CREATE FUNCTION vgm_ks_sfunc(vgm_ks_state, vgm_model, float8) RETURNS vgm_ks_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION vgm_ks_combine(vgm_ks_state, vgm_ks_state) RETURNS vgm_ks_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_ks_final(vgm_ks_state) RETURNS vgm_ks_result
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE AGGREGATE vgm_ks_state(model vgm_model, x float8) (
+    SFUNC = vgm_ks_sfunc,
+    STYPE = vgm_ks_state,
+    SSPACE = 524352,
+    COMBINEFUNC = vgm_ks_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_ks_state(vgm_model, float8) IS
+    'KS histogram of a column in the coordinates of a model, for vgm_ks(state) and vgm_ks_2samp';
+CREATE AGGREGATE vgm_ks(model vgm_model, x float8) (
+    SFUNC = vgm_ks_sfunc,
+    STYPE = vgm_ks_state,
+    SSPACE = 524352,
+    COMBINEFUNC = vgm_ks_combine,
+    FINALFUNC = vgm_ks_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_ks(vgm_model, float8) IS
+    'one-sample Kolmogorov-Smirnov test of a column against the model''s plug-in CDF: (statistic, pvalue, n)';
+CREATE AGGREGATE vgm_rollup(vgm_ks_state) (
+    SFUNC = vgm_ks_combine,
+    STYPE = vgm_ks_state,
+    SSPACE = 524352,
+    COMBINEFUNC = vgm_ks_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_rollup(vgm_ks_state) IS
+    'merge stored KS states of one model (partitions, days, shards)';
+
+CREATE FUNCTION vgm_ks(state vgm_ks_state) RETURNS vgm_ks_result
+    AS 'MODULE_PATHNAME', 'vgm_ks_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks(vgm_ks_state) IS
+    'one-sample Kolmogorov-Smirnov test from a KS state: (statistic, pvalue, n)';
+CREATE FUNCTION vgm_ks_2samp(a vgm_ks_state, b vgm_ks_state,
+    OUT statistic float8, OUT pvalue float8, OUT n1 bigint, OUT n2 bigint)
+    RETURNS record
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_2samp(vgm_ks_state, vgm_ks_state) IS
+    'two-sample Kolmogorov-Smirnov test of two columns histogrammed with the same model';
+CREATE FUNCTION vgm_ks_info(state vgm_ks_state,
+    OUT n bigint, OUT nulls bigint, OUT nans bigint, OUT pos_infs bigint, OUT neg_infs bigint,
+    OUT bins int, OUT model_hash text, OUT bytes bigint)
+    RETURNS record
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_info(vgm_ks_state) IS
+    'counts, bin count, model hash and size of a KS state';
+
+-- the null distributions, as SciPy 1.10 computes them
+CREATE FUNCTION vgm_kstwo_sf(d float8, n bigint) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_kstwo_sf_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_kstwo_sf(float8, bigint) IS
+    'P(D_n >= d) of the one-sample two-sided KS statistic (scipy.stats.kstwo.sf)';
+CREATE FUNCTION vgm_kstwobign_sf(z float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_kstwobign_sf_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_kstwobign_sf(float8) IS
+    'Kolmogorov''s limiting distribution P(sqrt(n) D_n >= z) (scipy.stats.kstwobign.sf)';
+CREATE FUNCTION vgm_ks_2samp_sf(d float8, n1 bigint, n2 bigint) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_ks_2samp_sf_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_2samp_sf(float8, bigint, bigint) IS
+    'two-sided p-value of the two-sample KS statistic as scipy.stats.ks_2samp(method=''auto'') computes it';
+
+-- bounds: values outside the training range, values whose alpha is clipped
+CREATE TYPE vgm_bounds_result AS (
+    n bigint,               -- finite values
+    below_min bigint,       -- x < training min
+    above_max bigint,       -- x > training max
+    outside_share float8,   -- (below_min + above_max) / n
+    clipped_low bigint,     -- alpha < -0.99 for the most probable valid component
+    clipped_high bigint,    -- alpha > 0.99
+    clipped_share float8,   -- (clipped_low + clipped_high) / n
+    nulls bigint,
+    nans bigint,
+    pos_infs bigint,
+    neg_infs bigint
+);
+CREATE FUNCTION vgm_bounds_sfunc(bigint[], vgm_model, float8) RETURNS bigint[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION vgm_bounds_combine(bigint[], bigint[]) RETURNS bigint[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_bounds_final(bigint[]) RETURNS vgm_bounds_result
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE vgm_bounds(model vgm_model, x float8) (
+    SFUNC = vgm_bounds_sfunc,
+    STYPE = bigint[],
+    INITCOND = '{1,0,0,0,0,0,0,0,0,0,0}',
+    COMBINEFUNC = vgm_bounds_combine,
+    FINALFUNC = vgm_bounds_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_bounds(vgm_model, float8) IS
+    'shares of values outside the training range and of values whose alpha would be clipped, counts of non-finite values';
+
+-- the report: every check from ONE scan of the table.
+--
+-- The extension is relocatable, and CREATE EXTENSION does not substitute
+-- @extschema@ in the script of a relocatable extension, so these functions
+-- pin search_path to pg_catalog, pg_temp and find their own schema at run
+-- time in pg_extension (which also follows ALTER EXTENSION ... SET SCHEMA).
+-- Identifiers reach the dynamic query only through regclass output and %I;
+-- the model travels as a parameter.  No SECURITY DEFINER: the caller's
+-- privileges on the table apply.
+CREATE FUNCTION vgm_validate(model vgm_model, tbl regclass, col name,
+    ks_pvalue_min float8 DEFAULT 0.001,
+    mean_tol float8 DEFAULT 0.1,
+    std_tol float8 DEFAULT 0.1,
+    outside_max float8 DEFAULT 0.01,
+    clipped_max float8 DEFAULT 0.01,
+    ks_statistic_max float8 DEFAULT NULL,
+    nonfinite_max float8 DEFAULT NULL,
+    skewness_tol float8 DEFAULT NULL,
+    kurtosis_tol float8 DEFAULT NULL)
+    RETURNS TABLE ("check" text, statistic float8, threshold float8, passed boolean)
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+DECLARE
+    ext_schema name;
+    col_type oid;
+    ks_d float8; ks_p float8; ks_n bigint;
+    b_outside float8; b_clipped float8; b_nans bigint; b_pinf bigint; b_ninf bigint;
+    d_mean float8; d_std float8; d_skew float8; d_kurt float8;
+    m_mean float8; m_std float8; m_skew float8; m_kurt float8;
+    nonfinite float8;
+BEGIN
+    IF model IS NULL OR tbl IS NULL OR col IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = 'vgm_validate model, table and column must not be null',
+            DETAIL = 'The report compares one column of one table with one model.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute a
+                   WHERE a.attrelid = tbl AND a.attname = col
+                     AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+            MESSAGE = format('column "%s" of relation %s does not exist', col, tbl),
+            DETAIL = 'vgm_validate reads one numeric column of the table.';
+    END IF;
+    SELECT a.atttypid INTO col_type FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = col;
+    IF col_type <> 'float8'::regtype
+       AND NOT EXISTS (SELECT 1 FROM pg_cast c WHERE c.castsource = col_type
+                       AND c.casttarget = 'float8'::regtype AND c.castcontext = 'i') THEN
+        RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+            MESSAGE = format('column "%s" of relation %s has type %s, not a number', col, tbl, format_type(col_type, NULL)),
+            DETAIL = 'vgm_validate reads a column that casts implicitly to double precision.';
+    END IF;
+    SELECT n.nspname INTO ext_schema
+    FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+    WHERE e.extname = 'vgm';
+
+    -- one scan: the three aggregates run side by side (and in parallel workers)
+    EXECUTE format(
+        'SELECT (k).statistic, (k).pvalue, (k).n,'
+        ' (b).outside_share, (b).clipped_share, (b).nans, (b).pos_infs, (b).neg_infs,'
+        ' (m).mean, (m).stddev, (m).skewness, (m).kurtosis'
+        ' FROM (SELECT %1$I.vgm_ks($1, %2$I) AS k, %1$I.vgm_bounds($1, %2$I) AS b,'
+        ' %1$I.vgm_moments(%2$I) AS m FROM %3$s) s',
+        ext_schema, col, tbl)
+        INTO ks_d, ks_p, ks_n, b_outside, b_clipped, b_nans, b_pinf, b_ninf,
+             d_mean, d_std, d_skew, d_kurt
+        USING model;
+    EXECUTE format('SELECT mean, stddev, skewness, kurtosis FROM %I.vgm_model_moments($1)', ext_schema)
+        INTO m_mean, m_std, m_skew, m_kurt
+        USING model;
+    ks_n := coalesce(ks_n, 0);
+    nonfinite := CASE WHEN ks_n + b_nans + b_pinf + b_ninf > 0
+                      THEN (b_nans + b_pinf + b_ninf)::float8 / (ks_n + b_nans + b_pinf + b_ninf) END;
+
+    -- a check whose threshold is NULL is reported with passed = NULL (not checked);
+    -- a checked statistic that cannot be computed (no finite rows) fails
+    RETURN QUERY
+    SELECT c.name, c.stat, c.thr,
+           CASE WHEN c.thr IS NULL THEN NULL
+                ELSE coalesce(CASE WHEN c.upper THEN c.stat <= c.thr ELSE c.stat >= c.thr END, false) END
+    FROM (VALUES
+        (1, 'rows', ks_n::float8, 1::float8, false),
+        (2, 'ks_statistic', ks_d, ks_statistic_max, true),
+        (3, 'ks_pvalue', ks_p, ks_pvalue_min, false),
+        (4, 'mean_shift', abs(d_mean - m_mean) / m_std, mean_tol, true),
+        (5, 'stddev_ratio', abs(d_std / m_std - 1), std_tol, true),
+        (6, 'skewness_diff', abs(d_skew - m_skew), skewness_tol, true),
+        (7, 'kurtosis_diff', abs(d_kurt - m_kurt), kurtosis_tol, true),
+        (8, 'outside_share', b_outside, outside_max, true),
+        (9, 'clipped_share', b_clipped, clipped_max, true),
+        (10, 'nonfinite_share', nonfinite, nonfinite_max, true)
+    ) AS c(ord, name, stat, thr, upper)
+    ORDER BY c.ord;
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_validate(vgm_model, regclass, name, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
+    'validation report of a column against a model from one table scan: KS test, moments, range, clipping';
+
+CREATE FUNCTION vgm_assert_valid(model vgm_model, tbl regclass, col name,
+    ks_pvalue_min float8 DEFAULT 0.001,
+    mean_tol float8 DEFAULT 0.1,
+    std_tol float8 DEFAULT 0.1,
+    outside_max float8 DEFAULT 0.01,
+    clipped_max float8 DEFAULT 0.01,
+    ks_statistic_max float8 DEFAULT NULL,
+    nonfinite_max float8 DEFAULT NULL,
+    skewness_tol float8 DEFAULT NULL,
+    kurtosis_tol float8 DEFAULT NULL)
+    RETURNS void
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+DECLARE
+    ext_schema name;
+    failed text;
+    details text;
+BEGIN
+    SELECT n.nspname INTO ext_schema
+    FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+    WHERE e.extname = 'vgm';
+    EXECUTE format(
+        'SELECT string_agg(r."check", '', '' ORDER BY ord),'
+        ' string_agg(format(''%%s = %%s (threshold %%s)'', r."check", r.statistic, r.threshold), ''; '' ORDER BY ord)'
+        ' FROM %I.vgm_validate($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) WITH ORDINALITY AS r("check", statistic, threshold, passed, ord)'
+        ' WHERE r.passed IS FALSE', ext_schema)
+        INTO failed, details
+        USING model, tbl, col, ks_pvalue_min, mean_tol, std_tol, outside_max, clipped_max,
+              ks_statistic_max, nonfinite_max, skewness_tol, kurtosis_tol;
+    IF failed IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'check_violation',
+            MESSAGE = format('vgm validation of %s.%s failed: %s', tbl, quote_ident(col), failed),
+            DETAIL = details || '.',
+            HINT = 'Refit the model on current data, or relax the thresholds of vgm_assert_valid.';
+    END IF;
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_assert_valid(vgm_model, regclass, name, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
+    'raise check_violation (SQLSTATE 23514) naming the failed checks of vgm_validate';
+-- END validation

@@ -20,13 +20,6 @@ PG_FUNCTION_INFO_V1(vgm_fit_array);
 PG_FUNCTION_INFO_V1(vgm_fit_summary);
 PG_FUNCTION_INFO_V1(vgm_fit_final);
 
-/*
- * A summary with more buckets than this is first fitted on a coarsened copy
- * (the same grid with fewer bits), and the result warm-starts the fit on the
- * full summary: most iterations then cost a fraction of a full pass.
- */
-#define COARSE_FIT_BUCKETS 2048
-
 /* Level of the one-line log of each fit; -1 means off (GUC vgm.log_fits). */
 int			vgm_log_fits_level = -1;
 
@@ -300,19 +293,27 @@ points_from_buckets(const VgmBucket *b, size_t n)
 }
 
 /*
- * Fit a summary.  Large summaries are fitted coarse to fine: the same grid
- * with fewer bits first (cheap iterations, most of the way to convergence),
- * then the full summary warm-started from that posterior.
+ * Coarse-to-fine levels: a summary with more buckets than a level's target
+ * is first fitted on a copy coarsened to that target (the same grid with
+ * fewer bits), and each level warm-starts the next.  VB-EM can need
+ * thousands of iterations where components overlap; nearly all of them run
+ * on the coarsest copy, and the full summary then needs only a few.
  */
+static const size_t coarse_levels[] = {256, 2048};
+
+/* Fit a summary, coarse to fine. */
 static VgmModel *
 fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
 {
 	VgmModelHeader training;
 	VgmFitOptions opt = options->engine;
 	VgmFitResult *result = palloc(sizeof(VgmFitResult));
+	VgmComponent *warm = palloc(VGM_MAX_COMPONENTS * sizeof(VgmComponent));
 	VgmPoint   *pts;
 	double		start = now_ms();
-	int			coarse_iterations = 0;
+	int			used = 0;
+	int			reserve = Max(1, Min(options->engine.max_iter / 10, 200));
+	int			level;
 
 	memset(&training, 0, sizeof(training));
 	training.rows = v->counts.rows;
@@ -330,27 +331,36 @@ fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
 		opt.init = options->init->comp;
 		opt.init_k = options->init->hdr.k;
 	}
-	else if (v->n > COARSE_FIT_BUCKETS)
+	else
 	{
-		VgmBucket  *coarse = palloc(v->n * sizeof(VgmBucket));
-		int			shift = v->shift;
-		size_t		nc;
-		VgmPoint   *cpts;
+		/* the coarse levels share the budget, keeping up to 200 iterations for the last */
+		for (level = 0; level < (int) lengthof(coarse_levels); level++)
+		{
+			VgmBucket  *coarse;
+			int			shift = v->shift;
+			size_t		nc;
+			VgmPoint   *cpts;
 
-		memcpy(coarse, v->buckets, v->n * sizeof(VgmBucket));
-		nc = vgm_buckets_coarsen(coarse, v->n, &shift, COARSE_FIT_BUCKETS);
-		cpts = points_from_buckets(coarse, nc);
-		fit_status_check(vgm_fit(cpts, nc, &opt, result, vgm_palloc_allocator()), nc);
-		coarse_iterations = result->iterations;
-		opt.init = palloc(result->k * sizeof(VgmComponent));
-		memcpy((VgmComponent *) opt.init, result->comp, result->k * sizeof(VgmComponent));
-		opt.init_k = result->k;
-		pfree(coarse);
-		pfree(cpts);
+			if (v->n <= coarse_levels[level] || options->engine.max_iter - reserve - used < 1)
+				continue;
+			coarse = palloc(v->n * sizeof(VgmBucket));
+			memcpy(coarse, v->buckets, v->n * sizeof(VgmBucket));
+			nc = vgm_buckets_coarsen(coarse, v->n, &shift, coarse_levels[level]);
+			cpts = points_from_buckets(coarse, nc);
+			opt.max_iter = options->engine.max_iter - reserve - used;
+			fit_status_check(vgm_fit(cpts, nc, &opt, result, vgm_palloc_allocator()), nc);
+			used += result->iterations;
+			memcpy(warm, result->comp, result->k * sizeof(VgmComponent));
+			opt.init = warm;
+			opt.init_k = result->k;
+			pfree(coarse);
+			pfree(cpts);
+		}
 	}
 	pts = points_from_buckets(v->buckets, v->n);
+	opt.max_iter = Max(options->engine.max_iter - used, 1);
 	fit_status_check(vgm_fit(pts, v->n, &opt, result, vgm_palloc_allocator()), v->n);
-	result->iterations += coarse_iterations;
+	result->iterations += used;
 	opt.max_iter = options->engine.max_iter;
 	return model_from_result(result, &opt, options, &training, v->n, start);
 }

@@ -113,8 +113,10 @@ vgm_status_message(int status)
 /*
  * Defaults: RDT's ClusterBasedNormalizer model settings (10 components,
  * Dirichlet-process prior 0.001, scikit-learn's priors and reg_covar), but a
- * convergence rule per unit weight (tol 1e-8) and up to 1000 iterations
- * instead of scikit-learn's 1e-3 on the total bound and 100 iterations.
+ * convergence rule per unit weight (tol 1e-8) and up to 20000 iterations
+ * instead of scikit-learn's 1e-3 on the total bound and 100 iterations:
+ * where components overlap VB-EM needs thousands, nearly all of them on the
+ * cheap coarse levels of a summary fit.
  */
 void
 vgm_fit_options_default(VgmFitOptions *opt)
@@ -127,7 +129,7 @@ vgm_fit_options_default(VgmFitOptions *opt)
 	opt->degrees_of_freedom_prior = NAN;
 	opt->covariance_prior = NAN;
 	opt->reg_covar = 1e-6;
-	opt->max_iter = 1000;
+	opt->max_iter = 20000;
 	opt->tol = 1e-8;
 	opt->seed = 42;
 }
