@@ -14,6 +14,7 @@
 
 #include "postgres.h"
 
+#include "access/tupdesc.h"
 #include "fmgr.h"
 
 #include "model.h"
@@ -57,8 +58,7 @@ typedef struct VgmTransformCache
 	/* per posterior component j */
 	double	   *mean;
 	double	   *std;
-	double	   *four_std;		/* 4 std: RDT's divisor, exact */
-	double	   *inv_four_std;	/* 1 / (4 std) */
+	double	   *four_std;		/* 4 std: RDT's divisor (alpha divides, bit-identical to RDT) */
 	double	   *log_const;		/* variational log-prob constant (digammas included) */
 	double	   *half_prec;		/* 0.5 * precision of the variational log prob */
 	double	   *weight;			/* weights_ */

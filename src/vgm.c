@@ -17,6 +17,9 @@ void		_PG_init(void);
 
 extern int	vgm_log_fits_level;
 
+/* OpenBLAS (GSL's CBLAS here) starts a thread pool when it loads. */
+extern void openblas_set_num_threads(int num_threads);
+
 /* Levels vgm.log_fits accepts; "off" disables the log line. */
 static const struct config_enum_entry log_fits_options[] = {
 	{"off", -1, false},
@@ -65,6 +68,13 @@ void
 _PG_init(void)
 {
 	gsl_set_error_handler_off();
+
+	/*
+	 * A backend is a single-threaded process and vgm's work is per row: keep
+	 * OpenBLAS's pool to one thread so it never spins beside the backend.
+	 */
+	openblas_set_num_threads(1);
+
 	DefineCustomEnumVariable("vgm.log_fits",
 							 "Emits one line per vgm_fit at this message level.",
 							 "The line gives rows, points, components, iterations, convergence, lower bound and time.",

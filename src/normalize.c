@@ -1,0 +1,720 @@
+/*
+ * normalize.c - row-by-row transforms of a fitted vgm_model: mode-specific
+ *               normalization (CTGAN, SDV RDT's ClusterBasedNormalizer) and
+ *               its inverse, scikit-learn's predict / predict_proba /
+ *               score_samples, the plug-in density and CDF, and sampling.
+ *
+ * Encoding as RDT does it: a value x gets a component c and
+ *   alpha = clip((x - mean_c) / (4 std_c), -0.99, 0.99)
+ * where c is the most probable valid component (argmax over the valid
+ * components of the variational log probability), or, given a key, a draw
+ * from predict_proba restricted to the valid components, each plus 1e-6,
+ * renormalised.  Components count as valid when their weight exceeds the
+ * model's weight_threshold; the transforms number the valid components from
+ * 0 in posterior order.
+ *
+ * The draw is not random(): its uniform is a counter-based hash of the
+ * model's seed, the key and the bits of x, so the same inputs give the same
+ * draw in any plan, serial or parallel, and different keys draw
+ * independently.
+ *
+ * Every function taking x returns NULL when x is NaN or +-Infinity: such a
+ * value has no component, and the fit skipped such values too.
+ *
+ * These functions run once per row, so the per-model constants (logs,
+ * square roots, digammas) live in the per-call-site cache
+ * (transform_cache.c): the scalar-returning hot paths allocate nothing, the
+ * encoding path takes no log() at all, the scores take the one log() of their
+ * logsumexp, and exp() is skipped for components whose log probability is
+ * more than 37 below the best one (a relative contribution below 1e-16).
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "transform_cache.h"
+
+PG_FUNCTION_INFO_V1(vgm_transform_component);
+PG_FUNCTION_INFO_V1(vgm_transform_alpha);
+PG_FUNCTION_INFO_V1(vgm_transform_normalize);
+PG_FUNCTION_INFO_V1(vgm_transform_encode);
+PG_FUNCTION_INFO_V1(vgm_transform_denormalize);
+PG_FUNCTION_INFO_V1(vgm_transform_predict);
+PG_FUNCTION_INFO_V1(vgm_transform_predict_proba);
+PG_FUNCTION_INFO_V1(vgm_transform_score);
+PG_FUNCTION_INFO_V1(vgm_transform_log_density);
+PG_FUNCTION_INFO_V1(vgm_transform_cdf);
+PG_FUNCTION_INFO_V1(vgm_transform_sample);
+
+/*
+ * One-entry memo of the last encoded row, shared by vgm_component,
+ * vgm_alpha, vgm_normalize and vgm_encode: a query asking for both the
+ * component and the alpha of a row pays for one E-step.  Keyed by the
+ * model's content hash, so two call sites with equal models share it.
+ */
+typedef struct NormalizeMemo
+{
+	bool		valid;
+	bool		has_key;
+	uint64		hash;
+	uint64		xbits;
+	int64		key;
+	int32		component;
+	double		alpha;
+} NormalizeMemo;
+
+static NormalizeMemo memo;
+
+/* ---------------------------------------------------------------------- */
+/* errors                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* Error for a model whose every component is below its weight threshold. */
+static pg_noinline void
+no_valid_components_error(const VgmTransformCache *c)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("vgm_model has no valid components"),
+			 errdetail("All %d component weights are at or below the model's weight_threshold %g.",
+					   c->k, c->weight_threshold)));
+}
+
+/* Error for a component number outside 0 .. n_valid - 1. */
+static pg_noinline void
+component_range_error(const VgmTransformCache *c, int32 component)
+{
+	if (c->n_valid == 0)
+		no_valid_components_error(c);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("component %d is out of range", component),
+			 errdetail("Valid components of this model are numbered 0 to %d.", c->n_valid - 1)));
+}
+
+/* Error for a NaN or infinite alpha given to vgm_denormalize. */
+static pg_noinline void
+alpha_not_finite_error(double alpha)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("alpha must be a finite number"),
+			 errdetail("The value given was %s.",
+					   isnan(alpha) ? "NaN" : (alpha > 0 ? "Infinity" : "-Infinity"))));
+}
+
+/* ---------------------------------------------------------------------- */
+/* the E-step of one value                                                 */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Which of components a and b wins when |x| is so large that (x - mean)^2
+ * overflows for both: the wider one (smaller precision), then the one whose
+ * mean lies further towards x, then the larger constant.  These are the
+ * terms of the log probability in decreasing order of growth in x.
+ */
+static bool
+extreme_better(double x, double half_prec_a, double mean_a, double log_const_a,
+			   double half_prec_b, double mean_b, double log_const_b)
+{
+	double		lin_a = copysign(1.0, x) * mean_a;
+	double		lin_b = copysign(1.0, x) * mean_b;
+
+	if (half_prec_a != half_prec_b)
+		return half_prec_a < half_prec_b;
+	if (lin_a != lin_b)
+		return lin_a > lin_b;
+	return log_const_a - half_prec_a * mean_a * mean_a
+		> log_const_b - half_prec_b * mean_b * mean_b;
+}
+
+/* The winning valid component when every log probability underflowed to -inf. */
+static pg_noinline int
+extreme_argmax_valid(const VgmTransformCache *c, double x)
+{
+	int			best = 0;
+	int			v;
+
+	for (v = 1; v < c->n_valid; v++)
+		if (extreme_better(x, c->v_half_prec[v], c->v_mean[v], c->v_log_const[v],
+						   c->v_half_prec[best], c->v_mean[best], c->v_log_const[best]))
+			best = v;
+	return best;
+}
+
+/* The winning posterior component when every log probability underflowed to -inf. */
+static pg_noinline int
+extreme_argmax_all(const VgmTransformCache *c, double x)
+{
+	int			best = 0;
+	int			j;
+
+	for (j = 1; j < c->k; j++)
+		if (extreme_better(x, c->half_prec[j], c->mean[j], c->log_const[j],
+						   c->half_prec[best], c->mean[best], c->log_const[best]))
+			best = j;
+	return best;
+}
+
+/*
+ * Weighted variational log probability of x under every component, into
+ * c->scratch; returns the largest one.
+ */
+static inline double
+weighted_log_prob(const VgmTransformCache *c, double x)
+{
+	double	   *wlp = c->scratch;
+	double		best = -INFINITY;
+	int			j;
+
+	for (j = 0; j < c->k; j++)
+	{
+		double		d = x - c->mean[j];
+
+		wlp[j] = c->log_const[j] - c->half_prec[j] * (d * d);
+		if (wlp[j] > best)
+			best = wlp[j];
+	}
+	return best;
+}
+
+/* Most probable valid component (numbered among the valid ones); no exp needed. */
+static inline int
+argmax_valid(const VgmTransformCache *c, double x)
+{
+	double		best = -INFINITY;
+	int			best_v = 0;
+	int			v;
+
+	for (v = 0; v < c->n_valid; v++)
+	{
+		double		d = x - c->v_mean[v];
+		double		wlp = c->v_log_const[v] - c->v_half_prec[v] * (d * d);
+
+		/* strictly greater: ties go to the first, as numpy's argmax */
+		if (wlp > best)
+		{
+			best = wlp;
+			best_v = v;
+		}
+	}
+	if (unlikely(best == -INFINITY))
+		return extreme_argmax_valid(c, x);
+	return best_v;
+}
+
+/*
+ * RDT's draw: p = predict_proba restricted to the valid components, each
+ * plus 1e-6, renormalised; the uniform is a hash of (seed, key, x).  With
+ * P_j = e_j / s (e_j = exp(wlp_j - best), s = sum over all k), scaling every
+ * term by s leaves the draw unchanged and saves the division per component:
+ * p_v is proportional to e_v + 1e-6 s.
+ */
+static inline int
+draw_valid(const VgmTransformCache *c, double x, uint64 xbits, int64 key)
+{
+	double	   *e = c->scratch;
+	double		best = weighted_log_prob(c, x);
+	double		s = 0.0;
+	double		eps;
+	double		total = 0.0;
+	double		target;
+	double		cum = 0.0;
+	uint64		h;
+	int			j;
+	int			v;
+
+	if (likely(best > -INFINITY))
+	{
+		for (j = 0; j < c->k; j++)
+		{
+			double		t = e[j] - best;
+
+			e[j] = t > VGM_NEGLIGIBLE_LOG_PROB ? exp(t) : 0.0;
+			s += e[j];
+		}
+	}
+	else
+	{
+		/* every term underflowed: the limit puts all mass on one component */
+		int			w = extreme_argmax_all(c, x);
+
+		for (j = 0; j < c->k; j++)
+			e[j] = 0.0;
+		e[w] = 1.0;
+		s = 1.0;
+	}
+	eps = VGM_DRAW_EPSILON * s;
+	/* the same sums in the same order below, so cum reaches total exactly */
+	for (v = 0; v < c->n_valid; v++)
+		total += e[c->valid_index[v]] + eps;
+
+	h = vgm_mix64(vgm_mix64(c->seed_mix ^ xbits) + (uint64) key * VGM_GOLDEN_GAMMA);
+	target = vgm_unit_closed_open(h) * total;
+	for (v = 0; v < c->n_valid; v++)
+	{
+		cum += e[c->valid_index[v]] + eps;
+		if (cum > target)
+			return v;
+	}
+	/* u * total rounded up to total */
+	return c->n_valid - 1;
+}
+
+/* RDT's alpha for valid component v, clipped to [-0.99, 0.99]. */
+static inline double
+alpha_of(const VgmTransformCache *c, int v, double x)
+{
+	/* a division, not a multiplication by 1 / (4 std): bit-identical to RDT */
+	double		alpha = (x - c->v_mean[v]) / c->v_four_std[v];
+
+	if (alpha > VGM_ALPHA_CLIP)
+		return VGM_ALPHA_CLIP;
+	if (alpha < -VGM_ALPHA_CLIP)
+		return -VGM_ALPHA_CLIP;
+	return alpha;
+}
+
+/*
+ * Component (numbered among the valid ones) and alpha of a finite x,
+ * through the one-entry memo.
+ */
+static inline void
+normalize_value(const VgmTransformCache *c, double x, bool has_key, int64 key,
+				int32 *component, double *alpha)
+{
+	uint64		xbits = vgm_double_bits(x);
+	int			v;
+
+	if (!has_key)
+		key = 0;
+	if (memo.valid && memo.hash == c->hash && memo.xbits == xbits
+		&& memo.key == key && memo.has_key == has_key)
+	{
+		*component = memo.component;
+		*alpha = memo.alpha;
+		return;
+	}
+	if (unlikely(c->n_valid == 0))
+		no_valid_components_error(c);
+	v = has_key ? draw_valid(c, x, xbits, key) : argmax_valid(c, x);
+	*component = v;
+	*alpha = alpha_of(c, v, x);
+
+	memo.hash = c->hash;
+	memo.xbits = xbits;
+	memo.key = key;
+	memo.has_key = has_key;
+	memo.component = v;
+	memo.alpha = *alpha;
+	memo.valid = true;
+}
+
+/* A one-dimensional float8[] of n elements, filled by the caller through *data. */
+static ArrayType *
+new_float8_array(int n, double **data)
+{
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + sizeof(float8) * (Size) n;
+	ArrayType  *result = (ArrayType *) palloc0(nbytes);
+
+	SET_VARSIZE(result, nbytes);
+	result->ndim = 1;
+	result->dataoffset = 0;
+	result->elemtype = FLOAT8OID;
+	ARR_DIMS(result)[0] = n;
+	ARR_LBOUND(result)[0] = 1;
+	*data = (double *) ARR_DATA_PTR(result);
+	return result;
+}
+
+/* ---------------------------------------------------------------------- */
+/* mode-specific normalization                                             */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * vgm_component(model, x [, key]): valid component of x, numbered from 0
+ * among the valid components; drawn as RDT draws it when a key is given.
+ */
+Datum
+vgm_transform_component(PG_FUNCTION_ARGS)
+{
+	double		x = PG_GETARG_FLOAT8(1);
+	bool		has_key = PG_NARGS() > 2;
+	int32		component;
+	double		alpha;
+
+	if (unlikely(!isfinite(x)))
+		PG_RETURN_NULL();
+	normalize_value(vgm_transform_cache_get(fcinfo, 0), x, has_key,
+					has_key ? PG_GETARG_INT64(2) : 0, &component, &alpha);
+	PG_RETURN_INT32(component);
+}
+
+/* vgm_alpha(model, x [, key]): RDT's alpha of x within its component. */
+Datum
+vgm_transform_alpha(PG_FUNCTION_ARGS)
+{
+	double		x = PG_GETARG_FLOAT8(1);
+	bool		has_key = PG_NARGS() > 2;
+	int32		component;
+	double		alpha;
+
+	if (unlikely(!isfinite(x)))
+		PG_RETURN_NULL();
+	normalize_value(vgm_transform_cache_get(fcinfo, 0), x, has_key,
+					has_key ? PG_GETARG_INT64(2) : 0, &component, &alpha);
+	PG_RETURN_FLOAT8(alpha);
+}
+
+/* vgm_normalize(model, x [, key]) -> (component, alpha) as one record. */
+Datum
+vgm_transform_normalize(PG_FUNCTION_ARGS)
+{
+	double		x = PG_GETARG_FLOAT8(1);
+	bool		has_key = PG_NARGS() > 2;
+	VgmTransformCache *c;
+	int32		component;
+	double		alpha;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	if (unlikely(!isfinite(x)))
+		PG_RETURN_NULL();
+	c = vgm_transform_cache_get(fcinfo, 0);
+	if (unlikely(c->tupdesc == NULL))
+	{
+		TupleDesc	tupdesc;
+		MemoryContext old;
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("function returning record called in context that cannot accept type record"),
+					 errdetail("vgm_normalize returns a record of (component, alpha).")));
+		/* the blessed descriptor lives as long as the cache */
+		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+		c->tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		MemoryContextSwitchTo(old);
+	}
+	normalize_value(c, x, has_key, has_key ? PG_GETARG_INT64(2) : 0, &component, &alpha);
+	values[0] = Int32GetDatum(component);
+	values[1] = Float8GetDatum(alpha);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(c->tupdesc, values, nulls)));
+}
+
+/* vgm_encode(model, x [, key]): CTGAN's layout [alpha, one-hot over the valid components]. */
+Datum
+vgm_transform_encode(PG_FUNCTION_ARGS)
+{
+	double		x = PG_GETARG_FLOAT8(1);
+	bool		has_key = PG_NARGS() > 2;
+	VgmTransformCache *c;
+	int32		component;
+	double		alpha;
+	double	   *data;
+	ArrayType  *result;
+
+	if (unlikely(!isfinite(x)))
+		PG_RETURN_NULL();
+	c = vgm_transform_cache_get(fcinfo, 0);
+	normalize_value(c, x, has_key, has_key ? PG_GETARG_INT64(2) : 0, &component, &alpha);
+	/* palloc0 leaves the one-hot part at zero */
+	result = new_float8_array(1 + c->n_valid, &data);
+	data[0] = alpha;
+	data[1 + component] = 1.0;
+	PG_RETURN_ARRAYTYPE_P(result);
+}
+
+/*
+ * vgm_denormalize(model, component, alpha [, clamp]): x = alpha 4 std_c +
+ * mean_c with alpha clipped to [-1, 1]; clamp limits x to the training
+ * range.
+ */
+Datum
+vgm_transform_denormalize(PG_FUNCTION_ARGS)
+{
+	VgmTransformCache *c = vgm_transform_cache_get(fcinfo, 0);
+	int32		component = PG_GETARG_INT32(1);
+	double		alpha = PG_GETARG_FLOAT8(2);
+	double		x;
+
+	if (unlikely(component < 0 || component >= c->n_valid))
+		component_range_error(c, component);
+	if (unlikely(!isfinite(alpha)))
+		alpha_not_finite_error(alpha);
+	if (alpha > 1.0)
+		alpha = 1.0;
+	else if (alpha < -1.0)
+		alpha = -1.0;
+	x = alpha * c->v_four_std[component] + c->v_mean[component];
+	if (PG_NARGS() > 3 && PG_GETARG_BOOL(3))
+	{
+		if (x < c->min)
+			x = c->min;
+		else if (x > c->max)
+			x = c->max;
+	}
+	PG_RETURN_FLOAT8(x);
+}
+
+/* ---------------------------------------------------------------------- */
+/* scikit-learn's predictions                                              */
+/* ---------------------------------------------------------------------- */
+
+/* vgm_predict(model, x): scikit-learn's predict, a posterior index 0 .. k-1. */
+Datum
+vgm_transform_predict(PG_FUNCTION_ARGS)
+{
+	double		x = PG_GETARG_FLOAT8(1);
+	VgmTransformCache *c;
+	double		best = -INFINITY;
+	int			best_j = 0;
+	int			j;
+
+	if (unlikely(!isfinite(x)))
+		PG_RETURN_NULL();
+	c = vgm_transform_cache_get(fcinfo, 0);
+	for (j = 0; j < c->k; j++)
+	{
+		double		d = x - c->mean[j];
+		double		wlp = c->log_const[j] - c->half_prec[j] * (d * d);
+
+		if (wlp > best)
+		{
+			best = wlp;
+			best_j = j;
+		}
+	}
+	if (unlikely(best == -INFINITY))
+		best_j = extreme_argmax_all(c, x);
+	PG_RETURN_INT32(best_j);
+}
+
+/*
+ * vgm_predict_proba(model, x): scikit-learn's predict_proba, k entries in
+ * posterior order.  Every entry gets its exp(): the result is an array the
+ * caller looks at, so tiny probabilities keep their relative precision.
+ */
+Datum
+vgm_transform_predict_proba(PG_FUNCTION_ARGS)
+{
+	double		x = PG_GETARG_FLOAT8(1);
+	VgmTransformCache *c;
+	double		best;
+	double		sum = 0.0;
+	double		lse;
+	double	   *data;
+	ArrayType  *result;
+	int			j;
+
+	if (unlikely(!isfinite(x)))
+		PG_RETURN_NULL();
+	c = vgm_transform_cache_get(fcinfo, 0);
+	best = weighted_log_prob(c, x);
+	result = new_float8_array(c->k, &data);
+	if (unlikely(best == -INFINITY))
+	{
+		data[extreme_argmax_all(c, x)] = 1.0;
+		PG_RETURN_ARRAYTYPE_P(result);
+	}
+	for (j = 0; j < c->k; j++)
+		sum += exp(c->scratch[j] - best);
+	lse = best + log(sum);
+	for (j = 0; j < c->k; j++)
+		data[j] = exp(c->scratch[j] - lse);
+	PG_RETURN_ARRAYTYPE_P(result);
+}
+
+/* logsumexp of the k values in v, skipping terms that cannot change a digit. */
+static inline double
+log_sum_exp(const double *v, int k, double best)
+{
+	double		sum = 0.0;
+	int			j;
+
+	if (unlikely(best == -INFINITY))
+		return -INFINITY;
+	for (j = 0; j < k; j++)
+	{
+		double		t = v[j] - best;
+
+		if (t > VGM_NEGLIGIBLE_LOG_PROB)
+			sum += exp(t);
+	}
+	return best + log(sum);
+}
+
+/* vgm_score(model, x): scikit-learn's score_samples, the logsumexp of the weighted log probabilities. */
+Datum
+vgm_transform_score(PG_FUNCTION_ARGS)
+{
+	double		x = PG_GETARG_FLOAT8(1);
+	VgmTransformCache *c;
+	double		best;
+
+	if (unlikely(!isfinite(x)))
+		PG_RETURN_NULL();
+	c = vgm_transform_cache_get(fcinfo, 0);
+	best = weighted_log_prob(c, x);
+	PG_RETURN_FLOAT8(log_sum_exp(c->scratch, c->k, best));
+}
+
+/* ---------------------------------------------------------------------- */
+/* the plug-in mixture (weights_, means_, covariances_)                    */
+/* ---------------------------------------------------------------------- */
+
+/* vgm_log_density(model, x): log of sum_j w_j N(x; mean_j, covariance_j). */
+Datum
+vgm_transform_log_density(PG_FUNCTION_ARGS)
+{
+	double		x = PG_GETARG_FLOAT8(1);
+	VgmTransformCache *c;
+	double	   *lp;
+	double		best = -INFINITY;
+	int			j;
+
+	if (unlikely(!isfinite(x)))
+		PG_RETURN_NULL();
+	c = vgm_transform_cache_get(fcinfo, 0);
+	lp = c->scratch;
+	for (j = 0; j < c->k; j++)
+	{
+		double		d = x - c->mean[j];
+
+		/* a zero weight gives -inf here, and -inf - finite stays -inf */
+		lp[j] = c->plug_const[j] - c->plug_half_inv_var[j] * (d * d);
+		if (lp[j] > best)
+			best = lp[j];
+	}
+	PG_RETURN_FLOAT8(log_sum_exp(lp, c->k, best));
+}
+
+/* vgm_cdf(model, x): sum_j w_j Phi((x - mean_j) / std_j), through erfc for accurate tails. */
+Datum
+vgm_transform_cdf(PG_FUNCTION_ARGS)
+{
+	double		x = PG_GETARG_FLOAT8(1);
+	VgmTransformCache *c;
+	double		p = 0.0;
+	int			j;
+
+	if (unlikely(!isfinite(x)))
+		PG_RETURN_NULL();
+	c = vgm_transform_cache_get(fcinfo, 0);
+	for (j = 0; j < c->k; j++)
+		if (c->weight[j] > 0.0)
+			p += c->weight[j] * 0.5 * erfc(-((x - c->mean[j]) / c->std[j]) * M_SQRT1_2);
+	/* the weights sum to 1 within 1e-9; a CDF must stay in [0, 1] */
+	if (p > 1.0)
+		p = 1.0;
+	PG_RETURN_FLOAT8(p);
+}
+
+/* State of one vgm_sample scan: the plug-in mixture and the hashed seed. */
+typedef struct SampleState
+{
+	uint64		base;			/* hashed seed */
+	int			k;
+	int			last_positive;	/* last component with a positive weight */
+	double		total;			/* sum of the weights */
+	double	   *cum;			/* cumulative weights */
+	double	   *mean;
+	double	   *std;
+} SampleState;
+
+/*
+ * vgm_sample(model, n, seed): n deterministic draws from the plug-in
+ * mixture.  Draw i picks its component from the weights with the uniform
+ * hash(seed, 2i + 1) and its normal deviate by inverting the standard normal
+ * CDF at hash(seed, 2i + 2), so any prefix of the result is the same for a
+ * seed, and one value is produced per call so LIMIT stops early.
+ */
+Datum
+vgm_transform_sample(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	SampleState *st;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		VgmModel   *model = PG_GETARG_VGM_MODEL_P(0);
+		int64		n = PG_GETARG_INT64(1);
+		int64		seed = PG_GETARG_INT64(2);
+		const double *w;
+		MemoryContext old;
+		double		acc = 0.0;
+		int			k;
+		int			j;
+
+		if (n < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("number of samples must not be negative"),
+					 errdetail("The value given was " INT64_FORMAT ".", n)));
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		k = model->hdr.k;
+		if (k < 1 || k > VGM_MAX_COMPONENTS || VARSIZE(model) != VGM_MODEL_SIZE(k))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("invalid vgm_model: size does not match component count"),
+					 errdetail("The model claims %d components in %zu bytes.",
+							   k, (Size) VARSIZE(model))));
+		w = VgmModelWeights(model);
+		st = palloc(sizeof(SampleState));
+		st->k = k;
+		st->cum = palloc(sizeof(double) * k * 3);
+		st->mean = st->cum + k;
+		st->std = st->mean + k;
+		st->last_positive = 0;
+		for (j = 0; j < k; j++)
+		{
+			acc += w[j];
+			st->cum[j] = acc;
+			st->mean[j] = model->comp[j].mean;
+			st->std[j] = sqrt(model->comp[j].covariance);
+			if (w[j] > 0.0)
+				st->last_positive = j;
+		}
+		st->total = acc;
+		st->base = vgm_mix64((uint64) seed ^ UINT64CONST(0xBB67AE8584CAA73B));
+		funcctx->max_calls = (uint64) n;
+		funcctx->user_fctx = st;
+		MemoryContextSwitchTo(old);
+	}
+
+	funcctx = SRF_PERCALL_SETUP();
+	st = (SampleState *) funcctx->user_fctx;
+	CHECK_FOR_INTERRUPTS();
+	if (funcctx->call_cntr < funcctx->max_calls)
+	{
+		uint64		i = funcctx->call_cntr;
+		double		target = vgm_unit_closed_open(vgm_mix64(st->base + (2 * i + 1) * VGM_GOLDEN_GAMMA)) * st->total;
+		double		z = gsl_cdf_ugaussian_Pinv(vgm_unit_open(vgm_mix64(st->base + (2 * i + 2) * VGM_GOLDEN_GAMMA)));
+		int			lo = 0;
+		int			hi = st->k - 1;
+		int			j;
+
+		/* first component whose cumulative weight exceeds the target */
+		while (lo < hi)
+		{
+			int			mid = lo + (hi - lo) / 2;
+
+			if (st->cum[mid] > target)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		j = st->cum[lo] > target ? lo : st->last_positive;
+		SRF_RETURN_NEXT(funcctx, Float8GetDatum(st->mean[j] + st->std[j] * z));
+	}
+	SRF_RETURN_DONE(funcctx);
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+#
+# bench_transforms.sh - per-row cost of the row-by-row transforms
+# (src/normalize.c) against the cheapest comparable SQL, sum(x * 2 + 1).
+#
+# Usage: test/bench/bench_transforms.sh [ROWS]        (default 10000000)
+#
+# Connection: when PGHOST or PGPORT is set, the server they name is used
+# (database PGDATABASE, default postgres; CREATE EXTENSION vgm is run if
+# needed and the table is kept in schema vgm_bench for the next run).
+# Otherwise a private server is started with test/lib/pgserver.sh in a
+# temporary directory (the extension must be installed: make install) and
+# removed afterwards.
+#
+# Environment:
+#   BENCH_REPS=3      rounds over all queries; the fastest run of each is reported
+#   BENCH_JIT=off     jit setting of the session (off: the per-row cost of
+#                     the function calls themselves; on: PostgreSQL's default)
+#   BENCH_PRIVATE=1   start a private server even when PGHOST/PGPORT are set
+#
+# What is timed: one aggregate query per line, serial plan (no parallel
+# workers), after a warm-up scan, inside the server (no client round trip per
+# row; planning included but negligible): wall time by clock_timestamp()
+# deltas, and the backend's CPU time from /proc/self/schedstat (Linux, needs
+# a superuser or pg_read_server_files).  ns/row and the ratios use CPU time
+# when it is available and the baseline takes at least 100 ms of it (CPU time
+# is counted in scheduler ticks): on a loaded machine wall time mostly
+# measures the wait for a CPU.
+#
+# The model is a 10-component fit of a 3-mode mixture.  It is passed as a
+# literal (a Const: the cache's pointer fast path) except on the line "model
+# from a subquery", where it arrives as an initplan parameter and the cache
+# compares its bytes on every row.
+#
+# Targets: vgm_alpha <= 2x, keyed vgm_alpha <= 3x, vgm_denormalize <= 1.5x of
+# sum(x * 2 + 1).
+
+set -euo pipefail
+
+ROWS=${1:-10000000}
+REPS=${BENCH_REPS:-3}
+JIT=${BENCH_JIT:-off}
+if ! [[ $ROWS =~ ^[0-9]+$ ]] || ((ROWS < 1000)); then
+	echo "usage: $0 [ROWS >= 1000]" >&2
+	exit 2
+fi
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TMP=""
+cleanup() {
+	if [[ -n $TMP ]]; then
+		pgserver_stop_all || true
+		rm -rf -- "$TMP"
+	fi
+}
+trap cleanup EXIT
+
+if [[ ${BENCH_PRIVATE:-0} == 1 || (-z ${PGHOST:-} && -z ${PGPORT:-}) ]]; then
+	# shellcheck source=../lib/pgserver.sh
+	. "$REPO_ROOT/test/lib/pgserver.sh"
+	TMP=$(mktemp -d "${TMPDIR:-/tmp}/vgm-bench.XXXXXX")
+	chmod 711 "$TMP"
+	PGSERVER_OPTS="${PGSERVER_OPTS:-} -c shared_buffers=1GB -c max_parallel_workers_per_gather=0" \
+		pgserver_start "$TMP/server"
+	export PGDATABASE=postgres
+	echo "# private server in $TMP/server" >&2
+else
+	export PGDATABASE=${PGDATABASE:-postgres}
+fi
+
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -A -t)
+TABLE=vgm_bench.tx_$ROWS
+
+"${PSQL[@]}" <<-EOF
+	CREATE EXTENSION IF NOT EXISTS vgm;
+	CREATE SCHEMA IF NOT EXISTS vgm_bench;
+EOF
+
+# The table: x from a mixture of three normals (Box-Muller on random() after
+# setseed, so every run builds the same data); kept between runs.
+have=$("${PSQL[@]}" -c "SELECT to_regclass('$TABLE') IS NOT NULL")
+if [[ $have != t ]]; then
+	echo "# creating $TABLE ($ROWS rows)" >&2
+	"${PSQL[@]}" <<-EOF
+		SET max_parallel_workers_per_gather = 0;
+		SELECT setseed(0.42);
+		CREATE TABLE $TABLE AS
+		SELECT id, CASE WHEN u < 0.5 THEN 10 + 2 * z WHEN u < 0.8 THEN 50 + 5 * z ELSE 200 + 20 * z END AS x
+		FROM (SELECT id, random() AS u,
+		             sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z
+		      FROM generate_series(1, $ROWS::bigint) id) s;
+		ALTER TABLE $TABLE SET (autovacuum_enabled = off);
+		VACUUM ANALYZE $TABLE;
+	EOF
+fi
+"${PSQL[@]}" <<-EOF
+	DROP TABLE IF EXISTS vgm_bench.model;
+	CREATE TABLE vgm_bench.model AS
+	SELECT vgm_fit(array_agg(x), max_components => 10, seed => 42) AS m
+	FROM (SELECT x FROM $TABLE ORDER BY id LIMIT 100000) s;
+EOF
+
+# Runs every query and prints name, wall ms, CPU ms; awk adds ns/row and the
+# ratio to the first query (the baseline), both from CPU time when usable,
+# else from wall time.
+"${PSQL[@]}" -F $'\t' <<-EOF | awk -F '\t' -v rows="$ROWS" '
+	BEGIN { printf "%-46s %9s %9s %8s %7s\n", "query (" rows " rows)", "wall ms", "cpu ms", "ns/row", "ratio" }
+	NR == 1 { use_cpu = ($3 != "" && $3 >= 100) }
+	{ t = (use_cpu ? $3 : $2)
+	  if (NR == 1) base = (t > 0 ? t : 1e-9)
+	  printf "%-46s %9.1f %9s %8.1f %6.2fx\n", $1, $2, ($3 == "" ? "n/a" : sprintf("%.1f", $3)), t * 1e6 / rows, t / base }
+	END { if (!use_cpu)
+	        print "# ns/row and ratios from wall time (CPU time unavailable or below 100 ms, its tick is 1-10 ms)" }'
+	SET max_parallel_workers_per_gather = 0;
+	SET jit = $JIT;
+	CREATE TEMP TABLE bench_queries (n serial, name text, sql text);
+	-- the model as a literal: a Const in every plan
+	SELECT m::text AS model_text FROM vgm_bench.model \gset
+	INSERT INTO bench_queries (name, sql) VALUES
+	  ('sum(x * 2 + 1)', 'SELECT sum(x * 2 + 1) FROM $TABLE'),
+	  ('sum(vgm_alpha(m, x))', 'SELECT sum(vgm_alpha(%M, x)) FROM $TABLE'),
+	  ('sum(vgm_alpha(m, x, id))', 'SELECT sum(vgm_alpha(%M, x, id)) FROM $TABLE'),
+	  ('sum(vgm_denormalize(m, 0, x / 1e9))', 'SELECT sum(vgm_denormalize(%M, 0, x / 1e9)) FROM $TABLE'),
+	  ('sum(vgm_component(m, x))', 'SELECT sum(vgm_component(%M, x)) FROM $TABLE'),
+	  ('component + alpha, keyed (memo)', 'SELECT sum(vgm_component(%M, x, id)), sum(vgm_alpha(%M, x, id)) FROM $TABLE'),
+	  ('sum(vgm_predict(m, x))', 'SELECT sum(vgm_predict(%M, x)) FROM $TABLE'),
+	  ('sum(vgm_score(m, x))', 'SELECT sum(vgm_score(%M, x)) FROM $TABLE'),
+	  ('sum(vgm_log_density(m, x))', 'SELECT sum(vgm_log_density(%M, x)) FROM $TABLE'),
+	  ('sum(vgm_cdf(m, x))', 'SELECT sum(vgm_cdf(%M, x)) FROM $TABLE'),
+	  ('(vgm_normalize(m, x)).* in the target list', 'SELECT sum(c), sum(a) FROM (SELECT (vgm_normalize(%M, x)).* FROM $TABLE) s(c, a)'),
+	  ('vgm_normalize(m, x) via LATERAL', 'SELECT sum(n.component), sum(n.alpha) FROM $TABLE, LATERAL vgm_normalize(%M, x) n'),
+	  ('sum(vgm_encode(m, x)[1])', 'SELECT sum((vgm_encode(%M, x))[1]) FROM $TABLE'),
+	  ('sum(vgm_alpha(m, x)), model from a subquery', 'SELECT sum(vgm_alpha((SELECT m FROM vgm_bench.model), x)) FROM $TABLE');
+	UPDATE bench_queries SET sql = replace(sql, '%M', quote_literal(:'model_text') || '::vgm_model');
+
+	-- CPU time of this backend in ns (Linux /proc/self/schedstat: time on a
+	-- CPU, not waiting for one), or NULL when the server cannot read it
+	CREATE FUNCTION pg_temp.cpu_ns() RETURNS float8 LANGUAGE plpgsql AS \$\$
+	BEGIN
+	    RETURN split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::float8;
+	EXCEPTION WHEN OTHERS THEN
+	    RETURN NULL;
+	END \$\$;
+	-- REPS rounds over all queries (round robin, so a burst of load elsewhere
+	-- hits every query alike); the fastest run of each query is reported
+	CREATE FUNCTION pg_temp.best_ms(reps int) RETURNS TABLE (n int, name text, wall_ms float8, cpu_ms float8)
+	LANGUAGE plpgsql AS \$\$
+	#variable_conflict use_column
+	DECLARE
+	    q record;
+	    t0 timestamptz;
+	    c0 float8;
+	    w float8;
+	    c float8;
+	BEGIN
+	    CREATE TEMP TABLE bench_best (n int PRIMARY KEY, wall_ms float8, cpu_ms float8);
+	    FOR r IN 1 .. reps LOOP
+	        FOR q IN SELECT * FROM bench_queries ORDER BY bench_queries.n LOOP
+	            c0 := pg_temp.cpu_ns();
+	            t0 := clock_timestamp();
+	            EXECUTE q.sql;
+	            w := 1000 * extract(epoch FROM clock_timestamp() - t0)::float8;
+	            c := (pg_temp.cpu_ns() - c0) / 1e6;
+	            INSERT INTO bench_best VALUES (q.n, w, c)
+	            ON CONFLICT (n) DO UPDATE SET wall_ms = least(bench_best.wall_ms, excluded.wall_ms),
+	                                          cpu_ms = least(bench_best.cpu_ms, excluded.cpu_ms);
+	        END LOOP;
+	    END LOOP;
+	    RETURN QUERY SELECT b.n, bq.name, b.wall_ms, b.cpu_ms
+	                 FROM bench_best b JOIN bench_queries bq USING (n) ORDER BY b.n;
+	END \$\$;
+	-- warm-up: the table into the cache, the library loaded
+	SELECT count(*), sum(vgm_alpha(:'model_text'::vgm_model, x)) FROM $TABLE \g /dev/null
+	SELECT name, wall_ms, cpu_ms FROM pg_temp.best_ms($REPS);
+EOF
