@@ -1,0 +1,167 @@
+-- pgTAP: validation (src/validate.c and the report functions): errors with
+-- their SQLSTATE, message and detail; hostile identifiers in the report;
+-- the caller's privileges; IMMUTABLE / PARALLEL SAFE / combine functions;
+-- search_path pinned on the PL/pgSQL functions.
+BEGIN;
+SELECT plan(53);
+
+CREATE TEMP TABLE tap_models AS
+SELECT 'hand'::text AS name, '{"version":1,"dims":1,"k":3,
+  "weights":[0.6,0.001,0.399],"means":[0,5,10],"covariances":[1,1,4],
+  "mean_precision":[600,1,400],"degrees_of_freedom":[600,1,400],
+  "weight_concentration_a":[601,2,400],"weight_concentration_b":[400,399,0.001],
+  "weight_threshold":0.005,
+  "priors":{"weight_concentration":0.001,"mean_precision":1,"mean":4,"degrees_of_freedom":1,"covariance":25,"reg_covar":1e-06},
+  "fit":{"max_iter":100,"tol":0.001,"seed":42,"iterations":10,"converged":true,"lower_bound":-1,"fit_ms":0},
+  "training":{"rows":1000,"total_weight":1000,"min":-3,"max":16,"buckets":1000,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0}}'::vgm_model AS m;
+INSERT INTO tap_models
+SELECT 'shifted', (jsonb_set(m::jsonb, '{means}', '[0.5, 5, 10]'))::text::vgm_model FROM tap_models WHERE name = 'hand';
+INSERT INTO tap_models
+SELECT 'none', (jsonb_set(m::jsonb, '{weight_threshold}', '0.7'))::text::vgm_model FROM tap_models WHERE name = 'hand';
+
+CREATE TEMP TABLE tap_val AS
+SELECT i, CASE WHEN i % 5 < 3 THEN sin(i) ELSE 10 + 2 * cos(i) END::float8 AS x
+FROM generate_series(1, 500) i;
+INSERT INTO tap_val VALUES (501, 17), (502, 'NaN');
+CREATE TEMP TABLE tap_text AS SELECT i::text AS s FROM generate_series(1, 10) i;
+
+-- The detail line of the error an SQL statement raises, or NULL.
+CREATE FUNCTION pg_temp.error_detail(sql text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    detail text;
+BEGIN
+    EXECUTE sql;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    RETURN detail;
+END $$;
+
+-- ------------------------------------------------------ aggregate errors ----
+SELECT throws_ok($$SELECT vgm_ks(NULL::vgm_model, x) FROM tap_val$$,
+    '22004', 'vgm_ks model must not be null', 'vgm_ks: NULL model');
+SELECT throws_ok($$SELECT vgm_bounds(NULL::vgm_model, x) FROM tap_val$$,
+    '22004', 'vgm_bounds model must not be null', 'vgm_bounds: NULL model');
+SELECT throws_ok($$SELECT vgm_ks(m, x) FROM tap_val, tap_models WHERE name IN ('hand', 'shifted')$$,
+    '22023', 'vgm_ks needs one model per group', 'vgm_ks: two models in one group');
+SELECT throws_ok($$SELECT vgm_bounds(m, x) FROM tap_val, tap_models WHERE name IN ('hand', 'shifted')$$,
+    '22023', 'vgm_bounds needs one model per group', 'vgm_bounds: two models in one group');
+SELECT ok(pg_temp.error_detail($$SELECT vgm_ks(m, x) FROM tap_val, tap_models WHERE name IN ('hand', 'shifted')$$)
+          ~ '^The group and this row have model hashes [0-9a-f]{16} and [0-9a-f]{16}\.$',
+    'vgm_ks: detail names both model hashes');
+SELECT lives_ok($$SELECT vgm_ks(m, x) FROM tap_val, tap_models WHERE name IN ('hand', 'shifted') GROUP BY name$$,
+    'vgm_ks: one model per group is fine');
+SELECT throws_ok($$SELECT vgm_rollup(s) FROM (SELECT vgm_ks_state(m, x) AS s FROM tap_val, tap_models
+                                            WHERE name IN ('hand', 'shifted') GROUP BY name) q$$,
+    '22023', 'vgm_ks_state values built with different models cannot be combined',
+    'vgm_rollup: states of two models');
+SELECT throws_ok($$SELECT vgm_ks_2samp((SELECT vgm_ks_state(m, x) FROM tap_val, tap_models WHERE name = 'hand'),
+                                      (SELECT vgm_ks_state(m, x) FROM tap_val, tap_models WHERE name = 'shifted'))$$,
+    '22023', 'vgm_ks_2samp needs two states built with the same model', 'vgm_ks_2samp: two models');
+SELECT throws_ok($$SELECT vgm_ks_sfunc(NULL, m, 1) FROM tap_models WHERE name = 'hand'$$,
+    '0A000', 'vgm_ks_sfunc called in non-aggregate context', 'vgm_ks_sfunc outside an aggregate');
+SELECT throws_ok($$SELECT vgm_bounds_sfunc('{1,0,0,0,0,0,0,0,0,0,0}', m, 1) FROM tap_models WHERE name = 'hand'$$,
+    '0A000', 'vgm_bounds_sfunc called in non-aggregate context', 'vgm_bounds_sfunc outside an aggregate');
+SELECT throws_ok($$SELECT vgm_bounds(m, x) FROM tap_val, tap_models WHERE name = 'none'$$,
+    '22023', 'vgm_model has no valid components', 'vgm_bounds: model without valid components');
+
+-- ------------------------------------------------------- untrusted input ----
+SELECT throws_ok($$SELECT 'garbage'::vgm_ks_state$$,
+    '22P02', 'invalid input syntax for type vgm_ks_state', 'vgm_ks_state: not JSON');
+SELECT throws_ok($$SELECT '{"version":2,"bins":65536}'::vgm_ks_state$$,
+    '0A000', 'unsupported vgm_ks_state version', 'vgm_ks_state: future version');
+SELECT is(pg_temp.error_detail($$SELECT '{"version":2,"bins":65536}'::vgm_ks_state$$),
+    'The text has version 2; this build reads version 1.', 'vgm_ks_state: version detail');
+SELECT throws_ok($$SELECT '{"version":1,"bins":1024,"model_hash":"00000000000000ff","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-1024]}'::vgm_ks_state$$,
+    '0A000', 'unsupported vgm_ks_state bin count', 'vgm_ks_state: other bin count');
+SELECT throws_ok($$SELECT '{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":5,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$$,
+    '22023', 'invalid vgm_ks_state: counts do not sum to n', 'vgm_ks_state: n does not match the bins');
+SELECT is(pg_temp.error_detail($$SELECT '{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":5,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$$),
+    'The bins hold 0 values, "n" says 5.', 'vgm_ks_state: detail of the count mismatch');
+SELECT throws_ok($$SELECT '{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65535]}'::vgm_ks_state$$,
+    '22023', 'invalid vgm_ks_state: wrong number of bins', 'vgm_ks_state: too few bins');
+SELECT throws_ok($$SELECT '{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536],"extra":1}'::vgm_ks_state$$,
+    '22P02', 'invalid vgm_ks_state: unknown field', 'vgm_ks_state: unknown field');
+SELECT throws_ok($$SELECT '{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":0,"nulls":-1,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$$,
+    '22023', 'invalid vgm_ks_state: negative count', 'vgm_ks_state: negative count');
+SELECT throws_ok($$SELECT '{"version":1,"bins":65536,"model_hash":"0000000000000000","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$$,
+    '22023', 'invalid vgm_ks_state: missing model hash', 'vgm_ks_state: no model hash');
+SELECT lives_ok($$SELECT '{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":3,"nulls":1,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[2,-65534,1]}'::vgm_ks_state$$,
+    'vgm_ks_state: a valid hand-written state');
+SELECT throws_ok($$SELECT vgm_bounds_final('{1,2,3}')$$,
+    '22023', 'invalid vgm_bounds state', 'vgm_bounds state: wrong length');
+SELECT throws_ok($$SELECT vgm_bounds_final('{7,0,0,0,0,0,0,0,0,0,0}')$$,
+    '0A000', 'unsupported vgm_bounds state version 7', 'vgm_bounds state: unknown version');
+SELECT throws_ok($$SELECT vgm_bounds_final('{1,0,2,3,0,0,0,0,0,0,0}')$$,
+    '22023', 'invalid vgm_bounds state', 'vgm_bounds state: more outside than counted');
+SELECT throws_ok($$SELECT vgm_kstwo_sf(0.1, 0)$$,
+    '22023', 'n must be at least 1', 'vgm_kstwo_sf: n = 0');
+SELECT throws_ok($$SELECT vgm_ks_2samp_sf(0.1, 5, -1)$$,
+    '22023', 'n2 must be at least 1', 'vgm_ks_2samp_sf: negative n2');
+
+-- ---------------------------------------------------------------- report ----
+SELECT throws_ok($$SELECT * FROM vgm_validate(NULL, 'tap_val', 'x')$$,
+    '22004', 'vgm_validate model, table and column must not be null', 'vgm_validate: NULL model');
+SELECT throws_ok($$SELECT * FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'nope')$$,
+    '42703', 'column "nope" of relation tap_val does not exist', 'vgm_validate: missing column');
+SELECT throws_ok($$SELECT * FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_text', 's')$$,
+    '42804', 'column "s" of relation tap_text has type text, not a number', 'vgm_validate: a text column');
+SELECT lives_ok($$SELECT * FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'i')$$,
+    'vgm_validate: an integer column is cast to float8');
+SELECT is((SELECT count(*)::int FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x')),
+    10, 'vgm_validate: ten checks');
+SELECT is((SELECT string_agg("check", ',') FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x')
+           WHERE NOT passed), 'ks_pvalue', 'vgm_validate: the default thresholds fail the KS test only');
+SELECT throws_ok($$SELECT vgm_assert_valid((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x', outside_max => 0.001)$$,
+    '23514', 'vgm validation of tap_val.x failed: ks_pvalue, outside_share', 'vgm_assert_valid: check_violation naming the failed checks');
+SELECT is(pg_temp.error_detail($$SELECT vgm_assert_valid((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x',
+                                                         ks_pvalue_min => NULL, outside_max => 0.001)$$),
+    'outside_share = 0.001996007984031936 (threshold 0.001).', 'vgm_assert_valid: detail gives statistic and threshold');
+SELECT lives_ok($$SELECT vgm_assert_valid((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x', ks_pvalue_min => NULL)$$,
+    'vgm_assert_valid: passes quietly when every check passes');
+
+-- hostile identifiers: quotes, spaces, semicolons and comments are data, not SQL
+CREATE TEMP TABLE tap_canary (v int);
+CREATE TEMP TABLE "we ird ""tbl; DROP TABLE tap_canary; --" ("x""; DROP TABLE tap_canary; --" float8, "select" float8);
+INSERT INTO "we ird ""tbl; DROP TABLE tap_canary; --" SELECT x, x FROM tap_val;
+SELECT is((SELECT count(*)::int FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'),
+                                                  '"we ird ""tbl; DROP TABLE tap_canary; --"',
+                                                  'x"; DROP TABLE tap_canary; --')),
+    10, 'vgm_validate: hostile table and column names');
+SELECT is((SELECT statistic FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'),
+                                             '"we ird ""tbl; DROP TABLE tap_canary; --"', 'select')
+           WHERE "check" = 'rows'), 501::float8, 'vgm_validate: a reserved word as column name');
+SELECT ok(to_regclass('pg_temp.tap_canary') IS NOT NULL, 'the canary table survived');
+SELECT throws_ok($$SELECT vgm_assert_valid((SELECT m FROM tap_models WHERE name = 'hand'),
+                                          '"we ird ""tbl; DROP TABLE tap_canary; --"', 'x"; DROP TABLE tap_canary; --')$$,
+    '23514', 'vgm validation of "we ird ""tbl; DROP TABLE tap_canary; --"."x""; DROP TABLE tap_canary; --" failed: ks_pvalue',
+    'vgm_assert_valid: hostile names are quoted in the message');
+SELECT ok(to_regclass('pg_temp.tap_canary') IS NOT NULL, 'the canary table survived the assertion');
+
+-- the caller's privileges apply (no SECURITY DEFINER)
+CREATE ROLE vgm_tap_reader NOLOGIN;
+CREATE TABLE public.tap_private AS SELECT x FROM tap_val;
+GRANT SELECT ON tap_models TO vgm_tap_reader;
+SET ROLE vgm_tap_reader;
+SELECT throws_ok($$SELECT * FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'public.tap_private', 'x')$$,
+    '42501', 'permission denied for table tap_private', 'vgm_validate: no SELECT privilege, no report');
+RESET ROLE;
+
+-- ------------------------------------------------------------ properties ----
+SELECT ok(provolatile = 'i' AND proparallel = 's',
+          format('%s is IMMUTABLE PARALLEL SAFE', p.oid::regprocedure))
+FROM pg_proc p
+WHERE proname IN ('vgm_moments', 'vgm_model_moments', 'vgm_ks', 'vgm_ks_state', 'vgm_ks_2samp', 'vgm_ks_info',
+                  'vgm_bounds', 'vgm_kstwo_sf', 'vgm_kstwobign_sf', 'vgm_ks_2samp_sf')
+  AND prokind = 'f'
+ORDER BY p.oid::regprocedure::text;
+SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+           WHERE p.proname IN ('vgm_moments', 'vgm_ks', 'vgm_ks_state', 'vgm_bounds', 'vgm_rollup')
+             AND a.aggcombinefn <> 0 AND p.proparallel = 's'),
+    6, 'six validation aggregates, each PARALLEL SAFE with a combine function');
+SELECT ok(NOT prosecdef AND proconfig = '{"search_path=pg_catalog, pg_temp"}',
+          format('%s pins search_path and is not SECURITY DEFINER', p.oid::regprocedure))
+FROM pg_proc p WHERE proname IN ('vgm_validate', 'vgm_assert_valid') ORDER BY proname;
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,527 @@
+/*
+ * test_validate_core.c - unit tests of src/validate_core.c: the tabulated
+ * normal CDF, moments, the binned KS statistics, the state's text form and
+ * the null distributions against reference values from SciPy 1.10.1
+ * (scipy.stats.kstwo.sf, scipy.special.smirnov, scipy.stats.kstwobign.sf,
+ * scipy.stats._stats_py._compute_prob_outside_square and
+ * _compute_outer_prob_inside_method), printed by a one-off script with
+ * repr precision.
+ *
+ * validate_core.c is compiled into this test directly, so the test builds
+ * whether or not the Makefile lists it in CORE_SRCS.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "validate_core.c"		/* the test reaches the static helpers too */
+
+/* kstwo.sf(x, n): every branch of SciPy's method choice */
+static const struct
+{
+	int64_t		n;
+	double		x;
+	double		sf;
+}			kstwo_refs[] = {
+	{5, 0.14999999999999999, 0.99880000000000002},
+	{5, 0.29999999999999999, 0.66400000000000003},
+	{5, 0.59999999999999998, 0.03008000000000001},
+	{10, 0.050000000000000003, 1},
+	{10, 0.20000000000000001, 0.74871903999999989},
+	{10, 0.34999999999999998, 0.13396054626249909},
+	{10, 0.94999999999999996, 1.9531250000000172e-13},
+	{50, 0.050000000000000003, 0.99902380984618833},
+	{50, 0.12, 0.43376796613102331},
+	{50, 0.29999999999999999, 0.00017353260202718738},
+	{140, 0.080000000000000002, 0.31480749911643063},
+	{140, 0.20000000000000001, 2.1981563302200222e-05},
+	{141, 0.050000000000000003, 0.85484569300966284},
+	{141, 0.13, 0.015449346308454497},
+	{1000, 0.01, 0.99994967453706107},
+	{1000, 0.040000000000000001, 0.079339560590002245},
+	{1000, 0.059999999999999998, 0.0014285978879528911},
+	{10000, 0.0050000000000000001, 0.96287780252043043},
+	{10000, 0.012, 0.11135257403749388},
+	{10000, 0.02, 0.00066168486393873094},
+	{100000, 0.0030000000000000001, 0.32845633277269559},
+	{100000, 0.0050000000000000001, 0.013430824977799608},
+	{100001, 0.0030000000000000001, 0.32845050055711633},
+	{1000000, 0.001, 0.26982107442589376},
+	{1000000, 0.0016000000000000001, 0.011939282537735608},
+	{5000000, 0.00050000000000000001, 0.16402460008192743},
+	{5000000, 0.00069999999999999999, 0.014886217453694815},
+	{20000000, 0.00029999999999999997, 0.054635400861640537},
+	{1000000000, 2.0000000000000002e-05, 0.81861336241722027},
+	{1000000000, 6.0000000000000002e-05, 0.00149311189100026},
+};
+
+/* scipy.special.smirnov(n, x) */
+static const struct
+{
+	int64_t		n;
+	double		x;
+	double		sf;
+}			smirnov_refs[] = {
+	{1, 0.29999999999999999, 0.69999999999999996},
+	{2, 0.20000000000000001, 0.76000000000000001},
+	{7, 0.10000000000000001, 0.82284389999999996},
+	{7, 0.5, 0.019195870768132325},
+	{100, 0.01, 0.97321966505523239},
+	{100, 0.10000000000000001, 0.1265906584562817},
+	{100, 0.25, 2.7044358882174237e-06},
+	{1000, 0.050000000000000003, 0.0065060373905451658},
+	{5000, 0.029999999999999999, 0.00012079617211333408},
+	{1000000, 0.0015, 0.011097879215320433},
+	{2000000, 0.001, 0.018303432023617325},
+};
+
+/* scipy.stats.kstwobign.sf(z) */
+static const double kolmogorov_refs[][2] = {
+	{0.050000000000000003, 1},
+	{0.29999999999999999, 0.99999069419866549},
+	{0.5, 0.96394524366487511},
+	{0.80000000000000004, 0.54414241157419807},
+	{0.81999999999999995, 0.51197170529849734},
+	{0.82999999999999996, 0.49619099535050359},
+	{1, 0.26999967167735456},
+	{1.3600000000000001, 0.049485876755377876},
+	{2, 0.00067092525577969533},
+	{3, 3.0459959489425258e-08},
+};
+
+/* exact two-sample P(D >= h / lcm) */
+static const struct
+{
+	int64_t		m;
+	int64_t		n;
+	int64_t		h;
+	double		sf;
+}			ks2_refs[] = {
+	{10, 10, 3, 0.78692978847777606},
+	{10, 10, 5, 0.16782134274394334},
+	{50, 50, 10, 0.27191356015222479},
+	{7, 5, 10, 0.90909090909090917},
+	{30, 20, 25, 0.024351206903677477},
+	{100, 80, 150, 4.5641373279397547e-06},
+	{1000, 300, 2000, 8.9511910097535071e-99},
+	{10000, 5000, 3, 1},
+};
+
+/* Deterministic uniform doubles in (0, 1) (splitmix64). */
+static uint64_t rng_state = 12345;
+static double
+unit_rand(void)
+{
+	uint64_t	z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
+
+	z = mix64(z);
+	return ((double) (z >> 11) + 0.5) / 9007199254740992.0;
+}
+
+/* Sort doubles ascending. */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Exact one-sample D of sorted u against the uniform CDF (as scipy's kstest). */
+static double
+exact_d(const double *u, int n)
+{
+	double		d = 0.0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		double		plus = (double) (i + 1) / n - u[i];
+		double		minus = u[i] - (double) i / n;
+
+		if (plus > d)
+			d = plus;
+		if (minus > d)
+			d = minus;
+	}
+	return d;
+}
+
+static void
+test_phi(void)
+{
+	double		worst = 0.0;
+	int			i;
+
+	vgm_phi_table_init();
+	for (i = -1000000; i <= 1000000; i++)
+	{
+		double		z = i * 9e-6;
+		double		want = 0.5 * erfc(-z / M_SQRT2);
+		double		err = fabs(vgm_phi(z) - want);
+
+		if (err > worst)
+			worst = err;
+	}
+	printf("# tabulated Phi: max abs error %.3g on [-9, 9]\n", worst);
+	tap_ok(worst < 2e-15, "tabulated normal CDF within 2e-15 of erfc");
+	tap_ok(vgm_phi(-8.5) == 0.0 && vgm_phi(8.5) == 1.0 && vgm_phi(-40) == 0.0,
+		   "tabulated normal CDF saturates beyond 8.5");
+}
+
+static void
+test_mixture_cdf(void)
+{
+	double		mean[3] = {-5.0, 3.0, 12.0};
+	double		std[3] = {1.0, 0.5, 2.0};
+	double		inv[3];
+	double		w[3] = {0.35, 0.45, 0.2};
+	VgmCdfMixture m = {3, mean, inv, w};
+	double		worst = 0.0;
+	int			i;
+	int			j;
+
+	for (j = 0; j < 3; j++)
+		inv[j] = 1.0 / std[j];
+	for (i = 0; i <= 40000; i++)
+	{
+		double		x = -20.0 + i * 1e-3;
+		double		want = 0.0;
+		double		got = vgm_mixture_cdf(&m, x);
+
+		for (j = 0; j < 3; j++)
+			want += w[j] * 0.5 * erfc(-(x - mean[j]) / std[j] / M_SQRT2);
+		if (fabs(got - want) > worst)
+			worst = fabs(got - want);
+	}
+	tap_ok(worst < 3e-15, "mixture CDF within 3e-15 of the erfc sum");
+}
+
+/* max |table - erfc sum| over a dense grid, or -1 when the plan refuses a table */
+static double
+table_error(int k, const double *w, const double *mean, const double *std, int *nodes)
+{
+	double		inv[16];
+	VgmCdfMixture m = {k, (double *) mean, inv, (double *) w};
+	VgmCdfTable t;
+	double		lo = INFINITY;
+	double		hi = -INFINITY;
+	double		worst = 0.0;
+	int			i;
+	int			j;
+
+	for (j = 0; j < k; j++)
+	{
+		inv[j] = 1.0 / std[j];
+		lo = fmin(lo, mean[j] - 12 * std[j]);
+		hi = fmax(hi, mean[j] + 12 * std[j]);
+	}
+	t.n = vgm_cdf_table_plan(&m, VGM_CDF_TABLE_MAX_NODES, &t.lo, &t.h);
+	*nodes = t.n;
+	if (t.n == 0)
+		return -1.0;
+	t.c = malloc(sizeof(double) * 6 * t.n);
+	vgm_cdf_table_fill(&m, &t);
+	for (i = 0; i <= 2000000; i++)
+	{
+		double		x = lo + (hi - lo) * i / 2000000.0;
+		double		want = 0.0;
+
+		for (j = 0; j < k; j++)
+			want += w[j] * 0.5 * erfc(-(x - mean[j]) / std[j] / M_SQRT2);
+		worst = fmax(worst, fabs(vgm_cdf_table_eval(&t, x) - want));
+	}
+	free(t.c);
+	return worst;
+}
+
+static void
+test_cdf_table(void)
+{
+	/* a fitted-looking 10-component model: three modes plus broad, tiny components */
+	double		w10[10] = {0.495, 0.203, 0.0992, 1.13e-5, 1.13e-5, 0.1507, 0.0178, 0.0342, 1e-8, 1e-11};
+	double		m10[10] = {10.0, 49.9, 50.2, 63.6, 63.6, 199.8, 202.0, 200.0, 60.6, 60.6};
+	double		s10[10] = {2.05, 4.83, 5.38, 72.9, 72.9, 18.9, 24.7, 22.3, 73.0, 73.0};
+	double		w3[3] = {0.3336, 0.3308, 0.3356};
+	double		m3[3] = {-1.99, 4.99, 9.97};
+	double		s3[3] = {0.4358, 0.7242, 1.475};
+	/* a point mass next to a wide spread: too many nodes, no table */
+	double		wp[2] = {0.5, 0.5};
+	double		mp[2] = {0.0, 0.0};
+	double		sp[2] = {1e-6, 1000.0};
+	int			nodes;
+	double		e10 = table_error(10, w10, m10, s10, &nodes);
+	int			nodes10 = nodes;
+	double		e3 = table_error(3, w3, m3, s3, &nodes);
+
+	printf("# CDF table: 10 components %d nodes, max error %.2g; 3 components %d nodes, max error %.2g\n",
+		   nodes10, e10, nodes, e3);
+	tap_ok(e10 >= 0 && e10 < 2e-12 && e3 >= 0 && e3 < 2e-12, "tabulated mixture CDF within 2e-12 of the erfc sum");
+	tap_ok(table_error(2, wp, mp, sp, &nodes) < 0 && nodes == 0,
+		   "components of very different scales get no table");
+}
+
+static void
+test_moments(void)
+{
+	/* data 1e9 + {-2, -1, 0, 1, 5}: central sums by hand */
+	double		xs[5] = {-2, -1, 0, 1, 5};
+	double		mean = 0.6;
+	double		m2 = 0;
+	double		m3 = 0;
+	double		m4 = 0;
+	VgmDataMoments dm;
+	int			i;
+	double		w[2] = {0.3, 0.7};
+	double		mu[2] = {-1.0, 2.0};
+	double		var[2] = {0.5, 2.0};
+	VgmMixtureMoments mm;
+	double		c1 = 0;
+	double		c2 = 0;
+	double		c3 = 0;
+	double		c4 = 0;
+
+	for (i = 0; i < 5; i++)
+	{
+		double		d = xs[i] - mean;
+
+		m2 += d * d;
+		m3 += d * d * d;
+		m4 += d * d * d * d;
+	}
+	vgm_data_moments(5, 1e9 + mean, m2, m3, m4, &dm);
+	tap_ok(tap_close(dm.variance, m2 / 4, 1e-15, 0) && tap_close(dm.variance_pop, m2 / 5, 1e-15, 0),
+		   "sample and population variance");
+	tap_ok(tap_close(dm.skewness, (m3 / 5) / pow(m2 / 5, 1.5), 1e-14, 0)
+		   && tap_close(dm.kurtosis, (m4 / 5) / pow(m2 / 5, 2) - 3, 1e-14, 0),
+		   "biased skewness and excess kurtosis");
+	vgm_data_moments(3, 1e9, 1e-13, 0, 0, &dm);
+	tap_ok(isnan(dm.skewness) && isnan(dm.kurtosis), "constant data at SciPy's precision: NaN skewness");
+	vgm_data_moments(1, 4, 0, 0, 0, &dm);
+	tap_ok(isnan(dm.variance) && dm.variance_pop == 0 && dm.mean == 4, "one value: no sample variance");
+
+	/* mixture moments against numerical integration of the density */
+	tap_ok(vgm_mixture_moments(2, w, mu, var, &mm), "mixture moments computed");
+	for (i = -400000; i <= 400000; i++)
+	{
+		double		x = i * 5e-5;
+		double		f = 0;
+		int			j;
+
+		for (j = 0; j < 2; j++)
+			f += w[j] * exp(-0.5 * (x - mu[j]) * (x - mu[j]) / var[j]) / sqrt(2 * M_PI * var[j]);
+		c1 += x * f * 5e-5;
+	}
+	for (i = -400000; i <= 400000; i++)
+	{
+		double		x = i * 5e-5;
+		double		f = 0;
+		double		d = x - c1;
+		int			j;
+
+		for (j = 0; j < 2; j++)
+			f += w[j] * exp(-0.5 * (x - mu[j]) * (x - mu[j]) / var[j]) / sqrt(2 * M_PI * var[j]);
+		c2 += d * d * f * 5e-5;
+		c3 += d * d * d * f * 5e-5;
+		c4 += d * d * d * d * f * 5e-5;
+	}
+	tap_ok(tap_close(mm.mean, c1, 1e-9, 1e-12) && tap_close(mm.variance, c2, 1e-9, 0)
+		   && tap_close(mm.skewness, c3 / pow(c2, 1.5), 1e-8, 1e-12)
+		   && tap_close(mm.kurtosis, c4 / (c2 * c2) - 3, 1e-8, 1e-12),
+		   "mixture mean, variance, skewness, kurtosis match integration");
+}
+
+static void
+test_statistics(void)
+{
+	static int64_t counts[VGM_KS_BINS];
+	static int64_t counts2[VGM_KS_BINS];
+	double		u[2000];
+	int			sizes[4] = {1, 7, 100, 2000};
+	bool		all_ok = true;
+	int			s;
+	__int128	num;
+	double		d;
+
+	for (s = 0; s < 4; s++)
+	{
+		int			n = sizes[s];
+		int			rep;
+
+		for (rep = 0; rep < 20; rep++)
+		{
+			int			i;
+			double		dm;
+			double		de;
+
+			memset(counts, 0, sizeof(counts));
+			for (i = 0; i < n; i++)
+			{
+				/* a skewed sample so D is large and exercises both signs */
+				u[i] = rep % 2 ? pow(unit_rand(), 1.3) : unit_rand();
+				counts[vgm_ks_bin(u[i])]++;
+			}
+			qsort(u, n, sizeof(double), cmp_double);
+			de = exact_d(u, n);
+			dm = vgm_ks_statistic_1samp(counts, VGM_KS_BINS, n);
+			if (!(fabs(dm - de) <= 0.5 / VGM_KS_BINS + 1e-15))
+			{
+				printf("# n %d: binned %.17g exact %.17g\n", n, dm, de);
+				all_ok = false;
+			}
+		}
+	}
+	tap_ok(all_ok, "one-sample binned D within half a bin of the exact D");
+
+	/* two samples in disjoint bins: the statistic is exact */
+	memset(counts, 0, sizeof(counts));
+	memset(counts2, 0, sizeof(counts2));
+	counts[10] = 3;				/* sample 1: 3 values low, 1 high */
+	counts[40000] = 1;
+	counts2[20] = 1;			/* sample 2: 2 values in the middle */
+	counts2[30000] = 1;
+	d = vgm_ks_statistic_2samp(counts, 4, counts2, 2, VGM_KS_BINS, &num);
+	tap_ok(num == 6 && d == 0.75, "two-sample D = 3/4 as an exact fraction");
+	tap_ok(vgm_ks_bin(1.0) == VGM_KS_BINS - 1 && vgm_ks_bin(0.0) == 0
+		   && vgm_ks_bin(0.5) == VGM_KS_BINS / 2, "bin edges");
+}
+
+static void
+test_text(void)
+{
+	static int64_t counts[VGM_KS_BINS];
+	static int64_t back[VGM_KS_BINS];
+	VgmKsCounts c = {UINT64_C(0xfedcba9876543210), 0, 1, 2, 3, 4};
+	VgmKsCounts c2;
+	char		msg[256];
+	char		detail[256];
+	size_t		need;
+	char	   *buf;
+	int			i;
+	const char *bad[] = {
+		"{\"version\":2,\"bins\":65536}",
+		"{\"version\":1,\"bins\":1024,\"model_hash\":\"0000000000000001\",\"n\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"counts\":[-1024]}",
+		"{\"version\":1,\"bins\":65536,\"model_hash\":\"0000000000000001\",\"n\":1,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"counts\":[-65536]}",
+		"{\"version\":1,\"bins\":65536,\"model_hash\":\"0000000000000001\",\"n\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"counts\":[-65535]}",
+		"{\"version\":1,\"bins\":65536,\"model_hash\":\"0000000000000001\",\"n\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"counts\":[-65537]}",
+		"{\"version\":1,\"bins\":65536,\"model_hash\":\"0000000000000001\",\"n\":0,\"nulls\":-1,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"counts\":[-65536]}",
+		"{\"version\":1,\"bins\":65536,\"model_hash\":\"0000000000000001\",\"n\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"counts\":[-65536],\"x\":1}",
+		"{\"version\":1,\"bins\":65536,\"model_hash\":\"0000000000000001\",\"n\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"counts\":[-65536]} x",
+		"{\"version\":1,\"bins\":65536,\"model_hash\":\"zz\",\"n\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"counts\":[-65536]}",
+		"{\"version\":1,\"bins\":65536,\"model_hash\":\"0000000000000001\",\"n\":99999999999999999999,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"counts\":[-65536]}",
+		"{\"version\":1,\"bins\":65536,\"model_hash\":\"0000000000000001\",\"n\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0}",
+		"{\"version\":1,\"bins\":65536,\"model_hash\":\"0000000000000000\",\"n\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"counts\":[-65536]}",
+		"",
+	};
+	bool		all_rejected = true;
+
+	for (i = 0; i < VGM_KS_BINS; i += 3)
+	{
+		counts[i] = i % 7 ? 0 : i + 1;
+		c.n += counts[i];
+	}
+	counts[VGM_KS_BINS - 1] = 5;
+	c.n += 5;
+	need = vgm_ks_format(&c, counts, VGM_KS_BINS, NULL, 0);
+	buf = malloc(need + 1);
+	tap_ok(vgm_ks_format(&c, counts, VGM_KS_BINS, buf, need + 1) == need && strlen(buf) == need,
+		   "format reports the length it writes");
+	tap_ok(vgm_ks_parse(buf, need, &c2, back, VGM_KS_BINS, msg, sizeof(msg), detail, sizeof(detail))
+		   == VGM_KS_OK, "formatted text parses");
+	tap_ok(memcmp(&c, &c2, sizeof(c)) == 0 && memcmp(counts, back, sizeof(counts)) == 0,
+		   "text round trip is lossless");
+	free(buf);
+	for (i = 0; i < (int) (sizeof(bad) / sizeof(bad[0])); i++)
+		if (vgm_ks_parse(bad[i], strlen(bad[i]), &c2, back, VGM_KS_BINS, msg, sizeof(msg),
+						 detail, sizeof(detail)) == VGM_KS_OK)
+		{
+			printf("# accepted: %s\n", bad[i]);
+			all_rejected = false;
+		}
+	tap_ok(all_rejected, "malformed, inconsistent or out-of-range texts are rejected");
+	tap_ok(vgm_mixture_hash(1, (double[]) {1.0}, (double[]) {0.0}, (double[]) {1.0})
+		   == vgm_mixture_hash(1, (double[]) {1.0}, (double[]) {-0.0}, (double[]) {1.0})
+		   && vgm_mixture_hash(1, (double[]) {1.0}, (double[]) {0.0}, (double[]) {1.0})
+		   != vgm_mixture_hash(1, (double[]) {1.0}, (double[]) {1e-300}, (double[]) {1.0}),
+		   "mixture hash: -0 as 0, any other change differs");
+}
+
+static void
+test_distributions(void)
+{
+	bool		ok_all = true;
+	size_t		i;
+
+	for (i = 0; i < sizeof(kstwo_refs) / sizeof(kstwo_refs[0]); i++)
+	{
+		double		got = vgm_kstwo_sf(kstwo_refs[i].n, kstwo_refs[i].x);
+
+		if (!tap_close(got, kstwo_refs[i].sf, 1e-9, 1e-14))
+		{
+			printf("# kstwo n %lld x %g: got %.17g want %.17g\n",
+				   (long long) kstwo_refs[i].n, kstwo_refs[i].x, got, kstwo_refs[i].sf);
+			ok_all = false;
+		}
+	}
+	tap_ok(ok_all, "kstwo.sf matches SciPy within 1e-9 relative on every branch");
+	ok_all = true;
+	for (i = 0; i < sizeof(smirnov_refs) / sizeof(smirnov_refs[0]); i++)
+	{
+		double		got = vgm_smirnov_sf(smirnov_refs[i].n, smirnov_refs[i].x);
+
+		if (!tap_close(got, smirnov_refs[i].sf, 2e-9, 1e-15))
+		{
+			printf("# smirnov n %lld x %g: got %.17g want %.17g\n",
+				   (long long) smirnov_refs[i].n, smirnov_refs[i].x, got, smirnov_refs[i].sf);
+			ok_all = false;
+		}
+	}
+	tap_ok(ok_all, "smirnov matches SciPy within 2e-9 relative");
+	ok_all = true;
+	for (i = 0; i < sizeof(kolmogorov_refs) / sizeof(kolmogorov_refs[0]); i++)
+	{
+		double		got = vgm_kolmogorov_sf(kolmogorov_refs[i][0]);
+
+		if (!tap_close(got, kolmogorov_refs[i][1], 1e-12, 1e-16))
+		{
+			printf("# kstwobign z %g: got %.17g want %.17g\n", kolmogorov_refs[i][0], got,
+				   kolmogorov_refs[i][1]);
+			ok_all = false;
+		}
+	}
+	tap_ok(ok_all, "kstwobign.sf matches SciPy within 1e-12 relative");
+	ok_all = true;
+	for (i = 0; i < sizeof(ks2_refs) / sizeof(ks2_refs[0]); i++)
+	{
+		double		got = vgm_ks2_sf_exact(ks2_refs[i].m, ks2_refs[i].n, ks2_refs[i].h);
+
+		if (!tap_close(got, ks2_refs[i].sf, 1e-10, 1e-300))
+		{
+			printf("# ks2 %lld %lld h %lld: got %.17g want %.17g\n", (long long) ks2_refs[i].m,
+				   (long long) ks2_refs[i].n, (long long) ks2_refs[i].h, got, ks2_refs[i].sf);
+			ok_all = false;
+		}
+	}
+	tap_ok(ok_all, "exact two-sample distribution matches SciPy within 1e-10 relative");
+	{
+		bool		exact;
+		double		p = vgm_ks_2samp_pvalue(20000, 30000, (__int128) 20000 * 30000 / 100, &exact);
+
+		tap_ok(!exact && tap_close(p, vgm_kstwo_sf(12000, 0.01), 1e-15, 0),
+			   "large two-sample p-value is kstwo.sf(d, round(en))");
+	}
+}
+
+int
+main(void)
+{
+	test_phi();
+	test_mixture_cdf();
+	test_cdf_table();
+	test_moments();
+	test_statistics();
+	test_text();
+	test_distributions();
+	return tap_done();
+}
