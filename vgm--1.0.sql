@@ -145,15 +145,17 @@ COMMENT ON AGGREGATE vgm_fit(float8) IS 'fit a mixture in one step with the CTGA
 
 CREATE FUNCTION vgm_summarize_k_sfunc(vgm_summary, float8, int) RETURNS vgm_summary
     AS 'MODULE_PATHNAME', 'vgm_summarize_sfunc' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+-- No combine function: a combining (Finalize) aggregate sees only the partial
+-- states, not the constant k, and k does not belong in the data summary.
+-- Parallel and distributed plans use vgm_fit(vgm_summarize(x), max_components => k).
 CREATE AGGREGATE vgm_fit(float8, int) (
     SFUNC = vgm_summarize_k_sfunc,
     STYPE = vgm_summary,
-    COMBINEFUNC = vgm_summary_combine,
     FINALFUNC = vgm_fit_final,
     FINALFUNC_EXTRA,
     PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE vgm_fit(float8, int) IS 'fit a mixture in one step with a constant number of components';
+COMMENT ON AGGREGATE vgm_fit(float8, int) IS 'fit a mixture in one step with a constant number of components (serial; see vgm_fit(vgm_summary, ...) for parallel plans)';
 
 CREATE FUNCTION vgm_fit(summary vgm_summary,
     max_components int DEFAULT 10,

@@ -55,6 +55,9 @@ FROM vgm_components(vgm_fit(ARRAY[1, 2, 3, 1, 2, 3]::float8[], max_components =>
 SELECT round((mean - 1e9)::numeric, 3) AS offset_mean, round(stddev::numeric, 3) AS stddev
 FROM vgm_components(vgm_fit(ARRAY(SELECT 1e9 + sin(i) FROM generate_series(1, 500) i), max_components => 1));
 
+-- values whose squares overflow cannot be fitted: a clear error, not a NaN model
+SELECT vgm_fit(ARRAY[1e300, -1e300, 5]::float8[]);
+
 -- options are validated
 SELECT vgm_fit(ARRAY[1, 2]::float8[], max_components => 0);
 SELECT vgm_fit(ARRAY[1, 2]::float8[], max_components => 257);
@@ -80,5 +83,5 @@ SELECT regexp_replace(m::text, '"weights":\[[^,]*', '"weights":[0.5')::vgm_model
 SELECT regexp_replace(m::text, '"means":\[[^,]*', '"means":[NaN')::vgm_model FROM models;
 SELECT regexp_replace(m::text, '"means":\[[^,]*', '"means":[1e999')::vgm_model FROM models;
 SELECT regexp_replace(m::text, '"converged":true', '"converged":1')::vgm_model FROM models;
-SELECT (m::text || ' trailing')::vgm_model FROM models;
+SELECT (jsonb_set(m::jsonb, '{fit,fit_ms}', '0')::text::vgm_model::text || ' trailing')::vgm_model FROM models;  -- fit_ms fixed: the offset depends on the length
 SELECT left(m::text, 100)::vgm_model FROM models;

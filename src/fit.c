@@ -185,10 +185,13 @@ fit_status_check(int status, size_t n)
 				 errdetail("The fit needed working memory for %zu points.", n)));
 	if (status != VGM_OK)
 		ereport(ERROR,
-				(errcode(status == VGM_ERR_EMPTY ? ERRCODE_DATA_EXCEPTION
+				(errcode(status == VGM_ERR_OVERFLOW ? ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
+						 : status == VGM_ERR_EMPTY ? ERRCODE_DATA_EXCEPTION
 						 : ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot fit a vgm_model: %s", vgm_status_message(status)),
-				 errdetail("The fit saw %zu points.", n)));
+				 status == VGM_ERR_OVERFLOW
+				 ? errdetail("Squared deviations of %zu points exceed the double range; values up to about 1e150 in magnitude can be fitted.", n)
+				 : errdetail("The fit saw %zu points.", n)));
 	return status;
 }
 
@@ -394,7 +397,11 @@ vgm_fit_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	vgm_default_sql_fit_options(&options);
-	/* vgm_fit(x, max_components): the extra argument is a constant of the call */
+	/*
+	 * vgm_fit(x, max_components): the extra argument is a constant of the
+	 * call.  That aggregate has no combine function, so the Aggref here
+	 * always carries its original arguments.
+	 */
 	if (PG_NARGS() > 1)
 	{
 		Aggref	   *aggref = AggGetAggref(fcinfo);

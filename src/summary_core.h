@@ -24,7 +24,7 @@
 
 #define VGM_SUMMARY_FORMAT_VERSION 1
 /* finest resolution: keep 20 mantissa bits (relative width about 1e-6) */
-#define VGM_SUMMARY_FINEST_SHIFT 32
+#define VGM_SUMMARY_FINEST_SHIFT 28
 #define VGM_SUMMARY_MAX_SHIFT 63
 /* when a summary holds more buckets than this it halves its resolution */
 #define VGM_SUMMARY_MAX_BUCKETS 65536

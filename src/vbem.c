@@ -102,6 +102,8 @@ vgm_status_message(int status)
 			return "out of memory";
 		case VGM_ERR_INTERRUPTED:
 			return "interrupted";
+		case VGM_ERR_OVERFLOW:
+			return "the values are too large: their variance overflows a double";
 	}
 	return "unknown status";
 }
@@ -153,6 +155,8 @@ vgm_priors_from_points(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 	}
 	if (!(total > 0.0) || !isfinite(total))
 		return VGM_ERR_EMPTY;
+	if (!isfinite(sum))
+		return VGM_ERR_OVERFLOW;
 	mean = sum / total;
 	/* second pass around the mean: stable for large offsets */
 	for (i = 0; i < n; i++)
@@ -162,6 +166,8 @@ vgm_priors_from_points(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 		ss += pts[i].weight * (d * d + pts[i].var);
 	}
 	/* numpy's np.cov: unbiased (ddof = 1); with weight <= 1 fall back to biased */
+	if (!isfinite(ss))
+		return VGM_ERR_OVERFLOW;
 	var = total > 1.0 ? ss / (total - 1.0) : ss / total;
 	/* a constant column has no spread to learn a scale from: use reg_covar */
 	if (!(var > 0.0) || !isfinite(var))

@@ -27,6 +27,7 @@
 #define VGM_ERR_INVALID 2		/* non-finite or negative input, bad option */
 #define VGM_ERR_NOMEM 3			/* allocation failed */
 #define VGM_ERR_INTERRUPTED 4	/* the interrupt hook asked to stop */
+#define VGM_ERR_OVERFLOW 5		/* the data's spread overflows a double */
 
 typedef struct VgmPoint
 {
