@@ -627,7 +627,6 @@ test_round_trip(void)
 
 		base_model(&m, comp, w, 2);
 		t1 = format_alloc(&m);
-		printf("# %s\n", t1);
 		parse_exact(t1, strlen(t1), &r);
 		tap_ok(r.rc == VGM_MODEL_OK, "round trip: plain model parses");
 		if (r.rc != VGM_MODEL_OK)
