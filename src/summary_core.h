@@ -23,8 +23,12 @@
 #include "vbem.h"
 
 #define VGM_SUMMARY_FORMAT_VERSION 1
-/* finest resolution: keep 20 mantissa bits (relative width about 1e-6) */
-#define VGM_SUMMARY_FINEST_SHIFT 28
+/*
+ * Finest resolution: every distinct double is a bucket of its own, so small
+ * groups, integer and heaped columns (timestamps, cents, counts) are stored
+ * exactly; the cap below then coarsens continuous data only as far as needed.
+ */
+#define VGM_SUMMARY_FINEST_SHIFT 0
 #define VGM_SUMMARY_MAX_SHIFT 63
 /* when a summary holds more buckets than this it halves its resolution */
 #define VGM_SUMMARY_MAX_BUCKETS 65536
