@@ -328,16 +328,24 @@ int64_cmp(const void *a, const void *b)
 }
 
 /*
- * The resolution the table must drop to so that its keys plus new_key fit
- * in max_buckets: the smallest such shift, found in one pass.  Sorted keys
+ * The smallest shift at which the table's keys (plus *new_key, if given)
+ * fall into at most target buckets, found in one pass.  Sorted keys
  * merge only with their neighbours, and two neighbours of the same sign
  * share a bucket once the bits that tell them apart are dropped, so the
  * bucket count at every coarser shift follows from the neighbours' highest
- * differing bit.  Taking the smallest shift keeps the result canonical: it
- * depends on the set of values seen, not on the order they came in.
+ * differing bit.
+ *
+ * Canonical resolution: a summary is exported at R(V), the smallest shift at
+ * which its set of values V falls into at most max_buckets / 2 buckets.  R
+ * only grows as values arrive, so the accumulator may work at any shift up
+ * to R(V) and use the other half of its capacity as room: when the table
+ * fills it drops straight to R, which leaves half the table free, so this
+ * happens O(log) times per column; vgm_acc_export then coarsens to R of all
+ * values.  The exported resolution depends on the set of values only, not
+ * on their order or on how they were split and merged.
  */
 static int
-coarsest_needed_shift(VgmAccumulator *acc, int64_t new_key, int *shift_out)
+finest_fitting_shift(VgmAccumulator *acc, const int64_t *new_key, size_t target, int *shift_out)
 {
 	size_t		n = 0;
 	int64_t    *keys = core_alloc(acc->alloc, ((size_t) acc->nused + 1) * sizeof(int64_t));
@@ -351,7 +359,8 @@ coarsest_needed_shift(VgmAccumulator *acc, int64_t new_key, int *shift_out)
 	for (i = 0; i < acc->nslots; i++)
 		if (acc->slots[i].weight != 0.0)
 			keys[n++] = acc->slots[i].key;
-	keys[n++] = new_key;
+	if (new_key)
+		keys[n++] = *new_key;
 	qsort(keys, n, sizeof(int64_t), int64_cmp);
 
 	/* merge_at[d]: neighbour pairs that first share a bucket d bits coarser */
@@ -376,10 +385,11 @@ coarsest_needed_shift(VgmAccumulator *acc, int64_t new_key, int *shift_out)
 	core_free(acc->alloc, keys);
 
 	distinct = n - merge_at[0];
-	for (d = 1; acc->shift + d <= VGM_SUMMARY_MAX_SHIFT; d++)
+	for (d = 0; acc->shift + d <= VGM_SUMMARY_MAX_SHIFT; d++)
 	{
-		distinct -= merge_at[d];
-		if (distinct <= (size_t) acc->max_buckets)
+		if (d > 0)
+			distinct -= merge_at[d];
+		if (distinct <= target)
 			break;
 	}
 	*shift_out = acc->shift + d <= VGM_SUMMARY_MAX_SHIFT ? acc->shift + d : VGM_SUMMARY_MAX_SHIFT;
@@ -400,7 +410,7 @@ make_room(VgmAccumulator *acc, int64_t new_key)
 		int			old_shift = acc->shift;
 		int			shift;
 
-		status = coarsest_needed_shift(acc, new_key, &shift);
+		status = finest_fitting_shift(acc, &new_key, (size_t) acc->max_buckets / 2, &shift);
 		if (status != VGM_SUMMARY_OK)
 			return status;
 		acc->shift = shift;
@@ -565,6 +575,17 @@ vgm_acc_export(VgmAccumulator *acc, VgmBucket *out)
 
 	if (vgm_acc_flush(acc) != VGM_SUMMARY_OK)
 		return 0;
+	if (acc->nused > (uint32_t) acc->max_buckets / 2)
+	{
+		int			old_shift = acc->shift;
+		int			shift;
+
+		if (finest_fitting_shift(acc, NULL, (size_t) acc->max_buckets / 2, &shift) != VGM_SUMMARY_OK)
+			return 0;
+		acc->shift = shift;
+		if (rebuild(acc, acc->nslots, old_shift) != VGM_SUMMARY_OK)
+			return 0;
+	}
 	for (i = 0; i < acc->nslots; i++)
 	{
 		const VgmAccBucket *s = &acc->slots[i];

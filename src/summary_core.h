@@ -30,7 +30,10 @@
  */
 #define VGM_SUMMARY_FINEST_SHIFT 0
 #define VGM_SUMMARY_MAX_SHIFT 63
-/* when a summary holds more buckets than this it halves its resolution */
+/*
+ * Capacity of the accumulator; a stored summary holds at most half of it
+ * (see finest_fitting_shift in summary_core.c), input accepts up to all of it.
+ */
 #define VGM_SUMMARY_MAX_BUCKETS 65536
 
 /* A bucket as stored: central moments about its mean. */
