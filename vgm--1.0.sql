@@ -469,11 +469,28 @@ DECLARE
     d_mean float8; d_std float8; d_skew float8; d_kurt float8;
     m_mean float8; m_std float8; m_skew float8; m_kurt float8;
     nonfinite float8;
+    bad_option text;
 BEGIN
     IF model IS NULL OR tbl IS NULL OR col IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
             MESSAGE = 'vgm_validate model, table and column must not be null',
             DETAIL = 'The report compares one column of one table with one model.';
+    END IF;
+    -- a negative or NaN threshold makes its check always fail or always pass
+    -- (NaN compares above every number in SQL, so test it explicitly)
+    SELECT o.name INTO bad_option
+      FROM (VALUES (1, 'ks_pvalue_min', ks_pvalue_min, 1::float8),
+                   (2, 'mean_tol', mean_tol, 'Infinity'), (3, 'std_tol', std_tol, 'Infinity'),
+                   (4, 'outside_max', outside_max, 1), (5, 'clipped_max', clipped_max, 1),
+                   (6, 'ks_statistic_max', ks_statistic_max, 1), (7, 'nonfinite_max', nonfinite_max, 1),
+                   (8, 'skewness_tol', skewness_tol, 'Infinity'),
+                   (9, 'kurtosis_tol', kurtosis_tol, 'Infinity')) o(i, name, v, hi)
+     WHERE o.v IS NOT NULL AND (o.v = 'NaN'::float8 OR o.v < 0 OR o.v > o.hi)
+     ORDER BY o.i LIMIT 1;
+    IF bad_option IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('vgm_validate option "%s" is out of range', bad_option),
+            DETAIL = 'Tolerances are non-negative numbers; p-values, shares and statistics lie between 0 and 1.';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_attribute a
                    WHERE a.attrelid = tbl AND a.attname = col

@@ -408,7 +408,10 @@ vgm_fit_final(PG_FUNCTION_ARGS)
 		TargetEntry *te;
 
 		if (aggref == NULL || list_length(aggref->args) < 2)
-			elog(ERROR, "vgm_fit_final called without its aggregate");
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("vgm_fit_final called in non-aggregate context"),
+					 errdetail("This function is the final function of the aggregate vgm_fit(float8, int).")));
 		te = (TargetEntry *) lsecond(aggref->args);
 		if (!IsA(te->expr, Const))
 			ereport(ERROR,

@@ -140,6 +140,20 @@ summary_expanded_export(VgmSummaryExpanded *es)
 									  Max(es->acc.nused, 1) * sizeof(VgmBucket));
 	es->flat_n = vgm_acc_export(&es->acc, es->flat);
 	es->flat_valid = true;
+	/* a summary that could not be read back must not be stored */
+	{
+		char		msg[MSG_LEN];
+		char		detail[MSG_LEN];
+
+		if (vgm_summary_validate(VGM_SUMMARY_FORMAT_VERSION, es->acc.shift, &es->acc.counts,
+								 es->flat, es->flat_n, msg, sizeof(msg),
+								 detail, sizeof(detail)) != VGM_SUMMARY_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("values too large to summarize"),
+					 errdetail("%s: %s Values up to about 1e150 in magnitude and weights summing to less than 1e308 can be summarized.",
+							   msg, detail)));
+	}
 }
 
 /* Size of the flat form. */

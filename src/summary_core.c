@@ -88,9 +88,9 @@ vgm_moments_merge(VgmMoments *a, const VgmMoments *b)
 		+ 4.0 * dn * (na * b->m3 - nb * a->m3);
 	a->weight = n;
 	a->mean = a->mean + dn * nb;
-	a->m2 = m2 > 0.0 ? m2 : 0.0;
+	a->m2 = m2 < 0.0 ? 0.0 : m2;
 	a->m3 = m3;
-	a->m4 = m4 > 0.0 ? m4 : 0.0;
+	a->m4 = m4 < 0.0 ? 0.0 : m4;
 }
 
 /*
@@ -556,6 +556,42 @@ vgm_acc_add_bucket(VgmAccumulator *acc, const VgmBucket *bucket, int shift)
 	return VGM_SUMMARY_OK;
 }
 
+/*
+ * Keep a bucket's mean inside the values its key covers.  The mean of values
+ * in [lo, hi] lies in [lo, hi] mathematically, but the anchored sums can
+ * round it across an edge (for subnormals even onto 0 or the other sign),
+ * and stored summaries must validate.
+ */
+static double
+clamp_to_bucket(double mean, int64_t key, int shift)
+{
+	uint64_t	mag;
+	uint64_t	lo_bits;
+	uint64_t	hi_bits;
+	double		lo;
+	double		hi;
+
+	if (key == 0)
+		return 0.0;
+	mag = (uint64_t) (key < 0 ? -(key + 1) : key - 1);
+	lo_bits = mag << shift;
+	hi_bits = shift >= 63 ? 0x7FEFFFFFFFFFFFFFULL : lo_bits + ((1ULL << shift) - 1);
+	if (hi_bits > 0x7FEFFFFFFFFFFFFFULL)
+		hi_bits = 0x7FEFFFFFFFFFFFFFULL;
+	memcpy(&lo, &lo_bits, sizeof(lo));
+	memcpy(&hi, &hi_bits, sizeof(hi));
+	if (lo == 0.0)
+		lo = 4.9406564584124654e-324;	/* a nonzero key never holds 0 */
+	if (key < 0)
+	{
+		double		t = -hi;
+
+		hi = -lo;
+		lo = t;
+	}
+	return mean < lo ? lo : (mean > hi ? hi : mean);
+}
+
 /* Ascending keys. */
 static int
 bucket_key_cmp(const void *a, const void *b)
@@ -602,10 +638,10 @@ vgm_acc_export(VgmAccumulator *acc, VgmBucket *out)
 			- 3.0 * w * delta * delta * delta * delta;
 		out[n].key = s->key;
 		out[n].weight = w;
-		out[n].mean = s->anchor + delta;
-		out[n].m2 = m2 > 0.0 ? m2 : 0.0;
+		out[n].mean = clamp_to_bucket(s->anchor + delta, s->key, acc->shift);
+		out[n].m2 = m2 < 0.0 ? 0.0 : m2;
 		out[n].m3 = s->s3 - 3.0 * delta * s->s2 + 2.0 * w * delta * delta * delta;
-		out[n].m4 = m4 > 0.0 ? m4 : 0.0;
+		out[n].m4 = m4 < 0.0 ? 0.0 : m4;
 		n++;
 	}
 	qsort(out, n, sizeof(VgmBucket), bucket_key_cmp);
@@ -634,7 +670,7 @@ vgm_buckets_coarsen(VgmBucket *buckets, size_t n, int *shift, size_t target)
 
 				vgm_moments_merge(&a, &b);
 				buckets[out - 1].weight = a.weight;
-				buckets[out - 1].mean = a.mean;
+				buckets[out - 1].mean = clamp_to_bucket(a.mean, key, *shift + 1);
 				buckets[out - 1].m2 = a.m2;
 				buckets[out - 1].m3 = a.m3;
 				buckets[out - 1].m4 = a.m4;

@@ -26,6 +26,8 @@
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 
+/* points between two interrupt checks inside one pass (2^18 - 1 as a mask) */
+#define INTERRUPT_STRIDE_MASK ((size_t) 0x3FFFF)
 #define LOG_2PI 1.8378770664093454836
 #define LOG_2 0.69314718055994530942
 /* scikit-learn adds 10 * machine epsilon to every component's count */
@@ -426,7 +428,7 @@ vgm_mixture_weights(int k, const VgmComponent *comp, double *weights)
  */
 static double
 fused_iteration(const VgmPoint *pts, size_t n, int k, VgmComponent *comp,
-				const VgmPriors *priors)
+				const VgmPriors *priors, const VgmFitOptions *opt, int *interrupted)
 {
 	double		log_const[VGM_MAX_COMPONENTS];
 	double		half_prec[VGM_MAX_COMPONENTS];
@@ -459,6 +461,14 @@ fused_iteration(const VgmPoint *pts, size_t n, int k, VgmComponent *comp,
 		double		sum = 0.0;
 		double		log_norm;
 		double		inv_sum;
+
+		/* a pass over millions of points must stay cancellable */
+		if ((i & INTERRUPT_STRIDE_MASK) == INTERRUPT_STRIDE_MASK && opt->check_interrupt
+			&& opt->check_interrupt(opt->interrupt_arg))
+		{
+			*interrupted = 1;
+			return 0.0;
+		}
 
 		for (j = 0; j < k; j++)
 		{
@@ -590,7 +600,8 @@ pick_by_cumulative(const double *cum, size_t n, double target)
  */
 static int
 kmeanspp_seed(const VgmPoint *pts, size_t n, int k, uint64_t seed,
-			  double *centers, double *dist, double *cand_dist, double *cum)
+			  double *centers, double *dist, double *cand_dist, double *cum,
+			  int (*check_interrupt) (void *), void *arg, int *interrupted)
 {
 	uint64_t	rng = seed ^ 0x5DEECE66DULL;
 	int			trials = 2 + (int) log((double) k);
@@ -620,6 +631,12 @@ kmeanspp_seed(const VgmPoint *pts, size_t n, int k, uint64_t seed,
 
 		if (!(potential > 0.0))
 			break;				/* every point already sits on a center */
+		/* each center costs 2 + trials passes over the points */
+		if (check_interrupt && check_interrupt(arg))
+		{
+			*interrupted = 1;
+			return c;
+		}
 		acc = 0.0;
 		for (i = 0; i < n; i++)
 		{
@@ -630,6 +647,12 @@ kmeanspp_seed(const VgmPoint *pts, size_t n, int k, uint64_t seed,
 		{
 			double		cand = pts[pick_by_cumulative(cum, n, uniform01(&rng) * acc)].mean;
 			double		pot = 0.0;
+
+			if (t > 0 && check_interrupt && check_interrupt(arg))
+			{
+				*interrupted = 1;
+				return c;
+			}
 
 			for (i = 0; i < n; i++)
 			{
@@ -701,7 +724,7 @@ kmeans_lloyd(const VgmPoint *pts, size_t n, int k, double *centers,
 				centers[c] += swx[c] / sw[c];
 		if (!changed && iter > 0)
 			break;
-		if (check_interrupt && (iter & 15) == 15 && check_interrupt(arg))
+		if (check_interrupt && check_interrupt(arg))
 		{
 			*interrupted = 1;
 			return;
@@ -766,11 +789,13 @@ initialize_posterior(const VgmPoint *sorted, size_t n, int k,
 		engine_free(alloc, label);
 		return VGM_ERR_NOMEM;
 	}
-	found = kmeanspp_seed(sorted, n, k, opt->seed, centers, dist, NULL, cum);
+	found = kmeanspp_seed(sorted, n, k, opt->seed, centers, dist, NULL, cum,
+						  opt->check_interrupt, opt->interrupt_arg, &interrupted);
 	for (i = 0; i < n; i++)
 		label[i] = -1;
-	kmeans_lloyd(sorted, n, found, centers, label, opt->check_interrupt,
-				 opt->interrupt_arg, &interrupted);
+	if (!interrupted)
+		kmeans_lloyd(sorted, n, found, centers, label, opt->check_interrupt,
+					 opt->interrupt_arg, &interrupted);
 	if (interrupted)
 	{
 		engine_free(alloc, dist);
@@ -851,6 +876,84 @@ check_inputs(const VgmPoint *pts, size_t n, const VgmFitOptions *opt)
 	return VGM_OK;
 }
 
+/* Points per run sorted by qsort before the runs are merged. */
+#define SORT_RUN 8192
+
+/*
+ * Sort points by point_cmp like qsort would (equal points are identical, so
+ * any order of them is the same array), checking for interrupts every few
+ * hundred thousand points: qsort of millions of points takes seconds and
+ * cannot be interrupted.  Runs of SORT_RUN points are sorted by qsort, then
+ * merged pairwise through a scratch array of n points.
+ */
+static int
+sort_points(VgmPoint *pts, size_t n, const VgmFitOptions *opt, const VgmAllocator *alloc)
+{
+	VgmPoint   *tmp;
+	VgmPoint   *src = pts;
+	VgmPoint   *dst;
+	size_t		since = 0;
+	size_t		run;
+	size_t		lo;
+
+	for (lo = 0; lo < n; lo += SORT_RUN)
+	{
+		size_t		len = n - lo < SORT_RUN ? n - lo : SORT_RUN;
+
+		qsort(pts + lo, len, sizeof(VgmPoint), point_cmp);
+		since += len;
+		if (since > INTERRUPT_STRIDE_MASK && opt->check_interrupt)
+		{
+			since = 0;
+			if (opt->check_interrupt(opt->interrupt_arg))
+				return VGM_ERR_INTERRUPTED;
+		}
+	}
+	if (n <= SORT_RUN)
+		return VGM_OK;
+	tmp = engine_alloc(alloc, n * sizeof(VgmPoint));
+	if (!tmp)
+		return VGM_ERR_NOMEM;
+	dst = tmp;
+	for (run = SORT_RUN; run < n; run *= 2)
+	{
+		VgmPoint   *swap;
+
+		for (lo = 0; lo < n; lo += 2 * run)
+		{
+			size_t		mid = n - lo < run ? n : lo + run;
+			size_t		hi = n - lo < 2 * run ? n : lo + 2 * run;
+			size_t		i = lo,
+						j = mid,
+						o = lo;
+
+			while (i < mid && j < hi)
+				dst[o++] = point_cmp(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+			while (i < mid)
+				dst[o++] = src[i++];
+			while (j < hi)
+				dst[o++] = src[j++];
+			since += hi - lo;
+			if (since > INTERRUPT_STRIDE_MASK && opt->check_interrupt)
+			{
+				since = 0;
+				if (opt->check_interrupt(opt->interrupt_arg))
+				{
+					engine_free(alloc, tmp);
+					return VGM_ERR_INTERRUPTED;
+				}
+			}
+		}
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != pts)
+		memcpy(pts, src, n * sizeof(VgmPoint));
+	engine_free(alloc, tmp);
+	return VGM_OK;
+}
+
 /* Full fit: deterministic init (weighted k-means++ and Lloyd), VB-EM loop. */
 int
 vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
@@ -886,7 +989,12 @@ vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 		engine_free(alloc, sorted);
 		return VGM_ERR_EMPTY;
 	}
-	qsort(sorted, used, sizeof(VgmPoint), point_cmp);
+	status = sort_points(sorted, used, opt, alloc);
+	if (status != VGM_OK)
+	{
+		engine_free(alloc, sorted);
+		return status;
+	}
 
 	status = vgm_priors_from_points(sorted, used, opt, &result->priors);
 	if (status != VGM_OK)
@@ -938,7 +1046,17 @@ vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 			engine_free(alloc, sorted);
 			return VGM_ERR_INTERRUPTED;
 		}
-		entropy = fused_iteration(sorted, used, k, result->comp, &result->priors);
+		{
+			int			interrupted = 0;
+
+			entropy = fused_iteration(sorted, used, k, result->comp, &result->priors,
+									  opt, &interrupted);
+			if (interrupted)
+			{
+				engine_free(alloc, sorted);
+				return VGM_ERR_INTERRUPTED;
+			}
+		}
 		lower_bound = entropy + lower_bound_posterior_terms(k, result->comp);
 		result->iterations = iter;
 		if (opt->on_iteration)

@@ -6,7 +6,8 @@
 #
 # Usage: test/run_all.sh [--no-install] [--only SUITE]... [-h]
 #   --no-install   do not check for or install Debian packages
-#   --only SUITE   run only SUITE (regress, pgtap, unit, py); repeatable,
+#   --only SUITE   run only SUITE (regress, pgtap, unit, py, fuzz, sanitize);
+#                  repeatable,
 #                  or comma-separated: --only regress,pgtap
 #   -h, --help     this text
 #
@@ -44,9 +45,10 @@ REQUIRED_PACKAGES=(
 	make
 	gcc
 	clang
+	libclang-rt-14-dev
 )
 
-ALL_SUITES=(regress pgtap unit py)
+ALL_SUITES=(regress pgtap unit py fuzz sanitize)
 
 # The extension under test, as named by its .control file.
 EXT_NAME=vgm
@@ -383,6 +385,32 @@ suite_unit() {
 	record unit "$TAP_PASS" "$TAP_FAIL" "$TAP_NOTE"
 }
 
+# A temp dir for the suites that need no server.
+ensure_tmp_root() {
+	[[ -n $TMP_ROOT ]] || TMP_ROOT=$(mktemp -d "${TMPDIR:-/tmp}/vgm-test.XXXXXX")
+}
+
+# libFuzzer harnesses of the parsers: replay test/fuzz/regressions, then fuzz
+# each harness ~30 s from its seed corpus (make -C test/fuzz fuzz-smoke).
+suite_fuzz() {
+	section "fuzz: make -C test/fuzz fuzz-smoke"
+	ensure_tmp_root
+	local log=$TMP_ROOT/fuzz.log
+	run_logged "$log" make -C test/fuzz fuzz-smoke FUZZ_ARTIFACTS="$TMP_ROOT/fuzz-artifacts"
+	count_tap_run "$log" "make fuzz-smoke"
+	record fuzz "$TAP_PASS" "$TAP_FAIL" "$TAP_NOTE"
+}
+
+# The C unit tests again under AddressSanitizer, LeakSanitizer and UBSan.
+suite_sanitize() {
+	section "sanitize: test/unit/sanitize.sh"
+	ensure_tmp_root
+	local log=$TMP_ROOT/sanitize.log
+	run_logged "$log" test/unit/sanitize.sh
+	count_tap_run "$log" "test/unit/sanitize.sh"
+	record sanitize "$TAP_PASS" "$TAP_FAIL" "$TAP_NOTE"
+}
+
 # Python cross-checks (e.g. against scikit-learn): each test/py/test_*.py
 # prints TAP and finds the server through the libpq environment variables.
 suite_py() {
@@ -435,7 +463,7 @@ fi
 
 for suite in "${ALL_SUITES[@]}"; do
 	selected "$suite" || continue
-	if [[ $suite != unit && $SERVER_OK == 0 ]]; then
+	if [[ $suite != unit && $suite != fuzz && $suite != sanitize && $SERVER_OK == 0 ]]; then
 		section "$suite"
 		NOT_RUN+=("$suite")
 		SUMMARY+=("$(printf '%-8s NOT RUN (%s)' "$suite" "$NO_SERVER_REASON")")

@@ -1,0 +1,73 @@
+/*
+ * fuzz_ks_text.c - libFuzzer harness for vgm_ks_parse, the parser of the
+ *                  KS-histogram state's text form (src/validate_core.c).
+ *
+ * Properties besides memory safety and UB:
+ *   - failure: a non-empty message and detail without control characters,
+ *     well-formed UTF-8 when the input was (the parser echoes an unknown
+ *     key into the detail, unlike the model parser, which writes '?' for
+ *     anything but printable ASCII);
+ *   - success: vgm_ks_validate accepts the state; its text (vgm_ks_format)
+ *     parses back to the same counts and is a fixed point of parse+format.
+ */
+// fuzz-srcs: src/validate_core.c
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "validate_core.h"
+
+static char *
+format_state(const VgmKsCounts *c, const int64_t *counts, size_t *len)
+{
+	size_t		need = vgm_ks_format(c, counts, VGM_KS_BINS, NULL, 0);
+	char	   *buf = malloc(need + 1);
+
+	FUZZ_CHECK(buf != NULL, "malloc");
+	FUZZ_CHECK(vgm_ks_format(c, counts, VGM_KS_BINS, buf, need + 1) == need, "format length changed");
+	FUZZ_CHECK(strlen(buf) == need, "format wrote %zu bytes, said %zu", strlen(buf), need);
+	*len = need;
+	return buf;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int64_t counts[VGM_KS_BINS];
+	static int64_t counts2[VGM_KS_BINS];
+	VgmKsCounts c,
+				c2;
+	FuzzMsgs	e;
+	int			status;
+
+	fuzz_msgs_reset(&e);
+	status = vgm_ks_parse((const char *) data, size, &c, counts, VGM_KS_BINS,
+						  e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
+	fuzz_msgs_check_echo(&e, status, data, size);
+	if (status == VGM_KS_OK)
+	{
+		char	   *text,
+				   *text2;
+		size_t		tlen,
+					tlen2;
+		int			s2;
+
+		fuzz_msgs_reset(&e);
+		s2 = vgm_ks_validate(&c, counts, VGM_KS_BINS, e.msg, sizeof(e.msg),
+							 e.detail, sizeof(e.detail));
+		FUZZ_CHECK(s2 == VGM_KS_OK, "parsed state fails validation: %s", e.msg);
+		text = format_state(&c, counts, &tlen);
+		fuzz_msgs_reset(&e);
+		s2 = vgm_ks_parse(text, tlen, &c2, counts2, VGM_KS_BINS, e.msg, sizeof(e.msg),
+						  e.detail, sizeof(e.detail));
+		FUZZ_CHECK(s2 == VGM_KS_OK, "output text does not parse: %s / %s", e.msg, e.detail);
+		FUZZ_CHECK(memcmp(&c, &c2, sizeof(c)) == 0 &&
+				   memcmp(counts, counts2, sizeof(counts)) == 0, "text round trip changed the state");
+		text2 = format_state(&c2, counts2, &tlen2);
+		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0, "text not a fixed point");
+		free(text);
+		free(text2);
+	}
+	return 0;
+}

@@ -1,0 +1,170 @@
+/*
+ * fuzz_summary_text.c - libFuzzer harness for vgm_summary_parse, the parser
+ *                       behind vgm_summary_in (JSON text of vgm_summary).
+ *
+ * Properties checked besides memory safety and UB:
+ *   - failure: printable message and detail, no buckets returned, nothing
+ *     left allocated through the hooks;
+ *   - success: vgm_summary_validate accepts the result; its text
+ *     (vgm_summary_out) parses back to the same bits and is a fixed point;
+ *     its binary form (vgm_summary_send) passes the recv shim and encodes
+ *     back to the same bytes; vgm_buckets_moments and vgm_summary_info's
+ *     arithmetic run on it (UBSan watches them);
+ *   - with every allocation failing: an error, VGM_SUMMARY_ERR_NOMEM only
+ *     when the summary had buckets.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "recv_shim.h"
+#include "summary_core.h"
+
+static char *
+format_summary(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n, size_t *len)
+{
+	size_t		cap = 256 + n * 140;
+	char	   *buf = malloc(cap);
+	size_t		need;
+
+	FUZZ_CHECK(buf != NULL, "malloc");
+	need = vgm_summary_format(shift, c, b, n, buf, cap);
+	if (need >= cap)
+	{
+		free(buf);
+		cap = need + 1;
+		buf = malloc(cap);
+		FUZZ_CHECK(buf != NULL, "malloc");
+		FUZZ_CHECK(vgm_summary_format(shift, c, b, n, buf, cap) == need, "format length changed");
+	}
+	FUZZ_CHECK(strlen(buf) == need, "format wrote %zu bytes, said %zu", strlen(buf), need);
+	*len = need;
+	return buf;
+}
+
+static uint8_t *
+send_summary(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n, size_t *len)
+{
+	size_t		sz = shim_summary_send(shift, c, b, n, NULL, 0);
+	uint8_t    *buf = malloc(sz);
+
+	FUZZ_CHECK(buf != NULL, "malloc");
+	FUZZ_CHECK(shim_summary_send(shift, c, b, n, buf, sz) == sz, "send length changed");
+	*len = sz;
+	return buf;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	FuzzAllocState st;
+	VgmAllocator alloc = fuzz_allocator(&st, 0);
+	FuzzMsgs	e;
+	int			shift = -12345;
+	VgmSummaryCounts c;
+	VgmBucket  *b = NULL;
+	size_t		n = 0;
+	int			status;
+
+	fuzz_msgs_reset(&e);
+	status = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, &alloc,
+							   e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
+	fuzz_msgs_check(&e, status);
+	FUZZ_CHECK(status >= VGM_SUMMARY_OK && status <= VGM_SUMMARY_ERR_NOMEM, "status %d", status);
+
+	if (status != VGM_SUMMARY_OK)
+	{
+		FUZZ_CHECK(b == NULL && n == 0, "error %d with buckets", status);
+		FUZZ_CHECK(st.live == 0, "error %d leaves %ld allocations", status, st.live);
+	}
+	else
+	{
+		FuzzMsgs	e2;
+		char	   *text,
+				   *text2;
+		size_t		tlen,
+					tlen2;
+		uint8_t    *bin,
+				   *bin2;
+		size_t		blen,
+					blen2;
+		int			shift2,
+					version2;
+		VgmSummaryCounts c2;
+		VgmBucket  *b2;
+		size_t		n2;
+		FuzzAllocState st2;
+		VgmAllocator alloc2;
+		VgmMoments	mom;
+		int			s2;
+
+		FUZZ_CHECK(st.live == (n > 0 ? 1 : 0), "%zu buckets in %ld allocations", n, st.live);
+		FUZZ_CHECK((n == 0) == (b == NULL), "%zu buckets at %p", n, (void *) b);
+		fuzz_msgs_reset(&e2);
+		s2 = vgm_summary_validate(VGM_SUMMARY_FORMAT_VERSION, shift, &c, b, n,
+								  e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
+		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "parsed summary fails validation: %s", e2.msg);
+
+		/* what vgm_summary_info computes */
+		vgm_buckets_moments(b, n, &mom);
+		(void) ldexp(1.0, shift - 52);
+
+		/* text round trip */
+		text = format_summary(shift, &c, b, n, &tlen);
+		alloc2 = fuzz_allocator(&st2, 0);
+		fuzz_msgs_reset(&e2);
+		s2 = vgm_summary_parse(text, tlen, &shift2, &c2, &b2, &n2, &alloc2,
+							   e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
+		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "output text does not parse: %s / %s\n  %.2000s",
+				   e2.msg, e2.detail, text);
+		text2 = format_summary(shift2, &c2, b2, n2, &tlen2);
+		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0,
+				   "text not a fixed point:\n  %.2000s\n  %.2000s", text, text2);
+		bin = send_summary(shift, &c, b, n, &blen);
+		bin2 = send_summary(shift2, &c2, b2, n2, &blen2);
+		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0,
+				   "text round trip changed bits: %.2000s", text);
+		if (b2)
+			fuzz_release(b2, &st2);
+		FUZZ_CHECK(st2.live == 0, "leak in the round trip");
+		free(bin2);
+
+		/* binary round trip through the recv shim */
+		fuzz_msgs_reset(&e2);
+		s2 = shim_summary_recv(bin, blen, &version2, &shift2, &c2, &b2, &n2,
+							   e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
+		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "binary form rejected: %s / %s", e2.msg, e2.detail);
+		bin2 = send_summary(shift2, &c2, b2, n2, &blen2);
+		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "binary round trip changed bits");
+		free(b2);
+		free(bin);
+		free(bin2);
+		free(text);
+		free(text2);
+		if (b)
+			fuzz_release(b, &st);
+		FUZZ_CHECK(st.live == 0, "leak");
+	}
+
+	/* the same text when every allocation fails */
+	{
+		FuzzAllocState fst;
+		VgmAllocator failing = fuzz_allocator(&fst, 1);
+		int			s3;
+
+		b = NULL;
+		n = 0;
+		fuzz_msgs_reset(&e);
+		s3 = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, &failing,
+							   e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
+		fuzz_msgs_check(&e, s3);
+		FUZZ_CHECK(b == NULL, "buckets without memory");
+		if (fst.calls == 0)
+			FUZZ_CHECK(s3 == status, "status %d without memory, %d with", s3, status);
+		else
+			FUZZ_CHECK(s3 == VGM_SUMMARY_ERR_NOMEM, "status %d after a failed allocation", s3);
+	}
+	return 0;
+}

@@ -1,0 +1,650 @@
+-- test/pgtap/bad_input.sql - a catalogue of bad inputs for every SQL function
+-- of vgm: NULLs, NaN, +-Infinity, empty input, wrong lengths, malformed and
+-- hostile text for vgm_model / vgm_summary / vgm_ks_state, out-of-range
+-- options of vgm_fit, support functions called outside their aggregates.
+-- Each case asserts the exact SQLSTATE and message (throws_ok); inputs that
+-- are not errors by design (an empty fit is NULL, NaN rows are skipped) are
+-- asserted as such.  The file ends by checking that the backend still
+-- answers, so a crash anywhere above fails it.
+--
+-- Sections for functions that may not be installed (transforms, validation)
+-- skip themselves when the function is missing.  Open bugs found by the
+-- reliability work (docs/reliability.md) are TODO tests: they report
+-- "not ok ... # TODO" until fixed, then pass.
+--
+-- Binary input (vgm_model_recv, vgm_summary_recv, vgm_ks_state_recv) is
+-- covered by test/py/test_reliability.py, which can send raw bytes, and by
+-- the fuzz harnesses in test/fuzz/.
+--
+-- To regenerate the expected message of a case, run its SQL under
+-- "\set VERBOSITY verbose" in psql.
+\set ON_ERROR_STOP 1
+SET client_min_messages = error;
+BEGIN;
+SELECT plan(177);
+
+-- a valid model (k = 2) and summary (5 rows) that the cases below damage
+CREATE TEMP TABLE bad_input_base AS SELECT
+    '{"version":1,"dims":1,"k":2,"weights":[0.75,0.25],"means":[-1,3],"covariances":[0.5,2],"mean_precision":[76,26],"degrees_of_freedom":[76,26],"weight_concentration_a":[76,26],"weight_concentration_b":[26.001,0.001],"weight_threshold":0.005,"priors":{"weight_concentration":0.001,"mean_precision":1,"mean":0,"degrees_of_freedom":1,"covariance":1,"reg_covar":1e-06},"fit":{"max_iter":1000,"tol":1e-08,"seed":42,"iterations":7,"converged":true,"lower_bound":-150.5,"fit_ms":1.5},"training":{"rows":100,"total_weight":100,"min":-3,"max":7,"buckets":100,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0}}'::text AS m,
+    '{"version":1,"shift":32,"rows":5,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"min":1,"max":5,"buckets":[[1072693249,1,1,0,0,0],[1073741825,1,2,0,0,0],[1074266113,1,3,0,0,0],[1074790401,1,4,0,0,0],[1075052545,1,5,0,0,0]]}'::text AS s;
+CREATE TEMP TABLE bad_input_data AS
+    SELECT i::float8 AS x, i::text AS t FROM generate_series(1, 100) i;
+
+SELECT lives_ok($q$SELECT m::vgm_model, s::vgm_summary FROM bad_input_base$q$,
+    'the base model and summary are valid');
+
+-- --------------------------------------------------------------------------
+-- vgm_model text input
+-- --------------------------------------------------------------------------
+SELECT throws_ok($q$SELECT ''::vgm_model$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: empty string');
+SELECT throws_ok($q$SELECT E' \t\n '::vgm_model$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: only whitespace');
+SELECT throws_ok($q$SELECT 'null'::vgm_model$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: JSON null');
+SELECT throws_ok($q$SELECT '[]'::vgm_model$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: JSON array');
+SELECT throws_ok($q$SELECT '"model"'::vgm_model$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: JSON string');
+SELECT throws_ok($q$SELECT '{}'::vgm_model$q$,
+    '22P02', 'invalid vgm_model: missing field "version"',
+    'vgm_model text input: empty object');
+SELECT throws_ok($q$SELECT left(m, 200)::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: truncated text');
+SELECT throws_ok($q$SELECT (m || ' x')::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: trailing garbage after the JSON object',
+    'vgm_model text input: trailing garbage');
+SELECT throws_ok($q$SELECT (m || m)::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: trailing garbage after the JSON object',
+    'vgm_model text input: two objects');
+SELECT throws_ok($q$SELECT replace(m, '"version":1', '"version":2')::vgm_model FROM bad_input_base$q$,
+    '0A000', 'invalid vgm_model: unsupported format version',
+    'vgm_model text input: version 2');
+SELECT throws_ok($q$SELECT replace(m, '"version":1', '"version":"1"')::vgm_model FROM bad_input_base$q$,
+    '0A000', 'invalid vgm_model: unsupported format version',
+    'vgm_model text input: version as a string');
+SELECT throws_ok($q$SELECT replace(m, '"version":1', '"version":2147483648')::vgm_model FROM bad_input_base$q$,
+    '0A000', 'invalid vgm_model: unsupported format version',
+    'vgm_model text input: version 2^31');
+SELECT throws_ok($q$SELECT replace(m, '"dims":1', '"dims":2')::vgm_model FROM bad_input_base$q$,
+    '0A000', 'invalid vgm_model: unsupported number of dimensions',
+    'vgm_model text input: dims 2');
+SELECT throws_ok($q$SELECT replace(m, '"dims":1', '"dims":1,"extra":true')::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: unknown field "extra"',
+    'vgm_model text input: unknown top-level field');
+SELECT throws_ok($q$SELECT replace(m, '"reg_covar":1e-06', '"reg_covar":1e-06,"alpha":1')::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: unknown field "priors.alpha"',
+    'vgm_model text input: unknown nested field');
+SELECT throws_ok($q$SELECT replace(m, '"dims":1', '"dims":1,"dims":1')::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: duplicate field "dims"',
+    'vgm_model text input: duplicate field');
+SELECT throws_ok($q$SELECT replace(m, '"weight_threshold":0.005,', '')::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: missing field "weight_threshold"',
+    'vgm_model text input: missing field');
+SELECT throws_ok($q$SELECT replace(m, '"priors":{"weight_concentration":0.001,"mean_precision":1,"mean":0,"degrees_of_freedom":1,"covariance":1,"reg_covar":1e-06},', '')::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: missing field "priors"',
+    'vgm_model text input: missing nested object');
+SELECT throws_ok($q$SELECT replace(m, '"weight_threshold":0.005', '"weight_threshold":{}')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "weight_threshold" must be a number',
+    'vgm_model text input: object where a number belongs');
+SELECT throws_ok($q$SELECT replace(m, '"k":2', '"k":0')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: k out of range',
+    'vgm_model text input: k = 0');
+SELECT throws_ok($q$SELECT replace(m, '"k":2', '"k":-1')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: k out of range',
+    'vgm_model text input: k = -1');
+SELECT throws_ok($q$SELECT replace(m, '"k":2', '"k":257')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: k out of range',
+    'vgm_model text input: k = 257');
+SELECT throws_ok($q$SELECT replace(m, '"k":2', '"k":2.0')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "k" must be an integer',
+    'vgm_model text input: k as a fraction');
+SELECT throws_ok($q$SELECT replace(m, '"k":2', '"k":99999999999')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "k" out of range',
+    'vgm_model text input: k beyond int32');
+SELECT throws_ok($q$SELECT replace(m, '"means":[-1,3]', '"means":[-1]')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: length of field "means" does not match k',
+    'vgm_model text input: array shorter than k');
+SELECT throws_ok($q$SELECT replace(m, '"means":[-1,3]', '"means":[-1,3,5]')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: length of field "means" does not match k',
+    'vgm_model text input: array longer than k');
+SELECT throws_ok($q$SELECT replace(m, '"means":[-1,3]', '"means":[' || array_to_string(array_fill(0, ARRAY[257]), ',') || ']')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: length of field "means" does not match k',
+    'vgm_model text input: 257-element arrays');
+SELECT throws_ok($q$SELECT replace(m, '"means":[-1,3]', '"means":[-1,"3"]')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "means" must be an array of numbers',
+    'vgm_model text input: string inside a number array');
+SELECT throws_ok($q$SELECT replace(m, '"means":[-1,3]', '"means":[-1,null]')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "means" must be an array of numbers',
+    'vgm_model text input: null inside a number array');
+SELECT throws_ok($q$SELECT replace(m, '"weights":[0.75,0.25]', '"weights":[0.75,0.5]')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: weights do not sum to 1',
+    'vgm_model text input: weights do not sum to 1');
+SELECT throws_ok($q$SELECT replace(m, '"weights":[0.75,0.25]', '"weights":[1.25,-0.25]')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "weights[0]" out of range',
+    'vgm_model text input: negative weight');
+SELECT throws_ok($q$SELECT replace(m, '"covariances":[0.5,2]', '"covariances":[0,2]')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "covariances[0]" out of range',
+    'vgm_model text input: zero covariance');
+SELECT throws_ok($q$SELECT replace(m, '"covariances":[0.5,2]', '"covariances":[0.5,-2]')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "covariances[1]" out of range',
+    'vgm_model text input: negative covariance');
+SELECT throws_ok($q$SELECT replace(m, '"weight_threshold":0.005', '"weight_threshold":NaN')::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: bare NaN');
+SELECT throws_ok($q$SELECT replace(m, '"weight_threshold":0.005', '"weight_threshold":"NaN"')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "weight_threshold" must be a number',
+    'vgm_model text input: NaN as a string');
+SELECT throws_ok($q$SELECT replace(m, '"means":[-1,3]', '"means":[-1,Infinity]')::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: bare Infinity');
+SELECT throws_ok($q$SELECT replace(m, '"means":[-1,3]', '"means":[-1,"-Infinity"]')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "means" must be an array of numbers',
+    'vgm_model text input: -Infinity as a string');
+SELECT throws_ok($q$SELECT replace(m, '"means":[-1,3]', '"means":[-1,1e999]')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "means[1]" out of range',
+    'vgm_model text input: number overflowing double');
+SELECT throws_ok($q$SELECT replace(m, '"fit_ms":1.5', '"fit_ms":1' || repeat('0', 2000))::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: number too long in field "fit.fit_ms"',
+    'vgm_model text input: number of 2000 digits');
+SELECT throws_ok($q$SELECT replace(m, '"fit_ms":1.5', '"fit_ms":01.5')::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: leading zeros');
+SELECT throws_ok($q$SELECT replace(m, '"weight_threshold":0.005', '"weight_threshold":1')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "weight_threshold" out of range',
+    'vgm_model text input: weight_threshold = 1');
+SELECT throws_ok($q$SELECT replace(m, '"converged":true', '"converged":2')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "fit.converged" must be true or false',
+    'vgm_model text input: converged = 2');
+SELECT throws_ok($q$SELECT replace(m, '"seed":42', '"seed":-1')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "fit.seed" out of range',
+    'vgm_model text input: negative seed');
+SELECT throws_ok($q$SELECT replace(m, '"seed":42', '"seed":18446744073709551616')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "fit.seed" out of range',
+    'vgm_model text input: seed beyond 2^64');
+SELECT throws_ok($q$SELECT replace(m, '"rows":100', '"rows":-1')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: field "training.rows" out of range',
+    'vgm_model text input: negative row count');
+SELECT throws_ok($q$SELECT replace(m, '"min":-3', '"min":8')::vgm_model FROM bad_input_base$q$,
+    '22023', 'invalid vgm_model: training min exceeds max',
+    'vgm_model text input: training min above max');
+SELECT throws_ok($q$SELECT replace(m, '"dims":1', '"dims":1,"x":' || repeat('[', 100000) || repeat(']', 100000))::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: 100000 nested arrays');
+SELECT throws_ok($q$SELECT ('{"a":' || repeat('{"a":', 100000) || '1' || repeat('}', 100001))::vgm_model$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: 100000 nested objects');
+SELECT throws_ok($q$SELECT replace(m, '"dims":1', '"dims":1,"d\u00e9j\u00e0":1')::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: unknown field "d?j?"',
+    'vgm_model text input: non-ASCII key');
+SELECT throws_ok($q$SELECT replace(m, '"dims":1', '"dims":1,"déjà":1')::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: unknown field "d??j??"',
+    'vgm_model text input: non-ASCII text key');
+SELECT throws_ok($q$SELECT replace(m, '"dims":1', E'"dims":1\x01')::vgm_model FROM bad_input_base$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: control character');
+SELECT throws_ok($q$SELECT '{"version'::vgm_model$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: unterminated string');
+SELECT throws_ok($q$SELECT '{"v\x":1}'::vgm_model$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: bad escape');
+SELECT throws_ok($q$SELECT '{"\udc00":1}'::vgm_model$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: lone low surrogate');
+SELECT throws_ok($q$SELECT repeat(' ', 10000000)::vgm_model$q$,
+    '22P02', 'invalid vgm_model: malformed JSON',
+    'vgm_model text input: 10 MB of whitespace, then nothing');
+SELECT throws_ok($q$SELECT '{"version":1}'::jsonb::text::vgm_model$q$,
+    '22P02', 'invalid vgm_model: missing field "dims"',
+    'vgm_model text input: cast from jsonb of the wrong shape');
+
+-- --------------------------------------------------------------------------
+-- vgm_summary text input
+-- --------------------------------------------------------------------------
+SELECT throws_ok($q$SELECT ''::vgm_summary$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: empty string');
+SELECT throws_ok($q$SELECT 'null'::vgm_summary$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: JSON null');
+SELECT throws_ok($q$SELECT '{}'::vgm_summary$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: empty object');
+SELECT throws_ok($q$SELECT left(s, 60)::vgm_summary FROM bad_input_base$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: truncated text');
+SELECT throws_ok($q$SELECT (s || ',')::vgm_summary FROM bad_input_base$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: trailing garbage');
+SELECT throws_ok($q$SELECT replace(s, '"rows":5,"nulls":0', '"nulls":0,"rows":5')::vgm_summary FROM bad_input_base$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: fields out of order');
+SELECT throws_ok($q$SELECT replace(s, '"version":1', '"version":2')::vgm_summary FROM bad_input_base$q$,
+    '0A000', 'unsupported vgm_summary format version',
+    'vgm_summary text input: version 2');
+SELECT throws_ok($q$SELECT replace(s, '"shift":32', '"shift":64')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: resolution out of range',
+    'vgm_summary text input: shift 64');
+SELECT throws_ok($q$SELECT replace(s, '"shift":32', '"shift":-1')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: resolution out of range',
+    'vgm_summary text input: shift -1');
+SELECT throws_ok($q$SELECT replace(s, '"nulls":0', '"nulls":-1')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: negative count',
+    'vgm_summary text input: negative NULL count');
+SELECT throws_ok($q$SELECT replace(s, '"rows":5', '"rows":9223372036854775808')::vgm_summary FROM bad_input_base$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: row count beyond int64');
+SELECT throws_ok($q$SELECT replace(s, '"rows":5', '"rows":5.5')::vgm_summary FROM bad_input_base$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: fractional row count');
+SELECT throws_ok($q$SELECT replace(s, '"buckets":[[1072693249,1,1,0,0,0],[1073741825,1,2,0,0,0],[1074266113,1,3,0,0,0],[1074790401,1,4,0,0,0],[1075052545,1,5,0,0,0]]', '"buckets":[]')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: row count disagrees with buckets',
+    'vgm_summary text input: rows without buckets');
+SELECT throws_ok($q$SELECT replace(s, '"rows":5', '"rows":4')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: row count disagrees with buckets',
+    'vgm_summary text input: fewer rows than buckets');
+SELECT throws_ok($q$SELECT replace(s, '"min":1,"max":5', '"min":6,"max":5')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: bad minimum or maximum',
+    'vgm_summary text input: min above max');
+SELECT throws_ok($q$SELECT replace(s, '"min":1', '"min":-1e400')::vgm_summary FROM bad_input_base$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: min overflowing double');
+SELECT throws_ok($q$SELECT replace(s, '[1072693249,1,1,0,0,0]', '[1072693249,NaN,1,0,0,0]')::vgm_summary FROM bad_input_base$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: bare NaN weight');
+SELECT throws_ok($q$SELECT replace(s, '[1072693249,1,1,0,0,0]', '[1072693249,0,1,0,0,0]')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: bad bucket moments',
+    'vgm_summary text input: zero bucket weight');
+SELECT throws_ok($q$SELECT replace(s, '[1072693249,1,1,0,0,0]', '[1072693249,-1,1,0,0,0]')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: bad bucket moments',
+    'vgm_summary text input: negative bucket weight');
+SELECT throws_ok($q$SELECT replace(s, '[1072693249,1,1,0,0,0]', '[1072693249,1,1,-1,0,0]')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: bad bucket moments',
+    'vgm_summary text input: negative second moment');
+SELECT throws_ok($q$SELECT replace(s, '[1072693249,1,1,0,0,0],[1073741825,1,2,0,0,0]', '[1073741825,1,2,0,0,0],[1072693249,1,1,0,0,0]')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: buckets not sorted or duplicated',
+    'vgm_summary text input: buckets out of order');
+SELECT throws_ok($q$SELECT replace(s, '[1073741825,1,2,0,0,0]', '[1072693249,1,1,0,0,0]')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: buckets not sorted or duplicated',
+    'vgm_summary text input: duplicate bucket key');
+SELECT throws_ok($q$SELECT replace(s, '[1075052545,1,5,0,0,0]', '[9223372036854775807,1,5,0,0,0]')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: bucket key out of range',
+    'vgm_summary text input: bucket key beyond the finite doubles');
+SELECT throws_ok($q$SELECT replace(s, '[1075052545,1,5,0,0,0]', '[1075052545,1,500,0,0,0]')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: bucket mean outside its bucket',
+    'vgm_summary text input: bucket mean outside its bucket');
+SELECT throws_ok($q$SELECT replace(s, '[1075052545,1,5,0,0,0]', '[1075052545,1,5,0,0,0,0]')::vgm_summary FROM bad_input_base$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: bucket with six numbers');
+SELECT throws_ok($q$SELECT replace(s, '[1072693249,1,1,0,0,0],[1073741825,1,2,0,0,0]', '[1072693249,1e308,1,0,0,0],[1073741825,1e308,2,0,0,0]')::vgm_summary FROM bad_input_base$q$,
+    '22023', 'invalid vgm_summary: total weight overflows',
+    'vgm_summary text input: total weight overflowing double');
+SELECT throws_ok($q$SELECT ('{"version":1,"shift":32,"rows":65537,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"min":1,"max":2,"buckets":[' || (SELECT string_agg('[' || (1072693249 + i) || ',1,1,0,0,0]', ',') FROM generate_series(0, 65536) i) || ']}')::vgm_summary$q$,
+    '22023', 'invalid vgm_summary: too many buckets',
+    'vgm_summary text input: 65537 buckets');
+SELECT throws_ok($q$SELECT replace(s, '"buckets":[', '"buckets":' || repeat('[', 100000))::vgm_summary FROM bad_input_base$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: 100000 nested arrays');
+
+-- --------------------------------------------------------------------------
+-- vgm_fit(float8[], ...) options
+-- --------------------------------------------------------------------------
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[[1, 2], [3, 4]]::float8[])$q$,
+    '2202E', 'vgm_fit expects a one-dimensional array',
+    'vgm_fit(float8[], ...) options: two-dimensional array');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], max_components => 0)$q$,
+    '22023', 'max_components must be between 1 and 256',
+    'vgm_fit(float8[], ...) options: max_components => 0');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], max_components => -1)$q$,
+    '22023', 'max_components must be between 1 and 256',
+    'vgm_fit(float8[], ...) options: max_components => -1');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], max_components => 257)$q$,
+    '22023', 'max_components must be between 1 and 256',
+    'vgm_fit(float8[], ...) options: max_components => 257');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], max_components => 2147483647)$q$,
+    '22023', 'max_components must be between 1 and 256',
+    'vgm_fit(float8[], ...) options: max_components => 2147483647');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], max_components => NULL)$q$,
+    '22004', 'vgm_fit option "max_components" must not be null',
+    'vgm_fit(float8[], ...) options: max_components => NULL');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], weight_concentration_prior => 0)$q$,
+    '22023', 'weight_concentration_prior must be a positive finite number',
+    'vgm_fit(float8[], ...) options: weight_concentration_prior => 0');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], weight_concentration_prior => -1)$q$,
+    '22023', 'weight_concentration_prior must be a positive finite number',
+    'vgm_fit(float8[], ...) options: weight_concentration_prior => -1');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], weight_concentration_prior => 'NaN')$q$,
+    '22023', 'weight_concentration_prior must be a positive finite number',
+    'vgm_fit(float8[], ...) options: weight_concentration_prior => NaN');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], weight_concentration_prior => 'Infinity')$q$,
+    '22023', 'weight_concentration_prior must be a positive finite number',
+    'vgm_fit(float8[], ...) options: weight_concentration_prior => Infinity');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], weight_concentration_prior => '-Infinity')$q$,
+    '22023', 'weight_concentration_prior must be a positive finite number',
+    'vgm_fit(float8[], ...) options: weight_concentration_prior => -Infinity');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], weight_concentration_prior => NULL)$q$,
+    '22004', 'vgm_fit option "weight_concentration_prior" must not be null',
+    'vgm_fit(float8[], ...) options: weight_concentration_prior => NULL');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], weight_threshold => -0.1)$q$,
+    '22023', 'weight_threshold must be in [0, 1)',
+    'vgm_fit(float8[], ...) options: weight_threshold => -0.1');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], weight_threshold => 1)$q$,
+    '22023', 'weight_threshold must be in [0, 1)',
+    'vgm_fit(float8[], ...) options: weight_threshold => 1');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], weight_threshold => 'NaN')$q$,
+    '22023', 'weight_threshold must be in [0, 1)',
+    'vgm_fit(float8[], ...) options: weight_threshold => NaN');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], weight_threshold => 'Infinity')$q$,
+    '22023', 'weight_threshold must be in [0, 1)',
+    'vgm_fit(float8[], ...) options: weight_threshold => Infinity');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], weight_threshold => NULL)$q$,
+    '22004', 'vgm_fit option "weight_threshold" must not be null',
+    'vgm_fit(float8[], ...) options: weight_threshold => NULL');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], max_iter => 0)$q$,
+    '22023', 'max_iter must be between 1 and 1000000',
+    'vgm_fit(float8[], ...) options: max_iter => 0');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], max_iter => -5)$q$,
+    '22023', 'max_iter must be between 1 and 1000000',
+    'vgm_fit(float8[], ...) options: max_iter => -5');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], max_iter => 1000001)$q$,
+    '22023', 'max_iter must be between 1 and 1000000',
+    'vgm_fit(float8[], ...) options: max_iter => 1000001');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], max_iter => NULL)$q$,
+    '22004', 'vgm_fit option "max_iter" must not be null',
+    'vgm_fit(float8[], ...) options: max_iter => NULL');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], tol => -1)$q$,
+    '22023', 'tol must be a non-negative finite number',
+    'vgm_fit(float8[], ...) options: tol => -1');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], tol => 'NaN')$q$,
+    '22023', 'tol must be a non-negative finite number',
+    'vgm_fit(float8[], ...) options: tol => NaN');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], tol => 'Infinity')$q$,
+    '22023', 'tol must be a non-negative finite number',
+    'vgm_fit(float8[], ...) options: tol => Infinity');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], tol => NULL)$q$,
+    '22004', 'vgm_fit option "tol" must not be null',
+    'vgm_fit(float8[], ...) options: tol => NULL');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], seed => NULL)$q$,
+    '22004', 'vgm_fit option "seed" must not be null',
+    'vgm_fit(float8[], ...) options: seed => NULL');
+
+-- --------------------------------------------------------------------------
+-- vgm_fit(vgm_summary, ...) options
+-- --------------------------------------------------------------------------
+SELECT throws_ok($q$SELECT vgm_fit(s::vgm_summary, max_components => 0) FROM bad_input_base$q$,
+    '22023', 'max_components must be between 1 and 256',
+    'vgm_fit(vgm_summary, ...) options: max_components => 0');
+SELECT throws_ok($q$SELECT vgm_fit(s::vgm_summary, max_components => 300) FROM bad_input_base$q$,
+    '22023', 'max_components must be between 1 and 256',
+    'vgm_fit(vgm_summary, ...) options: max_components => 300');
+SELECT throws_ok($q$SELECT vgm_fit(s::vgm_summary, tol => 'NaN') FROM bad_input_base$q$,
+    '22023', 'tol must be a non-negative finite number',
+    'vgm_fit(vgm_summary, ...) options: tol => NaN');
+SELECT throws_ok($q$SELECT vgm_fit(s::vgm_summary, max_iter => NULL) FROM bad_input_base$q$,
+    '22004', 'vgm_fit option "max_iter" must not be null',
+    'vgm_fit(vgm_summary, ...) options: max_iter => NULL');
+
+-- --------------------------------------------------------------------------
+-- aggregates
+-- --------------------------------------------------------------------------
+SELECT throws_ok($q$SELECT vgm_fit(x, 0) FROM generate_series(1, 10) x$q$,
+    '22023', 'max_components must be between 1 and 256',
+    'aggregates: vgm_fit(x, 0)');
+SELECT throws_ok($q$SELECT vgm_fit(x, 257) FROM generate_series(1, 10) x$q$,
+    '22023', 'max_components must be between 1 and 256',
+    'aggregates: vgm_fit(x, 257)');
+SELECT throws_ok($q$SELECT vgm_summarize(x, NULL) FROM generate_series(1, 3) x$q$,
+    '22004', 'vgm_summarize weight must not be null',
+    'aggregates: vgm_summarize weight NULL');
+SELECT throws_ok($q$SELECT vgm_summarize(x, -1) FROM generate_series(1, 3) x$q$,
+    '22023', 'vgm_summarize weight must be a non-negative finite number',
+    'aggregates: vgm_summarize weight -1');
+SELECT throws_ok($q$SELECT vgm_summarize(x, 'NaN') FROM generate_series(1, 3) x$q$,
+    '22023', 'vgm_summarize weight must be a non-negative finite number',
+    'aggregates: vgm_summarize weight NaN');
+SELECT throws_ok($q$SELECT vgm_summarize(x, 'Infinity') FROM generate_series(1, 3) x$q$,
+    '22023', 'vgm_summarize weight must be a non-negative finite number',
+    'aggregates: vgm_summarize weight Infinity');
+SELECT throws_ok($q$SELECT vgm_summarize_sfunc(NULL, 1.0)$q$,
+    '0A000', 'vgm_summarize_sfunc called in non-aggregate context',
+    'aggregates: vgm_summarize_sfunc called directly');
+SELECT throws_ok($q$SELECT vgm_summarize_weighted_sfunc(NULL, 1.0, 1.0)$q$,
+    '0A000', 'vgm_summarize_weighted_sfunc called in non-aggregate context',
+    'aggregates: vgm_summarize_weighted_sfunc called directly');
+SELECT throws_ok($q$SELECT vgm_rollup_sfunc(NULL, s::vgm_summary) FROM bad_input_base$q$,
+    '0A000', 'vgm_rollup_sfunc called in non-aggregate context',
+    'aggregates: vgm_rollup_sfunc called directly');
+SELECT throws_ok($q$SELECT vgm_summary_combine(s::vgm_summary, s::vgm_summary) FROM bad_input_base$q$,
+    '0A000', 'vgm_summary_combine called in non-aggregate context',
+    'aggregates: vgm_summary_combine called directly');
+SELECT throws_ok($q$SELECT vgm_fit_final(s::vgm_summary, 1.0, 0) FROM bad_input_base$q$,
+    '0A000', 'vgm_fit_final called in non-aggregate context',
+    'aggregates: vgm_fit_final called directly with options');
+
+-- --------------------------------------------------------------------------
+-- transforms
+-- --------------------------------------------------------------------------
+SELECT CASE WHEN to_regprocedure('vgm_denormalize(vgm_model,integer,double precision,boolean)') IS NULL
+    THEN skip('vgm_denormalize is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_denormalize(m::vgm_model, -1, 0.5) FROM bad_input_base$q$,
+    '22023', 'component -1 is out of range',
+    'transforms: vgm_denormalize component -1') END;
+SELECT CASE WHEN to_regprocedure('vgm_denormalize(vgm_model,integer,double precision,boolean)') IS NULL
+    THEN skip('vgm_denormalize is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_denormalize(m::vgm_model, 2, 0.5) FROM bad_input_base$q$,
+    '22023', 'component 2 is out of range',
+    'transforms: vgm_denormalize component 2 of 2') END;
+SELECT CASE WHEN to_regprocedure('vgm_denormalize(vgm_model,integer,double precision,boolean)') IS NULL
+    THEN skip('vgm_denormalize is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_denormalize(m::vgm_model, 0, 'NaN') FROM bad_input_base$q$,
+    '22023', 'alpha must be a finite number',
+    'transforms: vgm_denormalize alpha NaN') END;
+SELECT CASE WHEN to_regprocedure('vgm_denormalize(vgm_model,integer,double precision,boolean)') IS NULL
+    THEN skip('vgm_denormalize is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_denormalize(m::vgm_model, 0, 'Infinity') FROM bad_input_base$q$,
+    '22023', 'alpha must be a finite number',
+    'transforms: vgm_denormalize alpha Infinity') END;
+SELECT CASE WHEN to_regprocedure('vgm_sample(vgm_model,bigint,bigint)') IS NULL
+    THEN skip('vgm_sample is not installed', 1)
+    ELSE throws_ok($q$SELECT count(*) FROM bad_input_base, vgm_sample(m::vgm_model, -1, 1)$q$,
+    '22023', 'number of samples must not be negative',
+    'transforms: vgm_sample negative n') END;
+SELECT CASE WHEN to_regprocedure('vgm_component(vgm_model,double precision)') IS NULL
+    THEN skip('vgm_component is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_component(replace(m, '"weight_threshold":0.005', '"weight_threshold":0.9')::vgm_model, 1.0) FROM bad_input_base$q$,
+    '22023', 'vgm_model has no valid components',
+    'transforms: vgm_component with no valid component') END;
+
+-- --------------------------------------------------------------------------
+-- validation
+-- --------------------------------------------------------------------------
+SELECT CASE WHEN to_regprocedure('vgm_ks_state_in(cstring)') IS NULL
+    THEN skip('vgm_ks_state_in is not installed', 1)
+    ELSE throws_ok($q$SELECT ''::vgm_ks_state$q$,
+    '22P02', 'invalid input syntax for type vgm_ks_state',
+    'validation: vgm_ks_state empty text') END;
+SELECT CASE WHEN to_regprocedure('vgm_ks_state_in(cstring)') IS NULL
+    THEN skip('vgm_ks_state_in is not installed', 1)
+    ELSE throws_ok($q$SELECT '{"version":1,"bins":16,"model_hash":"0000000000000001","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-16]}'::vgm_ks_state$q$,
+    '0A000', 'unsupported vgm_ks_state bin count',
+    'validation: vgm_ks_state wrong bin count') END;
+SELECT CASE WHEN to_regprocedure('vgm_ks_state_in(cstring)') IS NULL
+    THEN skip('vgm_ks_state_in is not installed', 1)
+    ELSE throws_ok($q$SELECT '{"version":1,"bins":65536,"model_hash":"0000000000000001","n":5,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$q$,
+    '22023', 'invalid vgm_ks_state: counts do not sum to n',
+    'validation: vgm_ks_state counts not summing to n') END;
+SELECT CASE WHEN to_regprocedure('vgm_ks_state_in(cstring)') IS NULL
+    THEN skip('vgm_ks_state_in is not installed', 1)
+    ELSE throws_ok($q$SELECT '{"version":1,"bins":65536,"model_hash":"0000000000000001","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536,0]}'::vgm_ks_state$q$,
+    '22023', 'invalid vgm_ks_state: wrong number of bins',
+    'validation: vgm_ks_state too many bins') END;
+SELECT CASE WHEN to_regprocedure('vgm_ks_state_in(cstring)') IS NULL
+    THEN skip('vgm_ks_state_in is not installed', 1)
+    ELSE throws_ok($q$SELECT '{"version":1,"bins":65536,"model_hash":"0000000000000000","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$q$,
+    '22023', 'invalid vgm_ks_state: missing model hash',
+    'validation: vgm_ks_state zero model hash') END;
+SELECT CASE WHEN to_regprocedure('vgm_ks_state_in(cstring)') IS NULL
+    THEN skip('vgm_ks_state_in is not installed', 1)
+    ELSE throws_ok($q$SELECT '{"version":1,"x":1}'::vgm_ks_state$q$,
+    '22P02', 'invalid vgm_ks_state: unknown field',
+    'validation: vgm_ks_state unknown field') END;
+SELECT CASE WHEN to_regprocedure('vgm_ks_sfunc(vgm_ks_state,vgm_model,double precision)') IS NULL
+    THEN skip('vgm_ks_sfunc is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_ks_sfunc(NULL, m::vgm_model, 1.0) FROM bad_input_base$q$,
+    '0A000', 'vgm_ks_sfunc called in non-aggregate context',
+    'validation: vgm_ks_sfunc called directly') END;
+SELECT CASE WHEN to_regprocedure('vgm_bounds_sfunc(bigint[],vgm_model,double precision)') IS NULL
+    THEN skip('vgm_bounds_sfunc is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_bounds_sfunc('{1,2}'::bigint[], m::vgm_model, 1.0) FROM bad_input_base$q$,
+    '0A000', 'vgm_bounds_sfunc called in non-aggregate context',
+    'validation: vgm_bounds_sfunc called directly with a short state') END;
+SELECT CASE WHEN to_regprocedure('vgm_bounds_combine(bigint[],bigint[])') IS NULL
+    THEN skip('vgm_bounds_combine is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_bounds_combine('{1,2}'::bigint[], '{1,2}'::bigint[])$q$,
+    '22023', 'invalid vgm_bounds state',
+    'validation: vgm_bounds_combine with a short state') END;
+SELECT CASE WHEN to_regprocedure('vgm_bounds_final(bigint[])') IS NULL
+    THEN skip('vgm_bounds_final is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_bounds_final(ARRAY[1, NULL]::bigint[])$q$,
+    '22023', 'invalid vgm_bounds state',
+    'validation: vgm_bounds_final with a NULL element') END;
+SELECT CASE WHEN to_regprocedure('vgm_bounds_final(bigint[])') IS NULL
+    THEN skip('vgm_bounds_final is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_bounds_final(ARRAY[[1, 2], [3, 4]]::bigint[])$q$,
+    '22023', 'invalid vgm_bounds state',
+    'validation: vgm_bounds_final with a 2-D state') END;
+SELECT CASE WHEN to_regprocedure('vgm_bounds_final(bigint[])') IS NULL
+    THEN skip('vgm_bounds_final is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_bounds_final(array_fill(-1::bigint, ARRAY[12]))$q$,
+    '22023', 'invalid vgm_bounds state',
+    'validation: vgm_bounds_final with negative counts') END;
+SELECT CASE WHEN to_regprocedure('vgm_kstwo_sf(double precision,bigint)') IS NULL
+    THEN skip('vgm_kstwo_sf is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_kstwo_sf(0.5, 0)$q$,
+    '22023', 'n must be at least 1',
+    'validation: vgm_kstwo_sf n = 0') END;
+SELECT CASE WHEN to_regprocedure('vgm_kstwo_sf(double precision,bigint)') IS NULL
+    THEN skip('vgm_kstwo_sf is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_kstwo_sf(0.5, -1)$q$,
+    '22023', 'n must be at least 1',
+    'validation: vgm_kstwo_sf n = -1') END;
+SELECT CASE WHEN to_regprocedure('vgm_ks_2samp_sf(double precision,bigint,bigint)') IS NULL
+    THEN skip('vgm_ks_2samp_sf is not installed', 1)
+    ELSE throws_ok($q$SELECT vgm_ks_2samp_sf(0.5, 0, 10)$q$,
+    '22023', 'n1 must be at least 1',
+    'validation: vgm_ks_2samp_sf n1 = 0') END;
+SELECT CASE WHEN to_regprocedure('vgm_validate(vgm_model,regclass,name,double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision)') IS NULL
+    THEN skip('vgm_validate is not installed', 1)
+    ELSE throws_ok($q$SELECT * FROM bad_input_base, vgm_validate(m::vgm_model, 'no_such_table', 'x')$q$,
+    '42P01', 'relation "no_such_table" does not exist',
+    'validation: vgm_validate on a missing table') END;
+SELECT CASE WHEN to_regprocedure('vgm_validate(vgm_model,regclass,name,double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision)') IS NULL
+    THEN skip('vgm_validate is not installed', 1)
+    ELSE throws_ok($q$SELECT * FROM bad_input_base, vgm_validate(m::vgm_model, 'bad_input_data', 'no_such_column')$q$,
+    '42703', 'column "no_such_column" of relation bad_input_data does not exist',
+    'validation: vgm_validate on a missing column') END;
+SELECT CASE WHEN to_regprocedure('vgm_validate(vgm_model,regclass,name,double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision)') IS NULL
+    THEN skip('vgm_validate is not installed', 1)
+    ELSE throws_ok($q$SELECT * FROM bad_input_base, vgm_validate(m::vgm_model, 'bad_input_data', 't')$q$,
+    '42804', 'column "t" of relation bad_input_data has type text, not a number',
+    'validation: vgm_validate on a text column') END;
+SELECT CASE WHEN to_regprocedure('vgm_validate(vgm_model,regclass,name,double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision)') IS NULL
+    THEN skip('vgm_validate is not installed', 1)
+    ELSE throws_ok($q$SELECT * FROM bad_input_base, vgm_validate(m::vgm_model, 'bad_input_data', 'x); DROP TABLE bad_input_data; --')$q$,
+    '42703', 'column "x); DROP TABLE bad_input_data; --" of relation bad_input_data does not exist',
+    'validation: vgm_validate with a hostile column name') END;
+
+-- --------------------------------------------------------------------------
+-- inputs that are not errors by design
+-- --------------------------------------------------------------------------
+SELECT ok(vgm_fit(NULL::float8[]) IS NULL, 'vgm_fit(NULL array) is NULL');
+SELECT ok(vgm_fit(NULL::vgm_summary) IS NULL, 'vgm_fit(NULL summary) is NULL');
+SELECT ok(vgm_fit('{}'::float8[]) IS NULL, 'vgm_fit of an empty array is NULL');
+SELECT ok(vgm_fit(ARRAY[NULL, NULL]::float8[]) IS NULL, 'vgm_fit of only NULL elements is NULL');
+SELECT ok(vgm_fit(ARRAY['NaN', 'Infinity', '-Infinity']::float8[]) IS NULL,
+    'vgm_fit of only non-finite elements is NULL (with a warning)');
+SELECT ok((SELECT vgm_fit(x) FROM unnest(ARRAY[NULL, NULL]::float8[]) x) IS NULL,
+    'the vgm_fit aggregate over only NULLs is NULL');
+SELECT ok((SELECT vgm_fit(x) FROM generate_series(1, 0) x) IS NULL,
+    'the vgm_fit aggregate over no rows is NULL');
+SELECT ok((SELECT vgm_fit(vgm_summarize(x)) FROM unnest(ARRAY[NULL, 'NaN']::float8[]) x) IS NULL,
+    'vgm_fit of a summary without finite rows is NULL');
+SELECT is((SELECT (vgm_summary_info(vgm_summarize(x))).nulls
+             FROM unnest(ARRAY[NULL, NULL]::float8[]) x), 2::bigint,
+    'vgm_summarize over only NULLs counts them');
+SELECT lives_ok($q$SELECT vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], max_components => 3, init => m::vgm_model) FROM bad_input_base$q$,
+    'vgm_fit warm-started from a model of another k');
+SELECT lives_ok($q$SELECT vgm_fit(s::vgm_summary, max_components => 5, init => m::vgm_model) FROM bad_input_base$q$,
+    'vgm_fit(summary) warm-started from a model of another k');
+SELECT ok(vgm_n_components(NULL) IS NULL AND vgm_weights(NULL) IS NULL
+          AND vgm_summary_info(NULL) IS NULL,
+    'accessors are STRICT: NULL in, NULL out');
+SELECT throws_ok($q$SELECT vgm_fit(ARRAY[1e300, -1e300, 1e300, 5]::float8[], max_components => 2)$q$,
+    '22003', 'cannot fit a vgm_model: the values are too large: their variance overflows a double',
+    'vgm_fit of values whose variance overflows double is an error');
+SELECT throws_ok($q$SELECT vgm_fit(vgm_summarize(x)) FROM unnest(ARRAY[1e300, -1e300]::float8[]) x$q$,
+    '22003', 'cannot fit a vgm_model: the values are too large: their variance overflows a double',
+    'vgm_fit of a summary whose variance overflows double is an error');
+SELECT lives_ok($q$SELECT vgm_fit(ARRAY[5e-324, 1e-320, 0, -0.0]::float8[], max_components => 2)::text::vgm_model$q$,
+    'a fit on subnormal values reads back');
+SELECT lives_ok($q$SELECT vgm_fit(ARRAY[1e150, -1e150, 2e150, 7]::float8[], max_components => 2)::text::vgm_model$q$,
+    'a fit on values near 1e150 reads back');
+SELECT CASE WHEN to_regprocedure('vgm_alpha(vgm_model,double precision)') IS NULL
+    THEN skip('vgm_alpha is not installed', 1)
+    ELSE ok((SELECT vgm_alpha(m::vgm_model, 'NaN') IS NULL AND vgm_alpha(m::vgm_model, 'Infinity') IS NULL
+                    AND vgm_component(m::vgm_model, '-Infinity') IS NULL
+                    AND vgm_normalize(m::vgm_model, 'NaN') IS NULL
+               FROM bad_input_base), 'transforms return NULL for NaN and infinities') END;
+SELECT CASE WHEN to_regprocedure('vgm_kstwo_sf(double precision,bigint)') IS NULL
+    THEN skip('vgm_kstwo_sf is not installed', 1)
+    ELSE ok(vgm_kstwo_sf('NaN', 10) = 'NaN'::float8, 'vgm_kstwo_sf(NaN, n) is NaN') END;
+SELECT CASE WHEN to_regprocedure('vgm_ks_2samp_sf(double precision,bigint,bigint)') IS NULL
+    THEN skip('vgm_ks_2samp_sf is not installed', 1)
+    ELSE is(vgm_ks_2samp_sf(0.5, 9223372036854775807, 9223372036854775807), 0::float8,
+            'vgm_ks_2samp_sf with n1 = n2 = 2^63 - 1 does not overflow') END;
+
+-- --------------------------------------------------------------------------
+-- bugs found by these tests and fixed (docs/reliability.md), kept as regressions
+-- --------------------------------------------------------------------------
+-- 70,000 distinct values near 1e300 coarsen to buckets holding values ~1e293 apart
+SELECT throws_ok($q$SELECT vgm_summarize(1e300 * (1 + i * 1e-7)) FROM generate_series(1, 70000) i$q$,
+    '22003', NULL, 'vgm_summarize errors when a bucket''s moments overflow');
+SELECT throws_ok($q$SELECT vgm_summarize(1.0, w) FROM unnest(ARRAY[1e308, 1e308]::float8[]) w$q$,
+    '22003', NULL, 'vgm_summarize errors when the total weight overflows');
+-- 70,002 distinct values coarsen until -1.5e-323 and -5e-324 share a bucket
+SELECT lives_ok($q$SELECT vgm_summarize(x, w ORDER BY o)::text::vgm_summary
+                     FROM (SELECT 0 AS o, -1.5e-323::float8 AS x, 1e-300::float8 AS w
+                           UNION ALL SELECT 1, -5e-324, 0.76
+                           UNION ALL SELECT 1 + i, i, 1 FROM generate_series(1, 70000) i) d$q$,
+    'a summary of negative subnormal values reads back');
+-- fixed in 5153947: the resolution is the finest at which all values fit
+SELECT is((SELECT (vgm_summary_info(vgm_summarize(x ORDER BY o))).relative_width
+             FROM (SELECT 1 + j * 2.0::float8 ^ (-19) AS x, j AS o FROM generate_series(0, 65535) j
+                   UNION ALL SELECT 1 + 2.0::float8 ^ (-20), 1000000) d),
+          (SELECT (vgm_summary_info(vgm_summarize(x ORDER BY o))).relative_width
+             FROM (SELECT 1 + j * 2.0::float8 ^ (-19) AS x, j AS o FROM generate_series(0, 65535) j
+                   UNION ALL SELECT 1 + 2.0::float8 ^ (-20), -1) d),
+    'vgm_summarize gives the same resolution whatever the order of the rows');
+SELECT CASE WHEN to_regprocedure('vgm_validate(vgm_model,regclass,name,double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision)') IS NULL
+    THEN skip('vgm_validate is not installed', 1)
+    ELSE throws_ok($q$SELECT * FROM bad_input_base, vgm_validate(m::vgm_model, 'bad_input_data', 'x', mean_tol => -1)$q$,
+        '22023', NULL, 'vgm_validate rejects a negative tolerance') END;
+SELECT CASE WHEN to_regprocedure('vgm_validate(vgm_model,regclass,name,double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision,double precision)') IS NULL
+    THEN skip('vgm_validate is not installed', 1)
+    ELSE throws_ok($q$SELECT * FROM bad_input_base, vgm_validate(m::vgm_model, 'bad_input_data', 'x', ks_pvalue_min => 'NaN')$q$,
+        '22023', NULL, 'vgm_validate rejects a NaN threshold') END;
+
+-- --------------------------------------------------------------------------
+-- after all of the above the backend is alive and well
+-- --------------------------------------------------------------------------
+SELECT is((SELECT 1), 1, 'SELECT 1 still works after every bad input');
+
+SELECT * FROM finish();
+ROLLBACK;
