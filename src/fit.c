@@ -302,7 +302,7 @@ points_from_buckets(const VgmBucket *b, size_t n)
  * thousands of iterations where components overlap; nearly all of them run
  * on the coarsest copy, and the full summary then needs only a few.
  */
-static const size_t coarse_levels[] = {256, 2048};
+static const size_t coarse_levels[] = {1024, 8192};
 
 /* Fit a summary, coarse to fine. */
 static VgmModel *

@@ -93,7 +93,7 @@
  */
 #define WARM_RAW_MAX_ITER 200
 /* src/fit.c fits a larger summary coarse to fine through these levels */
-static const size_t coarse_levels[] = {256, 2048};
+static const size_t coarse_levels[] = {1024, 8192};
 
 static int	verbose = 0;
 static int	no_coarse = 0;
