@@ -22,6 +22,7 @@
  */
 #include "model_codec.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -147,7 +148,16 @@ vgm_format_double(double value, char *buf, size_t buflen)
 	if (!isfinite(value) || buf == NULL)
 		return -1;
 
-	for (int prec = 1; prec <= 17; prec++)
+	/*
+	 * Every decimal of at most 15 significant digits survives the trip to a
+	 * double and back (DBL_DIG), and a double lies so close to such a
+	 * decimal when it reads back from it that rounding to 15 digits finds
+	 * that decimal again (%g drops the trailing zeros).  So %.15g is the
+	 * shortest form whenever one of at most 15 digits exists; otherwise 16 or
+	 * 17 digits are needed (17 always suffice).  Subnormals carry fewer
+	 * significant bits, so for them every precision is tried.
+	 */
+	for (int prec = fabs(value) < DBL_MIN ? 1 : 15; prec <= 17; prec++)
 	{
 		double		back;
 

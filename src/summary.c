@@ -102,7 +102,7 @@ summary_expanded_new(MemoryContext parent)
 }
 
 /* Is this datum one of our read-write expanded summaries? */
-static VgmSummaryExpanded *
+static inline VgmSummaryExpanded *
 summary_expanded_rw(Datum d)
 {
 	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
@@ -217,32 +217,36 @@ vgm_summary_get_view(Datum datum, VgmSummaryView *view)
 /*
  * The transition state for this call: the R/W expanded state itself when the
  * executor hands it back, otherwise a new expanded state in the aggregate
- * context (holding a copy of a flat input state, if any).
+ * context (holding a copy of a flat input state, if any).  The R/W case is
+ * checked first because it is every row but the first: whoever holds a R/W
+ * pointer lets the callee change the object in place, so it needs no
+ * aggregate context.
  */
-static VgmSummaryExpanded *
+static inline VgmSummaryExpanded *
 summary_state(FunctionCallInfo fcinfo, const char *fname)
 {
 	MemoryContext aggcxt;
 	VgmSummaryExpanded *es;
+	VgmSummaryView v;
 
+	if (likely(!PG_ARGISNULL(0)))
+	{
+		es = summary_expanded_rw(PG_GETARG_DATUM(0));
+		if (likely(es != NULL))
+			return es;
+	}
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("%s called in non-aggregate context", fname),
 				 errdetail("This function is the transition function of an aggregate.")));
+	es = summary_expanded_new(aggcxt);
 	if (!PG_ARGISNULL(0))
 	{
-		VgmSummaryView v;
-
-		es = summary_expanded_rw(PG_GETARG_DATUM(0));
-		if (es)
-			return es;
 		vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-		es = summary_expanded_new(aggcxt);
 		summary_expanded_merge(es, &v);
-		return es;
 	}
-	return summary_expanded_new(aggcxt);
+	return es;
 }
 
 /* Count a non-finite value instead of summarizing it. */

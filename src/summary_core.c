@@ -18,10 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "model_codec.h"
 
 #define INITIAL_SLOTS 8
+#define SPARSE_TABLE_SLOTS 4096
+#define likely_true(c) __builtin_expect(!!(c), 1)
+#define HUGE_PAGE_BYTES ((size_t) 2 << 20)
+#define HUGE_TABLE_BYTES ((size_t) 4 << 20)
 /* largest bits of a finite double magnitude */
 #define MAX_FINITE_BITS 0x7FEFFFFFFFFFFFFFULL
 
@@ -159,13 +164,32 @@ vgm_counts_merge(VgmSummaryCounts *into, const VgmSummaryCounts *from)
 /* the accumulator                                                         */
 /* ---------------------------------------------------------------------- */
 
-/* Slot of a key in a table of nslots (a power of two). */
+/*
+ * Slot of a key in a table of nslots (a power of two, at least 2): the top
+ * bits of a Fibonacci hash.  The top bits depend on every bit of the key;
+ * lower bits would not, and keys of round decimals (2.5, 0.1, cents) differ
+ * mostly in their high mantissa bits.
+ */
 static inline uint32_t
 slot_of(int64_t key, uint32_t nslots)
 {
 	uint64_t	h = (uint64_t) key * 0x9E3779B97F4A7C15ULL;
 
-	return (uint32_t) (h >> 32) & (nslots - 1);
+	return (uint32_t) (h >> (64 - __builtin_ctz(nslots)));
+}
+
+/*
+ * Would nused buckets overload a table of nslots slots?  Rows whose bucket
+ * is not in its home slot take a slower, less predictable path, so small
+ * tables (up to 256 kB) stay at most a quarter full; large ones, where
+ * memory matters more, at most half.
+ */
+static inline int
+table_full(uint32_t nused, uint32_t nslots)
+{
+	if (nslots <= SPARSE_TABLE_SLOTS)
+		return (uint64_t) nused * 4 > nslots;
+	return (uint64_t) nused * 2 > nslots;
 }
 
 /* Find the slot of key, or the empty slot where it belongs. */
@@ -223,18 +247,28 @@ merge_acc_bucket(VgmAccBucket *a, const VgmAccBucket *b)
 	a->s4 += s4;
 }
 
-/* A zeroed, cache-line aligned table of nslots slots. */
+/*
+ * A zeroed, aligned table of nslots slots.  Small tables are aligned to a
+ * cache line; large ones to a 2 MB huge page and marked for transparent huge
+ * pages, because rows hit a large table at random and with 4 kB pages almost
+ * every row would also miss the TLB.
+ */
 static VgmAccBucket *
 alloc_slots(const VgmAllocator *alloc, uint32_t nslots, void **mem)
 {
 	size_t		size = (size_t) nslots * sizeof(VgmAccBucket);
-	char	   *raw = core_alloc(alloc, size + 64);
+	size_t		align = size >= HUGE_TABLE_BYTES ? HUGE_PAGE_BYTES : 64;
+	char	   *raw = core_alloc(alloc, size + align);
 	VgmAccBucket *slots;
 
 	*mem = raw;
 	if (!raw)
 		return NULL;
-	slots = (VgmAccBucket *) (raw + ((64 - ((uintptr_t) raw & 63)) & 63));
+	slots = (VgmAccBucket *) (raw + ((align - ((uintptr_t) raw & (align - 1))) & (align - 1)));
+#ifdef MADV_HUGEPAGE
+	if (align == HUGE_PAGE_BYTES)
+		(void) madvise(slots, size, MADV_HUGEPAGE);	/* advice only */
+#endif
 	memset(slots, 0, size);
 	return slots;
 }
@@ -296,7 +330,7 @@ vgm_acc_free(VgmAccumulator *acc)
 	acc->nslots = acc->nused = 0;
 }
 
-/* Drop one bit of resolution without touching the pending ring. */
+/* Drop one bit of resolution without touching the rows waiting in the batch. */
 static int
 coarsen_table(VgmAccumulator *acc)
 {
@@ -418,12 +452,12 @@ make_room(VgmAccumulator *acc, int64_t new_key)
 		if (status != VGM_SUMMARY_OK)
 			return status;
 	}
-	if ((acc->nused + 1) * 2 > acc->nslots)
+	if (table_full(acc->nused + 1, acc->nslots))
 		return rebuild(acc, acc->nslots * 2, acc->shift);
 	return VGM_SUMMARY_OK;
 }
 
-/* Put one value into its bucket now. */
+/* Put one value into its bucket now, creating the bucket if needed. */
 static int
 acc_insert(VgmAccumulator *acc, double x, double weight)
 {
@@ -435,7 +469,7 @@ acc_insert(VgmAccumulator *acc, double x, double weight)
 
 	if (s->weight == 0.0)
 	{
-		if ((acc->nused + 1) * 2 > acc->nslots || acc->nused >= (uint32_t) acc->max_buckets)
+		if (table_full(acc->nused + 1, acc->nslots) || acc->nused >= (uint32_t) acc->max_buckets)
 		{
 			int			status = make_room(acc, key);
 
@@ -463,53 +497,61 @@ acc_insert(VgmAccumulator *acc, double x, double weight)
 	return VGM_SUMMARY_OK;
 }
 
-/* Insert the rows still waiting in the ring; call before reading the table. */
+/*
+ * Insert the rows waiting in the batch.  First pass: each row's home slot,
+ * prefetched.  Second pass: rows whose bucket sits in its home slot update it
+ * directly (the common case once the table has warmed up); the rest probe and
+ * may create buckets, grow the table or drop resolution, which can move
+ * slots, so they go through acc_insert.
+ */
 int
 vgm_acc_flush(VgmAccumulator *acc)
 {
-	while (acc->npending > 0)
-	{
-		uint32_t	i = acc->pending_head;
-		int			status = acc_insert(acc, acc->pending_x[i], acc->pending_w[i]);
-
-		if (status != VGM_SUMMARY_OK)
-			return status;
-		acc->pending_head = (i + 1) % VGM_ACC_PENDING;
-		acc->npending--;
-	}
-	acc->pending_head = 0;
-	return VGM_SUMMARY_OK;
-}
-
-/* Add one finite value with positive weight (through the prefetch ring). */
-int
-vgm_acc_add(VgmAccumulator *acc, double x, double weight)
-{
+	uint32_t	n = acc->nbatch;
+	uint32_t	home[VGM_ACC_BATCH];
+	int64_t		keys[VGM_ACC_BATCH];
 	uint32_t	i;
+	int			shift = acc->shift;
+	uint32_t	nslots = acc->nslots;
 
-	if (acc->counts.rows == 0 || x < acc->counts.min)
-		acc->counts.min = x;
-	if (acc->counts.rows == 0 || x > acc->counts.max)
-		acc->counts.max = x;
-	acc->counts.rows++;
-
-	if (acc->npending == VGM_ACC_PENDING)
+	for (i = 0; i < n; i++)
 	{
-		/* the oldest row's slot was prefetched VGM_ACC_PENDING calls ago */
-		int			status;
-
-		i = acc->pending_head;
-		status = acc_insert(acc, acc->pending_x[i], acc->pending_w[i]);
-		if (status != VGM_SUMMARY_OK)
-			return status;
-		acc->pending_head = (i + 1) % VGM_ACC_PENDING;
-		acc->npending--;
+		keys[i] = vgm_bucket_key(acc->batch_x[i], shift);
+		home[i] = slot_of(keys[i], nslots);
+		__builtin_prefetch(&acc->slots[home[i]], 1);
 	}
-	i = (acc->pending_head + acc->npending) % VGM_ACC_PENDING;
-	acc->pending_x[i] = x;
-	acc->pending_w[i] = weight;
-	acc->npending++;
-	__builtin_prefetch(&acc->slots[slot_of(vgm_bucket_key(x, acc->shift), acc->nslots)], 1);
+	for (i = 0; i < n; i++)
+	{
+		double		x = acc->batch_x[i];
+		double		weight = acc->batch_w[i];
+		VgmAccBucket *s = &acc->slots[home[i]];
+
+		if (likely_true(s->key == keys[i] && s->weight != 0.0 &&
+						acc->shift == shift && acc->nslots == nslots))
+		{
+			double		d = x - s->anchor;
+			double		wd = weight * d;
+			double		d2 = d * d;
+
+			s->weight += weight;
+			s->s1 += wd;
+			s->s2 += wd * d;
+			s->s3 += wd * d2;
+			s->s4 += wd * d2 * d;
+		}
+		else
+		{
+			int			status = acc_insert(acc, x, weight);
+
+			if (status != VGM_SUMMARY_OK)
+			{
+				/* drop the rows not yet inserted; the caller raises an error */
+				acc->nbatch = 0;
+				return status;
+			}
+		}
+	}
+	acc->nbatch = 0;
 	return VGM_SUMMARY_OK;
 }
 

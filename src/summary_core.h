@@ -86,11 +86,11 @@ typedef struct VgmAccBucket
 } VgmAccBucket;
 
 /*
- * Rows wait this many calls in a small ring before they touch the table; the
- * slot each will need is prefetched when it arrives, so the memory latency
- * of a large table overlaps with the executor's work on the following rows.
+ * Rows are added in batches of this many: the batch first computes every
+ * row's slot and prefetches it, then updates the slots, so the memory
+ * latency of a large table overlaps across the rows of the batch.
  */
-#define VGM_ACC_PENDING 8
+#define VGM_ACC_BATCH 32
 
 /* The accumulator: an open-addressing hash table of buckets. */
 typedef struct VgmAccumulator
@@ -99,14 +99,13 @@ typedef struct VgmAccumulator
 	int			max_buckets;
 	uint32_t	nslots;			/* power of two */
 	uint32_t	nused;
-	VgmAccBucket *slots;		/* cache-line aligned; empty slot: weight == 0 */
+	VgmAccBucket *slots;		/* aligned; empty slot: weight == 0 */
 	void	   *slots_mem;		/* the allocation slots points into */
 	VgmSummaryCounts counts;
 	const VgmAllocator *alloc;
-	uint32_t	npending;		/* rows in the ring, oldest at pending_head */
-	uint32_t	pending_head;
-	double		pending_x[VGM_ACC_PENDING];
-	double		pending_w[VGM_ACC_PENDING];
+	uint32_t	nbatch;			/* rows waiting in the batch */
+	double		batch_x[VGM_ACC_BATCH];
+	double		batch_w[VGM_ACC_BATCH];
 } VgmAccumulator;
 
 /* Status codes (shared meaning with the model codec). */
@@ -150,11 +149,28 @@ int			vgm_acc_init(VgmAccumulator *acc, const VgmAllocator *alloc,
 /* Release the accumulator's table. */
 void		vgm_acc_free(VgmAccumulator *acc);
 
-/* Add one finite value with positive weight. */
-int			vgm_acc_add(VgmAccumulator *acc, double x, double weight);
-
-/* Insert the rows still waiting in the ring; call before reading the table. */
+/* Insert the rows waiting in the batch; call before reading the table. */
 int			vgm_acc_flush(VgmAccumulator *acc);
+
+/*
+ * Add one finite value with positive weight.  Inline, since it runs once per
+ * row: it records the extremes and queues the row; every VGM_ACC_BATCH rows
+ * the batch goes into the table.
+ */
+static inline int
+vgm_acc_add(VgmAccumulator *acc, double x, double weight)
+{
+	if (acc->counts.rows == 0 || x < acc->counts.min)
+		acc->counts.min = x;
+	if (acc->counts.rows == 0 || x > acc->counts.max)
+		acc->counts.max = x;
+	acc->counts.rows++;
+	acc->batch_x[acc->nbatch] = x;
+	acc->batch_w[acc->nbatch] = weight;
+	if (++acc->nbatch == VGM_ACC_BATCH)
+		return vgm_acc_flush(acc);
+	return 0;
+}
 
 /* Add a stored bucket (at resolution `shift`), merging moments exactly. */
 int			vgm_acc_add_bucket(VgmAccumulator *acc, const VgmBucket *bucket, int shift);
