@@ -295,15 +295,23 @@ CREATE FUNCTION vgm_moments(vgm_summary) RETURNS vgm_moments_result
     AS 'MODULE_PATHNAME', 'vgm_moments_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_moments(vgm_summary) IS
     'exact moments of a summarized column: mean, variance (ddof 1 and 0), biased skewness, excess kurtosis, extremes and counts';
+-- state: {version, n, mean, mean_lo, m2, m3, m4, min, max, nulls, nans, +inf, -inf}
+CREATE FUNCTION vgm_moments_sfunc(float8[], float8) RETURNS float8[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION vgm_moments_combine(float8[], float8[]) RETURNS float8[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_moments_final(float8[]) RETURNS vgm_moments_result
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE AGGREGATE vgm_moments(float8) (
-    SFUNC = vgm_summarize_sfunc,
-    STYPE = vgm_summary,
-    COMBINEFUNC = vgm_summary_combine,
-    FINALFUNC = vgm_moments,
+    SFUNC = vgm_moments_sfunc,
+    STYPE = float8[],
+    INITCOND = '{1,0,0,0,0,0,0,0,0,0,0,0,0}',
+    COMBINEFUNC = vgm_moments_combine,
+    FINALFUNC = vgm_moments_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE vgm_moments(float8) IS
-    'one-pass numerically stable moments of a column (the vgm_summary state)';
+    'one-pass numerically stable moments of a column (running central moments, Welford''s recurrence to order 4)';
 
 -- moments implied by a model, in closed form
 CREATE FUNCTION vgm_model_moments(model vgm_model,

@@ -6,7 +6,8 @@
  * Everything is a one-pass, mergeable aggregate, so that it scales like the
  * fit (parallel workers, partitions, Citus shards):
  *
- *   vgm_moments(x)        the vgm_summary state; exact merged moments.
+ *   vgm_moments(x)        running central moments (Welford's recurrence to
+ *                         order 4, a two-double mean) in a float8[] state.
  *   vgm_ks(model, x)      x -> u = F(x) through the model's CDF (probability
  *   vgm_ks_state(...)     integral transform) into a fixed histogram of
  *                         2^16 bins over [0, 1]: a concrete varlena type,
@@ -21,6 +22,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -39,6 +41,9 @@
 #include "validate_core.h"
 
 PG_FUNCTION_INFO_V1(vgm_moments_summary);
+PG_FUNCTION_INFO_V1(vgm_moments_sfunc);
+PG_FUNCTION_INFO_V1(vgm_moments_combine);
+PG_FUNCTION_INFO_V1(vgm_moments_final);
 PG_FUNCTION_INFO_V1(vgm_model_moments);
 PG_FUNCTION_INFO_V1(vgm_ks_state_in);
 PG_FUNCTION_INFO_V1(vgm_ks_state_out);
@@ -333,38 +338,250 @@ set_float(Datum *values, bool *nulls, int i, double v)
 /* moments                                                                 */
 /* ---------------------------------------------------------------------- */
 
+static Datum moments_result(FunctionCallInfo fcinfo, double n, int64 rows, double mean,
+							double m2, double m3, double m4, double min, double max,
+							int64 nulls_count, int64 nans, int64 pos_infs, int64 neg_infs);
+
 /* vgm_moments(vgm_summary): exact merged moments and counts with SciPy's conventions. */
 Datum
 vgm_moments_summary(PG_FUNCTION_ARGS)
 {
 	VgmSummaryView v;
 	VgmMoments	m;
-	VgmDataMoments dm;
-	Datum		values[14];
-	bool		nulls[14];
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
 	vgm_buckets_moments(v.buckets, v.n, &m);
-	vgm_data_moments(m.weight, m.mean, m.m2, m.m3, m.m4, &dm);
+	PG_RETURN_DATUM(moments_result(fcinfo, m.weight, v.counts.rows, m.mean, m.m2, m.m3, m.m4,
+								   v.counts.min, v.counts.max, v.counts.nulls, v.counts.nans,
+								   v.counts.pos_infs, v.counts.neg_infs));
+}
+
+/*
+ * The float8[] state of vgm_moments(x): running moments (validate_core.h)
+ * with extremes and counts.  A float8 array is an ordinary SQL type, so the
+ * state moves between Citus nodes as text, exactly (shortest round-trip
+ * float8 output); it is checked wherever it may have come from outside.
+ */
+enum
+{
+	M_VERSION,
+	M_N,
+	M_MEAN,
+	M_MEAN_LO,
+	M_M2,
+	M_M3,
+	M_M4,
+	M_MIN,
+	M_MAX,
+	M_NULLS,
+	M_NANS,
+	M_POS_INFS,
+	M_NEG_INFS,
+	M_LEN
+};
+#define VGM_MOMENTS_VERSION 1
+#define MAX_EXACT_COUNT 9007199254740992.0	/* 2^53: counts stay exact */
+
+/* Raise the error for an invalid vgm_moments state. */
+static void
+moments_state_error(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid vgm_moments state"),
+			 errdetail("%s", detail)));
+}
+
+/* The state's values after checking shape, version, counts and moments. */
+static double *
+moments_values(ArrayType *a)
+{
+	double	   *v;
+	int			i;
+
+	if (ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != M_LEN || ARR_HASNULL(a) || ARR_ELEMTYPE(a) != FLOAT8OID)
+		moments_state_error("The state is a one-dimensional float8 array of 13 values without nulls.");
+	v = (double *) ARR_DATA_PTR(a);
+	if (v[M_VERSION] != VGM_MOMENTS_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("unsupported vgm_moments state version %g", v[M_VERSION]),
+				 errdetail("This build reads version %d.", VGM_MOMENTS_VERSION)));
+	for (i = M_N; i < M_LEN; i++)
+		if (i == M_N || i >= M_NULLS)
+		{
+			if (!(v[i] >= 0.0 && v[i] <= MAX_EXACT_COUNT && v[i] == floor(v[i])))
+				moments_state_error("Counts are whole numbers from 0 to 2^53.");
+		}
+		else if (!isfinite(v[i]) && i != M_M3 && i != M_M4)
+			moments_state_error("The mean, the second central sum and the extremes are finite.");
+	if (v[M_N] > 0.0 && (v[M_MIN] > v[M_MAX] || !(v[M_M2] >= 0.0) ||
+						 fabs(v[M_MEAN_LO]) > fabs(v[M_MEAN]) * DBL_EPSILON))
+		moments_state_error("A non-empty state has min <= max, a non-negative second central sum "
+							"and a normalised two-part mean.");
+	if (v[M_N] == 0.0 && (v[M_MEAN] != 0.0 || v[M_MEAN_LO] != 0.0 || v[M_M2] != 0.0 ||
+						  v[M_M3] != 0.0 || v[M_M4] != 0.0))
+		moments_state_error("An empty state has zero moments.");
+	return v;
+}
+
+/* The state argument, in place when the executor owns it, else as a copy. */
+static ArrayType *
+moments_state_arg(FunctionCallInfo fcinfo)
+{
+	if (AggCheckCallContext(fcinfo, NULL) && !VARATT_IS_EXTENDED(DatumGetPointer(PG_GETARG_DATUM(0))))
+		return (ArrayType *) DatumGetPointer(PG_GETARG_DATUM(0));
+	return PG_GETARG_ARRAYTYPE_P_COPY(0);
+}
+
+/* Running moments out of a (checked) state. */
+static void
+moments_unpack(const double *v, VgmRunningMoments *r)
+{
+	r->n = v[M_N];
+	r->mean = v[M_MEAN];
+	r->mean_lo = v[M_MEAN_LO];
+	r->m2 = v[M_M2];
+	r->m3 = v[M_M3];
+	r->m4 = v[M_M4];
+}
+
+/* Running moments back into a state; an overflowing mean or spread is an error. */
+static void
+moments_pack(const VgmRunningMoments *r, double *v)
+{
+	if (unlikely(!isfinite(r->mean) || !isfinite(r->mean_lo) || !isfinite(r->m2)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("vgm_moments value out of range: overflow"),
+				 errdetail("The sum of squared deviations exceeds the float8 range; "
+						   "compute the moments of a rescaled column instead.")));
+	v[M_N] = r->n;
+	v[M_MEAN] = r->mean;
+	v[M_MEAN_LO] = r->mean_lo;
+	v[M_M2] = r->m2;
+	v[M_M3] = r->m3;
+	v[M_M4] = r->m4;
+}
+
+/* vgm_moments(x) transition: one row into the running moments. */
+Datum
+vgm_moments_sfunc(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a;
+	double	   *v;
+	double		x;
+	VgmRunningMoments r;
+
+	if (unlikely(!AggCheckCallContext(fcinfo, NULL)))
+		not_aggregate_error("vgm_moments_sfunc");
+	if (unlikely(PG_ARGISNULL(0)))
+		elog(ERROR, "vgm_moments state must not be null");
+	a = moments_state_arg(fcinfo);
+	/* our INITCOND has this shape; an aggregate of someone else's may not */
+	if (unlikely(ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != M_LEN || ARR_HASNULL(a) ||
+				 ARR_ELEMTYPE(a) != FLOAT8OID))
+		moments_values(a);
+	v = (double *) ARR_DATA_PTR(a);
+	if (PG_ARGISNULL(1))
+	{
+		v[M_NULLS]++;
+		PG_RETURN_ARRAYTYPE_P(a);
+	}
+	x = PG_GETARG_FLOAT8(1);
+	if (unlikely(!isfinite(x)))
+	{
+		v[isnan(x) ? M_NANS : x > 0 ? M_POS_INFS : M_NEG_INFS]++;
+		PG_RETURN_ARRAYTYPE_P(a);
+	}
+	if (v[M_N] == 0.0 || x < v[M_MIN])
+		v[M_MIN] = x;
+	if (v[M_N] == 0.0 || x > v[M_MAX])
+		v[M_MAX] = x;
+	moments_unpack(v, &r);
+	vgm_running_moments_add(&r, x);
+	moments_pack(&r, v);
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+/* Combine two vgm_moments states (STRICT; the initial state comes from INITCOND). */
+Datum
+vgm_moments_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = moments_state_arg(fcinfo);
+	double	   *va = moments_values(a);
+	double	   *vb = moments_values(PG_GETARG_ARRAYTYPE_P(1));
+	VgmRunningMoments ra;
+	VgmRunningMoments rb;
+	int			i;
+
+	/* counts are whole numbers up to 2^53, so these differences are exact */
+	for (i = M_N; i < M_LEN; i++)
+		if ((i == M_N || i >= M_NULLS) && vb[i] > MAX_EXACT_COUNT - va[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("vgm_moments count out of range"),
+					 errdetail("Merged counts would exceed 2^53.")));
+	if (vb[M_N] > 0.0)
+	{
+		if (va[M_N] == 0.0 || vb[M_MIN] < va[M_MIN])
+			va[M_MIN] = vb[M_MIN];
+		if (va[M_N] == 0.0 || vb[M_MAX] > va[M_MAX])
+			va[M_MAX] = vb[M_MAX];
+	}
+	moments_unpack(va, &ra);
+	moments_unpack(vb, &rb);
+	vgm_running_moments_merge(&ra, &rb);
+	moments_pack(&ra, va);
+	for (i = M_NULLS; i < M_LEN; i++)
+		va[i] += vb[i];
+	PG_RETURN_ARRAYTYPE_P(a);
+}
+
+/* The vgm_moments_result row of running moments, extremes and counts. */
+static Datum
+moments_result(FunctionCallInfo fcinfo, double n, int64 rows, double mean, double m2,
+			   double m3, double m4, double min, double max, int64 nulls_count,
+			   int64 nans, int64 pos_infs, int64 neg_infs)
+{
+	VgmDataMoments dm;
+	Datum		values[14];
+	bool		nulls[14];
+
+	vgm_data_moments(n, mean, m2, m3, m4, &dm);
 	memset(nulls, 0, sizeof(nulls));
-	values[0] = Float8GetDatum(m.weight);
-	values[1] = Int64GetDatum(v.counts.rows);
+	values[0] = Float8GetDatum(n);
+	values[1] = Int64GetDatum(rows);
 	set_float(values, nulls, 2, dm.mean);
 	set_float(values, nulls, 3, dm.variance);
 	set_float(values, nulls, 4, dm.variance_pop);
 	set_float(values, nulls, 5, dm.stddev);
 	set_float(values, nulls, 6, dm.skewness);
 	set_float(values, nulls, 7, dm.kurtosis);
-	values[8] = Float8GetDatum(v.counts.min);
-	values[9] = Float8GetDatum(v.counts.max);
-	nulls[8] = nulls[9] = v.counts.rows == 0;
-	values[10] = Int64GetDatum(v.counts.nulls);
-	values[11] = Int64GetDatum(v.counts.nans);
-	values[12] = Int64GetDatum(v.counts.pos_infs);
-	values[13] = Int64GetDatum(v.counts.neg_infs);
-	PG_RETURN_DATUM(form_result(fcinfo, values, nulls));
+	values[8] = Float8GetDatum(min);
+	values[9] = Float8GetDatum(max);
+	nulls[8] = nulls[9] = rows == 0;
+	values[10] = Int64GetDatum(nulls_count);
+	values[11] = Int64GetDatum(nans);
+	values[12] = Int64GetDatum(pos_infs);
+	values[13] = Int64GetDatum(neg_infs);
+	return form_result(fcinfo, values, nulls);
+}
+
+/* Final function of vgm_moments(x); NULL for no rows at all, as other aggregates. */
+Datum
+vgm_moments_final(PG_FUNCTION_ARGS)
+{
+	double	   *v = moments_values(PG_GETARG_ARRAYTYPE_P(0));
+
+	if (v[M_N] + v[M_NULLS] + v[M_NANS] + v[M_POS_INFS] + v[M_NEG_INFS] == 0.0)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(moments_result(fcinfo, v[M_N], (int64) v[M_N], v[M_MEAN] + v[M_MEAN_LO],
+								   v[M_M2], v[M_M3], v[M_M4], v[M_MIN], v[M_MAX],
+								   (int64) v[M_NULLS], (int64) v[M_NANS],
+								   (int64) v[M_POS_INFS], (int64) v[M_NEG_INFS]));
 }
 
 /* vgm_model_moments(model): closed-form moments of the plug-in mixture. */

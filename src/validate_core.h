@@ -2,8 +2,8 @@
  * validate_core.h - the numerical core of the validation functions, in pure
  *                   C (no PostgreSQL headers), unit-tested on its own.
  *
- *   - moments of data (from merged bucket moments) and of a mixture in
- *     closed form, with SciPy's conventions;
+ *   - moments of data (running, row by row, or from merged bucket moments)
+ *     and of a mixture in closed form, with SciPy's conventions;
  *   - the mixture CDF tabulated per model (degree-5 Taylor coefficients on
  *     a uniform grid, about 1e-12 absolute), so that a row costs one lookup
  *     and one polynomial whatever the number of components, and, for
@@ -28,6 +28,59 @@
 /* ------------------------------------------------------------------------ */
 /* moments                                                                   */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * Running moments of a column, one row at a time, for vgm_moments(x): the
+ * mean as an unevaluated sum of two doubles and the central sums m2, m3, m4
+ * updated in the order-4 form of Welford's recurrence (Terriberry 2008,
+ * Pebay 2008).  Central sums do not lose digits when the data sit far from
+ * zero (1e9 + N(0, 1)) or the first row is an outlier, and the two-double
+ * mean keeps the running mean from collecting one rounding per row.
+ */
+typedef struct VgmRunningMoments
+{
+	double		n;
+	double		mean;			/* mean = mean + mean_lo, |mean_lo| <= ulp(mean) / 2 */
+	double		mean_lo;
+	double		m2;				/* sum (x - mean)^2 */
+	double		m3;
+	double		m4;
+} VgmRunningMoments;
+
+/* mean += d in two-double arithmetic (Knuth's TwoSum, then renormalised). */
+static inline void
+vgm_running_mean_add(VgmRunningMoments *m, double d)
+{
+	double		s = m->mean + d;
+	double		bb = s - m->mean;
+	double		err = (m->mean - (s - bb)) + (d - bb);
+	double		lo = m->mean_lo + err;
+	double		hi = s + lo;
+
+	m->mean_lo = lo - (hi - s);
+	m->mean = hi;
+}
+
+/* Add one finite value with unit weight. */
+static inline void
+vgm_running_moments_add(VgmRunningMoments *m, double x)
+{
+	double		n1 = m->n;
+	double		n = n1 + 1.0;
+	double		delta = (x - m->mean) - m->mean_lo;
+	double		dn = delta / n;
+	double		dn2 = dn * dn;
+	double		t1 = delta * dn * n1;
+
+	m->m4 += t1 * dn2 * (n * n - 3.0 * n + 3.0) + 6.0 * dn2 * m->m2 - 4.0 * dn * m->m3;
+	m->m3 += t1 * dn * (n - 2.0) - 3.0 * dn * m->m2;
+	m->m2 += t1;
+	m->n = n;
+	vgm_running_mean_add(m, dn);
+}
+
+/* Merge running moments b into a (Pebay 2008, pairwise update). */
+void		vgm_running_moments_merge(VgmRunningMoments *a, const VgmRunningMoments *b);
 
 /* Moments of a data set, with SciPy's definitions; NaN where undefined. */
 typedef struct VgmDataMoments

@@ -21,7 +21,7 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = error;
 BEGIN;
-SELECT plan(177);
+SELECT plan(190);
 
 -- a valid model (k = 2) and summary (5 rows) that the cases below damage
 CREATE TEMP TABLE bad_input_base AS SELECT
@@ -510,6 +510,36 @@ SELECT CASE WHEN to_regprocedure('vgm_bounds_combine(bigint[],bigint[])') IS NUL
     ELSE throws_ok($q$SELECT vgm_bounds_combine('{1,2}'::bigint[], '{1,2}'::bigint[])$q$,
     '22023', 'invalid vgm_bounds state',
     'validation: vgm_bounds_combine with a short state') END;
+-- the float8[] state of vgm_moments(x) may arrive as text from another node
+SELECT throws_ok($q$SELECT vgm_moments_combine('{1,2}'::float8[], '{1,2}'::float8[])$q$,
+    '22023', 'invalid vgm_moments state', 'validation: vgm_moments_combine with a short state');
+SELECT throws_ok($q$SELECT vgm_moments_final('{2,0,0,0,0,0,0,0,0,0,0,0,0}'::float8[])$q$,
+    '0A000', NULL, 'validation: vgm_moments_final with an unknown state version');
+SELECT throws_ok($q$SELECT vgm_moments_final('{1,-1,0,0,0,0,0,0,0,0,0,0,0}'::float8[])$q$,
+    '22023', 'invalid vgm_moments state', 'validation: vgm_moments_final with a negative count');
+SELECT throws_ok($q$SELECT vgm_moments_final('{1,2.5,0,0,0,0,0,0,0,0,0,0,0}'::float8[])$q$,
+    '22023', 'invalid vgm_moments state', 'validation: vgm_moments_final with a fractional count');
+SELECT throws_ok($q$SELECT vgm_moments_final('{1,2,NaN,0,1,0,0,0,1,0,0,0,0}'::float8[])$q$,
+    '22023', 'invalid vgm_moments state', 'validation: vgm_moments_final with a NaN mean');
+SELECT throws_ok($q$SELECT vgm_moments_final('{1,2,0,0,-1,0,0,0,1,0,0,0,0}'::float8[])$q$,
+    '22023', 'invalid vgm_moments state', 'validation: vgm_moments_final with a negative second moment');
+SELECT throws_ok($q$SELECT vgm_moments_final('{1,2,0,0,1,0,0,5,1,0,0,0,0}'::float8[])$q$,
+    '22023', 'invalid vgm_moments state', 'validation: vgm_moments_final with min > max');
+SELECT throws_ok($q$SELECT vgm_moments_final('{1,0,3,0,0,0,0,0,0,0,0,0,0}'::float8[])$q$,
+    '22023', 'invalid vgm_moments state', 'validation: vgm_moments_final of an empty state with a mean');
+SELECT throws_ok($q$SELECT vgm_moments_final(ARRAY[1,0,0,0,0,0,0,0,0,0,0,0,NULL]::float8[])$q$,
+    '22023', 'invalid vgm_moments state', 'validation: vgm_moments_final with a NULL element');
+SELECT throws_ok($q$SELECT vgm_moments_combine('{1,9007199254740992,0,0,0,0,0,0,0,0,0,0,0}'::float8[],
+                                               '{1,1,1,0,0,0,0,1,1,0,0,0,0}'::float8[])$q$,
+    '22003', NULL, 'validation: vgm_moments_combine beyond 2^53 rows');
+SELECT throws_ok($q$SELECT vgm_moments_sfunc('{1,0,0,0,0,0,0,0,0,0,0,0,0}'::float8[], 1.0)$q$,
+    '0A000', NULL, 'validation: vgm_moments_sfunc outside an aggregate');
+SELECT throws_ok($q$SELECT vgm_moments(x) FROM unnest(ARRAY[1e200, -1e200]::float8[]) x$q$,
+    '22003', 'vgm_moments value out of range: overflow',
+    'validation: vgm_moments errors when the variance overflows');
+SELECT is((SELECT round(((vgm_moments(x)).mean / 1e100)::numeric, 12)
+             FROM unnest(ARRAY[1e100, -1e100, 3e100]::float8[]) x), 1.000000000000,
+    'validation: vgm_moments of values near 1e100 (fourth powers overflow): the mean is exact');
 SELECT CASE WHEN to_regprocedure('vgm_bounds_final(bigint[])') IS NULL
     THEN skip('vgm_bounds_final is not installed', 1)
     ELSE throws_ok($q$SELECT vgm_bounds_final(ARRAY[1, NULL]::bigint[])$q$,

@@ -332,6 +332,109 @@ test_moments(void)
 		   "mixture mean, variance, skewness, kurtosis match integration");
 }
 
+/*
+ * Exact central moments of x[0..n): long double sums of deviations from a
+ * middle element, which are exact when the data lie far from zero.
+ */
+static void
+exact_moments(const double *x, int n, long double *mean, long double *m2,
+			  long double *m3, long double *m4)
+{
+	long double c = x[n / 2];
+	long double s = 0;
+	long double dm;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		s += x[i] - c;
+	dm = s / n;
+	*mean = c + dm;
+	*m2 = *m3 = *m4 = 0;
+	for (i = 0; i < n; i++)
+	{
+		long double d = (x[i] - c) - dm;
+
+		*m2 += d * d;
+		*m3 += d * d * d;
+		*m4 += d * d * d * d;
+	}
+}
+
+/*
+ * Do running moments of x agree with the exact ones within rel?  (The mean
+ * relative to the standard deviation, m3 relative to m2 * sd or itself.)
+ */
+static bool
+running_close(const VgmRunningMoments *r, const double *x, int n, double rel)
+{
+	long double mean;
+	long double m2;
+	long double m3;
+	long double m4;
+	double		sd;
+
+	exact_moments(x, n, &mean, &m2, &m3, &m4);
+	sd = sqrt((double) (m2 / n));
+	return r->n == n
+		&& fabs((double) (r->mean + (long double) r->mean_lo - mean)) <= rel * sd
+		&& tap_close(r->m2, (double) m2, rel, 0)
+		&& fabs(r->m3 - (double) m3) <= rel * fmax(fabs((double) m3), (double) m2 * sd)
+		&& tap_close(r->m4, (double) m4, rel, 0);
+}
+
+static void
+test_running_moments(void)
+{
+	enum
+	{
+		N = 200000
+	};
+	static double x[N];
+	VgmRunningMoments whole;
+	VgmRunningMoments parts[3];
+	int			cut[4] = {0, 1, 70001, N};
+	int			i;
+	int			p;
+	const char *names[3] = {"1e9 + N(0, 1)", "outlier first, then N(0, 1)", "lognormal"};
+	char		name[128];
+
+	for (p = 0; p < 3; p++)
+	{
+		for (i = 0; i < N; i++)
+		{
+			double		z = sqrt(-2 * log(unit_rand())) * cos(2 * M_PI * unit_rand());
+
+			x[i] = p == 0 ? 1e9 + z : p == 1 ? (i == 0 ? 1e6 : z) : exp(2 * z);
+		}
+		memset(&whole, 0, sizeof(whole));
+		for (i = 0; i < N; i++)
+			vgm_running_moments_add(&whole, x[i]);
+		snprintf(name, sizeof(name), "running moments row by row: %s", names[p]);
+		tap_ok(running_close(&whole, x, N, 1e-12), name);
+
+		/* three parts merged in two orders: the same moments */
+		memset(parts, 0, sizeof(parts));
+		for (int j = 0; j < 3; j++)
+			for (i = cut[j]; i < cut[j + 1]; i++)
+				vgm_running_moments_add(&parts[j], x[i]);
+		{
+			VgmRunningMoments ab = parts[2];
+
+			vgm_running_moments_merge(&ab, &parts[0]);
+			vgm_running_moments_merge(&ab, &parts[1]);
+			snprintf(name, sizeof(name), "running moments merged in another order: %s", names[p]);
+			tap_ok(running_close(&ab, x, N, 1e-12), name);
+		}
+	}
+	memset(&whole, 0, sizeof(whole));
+	memset(parts, 0, sizeof(parts));
+	vgm_running_moments_add(&parts[0], 3.0);
+	vgm_running_moments_merge(&whole, &parts[0]);
+	vgm_running_moments_merge(&whole, &parts[1]);
+	tap_ok(whole.n == 1 && whole.mean == 3.0 && whole.m2 == 0 && whole.m4 == 0,
+		   "merging with an empty state changes nothing");
+}
+
 static void
 test_statistics(void)
 {
@@ -520,6 +623,7 @@ main(void)
 	test_mixture_cdf();
 	test_cdf_table();
 	test_moments();
+	test_running_moments();
 	test_statistics();
 	test_text();
 	test_distributions();
