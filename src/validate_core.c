@@ -22,6 +22,7 @@
  */
 #include "validate_core.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -525,7 +526,9 @@ ks_string(KsParser *ps, char *out, size_t outlen)
 						"Expected a string.");
 	while (ps->p < ps->end && *ps->p != '"')
 	{
-		if (*ps->p == '\\' || (unsigned char) *ps->p < 0x20 || len + 1 >= outlen)
+		/* names and the hash are printable ASCII; nothing else is echoed back */
+		if (*ps->p == '\\' || (unsigned char) *ps->p < 0x20 || (unsigned char) *ps->p > 0x7E ||
+			len + 1 >= outlen)
 			return ks_error(ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
 							"Unexpected string content.");
 		out[len++] = *ps->p++;
@@ -678,12 +681,18 @@ vgm_ks_parse(const char *text, size_t len, VgmKsCounts *c, int64_t *counts, int 
 				{
 					char		hex[32];
 					char	   *endp;
+					bool		all_hex;
 
 					if ((status = ks_string(&ps, hex, sizeof(hex))) != VGM_KS_OK)
 						return status;
+					all_hex = strlen(hex) == 16;
+
+					/* strtoull alone would accept a sign, "0x" and spaces */
+					for (i = 0; all_hex && i < 16; i++)
+						all_hex = isxdigit((unsigned char) hex[i]) != 0;
 					errno = 0;
-					c->model_hash = strtoull(hex, &endp, 16);
-					if (strlen(hex) != 16 || *endp != '\0' || errno != 0)
+					c->model_hash = all_hex ? strtoull(hex, &endp, 16) : 0;
+					if (!all_hex || *endp != '\0' || errno != 0)
 						return ks_error(&ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
 										"\"model_hash\" must be 16 hexadecimal digits.");
 				}

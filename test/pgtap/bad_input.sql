@@ -21,7 +21,7 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = error;
 BEGIN;
-SELECT plan(190);
+SELECT plan(194);
 
 -- a valid model (k = 2) and summary (5 rows) that the cases below damage
 CREATE TEMP TABLE bad_input_base AS SELECT
@@ -510,6 +510,15 @@ SELECT CASE WHEN to_regprocedure('vgm_bounds_combine(bigint[],bigint[])') IS NUL
     ELSE throws_ok($q$SELECT vgm_bounds_combine('{1,2}'::bigint[], '{1,2}'::bigint[])$q$,
     '22023', 'invalid vgm_bounds state',
     'validation: vgm_bounds_combine with a short state') END;
+-- vgm_ks_state text: the model hash is exactly 16 hex digits; field names are ASCII
+SELECT throws_ok($q$SELECT '{"version":1,"bins":65536,"model_hash":"-000000000000001","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$q$,
+    '22P02', NULL, 'validation: a vgm_ks_state model_hash with a sign');
+SELECT throws_ok($q$SELECT '{"version":1,"bins":65536,"model_hash":"0x00000000000001","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$q$,
+    '22P02', NULL, 'validation: a vgm_ks_state model_hash with 0x');
+SELECT throws_ok($q$SELECT '{"version":1,"bins":65536,"model_hash":" 000000000000001","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$q$,
+    '22P02', NULL, 'validation: a vgm_ks_state model_hash with a space');
+SELECT throws_ok($q$SELECT '{"vérsion":1}'::vgm_ks_state$q$,
+    '22P02', 'invalid input syntax for type vgm_ks_state', 'validation: a vgm_ks_state field name outside ASCII');
 -- the float8[] state of vgm_moments(x) may arrive as text from another node
 SELECT throws_ok($q$SELECT vgm_moments_combine('{1,2}'::float8[], '{1,2}'::float8[])$q$,
     '22023', 'invalid vgm_moments state', 'validation: vgm_moments_combine with a short state');
