@@ -21,6 +21,7 @@
  * scipy.stats._ksstats._kolmogn and ks_2samp, so that p-values agree.
  */
 #include "validate_core.h"
+#include "summary_core.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -64,41 +65,32 @@ vgm_data_moments(double w, double mean, double m2, double m3, double m4,
 	out->kurtosis = (m4 / w) / (v * v) - 3.0;
 }
 
-/* Merge running moments b into a (Pebay 2008, pairwise update). */
+/*
+ * Merge running moments b into a.  Pebay's pairwise update depends on the
+ * means only through their difference, so it runs on moments centred at
+ * a's mean, with the difference taken in two-double arithmetic.
+ */
 void
 vgm_running_moments_merge(VgmRunningMoments *a, const VgmRunningMoments *b)
 {
-	double		na = a->n;
-	double		nb = b->n;
-	double		n;
-	double		delta;
-	double		dn;
-	double		m2;
-	double		m3;
-	double		m4;
+	VgmMoments	ca;
+	VgmMoments	cb;
 
-	if (!(nb > 0.0))
+	if (!(b->n > 0.0))
 		return;
-	if (!(na > 0.0))
+	if (!(a->n > 0.0))
 	{
 		*a = *b;
 		return;
 	}
-	n = na + nb;
-	delta = (b->mean - a->mean) + (b->mean_lo - a->mean_lo);
-	dn = delta / n;
-	m2 = a->m2 + b->m2 + delta * dn * na * nb;
-	m3 = a->m3 + b->m3 + delta * dn * dn * na * nb * (na - nb)
-		+ 3.0 * dn * (na * b->m2 - nb * a->m2);
-	m4 = a->m4 + b->m4
-		+ delta * dn * dn * dn * na * nb * (na * na - na * nb + nb * nb)
-		+ 6.0 * dn * dn * (na * na * b->m2 + nb * nb * a->m2)
-		+ 4.0 * dn * (na * b->m3 - nb * a->m3);
-	a->n = n;
-	a->m2 = m2 < 0.0 ? 0.0 : m2;
-	a->m3 = m3;
-	a->m4 = m4 < 0.0 ? 0.0 : m4;
-	vgm_running_mean_add(a, dn * nb);
+	ca = (VgmMoments) {a->n, 0.0, a->m2, a->m3, a->m4};
+	cb = (VgmMoments) {b->n, (b->mean - a->mean) + (b->mean_lo - a->mean_lo), b->m2, b->m3, b->m4};
+	vgm_moments_merge(&ca, &cb);
+	a->n = ca.weight;
+	a->m2 = ca.m2;
+	a->m3 = ca.m3;
+	a->m4 = ca.m4;
+	vgm_running_mean_add(a, ca.mean);
 }
 
 /* Closed-form moments of a Gaussian mixture from its central moments. */
