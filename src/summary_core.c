@@ -22,8 +22,8 @@
 
 #include "model_codec.h"
 
-#define INITIAL_SLOTS 8
-#define SPARSE_TABLE_SLOTS 4096
+#define INITIAL_SLOTS 4
+#define LINE_TABLE_BYTES ((size_t) 4096)
 #define likely_true(c) __builtin_expect(!!(c), 1)
 #define HUGE_PAGE_BYTES ((size_t) 2 << 20)
 #define HUGE_TABLE_BYTES ((size_t) 4 << 20)
@@ -178,17 +178,10 @@ slot_of(int64_t key, uint32_t nslots)
 	return (uint32_t) (h >> (64 - __builtin_ctz(nslots)));
 }
 
-/*
- * Would nused buckets overload a table of nslots slots?  Rows whose bucket
- * is not in its home slot take a slower, less predictable path, so small
- * tables (up to 256 kB) stay at most a quarter full; large ones, where
- * memory matters more, at most half.
- */
+/* Would nused buckets overload a table of nslots slots (more than half full)? */
 static inline int
 table_full(uint32_t nused, uint32_t nslots)
 {
-	if (nslots <= SPARSE_TABLE_SLOTS)
-		return (uint64_t) nused * 4 > nslots;
 	return (uint64_t) nused * 2 > nslots;
 }
 
@@ -248,16 +241,18 @@ merge_acc_bucket(VgmAccBucket *a, const VgmAccBucket *b)
 }
 
 /*
- * A zeroed, aligned table of nslots slots.  Small tables are aligned to a
- * cache line; large ones to a 2 MB huge page and marked for transparent huge
- * pages, because rows hit a large table at random and with 4 kB pages almost
- * every row would also miss the TLB.
+ * A zeroed, aligned table of nslots slots.  Tables of a few slots (the
+ * states of small groups) take no padding, larger ones are aligned to a
+ * cache line, and large ones to a 2 MB huge page and marked for transparent
+ * huge pages, because rows hit a large table at random and with 4 kB pages
+ * almost every row would also miss the TLB.
  */
 static VgmAccBucket *
 alloc_slots(const VgmAllocator *alloc, uint32_t nslots, void **mem)
 {
 	size_t		size = (size_t) nslots * sizeof(VgmAccBucket);
-	size_t		align = size >= HUGE_TABLE_BYTES ? HUGE_PAGE_BYTES : 64;
+	size_t		align = size >= HUGE_TABLE_BYTES ? HUGE_PAGE_BYTES :
+		size >= LINE_TABLE_BYTES ? 64 : sizeof(double);
 	char	   *raw = core_alloc(alloc, size + align);
 	VgmAccBucket *slots;
 

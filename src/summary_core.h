@@ -90,7 +90,7 @@ typedef struct VgmAccBucket
  * row's slot and prefetches it, then updates the slots, so the memory
  * latency of a large table overlaps across the rows of the batch.
  */
-#define VGM_ACC_BATCH 32
+#define VGM_ACC_BATCH 16
 
 /* The accumulator: an open-addressing hash table of buckets. */
 typedef struct VgmAccumulator

@@ -53,6 +53,7 @@ CANCEL_LATENCY_S = 1.0          # from the request to the error reaching psql
 ROW_LEAK_BOUND_MB = 8.0         # RssAnon growth over 10M rows (< 1 byte/row)
 SUMMARIZE_PEAK_BOUND_MB = 96.0  # RssAnon peak growth of vgm_summarize over 10M values
 GROUPBY_PEAK_BOUND_MB = 128.0   # RssAnon peak growth of a 100,000-group GROUP BY
+GROUPBY_INMEMORY_BOUND_MB = 1024.0  # the same with work_mem = 1GB (measured +554 MB: 5.5 KB a group)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DB = os.environ.get("PGDATABASE", "vgm_py")
@@ -388,6 +389,18 @@ def test_memory():
         ok(rc == 0 and growth is not None and growth < GROUPBY_PEAK_BOUND_MB,
            f"GROUP BY over 100,000 groups of vgm_summarize ({label}) stays under "
            f"{GROUPBY_PEAK_BOUND_MB} MB", err)
+
+    # all 100,000 groups in memory at once: a context per state made the hash
+    # aggregate's memory check (it sums every context below its own each time
+    # it adds a group) quadratic, 72 s instead of 2 s; the timeout only
+    # guards against that regression, it is not a speed requirement
+    settings = "SET work_mem = '1GB'; SET enable_sort = off; SET statement_timeout = '60s';"
+    rc, err, samples, base, elapsed = measure(grouped, "vgm_rel_mem_group_big", setup=settings)
+    growth = peak_growth(f"GROUP BY 100,000 groups, all in memory (work_mem 1GB), {elapsed:.1f} s",
+                         samples, base, elapsed)
+    ok(rc == 0 and growth is not None and growth < GROUPBY_INMEMORY_BOUND_MB,
+       f"GROUP BY over 100,000 in-memory groups of vgm_summarize completes within the 60 s "
+       f"guard and under {GROUPBY_INMEMORY_BOUND_MB} MB", err)
 
     r = psql(f"SELECT vgm_fit(s, max_components => 257) FROM {SCHEMA}.big_s", check=False)
     code, msg = sql_error(r.stderr)
