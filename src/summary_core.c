@@ -268,17 +268,38 @@ alloc_slots(const VgmAllocator *alloc, uint32_t nslots, void **mem)
 	return slots;
 }
 
-/* Rebuild the table with nslots slots at the accumulator's current shift. */
+/*
+ * Rebuild the table with nslots slots at the accumulator's current shift.
+ * A rebuild at the same size (dropping resolution at the cap) swaps with a
+ * spare table kept from the previous one, so a full 8 MB table is not
+ * allocated, faulted in and freed again every time.
+ */
 static int
 rebuild(VgmAccumulator *acc, uint32_t nslots, int old_shift)
 {
 	void	   *mem;
-	VgmAccBucket *slots = alloc_slots(acc->alloc, nslots, &mem);
+	VgmAccBucket *slots;
 	uint32_t	used = 0;
 	uint32_t	i;
 
-	if (!slots)
-		return VGM_SUMMARY_ERR_NOMEM;
+	if (acc->spare != NULL && acc->spare_nslots == nslots)
+	{
+		slots = acc->spare;
+		mem = acc->spare_mem;
+		acc->spare = NULL;
+		acc->spare_mem = NULL;
+		memset(slots, 0, (size_t) nslots * sizeof(VgmAccBucket));
+	}
+	else
+	{
+		/* a spare of another size will not fit again: tables only grow */
+		core_free(acc->alloc, acc->spare_mem);
+		acc->spare = NULL;
+		acc->spare_mem = NULL;
+		slots = alloc_slots(acc->alloc, nslots, &mem);
+		if (!slots)
+			return VGM_SUMMARY_ERR_NOMEM;
+	}
 	for (i = 0; i < acc->nslots; i++)
 	{
 		VgmAccBucket b = acc->slots[i];
@@ -292,7 +313,14 @@ rebuild(VgmAccumulator *acc, uint32_t nslots, int old_shift)
 			used++;
 		merge_acc_bucket(dst, &b);
 	}
-	core_free(acc->alloc, acc->slots_mem);
+	if (acc->nslots == nslots && acc->spare == NULL)
+	{
+		acc->spare = acc->slots;
+		acc->spare_mem = acc->slots_mem;
+		acc->spare_nslots = nslots;
+	}
+	else
+		core_free(acc->alloc, acc->slots_mem);
 	acc->slots = slots;
 	acc->slots_mem = mem;
 	acc->nslots = nslots;
@@ -320,9 +348,10 @@ void
 vgm_acc_free(VgmAccumulator *acc)
 {
 	core_free(acc->alloc, acc->slots_mem);
-	acc->slots = NULL;
-	acc->slots_mem = NULL;
-	acc->nslots = acc->nused = 0;
+	core_free(acc->alloc, acc->spare_mem);
+	acc->slots = acc->spare = NULL;
+	acc->slots_mem = acc->spare_mem = NULL;
+	acc->nslots = acc->nused = acc->spare_nslots = 0;
 }
 
 /* Drop one bit of resolution without touching the rows waiting in the batch. */
@@ -346,14 +375,51 @@ vgm_acc_coarsen(VgmAccumulator *acc)
 	return coarsen_table(acc);
 }
 
-/* Ascending int64. */
-static int
-int64_cmp(const void *a, const void *b)
+/*
+ * Sort n keys ascending: least-significant-digit radix sort, 8 bits per
+ * pass, skipping the passes whose digit is the same in every key (the high
+ * bytes of the keys of one column mostly are); tmp holds n keys.  A
+ * comparison sort of the 65,536 keys of a full table costs milliseconds
+ * each time the table fills, which showed at a million rows.
+ */
+static void
+sort_keys(int64_t *keys, int64_t *tmp, size_t n)
 {
-	int64_t		x = *(const int64_t *) a;
-	int64_t		y = *(const int64_t *) b;
+	uint64_t   *src = (uint64_t *) keys;
+	uint64_t   *dst = (uint64_t *) tmp;
+	size_t		i;
+	int			pass;
 
-	return x < y ? -1 : (x > y ? 1 : 0);
+	/* flipping the sign bit orders int64 values as unsigned */
+	for (i = 0; i < n; i++)
+		src[i] ^= UINT64_C(1) << 63;
+	for (pass = 0; pass < 8; pass++)
+	{
+		size_t		count[256] = {0};
+		size_t		pos = 0;
+		int			shift = pass * 8;
+		int			b;
+		uint64_t   *swap;
+
+		for (i = 0; i < n; i++)
+			count[(src[i] >> shift) & 0xFF]++;
+		if (n == 0 || count[(src[0] >> shift) & 0xFF] == n)
+			continue;
+		for (b = 0; b < 256; b++)
+		{
+			size_t		c = count[b];
+
+			count[b] = pos;
+			pos += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 0xFF]++] = src[i];
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	for (i = 0; i < n; i++)
+		keys[i] = (int64_t) (src[i] ^ (UINT64_C(1) << 63));
 }
 
 /*
@@ -377,7 +443,7 @@ static int
 finest_fitting_shift(VgmAccumulator *acc, const int64_t *new_key, size_t target, int *shift_out)
 {
 	size_t		n = 0;
-	int64_t    *keys = core_alloc(acc->alloc, ((size_t) acc->nused + 1) * sizeof(int64_t));
+	int64_t    *keys = core_alloc(acc->alloc, 2 * ((size_t) acc->nused + 1) * sizeof(int64_t));
 	size_t		merge_at[66];
 	size_t		distinct;
 	uint32_t	i;
@@ -390,7 +456,7 @@ finest_fitting_shift(VgmAccumulator *acc, const int64_t *new_key, size_t target,
 			keys[n++] = acc->slots[i].key;
 	if (new_key)
 		keys[n++] = *new_key;
-	qsort(keys, n, sizeof(int64_t), int64_cmp);
+	sort_keys(keys, keys + acc->nused + 1, n);
 
 	/* merge_at[d]: neighbour pairs that first share a bucket d bits coarser */
 	memset(merge_at, 0, sizeof(merge_at));

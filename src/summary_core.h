@@ -101,6 +101,9 @@ typedef struct VgmAccumulator
 	uint32_t	nused;
 	VgmAccBucket *slots;		/* aligned; empty slot: weight == 0 */
 	void	   *slots_mem;		/* the allocation slots points into */
+	VgmAccBucket *spare;		/* a table of spare_nslots kept for reuse, or NULL */
+	void	   *spare_mem;
+	uint32_t	spare_nslots;
 	VgmSummaryCounts counts;
 	const VgmAllocator *alloc;
 	uint32_t	nbatch;			/* rows waiting in the batch */
