@@ -26,6 +26,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,117 @@ mem_release(const VgmAllocator *alloc, void *ptr)
  * Numbers
  * ------------------------------------------------------------------------ */
 
+static VgmShortestDecimal shortest_decimal = NULL;
+
+void
+vgm_set_shortest_decimal(VgmShortestDecimal fn)
+{
+	shortest_decimal = fn;
+}
+
+/*
+ * The text the printf search below writes, built from the shortest digits
+ * the hook finds (the digits that search ends with, but for exact ties: see
+ * model_codec.h): %g's layout at precision max(15, digits) (subnormals,
+ * whose search may stop below 15 digits, take the exponent form at any
+ * precision), and integers below 2^53 in plain digits.  Returns -1 to fall
+ * back to the search.
+ */
+static int
+format_from_shortest(double value, char *out, size_t outlen)
+{
+	char		text[64];
+	char		digits[32];
+	int			nd = 0;
+	int			int_digits = 0;
+	int			leading_zeros = 0;
+	bool		seen_point = false;
+	int			exp10;
+	int			prec;
+	int			len;
+	int			n = 0;
+	const char *p = text;
+
+	len = shortest_decimal(value, text);
+	if (len <= 0 || len >= (int) sizeof(text) || value == 0.0)
+		return -1;
+	text[len] = '\0';
+	if (*p == '-')
+		p++;
+
+	/*
+	 * Significant digits, and the decimal exponent of the first: digits
+	 * before the point count up from it, zeros after the point down.
+	 */
+	for (; *p != '\0' && *p != 'e' && *p != 'E'; p++)
+	{
+		if (*p == '.')
+			seen_point = true;
+		else if (*p < '0' || *p > '9')
+			return -1;
+		else if (nd == 0 && *p == '0')
+		{
+			if (seen_point)
+				leading_zeros++;
+		}
+		else
+		{
+			if (nd >= (int) sizeof(digits) - 1)
+				return -1;
+			digits[nd++] = *p;
+			if (!seen_point)
+				int_digits++;
+		}
+	}
+	if (nd == 0)
+		return -1;
+	exp10 = int_digits > 0 ? int_digits - 1 : -(leading_zeros + 1);
+	if (*p == 'e' || *p == 'E')
+		exp10 += atoi(p + 1);
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = '\0';
+	prec = nd > 15 ? nd : 15;	/* subnormals always take the exponent form */
+
+#define PUT(c) do { if ((size_t) n + 1 >= outlen) return -1; out[n++] = (c); } while (0)
+	if (value < 0)
+		PUT('-');
+	if ((exp10 < -4 || exp10 >= prec) && !(exp10 >= 0 && exp10 < 16 && fabs(value) < 9007199254740992.0))
+	{
+		char		e[16];
+
+		PUT(digits[0]);
+		if (nd > 1)
+			PUT('.');
+		for (int i = 1; i < nd; i++)
+			PUT(digits[i]);
+		snprintf(e, sizeof(e), "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+		for (int i = 0; e[i] != '\0'; i++)
+			PUT(e[i]);
+	}
+	else if (exp10 >= 0)
+	{
+		for (int i = 0; i <= exp10 || i < nd; i++)
+		{
+			if (i == exp10 + 1)
+				PUT('.');
+			PUT(i < nd ? digits[i] : '0');
+		}
+	}
+	else
+	{
+		PUT('0');
+		PUT('.');
+		for (int i = 0; i < -exp10 - 1; i++)
+			PUT('0');
+		for (int i = 0; i < nd; i++)
+			PUT(digits[i]);
+	}
+#undef PUT
+	out[n] = '\0';
+	return n;
+}
+
 int
 vgm_format_double(double value, char *buf, size_t buflen)
 {
@@ -147,6 +259,13 @@ vgm_format_double(double value, char *buf, size_t buflen)
 
 	if (!isfinite(value) || buf == NULL)
 		return -1;
+	if (shortest_decimal != NULL && (n = format_from_shortest(value, tmp, sizeof(tmp))) > 0)
+	{
+		if ((size_t) n >= buflen)
+			return -1;
+		memcpy(buf, tmp, (size_t) n + 1);
+		return n;
+	}
 
 	/*
 	 * Every decimal of at most 15 significant digits survives the trip to a

@@ -91,4 +91,17 @@ int			vgm_model_parse(const char *text, size_t len, VgmModelView *model,
 /* Shortest decimal text of a finite double that reads back exactly. */
 int			vgm_format_double(double value, char *buf, size_t buflen);
 
+/*
+ * A faster source of shortest digits for vgm_format_double: writes the
+ * shortest round-trip decimal of a finite double into buf (at least 32
+ * bytes) in any of the forms "-1.25e+17", "0.001", "120", and returns its
+ * length.  The server installs PostgreSQL's own (Ryu), about four times
+ * faster than the printf search; the layout is the same, and so are the
+ * digits except where a shorter decimal lies exactly halfway between two
+ * doubles: PostgreSQL's Ryu does not count on the reader rounding such a
+ * tie to even and keeps one more digit.  Either text reads back exactly.
+ */
+typedef int (*VgmShortestDecimal) (double value, char *buf);
+void		vgm_set_shortest_decimal(VgmShortestDecimal fn);
+
 #endif							/* VGM_MODEL_CODEC_H */

@@ -5,11 +5,13 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "common/shortest_dec.h"
 #include "utils/guc.h"
 
 #include <gsl/gsl_errno.h>
 
 #include "model.h"
+#include "model_codec.h"
 
 PG_MODULE_MAGIC;
 
@@ -74,6 +76,8 @@ _PG_init(void)
 	 * OpenBLAS's pool to one thread so it never spins beside the backend.
 	 */
 	openblas_set_num_threads(1);
+	/* numbers in model and summary text: PostgreSQL's shortest-decimal code */
+	vgm_set_shortest_decimal(double_to_shortest_decimal_buf);
 
 	DefineCustomEnumVariable("vgm.log_fits",
 							 "Emits one line per vgm_fit at this message level.",

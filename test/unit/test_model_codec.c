@@ -606,6 +606,131 @@ test_format_double(void)
 	tap_ok(ok, "format_double: powers of two and neighbours round-trip");
 }
 
+/* Shortest digits by search, written as "d.ddde+XX" (a stand-in for Ryu). */
+static int
+shortest_exponent_form(double value, char *buf)
+{
+	for (int prec = 0; prec <= 16; prec++)
+	{
+		double		back;
+		int			n = snprintf(buf, 32, "%.*e", prec, value);
+
+		back = strtod(buf, NULL);
+		if (memcmp(&back, &value, sizeof(double)) == 0)
+			return n;
+	}
+	return -1;
+}
+
+/* The same digits in plain notation where it is short ("0.00125", "1250"). */
+static int
+shortest_plain_form(double value, char *buf)
+{
+	char		e[32];
+	char		digits[32];
+	int			nd = 0;
+	int			exp10;
+	int			n = 0;
+	const char *p;
+
+	if (shortest_exponent_form(value, e) < 0)
+		return -1;
+	exp10 = atoi(strchr(e, 'e') + 1);
+	if (exp10 < -6 || exp10 > 20)
+		return shortest_exponent_form(value, buf);
+	for (p = e; *p != 'e'; p++)
+		if (*p >= '0' && *p <= '9')
+			digits[nd++] = *p;
+	if (value < 0)
+		buf[n++] = '-';
+	if (exp10 < 0)
+	{
+		buf[n++] = '0';
+		buf[n++] = '.';
+		for (int i = 0; i < -exp10 - 1; i++)
+			buf[n++] = '0';
+		for (int i = 0; i < nd; i++)
+			buf[n++] = digits[i];
+	}
+	else
+		for (int i = 0; i <= exp10 || i < nd; i++)
+		{
+			if (i == exp10 + 1)
+				buf[n++] = '.';
+			buf[n++] = i < nd ? digits[i] : '0';
+		}
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * A shortest-digits hook (the server installs PostgreSQL's Ryu) changes
+ * nothing in the text: the same layout from digits in either notation.
+ */
+static void
+test_shortest_hook(void)
+{
+	uint64_t	state = 0x9E3779B97F4A7C15ULL;
+	long		checked = 0;
+	long		differ = 0;
+	char		first[160] = "";
+	VgmShortestDecimal hooks[2] = {shortest_exponent_form, shortest_plain_form};
+	double		fixed[] = {1e15, 9007199254740991.0, 9007199254740992.0, 1e16, 0.1, 1e-5, 1e-4,
+	5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, -0.5, 100, 1e14, 4.9e-310, 123456.789};
+
+	for (int h = 0; h < 2; h++)
+		for (long i = 0; i < 200000 + (long) (sizeof(fixed) / sizeof(fixed[0])); i++)
+		{
+			double		v;
+			char		plain[64];
+			char		hooked[64];
+			int			a;
+			int			b;
+
+			if (i < (long) (sizeof(fixed) / sizeof(fixed[0])))
+				v = fixed[i];
+			else
+			{
+				state ^= state << 13;
+				state ^= state >> 7;
+				state ^= state << 17;
+				switch (i % 5)
+				{
+					case 0:
+						memcpy(&v, &state, sizeof(v));
+						break;
+					case 1:
+						v = (double) (state % 100000) / 100.0;
+						break;
+					case 2:
+						v = (double) (int64_t) (state >> (state % 60));
+						break;
+					case 3:
+						v = ldexp((double) (state >> 11), -53) * pow(10, (int) (state % 40) - 20);
+						break;
+					default:
+						v = (double) (state % 1000) * pow(10, (int) (state % 44) - 22);
+				}
+			}
+			if (!isfinite(v))
+				continue;
+			vgm_set_shortest_decimal(NULL);
+			a = vgm_format_double(v, plain, sizeof(plain));
+			vgm_set_shortest_decimal(hooks[h]);
+			b = vgm_format_double(v, hooked, sizeof(hooked));
+			vgm_set_shortest_decimal(NULL);
+			checked++;
+			if (a != b || strcmp(plain, hooked) != 0)
+			{
+				if (differ++ == 0)
+					snprintf(first, sizeof(first), "%.17g: %s vs %s", v, plain, hooked);
+			}
+		}
+	printf("# shortest-digits hook: %ld values, %ld differ%s%s\n", checked, differ,
+		   differ ? ", first " : "", first);
+	tap_ok(differ == 0, "format_double: a shortest-digits hook writes the same text");
+}
+
 static void
 test_round_trip(void)
 {
@@ -1462,6 +1587,7 @@ main(void)
 	base = format_alloc(&m);
 
 	test_format_double();
+	test_shortest_hook();
 	test_round_trip();
 	test_format_buffer();
 	test_reordered();
