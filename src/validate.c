@@ -427,9 +427,12 @@ moments_values(ArrayType *a)
 	return v;
 }
 
-/* The state argument, in place when the executor owns it, else as a copy. */
+/*
+ * The array state argument of an aggregate support function (vgm_moments,
+ * vgm_bounds): in place when the executor owns it, else as a copy.
+ */
 static ArrayType *
-moments_state_arg(FunctionCallInfo fcinfo)
+array_state_arg(FunctionCallInfo fcinfo)
 {
 	if (AggCheckCallContext(fcinfo, NULL) && !VARATT_IS_EXTENDED(DatumGetPointer(PG_GETARG_DATUM(0))))
 		return (ArrayType *) DatumGetPointer(PG_GETARG_DATUM(0));
@@ -479,7 +482,7 @@ vgm_moments_sfunc(PG_FUNCTION_ARGS)
 		not_aggregate_error("vgm_moments_sfunc");
 	if (unlikely(PG_ARGISNULL(0)))
 		elog(ERROR, "vgm_moments state must not be null");
-	a = moments_state_arg(fcinfo);
+	a = array_state_arg(fcinfo);
 	/* our INITCOND has this shape; an aggregate of someone else's may not */
 	if (unlikely(ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != M_LEN || ARR_HASNULL(a) ||
 				 ARR_ELEMTYPE(a) != FLOAT8OID))
@@ -510,7 +513,7 @@ vgm_moments_sfunc(PG_FUNCTION_ARGS)
 Datum
 vgm_moments_combine(PG_FUNCTION_ARGS)
 {
-	ArrayType  *a = moments_state_arg(fcinfo);
+	ArrayType  *a = array_state_arg(fcinfo);
 	double	   *va = moments_values(a);
 	double	   *vb = moments_values(PG_GETARG_ARRAYTYPE_P(1));
 	VgmRunningMoments ra;
@@ -1060,15 +1063,6 @@ bounds_values(ArrayType *a)
 	return v;
 }
 
-/* The state argument, in place when the executor owns it, else as a copy. */
-static ArrayType *
-bounds_state_arg(FunctionCallInfo fcinfo)
-{
-	if (AggCheckCallContext(fcinfo, NULL) && !VARATT_IS_EXTENDED(DatumGetPointer(PG_GETARG_DATUM(0))))
-		return (ArrayType *) DatumGetPointer(PG_GETARG_DATUM(0));
-	return PG_GETARG_ARRAYTYPE_P_COPY(0);
-}
-
 /*
  * vgm_bounds(model, x) transition: count x outside the training range and
  * x whose alpha would be clipped for its most probable valid component
@@ -1091,7 +1085,7 @@ vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 		elog(ERROR, "vgm_bounds state must not be null");
 	if (unlikely(PG_ARGISNULL(1)))
 		null_model_error("vgm_bounds");
-	a = bounds_state_arg(fcinfo);
+	a = array_state_arg(fcinfo);
 	/* our INITCOND has this shape; an aggregate of someone else's may not */
 	if (unlikely(ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != B_LEN || ARR_HASNULL(a)))
 		bounds_values(a);
@@ -1166,7 +1160,7 @@ vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 Datum
 vgm_bounds_combine(PG_FUNCTION_ARGS)
 {
-	ArrayType  *a = bounds_state_arg(fcinfo);
+	ArrayType  *a = array_state_arg(fcinfo);
 	ArrayType  *b = PG_GETARG_ARRAYTYPE_P(1);
 	int64	   *va = bounds_values(a);
 	int64	   *vb = bounds_values(b);
