@@ -44,27 +44,9 @@ if ! [[ $ROWS =~ ^[0-9]+$ ]] || ((ROWS < 1000)); then
 fi
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-TMP=""
-cleanup() {
-	if [[ -n $TMP ]]; then
-		pgserver_stop_all || true
-		rm -rf -- "$TMP"
-	fi
-}
-trap cleanup EXIT
-
-if [[ ${BENCH_PRIVATE:-0} == 1 || (-z ${PGHOST:-} && -z ${PGPORT:-}) ]]; then
-	# shellcheck source=../lib/pgserver.sh
-	. "$REPO_ROOT/test/lib/pgserver.sh"
-	TMP=$(mktemp -d "${TMPDIR:-/tmp}/vgm-bench.XXXXXX")
-	chmod 711 "$TMP"
-	PGSERVER_OPTS="${PGSERVER_OPTS:-} -c shared_buffers=1GB -c max_parallel_workers_per_gather=0" \
-		pgserver_start "$TMP/server"
-	export PGDATABASE=postgres
-	echo "# private server in $TMP/server" >&2
-else
-	export PGDATABASE=${PGDATABASE:-postgres}
-fi
+# shellcheck source=../lib/benchserver.sh
+. "$REPO_ROOT/test/lib/benchserver.sh"
+benchserver_start
 
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -A -t)
 TABLE=vgm_bench.val_$ROWS
