@@ -32,43 +32,8 @@ REPO_ROOT=$(cd "$HERE/../.." && pwd)
 DB=vgm_mn
 HALF=100000
 NODES=(a b c)
-BASE=""
-
-cleanup() {
-	local rc=$?
-	trap - EXIT
-	pgserver_stop_all >/dev/null 2>&1 || true
-	if [[ -n $BASE && -d $BASE ]]; then
-		if [[ ${KEEP_TMP:-0} == 1 ]]; then
-			echo "# kept $BASE" >&2
-		else
-			rm -rf -- "$BASE"
-		fi
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# ------------------------------------------------------------------ TAP ----
-T=0
-FAILED=0
-# tap RESULT DESCRIPTION [DIAGNOSTICS] - RESULT "t" passes.
-tap() {
-	T=$((T + 1))
-	if [[ $1 == t ]]; then
-		echo "ok $T - $2"
-	else
-		echo "not ok $T - $2"
-		FAILED=$((FAILED + 1))
-		if [[ -n ${3:-} ]]; then printf '%s\n' "$3" | head -c 2000 | sed 's/^/#   /'; echo; fi
-	fi
-}
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
+# shellcheck source=test/lib/servers_tap.sh source-path=SCRIPTDIR/../..
+. "$REPO_ROOT/test/lib/servers_tap.sh"
 
 # q NODE PSQL-ARGS... - psql on NODE's server, database $DB.
 q() {
