@@ -28,7 +28,7 @@ UNIT_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -Isrc
 UNIT_LIBS = -lgsl -lopenblas -lm
 UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(wildcard test/unit/test_*.c))
 
-test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*.h) test/unit/tap.h
+test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*.h) test/unit/tap.h test/unit/rng.h
 	@mkdir -p test/unit/bin
 	$(CC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_LIBS)
 

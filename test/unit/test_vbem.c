@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
 #include "tap.h"
 #include "vbem.h"
 
@@ -525,32 +526,7 @@ run_golden_case(const Case *c)
  * Deterministic test data (splitmix64, Box-Muller)
  * ------------------------------------------------------------------------ */
 
-static uint64_t rng_state;
-
-static uint64_t
-rng_next(void)
-{
-	uint64_t	z = (rng_state += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-static double
-rng_unif(void)
-{
-	return ((rng_next() >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-static double
-rng_normal(void)
-{
-	double		u = rng_unif(),
-				v = rng_unif();
-
-	return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
-}
+/* rng_state, rng_next, rng_unif, rng_normal: rng.h */
 
 /* Three-cluster sample of n unit-weight points. */
 static VgmPoint *
