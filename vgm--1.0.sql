@@ -110,9 +110,17 @@ CREATE FUNCTION vgm_fit_final(vgm_summary) RETURNS vgm_model
 CREATE FUNCTION vgm_fit_final(vgm_summary, float8, int) RETURNS vgm_model
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 
+-- SSPACE: a summary state grows from about 1 kB (a few distinct values) to
+-- about 10 MB (its 65,536-bucket table full, plus the exported buckets).
+-- 4 MB, the table of a state at the 32,768 buckets a stored summary holds,
+-- is what the planner and a hash aggregate plan with: a hash GROUP BY keeps
+-- about hash_mem / 4 MB groups in memory and spills the others to disk,
+-- since a group that is already in memory can still grow.  The README
+-- (Limits) and docs/reliability.md give the measured peaks.
 CREATE AGGREGATE vgm_summarize(float8) (
     SFUNC = vgm_summarize_sfunc,
     STYPE = vgm_summary,
+    SSPACE = 4194304,
     COMBINEFUNC = vgm_summary_combine,
     PARALLEL = SAFE
 );
@@ -121,6 +129,7 @@ COMMENT ON AGGREGATE vgm_summarize(float8) IS 'one-pass mergeable summary of a c
 CREATE AGGREGATE vgm_summarize(float8, float8) (
     SFUNC = vgm_summarize_weighted_sfunc,
     STYPE = vgm_summary,
+    SSPACE = 4194304,
     COMBINEFUNC = vgm_summary_combine,
     PARALLEL = SAFE
 );
@@ -129,6 +138,7 @@ COMMENT ON AGGREGATE vgm_summarize(float8, float8) IS 'one-pass mergeable summar
 CREATE AGGREGATE vgm_rollup(vgm_summary) (
     SFUNC = vgm_rollup_sfunc,
     STYPE = vgm_summary,
+    SSPACE = 4194304,
     COMBINEFUNC = vgm_summary_combine,
     PARALLEL = SAFE
 );
@@ -137,6 +147,7 @@ COMMENT ON AGGREGATE vgm_rollup(vgm_summary) IS 'merge stored summaries (partiti
 CREATE AGGREGATE vgm_fit(float8) (
     SFUNC = vgm_summarize_sfunc,
     STYPE = vgm_summary,
+    SSPACE = 4194304,
     COMBINEFUNC = vgm_summary_combine,
     FINALFUNC = vgm_fit_final,
     PARALLEL = SAFE
@@ -151,6 +162,7 @@ CREATE FUNCTION vgm_summarize_k_sfunc(vgm_summary, float8, int) RETURNS vgm_summ
 CREATE AGGREGATE vgm_fit(float8, int) (
     SFUNC = vgm_summarize_k_sfunc,
     STYPE = vgm_summary,
+    SSPACE = 4194304,
     FINALFUNC = vgm_fit_final,
     FINALFUNC_EXTRA,
     PARALLEL = SAFE

@@ -80,6 +80,12 @@ report_acc_status(int status)
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory in vgm_summary"),
 				 errdetail("A summary holds at most %d buckets.", VGM_SUMMARY_MAX_BUCKETS)));
+	if (status == VGM_SUMMARY_ERR_OVERFLOW)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("vgm_summary counts overflow"),
+				 errdetail("The merged summaries would count more than %lld rows, NULLs, NaNs or infinities of one kind.",
+						   (long long) PG_INT64_MAX)));
 	if (status != VGM_SUMMARY_OK)
 		elog(ERROR, "unexpected vgm_summary status %d", status);
 }
@@ -145,8 +151,49 @@ summary_expanded_merge(VgmSummaryExpanded *es, const VgmSummaryView *v)
 
 	for (i = 0; i < v->n; i++)
 		report_acc_status(vgm_acc_add_bucket(&es->acc, &v->buckets[i], v->shift));
-	vgm_counts_merge(&es->acc.counts, &v->counts);
+	report_acc_status(vgm_counts_merge(&es->acc.counts, &v->counts));
 	es->flat_valid = false;
+}
+
+/*
+ * Magnitude below which no bucket moment can overflow with unit weights: a
+ * bucket's spread is at most its values' magnitude, and 1e70^4 times any
+ * row count stays finite.
+ */
+#define SAFE_VALUE_MAGNITUDE 1e70
+
+/*
+ * Explain why the exported buckets do not form a valid summary.  The sums of
+ * weight * (x - mean)^k overflow either because the weights are huge or
+ * because the values are: tell the user which, in their terms.
+ */
+static void
+report_unsummarizable(VgmSummaryExpanded *es)
+{
+	const VgmSummaryCounts *c = &es->acc.counts;
+	double		magnitude = Max(fabs(c->min), fabs(c->max));
+	double		total = 0.0;
+	double		max_weight = 0.0;
+	size_t		i;
+
+	for (i = 0; i < es->flat_n; i++)
+	{
+		total += es->flat[i].weight;
+		max_weight = Max(max_weight, es->flat[i].weight);
+	}
+	if (!isfinite(total) || magnitude < SAFE_VALUE_MAGNITUDE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("weights too large to summarize"),
+				 errdetail("The values lie in [%g, %g], but with weights of up to %g per bucket the weighted sums of their powers overflow a double.",
+						   c->min, c->max, max_weight),
+				 errhint("Weights are relative: divide them all by a common factor, such as their maximum.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("values too large to summarize"),
+			 errdetail("The values lie in [%g, %g]; %zu buckets of them hold spreads whose fourth power overflows a double.",
+					   c->min, c->max, es->flat_n),
+			 errhint("Rescale the column (for example divide it by 1e100) or summarize values below about 1e70 in magnitude.")));
 }
 
 /* Export the buckets of an expanded summary (cached until it changes). */
@@ -170,11 +217,7 @@ summary_expanded_export(VgmSummaryExpanded *es)
 		if (vgm_summary_validate(VGM_SUMMARY_FORMAT_VERSION, es->acc.shift, &es->acc.counts,
 								 es->flat, es->flat_n, msg, sizeof(msg),
 								 detail, sizeof(detail)) != VGM_SUMMARY_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("values too large to summarize"),
-					 errdetail("%s: %s Values up to about 1e150 in magnitude and weights summing to less than 1e308 can be summarized.",
-							   msg, detail)));
+			report_unsummarizable(es);
 	}
 }
 
@@ -271,6 +314,15 @@ summary_state(FunctionCallInfo fcinfo, const char *fname)
 	return es;
 }
 
+/* Add one to a count, which a rolled-up input may have brought to INT64_MAX. */
+static inline void
+count_one(int64 *count)
+{
+	if (unlikely(*count == PG_INT64_MAX))
+		report_acc_status(VGM_SUMMARY_ERR_OVERFLOW);
+	(*count)++;
+}
+
 /* Count a non-finite value instead of summarizing it. */
 static inline bool
 count_nonfinite(VgmSummaryCounts *c, double x)
@@ -278,11 +330,11 @@ count_nonfinite(VgmSummaryCounts *c, double x)
 	if (likely(isfinite(x)))
 		return false;
 	if (isnan(x))
-		c->nans++;
+		count_one(&c->nans);
 	else if (x > 0)
-		c->pos_infs++;
+		count_one(&c->pos_infs);
 	else
-		c->neg_infs++;
+		count_one(&c->neg_infs);
 	return true;
 }
 
@@ -293,7 +345,7 @@ vgm_summarize_sfunc(PG_FUNCTION_ARGS)
 	VgmSummaryExpanded *es = summary_state(fcinfo, "vgm_summarize_sfunc");
 
 	if (PG_ARGISNULL(1))
-		es->acc.counts.nulls++;
+		count_one(&es->acc.counts.nulls);
 	else
 	{
 		double		x = PG_GETARG_FLOAT8(1);
@@ -312,7 +364,7 @@ vgm_summarize_weighted_sfunc(PG_FUNCTION_ARGS)
 	VgmSummaryExpanded *es = summary_state(fcinfo, "vgm_summarize_weighted_sfunc");
 
 	if (PG_ARGISNULL(1))
-		es->acc.counts.nulls++;
+		count_one(&es->acc.counts.nulls);
 	else
 	{
 		double		x = PG_GETARG_FLOAT8(1);

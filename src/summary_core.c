@@ -142,22 +142,31 @@ vgm_buckets_moments(const VgmBucket *buckets, size_t n, VgmMoments *out)
 		out->m4 = 0.0;
 }
 
-/* Merge counts and extremes of another summary. */
-void
+/*
+ * Merge counts and extremes of another summary.  Stored summaries can carry
+ * any count up to INT64_MAX, so a rollup can pass it: checked, and on
+ * overflow nothing is changed.
+ */
+int
 vgm_counts_merge(VgmSummaryCounts *into, const VgmSummaryCounts *from)
 {
+	VgmSummaryCounts sum = *into;
+
+	if (__builtin_add_overflow(into->rows, from->rows, &sum.rows)
+		|| __builtin_add_overflow(into->nulls, from->nulls, &sum.nulls)
+		|| __builtin_add_overflow(into->nans, from->nans, &sum.nans)
+		|| __builtin_add_overflow(into->pos_infs, from->pos_infs, &sum.pos_infs)
+		|| __builtin_add_overflow(into->neg_infs, from->neg_infs, &sum.neg_infs))
+		return VGM_SUMMARY_ERR_OVERFLOW;
 	if (from->rows > 0)
 	{
-		if (into->rows == 0 || from->min < into->min)
-			into->min = from->min;
-		if (into->rows == 0 || from->max > into->max)
-			into->max = from->max;
+		if (into->rows == 0 || from->min < sum.min)
+			sum.min = from->min;
+		if (into->rows == 0 || from->max > sum.max)
+			sum.max = from->max;
 	}
-	into->rows += from->rows;
-	into->nulls += from->nulls;
-	into->nans += from->nans;
-	into->pos_infs += from->pos_infs;
-	into->neg_infs += from->neg_infs;
+	*into = sum;
+	return VGM_SUMMARY_OK;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -268,62 +277,65 @@ alloc_slots(const VgmAllocator *alloc, uint32_t nslots, void **mem)
 	return slots;
 }
 
+/* Insert live bucket b into a table, rekeyed from old_shift; counts a new slot. */
+static inline void
+reinsert(VgmAccBucket *slots, uint32_t nslots, VgmAccBucket b, int old_shift, int shift,
+		 uint32_t *used)
+{
+	VgmAccBucket *dst;
+
+	b.key = vgm_bucket_rekey(b.key, old_shift, shift);
+	dst = find_slot(slots, nslots, b.key);
+	if (dst->weight == 0.0)
+		(*used)++;
+	merge_acc_bucket(dst, &b);
+}
+
 /*
  * Rebuild the table with nslots slots at the accumulator's current shift.
- * A rebuild at the same size (dropping resolution at the cap) swaps with a
- * spare table kept from the previous one, so a full 8 MB table is not
- * allocated, faulted in and freed again every time.
+ * Growing moves the buckets into a new table.  A rebuild at the same size
+ * (dropping resolution at the cap) reuses the table: the live buckets, at
+ * most half of it, are copied out, the table is cleared and they go back
+ * rekeyed.  No second table is kept between rebuilds, so a state's memory
+ * is its table plus, for a moment, half a table: states of a hash
+ * aggregate are what PostgreSQL accounts for and nothing more.
  */
 static int
 rebuild(VgmAccumulator *acc, uint32_t nslots, int old_shift)
 {
-	void	   *mem;
-	VgmAccBucket *slots;
 	uint32_t	used = 0;
 	uint32_t	i;
 
-	if (acc->spare != NULL && acc->spare_nslots == nslots)
+	if (nslots == acc->nslots)
 	{
-		slots = acc->spare;
-		mem = acc->spare_mem;
-		acc->spare = NULL;
-		acc->spare_mem = NULL;
-		memset(slots, 0, (size_t) nslots * sizeof(VgmAccBucket));
+		VgmAccBucket *live = core_alloc(acc->alloc, ((size_t) acc->nused + 1) * sizeof(VgmAccBucket));
+		uint32_t	n = 0;
+
+		if (!live)
+			return VGM_SUMMARY_ERR_NOMEM;
+		for (i = 0; i < acc->nslots; i++)
+			if (acc->slots[i].weight != 0.0)
+				live[n++] = acc->slots[i];
+		memset(acc->slots, 0, (size_t) nslots * sizeof(VgmAccBucket));
+		for (i = 0; i < n; i++)
+			reinsert(acc->slots, nslots, live[i], old_shift, acc->shift, &used);
+		core_free(acc->alloc, live);
 	}
 	else
 	{
-		/* a spare of another size will not fit again: tables only grow */
-		core_free(acc->alloc, acc->spare_mem);
-		acc->spare = NULL;
-		acc->spare_mem = NULL;
-		slots = alloc_slots(acc->alloc, nslots, &mem);
+		void	   *mem;
+		VgmAccBucket *slots = alloc_slots(acc->alloc, nslots, &mem);
+
 		if (!slots)
 			return VGM_SUMMARY_ERR_NOMEM;
-	}
-	for (i = 0; i < acc->nslots; i++)
-	{
-		VgmAccBucket b = acc->slots[i];
-		VgmAccBucket *dst;
-
-		if (b.weight == 0.0)
-			continue;
-		b.key = vgm_bucket_rekey(b.key, old_shift, acc->shift);
-		dst = find_slot(slots, nslots, b.key);
-		if (dst->weight == 0.0)
-			used++;
-		merge_acc_bucket(dst, &b);
-	}
-	if (acc->nslots == nslots && acc->spare == NULL)
-	{
-		acc->spare = acc->slots;
-		acc->spare_mem = acc->slots_mem;
-		acc->spare_nslots = nslots;
-	}
-	else
+		for (i = 0; i < acc->nslots; i++)
+			if (acc->slots[i].weight != 0.0)
+				reinsert(slots, nslots, acc->slots[i], old_shift, acc->shift, &used);
 		core_free(acc->alloc, acc->slots_mem);
-	acc->slots = slots;
-	acc->slots_mem = mem;
-	acc->nslots = nslots;
+		acc->slots = slots;
+		acc->slots_mem = mem;
+		acc->nslots = nslots;
+	}
 	acc->nused = used;
 	return VGM_SUMMARY_OK;
 }
@@ -348,10 +360,9 @@ void
 vgm_acc_free(VgmAccumulator *acc)
 {
 	core_free(acc->alloc, acc->slots_mem);
-	core_free(acc->alloc, acc->spare_mem);
-	acc->slots = acc->spare = NULL;
-	acc->slots_mem = acc->spare_mem = NULL;
-	acc->nslots = acc->nused = acc->spare_nslots = 0;
+	acc->slots = NULL;
+	acc->slots_mem = NULL;
+	acc->nslots = acc->nused = 0;
 }
 
 /* Drop one bit of resolution without touching the rows waiting in the batch. */

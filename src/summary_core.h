@@ -101,9 +101,6 @@ typedef struct VgmAccumulator
 	uint32_t	nused;
 	VgmAccBucket *slots;		/* aligned; empty slot: weight == 0 */
 	void	   *slots_mem;		/* the allocation slots points into */
-	VgmAccBucket *spare;		/* a table of spare_nslots kept for reuse, or NULL */
-	void	   *spare_mem;
-	uint32_t	spare_nslots;
 	VgmSummaryCounts counts;
 	const VgmAllocator *alloc;
 	uint32_t	nbatch;			/* rows waiting in the batch */
@@ -118,6 +115,7 @@ typedef struct VgmAccumulator
 #define VGM_SUMMARY_ERR_VERSION 3
 #define VGM_SUMMARY_ERR_RANGE 4
 #define VGM_SUMMARY_ERR_NOMEM 5
+#define VGM_SUMMARY_ERR_OVERFLOW 6	/* a count would pass INT64_MAX */
 
 /* Bucket key of a finite x at a resolution. */
 static inline int64_t
@@ -163,6 +161,8 @@ int			vgm_acc_flush(VgmAccumulator *acc);
 static inline int
 vgm_acc_add(VgmAccumulator *acc, double x, double weight)
 {
+	if (__builtin_expect(acc->counts.rows == INT64_MAX, 0))
+		return VGM_SUMMARY_ERR_OVERFLOW;
 	if (acc->counts.rows == 0 || x < acc->counts.min)
 		acc->counts.min = x;
 	if (acc->counts.rows == 0 || x > acc->counts.max)
@@ -178,8 +178,8 @@ vgm_acc_add(VgmAccumulator *acc, double x, double weight)
 /* Add a stored bucket (at resolution `shift`), merging moments exactly. */
 int			vgm_acc_add_bucket(VgmAccumulator *acc, const VgmBucket *bucket, int shift);
 
-/* Merge counts and extremes of another summary. */
-void		vgm_counts_merge(VgmSummaryCounts *into, const VgmSummaryCounts *from);
+/* Merge counts and extremes of another summary; fails on a count overflow. */
+int			vgm_counts_merge(VgmSummaryCounts *into, const VgmSummaryCounts *from);
 
 /* Halve the resolution: drop one more bit of every key, merging pairs. */
 int			vgm_acc_coarsen(VgmAccumulator *acc);

@@ -21,7 +21,7 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = error;
 BEGIN;
-SELECT plan(194);
+SELECT plan(200);
 
 -- a valid model (k = 2) and summary (5 rows) that the cases below damage
 CREATE TEMP TABLE bad_input_base AS SELECT
@@ -653,10 +653,50 @@ SELECT CASE WHEN to_regprocedure('vgm_ks_2samp_sf(double precision,bigint,bigint
 -- bugs found by these tests and fixed (docs/reliability.md), kept as regressions
 -- --------------------------------------------------------------------------
 -- 70,000 distinct values near 1e300 coarsen to buckets holding values ~1e293 apart
+-- (the message names the values, not the summary's internal checks)
 SELECT throws_ok($q$SELECT vgm_summarize(1e300 * (1 + i * 1e-7)) FROM generate_series(1, 70000) i$q$,
-    '22003', NULL, 'vgm_summarize errors when a bucket''s moments overflow');
+    '22003', 'values too large to summarize',
+    'vgm_summarize errors when a bucket''s moments overflow');
+CREATE FUNCTION pg_temp.error_detail(query text) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE detail text;
+BEGIN
+    EXECUTE query;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    RETURN detail;
+END $f$;
+SELECT matches(pg_temp.error_detail($q$SELECT vgm_summarize(1e300 * (1 + i * 1e-7)) FROM generate_series(1, 70000) i$q$),
+    '^The values lie in \[1e\+300, 1\.007e\+300\]; [0-9]+ buckets of them hold spreads whose fourth power overflows a double\.$',
+    'the detail of values too large to summarize speaks of the values, not of internal checks');
+-- the weights, not the values, overflow: the message says so
 SELECT throws_ok($q$SELECT vgm_summarize(1.0, w) FROM unnest(ARRAY[1e308, 1e308]::float8[]) w$q$,
-    '22003', NULL, 'vgm_summarize errors when the total weight overflows');
+    '22003', 'weights too large to summarize',
+    'vgm_summarize errors when the total weight overflows');
+SELECT throws_ok($q$SELECT vgm_summarize(i * 0.001, 1e305) FROM generate_series(1, 10000) i$q$,
+    '22003', 'weights too large to summarize',
+    'vgm_summarize blames the weights when huge weights overflow the moments of small values');
+-- counts that a rollup or a stored initial state brings to 2^63 - 1 (signed
+-- overflow before: undefined behaviour, then "negative count")
+SELECT throws_ok($q$SELECT vgm_rollup(s::vgm_summary) FROM (VALUES
+        ('{"version":1,"shift":0,"rows":9223372036854775807,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"min":1.5,"max":1.5,"buckets":[[4609434218613702657,1,1.5,0,0,0]]}'),
+        ('{"version":1,"shift":0,"rows":1,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"min":1.5,"max":1.5,"buckets":[[4609434218613702657,1,1.5,0,0,0]]}')) v(s)$q$,
+    '22003', 'vgm_summary counts overflow',
+    'vgm_rollup errors when the row counts add past 2^63 - 1');
+SELECT throws_ok($q$SELECT vgm_rollup(s::vgm_summary) FROM (VALUES
+        ('{"version":1,"shift":0,"rows":0,"nulls":9223372036854775807,"nans":0,"pos_infs":0,"neg_infs":0,"min":0,"max":0,"buckets":[]}'),
+        ('{"version":1,"shift":0,"rows":0,"nulls":1,"nans":0,"pos_infs":0,"neg_infs":0,"min":0,"max":0,"buckets":[]}')) v(s)$q$,
+    '22003', 'vgm_summary counts overflow',
+    'vgm_rollup errors when the NULL counts add past 2^63 - 1');
+CREATE AGGREGATE pg_temp.summarize_from_full(float8) (
+    SFUNC = vgm_summarize_sfunc, STYPE = vgm_summary,
+    INITCOND = '{"version":1,"shift":0,"rows":9223372036854775807,"nulls":9223372036854775807,"nans":0,"pos_infs":0,"neg_infs":0,"min":1.5,"max":1.5,"buckets":[[4609434218613702657,1,1.5,0,0,0]]}');
+SELECT throws_ok($q$SELECT pg_temp.summarize_from_full(2.5)$q$,
+    '22003', 'vgm_summary counts overflow',
+    'one more row after 2^63 - 1 rows is an error');
+SELECT throws_ok($q$SELECT pg_temp.summarize_from_full(NULL)$q$,
+    '22003', 'vgm_summary counts overflow',
+    'one more NULL after 2^63 - 1 NULLs is an error');
 -- 70,002 distinct values coarsen until -1.5e-323 and -5e-324 share a bucket
 SELECT lives_ok($q$SELECT vgm_summarize(x, w ORDER BY o)::text::vgm_summary
                      FROM (SELECT 0 AS o, -1.5e-323::float8 AS x, 1e-300::float8 AS w

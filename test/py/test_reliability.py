@@ -53,7 +53,13 @@ CANCEL_LATENCY_S = 1.0          # from the request to the error reaching psql
 ROW_LEAK_BOUND_MB = 8.0         # RssAnon growth over 10M rows (< 1 byte/row)
 SUMMARIZE_PEAK_BOUND_MB = 96.0  # RssAnon peak growth of vgm_summarize over 10M values
 GROUPBY_PEAK_BOUND_MB = 128.0   # RssAnon peak growth of a 100,000-group GROUP BY
-GROUPBY_INMEMORY_BOUND_MB = 1024.0  # the same with work_mem = 1GB (measured +554 MB: 5.5 KB a group)
+GROUPBY_INMEMORY_BOUND_MB = 1024.0  # the same with every group in memory (measured +554 MB: 5.5 KB a group)
+# Peak private memory (RssAnon over the baseline) of a hash GROUP BY whose
+# groups keep growing after they are created, work_mem 4MB, hash forced:
+# 2,000 groups of 3,000 distinct values and 60 groups of 100,000 (each state
+# up to about 10 MB).  Before the states declared their size (SSPACE) the
+# first took 1.3 GB; measured now: about 16 and 28 MB.
+GROWING_GROUPS_BOUND_MB = 100.0
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DB = os.environ.get("PGDATABASE", "vgm_py")
@@ -204,6 +210,7 @@ def measure(sql, app, setup=""):
     if sampler:
         sampler.stop.set()
         sampler.join()
+    measure.out = bg.out
     return rc, bg.err, (sampler.samples if sampler else []), base, bg.end - bg.start
 
 
@@ -393,14 +400,18 @@ def test_memory():
     # all 100,000 groups in memory at once: a context per state made the hash
     # aggregate's memory check (it sums every context below its own each time
     # it adds a group) quadratic, 72 s instead of 2 s; the timeout only
-    # guards against that regression, it is not a speed requirement
-    settings = "SET work_mem = '1GB'; SET enable_sort = off; SET statement_timeout = '60s';"
+    # guards against that regression, it is not a speed requirement.  The
+    # states declare 4 MB each (SSPACE), so only a hash_mem of 400 GB or more
+    # admits all 100,000 groups at once.
+    settings = "SET work_mem = '1TB'; SET enable_sort = off; SET statement_timeout = '60s';"
     rc, err, samples, base, elapsed = measure(grouped, "vgm_rel_mem_group_big", setup=settings)
-    growth = peak_growth(f"GROUP BY 100,000 groups, all in memory (work_mem 1GB), {elapsed:.1f} s",
+    growth = peak_growth(f"GROUP BY 100,000 groups, all in memory (work_mem 1TB), {elapsed:.1f} s",
                          samples, base, elapsed)
     ok(rc == 0 and growth is not None and growth < GROUPBY_INMEMORY_BOUND_MB,
        f"GROUP BY over 100,000 in-memory groups of vgm_summarize completes within the 60 s "
        f"guard and under {GROUPBY_INMEMORY_BOUND_MB} MB", err)
+
+    test_growing_groups()
 
     r = psql(f"SELECT vgm_fit(s, max_components => 257) FROM {SCHEMA}.big_s", check=False)
     code, msg = sql_error(r.stderr)
@@ -409,6 +420,58 @@ def test_memory():
     r = psql(f"SELECT vgm_fit(s, max_components => 2000000000) FROM {SCHEMA}.big_s", check=False)
     code, msg = sql_error(r.stderr)
     ok(code == "22023", "max_components = 2e9 is an error before any allocation", f"{code}: {msg}")
+
+
+def test_growing_groups():
+    """A hash GROUP BY whose groups grow after they are created stays bounded.
+
+    A hash aggregate checks its memory only when it adds a group, so groups
+    created early (all 2,000 of i % 2000 within the first 2,000 rows) used to
+    grow unchecked to 1.3 GB.  With SSPACE declared it admits about
+    hash_mem / 4 MB groups and spills the others.  The groups' summaries must
+    equal the sorted plan's: counts, resolution and bucket count exactly,
+    moments to 12 significant digits (the order of rows inside a group differs
+    between the plans, and with it the rounding of sums over coarse buckets)."""
+    digest = ("SELECT count(*), md5(string_agg(concat_ws(':', g, i.rows, i.buckets, i.relative_width, "
+              "i.min, i.max, i.total_weight, to_char((m).mean, '9.99999999999EEEE'), "
+              "to_char((m).stddev, '9.99999999999EEEE')), ',' ORDER BY g)) "
+              "FROM (SELECT g, s, vgm_moments(s) AS m FROM ({inner}) q0) q, vgm_summary_info(q.s) i")
+    for label, groups, per_group in [("2,000 groups x 3,000 distinct values", 2000, 3000),
+                                     ("60 groups x 100,000 distinct values", 60, 100000)]:
+        inner = (f"SELECT i % {groups} AS g, vgm_summarize(i * 0.7071067811865476 + 0.25) AS s "
+                 f"FROM generate_series(1, {groups * per_group}) i GROUP BY 1")
+        sql = digest.format(inner=inner)
+        base_settings = "SET jit = off; SET work_mem = '4MB'; SET max_parallel_workers_per_gather = 0;"
+        hashed = base_settings + " SET enable_sort = off;"
+        plan = q(f"{hashed} EXPLAIN (COSTS OFF) {inner}")
+        rc, err, samples, base, elapsed = measure(sql, "vgm_rel_mem_grow", setup=hashed)
+        hash_out = measure.out
+        growth = peak_growth(f"GROUP BY {label} (hash aggregate forced, work_mem 4MB)",
+                             samples, base, elapsed)
+        ok(rc == 0 and "HashAggregate" in plan and growth is not None
+           and growth < GROWING_GROUPS_BOUND_MB,
+           f"hash GROUP BY of {label}: peak memory under {GROWING_GROUPS_BOUND_MB} MB",
+           err or plan)
+        t = time.monotonic()
+        sorted_out = q(f"{base_settings} SET enable_hashagg = off; {sql}")
+        note(f"memory: {label}: sorted plan {time.monotonic() - t:.1f} s")
+        hash_digest = (hash_out or "").strip().splitlines()[-1:] or [""]
+        ok(rc == 0 and hash_digest[0] == sorted_out and sorted_out.startswith(f"{groups}|"),
+           f"hash GROUP BY of {label}: the summaries equal the sorted plan's",
+           f"hash {hash_digest[0]!r}, sorted {sorted_out!r}")
+
+    # the README's per-merchant pattern with every default (1.03 GB before):
+    # whichever plan the planner picks now, hashing with spills or sorting
+    inner = ("SELECT i % 500 AS g, vgm_summarize(i * 0.7071067811865476) AS s "
+             "FROM generate_series(1, 5000000) i GROUP BY 1")
+    plan = q(f"EXPLAIN (COSTS OFF) {inner}")
+    agg = ", ".join(sorted(set(re.findall(r"(HashAggregate|GroupAggregate|MixedAggregate)", plan))))
+    rc, err, samples, base, elapsed = measure(digest.format(inner=inner), "vgm_rel_mem_default")
+    growth = peak_growth(f"GROUP BY 500 groups x 10,000 distinct values (planner's choice: {agg})",
+                         samples, base, elapsed)
+    ok(rc == 0 and growth is not None and growth < GROWING_GROUPS_BOUND_MB,
+       f"GROUP BY of 500 groups x 10,000 distinct values, default settings: peak memory under "
+       f"{GROWING_GROUPS_BOUND_MB} MB", err or plan)
 
 
 # ------------------------------------------------------------- durability ----

@@ -1118,6 +1118,32 @@ test_order_independence(void)
 		vgm_counts_merge(&a, &b);
 		tap_ok(a.rows == 2 && a.nulls == 4 && a.min == -5.0 && a.max == 1.0,
 			   "order: a summary without rows does not touch minimum and maximum");
+		/* stored counts may reach INT64_MAX: a merge past it fails and changes nothing */
+		a = (VgmSummaryCounts) {INT64_MAX - 1, 0, 0, 0, 0, 1.0, 2.0};
+		b = (VgmSummaryCounts) {2, 0, 0, 0, 0, -1.0, 9.0};
+		tap_ok(vgm_counts_merge(&a, &b) == VGM_SUMMARY_ERR_OVERFLOW
+			   && a.rows == INT64_MAX - 1 && a.min == 1.0 && a.max == 2.0,
+			   "overflow: rows past INT64_MAX are refused, the counts unchanged");
+		a = (VgmSummaryCounts) {0, INT64_MAX, 0, 0, 0, 0.0, 0.0};
+		b = (VgmSummaryCounts) {0, 1, 0, 0, 0, 0.0, 0.0};
+		tap_ok(vgm_counts_merge(&a, &b) == VGM_SUMMARY_ERR_OVERFLOW,
+			   "overflow: NULL counts past INT64_MAX are refused");
+		a = (VgmSummaryCounts) {1, 0, 0, 0, INT64_MAX - 1, 1.0, 1.0};
+		b = (VgmSummaryCounts) {1, 0, 0, 0, 1, 3.0, 3.0};
+		tap_ok(vgm_counts_merge(&a, &b) == VGM_SUMMARY_OK && a.neg_infs == INT64_MAX
+			   && a.rows == 2 && a.max == 3.0,
+			   "overflow: a merge reaching exactly INT64_MAX is accepted");
+		{
+			VgmAccumulator acc;
+
+			vgm_acc_init(&acc, NULL, VGM_SUMMARY_FINEST_SHIFT, VGM_SUMMARY_MAX_BUCKETS);
+			acc.counts.rows = INT64_MAX;
+			acc.counts.min = acc.counts.max = 1.0;
+			tap_ok(vgm_acc_add(&acc, 2.0, 1.0) == VGM_SUMMARY_ERR_OVERFLOW
+				   && acc.counts.rows == INT64_MAX && acc.counts.max == 1.0,
+				   "overflow: one more row after INT64_MAX rows is refused");
+			vgm_acc_free(&acc);
+		}
 	}
 	free(ref);
 	free(x);
