@@ -3,7 +3,7 @@
 -- the caller's privileges; IMMUTABLE / PARALLEL SAFE / combine functions;
 -- search_path pinned on the PL/pgSQL functions.
 BEGIN;
-SELECT plan(53);
+SELECT plan(54);
 
 CREATE TEMP TABLE tap_models AS
 SELECT 'hand'::text AS name, '{"version":1,"dims":1,"k":3,
@@ -161,7 +161,7 @@ SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.
     6, 'six validation aggregates, each PARALLEL SAFE with a combine function');
 SELECT ok(NOT prosecdef AND proconfig = '{"search_path=pg_catalog, pg_temp"}',
           format('%s pins search_path and is not SECURITY DEFINER', p.oid::regprocedure))
-FROM pg_proc p WHERE proname IN ('vgm_validate', 'vgm_assert_valid') ORDER BY proname;
+FROM pg_proc p WHERE proname IN ('vgm_validate', 'vgm_assert_valid', 'vgm_validation_report') ORDER BY proname;
 
 SELECT * FROM finish();
 ROLLBACK;
