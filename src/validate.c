@@ -482,6 +482,16 @@ array_state_arg(FunctionCallInfo fcinfo)
 	return PG_GETARG_ARRAYTYPE_P_COPY(0);
 }
 
+/* Error for a count of a vgm_moments state that would pass 2^53. */
+static pg_noinline void
+moments_count_error(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("vgm_moments count out of range"),
+			 errdetail("Counts would exceed 2^53, where a float8 stops counting exactly.")));
+}
+
 /* Running moments out of a (checked) state. */
 static void
 moments_unpack(const double *v, VgmRunningMoments *r)
@@ -527,17 +537,29 @@ vgm_moments_sfunc(PG_FUNCTION_ARGS)
 				 ARR_ELEMTYPE(a) != FLOAT8OID))
 		moments_values(a);
 	v = (double *) ARR_DATA_PTR(a);
+	/*
+	 * Counts are exact up to 2^53; past it an increment is lost silently.
+	 * Only a state that starts there (someone's INITCOND) can reach it.
+	 */
 	if (PG_ARGISNULL(1))
 	{
+		if (unlikely(v[M_NULLS] >= MAX_EXACT_COUNT))
+			moments_count_error();
 		v[M_NULLS]++;
 		PG_RETURN_ARRAYTYPE_P(a);
 	}
 	x = PG_GETARG_FLOAT8(1);
 	if (unlikely(!isfinite(x)))
 	{
-		v[isnan(x) ? M_NANS : x > 0 ? M_POS_INFS : M_NEG_INFS]++;
+		int			i = isnan(x) ? M_NANS : x > 0 ? M_POS_INFS : M_NEG_INFS;
+
+		if (v[i] >= MAX_EXACT_COUNT)
+			moments_count_error();
+		v[i]++;
 		PG_RETURN_ARRAYTYPE_P(a);
 	}
+	if (unlikely(v[M_N] >= MAX_EXACT_COUNT))
+		moments_count_error();
 	if (v[M_N] == 0.0 || x < v[M_MIN])
 		v[M_MIN] = x;
 	if (v[M_N] == 0.0 || x > v[M_MAX])
@@ -562,10 +584,7 @@ vgm_moments_combine(PG_FUNCTION_ARGS)
 	/* counts are whole numbers up to 2^53, so these differences are exact */
 	for (i = M_N; i < M_LEN; i++)
 		if ((i == M_N || i >= M_NULLS) && vb[i] > MAX_EXACT_COUNT - va[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("vgm_moments count out of range"),
-					 errdetail("Merged counts would exceed 2^53.")));
+			moments_count_error();
 	if (vb[M_N] > 0.0)
 	{
 		if (va[M_N] == 0.0 || vb[M_MIN] < va[M_MIN])

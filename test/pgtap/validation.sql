@@ -3,7 +3,7 @@
 -- the caller's privileges; IMMUTABLE / PARALLEL SAFE / combine functions;
 -- search_path pinned on the PL/pgSQL functions.
 BEGIN;
-SELECT plan(73);
+SELECT plan(74);
 
 CREATE TEMP TABLE tap_models AS
 SELECT 'hand'::text AS name, '{"version":1,"dims":1,"k":3,
@@ -200,6 +200,10 @@ SELECT throws_ok($$SELECT pg_temp.tap_bounds_nulls_from(m, NULL) FROM tap_models
     '22003', 'vgm_bounds count out of range', 'vgm_bounds_sfunc: the NULL count cannot pass 2^63 - 1');
 SELECT throws_ok($$SELECT vgm_bounds_combine('{1,0,9223372036854775807,0,0,0,0,0,0,0,0}', '{1,0,1,0,0,0,0,0,0,0,0}')$$,
     '22003', 'vgm_bounds count out of range', 'vgm_bounds_combine: merged counts cannot pass 2^63 - 1');
+CREATE AGGREGATE pg_temp.tap_moments_from(float8) (SFUNC = vgm_moments_sfunc, STYPE = float8[],
+    INITCOND = '{1,9007199254740992,5,0,1,0,1,0,10,0,0,0,0}', FINALFUNC = vgm_moments_final);
+SELECT throws_ok($$SELECT pg_temp.tap_moments_from(x) FROM (VALUES (1::float8)) v(x)$$,
+    '22003', 'vgm_moments count out of range', 'vgm_moments_sfunc: the row count cannot pass 2^53');
 DO $$
 DECLARE
     h text := (SELECT (vgm_ks_info(vgm_ks_state(m, x))).model_hash FROM tap_val, tap_models WHERE name = 'hand');
