@@ -1123,6 +1123,14 @@ bounds_values(ArrayType *a)
 	return v;
 }
 
+/* One more in count i of a bounds state; passing 2^63 - 1 is an error, not a wrap. */
+static inline void
+bounds_increment(int64 *v, int i)
+{
+	if (unlikely(pg_add_s64_overflow(v[i], 1, &v[i])))
+		count_overflow_error("vgm_bounds");
+}
+
 /*
  * vgm_bounds(model, x) transition: count x outside the training range and
  * x whose alpha would be clipped for its most probable valid component
@@ -1167,31 +1175,25 @@ vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 	}
 	/*
 	 * The state may be the INITCOND of someone's aggregate, with counts up
-	 * to 2^63 - 1: every count is checked before it grows.  The counts
-	 * outside the range and clipped never exceed n, so checking n covers
-	 * them.
+	 * to 2^63 - 1 (and, if it carries this model's hash already, never
+	 * checked by bounds_values): every count is checked as it grows.
 	 */
 	if (PG_ARGISNULL(2))
 	{
-		if (unlikely(pg_add_s64_overflow(v[B_NULLS], 1, &v[B_NULLS])))
-			count_overflow_error("vgm_bounds");
+		bounds_increment(v, B_NULLS);
 		PG_RETURN_ARRAYTYPE_P(a);
 	}
 	x = PG_GETARG_FLOAT8(2);
 	if (unlikely(!isfinite(x)))
 	{
-		int			i = isnan(x) ? B_NANS : x > 0 ? B_POS_INFS : B_NEG_INFS;
-
-		if (pg_add_s64_overflow(v[i], 1, &v[i]))
-			count_overflow_error("vgm_bounds");
+		bounds_increment(v, isnan(x) ? B_NANS : x > 0 ? B_POS_INFS : B_NEG_INFS);
 		PG_RETURN_ARRAYTYPE_P(a);
 	}
-	if (unlikely(pg_add_s64_overflow(v[B_N], 1, &v[B_N])))
-		count_overflow_error("vgm_bounds");
+	bounds_increment(v, B_N);
 	if (x < m->min)
-		v[B_BELOW]++;
+		bounds_increment(v, B_BELOW);
 	else if (x > m->max)
-		v[B_ABOVE]++;
+		bounds_increment(v, B_ABOVE);
 	for (j = 0; j < m->n_valid; j++)
 	{
 		double		d = x - m->v_mean[j];
@@ -1207,7 +1209,7 @@ vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 	if (unlikely(best == -INFINITY))
 	{
 		/* (x - mean)^2 overflowed for every component: |alpha| is huge for any */
-		v[x > 0 ? B_CLIP_HIGH : B_CLIP_LOW]++;
+		bounds_increment(v, x > 0 ? B_CLIP_HIGH : B_CLIP_LOW);
 	}
 	else
 	{
@@ -1215,9 +1217,9 @@ vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 		double		alpha = (x - m->v_mean[best_v]) / m->v_four_std[best_v];
 
 		if (alpha > VGM_ALPHA_CLIP)
-			v[B_CLIP_HIGH]++;
+			bounds_increment(v, B_CLIP_HIGH);
 		else if (alpha < -VGM_ALPHA_CLIP)
-			v[B_CLIP_LOW]++;
+			bounds_increment(v, B_CLIP_LOW);
 	}
 	PG_RETURN_ARRAYTYPE_P(a);
 }

@@ -3,7 +3,7 @@
 -- the caller's privileges; IMMUTABLE / PARALLEL SAFE / combine functions;
 -- search_path pinned on the PL/pgSQL functions.
 BEGIN;
-SELECT plan(74);
+SELECT plan(75);
 
 CREATE TEMP TABLE tap_models AS
 SELECT 'hand'::text AS name, '{"version":1,"dims":1,"k":3,
@@ -198,6 +198,19 @@ SELECT throws_ok($$SELECT pg_temp.tap_bounds_from(m, 1) FROM tap_models WHERE na
     '22003', 'vgm_bounds count out of range', 'vgm_bounds_sfunc: the row count cannot pass 2^63 - 1');
 SELECT throws_ok($$SELECT pg_temp.tap_bounds_nulls_from(m, NULL) FROM tap_models WHERE name = 'hand'$$,
     '22003', 'vgm_bounds count out of range', 'vgm_bounds_sfunc: the NULL count cannot pass 2^63 - 1');
+-- a state that already carries the model's hash is not re-checked: the
+-- clipped count (above n here) is checked as it grows all the same
+CREATE AGGREGATE pg_temp.tap_bounds_state(vgm_model, float8) (SFUNC = vgm_bounds_sfunc, STYPE = bigint[],
+    INITCOND = '{1,0,0,0,0,0,0,0,0,0,0}');
+DO $$
+DECLARE
+    h bigint := (SELECT (pg_temp.tap_bounds_state(m, 1))[2] FROM tap_models WHERE name = 'hand');
+BEGIN
+    EXECUTE format('CREATE AGGREGATE pg_temp.tap_bounds_clipped_from(vgm_model, float8) (SFUNC = vgm_bounds_sfunc, '
+                   'STYPE = bigint[], INITCOND = %L)', format('{1,%s,0,0,0,0,9223372036854775807,0,0,0,0}', h));
+END $$;
+SELECT throws_ok($$SELECT pg_temp.tap_bounds_clipped_from(m, 100) FROM tap_models WHERE name = 'hand'$$,
+    '22003', 'vgm_bounds count out of range', 'vgm_bounds_sfunc: the clipped count cannot pass 2^63 - 1');
 SELECT throws_ok($$SELECT vgm_bounds_combine('{1,0,9223372036854775807,0,0,0,0,0,0,0,0}', '{1,0,1,0,0,0,0,0,0,0,0}')$$,
     '22003', 'vgm_bounds count out of range', 'vgm_bounds_combine: merged counts cannot pass 2^63 - 1');
 CREATE AGGREGATE pg_temp.tap_moments_from(float8) (SFUNC = vgm_moments_sfunc, STYPE = float8[],
