@@ -464,26 +464,43 @@ COMMENT ON AGGREGATE vgm_bounds(vgm_model, float8) IS
 -- @extschema@ in the script of a relocatable extension, so these functions
 -- pin search_path to pg_catalog, pg_temp and find their own schema at run
 -- time in pg_extension (which also follows ALTER EXTENSION ... SET SCHEMA).
--- Identifiers reach the dynamic query only through regclass output and %I;
--- the model travels as a parameter.  No SECURITY DEFINER: the caller's
--- privileges on the table apply.
-CREATE FUNCTION vgm_validate(model vgm_model, tbl regclass, col name,
-    ks_pvalue_min float8 DEFAULT 0.001,
-    mean_tol float8 DEFAULT 0.1,
-    std_tol float8 DEFAULT 0.1,
-    outside_max float8 DEFAULT 0.01,
-    clipped_max float8 DEFAULT 0.01,
-    ks_statistic_max float8 DEFAULT NULL,
-    nonfinite_max float8 DEFAULT NULL,
-    skewness_tol float8 DEFAULT NULL,
-    kurtosis_tol float8 DEFAULT NULL)
+-- No SECURITY DEFINER: the caller's privileges on the table apply.
+--
+-- A superuser may run a report on a table of a role that owns the
+-- extension's schema (public, typically) and can create overloads there of
+-- every function the report calls.  So nothing in the bodies is resolved
+-- by a search that such a role could steer:
+--   * static SQL names only pg_catalog objects; with search_path pinned to
+--     pg_catalog, pg_temp, pg_catalog is searched first, pg_temp last and
+--     only for relations and types (never for functions or operators), and
+--     the extension's schema not at all;
+--   * the dynamic query qualifies every name (the extension's schema for
+--     its functions and types, pg_catalog for the rest, the table by its
+--     schema and name) and casts every argument to the exact type of the
+--     function meant, the column included (an uncast int column would pick
+--     an overload vgm_moments(int4) over ours);
+--   * an overload that differs from ours only by extra defaulted arguments
+--     makes the call ambiguous: an error, not a call of it.
+-- Identifiers reach the dynamic query only through %I; the model and the
+-- options travel as parameters.
+
+-- The report of vgm_validate and vgm_assert_valid; caller is the function
+-- the user called, for the messages.  Not meant to be called directly.
+CREATE FUNCTION vgm_validation_report(caller text, model vgm_model, tbl regclass, col name,
+    ks_pvalue_min float8, mean_tol float8, std_tol float8, outside_max float8, clipped_max float8,
+    ks_statistic_max float8, nonfinite_max float8, skewness_tol float8, kurtosis_tol float8)
     RETURNS TABLE ("check" text, statistic float8, threshold float8, passed boolean)
     LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
     SET search_path = pg_catalog, pg_temp
 AS $vgm$
 DECLARE
     ext_schema name;
+    rel_schema name;
+    rel_name name;
     col_type oid;
+    base_type oid;
+    type_kind "char";
+    type_base oid;
     ks_d float8; ks_p float8; ks_n bigint;
     b_outside float8; b_clipped float8; b_nans bigint; b_pinf bigint; b_ninf bigint;
     d_mean float8; d_std float8; d_skew float8; d_kurt float8;
@@ -491,9 +508,10 @@ DECLARE
     nonfinite float8;
     bad_option text;
 BEGIN
+    caller := coalesce(caller, 'vgm_validate');
     IF model IS NULL OR tbl IS NULL OR col IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
-            MESSAGE = 'vgm_validate model, table and column must not be null',
+            MESSAGE = format('%s model, table and column must not be null', caller),
             DETAIL = 'The report compares one column of one table with one model.';
     END IF;
     -- a negative or NaN threshold makes its check always fail or always pass
@@ -509,40 +527,56 @@ BEGIN
      ORDER BY o.i LIMIT 1;
     IF bad_option IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = format('vgm_validate option "%s" is out of range', bad_option),
+            MESSAGE = format('%s option "%s" is out of range', caller, bad_option),
             DETAIL = 'Tolerances are non-negative numbers; p-values, shares and statistics lie between 0 and 1.';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_attribute a
-                   WHERE a.attrelid = tbl AND a.attname = col
-                     AND a.attnum > 0 AND NOT a.attisdropped) THEN
+    SELECT a.atttypid INTO col_type FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF col_type IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'undefined_column',
             MESSAGE = format('column "%s" of relation %s does not exist', col, tbl),
-            DETAIL = 'vgm_validate reads one numeric column of the table.';
+            DETAIL = format('%s reads one numeric column of the table.', caller);
     END IF;
-    SELECT a.atttypid INTO col_type FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = col;
-    IF col_type <> 'float8'::regtype
-       AND NOT EXISTS (SELECT 1 FROM pg_cast c WHERE c.castsource = col_type
-                       AND c.casttarget = 'float8'::regtype AND c.castcontext = 'i') THEN
+    -- a domain is read as its base type (a domain over a domain names the
+    -- inner domain as its base, hence the loop)
+    base_type := col_type;
+    LOOP
+        SELECT t.typtype, t.typbasetype INTO type_kind, type_base FROM pg_type t WHERE t.oid = base_type;
+        EXIT WHEN type_kind IS DISTINCT FROM 'd';
+        base_type := type_base;
+    END LOOP;
+    -- only the built-in numeric types: their casts to float8 are built in,
+    -- whereas the cast of another type runs a function of its owner
+    IF base_type NOT IN ('pg_catalog.float8'::regtype, 'pg_catalog.float4'::regtype,
+                         'pg_catalog.int2'::regtype, 'pg_catalog.int4'::regtype,
+                         'pg_catalog.int8'::regtype, 'pg_catalog.numeric'::regtype) THEN
         RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
             MESSAGE = format('column "%s" of relation %s has type %s, not a number', col, tbl, format_type(col_type, NULL)),
-            DETAIL = 'vgm_validate reads a column that casts implicitly to double precision.';
+            DETAIL = format('%s reads a column of type double precision, real, smallint, integer, bigint '
+                            'or numeric, or of a domain over one of them.', caller);
     END IF;
     SELECT n.nspname INTO ext_schema
-    FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-    WHERE e.extname = 'vgm';
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'vgm';
+    SELECT n.nspname, c.relname INTO rel_schema, rel_name
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = tbl;
 
     -- one scan: the three aggregates run side by side (and in parallel workers)
     EXECUTE format(
-        'SELECT (k).statistic, (k).pvalue, (k).n,'
-        ' (b).outside_share, (b).clipped_share, (b).nans, (b).pos_infs, (b).neg_infs,'
-        ' (m).mean, (m).stddev, (m).skewness, (m).kurtosis'
-        ' FROM (SELECT %1$I.vgm_ks($1, %2$I) AS k, %1$I.vgm_bounds($1, %2$I) AS b,'
-        ' %1$I.vgm_moments(%2$I) AS m FROM %3$s) s',
-        ext_schema, col, tbl)
+        'SELECT (s.k).statistic, (s.k).pvalue, (s.k).n,'
+        ' (s.b).outside_share, (s.b).clipped_share, (s.b).nans, (s.b).pos_infs, (s.b).neg_infs,'
+        ' (s.m).mean, (s.m).stddev, (s.m).skewness, (s.m).kurtosis'
+        ' FROM (SELECT %1$I.vgm_ks($1::%1$I.vgm_model, t.%2$I::pg_catalog.float8) AS k,'
+        ' %1$I.vgm_bounds($1::%1$I.vgm_model, t.%2$I::pg_catalog.float8) AS b,'
+        ' %1$I.vgm_moments(t.%2$I::pg_catalog.float8) AS m'
+        ' FROM %3$I.%4$I AS t) AS s',
+        ext_schema, col, rel_schema, rel_name)
         INTO ks_d, ks_p, ks_n, b_outside, b_clipped, b_nans, b_pinf, b_ninf,
              d_mean, d_std, d_skew, d_kurt
         USING model;
-    EXECUTE format('SELECT mean, stddev, skewness, kurtosis FROM %I.vgm_model_moments($1)', ext_schema)
+    EXECUTE format('SELECT r.mean, r.stddev, r.skewness, r.kurtosis'
+                   ' FROM %1$I.vgm_model_moments($1::%1$I.vgm_model) AS r', ext_schema)
         INTO m_mean, m_std, m_skew, m_kurt
         USING model;
     ks_n := coalesce(ks_n, 0);
@@ -570,6 +604,39 @@ BEGIN
     ORDER BY c.ord;
 END
 $vgm$;
+COMMENT ON FUNCTION vgm_validation_report(text, vgm_model, regclass, name, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
+    'the report behind vgm_validate and vgm_assert_valid (caller names the function in messages); not meant to be called directly';
+
+CREATE FUNCTION vgm_validate(model vgm_model, tbl regclass, col name,
+    ks_pvalue_min float8 DEFAULT 0.001,
+    mean_tol float8 DEFAULT 0.1,
+    std_tol float8 DEFAULT 0.1,
+    outside_max float8 DEFAULT 0.01,
+    clipped_max float8 DEFAULT 0.01,
+    ks_statistic_max float8 DEFAULT NULL,
+    nonfinite_max float8 DEFAULT NULL,
+    skewness_tol float8 DEFAULT NULL,
+    kurtosis_tol float8 DEFAULT NULL)
+    RETURNS TABLE ("check" text, statistic float8, threshold float8, passed boolean)
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+DECLARE
+    ext_schema name;
+BEGIN
+    SELECT n.nspname INTO ext_schema
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'vgm';
+    RETURN QUERY EXECUTE format(
+        'SELECT r."check", r.statistic, r.threshold, r.passed'
+        ' FROM %1$I.vgm_validation_report($1::pg_catalog.text, $2::%1$I.vgm_model,'
+        ' $3::pg_catalog.regclass, $4::pg_catalog.name, $5::pg_catalog.float8, $6::pg_catalog.float8,'
+        ' $7::pg_catalog.float8, $8::pg_catalog.float8, $9::pg_catalog.float8, $10::pg_catalog.float8,'
+        ' $11::pg_catalog.float8, $12::pg_catalog.float8, $13::pg_catalog.float8) AS r', ext_schema)
+        USING 'vgm_validate', model, tbl, col, ks_pvalue_min, mean_tol, std_tol, outside_max,
+              clipped_max, ks_statistic_max, nonfinite_max, skewness_tol, kurtosis_tol;
+END
+$vgm$;
 COMMENT ON FUNCTION vgm_validate(vgm_model, regclass, name, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
     'validation report of a column against a model from one table scan: KS test, moments, range, clipping';
 
@@ -593,16 +660,21 @@ DECLARE
     details text;
 BEGIN
     SELECT n.nspname INTO ext_schema
-    FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-    WHERE e.extname = 'vgm';
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'vgm';
     EXECUTE format(
-        'SELECT string_agg(r."check", '', '' ORDER BY ord),'
-        ' string_agg(format(''%%s = %%s (threshold %%s)'', r."check", r.statistic, r.threshold), ''; '' ORDER BY ord)'
-        ' FROM %I.vgm_validate($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) WITH ORDINALITY AS r("check", statistic, threshold, passed, ord)'
+        'SELECT pg_catalog.string_agg(r."check", '', ''::pg_catalog.text ORDER BY r.ord),'
+        ' pg_catalog.string_agg(pg_catalog.format(''%%s = %%s (threshold %%s)''::pg_catalog.text,'
+        ' r."check", r.statistic, r.threshold), ''; ''::pg_catalog.text ORDER BY r.ord)'
+        ' FROM %1$I.vgm_validation_report($1::pg_catalog.text, $2::%1$I.vgm_model,'
+        ' $3::pg_catalog.regclass, $4::pg_catalog.name, $5::pg_catalog.float8, $6::pg_catalog.float8,'
+        ' $7::pg_catalog.float8, $8::pg_catalog.float8, $9::pg_catalog.float8, $10::pg_catalog.float8,'
+        ' $11::pg_catalog.float8, $12::pg_catalog.float8, $13::pg_catalog.float8)'
+        ' WITH ORDINALITY AS r("check", statistic, threshold, passed, ord)'
         ' WHERE r.passed IS FALSE', ext_schema)
         INTO failed, details
-        USING model, tbl, col, ks_pvalue_min, mean_tol, std_tol, outside_max, clipped_max,
-              ks_statistic_max, nonfinite_max, skewness_tol, kurtosis_tol;
+        USING 'vgm_assert_valid', model, tbl, col, ks_pvalue_min, mean_tol, std_tol, outside_max,
+              clipped_max, ks_statistic_max, nonfinite_max, skewness_tol, kurtosis_tol;
     IF failed IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'check_violation',
             MESSAGE = format('vgm validation of %s.%s failed: %s', tbl, quote_ident(col), failed),

@@ -33,6 +33,7 @@
 #include "nodes/primnodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "model.h"
@@ -282,6 +283,21 @@ model_cache_get(FunctionCallInfo fcinfo, int argno, int aggargno)
 	return model_cache_lookup(fcinfo, argno, aggargno);
 }
 
+/*
+ * The name of the aggregate being computed, for messages: several
+ * aggregates share a support function (vgm_ks and vgm_ks_state, and any a
+ * user builds on ours), and a message names the one the user called.  A
+ * catalog lookup, so only on the way to an error.
+ */
+static const char *
+agg_name(FunctionCallInfo fcinfo, const char *fallback)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	char	   *name = aggref ? get_func_name(aggref->aggfnoid) : NULL;
+
+	return name ? name : fallback;
+}
+
 /* Error for a NULL model argument. */
 static pg_noinline void
 null_model_error(const char *fname)
@@ -300,6 +316,16 @@ not_aggregate_error(const char *fname)
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg("%s called in non-aggregate context", fname),
 			 errdetail("This function is the transition function of an aggregate.")));
+}
+
+/* Error for a count of a state that would pass 2^63 - 1; what names the state. */
+static pg_noinline void
+count_overflow_error(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("%s count out of range", what),
+			 errdetail("A count would exceed the largest 64-bit integer, 9223372036854775807.")));
 }
 
 /* Error for two models where one is required; what names the two sides. */
@@ -342,6 +368,21 @@ static Datum moments_result(FunctionCallInfo fcinfo, double n, int64 rows, doubl
 							double m2, double m3, double m4, double min, double max,
 							int64 nulls_count, int64 nans, int64 pos_infs, int64 neg_infs);
 
+/*
+ * Error for finite data whose mean or second central sum overflows float8,
+ * raised by both vgm_moments(x) and vgm_moments(summary): they compute
+ * differently, and the same data must give the same outcome on both.
+ */
+static pg_noinline void
+moments_overflow_error(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("vgm_moments value out of range: overflow"),
+			 errdetail("The mean or the sum of squared deviations exceeds the float8 range; "
+					   "compute the moments of a rescaled column instead.")));
+}
+
 /* vgm_moments(vgm_summary): exact merged moments and counts with SciPy's conventions. */
 Datum
 vgm_moments_summary(PG_FUNCTION_ARGS)
@@ -353,6 +394,8 @@ vgm_moments_summary(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
 	vgm_buckets_moments(v.buckets, v.n, &m);
+	if (unlikely(!isfinite(m.mean) || !isfinite(m.m2)))
+		moments_overflow_error();
 	PG_RETURN_DATUM(moments_result(fcinfo, m.weight, v.counts.rows, m.mean, m.m2, m.m3, m.m4,
 								   v.counts.min, v.counts.max, v.counts.nulls, v.counts.nans,
 								   v.counts.pos_infs, v.counts.neg_infs));
@@ -439,6 +482,16 @@ array_state_arg(FunctionCallInfo fcinfo)
 	return PG_GETARG_ARRAYTYPE_P_COPY(0);
 }
 
+/* Error for a count of a vgm_moments state that would pass 2^53. */
+static pg_noinline void
+moments_count_error(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("vgm_moments count out of range"),
+			 errdetail("Counts would exceed 2^53, where a float8 stops counting exactly.")));
+}
+
 /* Running moments out of a (checked) state. */
 static void
 moments_unpack(const double *v, VgmRunningMoments *r)
@@ -456,11 +509,7 @@ static void
 moments_pack(const VgmRunningMoments *r, double *v)
 {
 	if (unlikely(!isfinite(r->mean) || !isfinite(r->mean_lo) || !isfinite(r->m2)))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("vgm_moments value out of range: overflow"),
-				 errdetail("The sum of squared deviations exceeds the float8 range; "
-						   "compute the moments of a rescaled column instead.")));
+		moments_overflow_error();
 	v[M_N] = r->n;
 	v[M_MEAN] = r->mean;
 	v[M_MEAN_LO] = r->mean_lo;
@@ -488,17 +537,29 @@ vgm_moments_sfunc(PG_FUNCTION_ARGS)
 				 ARR_ELEMTYPE(a) != FLOAT8OID))
 		moments_values(a);
 	v = (double *) ARR_DATA_PTR(a);
+	/*
+	 * Counts are exact up to 2^53; past it an increment is lost silently.
+	 * Only a state that starts there (someone's INITCOND) can reach it.
+	 */
 	if (PG_ARGISNULL(1))
 	{
+		if (unlikely(v[M_NULLS] >= MAX_EXACT_COUNT))
+			moments_count_error();
 		v[M_NULLS]++;
 		PG_RETURN_ARRAYTYPE_P(a);
 	}
 	x = PG_GETARG_FLOAT8(1);
 	if (unlikely(!isfinite(x)))
 	{
-		v[isnan(x) ? M_NANS : x > 0 ? M_POS_INFS : M_NEG_INFS]++;
+		int			i = isnan(x) ? M_NANS : x > 0 ? M_POS_INFS : M_NEG_INFS;
+
+		if (v[i] >= MAX_EXACT_COUNT)
+			moments_count_error();
+		v[i]++;
 		PG_RETURN_ARRAYTYPE_P(a);
 	}
+	if (unlikely(v[M_N] >= MAX_EXACT_COUNT))
+		moments_count_error();
 	if (v[M_N] == 0.0 || x < v[M_MIN])
 		v[M_MIN] = x;
 	if (v[M_N] == 0.0 || x > v[M_MAX])
@@ -523,10 +584,7 @@ vgm_moments_combine(PG_FUNCTION_ARGS)
 	/* counts are whole numbers up to 2^53, so these differences are exact */
 	for (i = M_N; i < M_LEN; i++)
 		if ((i == M_N || i >= M_NULLS) && vb[i] > MAX_EXACT_COUNT - va[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("vgm_moments count out of range"),
-					 errdetail("Merged counts would exceed 2^53.")));
+			moments_count_error();
 	if (vb[M_N] > 0.0)
 	{
 		if (va[M_N] == 0.0 || vb[M_MIN] < va[M_MIN])
@@ -851,7 +909,7 @@ vgm_ks_sfunc(PG_FUNCTION_ARGS)
 	if (unlikely(!AggCheckCallContext(fcinfo, NULL)))
 		not_aggregate_error("vgm_ks_sfunc");
 	if (unlikely(PG_ARGISNULL(1)))
-		null_model_error("vgm_ks");
+		null_model_error(agg_name(fcinfo, "vgm_ks"));
 	m = model_cache_get(fcinfo, 1, 0);
 	if (unlikely(PG_ARGISNULL(0)))
 		s = ks_state_new(m->cdf_hash);
@@ -859,28 +917,33 @@ vgm_ks_sfunc(PG_FUNCTION_ARGS)
 	{
 		s = (VgmKsState *) DatumGetPointer(PG_GETARG_DATUM(0));
 		if (unlikely(s->c.model_hash != m->cdf_hash))
-			model_mismatch_error("vgm_ks needs one model per group", "The group and this row",
-								 s->c.model_hash, m->cdf_hash);
+			model_mismatch_error(psprintf("%s needs one model per group", agg_name(fcinfo, "vgm_ks")),
+								 "The group and this row", s->c.model_hash, m->cdf_hash);
 	}
+	/*
+	 * The state may be the INITCOND of someone's aggregate, validated but
+	 * with counts up to 2^63 - 1: every count is checked before it grows.
+	 * A bin never holds more than n, so checking n covers the bins.
+	 */
 	if (PG_ARGISNULL(2))
 	{
-		s->c.nulls++;
+		if (unlikely(pg_add_s64_overflow(s->c.nulls, 1, &s->c.nulls)))
+			count_overflow_error("vgm_ks_state");
 		PG_RETURN_POINTER(s);
 	}
 	x = PG_GETARG_FLOAT8(2);
 	if (unlikely(!isfinite(x)))
 	{
-		if (isnan(x))
-			s->c.nans++;
-		else if (x > 0)
-			s->c.pos_infs++;
-		else
-			s->c.neg_infs++;
+		int64	   *count = isnan(x) ? &s->c.nans : x > 0 ? &s->c.pos_infs : &s->c.neg_infs;
+
+		if (pg_add_s64_overflow(*count, 1, count))
+			count_overflow_error("vgm_ks_state");
 		PG_RETURN_POINTER(s);
 	}
+	if (unlikely(pg_add_s64_overflow(s->c.n, 1, &s->c.n)))
+		count_overflow_error("vgm_ks_state");
 	s->counts[vgm_ks_bin(likely(m->table.n > 0) ? vgm_cdf_table_eval(&m->table, x)
 						 : vgm_mixture_cdf(&m->mix, x))]++;
-	s->c.n++;
 	PG_RETURN_POINTER(s);
 }
 
@@ -900,10 +963,7 @@ ks_state_add(VgmKsState *a, const VgmKsState *b)
 	overflow |= pg_add_s64_overflow(a->c.pos_infs, b->c.pos_infs, &a->c.pos_infs);
 	overflow |= pg_add_s64_overflow(a->c.neg_infs, b->c.neg_infs, &a->c.neg_infs);
 	if (overflow)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("vgm_ks_state count out of range"),
-				 errdetail("Merged counts exceed a 64-bit integer.")));
+		count_overflow_error("vgm_ks_state");
 	/* bin counts never exceed n, which did not overflow */
 	for (i = 0; i < VGM_KS_BINS; i++)
 		a->counts[i] += b->counts[i];
@@ -1063,6 +1123,14 @@ bounds_values(ArrayType *a)
 	return v;
 }
 
+/* One more in count i of a bounds state; passing 2^63 - 1 is an error, not a wrap. */
+static inline void
+bounds_increment(int64 *v, int i)
+{
+	if (unlikely(pg_add_s64_overflow(v[i], 1, &v[i])))
+		count_overflow_error("vgm_bounds");
+}
+
 /*
  * vgm_bounds(model, x) transition: count x outside the training range and
  * x whose alpha would be clipped for its most probable valid component
@@ -1084,7 +1152,7 @@ vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 	if (unlikely(PG_ARGISNULL(0)))
 		elog(ERROR, "vgm_bounds state must not be null");
 	if (unlikely(PG_ARGISNULL(1)))
-		null_model_error("vgm_bounds");
+		null_model_error(agg_name(fcinfo, "vgm_bounds"));
 	a = array_state_arg(fcinfo);
 	/* our INITCOND has this shape; an aggregate of someone else's may not */
 	if (unlikely(ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != B_LEN || ARR_HASNULL(a)))
@@ -1095,8 +1163,8 @@ vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 	{
 		bounds_values(a);
 		if (v[B_HASH] != 0)
-			model_mismatch_error("vgm_bounds needs one model per group", "The group and this row",
-								 (uint64) v[B_HASH], m->bounds_hash);
+			model_mismatch_error(psprintf("%s needs one model per group", agg_name(fcinfo, "vgm_bounds")),
+								 "The group and this row", (uint64) v[B_HASH], m->bounds_hash);
 		if (m->n_valid == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1105,27 +1173,27 @@ vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 							   m->k)));
 		v[B_HASH] = (int64) m->bounds_hash;
 	}
+	/*
+	 * The state may be the INITCOND of someone's aggregate, with counts up
+	 * to 2^63 - 1 (and, if it carries this model's hash already, never
+	 * checked by bounds_values): every count is checked as it grows.
+	 */
 	if (PG_ARGISNULL(2))
 	{
-		v[B_NULLS]++;
+		bounds_increment(v, B_NULLS);
 		PG_RETURN_ARRAYTYPE_P(a);
 	}
 	x = PG_GETARG_FLOAT8(2);
 	if (unlikely(!isfinite(x)))
 	{
-		if (isnan(x))
-			v[B_NANS]++;
-		else if (x > 0)
-			v[B_POS_INFS]++;
-		else
-			v[B_NEG_INFS]++;
+		bounds_increment(v, isnan(x) ? B_NANS : x > 0 ? B_POS_INFS : B_NEG_INFS);
 		PG_RETURN_ARRAYTYPE_P(a);
 	}
-	v[B_N]++;
+	bounds_increment(v, B_N);
 	if (x < m->min)
-		v[B_BELOW]++;
+		bounds_increment(v, B_BELOW);
 	else if (x > m->max)
-		v[B_ABOVE]++;
+		bounds_increment(v, B_ABOVE);
 	for (j = 0; j < m->n_valid; j++)
 	{
 		double		d = x - m->v_mean[j];
@@ -1141,7 +1209,7 @@ vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 	if (unlikely(best == -INFINITY))
 	{
 		/* (x - mean)^2 overflowed for every component: |alpha| is huge for any */
-		v[x > 0 ? B_CLIP_HIGH : B_CLIP_LOW]++;
+		bounds_increment(v, x > 0 ? B_CLIP_HIGH : B_CLIP_LOW);
 	}
 	else
 	{
@@ -1149,9 +1217,9 @@ vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 		double		alpha = (x - m->v_mean[best_v]) / m->v_four_std[best_v];
 
 		if (alpha > VGM_ALPHA_CLIP)
-			v[B_CLIP_HIGH]++;
+			bounds_increment(v, B_CLIP_HIGH);
 		else if (alpha < -VGM_ALPHA_CLIP)
-			v[B_CLIP_LOW]++;
+			bounds_increment(v, B_CLIP_LOW);
 	}
 	PG_RETURN_ARRAYTYPE_P(a);
 }
@@ -1176,10 +1244,7 @@ vgm_bounds_combine(PG_FUNCTION_ARGS)
 	}
 	for (i = B_N; i < B_LEN; i++)
 		if (pg_add_s64_overflow(va[i], vb[i], &va[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("vgm_bounds count out of range"),
-					 errdetail("Merged counts exceed a 64-bit integer.")));
+			count_overflow_error("vgm_bounds");
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 

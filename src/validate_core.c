@@ -61,8 +61,16 @@ vgm_data_moments(double w, double mean, double m2, double m3, double m4,
 	/* scipy.stats.skew / kurtosis call the data constant below this */
 	if (v <= (1e-15 * mean) * (1e-15 * mean) || v <= 0.0)
 		return;
-	out->skewness = (m3 / w) / (v * sqrt(v));
-	out->kurtosis = (m4 / w) / (v * v) - 3.0;
+	/*
+	 * The third and fourth central sums overflow long before the second
+	 * (data spread over 1e80 and more): an overflowed sum leaves the ratio
+	 * unknown, NaN (NULL in SQL), not an infinity.  Where v^1.5 or v^2
+	 * would overflow, so has the sum.
+	 */
+	if (isfinite(m3))
+		out->skewness = (m3 / w) / (v * sqrt(v));
+	if (isfinite(m4))
+		out->kurtosis = (m4 / w) / (v * v) - 3.0;
 }
 
 /*

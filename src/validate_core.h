@@ -61,16 +61,30 @@ vgm_running_mean_add(VgmRunningMoments *m, double d)
 	m->mean = hi;
 }
 
-/* Add one finite value with unit weight. */
+/*
+ * Add one finite value with unit weight.  The first value is taken as it is:
+ * through the recurrence, x near the float8 limit would square to infinity
+ * and multiply by n1 = 0 into NaN.
+ */
 static inline void
 vgm_running_moments_add(VgmRunningMoments *m, double x)
 {
 	double		n1 = m->n;
 	double		n = n1 + 1.0;
-	double		delta = (x - m->mean) - m->mean_lo;
-	double		dn = delta / n;
-	double		dn2 = dn * dn;
-	double		t1 = delta * dn * n1;
+	double		delta;
+	double		dn;
+	double		dn2;
+	double		t1;
+
+	if (__builtin_expect(n1 == 0.0, 0))
+	{
+		*m = (VgmRunningMoments) {1.0, x, 0.0, 0.0, 0.0, 0.0};
+		return;
+	}
+	delta = (x - m->mean) - m->mean_lo;
+	dn = delta / n;
+	dn2 = dn * dn;
+	t1 = delta * dn * n1;
 
 	m->m4 += t1 * dn2 * (n * n - 3.0 * n + 3.0) + 6.0 * dn2 * m->m2 - 4.0 * dn * m->m3;
 	m->m3 += t1 * dn * (n - 2.0) - 3.0 * dn * m->m2;

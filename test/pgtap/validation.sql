@@ -3,7 +3,7 @@
 -- the caller's privileges; IMMUTABLE / PARALLEL SAFE / combine functions;
 -- search_path pinned on the PL/pgSQL functions.
 BEGIN;
-SELECT plan(53);
+SELECT plan(75);
 
 CREATE TEMP TABLE tap_models AS
 SELECT 'hand'::text AS name, '{"version":1,"dims":1,"k":3,
@@ -147,6 +147,94 @@ SELECT throws_ok($$SELECT * FROM vgm_validate((SELECT m FROM tap_models WHERE na
     '42501', 'permission denied for table tap_private', 'vgm_validate: no SELECT privilege, no report');
 RESET ROLE;
 
+-- ------------------------------------------- the function the user called ----
+SELECT throws_ok($$SELECT vgm_assert_valid(NULL, 'tap_val', 'x')$$,
+    '22004', 'vgm_assert_valid model, table and column must not be null', 'vgm_assert_valid: NULL model');
+SELECT throws_ok($$SELECT vgm_assert_valid((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x', mean_tol => -1)$$,
+    '22023', 'vgm_assert_valid option "mean_tol" is out of range', 'vgm_assert_valid: option out of range');
+SELECT is(pg_temp.error_detail($$SELECT vgm_assert_valid((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_text', 's')$$),
+    'vgm_assert_valid reads a column of type double precision, real, smallint, integer, bigint or numeric, or of a domain over one of them.',
+    'vgm_assert_valid: the detail of a text column names it');
+SELECT throws_ok($$SELECT vgm_ks_state(NULL::vgm_model, x) FROM tap_val$$,
+    '22004', 'vgm_ks_state model must not be null', 'vgm_ks_state: NULL model');
+SELECT throws_ok($$SELECT vgm_ks_state(m, x) FROM tap_val, tap_models WHERE name IN ('hand', 'shifted')$$,
+    '22023', 'vgm_ks_state needs one model per group', 'vgm_ks_state: two models in one group');
+SELECT throws_ok($$SELECT vgm_ks(m, x) FROM tap_val, tap_models WHERE name IN ('hand', 'shifted')$$,
+    '22023', 'vgm_ks needs one model per group', 'vgm_ks: still named vgm_ks');
+CREATE DOMAIN pg_temp.tap_dom AS float8;
+CREATE TEMP TABLE tap_dom_val AS SELECT x::pg_temp.tap_dom AS x FROM tap_val;
+SELECT is((SELECT statistic FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_dom_val', 'x')
+           WHERE "check" = 'rows'), 501::float8, 'vgm_validate: a column of a domain over float8');
+
+-- ------------------------------------------- one outcome on every path ----
+-- (the aggregate and the summary compute the moments differently; values
+-- whose mean or spread overflows float8 are an error on both)
+SELECT throws_ok($$SELECT vgm_moments(x) FROM unnest(ARRAY[1e308, -1e308]::float8[]) x$$,
+    '22003', 'vgm_moments value out of range: overflow', 'vgm_moments(x) of +-1e308: 22003');
+SELECT throws_ok($$SELECT vgm_moments(vgm_summarize(x)) FROM unnest(ARRAY[1e308, -1e308]::float8[]) x$$,
+    '22003', 'vgm_moments value out of range: overflow', 'vgm_moments(vgm_summarize(x)) of +-1e308: 22003');
+SELECT is(pg_temp.error_detail($$SELECT vgm_moments(vgm_summarize(x)) FROM unnest(ARRAY[1e308, -1e308]::float8[]) x$$),
+          pg_temp.error_detail($$SELECT vgm_moments(x) FROM unnest(ARRAY[1e308, -1e308]::float8[]) x$$),
+    'vgm_moments: the same detail on both paths');
+SELECT throws_ok($$SELECT vgm_moments(vgm_summarize(x)) FROM unnest(ARRAY[1e200, -1e200]::float8[]) x$$,
+    '22003', 'vgm_moments value out of range: overflow', 'vgm_moments(vgm_summarize(x)) of +-1e200: 22003');
+SELECT is((SELECT ARRAY[(r).mean / 1e308, (r).variance_pop, (r).rows]
+             FROM (SELECT vgm_moments(x) AS r FROM unnest(ARRAY[1e308]::float8[]) x) q),
+          ARRAY[1, 0, 1]::float8[], 'vgm_moments(x) of one value 1e308: mean 1e308, variance 0');
+SELECT is((SELECT ARRAY[(r).mean / 1e308, (r).variance, (r).rows]
+             FROM (SELECT vgm_moments(x) AS r FROM unnest(ARRAY[1e308, 1e308]::float8[]) x) q),
+          (SELECT ARRAY[(r).mean / 1e308, (r).variance, (r).rows]
+             FROM (SELECT vgm_moments(vgm_summarize(x)) AS r FROM unnest(ARRAY[1e308, 1e308]::float8[]) x) q),
+    'vgm_moments of 1e308 twice: the same answer on both paths');
+
+-- ------------------------------------------------- counts beyond int64 ----
+-- an aggregate of a user's over our transition functions can start from any
+-- valid state; a count that would pass 2^63 - 1 is an error, never a wrap
+CREATE AGGREGATE pg_temp.tap_bounds_from(vgm_model, float8) (SFUNC = vgm_bounds_sfunc, STYPE = bigint[],
+    INITCOND = '{1,0,9223372036854775807,0,0,0,0,0,0,0,0}');
+CREATE AGGREGATE pg_temp.tap_bounds_nulls_from(vgm_model, float8) (SFUNC = vgm_bounds_sfunc, STYPE = bigint[],
+    INITCOND = '{1,0,0,0,0,0,0,9223372036854775807,0,0,0}');
+SELECT throws_ok($$SELECT pg_temp.tap_bounds_from(m, 1) FROM tap_models WHERE name = 'hand'$$,
+    '22003', 'vgm_bounds count out of range', 'vgm_bounds_sfunc: the row count cannot pass 2^63 - 1');
+SELECT throws_ok($$SELECT pg_temp.tap_bounds_nulls_from(m, NULL) FROM tap_models WHERE name = 'hand'$$,
+    '22003', 'vgm_bounds count out of range', 'vgm_bounds_sfunc: the NULL count cannot pass 2^63 - 1');
+-- a state that already carries the model's hash is not re-checked: the
+-- clipped count (above n here) is checked as it grows all the same
+CREATE AGGREGATE pg_temp.tap_bounds_state(vgm_model, float8) (SFUNC = vgm_bounds_sfunc, STYPE = bigint[],
+    INITCOND = '{1,0,0,0,0,0,0,0,0,0,0}');
+DO $$
+DECLARE
+    h bigint := (SELECT (pg_temp.tap_bounds_state(m, 1))[2] FROM tap_models WHERE name = 'hand');
+BEGIN
+    EXECUTE format('CREATE AGGREGATE pg_temp.tap_bounds_clipped_from(vgm_model, float8) (SFUNC = vgm_bounds_sfunc, '
+                   'STYPE = bigint[], INITCOND = %L)', format('{1,%s,0,0,0,0,9223372036854775807,0,0,0,0}', h));
+END $$;
+SELECT throws_ok($$SELECT pg_temp.tap_bounds_clipped_from(m, 100) FROM tap_models WHERE name = 'hand'$$,
+    '22003', 'vgm_bounds count out of range', 'vgm_bounds_sfunc: the clipped count cannot pass 2^63 - 1');
+SELECT throws_ok($$SELECT vgm_bounds_combine('{1,0,9223372036854775807,0,0,0,0,0,0,0,0}', '{1,0,1,0,0,0,0,0,0,0,0}')$$,
+    '22003', 'vgm_bounds count out of range', 'vgm_bounds_combine: merged counts cannot pass 2^63 - 1');
+CREATE AGGREGATE pg_temp.tap_moments_from(float8) (SFUNC = vgm_moments_sfunc, STYPE = float8[],
+    INITCOND = '{1,9007199254740992,5,0,1,0,1,0,10,0,0,0,0}', FINALFUNC = vgm_moments_final);
+SELECT throws_ok($$SELECT pg_temp.tap_moments_from(x) FROM (VALUES (1::float8)) v(x)$$,
+    '22003', 'vgm_moments count out of range', 'vgm_moments_sfunc: the row count cannot pass 2^53');
+DO $$
+DECLARE
+    h text := (SELECT (vgm_ks_info(vgm_ks_state(m, x))).model_hash FROM tap_val, tap_models WHERE name = 'hand');
+BEGIN
+    EXECUTE format('CREATE AGGREGATE pg_temp.tap_ks_from(vgm_model, float8) (SFUNC = vgm_ks_sfunc, STYPE = vgm_ks_state, INITCOND = %L)',
+        format('{"version":1,"bins":65536,"model_hash":"%s","n":9223372036854775807,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[9223372036854775807,-65535]}', h));
+    EXECUTE format('CREATE AGGREGATE pg_temp.tap_ks_nans_from(vgm_model, float8) (SFUNC = vgm_ks_sfunc, STYPE = vgm_ks_state, INITCOND = %L)',
+        format('{"version":1,"bins":65536,"model_hash":"%s","n":0,"nulls":0,"nans":9223372036854775807,"pos_infs":0,"neg_infs":0,"counts":[-65536]}', h));
+END $$;
+SELECT throws_ok($$SELECT pg_temp.tap_ks_from(m, 1) FROM tap_models WHERE name = 'hand'$$,
+    '22003', 'vgm_ks_state count out of range', 'vgm_ks_sfunc: the row count cannot pass 2^63 - 1');
+SELECT throws_ok($$SELECT pg_temp.tap_ks_nans_from(m, 'NaN') FROM tap_models WHERE name = 'hand'$$,
+    '22003', 'vgm_ks_state count out of range', 'vgm_ks_sfunc: the NaN count cannot pass 2^63 - 1');
+SELECT throws_ok($$SELECT vgm_rollup(s) FROM (SELECT vgm_ks_state(m, x) AS s FROM tap_val, tap_models WHERE name = 'hand'
+                   UNION ALL SELECT s FROM (SELECT (vgm_ks_state(m, x)::text::jsonb || '{"n":9223372036854775807,"counts":[9223372036854775807,-65535]}')::text::vgm_ks_state AS s
+                                            FROM tap_val, tap_models WHERE name = 'hand') q) u$$,
+    '22003', 'vgm_ks_state count out of range', 'vgm_rollup(vgm_ks_state): merged counts cannot pass 2^63 - 1');
+
 -- ------------------------------------------------------------ properties ----
 SELECT ok(provolatile = 'i' AND proparallel = 's',
           format('%s is IMMUTABLE PARALLEL SAFE', p.oid::regprocedure))
@@ -161,7 +249,7 @@ SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.
     6, 'six validation aggregates, each PARALLEL SAFE with a combine function');
 SELECT ok(NOT prosecdef AND proconfig = '{"search_path=pg_catalog, pg_temp"}',
           format('%s pins search_path and is not SECURITY DEFINER', p.oid::regprocedure))
-FROM pg_proc p WHERE proname IN ('vgm_validate', 'vgm_assert_valid') ORDER BY proname;
+FROM pg_proc p WHERE proname IN ('vgm_validate', 'vgm_assert_valid', 'vgm_validation_report') ORDER BY proname;
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -433,6 +433,25 @@ test_running_moments(void)
 	vgm_running_moments_merge(&whole, &parts[1]);
 	tap_ok(whole.n == 1 && whole.mean == 3.0 && whole.m2 == 0 && whole.m4 == 0,
 		   "merging with an empty state changes nothing");
+
+	/* the first value enters as it is, however large: no inf * 0 */
+	memset(&whole, 0, sizeof(whole));
+	vgm_running_moments_add(&whole, 1e308);
+	vgm_running_moments_add(&whole, 1e308);
+	tap_ok(whole.n == 2 && whole.mean == 1e308 && whole.mean_lo == 0 && whole.m2 == 0
+		   && whole.m3 == 0 && whole.m4 == 0, "running moments of 1e308 twice: mean 1e308, no spread");
+	{
+		VgmDataMoments dm;
+
+		/* spread 1e100: m4 overflows, the kurtosis is unknown, not infinite */
+		memset(&whole, 0, sizeof(whole));
+		vgm_running_moments_add(&whole, 1e100);
+		vgm_running_moments_add(&whole, -1e100);
+		vgm_running_moments_add(&whole, 3e100);
+		vgm_data_moments(whole.n, whole.mean + whole.mean_lo, whole.m2, whole.m3, whole.m4, &dm);
+		tap_ok(isfinite(dm.variance) && isnan(dm.kurtosis),
+			   "moments of +-1e100: the variance is finite, the overflowed kurtosis NaN");
+	}
 }
 
 static void
