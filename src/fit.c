@@ -15,6 +15,7 @@
 
 #include "fit.h"
 #include "summary.h"
+#include "weights_core.h"
 
 PG_FUNCTION_INFO_V1(vgm_fit_array);
 PG_FUNCTION_INFO_V1(vgm_fit_summary);
@@ -290,7 +291,8 @@ points_from_buckets(const VgmBucket *b, size_t n)
 	{
 		pts[i].weight = b[i].weight;
 		pts[i].mean = b[i].mean;
-		pts[i].var = b[i].m2 / b[i].weight;
+		/* a negligible bucket can underflow to weight 0 when rescaled; the engine skips it */
+		pts[i].var = b[i].weight > 0.0 ? b[i].m2 / b[i].weight : 0.0;
 	}
 	return pts;
 }
@@ -304,6 +306,46 @@ points_from_buckets(const VgmBucket *b, size_t n)
  */
 static const size_t coarse_levels[] = {1024, 8192};
 
+/*
+ * A copy of the summary's buckets with the weights rescaled to sum to its
+ * row count (weights_core.h): the priors are in units of rows, so without
+ * this the scale of the weights would act as a sample size.
+ */
+static VgmBucket *
+buckets_in_rows(const VgmSummaryView *v)
+{
+	VgmBucket  *b = palloc(Max(v->n, 1) * sizeof(VgmBucket));
+	VgmWeightScale scale;
+	int			status;
+
+	memcpy(b, v->buckets, v->n * sizeof(VgmBucket));
+	status = vgm_buckets_weights_to_rows(b, v->n, v->counts.rows, &scale);
+	if (status == VGM_WEIGHTS_ERR_TOTAL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("cannot fit a vgm_model: the total weight of the summary is out of range"),
+				 errdetail("The %lld rows have total weight %g; only the ratios of the weights matter, so scale them to a total between 2.2e-308 and 1.8e308, for example to a mean of 1.",
+						   (long long) v->counts.rows, scale.total)));
+	if (status == VGM_WEIGHTS_ERR_PRECISION)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("cannot fit a vgm_model: weights below 2.2e-308 have lost precision"),
+				 errdetail("Bucket %zu has weight %g of a total weight %g; only the ratios of the weights matter, so scale them up, for example to a mean of 1.",
+						   scale.bucket, scale.bucket_weight, scale.total)));
+	if (status == VGM_WEIGHTS_ERR_RANGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("cannot fit a vgm_model: the values are too large: their variance overflows a double"),
+				 errdetail("Squared deviations in bucket %zu exceed the double range once its weight is rescaled to rows; values up to about 1e150 in magnitude can be fitted.",
+						   scale.bucket)));
+	if (status != VGM_WEIGHTS_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("cannot fit a vgm_model: the summary counts %lld rows", (long long) v->counts.rows),
+				 errdetail("A fit counts up to 2^53 rows.")));
+	return b;
+}
+
 /* Fit a summary, coarse to fine. */
 static VgmModel *
 fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
@@ -313,6 +355,7 @@ fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
 	VgmFitResult *result = palloc(sizeof(VgmFitResult));
 	VgmComponent *warm = palloc(VGM_MAX_COMPONENTS * sizeof(VgmComponent));
 	VgmPoint   *pts;
+	VgmBucket  *buckets = buckets_in_rows(v);
 	double		start = now_ms();
 	int			used = 0;
 	int			reserve = Max(1, Min(options->engine.max_iter / 10, 200));
@@ -347,7 +390,7 @@ fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
 			if (v->n <= coarse_levels[level] || options->engine.max_iter - reserve - used < 1)
 				continue;
 			coarse = palloc(v->n * sizeof(VgmBucket));
-			memcpy(coarse, v->buckets, v->n * sizeof(VgmBucket));
+			memcpy(coarse, buckets, v->n * sizeof(VgmBucket));
 			nc = vgm_buckets_coarsen(coarse, v->n, &shift, coarse_levels[level]);
 			cpts = points_from_buckets(coarse, nc);
 			opt.max_iter = options->engine.max_iter - reserve - used;
@@ -360,7 +403,7 @@ fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
 			pfree(cpts);
 		}
 	}
-	pts = points_from_buckets(v->buckets, v->n);
+	pts = points_from_buckets(buckets, v->n);
 	opt.max_iter = Max(options->engine.max_iter - used, 1);
 	fit_status_check(vgm_fit(pts, v->n, &opt, result, vgm_palloc_allocator()), v->n);
 	result->iterations += used;

@@ -364,9 +364,10 @@ set_float(Datum *values, bool *nulls, int i, double v)
 /* moments                                                                 */
 /* ---------------------------------------------------------------------- */
 
-static Datum moments_result(FunctionCallInfo fcinfo, double n, int64 rows, double mean,
-							double m2, double m3, double m4, double min, double max,
-							int64 nulls_count, int64 nans, int64 pos_infs, int64 neg_infs);
+static Datum moments_result(FunctionCallInfo fcinfo, double n, double sample_size,
+							int64 rows, double mean, double m2, double m3, double m4,
+							double min, double max, int64 nulls_count, int64 nans,
+							int64 pos_infs, int64 neg_infs);
 
 /*
  * Error for finite data whose mean or second central sum overflows float8,
@@ -396,7 +397,9 @@ vgm_moments_summary(PG_FUNCTION_ARGS)
 	vgm_buckets_moments(v.buckets, v.n, &m);
 	if (unlikely(!isfinite(m.mean) || !isfinite(m.m2)))
 		moments_overflow_error();
-	PG_RETURN_DATUM(moments_result(fcinfo, m.weight, v.counts.rows, m.mean, m.m2, m.m3, m.m4,
+	/* weights are relative (weights_core.h): the rows, not the weights, are the sample */
+	PG_RETURN_DATUM(moments_result(fcinfo, m.weight, (double) v.counts.rows, v.counts.rows,
+								   m.mean, m.m2, m.m3, m.m4,
 								   v.counts.min, v.counts.max, v.counts.nulls, v.counts.nans,
 								   v.counts.pos_infs, v.counts.neg_infs));
 }
@@ -601,17 +604,28 @@ vgm_moments_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 
-/* The vgm_moments_result row of running moments, extremes and counts. */
+/*
+ * The vgm_moments_result row of running moments, extremes and counts.  n is
+ * the total weight; sample_size is the count behind the ddof = 1 variance,
+ * which differs from n only for weighted rows.
+ */
 static Datum
-moments_result(FunctionCallInfo fcinfo, double n, int64 rows, double mean, double m2,
-			   double m3, double m4, double min, double max, int64 nulls_count,
-			   int64 nans, int64 pos_infs, int64 neg_infs)
+moments_result(FunctionCallInfo fcinfo, double n, double sample_size, int64 rows,
+			   double mean, double m2, double m3, double m4, double min, double max,
+			   int64 nulls_count, int64 nans, int64 pos_infs, int64 neg_infs)
 {
 	VgmDataMoments dm;
 	Datum		values[14];
 	bool		nulls[14];
 
 	vgm_data_moments(n, mean, m2, m3, m4, &dm);
+	if (sample_size != n)
+	{
+		/* the population variance is scale free; only Bessel's factor needs a count */
+		dm.variance = sample_size > 1.0 && n > 0.0
+			? dm.variance_pop * (sample_size / (sample_size - 1.0)) : NAN;
+		dm.stddev = sqrt(dm.variance);
+	}
 	memset(nulls, 0, sizeof(nulls));
 	values[0] = Float8GetDatum(n);
 	values[1] = Int64GetDatum(rows);
@@ -639,7 +653,7 @@ vgm_moments_final(PG_FUNCTION_ARGS)
 
 	if (v[M_N] + v[M_NULLS] + v[M_NANS] + v[M_POS_INFS] + v[M_NEG_INFS] == 0.0)
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(moments_result(fcinfo, v[M_N], (int64) v[M_N], v[M_MEAN] + v[M_MEAN_LO],
+	PG_RETURN_DATUM(moments_result(fcinfo, v[M_N], v[M_N], (int64) v[M_N], v[M_MEAN] + v[M_MEAN_LO],
 								   v[M_M2], v[M_M3], v[M_M4], v[M_MIN], v[M_MAX],
 								   (int64) v[M_NULLS], (int64) v[M_NANS],
 								   (int64) v[M_POS_INFS], (int64) v[M_NEG_INFS]));
