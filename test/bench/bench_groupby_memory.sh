@@ -39,7 +39,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS vgm;
 DROP TABLE IF EXISTS bench_groupby;
 CREATE UNLOGGED TABLE bench_groupby AS
-    SELECT i, i * 0.7071067811865476 + 0.25 AS x FROM generate_series(1, $ROWS) i;
+    SELECT i, (i * 0.7071067811865476 + 0.25)::float8 AS x FROM generate_series(1, $ROWS) i;
 VACUUM ANALYZE bench_groupby;
 SQL
 

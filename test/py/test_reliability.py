@@ -438,7 +438,7 @@ def test_growing_groups():
               "FROM (SELECT g, s, vgm_moments(s) AS m FROM ({inner}) q0) q, vgm_summary_info(q.s) i")
     for label, groups, per_group in [("2,000 groups x 3,000 distinct values", 2000, 3000),
                                      ("60 groups x 100,000 distinct values", 60, 100000)]:
-        inner = (f"SELECT i % {groups} AS g, vgm_summarize(i * 0.7071067811865476 + 0.25) AS s "
+        inner = (f"SELECT i % {groups} AS g, vgm_summarize(i * 0.7071067811865476::float8 + 0.25) AS s "
                  f"FROM generate_series(1, {groups * per_group}) i GROUP BY 1")
         sql = digest.format(inner=inner)
         base_settings = "SET jit = off; SET work_mem = '4MB'; SET max_parallel_workers_per_gather = 0;"
@@ -462,7 +462,7 @@ def test_growing_groups():
 
     # the README's per-merchant pattern with every default (1.03 GB before):
     # whichever plan the planner picks now, hashing with spills or sorting
-    inner = ("SELECT i % 500 AS g, vgm_summarize(i * 0.7071067811865476) AS s "
+    inner = ("SELECT i % 500 AS g, vgm_summarize(i * 0.7071067811865476::float8) AS s "
              "FROM generate_series(1, 5000000) i GROUP BY 1")
     plan = q(f"EXPLAIN (COSTS OFF) {inner}")
     agg = ", ".join(sorted(set(re.findall(r"(HashAggregate|GroupAggregate|MixedAggregate)", plan))))
