@@ -762,10 +762,43 @@ REVOKE ALL ON secret FROM PUBLIC;
              "vgm_validate not installed")
         skip("... while its owner can validate it", "vgm_validate not installed")
 
+    test_safe_install(owner, db2)
+
     for d in (db1, db2):
         q(f"DROP DATABASE IF EXISTS {d} WITH (FORCE)")
-    for role in (owner, other):
+    for role in (owner, other, "admin_role"):
         q(f"DROP ROLE IF EXISTS {role}")
+
+
+def readme_sql_block(marker):
+    """The ```sql block of README.md that contains `marker`, verbatim."""
+    with open(os.path.join(REPO, "README.md")) as f:
+        blocks = re.findall(r"```sql\n(.*?)```", f.read(), re.S)
+    found = [b for b in blocks if marker in b]
+    return found[0] if found else None
+
+
+def test_safe_install(owner, db):
+    """The README's safe installation, run as written, in a database owned by
+    an untrusted role: the owner cannot plant objects in the extension's
+    schema, and can still use the extension."""
+    recipe = readme_sql_block("CREATE EXTENSION vgm SCHEMA vgm")
+    if recipe is None:
+        ok(False, "the README shows a safe installation in a schema of its own")
+        return
+    q(f"ALTER DATABASE {db} OWNER TO {owner}")
+    q("DROP ROLE IF EXISTS admin_role")
+    q("CREATE ROLE admin_role NOLOGIN")
+    r = psql(recipe, db=db, check=False)
+    ok(r.returncode == 0, "the README's safe installation runs as written", r.stderr)
+    r = psql("CREATE FUNCTION vgm.vgm_moments(int) RETURNS int LANGUAGE sql AS 'SELECT 1'",
+             db=db, user=owner, check=False)
+    code, msg = sql_error(r.stderr)
+    ok(code == "42501" and msg == "permission denied for schema vgm",
+       "... the database owner cannot create objects in the extension's schema", f"{code}: {msg}")
+    r = psql("SELECT vgm.vgm_n_components(vgm.vgm_fit(ARRAY[1, 2, 3, 10, 11, 12]::float8[], "
+             "max_components => 2))", db=db, user=owner, check=False)
+    ok(r.returncode == 0 and r.stdout.strip() == "2", "... and can use the extension", r.stderr)
 
 
 # ------------------------------------------------------------------- main ----
