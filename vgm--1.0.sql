@@ -29,6 +29,9 @@ COMMENT ON TYPE vgm_model IS 'fitted variational Gaussian mixture; text form is 
 -- the text form is JSON, so the cast goes through text I/O
 CREATE CAST (vgm_model AS jsonb) WITH INOUT;
 CREATE CAST (vgm_model AS json) WITH INOUT;
+-- and back: the model's parser takes fields in any order and jsonb's numbers
+CREATE CAST (jsonb AS vgm_model) WITH INOUT;
+CREATE CAST (json AS vgm_model) WITH INOUT;
 
 -- accessors
 CREATE FUNCTION vgm_n_components(vgm_model) RETURNS int
@@ -95,6 +98,7 @@ CREATE TYPE vgm_summary (
 );
 COMMENT ON TYPE vgm_summary IS 'mergeable one-pass column summary (buckets with exact moments); text form is JSON';
 CREATE CAST (vgm_summary AS jsonb) WITH INOUT;
+CREATE CAST (jsonb AS vgm_summary) WITH INOUT;
 
 -- aggregate support (transition functions are not meant to be called directly)
 CREATE FUNCTION vgm_summarize_sfunc(vgm_summary, float8) RETURNS vgm_summary
@@ -686,3 +690,123 @@ $vgm$;
 COMMENT ON FUNCTION vgm_assert_valid(vgm_model, regclass, name, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
     'raise check_violation (SQLSTATE 23514) naming the failed checks of vgm_validate';
 -- END validation
+
+-------------------------------------------------------------------------------
+-- equality, order and hashing of the stored types (src/equality.c): equal
+-- means the same stored bytes; the order is that of the bytes, arbitrary but
+-- total, so DISTINCT, GROUP BY, UNION, IN and joins work by hash or by sort
+-------------------------------------------------------------------------------
+CREATE FUNCTION vgm_model_eq(vgm_model, vgm_model) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_model_ne(vgm_model, vgm_model) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_model_lt(vgm_model, vgm_model) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_model_le(vgm_model, vgm_model) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_model_gt(vgm_model, vgm_model) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_model_ge(vgm_model, vgm_model) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_model_cmp(vgm_model, vgm_model) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_stored_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_model_hash(vgm_model) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_stored_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_model_hash_extended(vgm_model, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'vgm_stored_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OPERATOR = (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_eq,
+    COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR <> (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_ne,
+    COMMUTATOR = <>, NEGATOR = =, RESTRICT = neqsel, JOIN = neqjoinsel);
+CREATE OPERATOR < (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_lt,
+    COMMUTATOR = >, NEGATOR = >=, RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR <= (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_le,
+    COMMUTATOR = >=, NEGATOR = >, RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR > (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_gt,
+    COMMUTATOR = <, NEGATOR = <=, RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR >= (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_ge,
+    COMMUTATOR = <=, NEGATOR = <, RESTRICT = scalargesel, JOIN = scalargejoinsel);
+CREATE OPERATOR CLASS vgm_model_ops DEFAULT FOR TYPE vgm_model USING btree AS
+    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+    FUNCTION 1 vgm_model_cmp(vgm_model, vgm_model);
+CREATE OPERATOR CLASS vgm_model_hash_ops DEFAULT FOR TYPE vgm_model USING hash AS
+    OPERATOR 1 =,
+    FUNCTION 1 vgm_model_hash(vgm_model),
+    FUNCTION 2 vgm_model_hash_extended(vgm_model, bigint);
+COMMENT ON OPERATOR = (vgm_model, vgm_model) IS 'equal: the same stored value, byte for byte';
+CREATE FUNCTION vgm_summary_eq(vgm_summary, vgm_summary) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_summary_ne(vgm_summary, vgm_summary) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_summary_lt(vgm_summary, vgm_summary) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_summary_le(vgm_summary, vgm_summary) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_summary_gt(vgm_summary, vgm_summary) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_summary_ge(vgm_summary, vgm_summary) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_summary_cmp(vgm_summary, vgm_summary) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_stored_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_summary_hash(vgm_summary) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_stored_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_summary_hash_extended(vgm_summary, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'vgm_stored_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OPERATOR = (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_eq,
+    COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR <> (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_ne,
+    COMMUTATOR = <>, NEGATOR = =, RESTRICT = neqsel, JOIN = neqjoinsel);
+CREATE OPERATOR < (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_lt,
+    COMMUTATOR = >, NEGATOR = >=, RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR <= (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_le,
+    COMMUTATOR = >=, NEGATOR = >, RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR > (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_gt,
+    COMMUTATOR = <, NEGATOR = <=, RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR >= (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_ge,
+    COMMUTATOR = <=, NEGATOR = <, RESTRICT = scalargesel, JOIN = scalargejoinsel);
+CREATE OPERATOR CLASS vgm_summary_ops DEFAULT FOR TYPE vgm_summary USING btree AS
+    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+    FUNCTION 1 vgm_summary_cmp(vgm_summary, vgm_summary);
+CREATE OPERATOR CLASS vgm_summary_hash_ops DEFAULT FOR TYPE vgm_summary USING hash AS
+    OPERATOR 1 =,
+    FUNCTION 1 vgm_summary_hash(vgm_summary),
+    FUNCTION 2 vgm_summary_hash_extended(vgm_summary, bigint);
+COMMENT ON OPERATOR = (vgm_summary, vgm_summary) IS 'equal: the same stored value, byte for byte';
+CREATE FUNCTION vgm_ks_state_eq(vgm_ks_state, vgm_ks_state) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_ks_state_ne(vgm_ks_state, vgm_ks_state) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_ks_state_lt(vgm_ks_state, vgm_ks_state) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_ks_state_le(vgm_ks_state, vgm_ks_state) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_ks_state_gt(vgm_ks_state, vgm_ks_state) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_ks_state_ge(vgm_ks_state, vgm_ks_state) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_ks_state_cmp(vgm_ks_state, vgm_ks_state) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_stored_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_ks_state_hash(vgm_ks_state) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_stored_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_ks_state_hash_extended(vgm_ks_state, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'vgm_stored_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OPERATOR = (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_eq,
+    COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR <> (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_ne,
+    COMMUTATOR = <>, NEGATOR = =, RESTRICT = neqsel, JOIN = neqjoinsel);
+CREATE OPERATOR < (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_lt,
+    COMMUTATOR = >, NEGATOR = >=, RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR <= (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_le,
+    COMMUTATOR = >=, NEGATOR = >, RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR > (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_gt,
+    COMMUTATOR = <, NEGATOR = <=, RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR >= (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_ge,
+    COMMUTATOR = <=, NEGATOR = <, RESTRICT = scalargesel, JOIN = scalargejoinsel);
+CREATE OPERATOR CLASS vgm_ks_state_ops DEFAULT FOR TYPE vgm_ks_state USING btree AS
+    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+    FUNCTION 1 vgm_ks_state_cmp(vgm_ks_state, vgm_ks_state);
+CREATE OPERATOR CLASS vgm_ks_state_hash_ops DEFAULT FOR TYPE vgm_ks_state USING hash AS
+    OPERATOR 1 =,
+    FUNCTION 1 vgm_ks_state_hash(vgm_ks_state),
+    FUNCTION 2 vgm_ks_state_hash_extended(vgm_ks_state, bigint);
+COMMENT ON OPERATOR = (vgm_ks_state, vgm_ks_state) IS 'equal: the same stored value, byte for byte';

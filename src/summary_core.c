@@ -1071,7 +1071,8 @@ number_token(TextIn *in, char *buf, size_t buflen, int *is_integer)
 static int
 read_double(TextIn *in, double *out)
 {
-	char		buf[64];
+	/* jsonb writes 5e-324 as 0.000...5: up to about 330 characters */
+	char		buf[1100];
 	int			is_int;
 	char	   *endp;
 
@@ -1111,132 +1112,214 @@ syntax_error(TextIn *in, const char *what, char *msg, size_t msglen,
 				  "Expected %s at byte %zu.", what, (size_t) (in->p - in->start));
 }
 
-/* Parse the JSON text of a summary. */
+/* The fields of a summary's JSON object, in the order the output writes them. */
+enum
+{
+	F_VERSION, F_SHIFT, F_ROWS, F_NULLS, F_NANS, F_POS_INFS, F_NEG_INFS, F_MIN, F_MAX,
+	F_BUCKETS, N_FIELDS
+};
+static const char *const field_names[N_FIELDS] = {
+	"version", "shift", "rows", "nulls", "nans", "pos_infs", "neg_infs", "min", "max", "buckets"
+};
+
+/*
+ * Read a field name: a JSON string of printable ASCII without escapes (every
+ * name we accept is one), returned as an index into field_names, or -1 for
+ * an unknown name (copied into name, truncated) and -2 for no string at all.
+ */
+static int
+read_field_name(TextIn *in, char *name, size_t namelen)
+{
+	const char *q;
+	size_t		len;
+	int			f;
+
+	skip_ws(in);
+	if (in->p >= in->end || *in->p != '"')
+		return -2;
+	q = in->p + 1;
+	while (q < in->end && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x7f)
+		q++;
+	if (q >= in->end || *q != '"')
+		return -2;
+	len = (size_t) (q - in->p - 1);
+	for (f = 0; f < N_FIELDS; f++)
+		if (strlen(field_names[f]) == len && memcmp(field_names[f], in->p + 1, len) == 0)
+			break;
+	if (f == N_FIELDS)
+	{
+		size_t		keep = len < namelen - 1 ? len : namelen - 1;
+
+		memcpy(name, in->p + 1, keep);
+		name[keep] = '\0';
+		f = -1;
+	}
+	in->p = q + 1;
+	return f;
+}
+
+/* Parse the bucket array; *b grows with alloc. */
+static int
+parse_buckets(TextIn *in, VgmBucket **b_io, size_t *n_io, const VgmAllocator *alloc,
+			  char *msg, size_t msglen, char *detail, size_t detaillen)
+{
+	VgmBucket  *b = *b_io;
+	size_t		n = *n_io;
+	size_t		cap = n;
+	int			status = VGM_SUMMARY_OK;
+
+#define FIELD(tok, what) \
+	do { if (!expect(in, tok)) { status = syntax_error(in, what, msg, msglen, detail, detaillen); goto done; } } while (0)
+#define INT_FIELD(dst, what) \
+	do { int64_t v_; if (!read_int64(in, &v_)) { status = syntax_error(in, what, msg, msglen, detail, detaillen); goto done; } dst = v_; } while (0)
+#define DBL_FIELD(dst, what) \
+	do { if (!read_double(in, &(dst))) { status = syntax_error(in, what, msg, msglen, detail, detaillen); goto done; } } while (0)
+
+	FIELD("[", "'['");
+	if (expect(in, "]"))
+		goto done;
+	for (;;)
+	{
+		VgmBucket	bk;
+
+		if (n == VGM_SUMMARY_MAX_BUCKETS)
+		{
+			status = report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+							"invalid vgm_summary: too many buckets",
+							"The limit is %d buckets.", VGM_SUMMARY_MAX_BUCKETS);
+			goto done;
+		}
+		FIELD("[", "'[' opening a bucket");
+		INT_FIELD(bk.key, "an integer bucket key");
+		FIELD(",", "','");
+		DBL_FIELD(bk.weight, "a finite number");
+		FIELD(",", "','");
+		DBL_FIELD(bk.mean, "a finite number");
+		FIELD(",", "','");
+		DBL_FIELD(bk.m2, "a finite number");
+		FIELD(",", "','");
+		DBL_FIELD(bk.m3, "a finite number");
+		FIELD(",", "','");
+		DBL_FIELD(bk.m4, "a finite number");
+		FIELD("]", "']' closing a bucket");
+		if (n == cap)
+		{
+			size_t		ncap = cap ? cap * 2 : 16;
+			VgmBucket  *nb = core_alloc(alloc, ncap * sizeof(VgmBucket));
+
+			if (!nb)
+			{
+				status = report(VGM_SUMMARY_ERR_NOMEM, msg, msglen, detail, detaillen,
+								"out of memory", "Parsing a vgm_summary needed more memory.");
+				goto done;
+			}
+			if (n)
+				memcpy(nb, b, n * sizeof(VgmBucket));
+			core_free(alloc, b);
+			b = nb;
+			cap = ncap;
+		}
+		b[n++] = bk;
+		if (expect(in, "]"))
+			break;
+		FIELD(",", "',' or ']'");
+	}
+done:
+	*b_io = b;
+	*n_io = n;
+	return status;
+#undef FIELD
+#undef INT_FIELD
+#undef DBL_FIELD
+}
+
+/*
+ * Parse the JSON text of a summary.  The fields may come in any order (the
+ * output writes them in field_names order; jsonb sorts them by length), each
+ * exactly once; unknown, repeated and missing fields are errors naming them.
+ */
 int
 vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 				  VgmBucket **buckets_out, size_t *n_out, const VgmAllocator *alloc,
 				  char *msg, size_t msglen, char *detail, size_t detaillen)
 {
 	TextIn		in = {text, text, text + len};
-	int64_t		version;
-	int64_t		sh;
+	int64_t		ints[F_MIN] = {0};	/* version .. neg_infs */
+	double		dbls[2] = {0.0, 0.0};	/* min, max */
+	int			seen[N_FIELDS] = {0};
 	VgmBucket  *b = NULL;
 	size_t		n = 0;
-	size_t		cap = 0;
 	int			status;
-
-#define FIELD(tok, what) \
-	do { if (!expect(&in, tok)) { status = syntax_error(&in, what, msg, msglen, detail, detaillen); goto fail; } } while (0)
-#define INT_FIELD(dst, what) \
-	do { int64_t v_; if (!read_int64(&in, &v_)) { status = syntax_error(&in, what, msg, msglen, detail, detaillen); goto fail; } dst = v_; } while (0)
-#define DBL_FIELD(dst, what) \
-	do { if (!read_double(&in, &(dst))) { status = syntax_error(&in, what, msg, msglen, detail, detaillen); goto fail; } } while (0)
+	int			f;
 
 	memset(c, 0, sizeof(*c));
 	*buckets_out = NULL;
 	*n_out = 0;
-	FIELD("{", "'{'");
-	FIELD("\"version\"", "\"version\"");
-	FIELD(":", "':'");
-	INT_FIELD(version, "an integer version");
-	if (version != VGM_SUMMARY_FORMAT_VERSION)
-		return report(VGM_SUMMARY_ERR_VERSION, msg, msglen, detail, detaillen,
-					  "unsupported vgm_summary format version",
-					  "The version is %" PRId64 "; this build reads version %d.",
-					  version, VGM_SUMMARY_FORMAT_VERSION);
-	FIELD(",", "','");
-	FIELD("\"shift\"", "\"shift\"");
-	FIELD(":", "':'");
-	INT_FIELD(sh, "an integer shift");
-	if (sh < 0 || sh > VGM_SUMMARY_MAX_SHIFT)
-		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
-					  "invalid vgm_summary: resolution out of range",
-					  "The shift is %" PRId64 "; it must be between 0 and %d.",
-					  sh, VGM_SUMMARY_MAX_SHIFT);
-	FIELD(",", "','");
-	FIELD("\"rows\"", "\"rows\"");
-	FIELD(":", "':'");
-	INT_FIELD(c->rows, "an integer row count");
-	FIELD(",", "','");
-	FIELD("\"nulls\"", "\"nulls\"");
-	FIELD(":", "':'");
-	INT_FIELD(c->nulls, "an integer NULL count");
-	FIELD(",", "','");
-	FIELD("\"nans\"", "\"nans\"");
-	FIELD(":", "':'");
-	INT_FIELD(c->nans, "an integer NaN count");
-	FIELD(",", "','");
-	FIELD("\"pos_infs\"", "\"pos_infs\"");
-	FIELD(":", "':'");
-	INT_FIELD(c->pos_infs, "an integer +Infinity count");
-	FIELD(",", "','");
-	FIELD("\"neg_infs\"", "\"neg_infs\"");
-	FIELD(":", "':'");
-	INT_FIELD(c->neg_infs, "an integer -Infinity count");
-	FIELD(",", "','");
-	FIELD("\"min\"", "\"min\"");
-	FIELD(":", "':'");
-	DBL_FIELD(c->min, "a finite number");
-	FIELD(",", "','");
-	FIELD("\"max\"", "\"max\"");
-	FIELD(":", "':'");
-	DBL_FIELD(c->max, "a finite number");
-	FIELD(",", "','");
-	FIELD("\"buckets\"", "\"buckets\"");
-	FIELD(":", "':'");
-	FIELD("[", "'['");
-	skip_ws(&in);
-	if (!expect(&in, "]"))
+	if (!expect(&in, "{"))
+		return syntax_error(&in, "'{'", msg, msglen, detail, detaillen);
+	if (!expect(&in, "}"))
 	{
 		for (;;)
 		{
-			VgmBucket	bk;
+			char		name[40];
+			size_t		at = (size_t) (in.p - in.start);
 
-			if (n == VGM_SUMMARY_MAX_BUCKETS)
+			f = read_field_name(&in, name, sizeof(name));
+			if (f == -2)
 			{
-				status = report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
-								"invalid vgm_summary: too many buckets",
-								"The limit is %d buckets.", VGM_SUMMARY_MAX_BUCKETS);
+				status = syntax_error(&in, "a field name", msg, msglen, detail, detaillen);
 				goto fail;
 			}
-			FIELD("[", "'[' opening a bucket");
-			INT_FIELD(bk.key, "an integer bucket key");
-			FIELD(",", "','");
-			DBL_FIELD(bk.weight, "a finite number");
-			FIELD(",", "','");
-			DBL_FIELD(bk.mean, "a finite number");
-			FIELD(",", "','");
-			DBL_FIELD(bk.m2, "a finite number");
-			FIELD(",", "','");
-			DBL_FIELD(bk.m3, "a finite number");
-			FIELD(",", "','");
-			DBL_FIELD(bk.m4, "a finite number");
-			FIELD("]", "']' closing a bucket");
-			if (n == cap)
+			if (f == -1)
 			{
-				size_t		ncap = cap ? cap * 2 : 16;
-				VgmBucket  *nb = core_alloc(alloc, ncap * sizeof(VgmBucket));
-
-				if (!nb)
+				status = report(VGM_SUMMARY_ERR_FIELD, msg, msglen, detail, detaillen,
+								"invalid input syntax for type vgm_summary",
+								"Unknown field \"%s\" at byte %zu.", name, at);
+				goto fail;
+			}
+			if (seen[f]++)
+			{
+				status = report(VGM_SUMMARY_ERR_FIELD, msg, msglen, detail, detaillen,
+								"invalid input syntax for type vgm_summary",
+								"Field \"%s\" appears twice (again at byte %zu).", field_names[f], at);
+				goto fail;
+			}
+			if (!expect(&in, ":"))
+			{
+				status = syntax_error(&in, "':'", msg, msglen, detail, detaillen);
+				goto fail;
+			}
+			if (f == F_BUCKETS)
+			{
+				status = parse_buckets(&in, &b, &n, alloc, msg, msglen, detail, detaillen);
+				if (status != VGM_SUMMARY_OK)
+					goto fail;
+			}
+			else if (f < F_MIN)
+			{
+				if (!read_int64(&in, &ints[f]))
 				{
-					status = VGM_SUMMARY_ERR_NOMEM;
-					report(status, msg, msglen, detail, detaillen,
-						   "out of memory", "Parsing a vgm_summary needed more memory.");
+					char		what[48];
+
+					snprintf(what, sizeof(what), "an integer %s", field_names[f]);
+					status = syntax_error(&in, what, msg, msglen, detail, detaillen);
 					goto fail;
 				}
-				if (n)
-					memcpy(nb, b, n * sizeof(VgmBucket));
-				core_free(alloc, b);
-				b = nb;
-				cap = ncap;
 			}
-			b[n++] = bk;
-			if (expect(&in, "]"))
+			else if (!read_double(&in, &dbls[f - F_MIN]))
+			{
+				status = syntax_error(&in, "a finite number", msg, msglen, detail, detaillen);
+				goto fail;
+			}
+			if (expect(&in, "}"))
 				break;
-			FIELD(",", "',' or ']'");
+			if (!expect(&in, ","))
+			{
+				status = syntax_error(&in, "',' or '}'", msg, msglen, detail, detaillen);
+				goto fail;
+			}
 		}
 	}
-	FIELD("}", "'}'");
 	skip_ws(&in);
 	if (in.p != in.end)
 	{
@@ -1245,11 +1328,42 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 						"Trailing garbage at byte %zu.", (size_t) (in.p - in.start));
 		goto fail;
 	}
-	status = vgm_summary_validate((int) version, (int) sh, c, b, n,
+	for (f = 0; f < N_FIELDS; f++)
+		if (!seen[f])
+		{
+			status = report(VGM_SUMMARY_ERR_FIELD, msg, msglen, detail, detaillen,
+							"invalid input syntax for type vgm_summary",
+							"Field \"%s\" is missing.", field_names[f]);
+			goto fail;
+		}
+	if (ints[F_VERSION] != VGM_SUMMARY_FORMAT_VERSION)
+	{
+		status = report(VGM_SUMMARY_ERR_VERSION, msg, msglen, detail, detaillen,
+						"unsupported vgm_summary format version",
+						"The version is %" PRId64 "; this build reads version %d.",
+						ints[F_VERSION], VGM_SUMMARY_FORMAT_VERSION);
+		goto fail;
+	}
+	if (ints[F_SHIFT] < 0 || ints[F_SHIFT] > VGM_SUMMARY_MAX_SHIFT)
+	{
+		status = report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+						"invalid vgm_summary: resolution out of range",
+						"The shift is %" PRId64 "; it must be between 0 and %d.",
+						ints[F_SHIFT], VGM_SUMMARY_MAX_SHIFT);
+		goto fail;
+	}
+	c->rows = ints[F_ROWS];
+	c->nulls = ints[F_NULLS];
+	c->nans = ints[F_NANS];
+	c->pos_infs = ints[F_POS_INFS];
+	c->neg_infs = ints[F_NEG_INFS];
+	c->min = dbls[0];
+	c->max = dbls[1];
+	status = vgm_summary_validate((int) ints[F_VERSION], (int) ints[F_SHIFT], c, b, n,
 								  msg, msglen, detail, detaillen);
 	if (status != VGM_SUMMARY_OK)
 		goto fail;
-	*shift = (int) sh;
+	*shift = (int) ints[F_SHIFT];
 	*buckets_out = b;
 	*n_out = n;
 	return VGM_SUMMARY_OK;
@@ -1257,7 +1371,4 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 fail:
 	core_free(alloc, b);
 	return status;
-#undef FIELD
-#undef INT_FIELD
-#undef DBL_FIELD
 }

@@ -1347,6 +1347,72 @@ typedef struct BadCase
 	int			code;
 } BadCase;
 
+/* Keys in any order, jsonb's rendering, and field errors that name the field. */
+static void
+test_text_fields(void)
+{
+	/* 1.5 and 5e-324 at shift 0, fields in jsonb's order, numbers positional */
+	int64_t		k15 = vgm_bucket_key(1.5, 0);
+	int64_t		kmin = vgm_bucket_key(DBL_TRUE_MIN, 0);
+	char		zeros[400];
+	char		text[2048];
+	char		msg[256],
+				detail[256];
+	VgmSummaryCounts c;
+	VgmBucket  *b = NULL;
+	size_t		n = 0;
+	int			shift = -1;
+	int			rc;
+
+	memset(zeros, '0', 323);
+	zeros[323] = '\0';
+	snprintf(text, sizeof(text),
+			 "{\"max\": 1.5, \"min\": 0.%s5, \"nans\": 0, \"rows\": 2, \"nulls\": 3, "
+			 "\"shift\": 0, \"buckets\": [[%" PRId64 ", 1, 0.%s5, 0, 0, 0], "
+			 "[%" PRId64 ", 1, 1.5, 0, 0, 0]], \"version\": 1, \"neg_infs\": 0, \"pos_infs\": 4}",
+			 zeros, kmin, zeros, k15);
+	rc = parse_str(text, strlen(text), &shift, &c, &b, &n, msg, detail);
+	tap_ok(rc == VGM_SUMMARY_OK && shift == 0 && n == 2 && c.rows == 2 && c.nulls == 3
+		   && c.pos_infs == 4 && c.min == DBL_TRUE_MIN && c.max == 1.5
+		   && b[0].mean == DBL_TRUE_MIN && b[1].mean == 1.5,
+		   "fields: jsonb's order and spacing and positional numbers (5e-324 as 0.000...5) parse");
+	if (rc != VGM_SUMMARY_OK)
+		printf("# %s: %s\n", msg, detail);
+	if (rc == VGM_SUMMARY_OK && b)
+		counting_release(b, &arena);
+	b = NULL;
+
+	snprintf(text, sizeof(text), "{\"version\":1,\"shift\":0,\"rows\":0,\"rows\":0}");
+	rc = parse_str(text, strlen(text), &shift, &c, &b, &n, msg, detail);
+	tap_ok(rc == VGM_SUMMARY_ERR_FIELD && strstr(detail, "\"rows\" appears twice") != NULL,
+		   "fields: a repeated field is an error naming it");
+	printf("# %s\n", detail);
+	snprintf(text, sizeof(text), "{\"version\":1,\"colour\":0}");
+	rc = parse_str(text, strlen(text), &shift, &c, &b, &n, msg, detail);
+	tap_ok(rc == VGM_SUMMARY_ERR_FIELD && strstr(detail, "Unknown field \"colour\"") != NULL,
+		   "fields: an unknown field is an error naming it");
+	printf("# %s\n", detail);
+	snprintf(text, sizeof(text), "{\"buckets\":[],\"version\":1,\"shift\":0,\"rows\":0,\"nulls\":0,"
+			 "\"nans\":0,\"pos_infs\":0,\"min\":0,\"max\":0}");
+	rc = parse_str(text, strlen(text), &shift, &c, &b, &n, msg, detail);
+	tap_ok(rc == VGM_SUMMARY_ERR_FIELD && strstr(detail, "\"neg_infs\" is missing") != NULL,
+		   "fields: a missing field is an error naming it");
+	printf("# %s\n", detail);
+	snprintf(text, sizeof(text), "{\"version\":2,\"shift\":0}");
+	rc = parse_str(text, strlen(text), &shift, &c, &b, &n, msg, detail);
+	tap_ok(rc == VGM_SUMMARY_ERR_FIELD,
+		   "fields: a missing field is reported before the version is judged");
+	snprintf(text, sizeof(text), "{\"shift\":0,\"rows\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,"
+			 "\"neg_infs\":0,\"min\":0,\"max\":0,\"buckets\":[],\"version\":2}");
+	rc = parse_str(text, strlen(text), &shift, &c, &b, &n, msg, detail);
+	tap_ok(rc == VGM_SUMMARY_ERR_VERSION, "fields: the version is judged wherever it stands");
+	snprintf(text, sizeof(text), "{}");
+	rc = parse_str(text, strlen(text), &shift, &c, &b, &n, msg, detail);
+	tap_ok(rc == VGM_SUMMARY_ERR_FIELD && strstr(detail, "\"version\" is missing") != NULL,
+		   "fields: an empty object names the first missing field");
+	printf("# %s\n", detail);
+}
+
 static void
 test_validation(void)
 {
@@ -1389,7 +1455,7 @@ test_validation(void)
 	ADD("fractional key", VGM_SUMMARY_ERR_SYNTAX, HEAD("1", "1.5", "1.5") "[1.5,1,1.5,0,0,0]]}");
 	ADD("key overflowing int64", VGM_SUMMARY_ERR_SYNTAX, HEAD("1", "1.5", "1.5") "[99999999999999999999,1,1.5,0,0,0]]}");
 	ADD("leading zero", VGM_SUMMARY_ERR_SYNTAX, HEAD("1", "01.5", "1.5") "[%" PRId64 ",1,1.5,0,0,0]]}", k15);
-	ADD("missing field", VGM_SUMMARY_ERR_SYNTAX, "{\"version\":1,\"shift\":32,\"rows\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"min\":0,\"max\":0,\"buckets\":[]}");
+	ADD("missing field", VGM_SUMMARY_ERR_FIELD, "{\"version\":1,\"shift\":32,\"rows\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"min\":0,\"max\":0,\"buckets\":[]}");
 	ADD("bucket with five numbers", VGM_SUMMARY_ERR_SYNTAX, HEAD("1", "1.5", "1.5") "[%" PRId64 ",1,1.5,0,0]]}", k15);
 	ADD("trailing garbage", VGM_SUMMARY_ERR_SYNTAX, HEAD("1", "1.5", "1.5") "[%" PRId64 ",1,1.5,0,0,0]]}x", k15);
 	ADD("trailing comma", VGM_SUMMARY_ERR_SYNTAX, HEAD("1", "1.5", "1.5") "[%" PRId64 ",1,1.5,0,0,0],]}", k15);
@@ -1449,6 +1515,7 @@ main(void)
 	test_coarsen();
 	test_order_independence();
 	test_text();
+	test_text_fields();
 	test_validation();
 	printf("# counting allocator: %ld allocations, %ld live at exit\n", arena.total, arena.live);
 	tap_ok(arena.live == 0, "memory: every allocation made through the allocator hooks was released");
