@@ -252,6 +252,10 @@ CREATE FUNCTION vgm_denormalize(model vgm_model, component int, alpha float8,
     AS 'MODULE_PATHNAME', 'vgm_transform_denormalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_denormalize(vgm_model, int, float8, boolean) IS
     'inverse of vgm_normalize: alpha clipped to [-1, 1], x = 4 std_c alpha + mean_c; clamp limits x to the training range';
+CREATE FUNCTION vgm_decode(model vgm_model, encoded float8[], clamp boolean DEFAULT false) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_transform_decode' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_decode(vgm_model, float8[], boolean) IS
+    'inverse of vgm_encode: [alpha, scores over the valid components] -> x, the component being the scores'' argmax (CTGAN''s decode)';
 
 -- scikit-learn's BayesianGaussianMixture predictions, all k components
 CREATE FUNCTION vgm_predict(model vgm_model, x float8) RETURNS int

@@ -193,6 +193,30 @@ RESET statement_timeout;
 SELECT count(*) FILTER (WHERE s BETWEEN 0 AND 120) AS in_range FROM tx_models, vgm_sample(m, 10000, 3) s
 WHERE name = 'fit';
 
+-- vgm_decode inverts vgm_encode: exact where alpha was not clipped
+SELECT count(*) AS rows,
+       bool_and(vgm_decode(m, vgm_encode(m, x)) = vgm_denormalize(m, vgm_component(m, x), vgm_alpha(m, x)))
+           AS decode_equals_denormalize,
+       max(abs(vgm_decode(m, vgm_encode(m, x)) - x) / abs(x)) FILTER (WHERE abs(vgm_alpha(m, x)) < 0.99) < 1e-14
+           AS round_trip_within_1e_14,
+       bool_and(vgm_decode(m, vgm_encode(m, x, i)) = vgm_denormalize(m, vgm_component(m, x, i), vgm_alpha(m, x, i)))
+           AS keyed_round_trip
+FROM tx_models, tx_data WHERE name = 'fit';
+-- a generator's block is softmax scores, not one-hot: the argmax decides,
+-- the first of equal maxima wins; clamp as in vgm_denormalize
+SELECT vgm_decode(m, ARRAY[0.5, 0.2, 0.7]) = vgm_denormalize(m, 1, 0.5) AS softmax_argmax,
+       vgm_decode(m, ARRAY[-0.25, 0.4, 0.4]) = vgm_denormalize(m, 0, -0.25) AS first_of_ties,
+       vgm_decode(m, ARRAY[3, -2.5, 7.1]) = vgm_denormalize(m, 1, 1) AS logits_and_alpha_clipped,
+       vgm_decode(m, ARRAY[1, 0, 1], true) = 16 AS clamped_to_training_max
+FROM tx_models WHERE name = 'hand';
+\set VERBOSITY default
+SELECT vgm_decode(m, ARRAY[0.5, 1]) FROM tx_models WHERE name = 'hand';
+SELECT vgm_decode(m, ARRAY[0.5, 1, NULL]) FROM tx_models WHERE name = 'hand';
+SELECT vgm_decode(m, ARRAY[[0.5, 1, 0]]) FROM tx_models WHERE name = 'hand';
+SELECT vgm_decode(m, ARRAY[0.5, 'NaN', 0]) FROM tx_models WHERE name = 'hand';
+SELECT vgm_decode(m, ARRAY['Infinity', 1, 0]::float8[]) FROM tx_models WHERE name = 'hand';
+SELECT vgm_decode(m, ARRAY[0.5]) FROM tx_models WHERE name = 'none';
+
 -- errors
 SELECT vgm_denormalize(m, 2, 0) FROM tx_models WHERE name = 'hand';
 SELECT vgm_denormalize(m, -1, 0) FROM tx_models WHERE name = 'hand';

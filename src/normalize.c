@@ -47,6 +47,7 @@ PG_FUNCTION_INFO_V1(vgm_transform_alpha);
 PG_FUNCTION_INFO_V1(vgm_transform_normalize);
 PG_FUNCTION_INFO_V1(vgm_transform_encode);
 PG_FUNCTION_INFO_V1(vgm_transform_denormalize);
+PG_FUNCTION_INFO_V1(vgm_transform_decode);
 PG_FUNCTION_INFO_V1(vgm_transform_predict);
 PG_FUNCTION_INFO_V1(vgm_transform_predict_proba);
 PG_FUNCTION_INFO_V1(vgm_transform_score);
@@ -434,16 +435,12 @@ vgm_transform_encode(PG_FUNCTION_ARGS)
 }
 
 /*
- * vgm_denormalize(model, component, alpha [, clamp]): x = alpha 4 std_c +
- * mean_c with alpha clipped to [-1, 1]; clamp limits x to the training
- * range.
+ * x = alpha 4 std_c + mean_c with alpha clipped to [-1, 1]; clamp limits x
+ * to the training range.  The component is numbered among the valid ones.
  */
-Datum
-vgm_transform_denormalize(PG_FUNCTION_ARGS)
+static inline double
+denormalize_value(const VgmTransformCache *c, int32 component, double alpha, bool clamp)
 {
-	VgmTransformCache *c = vgm_transform_cache_get(fcinfo, 0);
-	int32		component = PG_GETARG_INT32(1);
-	double		alpha = PG_GETARG_FLOAT8(2);
 	double		x;
 
 	if (unlikely(component < 0 || component >= c->n_valid))
@@ -455,14 +452,66 @@ vgm_transform_denormalize(PG_FUNCTION_ARGS)
 	else if (alpha < -1.0)
 		alpha = -1.0;
 	x = alpha * c->v_four_std[component] + c->v_mean[component];
-	if (PG_NARGS() > 3 && PG_GETARG_BOOL(3))
+	if (clamp)
 	{
 		if (x < c->min)
 			x = c->min;
 		else if (x > c->max)
 			x = c->max;
 	}
-	PG_RETURN_FLOAT8(x);
+	return x;
+}
+
+/* vgm_denormalize(model, component, alpha [, clamp]): the inverse of vgm_normalize. */
+Datum
+vgm_transform_denormalize(PG_FUNCTION_ARGS)
+{
+	VgmTransformCache *c = vgm_transform_cache_get(fcinfo, 0);
+
+	PG_RETURN_FLOAT8(denormalize_value(c, PG_GETARG_INT32(1), PG_GETARG_FLOAT8(2),
+									   PG_NARGS() > 3 && PG_GETARG_BOOL(3)));
+}
+
+/*
+ * vgm_decode(model, encoded [, clamp]): the inverse of vgm_encode for a
+ * generator's output: [alpha, a block of scores over the valid components]
+ * (one-hot, softmax or logits); the component is the block's argmax, the
+ * first of equal maxima, as CTGAN takes it.
+ */
+Datum
+vgm_transform_decode(PG_FUNCTION_ARGS)
+{
+	VgmTransformCache *c = vgm_transform_cache_get(fcinfo, 0);
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+	int			n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	const double *e;
+	int32		best = 0;
+	int			v;
+
+	if (unlikely(c->n_valid == 0))
+		no_valid_components_error(c);
+	if (ARR_NDIM(arr) > 1 || ARR_HASNULL(arr) || n != 1 + c->n_valid)
+		ereport(ERROR,
+				(errcode(ARR_HASNULL(arr) ? ERRCODE_NULL_VALUE_NOT_ALLOWED
+						 : ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("vgm_decode needs a one-dimensional array of %d numbers without NULLs",
+						1 + c->n_valid),
+				 errdetail("vgm_encode of this model writes [alpha, one score per valid component] "
+						   "for its %d valid components; the array given has %d elements%s%s.",
+						   c->n_valid, n, ARR_NDIM(arr) > 1 ? " in several dimensions" : "",
+						   ARR_HASNULL(arr) ? ", some NULL" : "")));
+	e = (const double *) ARR_DATA_PTR(arr);
+	for (v = 0; v < c->n_valid; v++)
+	{
+		if (unlikely(isnan(e[1 + v])))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("vgm_decode scores must not be NaN"),
+					 errdetail("The score of valid component %d (array element %d) is NaN.", v, 2 + v)));
+		if (e[1 + v] > e[1 + best])
+			best = v;
+	}
+	PG_RETURN_FLOAT8(denormalize_value(c, best, e[0], PG_NARGS() > 2 && PG_GETARG_BOOL(2)));
 }
 
 /* ---------------------------------------------------------------------- */
