@@ -31,6 +31,7 @@ absent the real columns are skipped and the report says so.
 Usage:
   /usr/bin/python3 test/bench/multistart_report.py [--n-init 1,default,5]
         [--reps 3] [--generated-only] [--cache FILE] [--markdown FILE]
+        [--ratio-rows 10000000 [--ratio-only]]
 """
 import argparse
 import hashlib
@@ -168,6 +169,23 @@ def vgm_fits(table, n_init, reps):
                                  for mm in models)}
 
 
+def ratio_10m(rows, reps):
+    """End-to-end vgm_fit(x) (default n_init, and n_init => 1) against sum(x), alternated in one session."""
+    import bench_fit
+    table = bench_fit.ensure_generated(rows)
+    q_sum = f"SELECT sum(x) FROM vgm_bench.{table};"
+    q_fit = f"SELECT vgm_fit(x) IS NOT NULL FROM vgm_bench.{table};"
+    q_one = f"SELECT vgm_fit(vgm_summarize(x), n_init => 1) IS NOT NULL FROM vgm_bench.{table};"
+    setup = bench_fit.session_settings("off") + [f"SELECT count(*) FROM vgm_bench.{table};", q_sum, q_fit]
+    r = bench_fit.measure(setup, [q_sum, q_fit, q_one], reps)
+    cpu = r[q_sum][0][1] is not None
+    k = 1 if cpu else 0
+    med = {q: statistics.median(v[k] for v in r[q]) for q in r}
+    return {"rows": rows, "basis": "backend CPU" if cpu else "wall", "sum_ms": med[q_sum],
+            "fit_ms": med[q_fit], "one_ms": med[q_one],
+            "ratio": med[q_fit] / med[q_sum], "ratio_one": med[q_one] / med[q_sum]}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n-init", default="1,default", help="comma list of n_init values ('default': omitted)")
@@ -176,6 +194,9 @@ def main():
     ap.add_argument("--only", help="comma list of column names (substring match)")
     ap.add_argument("--cache", default=os.path.join("/tmp", "vgm_sklearn_cache.json"))
     ap.add_argument("--no-sklearn", action="store_true", help="vgm columns only (no reference)")
+    ap.add_argument("--ratio-rows", type=int, default=0,
+                    help="also time vgm_fit(x) against sum(x) on this many generated rows (bench_fit.py's table)")
+    ap.add_argument("--ratio-only", action="store_true")
     ap.add_argument("--markdown")
     args = ap.parse_args()
     variants = [v.strip() for v in args.n_init.split(",") if v.strip()]
@@ -190,6 +211,14 @@ def main():
         print(s, flush=True)
         lines.append(s)
 
+    if args.ratio_rows:
+        r = ratio_10m(args.ratio_rows, max(args.reps, 5))
+        emit(f"{r['rows']:,} rows, serial, median of {max(args.reps, 5)} alternated runs ({r['basis']}): "
+             f"sum(x) {r['sum_ms']:.0f} ms; vgm_fit(x) {r['fit_ms']:.0f} ms = {r['ratio']:.2f}x sum(x) (target <= 2.0x); "
+             f"vgm_fit(vgm_summarize(x), n_init => 1) {r['one_ms']:.0f} ms = {r['ratio_one']:.2f}x")
+        emit()
+        if args.ratio_only:
+            return 0
     columns = []
     if not args.generated_only:
         if os.path.isdir(DATA_DIR):
