@@ -68,7 +68,8 @@ CREATE FUNCTION vgm_fit(data float8[],
     max_iter int DEFAULT 1000,
     tol float8 DEFAULT 1e-8,
     seed bigint DEFAULT 42,
-    init vgm_model DEFAULT NULL)
+    init vgm_model DEFAULT NULL,
+    n_init int DEFAULT 5)
     RETURNS vgm_model
     AS 'MODULE_PATHNAME', 'vgm_fit_array' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 
@@ -180,7 +181,8 @@ CREATE FUNCTION vgm_fit(summary vgm_summary,
     max_iter int DEFAULT 20000,
     tol float8 DEFAULT 1e-8,
     seed bigint DEFAULT 42,
-    init vgm_model DEFAULT NULL)
+    init vgm_model DEFAULT NULL,
+    n_init int DEFAULT 5)
     RETURNS vgm_model
     AS 'MODULE_PATHNAME', 'vgm_fit_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 
