@@ -61,6 +61,10 @@ CREATE FUNCTION vgm_diagnostics(vgm_model,
 -------------------------------------------------------------------------------
 -- fitting an array (the aggregates build on the same engine)
 -------------------------------------------------------------------------------
+-- checks constant options of vgm_fit while the query is planned (before any scan)
+CREATE FUNCTION vgm_fit_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
 CREATE FUNCTION vgm_fit(data float8[],
     max_components int DEFAULT 10,
     weight_concentration_prior float8 DEFAULT 0.001,
@@ -71,7 +75,8 @@ CREATE FUNCTION vgm_fit(data float8[],
     init vgm_model DEFAULT NULL,
     n_init int DEFAULT 5)
     RETURNS vgm_model
-    AS 'MODULE_PATHNAME', 'vgm_fit_array' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vgm_fit_array' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
+    SUPPORT vgm_fit_support;
 
 -- BEGIN summary
 -------------------------------------------------------------------------------
@@ -184,7 +189,8 @@ CREATE FUNCTION vgm_fit(summary vgm_summary,
     init vgm_model DEFAULT NULL,
     n_init int DEFAULT 5)
     RETURNS vgm_model
-    AS 'MODULE_PATHNAME', 'vgm_fit_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'vgm_fit_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
+    SUPPORT vgm_fit_support;
 
 CREATE FUNCTION vgm_summary_info(vgm_summary,
     OUT rows bigint, OUT total_weight float8, OUT buckets bigint, OUT relative_width float8,
