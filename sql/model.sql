@@ -85,3 +85,43 @@ SELECT regexp_replace(m::text, '"means":\[[^,]*', '"means":[1e999')::vgm_model F
 SELECT regexp_replace(m::text, '"converged":true', '"converged":1')::vgm_model FROM models;
 SELECT (jsonb_set(m::jsonb, '{fit,fit_ms}', '0')::text::vgm_model::text || ' trailing')::vgm_model FROM models;  -- fit_ms fixed: the offset depends on the length
 SELECT left(m::text, 100)::vgm_model FROM models;
+
+-- a model written by hand: vgm_model_from_mixture fills the posterior as a fit
+-- to `rows` rows would leave it, so the model is the mixture as written
+CREATE TABLE hand_models AS
+SELECT vgm_model_from_mixture(ARRAY[0.7, 0.3], ARRAY[0, 10], ARRAY[1, 2]) AS m;
+SELECT vgm_weights(m) AS weights, vgm_means(m) AS means, vgm_stddevs(m) AS stddevs,
+       (vgm_diagnostics(m)).min AS min, (vgm_diagnostics(m)).max AS max,
+       (vgm_diagnostics(m)).rows AS rows
+FROM hand_models;
+-- responsibilities within 1e-5 of the plug-in ones (they differ like 1 / (rows w_k))
+SELECT max(abs((vgm_predict_proba(m, x))[2]
+               - (0.3 * exp(-0.5 * ((x - 10) / 2) ^ 2) / 2)
+                 / (0.7 * exp(-0.5 * x ^ 2) + 0.3 * exp(-0.5 * ((x - 10) / 2) ^ 2) / 2))) < 1e-5
+       AS plug_in_responsibilities
+FROM hand_models, generate_series(-3, 15, 0.25) x;
+-- the same with fewer rows is further from plug-in
+SELECT max(abs((vgm_predict_proba(vgm_model_from_mixture(ARRAY[0.7, 0.3], ARRAY[0, 10], ARRAY[1, 2], rows => 50), x))[2]
+               - (0.3 * exp(-0.5 * ((x - 10) / 2) ^ 2) / 2)
+                 / (0.7 * exp(-0.5 * x ^ 2) + 0.3 * exp(-0.5 * ((x - 10) / 2) ^ 2) / 2))) > 1e-3
+       AS fewer_rows_less_certain
+FROM generate_series(-3, 15, 0.25) x;
+SELECT round(avg(s)::numeric, 1) AS sample_mean, round(stddev(s)::numeric, 1) AS sample_sd
+FROM hand_models, vgm_sample(m, 200000, 1) s;
+SELECT vgm_alpha(m, 10.5) AS alpha, vgm_component(m, 10.5) AS component,
+       vgm_denormalize(m, 1, 0.0625) AS x, m::text::vgm_model = m AS text_round_trip
+FROM hand_models;
+SELECT (vgm_diagnostics(vgm_model_from_mixture(ARRAY[1], ARRAY[5], ARRAY[1], min => 0, max => 9))).max AS given_max;
+-- errors
+SELECT vgm_model_from_mixture(ARRAY[0.7, 0.2], ARRAY[0, 10], ARRAY[1, 2]);
+SELECT vgm_model_from_mixture(ARRAY[0.7, 0.3], ARRAY[0], ARRAY[1, 2]);
+SELECT vgm_model_from_mixture(ARRAY[0.7, 0.3], ARRAY[0, 1], ARRAY[1, 0]);
+SELECT vgm_model_from_mixture(ARRAY[1.3, -0.3], ARRAY[0, 1], ARRAY[1, 1]);
+SELECT vgm_model_from_mixture(ARRAY[1], ARRAY[0], ARRAY[1], rows => 0);
+SELECT vgm_model_from_mixture(ARRAY[1], ARRAY[0], ARRAY[1], rows => NULL);
+SELECT vgm_model_from_mixture(ARRAY[1], ARRAY[0], ARRAY[1], min => 5, max => 1);
+SELECT vgm_model_from_mixture(ARRAY[1], ARRAY[NULL]::float8[], ARRAY[1]);
+SELECT vgm_model_from_mixture(ARRAY[1], ARRAY['NaN']::float8[], ARRAY[1]);
+SELECT vgm_model_from_mixture(ARRAY[[1]], ARRAY[0], ARRAY[1]);
+SELECT vgm_model_from_mixture('{}', '{}', '{}');
+DROP TABLE hand_models;

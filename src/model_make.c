@@ -1,0 +1,211 @@
+/*
+ * model_make.c - a vgm_model from a mixture's weights, means and standard
+ *                deviations: vgm_model_from_mixture(...).
+ *
+ * A model holds the variational posterior, not only the mixture, because the
+ * transforms compute scikit-learn's variational responsibilities.  Given a
+ * mixture alone, the posterior is filled as the fit would leave it had the
+ * mixture been fitted to `rows` rows with the default priors and each
+ * component's rows lying exactly at its mean and spread: N_k = rows * w_k,
+ * mean precision and degrees of freedom prior + N_k, stick-breaking Beta
+ * parameters 1 + N_k and gamma_0 + sum of the later N_j, covariance sd^2.
+ * As rows grows, the variational responsibilities tend to the plug-in ones
+ * w_k N(x; mu_k, sd_k) / p(x) (their difference shrinks like 1 / N_k), so the
+ * default of a million rows gives the mixture as written.  The priors are
+ * the fit's defaults around the mixture's own mean and variance, the range is
+ * given or taken as the components' means plus or minus five deviations.
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "model.h"
+
+PG_FUNCTION_INFO_V1(vgm_model_from_mixture);
+
+/* Default priors of a fit (vgm_fit's defaults; see fit.c). */
+#define DEFAULT_WEIGHT_CONCENTRATION 0.001
+#define DEFAULT_REG_COVAR 1e-6
+/* How far beyond the components the range reaches when it is not given. */
+#define RANGE_DEVIATIONS 5.0
+/* Weights must sum to 1 within this before they are normalised exactly. */
+#define WEIGHT_SUM_TOLERANCE 1e-9
+
+/* The elements of a float8[] argument: one dimension, no NULLs, finite. */
+static double *
+mixture_array(FunctionCallInfo fcinfo, int argno, const char *name, int *n)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	bool	   *nulls;
+	double	   *out;
+	int			i;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("vgm_model_from_mixture %s must not be null", name),
+				 errdetail("Give one number per component.")));
+	arr = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("vgm_model_from_mixture %s must be a one-dimensional array", name),
+				 errdetail("The array given has %d dimensions.", ARR_NDIM(arr))));
+	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, n);
+	if (*n < 1 || *n > VGM_MAX_COMPONENTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("vgm_model_from_mixture needs between 1 and %d components", VGM_MAX_COMPONENTS),
+				 errdetail("The %s array has %d elements.", name, *n)));
+	out = palloc(*n * sizeof(double));
+	for (i = 0; i < *n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("vgm_model_from_mixture %s must not contain NULLs", name),
+					 errdetail("Element %d is NULL.", i + 1)));
+		out[i] = DatumGetFloat8(elems[i]);
+		if (!isfinite(out[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("vgm_model_from_mixture %s must be finite numbers", name),
+					 errdetail("Element %d is %g.", i + 1, out[i])));
+	}
+	return out;
+}
+
+/* Raise an invalid-option error for the constructor. */
+static pg_noinline void
+mixture_error(const char *msg, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s", msg),
+			 errdetail("%s", detail)));
+}
+
+/*
+ * vgm_model_from_mixture(weights, means, stddevs, rows, min, max,
+ * weight_threshold): a model of a mixture given by hand (see the top).
+ */
+Datum
+vgm_model_from_mixture(PG_FUNCTION_ARGS)
+{
+	int			k,
+				nm,
+				ns;
+	double	   *w = mixture_array(fcinfo, 0, "weights", &k);
+	double	   *mu = mixture_array(fcinfo, 1, "means", &nm);
+	double	   *sd = mixture_array(fcinfo, 2, "stddevs", &ns);
+	int64		rows;
+	double		threshold;
+	VgmModelHeader hdr;
+	VgmComponent *comp;
+	VgmModelView view;
+	VgmModel   *model;
+	double		sum = 0.0;
+	double		mean = 0.0;
+	double		second = 0.0;
+	double		later = 0.0;
+	double		lo = DBL_MAX;
+	double		hi = -DBL_MAX;
+	char		msg[256];
+	char		detail[256];
+	int			j;
+
+	if (nm != k || ns != k)
+		mixture_error("vgm_model_from_mixture arrays differ in length",
+					  psprintf("weights has %d elements, means %d, stddevs %d.", k, nm, ns));
+	if (PG_ARGISNULL(3) || PG_ARGISNULL(6))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("vgm_model_from_mixture rows and weight_threshold must not be null"),
+				 errdetail("Omit them to use their defaults.")));
+	rows = PG_GETARG_INT64(3);
+	threshold = PG_GETARG_FLOAT8(6);
+	if (rows < 1)
+		mixture_error("vgm_model_from_mixture rows must be positive",
+					  psprintf("The value given was " INT64_FORMAT ".", rows));
+	if (!(threshold >= 0.0 && threshold < 1.0))
+		mixture_error("weight_threshold must be in [0, 1)",
+					  psprintf("The value given was %g.", threshold));
+	for (j = 0; j < k; j++)
+	{
+		if (w[j] < 0.0)
+			mixture_error("vgm_model_from_mixture weights must not be negative",
+						  psprintf("Weight %d is %g.", j + 1, w[j]));
+		if (!(sd[j] > 0.0))
+			mixture_error("vgm_model_from_mixture stddevs must be positive",
+						  psprintf("Standard deviation %d is %g.", j + 1, sd[j]));
+		sum += w[j];
+	}
+	if (fabs(sum - 1.0) > WEIGHT_SUM_TOLERANCE)
+		mixture_error("vgm_model_from_mixture weights must sum to 1",
+					  psprintf("They sum to %.15g.", sum));
+
+	comp = palloc0(k * sizeof(VgmComponent));
+	for (j = 0; j < k; j++)
+	{
+		w[j] /= sum;
+		mean += w[j] * mu[j];
+		lo = Min(lo, mu[j] - RANGE_DEVIATIONS * sd[j]);
+		hi = Max(hi, mu[j] + RANGE_DEVIATIONS * sd[j]);
+	}
+	for (j = 0; j < k; j++)
+		second += w[j] * (sd[j] * sd[j] + (mu[j] - mean) * (mu[j] - mean));
+	for (j = k - 1; j >= 0; j--)
+	{
+		double		nk = (double) rows * w[j];
+
+		comp[j].conc_a = 1.0 + nk;
+		comp[j].conc_b = DEFAULT_WEIGHT_CONCENTRATION + later;
+		comp[j].mean_precision = 1.0 + nk;
+		comp[j].mean = mu[j];
+		comp[j].dof = 1.0 + nk;
+		comp[j].covariance = sd[j] * sd[j];
+		later += nk;
+	}
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.version = VGM_MODEL_FORMAT_VERSION;
+	hdr.dims = 1;
+	hdr.k = k;
+	hdr.iterations = 0;
+	hdr.converged = 1;
+	hdr.max_iter = 1;
+	hdr.seed = 42;
+	hdr.tol = 0.0;
+	hdr.weight_threshold = threshold;
+	hdr.priors.weight_concentration = DEFAULT_WEIGHT_CONCENTRATION;
+	hdr.priors.mean_precision = 1.0;
+	hdr.priors.mean = mean;
+	hdr.priors.degrees_of_freedom = 1.0;
+	hdr.priors.covariance = second > 0.0 ? second : 1.0;
+	hdr.priors.reg_covar = DEFAULT_REG_COVAR;
+	hdr.lower_bound = 0.0;
+	hdr.fit_ms = 0.0;
+	hdr.rows = rows;
+	hdr.buckets = 0;
+	hdr.total_weight = (double) rows;
+	hdr.min = PG_ARGISNULL(4) ? lo : PG_GETARG_FLOAT8(4);
+	hdr.max = PG_ARGISNULL(5) ? hi : PG_GETARG_FLOAT8(5);
+	if (!(isfinite(hdr.min) && isfinite(hdr.max) && hdr.min <= hdr.max))
+		mixture_error("vgm_model_from_mixture min and max must be finite with min <= max",
+					  psprintf("They are %g and %g.", hdr.min, hdr.max));
+
+	view.hdr = hdr;
+	view.comp = comp;
+	view.weights = w;
+	if (vgm_model_validate(&view, msg, sizeof(msg), detail, sizeof(detail)) != VGM_MODEL_OK)
+		mixture_error(psprintf("vgm_model_from_mixture cannot build a valid model: %s", msg), detail);
+	model = vgm_model_build(&hdr, comp, w);
+	PG_RETURN_VGM_MODEL_P(model);
+}
