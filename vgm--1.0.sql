@@ -73,6 +73,8 @@ COMMENT ON FUNCTION vgm_model_from_mixture(float8[], float8[], float8[], bigint,
 -- checks constant options of vgm_fit while the query is planned (before any scan)
 CREATE FUNCTION vgm_fit_support(internal) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_support(internal) IS
+    'planner support of vgm_fit: checks constant options while the query is planned';
 
 CREATE FUNCTION vgm_fit(data float8[],
     max_components int DEFAULT 10,
@@ -755,6 +757,15 @@ CREATE OPERATOR CLASS vgm_model_hash_ops DEFAULT FOR TYPE vgm_model USING hash A
     FUNCTION 1 vgm_model_hash(vgm_model),
     FUNCTION 2 vgm_model_hash_extended(vgm_model, bigint);
 COMMENT ON OPERATOR = (vgm_model, vgm_model) IS 'equal: the same stored value, byte for byte';
+COMMENT ON FUNCTION vgm_model_eq(vgm_model, vgm_model) IS 'equal stored values (operator =)';
+COMMENT ON FUNCTION vgm_model_ne(vgm_model, vgm_model) IS 'different stored values (operator <>)';
+COMMENT ON FUNCTION vgm_model_lt(vgm_model, vgm_model) IS 'byte order of the stored values: less (operator <)';
+COMMENT ON FUNCTION vgm_model_le(vgm_model, vgm_model) IS 'byte order: less or equal (operator <=)';
+COMMENT ON FUNCTION vgm_model_gt(vgm_model, vgm_model) IS 'byte order: greater (operator >)';
+COMMENT ON FUNCTION vgm_model_ge(vgm_model, vgm_model) IS 'byte order: greater or equal (operator >=)';
+COMMENT ON FUNCTION vgm_model_cmp(vgm_model, vgm_model) IS 'btree support: byte order of the stored values';
+COMMENT ON FUNCTION vgm_model_hash(vgm_model) IS 'hash support: a hash of the stored bytes';
+COMMENT ON FUNCTION vgm_model_hash_extended(vgm_model, bigint) IS 'hash support with a seed: a hash of the stored bytes';
 CREATE FUNCTION vgm_summary_eq(vgm_summary, vgm_summary) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION vgm_summary_ne(vgm_summary, vgm_summary) RETURNS bool
@@ -793,6 +804,15 @@ CREATE OPERATOR CLASS vgm_summary_hash_ops DEFAULT FOR TYPE vgm_summary USING ha
     FUNCTION 1 vgm_summary_hash(vgm_summary),
     FUNCTION 2 vgm_summary_hash_extended(vgm_summary, bigint);
 COMMENT ON OPERATOR = (vgm_summary, vgm_summary) IS 'equal: the same stored value, byte for byte';
+COMMENT ON FUNCTION vgm_summary_eq(vgm_summary, vgm_summary) IS 'equal stored values (operator =)';
+COMMENT ON FUNCTION vgm_summary_ne(vgm_summary, vgm_summary) IS 'different stored values (operator <>)';
+COMMENT ON FUNCTION vgm_summary_lt(vgm_summary, vgm_summary) IS 'byte order of the stored values: less (operator <)';
+COMMENT ON FUNCTION vgm_summary_le(vgm_summary, vgm_summary) IS 'byte order: less or equal (operator <=)';
+COMMENT ON FUNCTION vgm_summary_gt(vgm_summary, vgm_summary) IS 'byte order: greater (operator >)';
+COMMENT ON FUNCTION vgm_summary_ge(vgm_summary, vgm_summary) IS 'byte order: greater or equal (operator >=)';
+COMMENT ON FUNCTION vgm_summary_cmp(vgm_summary, vgm_summary) IS 'btree support: byte order of the stored values';
+COMMENT ON FUNCTION vgm_summary_hash(vgm_summary) IS 'hash support: a hash of the stored bytes';
+COMMENT ON FUNCTION vgm_summary_hash_extended(vgm_summary, bigint) IS 'hash support with a seed: a hash of the stored bytes';
 CREATE FUNCTION vgm_ks_state_eq(vgm_ks_state, vgm_ks_state) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION vgm_ks_state_ne(vgm_ks_state, vgm_ks_state) RETURNS bool
@@ -831,3 +851,12 @@ CREATE OPERATOR CLASS vgm_ks_state_hash_ops DEFAULT FOR TYPE vgm_ks_state USING 
     FUNCTION 1 vgm_ks_state_hash(vgm_ks_state),
     FUNCTION 2 vgm_ks_state_hash_extended(vgm_ks_state, bigint);
 COMMENT ON OPERATOR = (vgm_ks_state, vgm_ks_state) IS 'equal: the same stored value, byte for byte';
+COMMENT ON FUNCTION vgm_ks_state_eq(vgm_ks_state, vgm_ks_state) IS 'equal stored values (operator =)';
+COMMENT ON FUNCTION vgm_ks_state_ne(vgm_ks_state, vgm_ks_state) IS 'different stored values (operator <>)';
+COMMENT ON FUNCTION vgm_ks_state_lt(vgm_ks_state, vgm_ks_state) IS 'byte order of the stored values: less (operator <)';
+COMMENT ON FUNCTION vgm_ks_state_le(vgm_ks_state, vgm_ks_state) IS 'byte order: less or equal (operator <=)';
+COMMENT ON FUNCTION vgm_ks_state_gt(vgm_ks_state, vgm_ks_state) IS 'byte order: greater (operator >)';
+COMMENT ON FUNCTION vgm_ks_state_ge(vgm_ks_state, vgm_ks_state) IS 'byte order: greater or equal (operator >=)';
+COMMENT ON FUNCTION vgm_ks_state_cmp(vgm_ks_state, vgm_ks_state) IS 'btree support: byte order of the stored values';
+COMMENT ON FUNCTION vgm_ks_state_hash(vgm_ks_state) IS 'hash support: a hash of the stored bytes';
+COMMENT ON FUNCTION vgm_ks_state_hash_extended(vgm_ks_state, bigint) IS 'hash support with a seed: a hash of the stored bytes';
