@@ -83,6 +83,12 @@ COMMENT ON FUNCTION vgm_diagnostics(vgm_model) IS
 -------------------------------------------------------------------------------
 -- fitting an array (the aggregates build on the same engine)
 -------------------------------------------------------------------------------
+-- checks constant options of vgm_fit while the query is planned (before any scan)
+CREATE FUNCTION vgm_fit_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_support(internal) IS
+    'planner support function of vgm_fit(vgm_summary, ...) and vgm_fit(float8[], ...): checks constant options while the query is planned';
+
 CREATE FUNCTION vgm_fit(data float8[],
     max_components int DEFAULT 10,
     weight_concentration_prior float8 DEFAULT 0.001,
@@ -90,10 +96,12 @@ CREATE FUNCTION vgm_fit(data float8[],
     max_iter int DEFAULT 1000,
     tol float8 DEFAULT 1e-8,
     seed bigint DEFAULT 42,
-    init vgm_model DEFAULT NULL)
+    init vgm_model DEFAULT NULL,
+    n_init int DEFAULT 5)
     RETURNS vgm_model
-    AS 'MODULE_PATHNAME', 'vgm_fit_array' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_fit(float8[], int, float8, float8, int, float8, bigint, vgm_model) IS
+    AS 'MODULE_PATHNAME', 'vgm_fit_array' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
+    SUPPORT vgm_fit_support;
+COMMENT ON FUNCTION vgm_fit(float8[], int, float8, float8, int, float8, bigint, vgm_model, int) IS
     'fit a mixture to the elements of an array, every element a point (max_iter defaults to 1000)';
 
 -- BEGIN summary
@@ -226,11 +234,13 @@ CREATE FUNCTION vgm_fit(summary vgm_summary,
     max_iter int DEFAULT 20000,
     tol float8 DEFAULT 1e-8,
     seed bigint DEFAULT 42,
-    init vgm_model DEFAULT NULL)
+    init vgm_model DEFAULT NULL,
+    n_init int DEFAULT 5)
     RETURNS vgm_model
-    AS 'MODULE_PATHNAME', 'vgm_fit_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_fit(vgm_summary, int, float8, float8, int, float8, bigint, vgm_model) IS
-    'fit a mixture to a summary with options (max_components, weight_concentration_prior, weight_threshold, max_iter, tol, seed, init)';
+    AS 'MODULE_PATHNAME', 'vgm_fit_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
+    SUPPORT vgm_fit_support;
+COMMENT ON FUNCTION vgm_fit(vgm_summary, int, float8, float8, int, float8, bigint, vgm_model, int) IS
+    'fit a mixture to a summary with options (max_components, weight_concentration_prior, weight_threshold, max_iter, tol, seed, init, n_init)';
 
 CREATE FUNCTION vgm_summary_info(vgm_summary,
     OUT rows bigint, OUT total_weight float8, OUT buckets bigint, OUT relative_width float8,

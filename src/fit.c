@@ -7,10 +7,13 @@
 #include <math.h>
 #include <time.h>
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "nodes/primnodes.h"
 #include "nodes/pg_list.h"
+#include "nodes/supportnodes.h"
 #include "utils/builtins.h"
 
 #include "fit.h"
@@ -29,6 +32,8 @@ void
 vgm_default_sql_fit_options(VgmSqlFitOptions *options)
 {
 	vgm_fit_options_default(&options->engine);
+	options->engine.n_init = VGM_DEFAULT_N_INIT;
+	options->engine.start_iter = VGM_START_ITER;
 	options->weight_threshold = 0.005;
 	options->init = NULL;
 }
@@ -53,6 +58,7 @@ vgm_read_fit_options(FunctionCallInfo fcinfo, int first, VgmSqlFitOptions *optio
 	double		threshold;
 	int32		max_iter;
 	double		tol;
+	int32		n_init;
 
 	vgm_default_sql_fit_options(options);
 
@@ -62,12 +68,14 @@ vgm_read_fit_options(FunctionCallInfo fcinfo, int first, VgmSqlFitOptions *optio
 	require_option(fcinfo, first + 3, "max_iter");
 	require_option(fcinfo, first + 4, "tol");
 	require_option(fcinfo, first + 5, "seed");
+	require_option(fcinfo, first + 7, "n_init");
 
 	max_components = PG_GETARG_INT32(first);
 	wcp = PG_GETARG_FLOAT8(first + 1);
 	threshold = PG_GETARG_FLOAT8(first + 2);
 	max_iter = PG_GETARG_INT32(first + 3);
 	tol = PG_GETARG_FLOAT8(first + 4);
+	n_init = PG_GETARG_INT32(first + 7);
 
 	if (max_components < 1 || max_components > VGM_MAX_COMPONENTS)
 		ereport(ERROR,
@@ -94,11 +102,17 @@ vgm_read_fit_options(FunctionCallInfo fcinfo, int first, VgmSqlFitOptions *optio
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("tol must be a non-negative finite number"),
 				 errdetail("The value given was %g.", tol)));
+	if (n_init < 1 || n_init > VGM_MAX_N_INIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n_init must be between 1 and %d", VGM_MAX_N_INIT),
+				 errdetail("The value given was %d.", n_init)));
 
 	options->engine.max_components = max_components;
 	options->engine.weight_concentration_prior = wcp;
 	options->engine.max_iter = max_iter;
 	options->engine.tol = tol;
+	options->engine.n_init = n_init;
 	options->engine.seed = (uint64) PG_GETARG_INT64(first + 5);
 	options->weight_threshold = threshold;
 	options->init = PG_ARGISNULL(first + 6) ? NULL : PG_GETARG_VGM_MODEL_P(first + 6);
@@ -196,19 +210,79 @@ fit_status_check(int status, size_t n)
 	return status;
 }
 
-/* Warn once per fit about values that were skipped. */
+/*
+ * The statement a once-per-statement message was last given in: its start
+ * time within its local transaction.  A GROUP BY fits one model per group,
+ * and a thousand groups must not print a thousand messages.
+ */
+typedef struct StatementMark
+{
+	LocalTransactionId lxid;
+	TimestampTz start;
+} StatementMark;
+
+static StatementMark skipped_mark;
+static StatementMark null_mark;
+
+/* True the first time it is asked for mark within the current statement. */
+static bool
+first_in_statement(StatementMark *mark)
+{
+	LocalTransactionId lxid = MyProc->lxid;
+	TimestampTz start = GetCurrentStatementStartTimestamp();
+
+	if (mark->lxid == lxid && mark->start == start)
+		return false;
+	mark->lxid = lxid;
+	mark->start = start;
+	return true;
+}
+
+/* Warn about values that were skipped: once per statement, not per group. */
 static void
 warn_skipped(const VgmModelHeader *training)
 {
 	int64		nonfinite = training->nans + training->pos_infs + training->neg_infs;
 
-	if (nonfinite > 0)
+	if (nonfinite > 0 && first_in_statement(&skipped_mark))
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
-				 errmsg("vgm_fit skipped %lld non-finite values", (long long) nonfinite),
-				 errdetail("NaN: %lld, +Infinity: %lld, -Infinity: %lld.",
+				 errmsg_plural("vgm_fit skipped %lld non-finite value",
+							   "vgm_fit skipped %lld non-finite values",
+							   (unsigned long) Min(nonfinite, 1000000),
+							   (long long) nonfinite),
+				 errdetail("NaN: %lld, +Infinity: %lld, -Infinity: %lld. Other fits of this statement "
+						   "that skip values are not reported; vgm_diagnostics(model) counts them for every model.",
 						   (long long) training->nans, (long long) training->pos_infs,
 						   (long long) training->neg_infs)));
+}
+
+/* Say, once per statement, that a fit of no rows at all returns NULL. */
+static void
+notice_no_rows(void)
+{
+	if (first_in_statement(&null_mark))
+		ereport(NOTICE,
+				(errmsg("vgm_fit returns NULL: there are no rows to fit"),
+				 errdetail("The input is empty (or a summary of no rows is NULL). Other NULL fits of "
+						   "this statement are not reported.")));
+}
+
+/*
+ * Say why a fit returns NULL (nothing finite to fit), once per statement:
+ * SQL's aggregates return NULL for empty input, but a NULL model in a table
+ * of models should not go unnoticed.
+ */
+static void
+notice_null_model(const VgmModelHeader *training)
+{
+	if (first_in_statement(&null_mark))
+		ereport(NOTICE,
+				(errmsg("vgm_fit returns NULL: there are no finite values to fit"),
+				 errdetail("The input held %lld NULL, %lld NaN and %lld infinite values. Other NULL "
+						   "fits of this statement are not reported.",
+						   (long long) training->nulls, (long long) training->nans,
+						   (long long) (training->pos_infs + training->neg_infs))));
 }
 
 /*
@@ -228,10 +302,13 @@ vgm_fit_array(PG_FUNCTION_ARGS)
 	size_t		n = 0;
 	int			i;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	arr = PG_GETARG_ARRAYTYPE_P(0);
 	vgm_read_fit_options(fcinfo, 1, &options);
+	if (PG_ARGISNULL(0))
+	{
+		notice_no_rows();
+		PG_RETURN_NULL();
+	}
+	arr = PG_GETARG_ARRAYTYPE_P(0);
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -276,7 +353,10 @@ vgm_fit_array(PG_FUNCTION_ARGS)
 	training.rows = (int64) n;
 	warn_skipped(&training);
 	if (n == 0)
+	{
+		notice_null_model(&training);
 		PG_RETURN_NULL();
+	}
 	PG_RETURN_VGM_MODEL_P(vgm_fit_points(pts, n, &options, &training));
 }
 
@@ -302,7 +382,12 @@ points_from_buckets(const VgmBucket *b, size_t n)
  * is first fitted on a copy coarsened to that target (the same grid with
  * fewer bits), and each level warm-starts the next.  VB-EM can need
  * thousands of iterations where components overlap; nearly all of them run
- * on the coarsest copy, and the full summary then needs only a few.
+ * on the coarsest copy, and the full summary then needs only a few.  The
+ * n_init starts of a cold fit run on the first level fitted (the engine
+ * screens them there and keeps the best lower bound); the finer levels only
+ * refine the winner, so the extra starts cost a few hundred iterations on at
+ * most 1,024 buckets.  The grid is canonical, so equal summaries give equal
+ * levels and the same winner whatever plan built them.
  */
 static const size_t coarse_levels[] = {1024, 8192};
 
@@ -411,6 +496,69 @@ fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
 	return model_from_result(result, &opt, options, &training, v->n, start);
 }
 
+/* Arguments of vgm_fit(data or summary, the eight options). */
+#define FIT_FUNCTION_NARGS 9
+
+/*
+ * Planner support of vgm_fit(summary | float8[], options...): options given
+ * as constants are checked while the query is planned, so a bad one fails
+ * before the scan that builds the summary, not after it.  The arguments
+ * arrive positional with their defaults filled in; an option that is not a
+ * constant is checked at run time as always.
+ */
+PG_FUNCTION_INFO_V1(vgm_fit_support);
+Datum
+vgm_fit_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+
+	if (IsA(rawreq, SupportRequestSimplify))
+	{
+		FuncExpr   *call = ((SupportRequestSimplify *) rawreq)->fcall;
+
+		if (list_length(call->args) == FIT_FUNCTION_NARGS)
+		{
+			LOCAL_FCINFO(check, FIT_FUNCTION_NARGS);
+			VgmSqlFitOptions options;
+			VgmSqlFitOptions defaults;
+			Datum		fallback[FIT_FUNCTION_NARGS];
+			ListCell   *lc;
+			int			i = 0;
+
+			vgm_default_sql_fit_options(&defaults);
+			fallback[0] = (Datum) 0;
+			fallback[1] = Int32GetDatum(defaults.engine.max_components);
+			fallback[2] = Float8GetDatum(defaults.engine.weight_concentration_prior);
+			fallback[3] = Float8GetDatum(defaults.weight_threshold);
+			fallback[4] = Int32GetDatum(defaults.engine.max_iter);
+			fallback[5] = Float8GetDatum(defaults.engine.tol);
+			fallback[6] = Int64GetDatum((int64) defaults.engine.seed);
+			fallback[7] = (Datum) 0;
+			fallback[8] = Int32GetDatum(defaults.engine.n_init);
+			InitFunctionCallInfoData(*check, NULL, FIT_FUNCTION_NARGS, InvalidOid, NULL, NULL);
+			foreach(lc, call->args)
+			{
+				Node	   *arg = (Node *) lfirst(lc);
+
+				/* the data and the init model are not options to check here */
+				if (i != 0 && i != 7 && IsA(arg, Const))
+				{
+					check->args[i].value = ((Const *) arg)->constvalue;
+					check->args[i].isnull = ((Const *) arg)->constisnull;
+				}
+				else
+				{
+					check->args[i].value = fallback[i];
+					check->args[i].isnull = (i == 0 || i == 7);
+				}
+				i++;
+			}
+			vgm_read_fit_options(check, 1, &options);
+		}
+	}
+	PG_RETURN_POINTER(NULL);
+}
+
 /* vgm_fit(vgm_summary, options...): fit a summary with explicit options. */
 Datum
 vgm_fit_summary(PG_FUNCTION_ARGS)
@@ -418,13 +566,20 @@ vgm_fit_summary(PG_FUNCTION_ARGS)
 	VgmSqlFitOptions options;
 	VgmSummaryView v;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
 	vgm_read_fit_options(fcinfo, 1, &options);
+	if (PG_ARGISNULL(0))
+	{
+		notice_no_rows();
+		PG_RETURN_NULL();
+	}
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
 	if (v.counts.rows == 0)
 	{
-		warn_skipped(&(VgmModelHeader) {.nans = v.counts.nans,.pos_infs = v.counts.pos_infs,.neg_infs = v.counts.neg_infs});
+		VgmModelHeader empty = {.nulls = v.counts.nulls,.nans = v.counts.nans,
+		.pos_infs = v.counts.pos_infs,.neg_infs = v.counts.neg_infs};
+
+		warn_skipped(&empty);
+		notice_null_model(&empty);
 		PG_RETURN_NULL();
 	}
 	PG_RETURN_VGM_MODEL_P(fit_summary_view(&v, &options));
@@ -438,7 +593,10 @@ vgm_fit_final(PG_FUNCTION_ARGS)
 	VgmSummaryView v;
 
 	if (PG_ARGISNULL(0))
+	{
+		notice_no_rows();
 		PG_RETURN_NULL();
+	}
 	vgm_default_sql_fit_options(&options);
 	/*
 	 * vgm_fit(x, max_components): the extra argument is a constant of the
@@ -476,7 +634,11 @@ vgm_fit_final(PG_FUNCTION_ARGS)
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
 	if (v.counts.rows == 0)
 	{
-		warn_skipped(&(VgmModelHeader) {.nans = v.counts.nans,.pos_infs = v.counts.pos_infs,.neg_infs = v.counts.neg_infs});
+		VgmModelHeader empty = {.nulls = v.counts.nulls,.nans = v.counts.nans,
+		.pos_infs = v.counts.pos_infs,.neg_infs = v.counts.neg_infs};
+
+		warn_skipped(&empty);
+		notice_null_model(&empty);
 		PG_RETURN_NULL();
 	}
 	PG_RETURN_VGM_MODEL_P(fit_summary_view(&v, &options));

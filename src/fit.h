@@ -10,6 +10,16 @@
 
 #include "model.h"
 
+/*
+ * Starts of a cold fit (n_init) when the caller names none, the most it may
+ * name, and the iterations each start runs on the first level before the
+ * best one is kept (see fit_summary_view in fit.c and docs/accuracy.md for
+ * the measurements behind them).
+ */
+#define VGM_DEFAULT_N_INIT 5
+#define VGM_MAX_N_INIT 100
+#define VGM_START_ITER 200
+
 /* Options as SQL passes them, after validation. */
 typedef struct VgmSqlFitOptions
 {
@@ -21,7 +31,7 @@ typedef struct VgmSqlFitOptions
 /*
  * Read and validate the standard option arguments starting at argument
  * first: max_components, weight_concentration_prior, weight_threshold,
- * max_iter, tol, seed, init.
+ * max_iter, tol, seed, init, n_init.
  */
 extern void vgm_read_fit_options(FunctionCallInfo fcinfo, int first,
 								 VgmSqlFitOptions *options);

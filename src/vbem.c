@@ -594,13 +594,14 @@ pick_by_cumulative(const double *cum, size_t n, double target)
 
 /*
  * Weighted k-means++ seeding (Arthur & Vassilvitskii 2007) with greedy local
- * trials, as scikit-learn seeds its k-means.  Points are sorted.  Returns the
+ * trials, as scikit-learn seeds its k-means.  Points are sorted.  The first
+ * `fixed` centers are given (0: the first is drawn by weight).  Returns the
  * number of distinct centers found (fewer than k when the data has fewer
  * distinct values).
  */
 static int
 kmeanspp_seed(const VgmPoint *pts, size_t n, int k, uint64_t seed,
-			  double *centers, double *dist, double *cand_dist, double *cum,
+			  double *centers, int fixed, double *dist, double *cum,
 			  int (*check_interrupt) (void *), void *arg, int *interrupted)
 {
 	uint64_t	rng = seed ^ 0x5DEECE66DULL;
@@ -615,15 +616,26 @@ kmeanspp_seed(const VgmPoint *pts, size_t n, int k, uint64_t seed,
 		acc += pts[i].weight;
 		cum[i] = acc;
 	}
-	centers[0] = pts[pick_by_cumulative(cum, n, uniform01(&rng) * acc)].mean;
+	if (fixed == 0)
+	{
+		centers[0] = pts[pick_by_cumulative(cum, n, uniform01(&rng) * acc)].mean;
+		fixed = 1;
+	}
 	for (i = 0; i < n; i++)
 	{
 		double		d = pts[i].mean - centers[0];
 
 		dist[i] = d * d;
+		for (c = 1; c < fixed; c++)
+		{
+			double		e = pts[i].mean - centers[c];
+
+			if (e * e < dist[i])
+				dist[i] = e * e;
+		}
 		potential += pts[i].weight * dist[i];
 	}
-	for (c = 1; c < k; c++)
+	for (c = fixed; c < k; c++)
 	{
 		double		best_potential = INFINITY;
 		double		best_center = 0.0;
@@ -679,24 +691,63 @@ kmeanspp_seed(const VgmPoint *pts, size_t n, int k, uint64_t seed,
 			potential += pts[i].weight * dist[i];
 		}
 	}
-	(void) cand_dist;
 	return c;
+}
+
+/*
+ * Centers of a heavy start: the up to k heaviest points among those that
+ * carry more than twice the mean point weight (the heaps of a column of
+ * round values), heaviest first, ties to the smaller value.  Returns how
+ * many were found; k-means++ draws the rest.
+ */
+static int
+heavy_centers(const VgmPoint *pts, size_t n, int k, double *centers)
+{
+	size_t		top[VGM_MAX_COMPONENTS];
+	double		total = 0.0;
+	double		floor_weight;
+	int			found = 0;
+	size_t		i;
+	int			c;
+
+	for (i = 0; i < n; i++)
+		total += pts[i].weight;
+	floor_weight = 2.0 * total / (double) n;
+	for (i = 0; i < n; i++)
+	{
+		if (!(pts[i].weight > floor_weight))
+			continue;
+		if (found == k && !(pts[i].weight > pts[top[k - 1]].weight))
+			continue;
+		/* insertion into the list kept heaviest first; equal weights keep their order */
+		c = found < k ? found++ : k - 1;
+		while (c > 0 && pts[i].weight > pts[top[c - 1]].weight)
+		{
+			top[c] = top[c - 1];
+			c--;
+		}
+		top[c] = i;
+	}
+	for (c = 0; c < found; c++)
+		centers[c] = pts[top[c]].mean;
+	return found;
 }
 
 /*
  * Lloyd's algorithm in one dimension.  With sorted points and sorted centers,
  * the nearest-center regions are intervals between midpoints, so one merge
- * pass assigns every point.  Writes each point's cluster to label[].
+ * pass assigns every point.  Writes each point's cluster to label[].  With
+ * max_iter 1 the centers stay where they are (only the assignment is made).
  */
 static void
-kmeans_lloyd(const VgmPoint *pts, size_t n, int k, double *centers,
+kmeans_lloyd(const VgmPoint *pts, size_t n, int k, double *centers, int max_iter,
 			 int *label, int (*check_interrupt) (void *), void *arg, int *interrupted)
 {
 	double		sw[VGM_MAX_COMPONENTS];
 	double		swx[VGM_MAX_COMPONENTS];
 	int			iter;
 
-	for (iter = 0; iter < KMEANS_MAX_ITER; iter++)
+	for (iter = 0; iter < max_iter; iter++)
 	{
 		int			c = 0;
 		int			changed = 0;
@@ -719,6 +770,8 @@ kmeans_lloyd(const VgmPoint *pts, size_t n, int k, double *centers,
 			sw[c] += pts[i].weight;
 			swx[c] += pts[i].weight * (pts[i].mean - centers[c]);
 		}
+		if (max_iter == 1)
+			break;
 		for (c = 0; c < k; c++)
 			if (sw[c] > 0.0)
 				centers[c] += swx[c] / sw[c];
@@ -754,14 +807,34 @@ cluster_rank_cmp(const void *a, const void *b)
 	return ca->index - cb->index;
 }
 
+/* Kind of start s (0-based): 0 is k-means++ of seed, 1 heavy, the rest k-means++. */
+VgmStartKind
+vgm_start_kind(int s)
+{
+	return s == 1 ? VGM_START_HEAVY : VGM_START_KMEANS;
+}
+
 /*
- * Initial posterior: hard responsibilities from k-means, turned into a
- * posterior by one M-step exactly as scikit-learn's _initialize does.
+ * Seed of the k-means++ draws of start s: seed itself for start 0 (so one
+ * start is the single-start fit), a splitmix64 mix of (seed, s) otherwise.
+ */
+uint64_t
+vgm_start_seed(uint64_t seed, int s)
+{
+	uint64_t	state = seed ^ ((uint64_t) s * 0xD1B54A32D192ED03ULL);
+
+	return s == 0 ? seed : splitmix64(&state);
+}
+
+/*
+ * Initial posterior of start s: hard responsibilities from k-means (or from
+ * the nearest heavy center), turned into a posterior by one M-step exactly
+ * as scikit-learn's _initialize does.
  */
 static int
 initialize_posterior(const VgmPoint *sorted, size_t n, int k,
 					 const VgmFitOptions *opt, const VgmPriors *priors,
-					 VgmComponent *comp, const VgmAllocator *alloc)
+					 VgmComponent *comp, const VgmAllocator *alloc, int start)
 {
 	double		centers[VGM_MAX_COMPONENTS];
 	double		count[VGM_MAX_COMPONENTS];
@@ -775,6 +848,7 @@ initialize_posterior(const VgmPoint *sorted, size_t n, int k,
 	double	   *cum;
 	int		   *label;
 	int			found;
+	int			heavy;
 	int			interrupted = 0;
 	size_t		i;
 	int			c;
@@ -789,13 +863,16 @@ initialize_posterior(const VgmPoint *sorted, size_t n, int k,
 		engine_free(alloc, label);
 		return VGM_ERR_NOMEM;
 	}
-	found = kmeanspp_seed(sorted, n, k, opt->seed, centers, dist, NULL, cum,
-						  opt->check_interrupt, opt->interrupt_arg, &interrupted);
+	heavy = vgm_start_kind(start) == VGM_START_HEAVY ? heavy_centers(sorted, n, k, centers) : 0;
+	found = kmeanspp_seed(sorted, n, k, vgm_start_seed(opt->seed, start), centers, heavy,
+						  dist, cum, opt->check_interrupt, opt->interrupt_arg, &interrupted);
 	for (i = 0; i < n; i++)
 		label[i] = -1;
+	/* a heavy start keeps its centers on the heaps: assignment only, no Lloyd */
 	if (!interrupted)
-		kmeans_lloyd(sorted, n, found, centers, label, opt->check_interrupt,
-					 opt->interrupt_arg, &interrupted);
+		kmeans_lloyd(sorted, n, found, centers,
+					 vgm_start_kind(start) == VGM_START_HEAVY ? 1 : KMEANS_MAX_ITER,
+					 label, opt->check_interrupt, opt->interrupt_arg, &interrupted);
 	if (interrupted)
 	{
 		engine_free(alloc, dist);
@@ -954,6 +1031,132 @@ sort_points(VgmPoint *pts, size_t n, const VgmFitOptions *opt, const VgmAllocato
 	return VGM_OK;
 }
 
+/*
+ * VB-EM iterations on comp until the lower bound changes by less than tol per
+ * unit weight or *iterations reaches max_iter.  *lower_bound is the bound of
+ * the previous iteration (-INFINITY before the first), so a run stopped and
+ * resumed takes exactly the steps of one uninterrupted run.
+ */
+static int
+run_iterations(const VgmPoint *sorted, size_t used, int k, VgmComponent *comp,
+			   const VgmPriors *priors, const VgmFitOptions *opt, double total,
+			   int max_iter, int report, double *lower_bound, int *iterations,
+			   int *converged)
+{
+	int			iter;
+
+	for (iter = *iterations + 1; iter <= max_iter; iter++)
+	{
+		double		previous = *lower_bound;
+		double		entropy;
+		int			interrupted = 0;
+
+		if (opt->check_interrupt && opt->check_interrupt(opt->interrupt_arg))
+			return VGM_ERR_INTERRUPTED;
+		entropy = fused_iteration(sorted, used, k, comp, priors, opt, &interrupted);
+		if (interrupted)
+			return VGM_ERR_INTERRUPTED;
+		*lower_bound = entropy + lower_bound_posterior_terms(k, comp);
+		*iterations = iter;
+		if (report && opt->on_iteration)
+			opt->on_iteration(iter, *lower_bound, opt->iteration_arg);
+		if (fabs(*lower_bound - previous) / total < opt->tol)
+		{
+			*converged = 1;
+			break;
+		}
+	}
+	return VGM_OK;
+}
+
+/*
+ * Cold start: n_init starts (vgm_start_kind), each run for at most
+ * start_iter iterations; the start with the highest lower bound wins (ties
+ * to the lower index, so the result does not depend on anything but the
+ * options and the points) and continues to max_iter.  One start is the
+ * single-start fit step for step.  With several starts on_iteration sees
+ * only the winner's continuation: the screening runs are not one path.
+ */
+static int
+multi_start(const VgmPoint *sorted, size_t used, const VgmFitOptions *opt,
+			VgmFitResult *result, double total, const VgmAllocator *alloc,
+			double *lower_bound)
+{
+	int			k = result->k;
+	int			n_init = opt->n_init > 1 ? opt->n_init : 1;
+	int			screen = n_init == 1 || opt->start_iter <= 0
+		? opt->max_iter : (opt->start_iter < opt->max_iter ? opt->start_iter : opt->max_iter);
+	VgmComponent *trial;
+	double		best_lb = -INFINITY;
+	int			best_iter = 0;
+	int			best_conv = 0;
+	int			status = VGM_OK;
+	int			s;
+
+	if (n_init == 1)
+	{
+		status = initialize_posterior(sorted, used, k, opt, &result->priors,
+									  result->comp, alloc, 0);
+		if (status != VGM_OK)
+			return status;
+		status = run_iterations(sorted, used, k, result->comp, &result->priors, opt,
+								total, opt->max_iter, 1, lower_bound,
+								&result->iterations, &result->converged);
+		if (status == VGM_OK)
+		{
+			result->lower_bound = *lower_bound;
+			vgm_mixture_weights(k, result->comp, result->weights);
+		}
+		return status;
+	}
+
+	trial = engine_alloc(alloc, k * sizeof(VgmComponent));
+	if (!trial)
+		return VGM_ERR_NOMEM;
+	for (s = 0; s < n_init; s++)
+	{
+		double		lb = -INFINITY;
+		int			iterations = 0;
+		int			converged = 0;
+
+		status = initialize_posterior(sorted, used, k, opt, &result->priors, trial,
+									  alloc, s);
+		if (status == VGM_OK)
+			status = run_iterations(sorted, used, k, trial, &result->priors, opt, total,
+									screen, 0, &lb, &iterations, &converged);
+		if (status != VGM_OK)
+			break;
+		if (s == 0 || lb > best_lb)
+		{
+			if (s > 0)
+				result->start_iterations += best_iter;
+			memcpy(result->comp, trial, k * sizeof(VgmComponent));
+			best_lb = lb;
+			best_iter = iterations;
+			best_conv = converged;
+			result->start = s;
+		}
+		else
+			result->start_iterations += iterations;
+	}
+	engine_free(alloc, trial);
+	if (status != VGM_OK)
+		return status;
+	*lower_bound = best_lb;
+	result->iterations = best_iter;
+	result->converged = best_conv;
+	if (!best_conv)
+		status = run_iterations(sorted, used, k, result->comp, &result->priors, opt, total,
+								opt->max_iter, 1, lower_bound, &result->iterations,
+								&result->converged);
+	if (status == VGM_OK)
+	{
+		result->lower_bound = *lower_bound;
+		vgm_mixture_weights(k, result->comp, result->weights);
+	}
+	return status;
+}
+
 /* Full fit: deterministic init (weighted k-means++ and Lloyd), VB-EM loop. */
 int
 vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
@@ -966,7 +1169,6 @@ vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 	int			status;
 	double		total = 0.0;
 	double		lower_bound = -INFINITY;
-	int			iter;
 
 	quiet_gsl();
 	memset(result, 0, sizeof(*result));
@@ -1025,47 +1227,21 @@ vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 	else
 	{
 		k = opt->max_components;
-		status = initialize_posterior(sorted, used, k, opt, &result->priors,
-									  result->comp, alloc);
-		if (status != VGM_OK)
-		{
-			engine_free(alloc, sorted);
-			return status;
-		}
+		result->k = k;
+		result->total_weight = total;
+		status = multi_start(sorted, used, opt, result, total, alloc, &lower_bound);
+		engine_free(alloc, sorted);
+		return status;
 	}
 	result->k = k;
 	result->total_weight = total;
-
-	for (iter = 1; iter <= opt->max_iter; iter++)
+	status = run_iterations(sorted, used, k, result->comp, &result->priors, opt, total,
+							opt->max_iter, 1, &lower_bound, &result->iterations,
+							&result->converged);
+	if (status != VGM_OK)
 	{
-		double		previous = lower_bound;
-		double		entropy;
-
-		if (opt->check_interrupt && opt->check_interrupt(opt->interrupt_arg))
-		{
-			engine_free(alloc, sorted);
-			return VGM_ERR_INTERRUPTED;
-		}
-		{
-			int			interrupted = 0;
-
-			entropy = fused_iteration(sorted, used, k, result->comp, &result->priors,
-									  opt, &interrupted);
-			if (interrupted)
-			{
-				engine_free(alloc, sorted);
-				return VGM_ERR_INTERRUPTED;
-			}
-		}
-		lower_bound = entropy + lower_bound_posterior_terms(k, result->comp);
-		result->iterations = iter;
-		if (opt->on_iteration)
-			opt->on_iteration(iter, lower_bound, opt->iteration_arg);
-		if (fabs(lower_bound - previous) / total < opt->tol)
-		{
-			result->converged = 1;
-			break;
-		}
+		engine_free(alloc, sorted);
+		return status;
 	}
 	result->lower_bound = lower_bound;
 	vgm_mixture_weights(k, result->comp, result->weights);

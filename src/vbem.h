@@ -79,6 +79,15 @@ typedef struct VgmFitOptions
 	int			max_iter;
 	double		tol;			/* on the change of lower bound per unit weight */
 	uint64_t	seed;
+
+	/*
+	 * Multi-start (ignored with a warm start): n_init starts, each run for
+	 * at most start_iter iterations (<= 0: max_iter); the one with the
+	 * highest lower bound then continues to max_iter.  n_init <= 1 is the
+	 * single k-means++ start of seed.  See vgm_start_kind().
+	 */
+	int			n_init;
+	int			start_iter;
 	/* optional warm start: posterior of a previous fit (init_k components) */
 	const VgmComponent *init;
 	int			init_k;
@@ -100,7 +109,22 @@ typedef struct VgmFitResult
 	int			converged;
 	double		lower_bound;	/* scikit-learn's lower bound (total) */
 	double		total_weight;
+	int			start;			/* index of the winning start (0 when single) */
+	int			start_iterations;	/* iterations of the starts that lost */
 } VgmFitResult;
+
+/* How start s of a multi-start fit is initialized. */
+typedef enum VgmStartKind
+{
+	VGM_START_KMEANS,			/* weighted k-means++ and Lloyd */
+	VGM_START_HEAVY				/* a center on each heavy point, k-means++ for the rest */
+} VgmStartKind;
+
+/* Kind of start s (0-based): 0 is k-means++ of seed, 1 heavy, the rest k-means++. */
+VgmStartKind vgm_start_kind(int s);
+
+/* Seed of the k-means++ draws of start s: seed itself for start 0. */
+uint64_t	vgm_start_seed(uint64_t seed, int s);
 
 /* Fill options with the defaults of RDT's ClusterBasedNormalizer. */
 void		vgm_fit_options_default(VgmFitOptions *opt);

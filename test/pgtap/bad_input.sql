@@ -21,7 +21,7 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = error;
 BEGIN;
-SELECT plan(200);
+SELECT plan(201);
 
 -- a valid model (k = 2) and summary (5 rows) that the cases below damage
 CREATE TEMP TABLE bad_input_base AS SELECT
@@ -223,9 +223,12 @@ SELECT throws_ok($q$SELECT left(s, 60)::vgm_summary FROM bad_input_base$q$,
 SELECT throws_ok($q$SELECT (s || ',')::vgm_summary FROM bad_input_base$q$,
     '22P02', 'invalid input syntax for type vgm_summary',
     'vgm_summary text input: trailing garbage');
-SELECT throws_ok($q$SELECT replace(s, '"rows":5,"nulls":0', '"nulls":0,"rows":5')::vgm_summary FROM bad_input_base$q$,
+-- fields in another order are the same summary (jsonb sorts them); a repeated one is not
+SELECT is((SELECT replace(s, '"rows":5,"nulls":0', '"nulls":0,"rows":5')::vgm_summary = s::vgm_summary FROM bad_input_base),
+    true, 'vgm_summary text input: fields out of order read the same summary');
+SELECT throws_ok($q$SELECT replace(s, '"rows":5,', '"rows":5,"rows":5,')::vgm_summary FROM bad_input_base$q$,
     '22P02', 'invalid input syntax for type vgm_summary',
-    'vgm_summary text input: fields out of order');
+    'vgm_summary text input: a repeated field');
 SELECT throws_ok($q$SELECT replace(s, '"version":1', '"version":2')::vgm_summary FROM bad_input_base$q$,
     '0A000', 'unsupported vgm_summary format version',
     'vgm_summary text input: version 2');
