@@ -8,12 +8,20 @@ CREATE TYPE vgm_model;
 
 CREATE FUNCTION vgm_model_in(cstring) RETURNS vgm_model
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_in(cstring) IS
+    'input function of type vgm_model: parses and validates its JSON text';
 CREATE FUNCTION vgm_model_out(vgm_model) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_out(vgm_model) IS
+    'output function of type vgm_model: its JSON text';
 CREATE FUNCTION vgm_model_recv(internal) RETURNS vgm_model
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_recv(internal) IS
+    'binary input function of type vgm_model (COPY BINARY, protocol): validates untrusted bytes';
 CREATE FUNCTION vgm_model_send(vgm_model) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_send(vgm_model) IS
+    'binary output function of type vgm_model';
 
 CREATE TYPE vgm_model (
     INPUT = vgm_model_in,
@@ -36,20 +44,32 @@ CREATE CAST (json AS vgm_model) WITH INOUT;
 -- accessors
 CREATE FUNCTION vgm_n_components(vgm_model) RETURNS int
     AS 'MODULE_PATHNAME', 'vgm_model_n_components' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_n_components(vgm_model) IS
+    'number of posterior components k of a model';
 CREATE FUNCTION vgm_weights(vgm_model) RETURNS float8[]
     AS 'MODULE_PATHNAME', 'vgm_model_weights' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_weights(vgm_model) IS
+    'mixture weights of a model, in posterior order';
 CREATE FUNCTION vgm_means(vgm_model) RETURNS float8[]
     AS 'MODULE_PATHNAME', 'vgm_model_means' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_means(vgm_model) IS
+    'component means of a model, in posterior order';
 CREATE FUNCTION vgm_stddevs(vgm_model) RETURNS float8[]
     AS 'MODULE_PATHNAME', 'vgm_model_stddevs' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_stddevs(vgm_model) IS
+    'component standard deviations of a model, in posterior order';
 CREATE FUNCTION vgm_valid_components(vgm_model) RETURNS int[]
     AS 'MODULE_PATHNAME', 'vgm_model_valid_components' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_valid_components(vgm_model) IS
+    'posterior indexes of the valid components (weight above the model''s weight_threshold)';
 CREATE FUNCTION vgm_components(vgm_model,
     OUT component int, OUT index int, OUT weight float8, OUT mean float8,
     OUT stddev float8, OUT valid boolean)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'vgm_model_components' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     ROWS 10;
+COMMENT ON FUNCTION vgm_components(vgm_model) IS
+    'one row per posterior component: component number (NULL if not valid), posterior index, weight, mean, stddev, valid';
 CREATE FUNCTION vgm_diagnostics(vgm_model,
     OUT n_components int, OUT n_valid int, OUT rows bigint, OUT total_weight float8,
     OUT points bigint, OUT iterations int, OUT converged boolean,
@@ -57,6 +77,8 @@ CREATE FUNCTION vgm_diagnostics(vgm_model,
     OUT min float8, OUT max float8, OUT nulls bigint, OUT nans bigint, OUT infinities bigint)
     RETURNS record
     AS 'MODULE_PATHNAME', 'vgm_model_diagnostics' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_diagnostics(vgm_model) IS
+    'fit diagnostics of a model: components, rows, weight, iterations, convergence, lower bound, time, range and skipped values';
 
 -- a model of a mixture written by hand (src/model_make.c states the assumptions)
 CREATE FUNCTION vgm_model_from_mixture(weights float8[], means float8[], stddevs float8[],
@@ -74,7 +96,7 @@ COMMENT ON FUNCTION vgm_model_from_mixture(float8[], float8[], float8[], bigint,
 CREATE FUNCTION vgm_fit_support(internal) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_fit_support(internal) IS
-    'planner support of vgm_fit: checks constant options while the query is planned';
+    'planner support function of vgm_fit(vgm_summary, ...) and vgm_fit(float8[], ...): checks constant options while the query is planned';
 
 CREATE FUNCTION vgm_fit(data float8[],
     max_components int DEFAULT 10,
@@ -88,6 +110,8 @@ CREATE FUNCTION vgm_fit(data float8[],
     RETURNS vgm_model
     AS 'MODULE_PATHNAME', 'vgm_fit_array' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
     SUPPORT vgm_fit_support;
+COMMENT ON FUNCTION vgm_fit(float8[], int, float8, float8, int, float8, bigint, vgm_model, int) IS
+    'fit a mixture to the elements of an array, every element a point (max_iter defaults to 1000)';
 
 -- BEGIN summary
 -------------------------------------------------------------------------------
@@ -97,12 +121,20 @@ CREATE TYPE vgm_summary;
 
 CREATE FUNCTION vgm_summary_in(cstring) RETURNS vgm_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_in(cstring) IS
+    'input function of type vgm_summary: parses and validates its JSON text';
 CREATE FUNCTION vgm_summary_out(vgm_summary) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_out(vgm_summary) IS
+    'output function of type vgm_summary: its JSON text';
 CREATE FUNCTION vgm_summary_recv(internal) RETURNS vgm_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_recv(internal) IS
+    'binary input function of type vgm_summary (COPY BINARY, protocol): validates untrusted bytes';
 CREATE FUNCTION vgm_summary_send(vgm_summary) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_send(vgm_summary) IS
+    'binary output function of type vgm_summary';
 
 CREATE TYPE vgm_summary (
     INPUT = vgm_summary_in,
@@ -120,16 +152,28 @@ CREATE CAST (jsonb AS vgm_summary) WITH INOUT;
 -- aggregate support (transition functions are not meant to be called directly)
 CREATE FUNCTION vgm_summarize_sfunc(vgm_summary, float8) RETURNS vgm_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summarize_sfunc(vgm_summary, float8) IS
+    'transition function of aggregate vgm_summarize(float8) and vgm_fit(float8)';
 CREATE FUNCTION vgm_summarize_weighted_sfunc(vgm_summary, float8, float8) RETURNS vgm_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summarize_weighted_sfunc(vgm_summary, float8, float8) IS
+    'transition function of aggregate vgm_summarize(float8, float8)';
 CREATE FUNCTION vgm_rollup_sfunc(vgm_summary, vgm_summary) RETURNS vgm_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_rollup_sfunc(vgm_summary, vgm_summary) IS
+    'transition function of aggregate vgm_rollup(vgm_summary)';
 CREATE FUNCTION vgm_summary_combine(vgm_summary, vgm_summary) RETURNS vgm_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_combine(vgm_summary, vgm_summary) IS
+    'combine function of the summary aggregates: merges two partial summaries';
 CREATE FUNCTION vgm_fit_final(vgm_summary) RETURNS vgm_model
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_final(vgm_summary) IS
+    'final function of aggregate vgm_fit(float8): fits the summary with the defaults';
 CREATE FUNCTION vgm_fit_final(vgm_summary, float8, int) RETURNS vgm_model
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_final(vgm_summary, float8, int) IS
+    'final function of aggregate vgm_fit(float8, int): fits the summary with max_components from the last argument';
 
 -- SSPACE: a summary state grows from about 1 kB (a few distinct values) to
 -- about 10 MB (its 65,536-bucket table full, plus the exported buckets).
@@ -177,6 +221,8 @@ COMMENT ON AGGREGATE vgm_fit(float8) IS 'fit a mixture in one step with the CTGA
 
 CREATE FUNCTION vgm_summarize_k_sfunc(vgm_summary, float8, int) RETURNS vgm_summary
     AS 'MODULE_PATHNAME', 'vgm_summarize_sfunc' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summarize_k_sfunc(vgm_summary, float8, int) IS
+    'transition function of aggregate vgm_fit(float8, int)';
 -- No combine function: a combining (Finalize) aggregate sees only the partial
 -- states, not the constant k, and k does not belong in the data summary.
 -- Parallel and distributed plans use vgm_fit(vgm_summarize(x), max_components => k).
@@ -202,6 +248,8 @@ CREATE FUNCTION vgm_fit(summary vgm_summary,
     RETURNS vgm_model
     AS 'MODULE_PATHNAME', 'vgm_fit_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
     SUPPORT vgm_fit_support;
+COMMENT ON FUNCTION vgm_fit(vgm_summary, int, float8, float8, int, float8, bigint, vgm_model, int) IS
+    'fit a mixture to a summary with options (max_components, weight_concentration_prior, weight_threshold, max_iter, tol, seed, init, n_init)';
 
 CREATE FUNCTION vgm_summary_info(vgm_summary,
     OUT rows bigint, OUT total_weight float8, OUT buckets bigint, OUT relative_width float8,
@@ -209,10 +257,14 @@ CREATE FUNCTION vgm_summary_info(vgm_summary,
     OUT min float8, OUT max float8, OUT bytes bigint)
     RETURNS record
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_info(vgm_summary) IS
+    'what a summary holds: rows, total weight, buckets, relative bucket width, skipped values, range, size in bytes';
 CREATE FUNCTION vgm_summary_buckets(vgm_summary,
     OUT key bigint, OUT weight float8, OUT mean float8, OUT stddev float8)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_buckets(vgm_summary) IS
+    'the buckets of a summary: key, weight, mean, stddev';
 -- END summary
 
 -- BEGIN transforms
@@ -337,10 +389,16 @@ COMMENT ON FUNCTION vgm_moments(vgm_summary) IS
 -- state: {version, n, mean, mean_lo, m2, m3, m4, min, max, nulls, nans, +inf, -inf}
 CREATE FUNCTION vgm_moments_sfunc(float8[], float8) RETURNS float8[]
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_moments_sfunc(float8[], float8) IS
+    'transition function of aggregate vgm_moments(float8): running central moments';
 CREATE FUNCTION vgm_moments_combine(float8[], float8[]) RETURNS float8[]
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_moments_combine(float8[], float8[]) IS
+    'combine function of aggregate vgm_moments(float8)';
 CREATE FUNCTION vgm_moments_final(float8[]) RETURNS vgm_moments_result
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_moments_final(float8[]) IS
+    'final function of aggregate vgm_moments(float8)';
 CREATE AGGREGATE vgm_moments(float8) (
     SFUNC = vgm_moments_sfunc,
     STYPE = float8[],
@@ -365,12 +423,20 @@ COMMENT ON FUNCTION vgm_model_moments(vgm_model) IS
 CREATE TYPE vgm_ks_state;
 CREATE FUNCTION vgm_ks_state_in(cstring) RETURNS vgm_ks_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_state_in(cstring) IS
+    'input function of type vgm_ks_state: parses and validates its JSON text';
 CREATE FUNCTION vgm_ks_state_out(vgm_ks_state) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_state_out(vgm_ks_state) IS
+    'output function of type vgm_ks_state: its JSON text';
 CREATE FUNCTION vgm_ks_state_recv(internal) RETURNS vgm_ks_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_state_recv(internal) IS
+    'binary input function of type vgm_ks_state (COPY BINARY, protocol): validates untrusted bytes';
 CREATE FUNCTION vgm_ks_state_send(vgm_ks_state) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_state_send(vgm_ks_state) IS
+    'binary output function of type vgm_ks_state';
 CREATE TYPE vgm_ks_state (
     INPUT = vgm_ks_state_in,
     OUTPUT = vgm_ks_state_out,
@@ -388,10 +454,16 @@ CREATE TYPE vgm_ks_result AS (statistic float8, pvalue float8, n bigint);
 -- aggregate support (not meant to be called directly)
 CREATE FUNCTION vgm_ks_sfunc(vgm_ks_state, vgm_model, float8) RETURNS vgm_ks_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_sfunc(vgm_ks_state, vgm_model, float8) IS
+    'transition function of aggregates vgm_ks_state(vgm_model, float8) and vgm_ks(vgm_model, float8)';
 CREATE FUNCTION vgm_ks_combine(vgm_ks_state, vgm_ks_state) RETURNS vgm_ks_state
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_combine(vgm_ks_state, vgm_ks_state) IS
+    'combine function of the KS aggregates: adds the counts of two states of the same model';
 CREATE FUNCTION vgm_ks_final(vgm_ks_state) RETURNS vgm_ks_result
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_final(vgm_ks_state) IS
+    'final function of aggregate vgm_ks(vgm_model, float8): the test result of the state';
 
 CREATE AGGREGATE vgm_ks_state(model vgm_model, x float8) (
     SFUNC = vgm_ks_sfunc,
@@ -470,10 +542,16 @@ CREATE TYPE vgm_bounds_result AS (
 );
 CREATE FUNCTION vgm_bounds_sfunc(bigint[], vgm_model, float8) RETURNS bigint[]
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_bounds_sfunc(bigint[], vgm_model, float8) IS
+    'transition function of aggregate vgm_bounds(vgm_model, float8)';
 CREATE FUNCTION vgm_bounds_combine(bigint[], bigint[]) RETURNS bigint[]
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_bounds_combine(bigint[], bigint[]) IS
+    'combine function of aggregate vgm_bounds(vgm_model, float8)';
 CREATE FUNCTION vgm_bounds_final(bigint[]) RETURNS vgm_bounds_result
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_bounds_final(bigint[]) IS
+    'final function of aggregate vgm_bounds(vgm_model, float8)';
 CREATE AGGREGATE vgm_bounds(model vgm_model, x float8) (
     SFUNC = vgm_bounds_sfunc,
     STYPE = bigint[],
@@ -721,22 +799,40 @@ COMMENT ON FUNCTION vgm_assert_valid(vgm_model, regclass, name, float8, float8, 
 -------------------------------------------------------------------------------
 CREATE FUNCTION vgm_model_eq(vgm_model, vgm_model) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_eq(vgm_model, vgm_model) IS
+    'equal: compares the stored bytes of two vgm_model values (support of the operator)';
 CREATE FUNCTION vgm_model_ne(vgm_model, vgm_model) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_ne(vgm_model, vgm_model) IS
+    'not equal: compares the stored bytes of two vgm_model values (support of the operator)';
 CREATE FUNCTION vgm_model_lt(vgm_model, vgm_model) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_lt(vgm_model, vgm_model) IS
+    'less than: compares the stored bytes of two vgm_model values (support of the operator)';
 CREATE FUNCTION vgm_model_le(vgm_model, vgm_model) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_le(vgm_model, vgm_model) IS
+    'less than or equal: compares the stored bytes of two vgm_model values (support of the operator)';
 CREATE FUNCTION vgm_model_gt(vgm_model, vgm_model) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_gt(vgm_model, vgm_model) IS
+    'greater than: compares the stored bytes of two vgm_model values (support of the operator)';
 CREATE FUNCTION vgm_model_ge(vgm_model, vgm_model) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_ge(vgm_model, vgm_model) IS
+    'greater than or equal: compares the stored bytes of two vgm_model values (support of the operator)';
 CREATE FUNCTION vgm_model_cmp(vgm_model, vgm_model) RETURNS int
     AS 'MODULE_PATHNAME', 'vgm_stored_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_cmp(vgm_model, vgm_model) IS
+    'btree comparison of two vgm_model values by their stored bytes (-1, 0, 1)';
 CREATE FUNCTION vgm_model_hash(vgm_model) RETURNS int
     AS 'MODULE_PATHNAME', 'vgm_stored_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_hash(vgm_model) IS
+    'hash of a vgm_model value''s stored bytes (hash operator class)';
 CREATE FUNCTION vgm_model_hash_extended(vgm_model, bigint) RETURNS bigint
     AS 'MODULE_PATHNAME', 'vgm_stored_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_model_hash_extended(vgm_model, bigint) IS
+    'seeded 64-bit hash of a vgm_model value''s stored bytes (hash operator class)';
 CREATE OPERATOR = (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_eq,
     COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
 CREATE OPERATOR <> (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_ne,
@@ -768,22 +864,40 @@ COMMENT ON FUNCTION vgm_model_hash(vgm_model) IS 'hash support: a hash of the st
 COMMENT ON FUNCTION vgm_model_hash_extended(vgm_model, bigint) IS 'hash support with a seed: a hash of the stored bytes';
 CREATE FUNCTION vgm_summary_eq(vgm_summary, vgm_summary) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_eq(vgm_summary, vgm_summary) IS
+    'equal: compares the stored bytes of two vgm_summary values (support of the operator)';
 CREATE FUNCTION vgm_summary_ne(vgm_summary, vgm_summary) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_ne(vgm_summary, vgm_summary) IS
+    'not equal: compares the stored bytes of two vgm_summary values (support of the operator)';
 CREATE FUNCTION vgm_summary_lt(vgm_summary, vgm_summary) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_lt(vgm_summary, vgm_summary) IS
+    'less than: compares the stored bytes of two vgm_summary values (support of the operator)';
 CREATE FUNCTION vgm_summary_le(vgm_summary, vgm_summary) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_le(vgm_summary, vgm_summary) IS
+    'less than or equal: compares the stored bytes of two vgm_summary values (support of the operator)';
 CREATE FUNCTION vgm_summary_gt(vgm_summary, vgm_summary) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_gt(vgm_summary, vgm_summary) IS
+    'greater than: compares the stored bytes of two vgm_summary values (support of the operator)';
 CREATE FUNCTION vgm_summary_ge(vgm_summary, vgm_summary) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_ge(vgm_summary, vgm_summary) IS
+    'greater than or equal: compares the stored bytes of two vgm_summary values (support of the operator)';
 CREATE FUNCTION vgm_summary_cmp(vgm_summary, vgm_summary) RETURNS int
     AS 'MODULE_PATHNAME', 'vgm_stored_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_cmp(vgm_summary, vgm_summary) IS
+    'btree comparison of two vgm_summary values by their stored bytes (-1, 0, 1)';
 CREATE FUNCTION vgm_summary_hash(vgm_summary) RETURNS int
     AS 'MODULE_PATHNAME', 'vgm_stored_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_hash(vgm_summary) IS
+    'hash of a vgm_summary value''s stored bytes (hash operator class)';
 CREATE FUNCTION vgm_summary_hash_extended(vgm_summary, bigint) RETURNS bigint
     AS 'MODULE_PATHNAME', 'vgm_stored_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_hash_extended(vgm_summary, bigint) IS
+    'seeded 64-bit hash of a vgm_summary value''s stored bytes (hash operator class)';
 CREATE OPERATOR = (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_eq,
     COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
 CREATE OPERATOR <> (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_ne,
@@ -815,22 +929,40 @@ COMMENT ON FUNCTION vgm_summary_hash(vgm_summary) IS 'hash support: a hash of th
 COMMENT ON FUNCTION vgm_summary_hash_extended(vgm_summary, bigint) IS 'hash support with a seed: a hash of the stored bytes';
 CREATE FUNCTION vgm_ks_state_eq(vgm_ks_state, vgm_ks_state) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_state_eq(vgm_ks_state, vgm_ks_state) IS
+    'equal: compares the stored bytes of two vgm_ks_state values (support of the operator)';
 CREATE FUNCTION vgm_ks_state_ne(vgm_ks_state, vgm_ks_state) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_state_ne(vgm_ks_state, vgm_ks_state) IS
+    'not equal: compares the stored bytes of two vgm_ks_state values (support of the operator)';
 CREATE FUNCTION vgm_ks_state_lt(vgm_ks_state, vgm_ks_state) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_state_lt(vgm_ks_state, vgm_ks_state) IS
+    'less than: compares the stored bytes of two vgm_ks_state values (support of the operator)';
 CREATE FUNCTION vgm_ks_state_le(vgm_ks_state, vgm_ks_state) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_state_le(vgm_ks_state, vgm_ks_state) IS
+    'less than or equal: compares the stored bytes of two vgm_ks_state values (support of the operator)';
 CREATE FUNCTION vgm_ks_state_gt(vgm_ks_state, vgm_ks_state) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_state_gt(vgm_ks_state, vgm_ks_state) IS
+    'greater than: compares the stored bytes of two vgm_ks_state values (support of the operator)';
 CREATE FUNCTION vgm_ks_state_ge(vgm_ks_state, vgm_ks_state) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_state_ge(vgm_ks_state, vgm_ks_state) IS
+    'greater than or equal: compares the stored bytes of two vgm_ks_state values (support of the operator)';
 CREATE FUNCTION vgm_ks_state_cmp(vgm_ks_state, vgm_ks_state) RETURNS int
     AS 'MODULE_PATHNAME', 'vgm_stored_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_state_cmp(vgm_ks_state, vgm_ks_state) IS
+    'btree comparison of two vgm_ks_state values by their stored bytes (-1, 0, 1)';
 CREATE FUNCTION vgm_ks_state_hash(vgm_ks_state) RETURNS int
     AS 'MODULE_PATHNAME', 'vgm_stored_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_state_hash(vgm_ks_state) IS
+    'hash of a vgm_ks_state value''s stored bytes (hash operator class)';
 CREATE FUNCTION vgm_ks_state_hash_extended(vgm_ks_state, bigint) RETURNS bigint
     AS 'MODULE_PATHNAME', 'vgm_stored_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_state_hash_extended(vgm_ks_state, bigint) IS
+    'seeded 64-bit hash of a vgm_ks_state value''s stored bytes (hash operator class)';
 CREATE OPERATOR = (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_eq,
     COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
 CREATE OPERATOR <> (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_ne,

@@ -6,8 +6,8 @@
 #
 # Usage: test/run_all.sh [--no-install] [--only SUITE]... [-h]
 #   --no-install   do not check for or install Debian packages
-#   --only SUITE   run only SUITE (regress, pgtap, unit, py, fuzz, sanitize);
-#                  repeatable,
+#   --only SUITE   run only SUITE (regress, pgtap, unit, py, docs, fuzz,
+#                  sanitize); repeatable,
 #                  or comma-separated: --only regress,pgtap
 #   -h, --help     this text
 #
@@ -21,7 +21,8 @@
 # with /usr/bin/python3) get PGHOST/PGPORT/PGUSER=postgres and
 # PGDATABASE=vgm_py for the private server, PG_CONFIG, and PATH with the
 # PostgreSQL bindir first (so plain `psql` works); they must print TAP
-# ("ok N - ...", "not ok N - ...", a "1..N" plan).
+# ("ok N - ...", "not ok N - ...", a "1..N" plan).  The docs suite runs every
+# ```sql and ```sh example of README.md and docs/*.md (test/docs/run_docs.py).
 #
 # The last line of output is always "N passed, M failed" once the suites have
 # run; the exit status is 0 only if M is 0 and every selected suite ran.
@@ -48,7 +49,7 @@ REQUIRED_PACKAGES=(
 	libclang-rt-14-dev
 )
 
-ALL_SUITES=(regress pgtap unit py fuzz sanitize)
+ALL_SUITES=(regress pgtap unit py docs fuzz sanitize)
 
 # The extension under test, as named by its .control file.
 EXT_NAME=vgm
@@ -201,7 +202,7 @@ SUITES=("${ONLY[@]}")
 
 selected() { [[ " ${SUITES[*]} " == *" $1 "* ]]; }
 # Every suite but the C unit tests needs the built extension and a server.
-needs_server() { selected regress || selected pgtap || selected py; }
+needs_server() { selected regress || selected pgtap || selected py || selected docs; }
 
 # ------------------------------------------------------------- packages ----
 
@@ -437,6 +438,22 @@ suite_py() {
 		[[ -z $TAP_NOTE ]] || notes+="${notes:+; }$TAP_NOTE"
 	done
 	record py "$pass" "$fail" "$notes"
+}
+
+# The examples of README.md and docs/*.md: test/docs/run_docs.py runs each
+# ```sql / ```sh block in a fresh database per markdown file (fixtures from
+# test/docs/) and compares the output the block shows; one TAP test a block.
+suite_docs() {
+	section "docs: test/docs/run_docs.py (examples of README.md and docs/*.md)"
+	local log=$TMP_ROOT/docs.log skipped
+	run_logged "$log" env PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
+		"$PYTHON" test/docs/run_docs.py
+	count_tap_run "$log" "run_docs.py"
+	skipped=$(grep -cE '^ok [0-9]+ .*# SKIP' "$log" || true)
+	if ((skipped > 0)); then
+		TAP_NOTE+="${TAP_NOTE:+; }$skipped skipped, see above"
+	fi
+	record docs "$TAP_PASS" "$TAP_FAIL" "$TAP_NOTE"
 }
 
 # ----------------------------------------------------------------- main ----
