@@ -425,6 +425,29 @@ def check_effects(mix):
            (d, share, excess))
 
 
+def check_readme_etl():
+    """The README's ETL script, run as written with the default thresholds: it stops on the
+    day with cents written for dollars, and loads the day without that bug."""
+    with open(os.path.join(HERE, "..", "..", "README.md")) as f:
+        text = f.read()
+    blocks = [b.split("```", 1)[0] for b in text.split("```sql\n")[1:]]
+    script = next((b for b in blocks if "FROM amount_model), 'staging_tx', 'amount')" in b), None)
+    ok(script is not None, "the README has the ETL validation script")
+    if script is None:
+        return
+    runs = {}
+    for label, sql in (("bug", script),
+                       ("clean", script.replace("CASE WHEN i % 50 = 0 THEN 100 * a ELSE a END", "a"))):
+        proc = subprocess.run(["psql", "-X", "-v", "VERBOSITY=verbose"], input=sql, capture_output=True, text=True)
+        runs[label] = proc
+    bug, clean = runs["bug"], runs["clean"]
+    ok(bug.returncode == 3 and "ERROR:  23514: vgm validation of staging_tx.amount failed: mean_shift, outside_share"
+       in bug.stderr, "README ETL script: the day with the cents bug stops with 23514 on mean_shift, outside_share",
+       bug.stderr)
+    ok(clean.returncode == 0 and "staging_tx is valid: loading it" in clean.stdout,
+       "README ETL script: the same day without the bug passes the default checks", clean.stderr)
+
+
 def check_state_io():
     psql(f"DROP TABLE IF EXISTS {SCHEMA}.st; CREATE TABLE {SCHEMA}.st AS "
          f"SELECT i % 3 AS part, vgm_ks_state((SELECT model FROM {SCHEMA}.models), x) AS s "
@@ -469,6 +492,7 @@ def main():
     check_ks_two(mix)
     check_bounds(doc, bgm)
     check_effects(mix)
+    check_readme_etl()
     check_state_io()
     psql(f"DROP SCHEMA {SCHEMA} CASCADE")
     print(f"1..{N_TESTS}")
