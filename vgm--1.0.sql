@@ -511,6 +511,14 @@ CREATE FUNCTION vgm_ks_info(state vgm_ks_state,
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_ks_info(vgm_ks_state) IS
     'counts, bin count, model hash and size of a KS state';
+CREATE FUNCTION vgm_ks_effects(model vgm_model, state vgm_ks_state, trim_fraction float8 DEFAULT 0.01,
+    OUT n bigint, OUT statistic float8, OUT pvalue float8, OUT atom_share float8, OUT excess float8,
+    OUT data_trimmed_mean float8, OUT data_trimmed_stddev float8,
+    OUT model_trimmed_mean float8, OUT model_trimmed_stddev float8)
+    RETURNS record
+    AS 'MODULE_PATHNAME', 'vgm_ks_effects_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_ks_effects(vgm_model, vgm_ks_state, float8) IS
+    'KS test of a state with effect sizes: largest tied share, D above its floor, trimmed moments of data and model';
 
 -- the null distributions, as SciPy 1.10 computes them
 CREATE FUNCTION vgm_kstwo_sf(d float8, n bigint) RETURNS float8
@@ -593,7 +601,8 @@ COMMENT ON AGGREGATE vgm_bounds(vgm_model, float8) IS
 -- the user called, for the messages.  Not meant to be called directly.
 CREATE FUNCTION vgm_validation_report(caller text, model vgm_model, tbl regclass, col name,
     ks_pvalue_min float8, mean_tol float8, std_tol float8, outside_max float8, clipped_max float8,
-    ks_statistic_max float8, nonfinite_max float8, skewness_tol float8, kurtosis_tol float8)
+    ks_statistic_max float8, nonfinite_max float8, skewness_tol float8, kurtosis_tol float8,
+    ks_excess_max float8, trimmed_std_tol float8)
     RETURNS TABLE ("check" text, statistic float8, threshold float8, passed boolean)
     LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
     SET search_path = pg_catalog, pg_temp
@@ -606,7 +615,8 @@ DECLARE
     base_type oid;
     type_kind "char";
     type_base oid;
-    ks_d float8; ks_p float8; ks_n bigint;
+    ks_d float8; ks_p float8; ks_n bigint; ks_atom float8; ks_exc float8;
+    d_tstd float8; m_tstd float8;
     b_outside float8; b_clipped float8; b_nans bigint; b_pinf bigint; b_ninf bigint;
     d_mean float8; d_std float8; d_skew float8; d_kurt float8;
     m_mean float8; m_std float8; m_skew float8; m_kurt float8;
@@ -627,7 +637,9 @@ BEGIN
                    (4, 'outside_max', outside_max, 1), (5, 'clipped_max', clipped_max, 1),
                    (6, 'ks_statistic_max', ks_statistic_max, 1), (7, 'nonfinite_max', nonfinite_max, 1),
                    (8, 'skewness_tol', skewness_tol, 'Infinity'),
-                   (9, 'kurtosis_tol', kurtosis_tol, 'Infinity')) o(i, name, v, hi)
+                   (9, 'kurtosis_tol', kurtosis_tol, 'Infinity'),
+                   (10, 'ks_excess_max', ks_excess_max, 1),
+                   (11, 'trimmed_std_tol', trimmed_std_tol, 'Infinity')) o(i, name, v, hi)
      WHERE o.v IS NOT NULL AND (o.v = 'NaN'::float8 OR o.v < 0 OR o.v > o.hi)
      ORDER BY o.i LIMIT 1;
     IF bad_option IS NOT NULL THEN
@@ -667,19 +679,25 @@ BEGIN
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.oid = tbl;
 
-    -- one scan: the three aggregates run side by side (and in parallel workers)
+    -- one scan: the three aggregates run side by side (and in parallel
+    -- workers); the effect sizes come from the KS histogram afterwards, with
+    -- the 1 % trimmed moments (trim_fraction 0.01, docs/validation.md)
     EXECUTE format(
-        'SELECT (s.k).statistic, (s.k).pvalue, (s.k).n,'
+        'SELECT e.statistic, e.pvalue, e.n, e.atom_share, e.excess,'
+        ' e.data_trimmed_stddev, e.model_trimmed_stddev,'
         ' (s.b).outside_share, (s.b).clipped_share, (s.b).nans, (s.b).pos_infs, (s.b).neg_infs,'
         ' (s.m).mean, (s.m).stddev, (s.m).skewness, (s.m).kurtosis'
-        ' FROM (SELECT %1$I.vgm_ks($1::%1$I.vgm_model, t.%2$I::pg_catalog.float8) AS k,'
+        ' FROM (SELECT %1$I.vgm_ks_state($1::%1$I.vgm_model, t.%2$I::pg_catalog.float8) AS k,'
         ' %1$I.vgm_bounds($1::%1$I.vgm_model, t.%2$I::pg_catalog.float8) AS b,'
         ' %1$I.vgm_moments(t.%2$I::pg_catalog.float8) AS m'
-        ' FROM %3$I.%4$I AS t) AS s',
+        ' FROM %3$I.%4$I AS t) AS s'
+        ' LEFT JOIN LATERAL %1$I.vgm_ks_effects($1::%1$I.vgm_model, s.k::%1$I.vgm_ks_state,'
+        ' $2::pg_catalog.float8) AS e ON true',
         ext_schema, col, rel_schema, rel_name)
-        INTO ks_d, ks_p, ks_n, b_outside, b_clipped, b_nans, b_pinf, b_ninf,
+        INTO ks_d, ks_p, ks_n, ks_atom, ks_exc, d_tstd, m_tstd,
+             b_outside, b_clipped, b_nans, b_pinf, b_ninf,
              d_mean, d_std, d_skew, d_kurt
-        USING model;
+        USING model, 0.01::float8;
     EXECUTE format('SELECT r.mean, r.stddev, r.skewness, r.kurtosis'
                    ' FROM %1$I.vgm_model_moments($1::%1$I.vgm_model) AS r', ext_schema)
         INTO m_mean, m_std, m_skew, m_kurt
@@ -704,24 +722,34 @@ BEGIN
         (7, 'kurtosis_diff', abs(d_kurt - m_kurt), kurtosis_tol, true),
         (8, 'outside_share', b_outside, outside_max, true),
         (9, 'clipped_share', b_clipped, clipped_max, true),
-        (10, 'nonfinite_share', nonfinite, nonfinite_max, true)
+        (10, 'nonfinite_share', nonfinite, nonfinite_max, true),
+        (11, 'atom_share', ks_atom, NULL::float8, true),
+        -- effect size plus sampling noise: the 1 % critical value of the
+        -- Kolmogorov distribution, and 3 normal-theory standard errors of a
+        -- standard deviation, 1 / sqrt(2 n) relative (docs/validation.md)
+        (12, 'ks_excess', ks_exc,
+             ks_excess_max + CASE WHEN ks_n > 0 THEN 1.628 / sqrt(ks_n::float8) ELSE 0 END, true),
+        (13, 'trimmed_stddev_ratio', abs(d_tstd / nullif(m_tstd, 0) - 1),
+             trimmed_std_tol + CASE WHEN ks_n > 0 THEN 3 / sqrt(2 * ks_n::float8) ELSE 0 END, true)
     ) AS c(ord, name, stat, thr, upper)
     ORDER BY c.ord;
 END
 $vgm$;
-COMMENT ON FUNCTION vgm_validation_report(text, vgm_model, regclass, name, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
+COMMENT ON FUNCTION vgm_validation_report(text, vgm_model, regclass, name, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
     'the report behind vgm_validate and vgm_assert_valid (caller names the function in messages); not meant to be called directly';
 
 CREATE FUNCTION vgm_validate(model vgm_model, tbl regclass, col name,
-    ks_pvalue_min float8 DEFAULT 0.001,
+    ks_pvalue_min float8 DEFAULT NULL,
     mean_tol float8 DEFAULT 0.1,
-    std_tol float8 DEFAULT 0.1,
+    std_tol float8 DEFAULT NULL,
     outside_max float8 DEFAULT 0.01,
-    clipped_max float8 DEFAULT 0.01,
+    clipped_max float8 DEFAULT 0.02,
     ks_statistic_max float8 DEFAULT NULL,
     nonfinite_max float8 DEFAULT NULL,
     skewness_tol float8 DEFAULT NULL,
-    kurtosis_tol float8 DEFAULT NULL)
+    kurtosis_tol float8 DEFAULT NULL,
+    ks_excess_max float8 DEFAULT 0.15,
+    trimmed_std_tol float8 DEFAULT 0.1)
     RETURNS TABLE ("check" text, statistic float8, threshold float8, passed boolean)
     LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
     SET search_path = pg_catalog, pg_temp
@@ -737,24 +765,28 @@ BEGIN
         ' FROM %1$I.vgm_validation_report($1::pg_catalog.text, $2::%1$I.vgm_model,'
         ' $3::pg_catalog.regclass, $4::pg_catalog.name, $5::pg_catalog.float8, $6::pg_catalog.float8,'
         ' $7::pg_catalog.float8, $8::pg_catalog.float8, $9::pg_catalog.float8, $10::pg_catalog.float8,'
-        ' $11::pg_catalog.float8, $12::pg_catalog.float8, $13::pg_catalog.float8) AS r', ext_schema)
+        ' $11::pg_catalog.float8, $12::pg_catalog.float8, $13::pg_catalog.float8,'
+        ' $14::pg_catalog.float8, $15::pg_catalog.float8) AS r', ext_schema)
         USING 'vgm_validate', model, tbl, col, ks_pvalue_min, mean_tol, std_tol, outside_max,
-              clipped_max, ks_statistic_max, nonfinite_max, skewness_tol, kurtosis_tol;
+              clipped_max, ks_statistic_max, nonfinite_max, skewness_tol, kurtosis_tol,
+              ks_excess_max, trimmed_std_tol;
 END
 $vgm$;
-COMMENT ON FUNCTION vgm_validate(vgm_model, regclass, name, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
-    'validation report of a column against a model from one table scan: KS test, moments, range, clipping';
+COMMENT ON FUNCTION vgm_validate(vgm_model, regclass, name, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
+    'validation report of a column against a model from one table scan: KS test and effect sizes, moments, range, clipping';
 
 CREATE FUNCTION vgm_assert_valid(model vgm_model, tbl regclass, col name,
-    ks_pvalue_min float8 DEFAULT 0.001,
+    ks_pvalue_min float8 DEFAULT NULL,
     mean_tol float8 DEFAULT 0.1,
-    std_tol float8 DEFAULT 0.1,
+    std_tol float8 DEFAULT NULL,
     outside_max float8 DEFAULT 0.01,
-    clipped_max float8 DEFAULT 0.01,
+    clipped_max float8 DEFAULT 0.02,
     ks_statistic_max float8 DEFAULT NULL,
     nonfinite_max float8 DEFAULT NULL,
     skewness_tol float8 DEFAULT NULL,
-    kurtosis_tol float8 DEFAULT NULL)
+    kurtosis_tol float8 DEFAULT NULL,
+    ks_excess_max float8 DEFAULT 0.15,
+    trimmed_std_tol float8 DEFAULT 0.1)
     RETURNS void
     LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
     SET search_path = pg_catalog, pg_temp
@@ -774,12 +806,14 @@ BEGIN
         ' FROM %1$I.vgm_validation_report($1::pg_catalog.text, $2::%1$I.vgm_model,'
         ' $3::pg_catalog.regclass, $4::pg_catalog.name, $5::pg_catalog.float8, $6::pg_catalog.float8,'
         ' $7::pg_catalog.float8, $8::pg_catalog.float8, $9::pg_catalog.float8, $10::pg_catalog.float8,'
-        ' $11::pg_catalog.float8, $12::pg_catalog.float8, $13::pg_catalog.float8)'
+        ' $11::pg_catalog.float8, $12::pg_catalog.float8, $13::pg_catalog.float8,'
+        ' $14::pg_catalog.float8, $15::pg_catalog.float8)'
         ' WITH ORDINALITY AS r("check", statistic, threshold, passed, ord)'
         ' WHERE r.passed IS FALSE', ext_schema)
         INTO failed, details
         USING 'vgm_assert_valid', model, tbl, col, ks_pvalue_min, mean_tol, std_tol, outside_max,
-              clipped_max, ks_statistic_max, nonfinite_max, skewness_tol, kurtosis_tol;
+              clipped_max, ks_statistic_max, nonfinite_max, skewness_tol, kurtosis_tol,
+              ks_excess_max, trimmed_std_tol;
     IF failed IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'check_violation',
             MESSAGE = format('vgm validation of %s.%s failed: %s', tbl, quote_ident(col), failed),
@@ -788,7 +822,7 @@ BEGIN
     END IF;
 END
 $vgm$;
-COMMENT ON FUNCTION vgm_assert_valid(vgm_model, regclass, name, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
+COMMENT ON FUNCTION vgm_assert_valid(vgm_model, regclass, name, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
     'raise check_violation (SQLSTATE 23514) naming the failed checks of vgm_validate';
 -- END validation
 

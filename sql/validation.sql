@@ -122,8 +122,22 @@ SELECT round(vgm_kstwo_sf(0.3, 10)::numeric, 9) AS exact_small,
        round(vgm_ks_2samp_sf(0.5, 10, 10)::numeric, 9) AS two_equal,
        round(vgm_ks_2samp_sf(25.0 / 60, 30, 20)::numeric, 9) AS two_unequal;
 
--- the report: one scan, one row per check
-SELECT "check", round(statistic::numeric, 6) AS statistic, threshold, passed
+-- effect sizes from the KS state: the largest tied share (here one row in
+-- 3002), D above half of it, and 1 % trimmed moments of data and model
+SELECT n, round(statistic::numeric, 6) AS statistic, round(atom_share::numeric, 6) AS atom_share,
+       round(excess::numeric, 6) AS excess, round(data_trimmed_mean::numeric, 4) AS data_trimmed_mean,
+       round(data_trimmed_stddev::numeric, 4) AS data_trimmed_stddev,
+       round(model_trimmed_mean::numeric, 4) AS model_trimmed_mean,
+       round(model_trimmed_stddev::numeric, 4) AS model_trimmed_stddev
+FROM vgm_ks_effects((SELECT model FROM val_models), (SELECT vgm_ks_state((SELECT model FROM val_models), x) FROM val_data));
+-- no trimming: the model's moments are its closed-form ones
+SELECT abs(e.model_trimmed_mean - m.mean) < 1e-9 AS same_mean, abs(e.model_trimmed_stddev / m.stddev - 1) < 1e-9 AS same_stddev
+FROM vgm_ks_effects((SELECT model FROM val_models), (SELECT vgm_ks_state((SELECT model FROM val_models), x) FROM val_data), 0) e,
+     vgm_model_moments((SELECT model FROM val_models)) m;
+
+-- the report: one scan, one row per check; thresholds of ks_excess and
+-- trimmed_stddev_ratio include the sampling allowance for 3002 rows
+SELECT "check", round(statistic::numeric, 6) AS statistic, round(threshold::numeric, 6) AS threshold, passed
 FROM vgm_validate((SELECT model FROM val_models), 'val_data', 'x');
 SELECT "check", passed
 FROM vgm_validate((SELECT model FROM val_models), 'val_data', 'x', ks_pvalue_min => NULL, outside_max => 0.0001,

@@ -55,6 +55,7 @@ PG_FUNCTION_INFO_V1(vgm_ks_combine);
 PG_FUNCTION_INFO_V1(vgm_ks_final);
 PG_FUNCTION_INFO_V1(vgm_ks_2samp);
 PG_FUNCTION_INFO_V1(vgm_ks_info);
+PG_FUNCTION_INFO_V1(vgm_ks_effects_sql);
 PG_FUNCTION_INFO_V1(vgm_bounds_sfunc);
 PG_FUNCTION_INFO_V1(vgm_bounds_combine);
 PG_FUNCTION_INFO_V1(vgm_bounds_final);
@@ -1079,6 +1080,96 @@ vgm_ks_info(PG_FUNCTION_ARGS)
 	values[5] = Int32GetDatum(VGM_KS_BINS);
 	values[6] = CStringGetTextDatum(hash);
 	values[7] = Int64GetDatum((int64) VGM_KS_STATE_SIZE);
+	PG_RETURN_DATUM(form_result(fcinfo, values, nulls));
+}
+
+/*
+ * vgm_ks_effects(model, state, trim_fraction): the KS test of the state with
+ * effect sizes that do not shrink with n (validate_core.h): the largest
+ * share of tied values and the floor D >= share / 2 it puts under the
+ * statistic, D above that floor, and trimmed means and standard deviations
+ * of the data and of the model.  The model must be the state's.
+ */
+Datum
+vgm_ks_effects_sql(PG_FUNCTION_ARGS)
+{
+	VgmModel   *model = PG_GETARG_VGM_MODEL_P(0);
+	VgmKsState *s = ks_state_arg(fcinfo, 1);
+	double		trim = PG_GETARG_FLOAT8(2);
+	int			k = model->hdr.k;
+	const double *w;
+	double		means[VGM_MAX_COMPONENTS];
+	double		covs[VGM_MAX_COMPONENTS];
+	double		inv_std[VGM_MAX_COMPONENTS];
+	double		weights[VGM_MAX_COMPONENTS];
+	VgmCdfMixture mix;
+	VgmKsEffects e;
+	uint64		hash;
+	Datum		values[9];
+	bool		nulls[9];
+	int			j;
+
+	if (k < 1 || k > VGM_MAX_COMPONENTS || VARSIZE(model) != VGM_MODEL_SIZE(k))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid vgm_model: size does not match component count"),
+				 errdetail("The model claims %d components in %zu bytes.", k, (Size) VARSIZE(model))));
+	/* NaN fails both comparisons */
+	if (!(trim >= 0.0 && trim < 0.5))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("vgm_ks_effects trim_fraction is out of range"),
+				 errdetail("The share trimmed from each tail lies in [0, 0.5); got %g.", trim)));
+	w = VgmModelWeights(model);
+	mix.k = 0;
+	mix.mean = means;
+	mix.inv_std = inv_std;
+	mix.weight = weights;
+	for (j = 0; j < k; j++)
+	{
+		means[j] = model->comp[j].mean;
+		covs[j] = model->comp[j].covariance;
+	}
+	hash = vgm_mixture_hash(k, w, means, covs);
+	if (hash != s->c.model_hash)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("vgm_ks_effects needs the model the state was built with"),
+				 errdetail("The state has model hash %016" INT64_MODIFIER "x, the model %016" INT64_MODIFIER "x.",
+						   s->c.model_hash, hash)));
+	/* the plug-in mixture as the aggregate's CDF uses it: positive weights only */
+	for (j = 0; j < k; j++)
+		if (w[j] > 0.0)
+		{
+			means[mix.k] = model->comp[j].mean;
+			inv_std[mix.k] = 1.0 / sqrt(model->comp[j].covariance);
+			weights[mix.k] = w[j];
+			mix.k++;
+		}
+	if (mix.k == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid vgm_model: no component has a positive weight"),
+				 errdetail("The weights of a mixture sum to 1.")));
+	vgm_ks_effects(&mix, s->counts, VGM_KS_BINS, s->c.n, trim, &e);
+
+	memset(nulls, true, sizeof(nulls));
+	values[0] = Int64GetDatum(s->c.n);
+	nulls[0] = false;
+	if (s->c.n > 0)
+	{
+		double		d = vgm_ks_statistic_1samp(s->counts, VGM_KS_BINS, s->c.n);
+
+		set_float(values, nulls, 1, d);
+		set_float(values, nulls, 2, vgm_kstwo_sf(s->c.n, d));
+		set_float(values, nulls, 3, e.atom_share);
+		/* within half a bin, D may sit a hair below the floor: no negative excess */
+		set_float(values, nulls, 4, fmax(d - 0.5 * e.atom_share, 0.0));
+		set_float(values, nulls, 5, e.data_mean);
+		set_float(values, nulls, 6, e.data_stddev);
+	}
+	set_float(values, nulls, 7, e.model_mean);
+	set_float(values, nulls, 8, e.model_stddev);
 	PG_RETURN_DATUM(form_result(fcinfo, values, nulls));
 }
 

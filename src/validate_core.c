@@ -330,6 +330,268 @@ vgm_ks_statistic_2samp(const int64_t *c1, int64_t n1, const int64_t *c2,
 	return (double) ((long double) best / ((long double) n1 * (long double) n2));
 }
 
+/* ------------------------------------------------------------------------ */
+/* effect sizes of a KS histogram                                            */
+/* ------------------------------------------------------------------------ */
+
+/* The mixture at x: CDF, density and partial moments about c, all weight-normalised. */
+typedef struct MixturePoint
+{
+	double		cdf;			/* P(X <= x) */
+	double		pdf;
+	double		m1;				/* E[(X - c) 1{X <= x}] */
+	double		m2;				/* E[(X - c)^2 1{X <= x}] */
+} MixturePoint;
+
+/*
+ * Evaluate the mixture at x (which may be +-Infinity) through erfc, whose
+ * tails are accurate to the last bit: the partial moments of N(mu, s^2)
+ * with d = mu - c and z = (x - mu) / s are d Phi(z) - s phi(z) and
+ * (d^2 + s^2) Phi(z) - phi(z) (2 d s + s^2 z).  Moments about c (the
+ * mixture's mean) keep data far from zero (1e9 + N(0, 1)) from cancelling.
+ */
+static MixturePoint
+mixture_at(const VgmCdfMixture *m, double wsum, double c, double x)
+{
+	MixturePoint r = {0.0, 0.0, 0.0, 0.0};
+	int			j;
+
+	for (j = 0; j < m->k; j++)
+	{
+		double		w = m->weight[j] / wsum;
+		double		s = 1.0 / m->inv_std[j];
+		double		d = m->mean[j] - c;
+		double		z = (x - m->mean[j]) * m->inv_std[j];
+		double		cdf;
+		double		pdf;
+
+		if (isinf(z))
+		{
+			/* phi(z) z -> 0 at both ends; the formulas would give 0 * inf */
+			cdf = z > 0 ? 1.0 : 0.0;
+			r.cdf += w * cdf;
+			r.m1 += w * d * cdf;
+			r.m2 += w * (d * d + s * s) * cdf;
+			continue;
+		}
+		cdf = 0.5 * erfc(-z * M_SQRT1_2);
+		pdf = exp(-0.5 * z * z) / SQRT_2PI;
+		r.cdf += w * cdf;
+		r.pdf += w * pdf * m->inv_std[j];
+		r.m1 += w * (d * cdf - s * pdf);
+		r.m2 += w * ((d * d + s * s) * cdf - pdf * (2.0 * d * s + s * s * z));
+	}
+	return r;
+}
+
+/* Sum of the positive weights (the mixture is normalised by it). */
+static double
+mixture_weight(const VgmCdfMixture *m)
+{
+	double		wsum = 0.0;
+	int			j;
+
+	for (j = 0; j < m->k; j++)
+		wsum += m->weight[j];
+	return wsum;
+}
+
+/* Mean of the normalised mixture: the centre of the partial moments. */
+static double
+mixture_mean(const VgmCdfMixture *m, double wsum)
+{
+	double		mean = 0.0;
+	int			j;
+
+	for (j = 0; j < m->k; j++)
+		mean += m->weight[j] / wsum * m->mean[j];
+	return mean;
+}
+
+/*
+ * x with F(x) = p, searched in [lo, hi] (F(lo) <= p <= F(hi)) from start:
+ * Newton steps that stay inside the shrinking bracket, bisection otherwise
+ * (a flat stretch between far-apart components has no useful slope).  It
+ * stops when F is within 1e-14 of p or the bracket has no double inside.
+ */
+static double
+quantile_between(const VgmCdfMixture *m, double wsum, double p, double lo, double hi,
+				 double start)
+{
+	double		x = start;
+	int			it;
+
+	for (it = 0; it < 400; it++)
+	{
+		MixturePoint r = mixture_at(m, wsum, 0.0, x);
+		double		next;
+
+		if (fabs(r.cdf - p) <= 1e-14)
+			return x;
+		if (r.cdf < p)
+			lo = x;
+		else
+			hi = x;
+		next = r.pdf > 0.0 ? x - (r.cdf - p) / r.pdf : NAN;
+		if (!(next > lo && next < hi))
+			next = lo + 0.5 * (hi - lo);
+		if (next <= lo || next >= hi)
+			break;				/* lo and hi are neighbouring doubles */
+		x = next;
+	}
+	return x;
+}
+
+/* A bracket of the whole mixture: 40 standard deviations beyond every component. */
+static void
+mixture_bracket(const VgmCdfMixture *m, double *lo, double *hi)
+{
+	int			j;
+
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (j = 0; j < m->k; j++)
+	{
+		double		s = 1.0 / m->inv_std[j];
+
+		*lo = fmin(*lo, m->mean[j] - 40.0 * s);
+		*hi = fmax(*hi, m->mean[j] + 40.0 * s);
+	}
+}
+
+/* Quantile of the normalised mixture. */
+double
+vgm_mixture_quantile(const VgmCdfMixture *m, double p)
+{
+	double		wsum = mixture_weight(m);
+	double		lo;
+	double		hi;
+
+	if (!(p > 0.0))
+		return -INFINITY;
+	if (!(p < 1.0))
+		return INFINITY;
+	mixture_bracket(m, &lo, &hi);
+	return quantile_between(m, wsum, p, lo, hi, lo + 0.5 * (hi - lo));
+}
+
+/* Atom share and trimmed moments of a histogram and of its mixture. */
+void
+vgm_ks_effects(const VgmCdfMixture *m, const int64_t *counts, int nbins,
+			   int64_t n, double trim, VgmKsEffects *out)
+{
+	double		wsum = mixture_weight(m);
+	double		c = mixture_mean(m, wsum);
+	double		lo;
+	double		hi;
+	double		x_prev;
+	int64_t		cum = 0;
+	int64_t		top = 0;
+	int			last_edge = -1;		/* the edge whose point is in e_last */
+	MixturePoint e_last = {0.0, 0.0, 0.0, 0.0};
+	double		kept = 0.0;
+	double		s1 = 0.0;
+	double		s2 = 0.0;
+	double		q0;
+	double		q1;
+	MixturePoint a;
+	MixturePoint b;
+	double		mass;
+	double		mm;
+	int			i;
+
+	out->atom_share = out->data_mean = out->data_stddev = NAN;
+	out->model_mean = out->model_stddev = NAN;
+	if (m->k < 1 || !(wsum > 0.0))
+		return;
+	mixture_bracket(m, &lo, &hi);
+
+	/* the mixture between its own trim and 1 - trim quantiles */
+	q0 = trim > 0.0 ? vgm_mixture_quantile(m, trim) : -INFINITY;
+	q1 = trim > 0.0 ? vgm_mixture_quantile(m, 1.0 - trim) : INFINITY;
+	a = mixture_at(m, wsum, c, q0);
+	b = mixture_at(m, wsum, c, q1);
+	mass = b.cdf - a.cdf;
+	if (mass > 0.0)
+	{
+		mm = (b.m1 - a.m1) / mass;
+		out->model_mean = c + mm;
+		out->model_stddev = sqrt(fmax((b.m2 - a.m2) / mass - mm * mm, 0.0));
+	}
+	if (n <= 0)
+		return;
+
+	/*
+	 * The data between their own trim and 1 - trim quantiles: bin i holds
+	 * the shares [G_i, G_i+1) of the data, of which the part inside [trim,
+	 * 1 - trim] is kept, with the mixture's moments between the bin's
+	 * edges.  Edges increase, so each quantile search starts from the last.
+	 */
+	x_prev = lo;
+	for (i = 0; i < nbins; i++)
+	{
+		double		g0 = (double) cum / (double) n;
+		double		g1;
+		double		k0;
+		double		k1;
+		MixturePoint p0;
+		MixturePoint p1;
+		double		bin_mass;
+
+		if (counts[i] > top)
+			top = counts[i];
+		if (counts[i] == 0)
+			continue;
+		cum += counts[i];
+		g1 = (double) cum / (double) n;
+		k0 = fmin(fmax(g0, trim), 1.0 - trim);
+		k1 = fmin(fmax(g1, trim), 1.0 - trim);
+		if (!(k1 > k0))
+			continue;
+		/* the two edges of bin i; the lower one is often the last upper one */
+		if (last_edge == i)
+			p0 = e_last;
+		else if (i == 0)
+			p0 = mixture_at(m, wsum, c, -INFINITY);
+		else
+		{
+			x_prev = quantile_between(m, wsum, (double) i / nbins, x_prev, hi, x_prev);
+			p0 = mixture_at(m, wsum, c, x_prev);
+		}
+		if (i + 1 == nbins)
+			p1 = mixture_at(m, wsum, c, INFINITY);
+		else
+		{
+			x_prev = quantile_between(m, wsum, (double) (i + 1) / nbins, x_prev, hi, x_prev);
+			p1 = mixture_at(m, wsum, c, x_prev);
+		}
+		e_last = p1;
+		last_edge = i + 1;
+		bin_mass = p1.cdf - p0.cdf;
+		kept += k1 - k0;
+		if (bin_mass > 0.0)
+		{
+			s1 += (k1 - k0) * (p1.m1 - p0.m1) / bin_mass;
+			s2 += (k1 - k0) * (p1.m2 - p0.m2) / bin_mass;
+		}
+		else
+		{
+			/* the bin's edges met (no mass between): its values sit at the edge */
+			double		d = x_prev - c;
+
+			s1 += (k1 - k0) * d;
+			s2 += (k1 - k0) * d * d;
+		}
+	}
+	out->atom_share = (double) top / (double) n;
+	if (kept > 0.0)
+	{
+		mm = s1 / kept;
+		out->data_mean = c + mm;
+		out->data_stddev = sqrt(fmax(s2 / kept - mm * mm, 0.0));
+	}
+}
+
 /* splitmix64's finaliser: full avalanche of a 64-bit word. */
 static inline uint64_t
 mix64(uint64_t z)

@@ -301,6 +301,41 @@ double		vgm_ks_statistic_1samp(const int64_t *counts, int nbins, int64_t n);
 double		vgm_ks_statistic_2samp(const int64_t *c1, int64_t n1, const int64_t *c2,
 								   int64_t n2, int nbins, __int128 *num);
 
+/*
+ * Effect sizes of a KS histogram against the mixture it was built with,
+ * for validation thresholds that do not shrink with n (vgm_ks_effects):
+ *
+ *   atom_share   the largest share of the values in one bin.  Values tied
+ *                at one x share one u = F(x), so a point mass of share p
+ *                shows up as a bin holding p, and a continuous F can come no
+ *                closer than p/2 to the data's ECDF there: D >= p/2.
+ *   trimmed      the mean and standard deviation of the data between its
+ *                own trim and 1 - trim quantiles, and of the mixture between
+ *                its quantiles: blind to the few extreme rows that dominate
+ *                the plain standard deviation of a heavy-tailed column.  The
+ *                data's values are known only up to their bin, so each bin
+ *                stands for the mixture's conditional distribution between
+ *                the bin's edges F^-1(i / bins) and F^-1((i + 1) / bins):
+ *                exact in expectation when the data follow the mixture.
+ *
+ * Moments are NaN when no value was binned.
+ */
+typedef struct VgmKsEffects
+{
+	double		atom_share;
+	double		data_mean;
+	double		data_stddev;
+	double		model_mean;
+	double		model_stddev;
+} VgmKsEffects;
+
+/* Effect sizes of counts[nbins] (n values) against m, trimming trim in [0, 0.5) per side. */
+void		vgm_ks_effects(const VgmCdfMixture *m, const int64_t *counts, int nbins,
+						   int64_t n, double trim, VgmKsEffects *out);
+
+/* The p-quantile of the mixture (weights normalised), p in (0, 1), by safeguarded Newton. */
+double		vgm_mixture_quantile(const VgmCdfMixture *m, double p);
+
 /* Content hash of the plug-in mixture (k, weights, means, covariances). */
 uint64_t	vgm_mixture_hash(int k, const double *weights, const double *means,
 							 const double *covs);

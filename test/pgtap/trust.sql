@@ -6,7 +6,7 @@
 -- tables: each planted function logs its call and, when it runs with superuser
 -- rights, makes her a superuser (the attack of a trojan overload).
 BEGIN;
-SELECT plan(25);
+SELECT plan(26);
 
 -- ----------------------------------------------------------------- setup ----
 CREATE ROLE vgm_trust_alice NOLOGIN NOSUPERUSER;
@@ -61,7 +61,7 @@ BEGIN
     END IF;
 END $$;
 
--- aggregates vgm_ks, vgm_bounds, vgm_moments for every numeric argument type
+-- aggregates vgm_ks, vgm_ks_state, vgm_bounds, vgm_moments for every numeric argument type
 -- (an exact match beats our float8 ones when the column is not cast), and
 -- variadic versions
 DO $plant$
@@ -82,6 +82,8 @@ BEGIN
             LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_moments(%1$s)'); RETURN s + 1; END $$$f$, t);
         EXECUTE format('CREATE AGGREGATE public.vgm_ks(public.vgm_model, %s) (SFUNC = public.trust_sfunc2, '
                        'STYPE = int, INITCOND = ''0'', FINALFUNC = public.trust_final_ks)', t);
+        EXECUTE format('CREATE AGGREGATE public.vgm_ks_state(public.vgm_model, %s) (SFUNC = public.trust_sfunc2, '
+                       'STYPE = int, INITCOND = ''0'')', t);
         EXECUTE format('CREATE AGGREGATE public.vgm_bounds(public.vgm_model, %s) (SFUNC = public.trust_sfunc2, '
                        'STYPE = int, INITCOND = ''0'', FINALFUNC = public.trust_final_bounds)', t);
         EXECUTE format('CREATE AGGREGATE public.vgm_moments(%s) (SFUNC = public.trust_sfunc1, '
@@ -93,6 +95,8 @@ BEGIN
             'STYPE = int, INITCOND = ''0'', FINALFUNC = public.trust_final_ks)';
     EXECUTE 'CREATE AGGREGATE public.vgm_bounds(public.vgm_model, VARIADIC float8[]) (SFUNC = public.trust_sfuncv, '
             'STYPE = int, INITCOND = ''0'', FINALFUNC = public.trust_final_bounds)';
+    EXECUTE 'CREATE AGGREGATE public.vgm_ks_state(public.vgm_model, VARIADIC float8[]) (SFUNC = public.trust_sfuncv, '
+            'STYPE = int, INITCOND = ''0'')';
 END $plant$;
 
 -- the functions the reports call, as variadic overloads and with the model
@@ -105,6 +109,24 @@ CREATE FUNCTION public.vgm_model_moments(m text,
     OUT mean float8, OUT variance float8, OUT stddev float8, OUT skewness float8, OUT kurtosis float8)
     LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_model_moments(text)');
     mean := 0; variance := 1; stddev := 1; skewness := 0; kurtosis := 0; END $$;
+-- the effect sizes of the KS state: variadic, with the arguments as text,
+-- and with the state as a float8 array (an unknown or uncast argument would
+-- reach them)
+CREATE FUNCTION public.vgm_ks_effects(m public.vgm_model, VARIADIC s public.vgm_ks_state[],
+    OUT n bigint, OUT statistic float8, OUT pvalue float8, OUT atom_share float8, OUT excess float8,
+    OUT data_trimmed_mean float8, OUT data_trimmed_stddev float8,
+    OUT model_trimmed_mean float8, OUT model_trimmed_stddev float8)
+    LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_ks_effects variadic'); END $$;
+CREATE FUNCTION public.vgm_ks_effects(m text, s text, t text,
+    OUT n bigint, OUT statistic float8, OUT pvalue float8, OUT atom_share float8, OUT excess float8,
+    OUT data_trimmed_mean float8, OUT data_trimmed_stddev float8,
+    OUT model_trimmed_mean float8, OUT model_trimmed_stddev float8)
+    LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_ks_effects(text)'); END $$;
+CREATE FUNCTION public.vgm_ks_effects(m public.vgm_model, s int, t float8,
+    OUT n bigint, OUT statistic float8, OUT pvalue float8, OUT atom_share float8, OUT excess float8,
+    OUT data_trimmed_mean float8, OUT data_trimmed_stddev float8,
+    OUT model_trimmed_mean float8, OUT model_trimmed_stddev float8)
+    LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_ks_effects(int state)'); END $$;
 CREATE FUNCTION public.vgm_validate(model public.vgm_model, tbl regclass, col name, VARIADIC o float8[])
     RETURNS TABLE ("check" text, statistic float8, threshold float8, passed boolean)
     LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_validate variadic'); END $$;
@@ -183,10 +205,11 @@ SELECT c.col, r.* FROM trust_cols c,
 CREATE TEMP TABLE trust_assert AS
 SELECT pg_temp.trust_error($$SELECT vgm_assert_valid((SELECT m FROM trust_model), 'public.trust_data', 'i4',
                             ks_pvalue_min => NULL, mean_tol => NULL, std_tol => NULL, outside_max => NULL,
-                            clipped_max => NULL)$$) AS passing,
+                            clipped_max => NULL, ks_excess_max => NULL, trimmed_std_tol => NULL)$$) AS passing,
        pg_temp.trust_error($$SELECT vgm_assert_valid((SELECT m FROM trust_model), 'public.trust_data', 'i4',
                             ks_pvalue_min => NULL, mean_tol => NULL, std_tol => NULL, outside_max => NULL,
-                            clipped_max => NULL, ks_statistic_max => 0)$$) AS failing;
+                            clipped_max => NULL, ks_excess_max => NULL, trimmed_std_tol => NULL,
+                            ks_statistic_max => 0)$$) AS failing;
 -- the temp objects would shadow pg_catalog's in this session (pg_temp comes
 -- first where it is not listed): gone before the assertions
 DROP TABLE pg_temp.pg_extension, pg_temp.pg_cast, pg_temp.trust_data;
@@ -216,10 +239,10 @@ SELECT is((SELECT count(*)::int FROM trust_ran), 0, 'no planted function or oper
 SELECT is((SELECT coalesce(string_agg(DISTINCT what, ', '), '') FROM trust_ran), '',
     'no planted function or operator ran: none named');
 SELECT ok(NOT (SELECT rolsuper FROM pg_roles WHERE rolname = 'vgm_trust_alice'), 'the planter is not a superuser');
-SELECT is((SELECT count(*)::int FROM trust_after), 90, 'ten checks for each of the nine columns');
+SELECT is((SELECT count(*)::int FROM trust_after), 117, 'thirteen checks for each of the nine columns');
 SELECT is((SELECT count(*)::int FROM trust_after a JOIN trust_before b USING (col, ordinality)
            WHERE a."check" = b."check" AND a.statistic IS NOT DISTINCT FROM b.statistic
-             AND a.threshold IS NOT DISTINCT FROM b.threshold AND a.passed IS NOT DISTINCT FROM b.passed), 90,
+             AND a.threshold IS NOT DISTINCT FROM b.threshold AND a.passed IS NOT DISTINCT FROM b.passed), 117,
     'every report is the one computed before anything was planted');
 SELECT is((SELECT statistic FROM trust_after WHERE col = c.col AND "check" = 'rows'), 400::float8,
           format('the %s column is read from public.trust_data: 400 rows', c.typ))
@@ -229,6 +252,9 @@ SELECT is((SELECT round(statistic::numeric, 6) FROM trust_after WHERE col = c.co
           format('the %s column has the mean shift of the float8 column', c.typ))
 FROM trust_cols c WHERE c.col <> 'f8' ORDER BY c.col;
 
+SELECT is((SELECT round(statistic::numeric, 6) FROM trust_after WHERE col = 'i4' AND "check" = 'trimmed_stddev_ratio'),
+          (SELECT round(statistic::numeric, 6) FROM trust_after WHERE col = 'f8' AND "check" = 'trimmed_stddev_ratio'),
+    'the effect sizes come from our vgm_ks_state and vgm_ks_effects: the integer column has the float8 one''s');
 SELECT ok((SELECT e FROM trust_ambiguous) LIKE '42725: function %vgm_model_moments% is not unique',
     'an ambiguous planted overload makes the report fail');
 

@@ -3,7 +3,7 @@
 -- the caller's privileges; IMMUTABLE / PARALLEL SAFE / combine functions;
 -- search_path pinned on the PL/pgSQL functions.
 BEGIN;
-SELECT plan(75);
+SELECT plan(105);
 
 CREATE TEMP TABLE tap_models AS
 SELECT 'hand'::text AS name, '{"version":1,"dims":1,"k":3,
@@ -109,10 +109,18 @@ SELECT throws_ok($$SELECT * FROM vgm_validate((SELECT m FROM tap_models WHERE na
 SELECT lives_ok($$SELECT * FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'i')$$,
     'vgm_validate: an integer column is cast to float8');
 SELECT is((SELECT count(*)::int FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x')),
-    10, 'vgm_validate: ten checks');
+    13, 'vgm_validate: thirteen checks');
+-- D = 0.095 at n = 501 (p = 0.0002) is within the default ks_excess threshold 0.15 + 1.628 / sqrt(501)
 SELECT is((SELECT string_agg("check", ',') FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x')
-           WHERE NOT passed), 'ks_pvalue', 'vgm_validate: the default thresholds fail the KS test only');
-SELECT throws_ok($$SELECT vgm_assert_valid((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x', outside_max => 0.001)$$,
+           WHERE NOT passed), NULL, 'vgm_validate: the default thresholds (effect sizes) pass the hand model');
+SELECT is((SELECT string_agg("check", ',') FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x',
+                                                            ks_pvalue_min => 0.001) WHERE NOT passed),
+    'ks_pvalue', 'vgm_validate: the p-value is still checked when asked');
+SELECT is((SELECT string_agg("check", ',') FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x')
+           WHERE passed IS NULL), 'ks_statistic,ks_pvalue,stddev_ratio,skewness_diff,kurtosis_diff,nonfinite_share,atom_share',
+    'vgm_validate: p-value, plain D, plain stddev ratio and atom share are reported, not checked, by default');
+SELECT throws_ok($$SELECT vgm_assert_valid((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x',
+                                          ks_pvalue_min => 0.001, outside_max => 0.001)$$,
     '23514', 'vgm validation of tap_val.x failed: ks_pvalue, outside_share', 'vgm_assert_valid: check_violation naming the failed checks');
 SELECT is(pg_temp.error_detail($$SELECT vgm_assert_valid((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x',
                                                          ks_pvalue_min => NULL, outside_max => 0.001)$$),
@@ -127,13 +135,14 @@ INSERT INTO "we ird ""tbl; DROP TABLE tap_canary; --" SELECT x, x FROM tap_val;
 SELECT is((SELECT count(*)::int FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'),
                                                   '"we ird ""tbl; DROP TABLE tap_canary; --"',
                                                   'x"; DROP TABLE tap_canary; --')),
-    10, 'vgm_validate: hostile table and column names');
+    13, 'vgm_validate: hostile table and column names');
 SELECT is((SELECT statistic FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'),
                                              '"we ird ""tbl; DROP TABLE tap_canary; --"', 'select')
            WHERE "check" = 'rows'), 501::float8, 'vgm_validate: a reserved word as column name');
 SELECT ok(to_regclass('pg_temp.tap_canary') IS NOT NULL, 'the canary table survived');
 SELECT throws_ok($$SELECT vgm_assert_valid((SELECT m FROM tap_models WHERE name = 'hand'),
-                                          '"we ird ""tbl; DROP TABLE tap_canary; --"', 'x"; DROP TABLE tap_canary; --')$$,
+                                          '"we ird ""tbl; DROP TABLE tap_canary; --"', 'x"; DROP TABLE tap_canary; --',
+                                          ks_pvalue_min => 0.001)$$,
     '23514', 'vgm validation of "we ird ""tbl; DROP TABLE tap_canary; --"."x""; DROP TABLE tap_canary; --" failed: ks_pvalue',
     'vgm_assert_valid: hostile names are quoted in the message');
 SELECT ok(to_regclass('pg_temp.tap_canary') IS NOT NULL, 'the canary table survived the assertion');
@@ -235,11 +244,110 @@ SELECT throws_ok($$SELECT vgm_rollup(s) FROM (SELECT vgm_ks_state(m, x) AS s FRO
                                             FROM tap_val, tap_models WHERE name = 'hand') q) u$$,
     '22003', 'vgm_ks_state count out of range', 'vgm_rollup(vgm_ks_state): merged counts cannot pass 2^63 - 1');
 
+-- ------------------------------------------------------------ effect sizes ----
+SELECT throws_ok($$SELECT vgm_ks_effects(m, (SELECT vgm_ks_state(m, x) FROM tap_val), 0.5) FROM tap_models WHERE name = 'hand'$$,
+    '22023', 'vgm_ks_effects trim_fraction is out of range', 'vgm_ks_effects: trim_fraction 0.5');
+SELECT throws_ok($$SELECT vgm_ks_effects(m, (SELECT vgm_ks_state(m, x) FROM tap_val), 'NaN') FROM tap_models WHERE name = 'hand'$$,
+    '22023', 'vgm_ks_effects trim_fraction is out of range', 'vgm_ks_effects: trim_fraction NaN');
+SELECT throws_ok($$SELECT vgm_ks_effects((SELECT m FROM tap_models WHERE name = 'shifted'),
+                                        (SELECT vgm_ks_state(m, x) FROM tap_val, tap_models WHERE name = 'hand'))$$,
+    '22023', 'vgm_ks_effects needs the model the state was built with', 'vgm_ks_effects: another model');
+-- a state without values (built by hand with the model's hash): no data statistics, the model's are given
+CREATE TEMP TABLE tap_empty_state AS
+SELECT format('{"version":1,"bins":65536,"model_hash":"%s","n":0,"nulls":1,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}',
+              (vgm_ks_info(vgm_ks_state(m, x))).model_hash)::vgm_ks_state AS s
+FROM tap_val, tap_models WHERE name = 'hand' GROUP BY m::text;
+SELECT is((SELECT ARRAY[e.n::float8, e.statistic, e.atom_share, e.excess, e.data_trimmed_stddev, round(e.model_trimmed_mean::numeric, 6)::float8]
+             FROM vgm_ks_effects((SELECT m FROM tap_models WHERE name = 'hand'), (SELECT s FROM tap_empty_state)) e),
+    ARRAY[0, NULL, NULL, NULL, NULL,
+          (SELECT round(model_trimmed_mean::numeric, 6)::float8 FROM vgm_ks_effects((SELECT m FROM tap_models WHERE name = 'hand'),
+                  (SELECT vgm_ks_state(m, x) FROM tap_val, tap_models WHERE name = 'hand')))],
+    'vgm_ks_effects: no values, no data statistics; the model''s are still given');
+SELECT is((SELECT passed FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x')
+           WHERE "check" = 'ks_excess') , true, 'vgm_validate: ks_excess checked by default');
+SELECT throws_ok($$SELECT * FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x', ks_excess_max => 2)$$,
+    '22023', 'vgm_validate option "ks_excess_max" is out of range', 'vgm_validate: ks_excess_max above 1');
+SELECT throws_ok($$SELECT * FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_val', 'x', trimmed_std_tol => -0.1)$$,
+    '22023', 'vgm_validate option "trimmed_std_tol" is out of range', 'vgm_validate: negative trimmed_std_tol');
+-- an empty table: the checked statistics cannot be computed, so they fail
+CREATE TEMP TABLE tap_empty (x float8);
+SELECT is((SELECT string_agg("check" || '=' || coalesce(threshold::text, '-'), ',') FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_empty', 'x')
+           WHERE NOT passed),
+    'rows=1,mean_shift=0.1,outside_share=0.01,clipped_share=0.02,ks_excess=0.15,trimmed_stddev_ratio=0.1',
+    'vgm_validate: an empty table fails every default check, thresholds without allowance');
+
+-- ------------------------------------------------- the pass/fail matrix ----
+-- Generated realistic columns (fixed seed, 20000 rows each): heaped money
+-- amounts (point masses at 9.99 and 100.00 holding 18 % of the rows, two
+-- log-normal modes), heavy-tailed claims (log-normal body, Pareto tail of
+-- index 2) and
+-- integer ages.  A model fitted on the whole column with vgm_fit's defaults
+-- passes the default checks; the column shifted by half a standard
+-- deviation, spread 1.5 times about its mean, or checked against another
+-- column's model fails them.  docs/validation.md has the measurements.
+SELECT setseed(0.25);
+CREATE TEMP TABLE tap_gen AS
+SELECT g.name, g.i, CASE g.name
+         WHEN 'money' THEN CASE WHEN u.a < 0.12 THEN 9.99 WHEN u.a < 0.18 THEN 100.00
+                                WHEN u.a < 0.68 THEN round(exp(3.0 + 0.8 * u.z)::numeric, 2)
+                                ELSE round(exp(5.0 + 0.7 * u.z)::numeric, 2) END
+         WHEN 'claims' THEN CASE WHEN u.a < 0.9 THEN round(exp(7.5 + 1.0 * u.z)::numeric, 2)
+                                 ELSE round((20000 * (1 - u.b) ^ (-1 / 2.0))::numeric, 2) END
+         ELSE floor(18 + 4.5 * (9 + 3 * u.z))::numeric END::float8 AS x
+FROM (SELECT n.name, i FROM unnest(ARRAY['money', 'claims', 'ages']) n(name), generate_series(1, 20000) i) g,
+     LATERAL (SELECT random() AS a, random() AS b,
+                     sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z
+              WHERE g.i IS NOT NULL) u
+ORDER BY g.name, g.i;
+CREATE TEMP TABLE tap_gen_models AS SELECT name, vgm_fit(x) AS m, avg(x) AS mean, stddev(x) AS sd FROM tap_gen GROUP BY name;
+CREATE TEMP TABLE tap_case (name text, x float8);
+-- The failed checks of the default report of column c, transformed by expr, against model m.
+CREATE FUNCTION pg_temp.tap_failed(c text, m text, expr text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    r text;
+BEGIN
+    TRUNCATE tap_case;
+    EXECUTE format('INSERT INTO tap_case SELECT g.name, %s FROM tap_gen g JOIN tap_gen_models s USING (name) WHERE g.name = %L',
+                   expr, c);
+    SELECT coalesce(string_agg(v."check", ','), 'none') INTO r
+      FROM vgm_validate((SELECT gm.m FROM tap_gen_models gm WHERE gm.name = tap_failed.m), 'tap_case', 'x') v
+     WHERE NOT v.passed;
+    RETURN r;
+END $$;
+SELECT is(pg_temp.tap_failed(c, c, 'g.x'), 'none', format('matrix: %s, its own model: every default check passes', c))
+FROM unnest(ARRAY['money', 'claims', 'ages']) c;
+SELECT ok(pg_temp.tap_failed(c, c, 'g.x + 0.5 * s.sd') ~ 'mean_shift',
+          format('matrix: %s shifted by 0.5 sd: mean_shift fails', c))
+FROM unnest(ARRAY['money', 'claims', 'ages']) c;
+SELECT ok(pg_temp.tap_failed(c, c, 's.mean + 1.5 * (g.x - s.mean)') ~ 'trimmed_stddev_ratio',
+          format('matrix: %s spread 1.5 times about its mean: trimmed_stddev_ratio fails', c))
+FROM unnest(ARRAY['money', 'claims', 'ages']) c;
+SELECT ok(pg_temp.tap_failed(c, c, '1.5 * g.x') <> 'none', format('matrix: %s times 1.5 fails', c))
+FROM unnest(ARRAY['money', 'claims', 'ages']) c;
+SELECT ok(pg_temp.tap_failed(c, w, 'g.x') <> 'none', format('matrix: %s against the model of %s fails', c, w))
+FROM (VALUES ('money', 'claims'), ('claims', 'money'), ('ages', 'money')) p(c, w);
+-- the heavy tail: the plain standard deviation of the claims is off for
+-- their own model, the trimmed one is not; the heaps of the money column are
+-- its atom share
+DO $$ BEGIN PERFORM pg_temp.tap_failed('claims', 'claims', 'g.x'); END $$;
+SELECT ok((SELECT statistic FROM vgm_validate((SELECT m FROM tap_gen_models WHERE name = 'claims'), 'tap_case', 'x')
+           WHERE "check" = 'trimmed_stddev_ratio') < 0.05,
+    'matrix: claims, own model: trimmed stddev ratio below 0.05');
+DO $$ BEGIN PERFORM pg_temp.tap_failed('money', 'money', 'g.x'); END $$;
+SELECT ok((SELECT statistic FROM vgm_validate((SELECT m FROM tap_gen_models WHERE name = 'money'), 'tap_case', 'x')
+           WHERE "check" = 'atom_share') BETWEEN 0.1 AND 0.14,
+    'matrix: money, own model: the 9.99 heap (12 %) is the atom share');
+SELECT lives_ok($$SELECT vgm_assert_valid((SELECT m FROM tap_gen_models WHERE name = 'money'), 'tap_case', 'x')$$,
+    'matrix: vgm_assert_valid with defaults passes the own model');
+DO $$ BEGIN PERFORM pg_temp.tap_failed('money', 'money', 'g.x + 0.5 * s.sd'); END $$;
+SELECT throws_ok($$SELECT vgm_assert_valid((SELECT m FROM tap_gen_models WHERE name = 'money'), 'tap_case', 'x')$$,
+    '23514', NULL, 'matrix: vgm_assert_valid with defaults stops on the shifted column');
+
 -- ------------------------------------------------------------ properties ----
 SELECT ok(provolatile = 'i' AND proparallel = 's',
           format('%s is IMMUTABLE PARALLEL SAFE', p.oid::regprocedure))
 FROM pg_proc p
-WHERE proname IN ('vgm_moments', 'vgm_model_moments', 'vgm_ks', 'vgm_ks_state', 'vgm_ks_2samp', 'vgm_ks_info',
+WHERE proname IN ('vgm_moments', 'vgm_model_moments', 'vgm_ks', 'vgm_ks_state', 'vgm_ks_2samp', 'vgm_ks_info', 'vgm_ks_effects',
                   'vgm_bounds', 'vgm_kstwo_sf', 'vgm_kstwobign_sf', 'vgm_ks_2samp_sf')
   AND prokind = 'f'
 ORDER BY p.oid::regprocedure::text;

@@ -705,7 +705,7 @@ CREATE TABLE {SCHEMA}_restart AS SELECT id, m, s FROM (
 
 VALIDATE_SIG = ("vgm_validate(vgm_model,regclass,name,double precision,double precision,double precision,"
                 "double precision,double precision,double precision,double precision,double precision,"
-                "double precision)")
+                "double precision,double precision,double precision)")
 
 
 def test_privileges():

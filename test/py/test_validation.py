@@ -364,7 +364,88 @@ def check_bounds(doc, bgm):
     }
     bad = {k: (rep[k], v) for k, v in expect.items()
            if not (abs(rep[k] - v) <= (0.5 / BINS + 1e-12 if k == "ks_statistic" else 1e-9 * max(1.0, abs(v))))}
-    ok(not bad and len(rows) == 10, "vgm_validate reports the statistics computed with SciPy", bad)
+    ok(not bad and len(rows) == 13, "vgm_validate reports the statistics computed with SciPy", bad)
+
+
+def trimmed_moments(x, trim):
+    """Mean and standard deviation of sorted data between its trim and 1 - trim quantiles,
+    the rows at the cut counted with their fraction inside."""
+    x = np.sort(x)
+    n = len(x)
+    lo = np.arange(n) / n
+    w = np.clip(np.minimum(lo + 1.0 / n, 1 - trim) - np.maximum(lo, trim), 0, None)
+    m = np.sum(w * x) / np.sum(w)
+    return m, math.sqrt(np.sum(w * (x - m) ** 2) / np.sum(w))
+
+
+def check_effects(mix):
+    """vgm_ks_effects: the trimmed moments of the model equal a numerical integral of the
+    mixture between its quantiles; those of the data equal the trimmed moments of the rows
+    within the binning error; the largest tied share is the atom's; and the excess is D above
+    half of it."""
+    rng = np.random.default_rng(11)
+    comp = rng.choice(len(mix.w), size=60000, p=mix.w / mix.w.sum())
+    x = rng.normal(mix.mu[comp], mix.sd[comp])
+    atom = float(np.round(np.median(x), 3))
+    x[:9000] = atom                     # 15 % of the rows tied at one value
+    load_values("eff", x)
+    for trim in (0.0, 0.01, 0.05):
+        row = psql(f"SELECT n, statistic, atom_share, excess, data_trimmed_mean, data_trimmed_stddev, "
+                   f"model_trimmed_mean, model_trimmed_stddev FROM vgm_ks_effects("
+                   f"(SELECT model FROM {SCHEMA}.models), (SELECT vgm_ks_state((SELECT model FROM {SCHEMA}.models), x) "
+                   f"FROM {SCHEMA}.eff), {trim})")[0].split("|")
+        n, d, share, excess, dm, dsd, mm, msd = [float(v) for v in row]
+        w = mix.w / mix.w.sum()
+        if trim > 0:
+            cdf = lambda t: float(np.sum(w * stats.norm.cdf(t, mix.mu, mix.sd)))
+            grid = np.linspace(mix.mu.min() - 12 * mix.sd.max(), mix.mu.max() + 12 * mix.sd.max(), 200001)
+            cg = np.sum(w * stats.norm.cdf(grid[:, None], mix.mu, mix.sd), axis=1)
+            q0 = float(np.interp(trim, cg, grid))
+            q1 = float(np.interp(1 - trim, cg, grid))
+            for _ in range(60):     # polish the grid quantiles by Newton steps
+                q0 -= (cdf(q0) - trim) / mix.pdf(q0)
+                q1 -= (cdf(q1) - (1 - trim)) / mix.pdf(q1)
+        else:
+            q0, q1 = -np.inf, np.inf
+        mass = integrate.quad(mix.pdf, q0, q1, limit=200)[0]
+        m1 = integrate.quad(lambda t: t * mix.pdf(t), q0, q1, limit=200)[0] / mass
+        m2 = integrate.quad(lambda t: (t - m1) ** 2 * mix.pdf(t), q0, q1, limit=200)[0] / mass
+        tm, tsd = trimmed_moments(x, trim)
+        note(f"effects trim {trim}: model mean {mm:.9g} (quad {m1:.9g}), sd {msd:.9g} (quad {math.sqrt(m2):.9g}); "
+             f"data mean {dm:.9g} (rows {tm:.9g}), sd {dsd:.9g} (rows {tsd:.9g}); atom {share}, D {d}, excess {excess}")
+        ok(rel_err(mm, m1) < 1e-7 and rel_err(msd, math.sqrt(m2)) < 1e-7,
+           f"vgm_ks_effects trim {trim}: the model's trimmed moments equal the integral", (mm, m1, msd, math.sqrt(m2)))
+        ok(abs(dm - tm) < 1e-3 * tsd and rel_err(dsd, tsd) < 1e-3,
+           f"vgm_ks_effects trim {trim}: the data's trimmed moments equal the rows' within the binning",
+           (dm, tm, dsd, tsd))
+        ok(n == len(x) and abs(share - 9000 / len(x)) < 1e-3,
+           f"vgm_ks_effects trim {trim}: the largest tied share is the atom's", (n, share))
+        ok(abs(excess - max(d - share / 2, 0)) < 1e-15 and excess < 0.02,
+           f"vgm_ks_effects trim {trim}: excess is D above half the atom, small for data from the model",
+           (d, share, excess))
+
+
+def check_readme_etl():
+    """The README's ETL script, run as written with the default thresholds: it stops on the
+    day with cents written for dollars, and loads the day without that bug."""
+    with open(os.path.join(HERE, "..", "..", "README.md")) as f:
+        text = f.read()
+    blocks = [b.split("```", 1)[0] for b in text.split("```sql\n")[1:]]
+    script = next((b for b in blocks if "FROM amount_model), 'staging_tx', 'amount')" in b), None)
+    ok(script is not None, "the README has the ETL validation script")
+    if script is None:
+        return
+    runs = {}
+    for label, sql in (("bug", script),
+                       ("clean", script.replace("CASE WHEN i % 50 = 0 THEN 100 * a ELSE a END", "a"))):
+        proc = subprocess.run(["psql", "-X", "-v", "VERBOSITY=verbose"], input=sql, capture_output=True, text=True)
+        runs[label] = proc
+    bug, clean = runs["bug"], runs["clean"]
+    ok(bug.returncode == 3 and "ERROR:  23514: vgm validation of staging_tx.amount failed: mean_shift, outside_share"
+       in bug.stderr, "README ETL script: the day with the cents bug stops with 23514 on mean_shift, outside_share",
+       bug.stderr)
+    ok(clean.returncode == 0 and "staging_tx is valid: loading it" in clean.stdout,
+       "README ETL script: the same day without the bug passes the default checks", clean.stderr)
 
 
 def check_state_io():
@@ -410,6 +491,8 @@ def main():
     check_distributions()
     check_ks_two(mix)
     check_bounds(doc, bgm)
+    check_effects(mix)
+    check_readme_etl()
     check_state_io()
     psql(f"DROP SCHEMA {SCHEMA} CASCADE")
     print(f"1..{N_TESTS}")

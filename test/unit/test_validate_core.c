@@ -635,6 +635,63 @@ test_distributions(void)
 	}
 }
 
+/* Effect sizes: quantiles, trimmed moments of a histogram that follows its mixture, atoms. */
+static void
+test_effects(void)
+{
+	double		mean[2] = {0.0, 0.0};
+	double		inv_std[2] = {1.0, 1.0};
+	double		weight[2] = {1.0, 0.0};
+	VgmCdfMixture m = {1, mean, inv_std, weight};
+	int64_t    *counts = calloc(VGM_KS_BINS, sizeof(int64_t));
+	VgmKsEffects e;
+	double		q;
+	double		phi_t;
+	double		sd_t;
+	int			i;
+
+	q = vgm_mixture_quantile(&m, 0.975);
+	tap_ok(fabs(q - 1.959963984540054) < 1e-9, "mixture quantile of N(0, 1) at 0.975");
+	tap_ok(vgm_mixture_quantile(&m, 0.0) == -INFINITY && vgm_mixture_quantile(&m, 1.0) == INFINITY,
+		   "quantiles 0 and 1 are the infinities");
+
+	/* equal counts in every bin: the data follow the mixture exactly */
+	for (i = 0; i < VGM_KS_BINS; i++)
+		counts[i] = 3;
+	vgm_ks_effects(&m, counts, VGM_KS_BINS, 3 * (int64_t) VGM_KS_BINS, 0.01, &e);
+	/* N(0, 1) between its 1 % quantiles: variance 1 - 2 t phi(t) / 0.98 */
+	q = 2.3263478740408408;
+	phi_t = exp(-0.5 * q * q) / sqrt(2.0 * M_PI);
+	sd_t = sqrt(1.0 - 2.0 * q * phi_t / 0.98);
+	tap_ok(fabs(e.model_mean) < 1e-12 && fabs(e.model_stddev - sd_t) < 1e-9,
+		   "trimmed moments of N(0, 1) in closed form");
+	/* the cuts at 0.01 and 0.99 fall inside a bin, whose part is taken at the bin's moments */
+	tap_ok(fabs(e.data_mean - e.model_mean) < 1e-9 && fabs(e.data_stddev / e.model_stddev - 1) < 1e-4,
+		   "data that follow the mixture bin for bin have the mixture's trimmed moments within a bin");
+	tap_ok(fabs(e.atom_share - 1.0 / VGM_KS_BINS) < 1e-15, "no tie: the largest bin holds 1 / bins");
+	vgm_ks_effects(&m, counts, VGM_KS_BINS, 3 * (int64_t) VGM_KS_BINS, 0.0, &e);
+	tap_ok(fabs(e.model_stddev - 1.0) < 1e-12 && fabs(e.data_stddev - 1.0) < 1e-9,
+		   "no trimming: the whole mixture, the whole histogram");
+
+	/* every value tied in one bin: the atom holds all, with no spread */
+	memset(counts, 0, sizeof(int64_t) * VGM_KS_BINS);
+	counts[VGM_KS_BINS / 2] = 1000;
+	vgm_ks_effects(&m, counts, VGM_KS_BINS, 1000, 0.01, &e);
+	tap_ok(e.atom_share == 1.0 && fabs(e.data_mean) < 1e-4 && e.data_stddev < 1e-4,
+		   "one bin holding every value: atom share 1, the data at the bin");
+
+	/* two far-apart components: the median lies in the flat stretch between them */
+	mean[0] = -100.0;
+	mean[1] = 100.0;
+	weight[0] = weight[1] = 0.5;
+	m.k = 2;
+	q = vgm_mixture_quantile(&m, 0.5);
+	tap_ok(q > -90.0 && q < 90.0, "a quantile in a flat stretch is found by bisection");
+	q = vgm_mixture_quantile(&m, 0.75);
+	tap_ok(fabs(q - 100.0) < 1e-9, "and the quantile of the upper component is its median");
+	free(counts);
+}
+
 int
 main(void)
 {
@@ -646,5 +703,6 @@ main(void)
 	test_statistics();
 	test_text();
 	test_distributions();
+	test_effects();
 	return tap_done();
 }
