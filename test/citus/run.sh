@@ -172,7 +172,7 @@ check "vgm_ks_2samp of the two halves equals the single-node one" \
 	      = vgm_ks_2samp((SELECT vgm_ks_state($M, x) FROM dist_src WHERE id <= $HALF),
 	                     (SELECT vgm_ks_state($M, x) FROM dist_src WHERE id > $HALF))"
 check "vgm_validate on the distributed table gives the single-node report" \
-	"SELECT count(*) = 10 AND bool_and(d.passed IS NOT DISTINCT FROM l.passed
+	"SELECT count(*) = 13 AND bool_and(d.passed IS NOT DISTINCT FROM l.passed
 	                                   AND coalesce(vgm_test.close(d.statistic, l.statistic, 1e-9, 1e-12),
 	                                                d.statistic IS NULL AND l.statistic IS NULL))
 	 FROM vgm_validate($M, 'dist', 'x') d JOIN vgm_validate($M, 'dist_src', 'x') l USING (\"check\")"
