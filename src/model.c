@@ -47,6 +47,21 @@ vgm_model_build(const VgmModelHeader *hdr, const VgmComponent *comp,
 	return model;
 }
 
+/* Check a model's size against its component count (see model.h). */
+void
+vgm_model_check_layout(const VgmModel *model)
+{
+	int			k = model->hdr.k;
+
+	if (k < 1 || k > VGM_MAX_COMPONENTS || VARSIZE(model) != VGM_MODEL_SIZE(k))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid vgm_model: size does not match component count"),
+				 errdetail("The model claims %d components in %zu bytes; %d components take %zu.",
+						   k, (Size) VARSIZE(model), k,
+						   (Size) (k >= 1 && k <= VGM_MAX_COMPONENTS ? VGM_MODEL_SIZE(k) : 0))));
+}
+
 /* A view of a stored model for the pure-C helpers. */
 void
 vgm_model_view(const VgmModel *model, VgmModelView *view)

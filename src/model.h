@@ -36,6 +36,12 @@ extern VgmModel *vgm_model_build(const VgmModelHeader *hdr,
 								 const VgmComponent *comp,
 								 const double *weights);
 
+/*
+ * Check that a detoasted model's size matches its component count before
+ * its arrays are read (input validated it; a mismatch means corruption).
+ */
+extern void vgm_model_check_layout(const VgmModel *model);
+
 /* A view of a stored model for the pure-C helpers. */
 extern void vgm_model_view(const VgmModel *model, VgmModelView *view);
 

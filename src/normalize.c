@@ -711,12 +711,7 @@ vgm_transform_sample(PG_FUNCTION_ARGS)
 		funcctx = SRF_FIRSTCALL_INIT();
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 		k = model->hdr.k;
-		if (k < 1 || k > VGM_MAX_COMPONENTS || VARSIZE(model) != VGM_MODEL_SIZE(k))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("invalid vgm_model: size does not match component count"),
-					 errdetail("The model claims %d components in %zu bytes.",
-							   k, (Size) VARSIZE(model))));
+		vgm_model_check_layout(model);
 		w = VgmModelWeights(model);
 		st = palloc(sizeof(SampleState));
 		st->k = k;

@@ -44,25 +44,6 @@ arg_is_const(FmgrInfo *flinfo, int argno)
 	return IsA(list_nth(args, argno), Const);
 }
 
-/* A stored model is validated on input; a size that does not match k means corruption. */
-static void
-check_model_layout(const VgmModel *model)
-{
-	int			k = model->hdr.k;
-
-	if (k < 1 || k > VGM_MAX_COMPONENTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid vgm_model: component count %d out of range", k),
-				 errdetail("A model has between 1 and %d components.", VGM_MAX_COMPONENTS)));
-	if (VARSIZE(model) != VGM_MODEL_SIZE(k))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid vgm_model: size does not match component count"),
-				 errdetail("A model with %d components has %zu bytes, this one has %zu.",
-						   k, (Size) VGM_MODEL_SIZE(k), (Size) VARSIZE(model))));
-}
-
 /* Allocate the per-component arrays for k components in one block of fn_mcxt. */
 static void
 allocate_arrays(VgmTransformCache *cache, MemoryContext mcxt, int k)
@@ -110,7 +91,7 @@ rebuild(VgmTransformCache *cache, MemoryContext mcxt, const VgmModel *model)
 	int			n_valid = 0;
 	int			j;
 
-	check_model_layout(model);
+	vgm_model_check_layout(model);
 	/* invalidate first: an error below must not leave a half-built cache in use */
 	cache->raw_len = 0;
 	cache->raw_ptr = NULL;

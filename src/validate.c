@@ -133,11 +133,7 @@ model_rebuild(ValidateModel *c, MemoryContext mcxt, const VgmModel *model)
 	uint64		h;
 	int			j;
 
-	if (k < 1 || k > VGM_MAX_COMPONENTS || VARSIZE(model) != VGM_MODEL_SIZE(k))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid vgm_model: size does not match component count"),
-				 errdetail("The model claims %d components in %zu bytes.", k, (Size) VARSIZE(model))));
+	vgm_model_check_layout(model);
 	/* invalidate first: an error below must not leave a half-built cache */
 	c->raw_len = 0;
 	c->raw_ptr = NULL;
@@ -673,11 +669,7 @@ vgm_model_moments(PG_FUNCTION_ARGS)
 	bool		nulls[5];
 	int			j;
 
-	if (k < 1 || k > VGM_MAX_COMPONENTS || VARSIZE(model) != VGM_MODEL_SIZE(k))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid vgm_model: size does not match component count"),
-				 errdetail("The model claims %d components in %zu bytes.", k, (Size) VARSIZE(model))));
+	vgm_model_check_layout(model);
 	for (j = 0; j < k; j++)
 	{
 		means[j] = model->comp[j].mean;
@@ -1109,11 +1101,7 @@ vgm_ks_effects_sql(PG_FUNCTION_ARGS)
 	bool		nulls[9];
 	int			j;
 
-	if (k < 1 || k > VGM_MAX_COMPONENTS || VARSIZE(model) != VGM_MODEL_SIZE(k))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid vgm_model: size does not match component count"),
-				 errdetail("The model claims %d components in %zu bytes.", k, (Size) VARSIZE(model))));
+	vgm_model_check_layout(model);
 	/* NaN fails both comparisons */
 	if (!(trim >= 0.0 && trim < 0.5))
 		ereport(ERROR,
