@@ -496,6 +496,20 @@ fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
 	return model_from_result(result, &opt, options, &training, v->n, start);
 }
 
+/* A summary without finite rows fits to NULL: say why (once per statement). */
+static bool
+summary_has_no_rows(const VgmSummaryView *v)
+{
+	VgmModelHeader empty = {.nulls = v->counts.nulls,.nans = v->counts.nans,
+	.pos_infs = v->counts.pos_infs,.neg_infs = v->counts.neg_infs};
+
+	if (v->counts.rows > 0)
+		return false;
+	warn_skipped(&empty);
+	notice_null_model(&empty);
+	return true;
+}
+
 /* Arguments of vgm_fit(data or summary, the eight options). */
 #define FIT_FUNCTION_NARGS 9
 
@@ -573,15 +587,8 @@ vgm_fit_summary(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	if (v.counts.rows == 0)
-	{
-		VgmModelHeader empty = {.nulls = v.counts.nulls,.nans = v.counts.nans,
-		.pos_infs = v.counts.pos_infs,.neg_infs = v.counts.neg_infs};
-
-		warn_skipped(&empty);
-		notice_null_model(&empty);
+	if (summary_has_no_rows(&v))
 		PG_RETURN_NULL();
-	}
 	PG_RETURN_VGM_MODEL_P(fit_summary_view(&v, &options));
 }
 
@@ -632,14 +639,7 @@ vgm_fit_final(PG_FUNCTION_ARGS)
 					 errdetail("The value given was %d.", options.engine.max_components)));
 	}
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	if (v.counts.rows == 0)
-	{
-		VgmModelHeader empty = {.nulls = v.counts.nulls,.nans = v.counts.nans,
-		.pos_infs = v.counts.pos_infs,.neg_infs = v.counts.neg_infs};
-
-		warn_skipped(&empty);
-		notice_null_model(&empty);
+	if (summary_has_no_rows(&v))
 		PG_RETURN_NULL();
-	}
 	PG_RETURN_VGM_MODEL_P(fit_summary_view(&v, &options));
 }

@@ -1181,6 +1181,8 @@ parse_buckets(TextIn *in, VgmBucket **b_io, size_t *n_io, const VgmAllocator *al
 	for (;;)
 	{
 		VgmBucket	bk;
+		double	   *const numbers[] = {&bk.weight, &bk.mean, &bk.m2, &bk.m3, &bk.m4};
+		size_t		f;
 
 		if (n == VGM_SUMMARY_MAX_BUCKETS)
 		{
@@ -1191,16 +1193,11 @@ parse_buckets(TextIn *in, VgmBucket **b_io, size_t *n_io, const VgmAllocator *al
 		}
 		FIELD("[", "'[' opening a bucket");
 		INT_FIELD(bk.key, "an integer bucket key");
-		FIELD(",", "','");
-		DBL_FIELD(bk.weight, "a finite number");
-		FIELD(",", "','");
-		DBL_FIELD(bk.mean, "a finite number");
-		FIELD(",", "','");
-		DBL_FIELD(bk.m2, "a finite number");
-		FIELD(",", "','");
-		DBL_FIELD(bk.m3, "a finite number");
-		FIELD(",", "','");
-		DBL_FIELD(bk.m4, "a finite number");
+		for (f = 0; f < sizeof(numbers) / sizeof(numbers[0]); f++)
+		{
+			FIELD(",", "','");
+			DBL_FIELD(*numbers[f], "a finite number");
+		}
 		FIELD("]", "']' closing a bucket");
 		if (n == cap)
 		{

@@ -118,6 +118,36 @@ model_arg_is_const(FunctionCallInfo fcinfo, int aggargno, int argno)
 	return expr != NULL && IsA(expr, Const);
 }
 
+/*
+ * The plug-in mixture of a model as the KS functions use it, positive
+ * weights only, into mix (whose arrays hold k entries); returns the hash of
+ * the whole mixture, the identity a KS state records.
+ */
+static uint64
+model_plugin_mixture(const VgmModel *model, VgmCdfMixture *mix)
+{
+	int			k = model->hdr.k;
+	const double *w = VgmModelWeights(model);
+	double		means[VGM_MAX_COMPONENTS];
+	double		covs[VGM_MAX_COMPONENTS];
+	int			j;
+
+	mix->k = 0;
+	for (j = 0; j < k; j++)
+	{
+		means[j] = model->comp[j].mean;
+		covs[j] = model->comp[j].covariance;
+		if (w[j] > 0.0)
+		{
+			mix->mean[mix->k] = means[j];
+			mix->inv_std[mix->k] = 1.0 / sqrt(covs[j]);
+			mix->weight[mix->k] = w[j];
+			mix->k++;
+		}
+	}
+	return vgm_mixture_hash(k, w, means, covs);
+}
+
 /* Derive the cached constants from a detoasted model. */
 static void
 model_rebuild(ValidateModel *c, MemoryContext mcxt, const VgmModel *model)
@@ -126,8 +156,6 @@ model_rebuild(ValidateModel *c, MemoryContext mcxt, const VgmModel *model)
 	const double *w = VgmModelWeights(model);
 	double		log_const[VGM_MAX_COMPONENTS];
 	double		prec[VGM_MAX_COMPONENTS];
-	double		means[VGM_MAX_COMPONENTS];
-	double		covs[VGM_MAX_COMPONENTS];
 	double		extra[3];
 	double	   *d;
 	uint64		h;
@@ -148,29 +176,18 @@ model_rebuild(ValidateModel *c, MemoryContext mcxt, const VgmModel *model)
 	c->v_log_const = (d += k);
 	c->v_half_prec = (d += k);
 	c->k = k;
-	c->mix.k = 0;
 	c->n_valid = 0;
 
 	vgm_phi_table_init();
+	c->cdf_hash = model_plugin_mixture(model, &c->mix);
 	/* the same variational constants as vgm_component (transform_cache.c) */
 	vgm_log_prob_constants(k, model->comp, log_const, prec);
 	for (j = 0; j < k; j++)
 	{
-		double		std = sqrt(model->comp[j].covariance);
-
-		means[j] = model->comp[j].mean;
-		covs[j] = model->comp[j].covariance;
-		if (w[j] > 0.0)
-		{
-			c->mix.mean[c->mix.k] = means[j];
-			c->mix.inv_std[c->mix.k] = 1.0 / std;
-			c->mix.weight[c->mix.k] = w[j];
-			c->mix.k++;
-		}
 		if (w[j] > model->hdr.weight_threshold)
 		{
-			c->v_mean[c->n_valid] = means[j];
-			c->v_four_std[c->n_valid] = VGM_STD_MULTIPLIER * std;
+			c->v_mean[c->n_valid] = model->comp[j].mean;
+			c->v_four_std[c->n_valid] = VGM_STD_MULTIPLIER * sqrt(model->comp[j].covariance);
 			c->v_log_const[c->n_valid] = log_const[j];
 			c->v_half_prec[c->n_valid] = 0.5 * prec[j];
 			c->n_valid++;
@@ -188,7 +205,6 @@ model_rebuild(ValidateModel *c, MemoryContext mcxt, const VgmModel *model)
 	}
 	c->min = model->hdr.min;
 	c->max = model->hdr.max;
-	c->cdf_hash = vgm_mixture_hash(k, w, means, covs);
 	/* bounds depend on the range and on the valid components' E-step constants */
 	extra[0] = c->min;
 	extra[1] = c->max;
@@ -1088,10 +1104,7 @@ vgm_ks_effects_sql(PG_FUNCTION_ARGS)
 	VgmModel   *model = PG_GETARG_VGM_MODEL_P(0);
 	VgmKsState *s = ks_state_arg(fcinfo, 1);
 	double		trim = PG_GETARG_FLOAT8(2);
-	int			k = model->hdr.k;
-	const double *w;
 	double		means[VGM_MAX_COMPONENTS];
-	double		covs[VGM_MAX_COMPONENTS];
 	double		inv_std[VGM_MAX_COMPONENTS];
 	double		weights[VGM_MAX_COMPONENTS];
 	VgmCdfMixture mix;
@@ -1099,7 +1112,6 @@ vgm_ks_effects_sql(PG_FUNCTION_ARGS)
 	uint64		hash;
 	Datum		values[9];
 	bool		nulls[9];
-	int			j;
 
 	vgm_model_check_layout(model);
 	/* NaN fails both comparisons */
@@ -1108,32 +1120,16 @@ vgm_ks_effects_sql(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("vgm_ks_effects trim_fraction is out of range"),
 				 errdetail("The share trimmed from each tail lies in [0, 0.5); got %g.", trim)));
-	w = VgmModelWeights(model);
-	mix.k = 0;
 	mix.mean = means;
 	mix.inv_std = inv_std;
 	mix.weight = weights;
-	for (j = 0; j < k; j++)
-	{
-		means[j] = model->comp[j].mean;
-		covs[j] = model->comp[j].covariance;
-	}
-	hash = vgm_mixture_hash(k, w, means, covs);
+	hash = model_plugin_mixture(model, &mix);
 	if (hash != s->c.model_hash)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("vgm_ks_effects needs the model the state was built with"),
 				 errdetail("The state has model hash %016" INT64_MODIFIER "x, the model %016" INT64_MODIFIER "x.",
 						   s->c.model_hash, hash)));
-	/* the plug-in mixture as the aggregate's CDF uses it: positive weights only */
-	for (j = 0; j < k; j++)
-		if (w[j] > 0.0)
-		{
-			means[mix.k] = model->comp[j].mean;
-			inv_std[mix.k] = 1.0 / sqrt(model->comp[j].covariance);
-			weights[mix.k] = w[j];
-			mix.k++;
-		}
 	if (mix.k == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
