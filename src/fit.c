@@ -17,6 +17,7 @@
 #include "utils/builtins.h"
 
 #include "fit.h"
+#include "model_cache.h"
 #include "summary.h"
 #include "weights_core.h"
 
@@ -613,25 +614,25 @@ vgm_fit_final(PG_FUNCTION_ARGS)
 	if (PG_NARGS() > 1)
 	{
 		Aggref	   *aggref = AggGetAggref(fcinfo);
-		TargetEntry *te;
+		Const	   *k_arg;
 
 		if (aggref == NULL || list_length(aggref->args) < 2)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("vgm_fit_final called in non-aggregate context"),
 					 errdetail("This function is the final function of the aggregate vgm_fit(float8, int).")));
-		te = (TargetEntry *) lsecond(aggref->args);
-		if (!IsA(te->expr, Const))
+		k_arg = vgm_call_arg_const(fcinfo, 1);
+		if (k_arg == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("the number of components of vgm_fit must be a constant"),
 					 errdetail("Use vgm_fit(vgm_summarize(x), max_components => ...) for a computed value.")));
-		if (((Const *) te->expr)->constisnull)
+		if (k_arg->constisnull)
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("the number of components of vgm_fit must not be null"),
 					 errdetail("Omit the argument to use 10 components.")));
-		options.engine.max_components = DatumGetInt32(((Const *) te->expr)->constvalue);
+		options.engine.max_components = DatumGetInt32(k_arg->constvalue);
 		if (options.engine.max_components < 1 || options.engine.max_components > VGM_MAX_COMPONENTS)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

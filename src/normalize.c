@@ -23,7 +23,7 @@
  *
  * These functions run once per row, so the per-model constants (logs,
  * square roots, digammas) live in the per-call-site cache
- * (transform_cache.c): the scalar-returning hot paths allocate nothing, the
+ * (model_cache.c): the scalar-returning hot paths allocate nothing, the
  * encoding path takes no log() at all, the scores take the one log() of their
  * logsumexp, and exp() is skipped for components whose log probability is
  * more than 37 below the best one (a relative contribution below 1e-16).
@@ -40,7 +40,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "transform_cache.h"
+#include "model_cache.h"
 
 PG_FUNCTION_INFO_V1(vgm_transform_component);
 PG_FUNCTION_INFO_V1(vgm_transform_alpha);
@@ -80,7 +80,7 @@ static NormalizeMemo memo;
 
 /* Error for a model whose every component is below its weight threshold. */
 static pg_noinline void
-no_valid_components_error(const VgmTransformCache *c)
+no_valid_components_error(const VgmCachedModel *c)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -91,7 +91,7 @@ no_valid_components_error(const VgmTransformCache *c)
 
 /* Error for a component number outside 0 .. n_valid - 1. */
 static pg_noinline void
-component_range_error(const VgmTransformCache *c, int32 component)
+component_range_error(const VgmCachedModel *c, int32 component)
 {
 	if (c->n_valid == 0)
 		no_valid_components_error(c);
@@ -117,60 +117,11 @@ alpha_not_finite_error(double alpha)
 /* ---------------------------------------------------------------------- */
 
 /*
- * Which of components a and b wins when |x| is so large that (x - mean)^2
- * overflows for both: the wider one (smaller precision), then the one whose
- * mean lies further towards x, then the larger constant.  These are the
- * terms of the log probability in decreasing order of growth in x.
- */
-static bool
-extreme_better(double x, double half_prec_a, double mean_a, double log_const_a,
-			   double half_prec_b, double mean_b, double log_const_b)
-{
-	double		lin_a = copysign(1.0, x) * mean_a;
-	double		lin_b = copysign(1.0, x) * mean_b;
-
-	if (half_prec_a != half_prec_b)
-		return half_prec_a < half_prec_b;
-	if (lin_a != lin_b)
-		return lin_a > lin_b;
-	return log_const_a - half_prec_a * mean_a * mean_a
-		> log_const_b - half_prec_b * mean_b * mean_b;
-}
-
-/* The winning valid component when every log probability underflowed to -inf. */
-static pg_noinline int
-extreme_argmax_valid(const VgmTransformCache *c, double x)
-{
-	int			best = 0;
-	int			v;
-
-	for (v = 1; v < c->n_valid; v++)
-		if (extreme_better(x, c->v_half_prec[v], c->v_mean[v], c->v_log_const[v],
-						   c->v_half_prec[best], c->v_mean[best], c->v_log_const[best]))
-			best = v;
-	return best;
-}
-
-/* The winning posterior component when every log probability underflowed to -inf. */
-static pg_noinline int
-extreme_argmax_all(const VgmTransformCache *c, double x)
-{
-	int			best = 0;
-	int			j;
-
-	for (j = 1; j < c->k; j++)
-		if (extreme_better(x, c->half_prec[j], c->mean[j], c->log_const[j],
-						   c->half_prec[best], c->mean[best], c->log_const[best]))
-			best = j;
-	return best;
-}
-
-/*
  * Weighted variational log probability of x under every component, into
  * c->scratch; returns the largest one.
  */
 static inline double
-weighted_log_prob(const VgmTransformCache *c, double x)
+weighted_log_prob(const VgmCachedModel *c, double x)
 {
 	double	   *wlp = c->scratch;
 	double		best = -INFINITY;
@@ -187,31 +138,6 @@ weighted_log_prob(const VgmTransformCache *c, double x)
 	return best;
 }
 
-/* Most probable valid component (numbered among the valid ones); no exp needed. */
-static inline int
-argmax_valid(const VgmTransformCache *c, double x)
-{
-	double		best = -INFINITY;
-	int			best_v = 0;
-	int			v;
-
-	for (v = 0; v < c->n_valid; v++)
-	{
-		double		d = x - c->v_mean[v];
-		double		wlp = c->v_log_const[v] - c->v_half_prec[v] * (d * d);
-
-		/* strictly greater: ties go to the first, as numpy's argmax */
-		if (wlp > best)
-		{
-			best = wlp;
-			best_v = v;
-		}
-	}
-	if (unlikely(best == -INFINITY))
-		return extreme_argmax_valid(c, x);
-	return best_v;
-}
-
 /*
  * RDT's draw: p = predict_proba restricted to the valid components, each
  * plus 1e-6, renormalised; the uniform is a hash of (seed, key, x).  With
@@ -220,7 +146,7 @@ argmax_valid(const VgmTransformCache *c, double x)
  * p_v is proportional to e_v + 1e-6 s.
  */
 static inline int
-draw_valid(const VgmTransformCache *c, double x, uint64 xbits, int64 key)
+draw_valid(const VgmCachedModel *c, double x, uint64 xbits, int64 key)
 {
 	double	   *e = c->scratch;
 	double		best = weighted_log_prob(c, x);
@@ -246,7 +172,7 @@ draw_valid(const VgmTransformCache *c, double x, uint64 xbits, int64 key)
 	else
 	{
 		/* every term underflowed: the limit puts all mass on one component */
-		int			w = extreme_argmax_all(c, x);
+		int			w = vgm_extreme_argmax_all(c, x);
 
 		for (j = 0; j < c->k; j++)
 			e[j] = 0.0;
@@ -270,30 +196,16 @@ draw_valid(const VgmTransformCache *c, double x, uint64 xbits, int64 key)
 	return c->n_valid - 1;
 }
 
-/* RDT's alpha for valid component v, clipped to [-0.99, 0.99]. */
-static inline double
-alpha_of(const VgmTransformCache *c, int v, double x)
-{
-	/* a division, not a multiplication by 1 / (4 std): bit-identical to RDT */
-	double		alpha = (x - c->v_mean[v]) / c->v_four_std[v];
-
-	if (alpha > VGM_ALPHA_CLIP)
-		return VGM_ALPHA_CLIP;
-	if (alpha < -VGM_ALPHA_CLIP)
-		return -VGM_ALPHA_CLIP;
-	return alpha;
-}
-
 /*
  * Component (numbered among the valid ones) and alpha of a finite x,
  * through the one-entry memo.
  */
 static inline void
-normalize_value(const VgmTransformCache *c, double x, bool has_key, int64 key,
+normalize_value(const VgmCachedModel *c, double x, bool has_key, int64 key,
 				int32 *component, double *alpha)
 {
 	uint64		xbits = vgm_double_bits(x);
-	int			v;
+	int32		v;
 
 	if (!has_key)
 		key = 0;
@@ -306,9 +218,14 @@ normalize_value(const VgmTransformCache *c, double x, bool has_key, int64 key,
 	}
 	if (unlikely(c->n_valid == 0))
 		no_valid_components_error(c);
-	v = has_key ? draw_valid(c, x, xbits, key) : argmax_valid(c, x);
+	if (has_key)
+	{
+		v = draw_valid(c, x, xbits, key);
+		vgm_alpha_of(c, v, x, alpha);
+	}
+	else
+		vgm_encode_value(c, x, &v, alpha);
 	*component = v;
-	*alpha = alpha_of(c, v, x);
 
 	memo.hash = c->hash;
 	memo.xbits = xbits;
@@ -354,7 +271,7 @@ vgm_transform_component(PG_FUNCTION_ARGS)
 
 	if (unlikely(!isfinite(x)))
 		PG_RETURN_NULL();
-	normalize_value(vgm_transform_cache_get(fcinfo, 0), x, has_key,
+	normalize_value(vgm_model_cache_get(fcinfo, 0), x, has_key,
 					has_key ? PG_GETARG_INT64(2) : 0, &component, &alpha);
 	PG_RETURN_INT32(component);
 }
@@ -370,7 +287,7 @@ vgm_transform_alpha(PG_FUNCTION_ARGS)
 
 	if (unlikely(!isfinite(x)))
 		PG_RETURN_NULL();
-	normalize_value(vgm_transform_cache_get(fcinfo, 0), x, has_key,
+	normalize_value(vgm_model_cache_get(fcinfo, 0), x, has_key,
 					has_key ? PG_GETARG_INT64(2) : 0, &component, &alpha);
 	PG_RETURN_FLOAT8(alpha);
 }
@@ -381,7 +298,8 @@ vgm_transform_normalize(PG_FUNCTION_ARGS)
 {
 	double		x = PG_GETARG_FLOAT8(1);
 	bool		has_key = PG_NARGS() > 2;
-	VgmTransformCache *c;
+	VgmCachedModel *c;
+	VgmModelCache *site;
 	int32		component;
 	double		alpha;
 	Datum		values[2];
@@ -389,8 +307,9 @@ vgm_transform_normalize(PG_FUNCTION_ARGS)
 
 	if (unlikely(!isfinite(x)))
 		PG_RETURN_NULL();
-	c = vgm_transform_cache_get(fcinfo, 0);
-	if (unlikely(c->tupdesc == NULL))
+	c = vgm_model_cache_get(fcinfo, 0);
+	site = (VgmModelCache *) fcinfo->flinfo->fn_extra;
+	if (unlikely(site->tupdesc == NULL))
 	{
 		TupleDesc	tupdesc;
 		MemoryContext old;
@@ -402,13 +321,13 @@ vgm_transform_normalize(PG_FUNCTION_ARGS)
 					 errdetail("vgm_normalize returns a record of (component, alpha).")));
 		/* the blessed descriptor lives as long as the cache */
 		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		c->tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		site->tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
 		MemoryContextSwitchTo(old);
 	}
 	normalize_value(c, x, has_key, has_key ? PG_GETARG_INT64(2) : 0, &component, &alpha);
 	values[0] = Int32GetDatum(component);
 	values[1] = Float8GetDatum(alpha);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(c->tupdesc, values, nulls)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(site->tupdesc, values, nulls)));
 }
 
 /* vgm_encode(model, x [, key]): CTGAN's layout [alpha, one-hot over the valid components]. */
@@ -417,7 +336,7 @@ vgm_transform_encode(PG_FUNCTION_ARGS)
 {
 	double		x = PG_GETARG_FLOAT8(1);
 	bool		has_key = PG_NARGS() > 2;
-	VgmTransformCache *c;
+	VgmCachedModel *c;
 	int32		component;
 	double		alpha;
 	double	   *data;
@@ -425,7 +344,7 @@ vgm_transform_encode(PG_FUNCTION_ARGS)
 
 	if (unlikely(!isfinite(x)))
 		PG_RETURN_NULL();
-	c = vgm_transform_cache_get(fcinfo, 0);
+	c = vgm_model_cache_get(fcinfo, 0);
 	normalize_value(c, x, has_key, has_key ? PG_GETARG_INT64(2) : 0, &component, &alpha);
 	/* palloc0 leaves the one-hot part at zero */
 	result = new_float8_array(1 + c->n_valid, &data);
@@ -439,7 +358,7 @@ vgm_transform_encode(PG_FUNCTION_ARGS)
  * to the training range.  The component is numbered among the valid ones.
  */
 static inline double
-denormalize_value(const VgmTransformCache *c, int32 component, double alpha, bool clamp)
+denormalize_value(const VgmCachedModel *c, int32 component, double alpha, bool clamp)
 {
 	double		x;
 
@@ -466,7 +385,7 @@ denormalize_value(const VgmTransformCache *c, int32 component, double alpha, boo
 Datum
 vgm_transform_denormalize(PG_FUNCTION_ARGS)
 {
-	VgmTransformCache *c = vgm_transform_cache_get(fcinfo, 0);
+	VgmCachedModel *c = vgm_model_cache_get(fcinfo, 0);
 
 	PG_RETURN_FLOAT8(denormalize_value(c, PG_GETARG_INT32(1), PG_GETARG_FLOAT8(2),
 									   PG_NARGS() > 3 && PG_GETARG_BOOL(3)));
@@ -481,7 +400,7 @@ vgm_transform_denormalize(PG_FUNCTION_ARGS)
 Datum
 vgm_transform_decode(PG_FUNCTION_ARGS)
 {
-	VgmTransformCache *c = vgm_transform_cache_get(fcinfo, 0);
+	VgmCachedModel *c = vgm_model_cache_get(fcinfo, 0);
 	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
 	int			n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
 	const double *e;
@@ -523,14 +442,14 @@ Datum
 vgm_transform_predict(PG_FUNCTION_ARGS)
 {
 	double		x = PG_GETARG_FLOAT8(1);
-	VgmTransformCache *c;
+	VgmCachedModel *c;
 	double		best = -INFINITY;
 	int			best_j = 0;
 	int			j;
 
 	if (unlikely(!isfinite(x)))
 		PG_RETURN_NULL();
-	c = vgm_transform_cache_get(fcinfo, 0);
+	c = vgm_model_cache_get(fcinfo, 0);
 	for (j = 0; j < c->k; j++)
 	{
 		double		d = x - c->mean[j];
@@ -543,7 +462,7 @@ vgm_transform_predict(PG_FUNCTION_ARGS)
 		}
 	}
 	if (unlikely(best == -INFINITY))
-		best_j = extreme_argmax_all(c, x);
+		best_j = vgm_extreme_argmax_all(c, x);
 	PG_RETURN_INT32(best_j);
 }
 
@@ -556,7 +475,7 @@ Datum
 vgm_transform_predict_proba(PG_FUNCTION_ARGS)
 {
 	double		x = PG_GETARG_FLOAT8(1);
-	VgmTransformCache *c;
+	VgmCachedModel *c;
 	double		best;
 	double		sum = 0.0;
 	double		lse;
@@ -566,12 +485,12 @@ vgm_transform_predict_proba(PG_FUNCTION_ARGS)
 
 	if (unlikely(!isfinite(x)))
 		PG_RETURN_NULL();
-	c = vgm_transform_cache_get(fcinfo, 0);
+	c = vgm_model_cache_get(fcinfo, 0);
 	best = weighted_log_prob(c, x);
 	result = new_float8_array(c->k, &data);
 	if (unlikely(best == -INFINITY))
 	{
-		data[extreme_argmax_all(c, x)] = 1.0;
+		data[vgm_extreme_argmax_all(c, x)] = 1.0;
 		PG_RETURN_ARRAYTYPE_P(result);
 	}
 	for (j = 0; j < c->k; j++)
@@ -606,12 +525,12 @@ Datum
 vgm_transform_score(PG_FUNCTION_ARGS)
 {
 	double		x = PG_GETARG_FLOAT8(1);
-	VgmTransformCache *c;
+	VgmCachedModel *c;
 	double		best;
 
 	if (unlikely(!isfinite(x)))
 		PG_RETURN_NULL();
-	c = vgm_transform_cache_get(fcinfo, 0);
+	c = vgm_model_cache_get(fcinfo, 0);
 	best = weighted_log_prob(c, x);
 	PG_RETURN_FLOAT8(log_sum_exp(c->scratch, c->k, best));
 }
@@ -625,14 +544,14 @@ Datum
 vgm_transform_log_density(PG_FUNCTION_ARGS)
 {
 	double		x = PG_GETARG_FLOAT8(1);
-	VgmTransformCache *c;
+	VgmCachedModel *c;
 	double	   *lp;
 	double		best = -INFINITY;
 	int			j;
 
 	if (unlikely(!isfinite(x)))
 		PG_RETURN_NULL();
-	c = vgm_transform_cache_get(fcinfo, 0);
+	c = vgm_model_cache_get(fcinfo, 0);
 	lp = c->scratch;
 	for (j = 0; j < c->k; j++)
 	{
@@ -651,13 +570,13 @@ Datum
 vgm_transform_cdf(PG_FUNCTION_ARGS)
 {
 	double		x = PG_GETARG_FLOAT8(1);
-	VgmTransformCache *c;
+	VgmCachedModel *c;
 	double		p = 0.0;
 	int			j;
 
 	if (unlikely(!isfinite(x)))
 		PG_RETURN_NULL();
-	c = vgm_transform_cache_get(fcinfo, 0);
+	c = vgm_model_cache_get(fcinfo, 0);
 	for (j = 0; j < c->k; j++)
 		if (c->weight[j] > 0.0)
 			p += c->weight[j] * 0.5 * erfc(-((x - c->mean[j]) / c->std[j]) * M_SQRT1_2);

@@ -15,7 +15,6 @@
 #include "common/int.h"
 #include "utils/array.h"
 
-#include "transform_cache.h"
 #include "validate.h"
 
 PG_FUNCTION_INFO_V1(vgm_bounds_sfunc);
@@ -87,19 +86,20 @@ bounds_increment(int64 *v, int i)
 
 /*
  * vgm_bounds(model, x) transition: count x outside the training range and
- * x whose alpha would be clipped for its most probable valid component
- * (vgm_component's argmax, exactly).
+ * x whose alpha would be clipped: the transforms' encoding rule
+ * (vgm_encode_value), exactly, so these are the values vgm_alpha clips.
  */
 Datum
 vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 {
 	ArrayType  *a;
 	int64	   *v;
-	ValidateModel *m;
+	VgmCachedModel *m;
+	uint64		hash;
 	double		x;
-	double		best = -INFINITY;
-	int			best_v = 0;
-	int			j;
+	int32		component;
+	double		alpha;
+	int			clipped;
 
 	if (unlikely(!AggCheckCallContext(fcinfo, NULL)))
 		vgm_not_aggregate_error("vgm_bounds_sfunc");
@@ -112,21 +112,23 @@ vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 	if (unlikely(ARR_NDIM(a) != 1 || ARR_DIMS(a)[0] != B_LEN || ARR_HASNULL(a)))
 		bounds_values(a);
 	v = (int64 *) ARR_DATA_PTR(a);
-	m = vgm_validate_model_get(fcinfo, 1, 0);
-	if (unlikely((uint64) v[B_HASH] != m->bounds_hash))
+	m = vgm_model_cache_get(fcinfo, 1);
+	hash = vgm_model_cache_bounds_hash(m);
+	if (unlikely((uint64) v[B_HASH] != hash))
 	{
 		bounds_values(a);
 		if (v[B_HASH] != 0)
 			vgm_model_mismatch_error(psprintf("%s needs one model per group", vgm_agg_name(fcinfo, "vgm_bounds")),
-								 "The group and this row", (uint64) v[B_HASH], m->bounds_hash);
-		if (m->n_valid == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("vgm_model has no valid components"),
-					 errdetail("All %d component weights are at or below the model's weight_threshold.",
-							   m->k)));
-		v[B_HASH] = (int64) m->bounds_hash;
+									 "The group and this row", (uint64) v[B_HASH], hash);
+		v[B_HASH] = (int64) hash;
 	}
+	/* after the hash test: a state of another model is reported as such first */
+	if (unlikely(m->n_valid == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("vgm_model has no valid components"),
+				 errdetail("All %d component weights are at or below the model's weight_threshold.",
+						   m->k)));
 	/*
 	 * The state may be the INITCOND of someone's aggregate, with counts up
 	 * to 2^63 - 1 (and, if it carries this model's hash already, never
@@ -148,33 +150,11 @@ vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 		bounds_increment(v, B_BELOW);
 	else if (x > m->max)
 		bounds_increment(v, B_ABOVE);
-	for (j = 0; j < m->n_valid; j++)
-	{
-		double		d = x - m->v_mean[j];
-		double		wlp = m->v_log_const[j] - m->v_half_prec[j] * (d * d);
-
-		/* strictly greater: ties go to the first, as in vgm_component */
-		if (wlp > best)
-		{
-			best = wlp;
-			best_v = j;
-		}
-	}
-	if (unlikely(best == -INFINITY))
-	{
-		/* (x - mean)^2 overflowed for every component: |alpha| is huge for any */
-		bounds_increment(v, x > 0 ? B_CLIP_HIGH : B_CLIP_LOW);
-	}
-	else
-	{
-		/* the same division as vgm_alpha, so the same values are clipped */
-		double		alpha = (x - m->v_mean[best_v]) / m->v_four_std[best_v];
-
-		if (alpha > VGM_ALPHA_CLIP)
-			bounds_increment(v, B_CLIP_HIGH);
-		else if (alpha < -VGM_ALPHA_CLIP)
-			bounds_increment(v, B_CLIP_LOW);
-	}
+	clipped = vgm_encode_value(m, x, &component, &alpha);
+	if (clipped > 0)
+		bounds_increment(v, B_CLIP_HIGH);
+	else if (clipped < 0)
+		bounds_increment(v, B_CLIP_LOW);
 	PG_RETURN_ARRAYTYPE_P(a);
 }
 

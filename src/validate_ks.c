@@ -258,23 +258,25 @@ vgm_ks_state_send(PG_FUNCTION_ARGS)
 Datum
 vgm_ks_sfunc(PG_FUNCTION_ARGS)
 {
-	ValidateModel *m;
+	VgmCachedModel *m;
 	VgmKsState *s;
+	uint64		hash;
 	double		x;
 
 	if (unlikely(!AggCheckCallContext(fcinfo, NULL)))
 		vgm_not_aggregate_error("vgm_ks_sfunc");
 	if (unlikely(PG_ARGISNULL(1)))
 		vgm_null_model_error(vgm_agg_name(fcinfo, "vgm_ks"));
-	m = vgm_validate_model_get(fcinfo, 1, 0);
+	m = vgm_model_cache_get(fcinfo, 1);
+	hash = vgm_model_cache_cdf_hash(m);
 	if (unlikely(PG_ARGISNULL(0)))
-		s = ks_state_new(m->cdf_hash);
+		s = ks_state_new(hash);
 	else
 	{
 		s = (VgmKsState *) DatumGetPointer(PG_GETARG_DATUM(0));
-		if (unlikely(s->c.model_hash != m->cdf_hash))
+		if (unlikely(s->c.model_hash != hash))
 			vgm_model_mismatch_error(psprintf("%s needs one model per group", vgm_agg_name(fcinfo, "vgm_ks")),
-								 "The group and this row", s->c.model_hash, m->cdf_hash);
+									 "The group and this row", s->c.model_hash, hash);
 	}
 	/*
 	 * The state may be the INITCOND of someone's aggregate, validated but
@@ -298,6 +300,7 @@ vgm_ks_sfunc(PG_FUNCTION_ARGS)
 	}
 	if (unlikely(pg_add_s64_overflow(s->c.n, 1, &s->c.n)))
 		vgm_count_overflow_error("vgm_ks_state");
+	vgm_model_cache_cdf(m);
 	s->counts[vgm_ks_bin(likely(m->table.n > 0) ? vgm_cdf_table_eval(&m->table, x)
 						 : vgm_mixture_cdf(&m->mix, x))]++;
 	PG_RETURN_POINTER(s);
@@ -434,41 +437,34 @@ vgm_ks_info(PG_FUNCTION_ARGS)
 Datum
 vgm_ks_effects_sql(PG_FUNCTION_ARGS)
 {
-	VgmModel   *model = PG_GETARG_VGM_MODEL_P(0);
+	VgmCachedModel *m = vgm_model_cache_get(fcinfo, 0);
 	VgmKsState *s = ks_state_arg(fcinfo, 1);
 	double		trim = PG_GETARG_FLOAT8(2);
-	double		means[VGM_MAX_COMPONENTS];
-	double		inv_std[VGM_MAX_COMPONENTS];
-	double		weights[VGM_MAX_COMPONENTS];
-	VgmCdfMixture mix;
 	VgmKsEffects e;
 	uint64		hash;
 	Datum		values[9];
 	bool		nulls[9];
 
-	vgm_model_check_layout(model);
 	/* NaN fails both comparisons */
 	if (!(trim >= 0.0 && trim < 0.5))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("vgm_ks_effects trim_fraction is out of range"),
 				 errdetail("The share trimmed from each tail lies in [0, 0.5); got %g.", trim)));
-	mix.mean = means;
-	mix.inv_std = inv_std;
-	mix.weight = weights;
-	hash = vgm_model_plugin_mixture(model, &mix);
+	hash = vgm_model_cache_cdf_hash(m);
 	if (hash != s->c.model_hash)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("vgm_ks_effects needs the model the state was built with"),
 				 errdetail("The state has model hash %016" INT64_MODIFIER "x, the model %016" INT64_MODIFIER "x.",
 						   s->c.model_hash, hash)));
-	if (mix.k == 0)
+	vgm_model_cache_cdf(m);
+	if (m->mix.k == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid vgm_model: no component has a positive weight"),
 				 errdetail("The weights of a mixture sum to 1.")));
-	vgm_ks_effects(&mix, s->counts, VGM_KS_BINS, s->c.n, trim, &e);
+	vgm_ks_effects(&m->mix, s->counts, VGM_KS_BINS, s->c.n, trim, &e);
 
 	memset(nulls, true, sizeof(nulls));
 	values[0] = Int64GetDatum(s->c.n);

@@ -17,6 +17,7 @@
 #   BENCH_JIT=off     jit setting of the session (off: the per-row cost of
 #                     the function calls themselves; on: PostgreSQL's default)
 #   BENCH_PRIVATE=1   start a private server even when PGHOST/PGPORT are set
+#   BENCH_ONLY=forms  only the baseline and the "forms" lines
 #
 # What is timed: one aggregate query per line, serial plan (no parallel
 # workers), after a warm-up scan, inside the server (no client round trip per
@@ -28,12 +29,19 @@
 # measures the wait for a CPU.
 #
 # The model is a 10-component fit of a 3-mode mixture.  It is passed as a
-# literal (a Const: the cache's pointer fast path) except on the line "model
-# from a subquery", where it arrives as an initplan parameter and the cache
-# compares its bytes on every row.
+# literal (a Const: the cache's pointer fast path) on the first lines; the
+# "forms" lines pass the same model as a user would keep it:
+#   subquery   vgm_alpha((SELECT m FROM model), x): an initplan parameter
+#   join       FROM t, model: a column of the one-row model table
+#   CTE        WITH mm AS MATERIALIZED (SELECT m FROM model): a CTE scan
+#   keyed      FROM t JOIN models USING (g): one of 4 models (same size,
+#              different contents) per row, looked up by the row's group
+# and each form is timed against its own floor (sum(x * 2 + 1) over the
+# same FROM clause) as well as against the plain one.  BENCH_ONLY=forms runs
+# only the floors and the forms lines.
 #
 # Targets: vgm_alpha <= 2x, keyed vgm_alpha <= 3x, vgm_denormalize <= 1.5x of
-# sum(x * 2 + 1).
+# sum(x * 2 + 1); vgm_alpha in every model form <= 1.5x.
 
 set -euo pipefail
 
@@ -80,17 +88,28 @@ fi
 	CREATE TABLE vgm_bench.model AS
 	SELECT vgm_fit(array_agg(x), max_components => 10, seed => 42) AS m
 	FROM (SELECT x FROM $TABLE ORDER BY id LIMIT 100000) s;
+	-- four models of the same size and different contents, one per group g = id % 4
+	DROP TABLE IF EXISTS vgm_bench.models;
+	CREATE TABLE vgm_bench.models AS
+	SELECT g, vgm_fit(array_agg(x), max_components => 10, seed => 42) AS m
+	FROM (SELECT id % 4 AS g, x FROM $TABLE ORDER BY id LIMIT 100000) s GROUP BY g;
+	ANALYZE vgm_bench.model;
+	ANALYZE vgm_bench.models;
 EOF
 
 # Runs every query and prints name, wall ms, CPU ms; awk adds ns/row and the
 # ratio to the first query (the baseline), both from CPU time when usable,
 # else from wall time.
 "${PSQL[@]}" -F $'\t' <<-EOF | awk -F '\t' -v rows="$ROWS" '
-	BEGIN { printf "%-46s %9s %9s %8s %7s\n", "query (" rows " rows)", "wall ms", "cpu ms", "ns/row", "ratio" }
+	BEGIN { printf "%-46s %9s %9s %8s %7s %9s\n", "query (" rows " rows)", "wall ms", "cpu ms", "ns/row", "ratio", "own floor" }
 	NR == 1 { use_cpu = ($3 != "" && $3 >= 100) }
 	{ t = (use_cpu ? $3 : $2)
 	  if (NR == 1) base = (t > 0 ? t : 1e-9)
-	  printf "%-46s %9.1f %9s %8.1f %6.2fx\n", $1, $2, ($3 == "" ? "n/a" : sprintf("%.1f", $3)), t * 1e6 / rows, t / base }
+	  # a form line is also compared with the floor over the same FROM clause
+	  form = ($1 ~ /^forms: / ? $1 : ""); sub(/^.*, /, "", form)
+	  if ($1 ~ /^forms: floor, /) floor[form] = (t > 0 ? t : 1e-9)
+	  own = (form in floor && $1 !~ /^forms: floor, /) ? sprintf("%8.2fx", t / floor[form]) : ""
+	  printf "%-46s %9.1f %9s %8.1f %6.2fx %9s\n", $1, $2, ($3 == "" ? "n/a" : sprintf("%.1f", $3)), t * 1e6 / rows, t / base, own }
 	END { if (!use_cpu)
 	        print "# ns/row and ratios from wall time (CPU time unavailable or below 100 ms, its tick is 1-10 ms)" }'
 	SET max_parallel_workers_per_gather = 0;
@@ -113,7 +132,24 @@ EOF
 	  ('vgm_normalize(m, x) via LATERAL', 'SELECT sum(n.component), sum(n.alpha) FROM $TABLE, LATERAL vgm_normalize(%M, x) n'),
 	  ('sum(vgm_encode(m, x)[1])', 'SELECT sum((vgm_encode(%M, x))[1]) FROM $TABLE'),
 	  ('sum(vgm_alpha(m, x)), model from a subquery', 'SELECT sum(vgm_alpha((SELECT m FROM vgm_bench.model), x)) FROM $TABLE');
+	-- the model forms: each floor, then each transform in each form
+	INSERT INTO bench_queries (name, sql) VALUES
+	  ('forms: floor, join', 'SELECT sum(x * 2 + 1) FROM $TABLE, vgm_bench.model'),
+	  ('forms: floor, CTE', 'WITH mm AS MATERIALIZED (SELECT m FROM vgm_bench.model) SELECT sum(x * 2 + 1) FROM $TABLE, mm'),
+	  ('forms: floor, keyed', 'SELECT sum(x * 2 + 1) FROM $TABLE t JOIN vgm_bench.models mm ON mm.g = t.id % 4'),
+	  ('forms: vgm_alpha, literal', 'SELECT sum(vgm_alpha(%M, x)) FROM $TABLE'),
+	  ('forms: vgm_alpha, subquery', 'SELECT sum(vgm_alpha((SELECT m FROM vgm_bench.model), x)) FROM $TABLE'),
+	  ('forms: vgm_alpha, join', 'SELECT sum(vgm_alpha(m, x)) FROM $TABLE, vgm_bench.model'),
+	  ('forms: vgm_alpha, CTE', 'WITH mm AS MATERIALIZED (SELECT m FROM vgm_bench.model) SELECT sum(vgm_alpha(mm.m, x)) FROM $TABLE, mm'),
+	  ('forms: vgm_alpha, keyed', 'SELECT sum(vgm_alpha(mm.m, x)) FROM $TABLE t JOIN vgm_bench.models mm ON mm.g = t.id % 4'),
+	  ('forms: vgm_normalize, literal', 'SELECT sum((vgm_normalize(%M, x)).alpha) FROM $TABLE'),
+	  ('forms: vgm_normalize, join', 'SELECT sum((vgm_normalize(m, x)).alpha) FROM $TABLE, vgm_bench.model'),
+	  ('forms: vgm_normalize, keyed', 'SELECT sum((vgm_normalize(mm.m, x)).alpha) FROM $TABLE t JOIN vgm_bench.models mm ON mm.g = t.id % 4'),
+	  ('forms: vgm_denormalize, literal', 'SELECT sum(vgm_denormalize(%M, 0, x / 1e9)) FROM $TABLE'),
+	  ('forms: vgm_denormalize, join', 'SELECT sum(vgm_denormalize(m, 0, x / 1e9)) FROM $TABLE, vgm_bench.model'),
+	  ('forms: vgm_denormalize, keyed', 'SELECT sum(vgm_denormalize(mm.m, 0, x / 1e9)) FROM $TABLE t JOIN vgm_bench.models mm ON mm.g = t.id % 4');
 	UPDATE bench_queries SET sql = replace(sql, '%M', quote_literal(:'model_text') || '::vgm_model');
+	DELETE FROM bench_queries WHERE '${BENCH_ONLY:-}' = 'forms' AND n > 1 AND name NOT LIKE 'forms:%';
 
 	-- CPU time of this backend in ns (Linux /proc/self/schedstat: time on a
 	-- CPU, not waiting for one), or NULL when the server cannot read it

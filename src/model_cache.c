@@ -1,0 +1,407 @@
+/*
+ * model_cache.c - derive, once per call site and model, everything the row
+ *                 transforms (normalize.c) and the validation aggregates
+ *                 (validate_*.c) need from a vgm_model argument.
+ *
+ * model_cache.h says how a model argument is recognised (a Const by its
+ * address, anything else by its packed bytes) and why nothing cheaper is
+ * safe.  This file holds the slow paths: finding the entry of a model among
+ * the few a call site keeps, rebuilding an entry when a new model arrives,
+ * and the parts only some callers want (the tabulated CDF of the KS test and
+ * the hashes the validation states record), built on first use.
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "common/hashfn.h"
+#include "utils/memutils.h"
+
+#include "model_cache.h"
+
+#define LOG_2PI 1.8378770664093454836
+
+/* Doubles per posterior component (scratch included) and per valid component, then the ints. */
+#define PER_COMPONENT_DOUBLES 12
+#define PER_VALID_DOUBLES 4
+#define PER_COMPONENT_INTS 2
+
+/* The one constant-argument test (see model_cache.h). */
+Const *
+vgm_call_arg_const(FunctionCallInfo fcinfo, int callargno)
+{
+	Node	   *expr = NULL;
+	Aggref	   *aggref;
+
+	if (fcinfo->flinfo == NULL)
+		return NULL;
+	aggref = AggGetAggref(fcinfo);
+	if (aggref != NULL)
+	{
+		/* an aggregate's support function: the aggregate's own arguments */
+		if (callargno >= 0 && callargno < list_length(aggref->args))
+			expr = (Node *) ((TargetEntry *) list_nth(aggref->args, callargno))->expr;
+	}
+	else if (fcinfo->flinfo->fn_expr != NULL && IsA(fcinfo->flinfo->fn_expr, FuncExpr))
+	{
+		List	   *args = ((FuncExpr *) fcinfo->flinfo->fn_expr)->args;
+
+		if (callargno >= 0 && callargno < list_length(args))
+			expr = list_nth(args, callargno);
+	}
+	return expr != NULL && IsA(expr, Const) ? (Const *) expr : NULL;
+}
+
+/* Allocate the per-component arrays of an entry for k components, in one block. */
+static void
+allocate_arrays(VgmCachedModel *m, int k)
+{
+	double	   *d;
+	int		   *n;
+
+	if (m->mem != NULL && m->k == k)
+		return;
+	if (m->mem != NULL)
+		pfree(m->mem);
+	m->mem = NULL;
+	/* doubles first, ints after them: the block is MAXALIGNed */
+	d = MemoryContextAllocZero(m->mcxt, sizeof(double) * k * (PER_COMPONENT_DOUBLES + PER_VALID_DOUBLES)
+							   + sizeof(int) * k * PER_COMPONENT_INTS);
+	m->mem = d;
+	m->mean = d;
+	m->covariance = (d += k);
+	m->std = (d += k);
+	m->four_std = (d += k);
+	m->log_const = (d += k);
+	m->half_prec = (d += k);
+	m->weight = (d += k);
+	m->log_weight = (d += k);
+	m->log_std = (d += k);
+	m->plug_const = (d += k);
+	m->plug_half_inv_var = (d += k);
+	m->scratch = (d += k);
+	m->v_mean = (d += k);
+	m->v_four_std = (d += k);
+	m->v_log_const = (d += k);
+	m->v_half_prec = (d += k);
+	n = (int *) (d + k);
+	m->valid_number = n;
+	m->valid_index = n + k;
+}
+
+/* Derive every per-component constant of an entry from a detoasted model. */
+static void
+rebuild(VgmCachedModel *m, const VgmModel *model)
+{
+	const VgmModelHeader *hdr = &model->hdr;
+	const double *w = VgmModelWeights(model);
+	int			k = hdr->k;
+	int			n_valid = 0;
+	int			j;
+
+	vgm_model_check_layout(model);
+	/* invalidate first: an error below must not leave a half-built entry in use */
+	m->raw_len = 0;
+	m->raw_ptr = NULL;
+	m->have_cdf = false;
+	m->have_cdf_hash = false;
+	m->have_bounds_hash = false;
+	allocate_arrays(m, k);
+	m->k = k;
+
+	vgm_log_prob_constants(k, model->comp, m->log_const, m->half_prec);
+	for (j = 0; j < k; j++)
+	{
+		double		cov = model->comp[j].covariance;
+		double		std = sqrt(cov);
+
+		m->half_prec[j] *= 0.5;
+		/*
+		 * A subnormal covariance overflows the precision; DBL_MAX keeps
+		 * 0 * precision at x == mean from turning into NaN.
+		 */
+		if (!isfinite(m->half_prec[j]))
+			m->half_prec[j] = DBL_MAX;
+		m->mean[j] = model->comp[j].mean;
+		m->covariance[j] = cov;
+		m->std[j] = std;
+		m->four_std[j] = VGM_STD_MULTIPLIER * std;
+		m->weight[j] = w[j];
+		m->log_weight[j] = w[j] > 0.0 ? log(w[j]) : -INFINITY;
+		m->log_std[j] = log(std);
+		m->plug_const[j] = m->log_weight[j] - m->log_std[j] - 0.5 * LOG_2PI;
+		m->plug_half_inv_var[j] = Min(0.5 / cov, DBL_MAX);
+		if (w[j] > hdr->weight_threshold)
+		{
+			m->valid_number[j] = n_valid;
+			m->valid_index[n_valid] = j;
+			m->v_mean[n_valid] = m->mean[j];
+			m->v_four_std[n_valid] = m->four_std[j];
+			m->v_log_const[n_valid] = m->log_const[j];
+			m->v_half_prec[n_valid] = m->half_prec[j];
+			n_valid++;
+		}
+		else
+			m->valid_number[j] = -1;
+	}
+	m->n_valid = n_valid;
+	m->seed = hdr->seed;
+	m->seed_mix = vgm_mix64(hdr->seed ^ UINT64CONST(0x6A09E667F3BCC908));
+	m->weight_threshold = hdr->weight_threshold;
+	m->min = hdr->min;
+	m->max = hdr->max;
+	m->hash = hash_bytes_extended((const unsigned char *) model, VARSIZE(model), 0);
+}
+
+/* Remember the bytes that identify the model of an entry. */
+static void
+remember_bytes(VgmCachedModel *m, const void *bytes, Size len)
+{
+	if (m->raw_cap < len)
+	{
+		if (m->raw != NULL)
+			pfree(m->raw);
+		m->raw = NULL;
+		m->raw_cap = 0;
+		m->raw = MemoryContextAlloc(m->mcxt, len);
+		m->raw_cap = len;
+	}
+	memcpy(m->raw, bytes, len);
+	m->raw_len = len;
+}
+
+/*
+ * The entry whose remembered bytes are these, or NULL: first among the
+ * entries last seen at this address (one comparison when a join alternates
+ * between a few models that stay put), then among all.
+ */
+static VgmCachedModel *
+find_by_bytes(VgmModelCache *cache, const char *bytes, Size len)
+{
+	int			i;
+
+	for (i = 0; i < cache->n_entries; i++)
+	{
+		VgmCachedModel *m = &cache->entries[i];
+
+		if (m->raw_ptr == bytes && m->raw_len == len && memcmp(m->raw, bytes, len) == 0)
+			return m;
+	}
+	for (i = 0; i < cache->n_entries; i++)
+	{
+		VgmCachedModel *m = &cache->entries[i];
+
+		if (m->raw_len == len && memcmp(m->raw, bytes, len) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* An entry to rebuild: an unused one, else the least recently used. */
+static VgmCachedModel *
+victim(VgmModelCache *cache, MemoryContext mcxt)
+{
+	VgmCachedModel *m;
+	int			i;
+
+	if (cache->n_entries < VGM_MODEL_CACHE_ENTRIES)
+	{
+		m = &cache->entries[cache->n_entries++];
+		m->mcxt = mcxt;
+		return m;
+	}
+	m = &cache->entries[0];
+	for (i = 1; i < VGM_MODEL_CACHE_ENTRIES; i++)
+		if (cache->entries[i].last_use < m->last_use)
+			m = &cache->entries[i];
+	return m;
+}
+
+/*
+ * Slow path of vgm_model_cache_get: look for the model among the entries
+ * (a join with a table of models alternates between a few of them), by its
+ * packed bytes, or by its detoasted bytes when it is an in-memory expanded
+ * or indirect datum, whose pointer says nothing about its content; rebuild
+ * the least recently used entry when none matches.
+ */
+VgmCachedModel *
+vgm_model_cache_lookup(FunctionCallInfo fcinfo, int argno)
+{
+	FmgrInfo   *flinfo = fcinfo->flinfo;
+	VgmModelCache *cache = (VgmModelCache *) flinfo->fn_extra;
+	Datum		datum = PG_GETARG_DATUM(argno);
+	Pointer		ptr = DatumGetPointer(datum);
+	VgmCachedModel *m;
+	VgmModel   *model;
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(VgmModelCache));
+		/* an aggregate's transition function has the state before the aggregate's arguments */
+		cache->arg_is_const = vgm_call_arg_const(fcinfo, AggGetAggref(fcinfo) ? argno - 1 : argno) != NULL;
+		flinfo->fn_extra = cache;
+	}
+	cache->clock++;
+
+	if (!VARATT_IS_EXTERNAL(ptr) || VARATT_IS_EXTERNAL_ONDISK(ptr))
+	{
+		/* inline (plain, short or compressed) or an on-disk TOAST pointer */
+		Size		len = VARSIZE_ANY(ptr);
+
+		m = find_by_bytes(cache, ptr, len);
+		if (m == NULL)
+		{
+			model = DatumGetVgmModelP(datum);
+			m = victim(cache, flinfo->fn_mcxt);
+			rebuild(m, model);
+			remember_bytes(m, ptr, len);
+			if ((Pointer) model != ptr)
+				pfree(model);
+		}
+		m->raw_ptr = ptr;
+	}
+	else
+	{
+		/* in-memory indirect or expanded datum: only the content identifies it */
+		model = DatumGetVgmModelP(datum);
+		m = find_by_bytes(cache, (const char *) model, VARSIZE(model));
+		if (m == NULL)
+		{
+			m = victim(cache, flinfo->fn_mcxt);
+			rebuild(m, model);
+			remember_bytes(m, model, VARSIZE(model));
+		}
+		/* the pointer says nothing about the content here: the fast path never matches it */
+		m->raw_ptr = NULL;
+		if ((Pointer) model != ptr)
+			pfree(model);
+	}
+	m->last_use = cache->clock;
+	cache->last = m;
+	return m;
+}
+
+/*
+ * Which of components a and b wins when |x| is so large that (x - mean)^2
+ * overflows for both: the wider one (smaller precision), then the one whose
+ * mean lies further towards x, then the larger constant.  These are the
+ * terms of the log probability in decreasing order of growth in |x|.
+ */
+static bool
+extreme_better(double x, double half_prec_a, double mean_a, double log_const_a,
+			   double half_prec_b, double mean_b, double log_const_b)
+{
+	double		lin_a = copysign(1.0, x) * mean_a;
+	double		lin_b = copysign(1.0, x) * mean_b;
+
+	if (half_prec_a != half_prec_b)
+		return half_prec_a < half_prec_b;
+	if (lin_a != lin_b)
+		return lin_a > lin_b;
+	return log_const_a - half_prec_a * mean_a * mean_a
+		> log_const_b - half_prec_b * mean_b * mean_b;
+}
+
+/* The winning valid component when every log probability underflowed to -inf. */
+int
+vgm_extreme_argmax_valid(const VgmCachedModel *m, double x)
+{
+	int			best = 0;
+	int			v;
+
+	for (v = 1; v < m->n_valid; v++)
+		if (extreme_better(x, m->v_half_prec[v], m->v_mean[v], m->v_log_const[v],
+						   m->v_half_prec[best], m->v_mean[best], m->v_log_const[best]))
+			best = v;
+	return best;
+}
+
+/* The winning posterior component when every log probability underflowed to -inf. */
+int
+vgm_extreme_argmax_all(const VgmCachedModel *m, double x)
+{
+	int			best = 0;
+	int			j;
+
+	for (j = 1; j < m->k; j++)
+		if (extreme_better(x, m->half_prec[j], m->mean[j], m->log_const[j],
+						   m->half_prec[best], m->mean[best], m->log_const[best]))
+			best = j;
+	return best;
+}
+
+/* The hash of the plug-in mixture, the identity a KS state records. */
+uint64
+vgm_model_cache_compute_cdf_hash(VgmCachedModel *m)
+{
+	m->cdf_hash = vgm_mixture_hash(m->k, m->weight, m->mean, m->covariance);
+	m->have_cdf_hash = true;
+	return m->cdf_hash;
+}
+
+/*
+ * The plug-in mixture of the KS functions (positive weights only) and its
+ * tabulated CDF, built on first use.
+ */
+void
+vgm_model_cache_build_cdf(VgmCachedModel *m)
+{
+	int			j;
+
+	if (m->have_cdf)
+		return;
+	if (m->mix.mean == NULL)
+	{
+		double	   *d = MemoryContextAlloc(m->mcxt, sizeof(double) * VGM_MAX_COMPONENTS * 3);
+
+		m->mix.mean = d;
+		m->mix.inv_std = d + VGM_MAX_COMPONENTS;
+		m->mix.weight = d + 2 * VGM_MAX_COMPONENTS;
+	}
+	m->mix.k = 0;
+	for (j = 0; j < m->k; j++)
+		if (m->weight[j] > 0.0)
+		{
+			m->mix.mean[m->mix.k] = m->mean[j];
+			m->mix.inv_std[m->mix.k] = 1.0 / sqrt(m->covariance[j]);
+			m->mix.weight[m->mix.k] = m->weight[j];
+			m->mix.k++;
+		}
+	vgm_phi_table_init();
+	/* one table lookup per row instead of one evaluation per component */
+	if (m->table.c != NULL)
+		pfree(m->table.c);
+	m->table.c = NULL;
+	m->table.n = vgm_cdf_table_plan(&m->mix, VGM_CDF_TABLE_MAX_NODES, &m->table.lo, &m->table.h);
+	if (m->table.n > 0)
+	{
+		m->table.c = MemoryContextAlloc(m->mcxt, sizeof(double) * 6 * m->table.n);
+		vgm_cdf_table_fill(&m->mix, &m->table);
+	}
+	m->have_cdf = true;
+}
+
+/*
+ * The hash a vgm_bounds state records: the plug-in mixture's, the training
+ * range and the encoding constants of the valid components, so that two
+ * states agree exactly when they count with the same rule.
+ */
+uint64
+vgm_model_cache_compute_bounds_hash(VgmCachedModel *m)
+{
+	double		extra[3];
+	uint64		h;
+
+	extra[0] = m->min;
+	extra[1] = m->max;
+	extra[2] = (double) m->n_valid;
+	h = vgm_hash_doubles(vgm_model_cache_cdf_hash(m), extra, 3);
+	h = vgm_hash_doubles(h, m->v_mean, m->n_valid);
+	h = vgm_hash_doubles(h, m->v_four_std, m->n_valid);
+	h = vgm_hash_doubles(h, m->v_log_const, m->n_valid);
+	h = vgm_hash_doubles(h, m->v_half_prec, m->n_valid);
+	m->bounds_hash = h ? h : 1;
+	m->have_bounds_hash = true;
+	return m->bounds_hash;
+}

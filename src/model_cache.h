@@ -1,0 +1,327 @@
+/*
+ * model_cache.h - the one per-call-site cache of what SQL functions derive
+ *                 from a vgm_model argument, the one encoding rule
+ *                 (vgm_encode_value), the one "is this argument a constant
+ *                 of the plan" test, and the counter-based hashing that makes
+ *                 the transforms' draws reproducible.
+ *
+ * A row transform or a validation aggregate runs once per row of tables
+ * with billions of rows, while its model argument is nearly always the same
+ * value on every row.  The cache lives in fn_extra (in fn_mcxt) and keeps up
+ * to VGM_MODEL_CACHE_ENTRIES derived models, so a model per group (a join
+ * with a table of models) costs no rebuild per row either.  What only some
+ * callers need (the tabulated CDF and the hashes a validation state records)
+ * is built on first use.
+ *
+ * Identity of the model argument.  A Const argument never changes, so its
+ * datum pointer is enough.  Any other argument (a column of a join, an
+ * initplan parameter, a PL/pgSQL variable) may hold a different model at the
+ * same address on the next row: per-tuple memory contexts, rescanned
+ * initplans and recycled buffers reuse addresses.  Such an argument is
+ * compared with the remembered bytes on every row, in its packed form and
+ * without detoasting: an inline model by its bytes, a compressed one by its
+ * compressed bytes, an on-disk TOAST pointer by the pointer (a TOAST value is
+ * immutable and its value id unique within its table).  No sampled
+ * fingerprint or address test can stand in for that comparison, because a
+ * model that differs from the cached one in a single weight must never be
+ * served from the cache.
+ *
+ * Aggregate state conventions (which aggregate keeps which state form, and
+ * why; this is the one place they are written down):
+ *
+ *   vgm_summarize(x [, w]),         STYPE vgm_summary, a concrete type whose
+ *   vgm_rollup(vgm_summary),        state is a read-write expanded object
+ *   vgm_fit(x [, k])                (a hash table of buckets in its own
+ *   [summary.c, fit.c]              context under the aggregate context):
+ *                                   the executor neither copies nor frees it
+ *                                   per row, and it is flattened into the
+ *                                   stored form only when it leaves the
+ *                                   aggregate (parallel workers, Citus, a
+ *                                   column), so no serialize/deserialize
+ *                                   pair is needed; SSPACE 4 MB states the
+ *                                   table's size for hash-aggregate plans.
+ *                                   vgm_fit(x, k) has no combine function:
+ *                                   its final function reads k from the
+ *                                   Aggref, which a partial plan lacks.
+ *   vgm_ks(model, x),               STYPE vgm_ks_state, a fixed-size varlena
+ *   vgm_ks_state(model, x),         (512 KiB) updated in place in the
+ *   vgm_rollup(vgm_ks_state)        aggregate context and merged by adding
+ *   [validate_ks.c]                 counts; a real type, so it can be
+ *                                   stored, moved between Citus nodes (text
+ *                                   or binary) and rolled up; SSPACE states
+ *                                   its size.
+ *   vgm_moments(x)                  float8[] of 13 values and, for
+ *   vgm_bounds(model, x)            vgm_bounds, int8[] of 11 values: the
+ *   [validate_moments.c,            pattern of float8_accum.  Small, fixed,
+ *    validate_bounds.c]             an ordinary SQL type (partial states
+ *                                   move as text exactly), INITCOND is the
+ *                                   empty state, the combine function is
+ *                                   STRICT, and every state that may come
+ *                                   from outside is checked before use.
+ *
+ * No aggregate uses an internal state: each partial state has a type that
+ * can be written out and read back, which is what Citus needs.
+ *
+ * A state that depends on a model records a hash of it (the KS state the
+ * hash of the plug-in mixture, the bounds state a hash of the range and the
+ * encoding constants), so two models in one group or in two merged states
+ * are an error rather than a silently mixed answer.
+ */
+#ifndef VGM_MODEL_CACHE_H
+#define VGM_MODEL_CACHE_H
+
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "fmgr.h"
+#include "nodes/primnodes.h"
+
+#include "model.h"
+#include "validate_core.h"
+
+/* A log probability this far below the best one is negligible next to it (e^-37 < 1e-16). */
+#define VGM_NEGLIGIBLE_LOG_PROB (-37.0)
+
+/* RDT's STD_MULTIPLIER: alpha = (x - mean) / (4 std). */
+#define VGM_STD_MULTIPLIER 4.0
+
+/* RDT clips alpha to [-0.99, 0.99] when it encodes. */
+#define VGM_ALPHA_CLIP 0.99
+
+/* RDT adds this to each valid component's probability before it draws. */
+#define VGM_DRAW_EPSILON 1e-6
+
+/* Derived models one call site keeps: a few models per group cost no rebuild per row. */
+#define VGM_MODEL_CACHE_ENTRIES 8
+
+/*
+ * What one model derives.  Arrays indexed by j are in posterior order
+ * (0 .. k-1); arrays indexed by v cover the valid components only, in
+ * posterior order, so the argmax runs over contiguous memory.
+ */
+typedef struct VgmCachedModel
+{
+	/* identity of the model datum this was built from */
+	Pointer		raw_ptr;		/* datum pointer of the last match (not owned), or NULL */
+	Size		raw_len;		/* bytes in raw; 0: the entry is empty */
+	char	   *raw;			/* copy of the packed bytes, raw_cap bytes */
+	Size		raw_cap;
+	uint64		hash;			/* content hash of the detoasted model bytes */
+	uint64		last_use;		/* call-site clock of the last match, for eviction */
+	MemoryContext mcxt;			/* where the lazily built parts go */
+
+	/* model facts */
+	int			k;
+	int			n_valid;
+	uint64		seed;			/* hdr.seed */
+	uint64		seed_mix;		/* hashed seed, the first round of every keyed draw */
+	double		weight_threshold;
+	double		min;			/* training range */
+	double		max;
+
+	/* per posterior component j */
+	double	   *mean;
+	double	   *covariance;
+	double	   *std;
+	double	   *four_std;		/* 4 std: RDT's divisor (alpha divides, bit-identical to RDT) */
+	double	   *log_const;		/* variational log-prob constant (digammas included) */
+	double	   *half_prec;		/* 0.5 * precision of the variational log prob */
+	double	   *weight;			/* weights_ */
+	double	   *log_weight;		/* log weights_, -inf for a zero weight */
+	double	   *log_std;
+	double	   *plug_const;		/* log w - log std - log(2 pi) / 2 */
+	double	   *plug_half_inv_var;	/* 0.5 / covariance */
+	int		   *valid_number;	/* number among the valid components, or -1 */
+
+	/* per valid component v, posterior order */
+	int		   *valid_index;	/* posterior index j of valid component v */
+	double	   *v_mean;
+	double	   *v_four_std;
+	double	   *v_log_const;
+	double	   *v_half_prec;
+
+	/* scratch for one row's log probabilities (k entries) */
+	double	   *scratch;
+	double	   *mem;			/* the one block the arrays above point into */
+
+	/* built on first use (vgm_model_cache_cdf_hash, _build_cdf, _bounds_hash) */
+	bool		have_cdf_hash;
+	uint64		cdf_hash;		/* identity of the plug-in mixture (KS states) */
+	bool		have_cdf;
+	VgmCdfMixture mix;			/* components with positive weight */
+	VgmCdfTable table;			/* the mixture CDF tabulated; n = 0: use mix */
+	bool		have_bounds_hash;
+	uint64		bounds_hash;	/* identity of range and encoding constants (bounds states) */
+} VgmCachedModel;
+
+/* The cache of one call site, in fn_extra. */
+typedef struct VgmModelCache
+{
+	VgmCachedModel *last;		/* the entry the previous call used, or NULL */
+	bool		arg_is_const;	/* the model argument is a Const: never changes */
+	int			n_entries;
+	uint64		clock;			/* counts lookups, for least-recently-used eviction */
+	TupleDesc	tupdesc;		/* blessed result type of a composite-returning caller, or NULL */
+	VgmCachedModel entries[VGM_MODEL_CACHE_ENTRIES];
+} VgmModelCache;
+
+/*
+ * The one constant-argument test: the Const node of argument callargno of
+ * the SQL-level call (an aggregate's own argument list for its support
+ * functions, the function's argument list otherwise), or NULL when that
+ * argument is not a constant of the plan or the call is not known.
+ */
+extern Const *vgm_call_arg_const(FunctionCallInfo fcinfo, int callargno);
+
+/* Slow path of vgm_model_cache_get: find, compare, rebuild on change. */
+extern VgmCachedModel *vgm_model_cache_lookup(FunctionCallInfo fcinfo, int argno);
+
+/* Slow paths of the three accessors below: build on first use. */
+extern uint64 vgm_model_cache_compute_cdf_hash(VgmCachedModel *m);
+extern void vgm_model_cache_build_cdf(VgmCachedModel *m);
+extern uint64 vgm_model_cache_compute_bounds_hash(VgmCachedModel *m);
+
+/* The hash of the plug-in mixture, the identity a vgm_ks_state records. */
+static inline uint64
+vgm_model_cache_cdf_hash(VgmCachedModel *m)
+{
+	return likely(m->have_cdf_hash) ? m->cdf_hash : vgm_model_cache_compute_cdf_hash(m);
+}
+
+/* The plug-in mixture (positive weights) and its tabulated CDF in m->mix / m->table. */
+static inline void
+vgm_model_cache_cdf(VgmCachedModel *m)
+{
+	if (unlikely(!m->have_cdf))
+		vgm_model_cache_build_cdf(m);
+}
+
+/* The hash a vgm_bounds state records: range and encoding constants. */
+static inline uint64
+vgm_model_cache_bounds_hash(VgmCachedModel *m)
+{
+	return likely(m->have_bounds_hash) ? m->bounds_hash : vgm_model_cache_compute_bounds_hash(m);
+}
+
+/* The winning valid / posterior component when (x - mean)^2 overflowed for every one. */
+extern int	vgm_extreme_argmax_valid(const VgmCachedModel *m, double x);
+extern int	vgm_extreme_argmax_all(const VgmCachedModel *m, double x);
+
+/*
+ * The derived model of argument argno (its position in fcinfo) for this
+ * call site.  The hot path: the entry of the previous call, confirmed by
+ * its address alone for a Const argument and by address, length and bytes
+ * otherwise; everything else goes through vgm_model_cache_lookup.
+ */
+static inline VgmCachedModel *
+vgm_model_cache_get(FunctionCallInfo fcinfo, int argno)
+{
+	VgmModelCache *cache = (VgmModelCache *) fcinfo->flinfo->fn_extra;
+	Pointer		ptr = DatumGetPointer(PG_GETARG_DATUM(argno));
+
+	if (likely(cache != NULL && cache->last != NULL && cache->last->raw_ptr == ptr))
+	{
+		VgmCachedModel *m = cache->last;
+
+		if (cache->arg_is_const)
+			return m;
+		if (m->raw_len == VARSIZE_ANY(ptr) && memcmp(m->raw, ptr, m->raw_len) == 0)
+			return m;
+	}
+	return vgm_model_cache_lookup(fcinfo, argno);
+}
+
+/*
+ * RDT's alpha of x for valid component v, clipped to [-0.99, 0.99]; returns
+ * +1 or -1 when it was clipped at the top or the bottom, else 0.
+ */
+static inline int
+vgm_alpha_of(const VgmCachedModel *m, int v, double x, double *alpha)
+{
+	/* a division, not a multiplication by 1 / (4 std): bit-identical to RDT */
+	double		a = (x - m->v_mean[v]) / m->v_four_std[v];
+
+	if (a > VGM_ALPHA_CLIP)
+	{
+		*alpha = VGM_ALPHA_CLIP;
+		return 1;
+	}
+	if (a < -VGM_ALPHA_CLIP)
+	{
+		*alpha = -VGM_ALPHA_CLIP;
+		return -1;
+	}
+	*alpha = a;
+	return 0;
+}
+
+/*
+ * The one encoding rule (RDT's ClusterBasedNormalizer without a key), used
+ * by the transforms and by vgm_bounds alike: the most probable valid
+ * component v of a finite x (argmax of the variational log probability,
+ * ties to the first, the limit order when every term overflowed) and
+ * alpha = clip((x - mean_v) / (4 std_v), -0.99, 0.99).  Returns +1 or -1
+ * when alpha was clipped at the top or the bottom, else 0.  The model must
+ * have a valid component.
+ */
+static inline int
+vgm_encode_value(const VgmCachedModel *m, double x, int32 *component, double *alpha)
+{
+	double		best = -INFINITY;
+	int			best_v = 0;
+	int			v;
+
+	for (v = 0; v < m->n_valid; v++)
+	{
+		double		d = x - m->v_mean[v];
+		double		wlp = m->v_log_const[v] - m->v_half_prec[v] * (d * d);
+
+		/* strictly greater: ties go to the first, as numpy's argmax; selects, not a branch */
+		best_v = wlp > best ? v : best_v;
+		best = wlp > best ? wlp : best;
+	}
+	if (unlikely(best == -INFINITY))
+		best_v = vgm_extreme_argmax_valid(m, x);
+	*component = best_v;
+	return vgm_alpha_of(m, best_v, x, alpha);
+}
+
+/* splitmix64's finaliser: a bijection of 64-bit words with full avalanche. */
+static inline uint64
+vgm_mix64(uint64 z)
+{
+	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+/* splitmix64's increment: consecutive counters give independent words. */
+#define VGM_GOLDEN_GAMMA UINT64CONST(0x9E3779B97F4A7C15)
+
+/* Uniform double in [0, 1) from the top 53 bits of a hash. */
+static inline double
+vgm_unit_closed_open(uint64 h)
+{
+	return (double) (h >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Uniform double in (0, 1) from the top 53 bits: midpoints, never 0 or 1. */
+static inline double
+vgm_unit_open(uint64 h)
+{
+	return ((double) (h >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+/* Bits of a float8 with -0 folded into +0, so that equal values hash alike. */
+static inline uint64
+vgm_double_bits(double x)
+{
+	uint64		bits;
+
+	if (x == 0.0)
+		x = 0.0;
+	memcpy(&bits, &x, sizeof(bits));
+	return bits;
+}
+
+#endif							/* VGM_MODEL_CACHE_H */
