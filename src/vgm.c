@@ -1,5 +1,6 @@
 /*
- * vgm.c - module initialization and glue shared by every SQL-callable file.
+ * vgm.c - module initialization, GUCs, and the glue vgm.h declares for every
+ *         SQL-callable file.
  */
 #include "postgres.h"
 
@@ -10,14 +11,16 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "model.h"
+#include "binary_codec.h"
 #include "model_codec.h"
+#include "vgm.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-extern int	vgm_log_fits_level;
+/* vgm.log_fits (see vgm.h); read by fit.c */
+int			vgm_log_fits_level = -1;
 
 /* OpenBLAS (GSL's CBLAS here) starts a thread pool when it loads. */
 extern void openblas_set_num_threads(int num_threads);
@@ -63,6 +66,35 @@ vgm_engine_check_interrupts(void *arg)
 {
 	CHECK_FOR_INTERRUPTS();
 	return 0;
+}
+
+/* SQLSTATE of a binary decoder status (VGM_BINARY_ERR_*). */
+int
+vgm_binary_errcode(int status)
+{
+	switch (status)
+	{
+		case VGM_BINARY_ERR_UNSUPPORTED:
+			return ERRCODE_FEATURE_NOT_SUPPORTED;
+		case VGM_BINARY_ERR_RANGE:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		case VGM_BINARY_ERR_SHORT:
+			/* what pq_getmsgint says when a message ends inside a field */
+			return ERRCODE_PROTOCOL_VIOLATION;
+		default:
+			return ERRCODE_INVALID_BINARY_REPRESENTATION;
+	}
+}
+
+/* Raise the error a binary decoder reported. */
+void
+vgm_report_binary_error(int status, const char *msg, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(vgm_binary_errcode(status)),
+			 errmsg("%s", msg),
+			 errdetail("%s", detail)));
+	pg_unreachable();
 }
 
 /* Module load: GSL must report errors as return codes, never abort the backend. */
