@@ -360,7 +360,7 @@ COMMENT ON FUNCTION vgm_sample(vgm_model, bigint, bigint) IS
 
 -- BEGIN validation
 -------------------------------------------------------------------------------
--- validation (src/validate.c): moments, Kolmogorov-Smirnov tests, bounds and
+-- validation (src/validate_*.c): moments, Kolmogorov-Smirnov tests, bounds and
 -- a one-scan report.  Every aggregate is one pass with a combine function,
 -- so it runs in parallel workers and merges across partitions and shards.
 -------------------------------------------------------------------------------

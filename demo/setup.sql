@@ -2,9 +2,9 @@
 --
 -- Schema "report" holds what the demo measures (checks, timings) and the
 -- helper functions below.  The helpers compute in plain SQL what
--- src/validate.c will provide natively (moments, KS statistics); they are
+-- src/validate_*.c will provide natively (moments, KS statistics); they are
 -- exact but sort the data, so they serve the demo, not production.
--- PENDING(validate.c): when vgm_moments / the KS aggregates land, the demo's
+-- PENDING(validate_*.c): when vgm_moments / the KS aggregates land, the demo's
 -- validate step can call them instead (see demo/validate.sql).
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS vgm;

@@ -3,7 +3,7 @@
 -- in closed form, decoded data), KS statistics, bounds.
 --
 -- Two ways, chosen automatically:
---   native     vgm's validation API (src/validate.c): vgm_moments,
+--   native     vgm's validation API (src/validate_*.c): vgm_moments,
 --              vgm_model_moments, vgm_ks / vgm_ks_state / vgm_ks_2samp and
 --              the one-scan report vgm_validate(model, table, column, ...);
 --   plain SQL  the helpers of demo/setup.sql, for a vgm without that API

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #
 # bench_validation.sh - per-row cost of the validation aggregates
-# (src/validate.c) against SELECT sum(x) on the same table, in the same run.
+# (src/validate_*.c) against SELECT sum(x) on the same table, in the same run.
 #
 # Usage: test/bench/bench_validation.sh [ROWS]        (default 10000000)
 #

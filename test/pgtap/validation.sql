@@ -1,4 +1,4 @@
--- pgTAP: validation (src/validate.c and the report functions): errors with
+-- pgTAP: validation (src/validate_*.c and the report functions): errors with
 -- their SQLSTATE, message and detail; hostile identifiers in the report;
 -- the caller's privileges; IMMUTABLE / PARALLEL SAFE / combine functions;
 -- search_path pinned on the PL/pgSQL functions.

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Cross-check the validation functions (src/validate.c) against SciPy 1.10
+"""Cross-check the validation functions (src/validate_*.c) against SciPy 1.10
 and scikit-learn 1.2, through psql.
 
 Run with Debian's /usr/bin/python3; the server is found through PGHOST /
