@@ -144,39 +144,32 @@ vgm_model_out(PG_FUNCTION_ARGS)
 Datum
 vgm_model_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	const uint8 *data = (const uint8 *) buf->data + buf->cursor;
-	size_t		len = buf->len - buf->cursor;
+	size_t		len;
+	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
 	VgmModelHeader hdr;
 	VgmModel   *model;
 	char		msg[MSG_LEN];
 	char		detail[MSG_LEN];
-	int			status;
 
-	status = vgm_model_decode_head(data, len, &hdr, msg, sizeof(msg), detail, sizeof(detail));
-	if (status != VGM_BINARY_OK)
-		vgm_report_binary_error(status, msg, detail);
+	vgm_binary_check(vgm_model_decode_head(data, len, &hdr, msg, sizeof(msg),
+										   detail, sizeof(detail)), msg, detail);
 	model = palloc0(VGM_MODEL_SIZE(hdr.k));
 	SET_VARSIZE(model, VGM_MODEL_SIZE(hdr.k));
 	model->hdr = hdr;
-	status = vgm_model_decode_body(data, len, &hdr, model->comp, VgmModelWeights(model),
-								   msg, sizeof(msg), detail, sizeof(detail));
-	if (status != VGM_BINARY_OK)
-		vgm_report_binary_error(status, msg, detail);
-	buf->cursor = buf->len;
+	vgm_binary_check(vgm_model_decode_body(data, len, &hdr, model->comp, VgmModelWeights(model),
+										   msg, sizeof(msg), detail, sizeof(detail)),
+					 msg, detail);
 	PG_RETURN_VGM_MODEL_P(model);
 }
 
-/* Binary output: the layout of binary_codec.h, network byte order. */
+/* Binary output: the layout of binary_codec.h. */
 Datum
 vgm_model_send(PG_FUNCTION_ARGS)
 {
 	VgmModel   *model = PG_GETARG_VGM_MODEL_P(0);
 	VgmModelView view;
-	size_t		size = vgm_model_binary_size(model->hdr.k);
-	bytea	   *result = palloc(VARHDRSZ + size);
+	bytea	   *result = vgm_send_buffer(vgm_model_binary_size(model->hdr.k));
 
-	SET_VARSIZE(result, VARHDRSZ + size);
 	vgm_model_view(model, &view);
 	vgm_model_encode(&view, (uint8 *) VARDATA(result));
 	PG_RETURN_BYTEA_P(result);

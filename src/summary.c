@@ -516,18 +516,15 @@ vgm_summary_out(PG_FUNCTION_ARGS)
 Datum
 vgm_summary_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	const uint8 *data = (const uint8 *) buf->data + buf->cursor;
-	size_t		len = buf->len - buf->cursor;
+	size_t		len;
+	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
 	VgmSummaryWireHead head;
 	VgmSummary *s;
 	char		msg[MSG_LEN];
 	char		detail[MSG_LEN];
-	int			status;
 
-	status = vgm_summary_decode_head(data, len, &head, msg, sizeof(msg), detail, sizeof(detail));
-	if (status != VGM_BINARY_OK)
-		vgm_report_binary_error(status, msg, detail);
+	vgm_binary_check(vgm_summary_decode_head(data, len, &head, msg, sizeof(msg),
+											 detail, sizeof(detail)), msg, detail);
 	/* every byte is written below (the layout has no padding): no palloc0 */
 	s = palloc(VGM_SUMMARY_SIZE(head.n));
 	SET_VARSIZE(s, VGM_SUMMARY_SIZE(head.n));
@@ -535,26 +532,21 @@ vgm_summary_recv(PG_FUNCTION_ARGS)
 	s->shift = head.shift;
 	s->nbuckets = (int32) head.n;
 	s->counts = head.counts;
-	status = vgm_summary_decode_body(data, len, &head, s->buckets,
-									 msg, sizeof(msg), detail, sizeof(detail));
-	if (status != VGM_BINARY_OK)
-		vgm_report_binary_error(status, msg, detail);
-	buf->cursor = buf->len;
+	vgm_binary_check(vgm_summary_decode_body(data, len, &head, s->buckets,
+											 msg, sizeof(msg), detail, sizeof(detail)),
+					 msg, detail);
 	PG_RETURN_POINTER(s);
 }
 
-/* Binary output: the layout of binary_codec.h, network byte order. */
+/* Binary output: the layout of binary_codec.h. */
 Datum
 vgm_summary_send(PG_FUNCTION_ARGS)
 {
 	VgmSummaryView v;
-	size_t		size;
 	bytea	   *result;
 
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	size = vgm_summary_binary_size(v.n);
-	result = palloc(VARHDRSZ + size);
-	SET_VARSIZE(result, VARHDRSZ + size);
+	result = vgm_send_buffer(vgm_summary_binary_size(v.n));
 	vgm_summary_encode(v.shift, &v.counts, v.buckets, v.n, (uint8 *) VARDATA(result));
 	PG_RETURN_BYTEA_P(result);
 }

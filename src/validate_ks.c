@@ -156,30 +156,25 @@ vgm_ks_state_out(PG_FUNCTION_ARGS)
 Datum
 vgm_ks_state_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	size_t		len;
+	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
 	VgmKsState *s = ks_state_new(0);
 	char		msg[MSG_LEN];
 	char		detail[MSG_LEN];
-	int			status;
 
-	status = vgm_ks_decode((const uint8 *) buf->data + buf->cursor, buf->len - buf->cursor,
-						   &s->c, s->counts, VGM_KS_BINS,
-						   msg, sizeof(msg), detail, sizeof(detail));
-	if (status != VGM_BINARY_OK)
-		vgm_report_binary_error(status, msg, detail);
-	buf->cursor = buf->len;
+	vgm_binary_check(vgm_ks_decode(data, len, &s->c, s->counts, VGM_KS_BINS,
+								   msg, sizeof(msg), detail, sizeof(detail)),
+					 msg, detail);
 	PG_RETURN_POINTER(s);
 }
 
-/* Binary output: the layout of binary_codec.h, network byte order. */
+/* Binary output: the layout of binary_codec.h. */
 Datum
 vgm_ks_state_send(PG_FUNCTION_ARGS)
 {
 	VgmKsState *s = ks_state_arg(fcinfo, 0);
-	size_t		size = vgm_ks_binary_size(s->counts, VGM_KS_BINS);
-	bytea	   *result = palloc(VARHDRSZ + size);
+	bytea	   *result = vgm_send_buffer(vgm_ks_binary_size(s->counts, VGM_KS_BINS));
 
-	SET_VARSIZE(result, VARHDRSZ + size);
 	vgm_ks_encode(&s->c, s->counts, VGM_KS_BINS, (uint8 *) VARDATA(result));
 	PG_RETURN_BYTEA_P(result);
 }

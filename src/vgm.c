@@ -69,8 +69,8 @@ vgm_engine_check_interrupts(void *arg)
 }
 
 /* SQLSTATE of a binary decoder status (VGM_BINARY_ERR_*). */
-int
-vgm_binary_errcode(int status)
+static int
+binary_errcode(int status)
 {
 	switch (status)
 	{
@@ -86,15 +86,36 @@ vgm_binary_errcode(int status)
 	}
 }
 
-/* Raise the error a binary decoder reported. */
-void
-vgm_report_binary_error(int status, const char *msg, const char *detail)
+/* The bytes of a binary message not yet read; a recv consumes them all. */
+const uint8 *
+vgm_recv_bytes(StringInfo buf, size_t *len)
 {
-	ereport(ERROR,
-			(errcode(vgm_binary_errcode(status)),
-			 errmsg("%s", msg),
-			 errdetail("%s", detail)));
-	pg_unreachable();
+	const uint8 *data = (const uint8 *) buf->data + buf->cursor;
+
+	*len = buf->len - buf->cursor;
+	buf->cursor = buf->len;
+	return data;
+}
+
+/* Raise the error a binary decoder reported, if it reported one. */
+void
+vgm_binary_check(int status, const char *msg, const char *detail)
+{
+	if (status != VGM_BINARY_OK)
+		ereport(ERROR,
+				(errcode(binary_errcode(status)),
+				 errmsg("%s", msg),
+				 errdetail("%s", detail)));
+}
+
+/* A bytea with room for size payload bytes, for a binary encoder to fill. */
+bytea *
+vgm_send_buffer(size_t size)
+{
+	bytea	   *result = palloc(VARHDRSZ + size);
+
+	SET_VARSIZE(result, VARHDRSZ + size);
+	return result;
 }
 
 /* Module load: GSL must report errors as return codes, never abort the backend. */

@@ -1,7 +1,7 @@
 /*
  * vgm.h - glue shared by the server-side files: the core's allocator on
  *         palloc, the engine's interrupt hook, the GUC variables and the
- *         SQLSTATEs of the binary codecs.  Defined in vgm.c.
+ *         steps of the binary send/recv functions.  Defined in vgm.c.
  *
  * Layers, lowest first.  A header includes headers of its own layer or a
  * lower one, never of a higher one; layers 0-3 are the pure-C core (the
@@ -25,6 +25,8 @@
 
 #include "postgres.h"
 
+#include "lib/stringinfo.h"
+
 #include "allocator.h"
 
 /* The core's allocator on palloc in the current memory context (an error or cancel frees it). */
@@ -36,10 +38,15 @@ extern int	vgm_engine_check_interrupts(void *arg);
 /* vgm.log_fits: the message level of the one line per fit, -1 for off. */
 extern int	vgm_log_fits_level;
 
-/* SQLSTATE of a binary decoder status (VGM_BINARY_ERR_*, binary_codec.h). */
-extern int	vgm_binary_errcode(int status);
-
-/* Raise the error a binary decoder reported: its SQLSTATE, message and detail. */
-extern void vgm_report_binary_error(int status, const char *msg, const char *detail) pg_attribute_noreturn();
+/*
+ * The steps every *_recv / *_send shares around the codecs of
+ * binary_codec.h: the unread bytes of the message; the error a decoder
+ * reported, if any, raised with its SQLSTATE (the one mapping of
+ * VGM_BINARY_ERR_* to SQLSTATEs), message and detail; a bytea of size
+ * payload bytes for an encoder to fill.
+ */
+extern const uint8 *vgm_recv_bytes(StringInfo buf, size_t *len);
+extern void vgm_binary_check(int status, const char *msg, const char *detail);
+extern bytea *vgm_send_buffer(size_t size);
 
 #endif							/* VGM_VGM_H */
