@@ -16,7 +16,7 @@
  *                                   numbers with model_codec.c)
  *   3  binary_codec.h               the send/recv forms of the three types
  *   4  vgm.h                        this file: postgres.h begins here
- *   5  model.h, summary.h, fit.h, transform_cache.h
+ *   5  model.h, summary.h, fit.h, transform_cache.h, validate.h
  *                                   datum layouts and server helpers
  *   6  the SQL-callable .c files
  */
