@@ -11,7 +11,7 @@
 # installed).
 #
 # Environment:
-#   BENCH_REPS=7        rounds; every round runs every COPY once, and the
+#   BENCH_REPS=15       rounds; every round runs every COPY once, and the
 #                       fastest time of each is reported
 #   BENCH_COMPARE_LIB   another build of vgm.so (e.g. of an older commit) to
 #                       compare with in the same run: it is copied into
@@ -26,12 +26,13 @@
 # What is timed: COPY ... TO 'file' (FORMAT binary) (send of every value)
 # and COPY ... FROM 'file' (FORMAT binary) into an emptied table (recv and
 # validation of every value), with clock_timestamp() inside the server; the
-# files live in the data directory.  Tables: 20 summaries of 50,000 distinct
+# files live in the data directory; the values are stored uncompressed (STORAGE
+# EXTERNAL), so that pglz does not dominate the times.  Tables: 20 summaries of 50,000 distinct
 # doubles each (~25,000 buckets), 2,000 small summaries (~100 buckets) and
 # 2,000 models (k = 10).
 set -euo pipefail
 
-REPS=${BENCH_REPS:-7}
+REPS=${BENCH_REPS:-15}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib/benchserver.sh
 . "$HERE/../lib/benchserver.sh"
@@ -44,18 +45,25 @@ setup_sql="
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS vgm;
 DROP TABLE IF EXISTS bench_big, bench_small, bench_models, bench_in_big, bench_in_small, bench_in_models;
-CREATE TABLE bench_big AS
-  SELECT g, vgm_summarize(sin(g * 1000 + i) * 1000 + i * 1e-3) AS s
+CREATE TABLE bench_big (g int, s vgm_summary);
+CREATE TABLE bench_small (g int, s vgm_summary);
+CREATE TABLE bench_models (g int, m vgm_model);
+-- stored uncompressed, so that pglz does not dominate the times of COPY
+ALTER TABLE bench_big ALTER s SET STORAGE EXTERNAL;
+ALTER TABLE bench_small ALTER s SET STORAGE EXTERNAL;
+ALTER TABLE bench_models ALTER m SET STORAGE EXTERNAL;
+INSERT INTO bench_big
+  SELECT g, vgm_summarize(sin(g * 1000 + i) * 1000 + i * 1e-3)
   FROM generate_series(1, 20) g, generate_series(1, 50000) i GROUP BY g;
-CREATE TABLE bench_small AS
-  SELECT g, vgm_summarize(round((sin(g + i) * 10)::numeric, 1)::float8) AS s
+INSERT INTO bench_small
+  SELECT g, vgm_summarize(round((sin(g + i) * 10)::numeric, 1)::float8)
   FROM generate_series(1, 2000) g, generate_series(1, 100) i GROUP BY g;
-CREATE TABLE bench_models AS
-  SELECT g, vgm_fit(s, max_components => 10, seed => 42) AS m FROM bench_small WHERE g <= 100;
+INSERT INTO bench_models
+  SELECT g, vgm_fit(s, max_components => 10, seed => 42) FROM bench_small WHERE g <= 100;
 INSERT INTO bench_models SELECT g + 100 * r, m FROM bench_models, generate_series(1, 19) r;
-CREATE TABLE bench_in_big (LIKE bench_big);
-CREATE TABLE bench_in_small (LIKE bench_small);
-CREATE TABLE bench_in_models (LIKE bench_models);
+CREATE TABLE bench_in_big (LIKE bench_big INCLUDING STORAGE);
+CREATE TABLE bench_in_small (LIKE bench_small INCLUDING STORAGE);
+CREATE TABLE bench_in_models (LIKE bench_models INCLUDING STORAGE);
 SELECT count(*), sum((vgm_summary_info(s)).buckets) FROM bench_big;
 "
 
@@ -74,12 +82,16 @@ for db in "${DBS[@]}"; do
 	echo "# $db: $(q -d "$db" -c "$setup_sql" | tail -n 1) (summaries|buckets of the big table)"
 done
 
-# One timed statement; prints seconds.
+# One timed COPY (%L stands for FILE in the data directory); prints seconds.
 timed() {
-	q -d "$1" -c "DO \$\$ DECLARE t0 timestamptz := clock_timestamp(); BEGIN
-		EXECUTE \$q\$$2\$q\$;
-		RAISE NOTICE '%', extract(epoch FROM clock_timestamp() - t0); END \$\$" 2>&1 |
-		sed -n 's/^NOTICE: *//p'
+	local out
+	out=$(q -d "$1" -c "DO \$\$ DECLARE t0 timestamptz := clock_timestamp(); BEGIN
+		EXECUTE format(\$q\$$2\$q\$, current_setting('data_directory') || '/$3');
+		RAISE NOTICE '%', extract(epoch FROM clock_timestamp() - t0); END \$\$" 2>&1) || {
+		echo "$out" >&2
+		return 1
+	}
+	sed -n 's/^NOTICE: *//p' <<<"$out"
 }
 
 declare -A best
@@ -88,9 +100,9 @@ for ((r = 1; r <= REPS; r++)); do
 	for i in "${!DBS[@]}"; do
 		db=${DBS[$i]}
 		for c in "${CASES[@]}"; do
-			send=$(timed "$db" "COPY bench_$c TO 'bench_$c.bin' (FORMAT binary)")
+			send=$(timed "$db" "COPY bench_$c TO %L (FORMAT binary)" "bench_$c.bin")
 			q -d "$db" -c "TRUNCATE bench_in_$c"
-			recv=$(timed "$db" "COPY bench_in_$c FROM 'bench_$c.bin' (FORMAT binary)")
+			recv=$(timed "$db" "COPY bench_in_$c FROM %L (FORMAT binary)" "bench_$c.bin")
 			for kv in "send:$send" "recv:$recv"; do
 				key="$i|$c|${kv%%:*}"
 				v=${kv#*:}
