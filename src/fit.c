@@ -19,14 +19,12 @@
 #include "fit.h"
 #include "model_cache.h"
 #include "summary.h"
+#include "vgm.h"
 #include "weights_core.h"
 
 PG_FUNCTION_INFO_V1(vgm_fit_array);
 PG_FUNCTION_INFO_V1(vgm_fit_summary);
 PG_FUNCTION_INFO_V1(vgm_fit_final);
-
-/* Level of the one-line log of each fit; -1 means off (GUC vgm.log_fits). */
-int			vgm_log_fits_level = -1;
 
 /* Defaults of the one-step aggregate. */
 void

@@ -3,7 +3,8 @@
  *
  * The text form is a JSON object (see model_codec.c), so a cast to jsonb is
  * free and a model can be read, diffed and written by hand.  Both input
- * paths share one validation, vgm_model_validate.
+ * paths share one validation, vgm_model_validate; the binary form is
+ * binary_codec.c's, so recv and send here only move bytes.
  */
 #include "postgres.h"
 
@@ -11,12 +12,14 @@
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"
-#include "libpq/pqformat.h"
+#include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "binary_codec.h"
 #include "model.h"
+#include "vgm.h"
 
 PG_FUNCTION_INFO_V1(vgm_model_in);
 PG_FUNCTION_INFO_V1(vgm_model_out);
@@ -134,147 +137,42 @@ vgm_model_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf);
 }
 
-/* Read one float8 from a binary message. */
-static double
-recv_double(StringInfo buf)
-{
-	return pq_getmsgfloat8(buf);
-}
-
-/* Binary input: every field read as untrusted bytes, then the shared validation. */
+/*
+ * Binary input: binary_codec.c checks the header and the length, then reads
+ * the components straight into the datum and validates the whole model.
+ */
 Datum
 vgm_model_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	size_t		len;
+	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
 	VgmModelHeader hdr;
-	VgmModelView view;
-	VgmComponent *comp;
-	double	   *weights;
+	VgmModel   *model;
 	char		msg[MSG_LEN];
 	char		detail[MSG_LEN];
-	int			status;
-	int			j;
 
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.version = pq_getmsgint(buf, 4);
-	if (hdr.version != VGM_MODEL_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("unsupported vgm_model binary format version %d", hdr.version),
-				 errdetail("This build reads format version %d.", VGM_MODEL_FORMAT_VERSION)));
-	hdr.dims = pq_getmsgint(buf, 4);
-	hdr.k = pq_getmsgint(buf, 4);
-	if (hdr.k < 1 || hdr.k > VGM_MAX_COMPONENTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid vgm_model: component count %d out of range", hdr.k),
-				 errdetail("A model has between 1 and %d components.", VGM_MAX_COMPONENTS)));
-	hdr.iterations = pq_getmsgint(buf, 4);
-	hdr.converged = pq_getmsgint(buf, 4);
-	hdr.max_iter = pq_getmsgint(buf, 4);
-	hdr.seed = (uint64) pq_getmsgint64(buf);
-	hdr.tol = recv_double(buf);
-	hdr.weight_threshold = recv_double(buf);
-	hdr.priors.weight_concentration = recv_double(buf);
-	hdr.priors.mean_precision = recv_double(buf);
-	hdr.priors.mean = recv_double(buf);
-	hdr.priors.degrees_of_freedom = recv_double(buf);
-	hdr.priors.covariance = recv_double(buf);
-	hdr.priors.reg_covar = recv_double(buf);
-	hdr.lower_bound = recv_double(buf);
-	hdr.fit_ms = recv_double(buf);
-	hdr.rows = pq_getmsgint64(buf);
-	hdr.buckets = pq_getmsgint64(buf);
-	hdr.nulls = pq_getmsgint64(buf);
-	hdr.nans = pq_getmsgint64(buf);
-	hdr.pos_infs = pq_getmsgint64(buf);
-	hdr.neg_infs = pq_getmsgint64(buf);
-	hdr.total_weight = recv_double(buf);
-	hdr.min = recv_double(buf);
-	hdr.max = recv_double(buf);
-
-	/* the remaining length must match k before anything is allocated */
-	if ((Size) (buf->len - buf->cursor) != (Size) hdr.k * 7 * sizeof(double))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid vgm_model: binary length does not match component count"),
-				 errdetail("Expected %zu bytes of components for %d components, found %d.",
-						   (Size) hdr.k * 7 * sizeof(double), hdr.k, buf->len - buf->cursor)));
-	comp = palloc(hdr.k * sizeof(VgmComponent));
-	weights = palloc(hdr.k * sizeof(double));
-	for (j = 0; j < hdr.k; j++)
-	{
-		comp[j].conc_a = recv_double(buf);
-		comp[j].conc_b = recv_double(buf);
-		comp[j].mean_precision = recv_double(buf);
-		comp[j].mean = recv_double(buf);
-		comp[j].dof = recv_double(buf);
-		comp[j].covariance = recv_double(buf);
-		weights[j] = recv_double(buf);
-	}
-	pq_getmsgend(buf);
-
-	view.hdr = hdr;
-	view.comp = comp;
-	view.weights = weights;
-	status = vgm_model_validate(&view, msg, sizeof(msg), detail, sizeof(detail));
-	if (status != VGM_MODEL_OK)
-		ereport(ERROR,
-				(errcode(status == VGM_MODEL_ERR_VERSION ? ERRCODE_FEATURE_NOT_SUPPORTED
-						 : ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("%s", msg),
-				 errdetail("%s", detail)));
-	PG_RETURN_VGM_MODEL_P(vgm_model_build(&hdr, comp, weights));
+	vgm_binary_check(vgm_model_decode_head(data, len, &hdr, msg, sizeof(msg),
+										   detail, sizeof(detail)), msg, detail);
+	model = palloc0(VGM_MODEL_SIZE(hdr.k));
+	SET_VARSIZE(model, VGM_MODEL_SIZE(hdr.k));
+	model->hdr = hdr;
+	vgm_binary_check(vgm_model_decode_body(data, len, &hdr, model->comp, VgmModelWeights(model),
+										   msg, sizeof(msg), detail, sizeof(detail)),
+					 msg, detail);
+	PG_RETURN_VGM_MODEL_P(model);
 }
 
-/* Binary output: fixed field order, network byte order. */
+/* Binary output: the layout of binary_codec.h. */
 Datum
 vgm_model_send(PG_FUNCTION_ARGS)
 {
 	VgmModel   *model = PG_GETARG_VGM_MODEL_P(0);
-	const VgmModelHeader *hdr = &model->hdr;
-	const double *weights = VgmModelWeights(model);
-	StringInfoData buf;
-	int			j;
+	VgmModelView view;
+	bytea	   *result = vgm_send_buffer(vgm_model_binary_size(model->hdr.k));
 
-	pq_begintypsend(&buf);
-	pq_sendint32(&buf, hdr->version);
-	pq_sendint32(&buf, hdr->dims);
-	pq_sendint32(&buf, hdr->k);
-	pq_sendint32(&buf, hdr->iterations);
-	pq_sendint32(&buf, hdr->converged);
-	pq_sendint32(&buf, hdr->max_iter);
-	pq_sendint64(&buf, (int64) hdr->seed);
-	pq_sendfloat8(&buf, hdr->tol);
-	pq_sendfloat8(&buf, hdr->weight_threshold);
-	pq_sendfloat8(&buf, hdr->priors.weight_concentration);
-	pq_sendfloat8(&buf, hdr->priors.mean_precision);
-	pq_sendfloat8(&buf, hdr->priors.mean);
-	pq_sendfloat8(&buf, hdr->priors.degrees_of_freedom);
-	pq_sendfloat8(&buf, hdr->priors.covariance);
-	pq_sendfloat8(&buf, hdr->priors.reg_covar);
-	pq_sendfloat8(&buf, hdr->lower_bound);
-	pq_sendfloat8(&buf, hdr->fit_ms);
-	pq_sendint64(&buf, hdr->rows);
-	pq_sendint64(&buf, hdr->buckets);
-	pq_sendint64(&buf, hdr->nulls);
-	pq_sendint64(&buf, hdr->nans);
-	pq_sendint64(&buf, hdr->pos_infs);
-	pq_sendint64(&buf, hdr->neg_infs);
-	pq_sendfloat8(&buf, hdr->total_weight);
-	pq_sendfloat8(&buf, hdr->min);
-	pq_sendfloat8(&buf, hdr->max);
-	for (j = 0; j < hdr->k; j++)
-	{
-		pq_sendfloat8(&buf, model->comp[j].conc_a);
-		pq_sendfloat8(&buf, model->comp[j].conc_b);
-		pq_sendfloat8(&buf, model->comp[j].mean_precision);
-		pq_sendfloat8(&buf, model->comp[j].mean);
-		pq_sendfloat8(&buf, model->comp[j].dof);
-		pq_sendfloat8(&buf, model->comp[j].covariance);
-		pq_sendfloat8(&buf, weights[j]);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	vgm_model_view(model, &view);
+	vgm_model_encode(&view, (uint8 *) VARDATA(result));
+	PG_RETURN_BYTEA_P(result);
 }
 
 /* A float8[] from k doubles. */

@@ -9,6 +9,7 @@
 #include "fmgr.h"
 
 #include "model_codec.h"
+#include "vgm.h"
 
 /*
  * On-disk layout: varlena header, the fixed header, then k components and
@@ -44,11 +45,5 @@ extern void vgm_model_check_layout(const VgmModel *model);
 
 /* A view of a stored model for the pure-C helpers. */
 extern void vgm_model_view(const VgmModel *model, VgmModelView *view);
-
-/* Engine allocator on top of palloc in the current memory context. */
-extern const VgmAllocator *vgm_palloc_allocator(void);
-
-/* Interrupt hook for the engine: lets cancel and statement_timeout stop a fit. */
-extern int	vgm_engine_check_interrupts(void *arg);
 
 #endif							/* VGM_MODEL_H */

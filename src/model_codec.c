@@ -111,32 +111,6 @@ num_text(double v, char *buf, size_t buflen)
 }
 
 /* ------------------------------------------------------------------------
- * Memory
- * ------------------------------------------------------------------------ */
-
-static void *
-mem_alloc(const VgmAllocator *alloc, size_t size)
-{
-	if (alloc != NULL && alloc->alloc != NULL)
-		return alloc->alloc(size, alloc->arg);
-	return malloc(size);
-}
-
-static void
-mem_release(const VgmAllocator *alloc, void *ptr)
-{
-	if (ptr == NULL)
-		return;
-	if (alloc != NULL && alloc->alloc != NULL)
-	{
-		if (alloc->release != NULL)
-			alloc->release(ptr, alloc->arg);
-		return;
-	}
-	free(ptr);
-}
-
-/* ------------------------------------------------------------------------
  * Numbers
  * ------------------------------------------------------------------------ */
 
@@ -1784,7 +1758,7 @@ finish(Parser *p, VgmModelView *model, const VgmAllocator *alloc)
 	}
 
 	size = k * sizeof(VgmComponent) + k * sizeof(double);
-	block = mem_alloc(alloc, size);
+	block = vgm_mem_alloc(alloc, size);
 	if (block == NULL)
 	{
 		set_msg(&p->err, "out of memory");
@@ -1808,7 +1782,7 @@ finish(Parser *p, VgmModelView *model, const VgmAllocator *alloc)
 	rc = validate(model, &p->err);
 	if (rc != VGM_MODEL_OK)
 	{
-		mem_release(alloc, block);
+		vgm_mem_free(alloc, block);
 		memset(model, 0, sizeof(*model));
 	}
 	return rc;

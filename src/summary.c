@@ -16,13 +16,14 @@
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"
-#include "libpq/pqformat.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 
-#include "model.h"
+#include "binary_codec.h"
 #include "summary.h"
+#include "vgm.h"
 
 PG_FUNCTION_INFO_V1(vgm_summary_in);
 PG_FUNCTION_INFO_V1(vgm_summary_out);
@@ -508,98 +509,46 @@ vgm_summary_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf);
 }
 
-/* Binary input: lengths checked before allocation, then the shared validation. */
+/*
+ * Binary input: binary_codec.c checks the header and the length, then reads
+ * the buckets straight into the flat datum and validates the summary.
+ */
 Datum
 vgm_summary_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			version;
-	int			shift;
-	int			n;
-	VgmSummaryCounts counts;
+	size_t		len;
+	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
+	VgmSummaryWireHead head;
 	VgmSummary *s;
 	char		msg[MSG_LEN];
 	char		detail[MSG_LEN];
-	int			status;
-	int			i;
 
-	version = pq_getmsgint(buf, 4);
-	if (version != VGM_SUMMARY_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("unsupported vgm_summary binary format version %d", version),
-				 errdetail("This build reads format version %d.", VGM_SUMMARY_FORMAT_VERSION)));
-	shift = pq_getmsgint(buf, 4);
-	n = pq_getmsgint(buf, 4);
-	counts.rows = pq_getmsgint64(buf);
-	counts.nulls = pq_getmsgint64(buf);
-	counts.nans = pq_getmsgint64(buf);
-	counts.pos_infs = pq_getmsgint64(buf);
-	counts.neg_infs = pq_getmsgint64(buf);
-	counts.min = pq_getmsgfloat8(buf);
-	counts.max = pq_getmsgfloat8(buf);
-	if (n < 0 || n > VGM_SUMMARY_MAX_BUCKETS
-		|| (Size) (buf->len - buf->cursor) != (Size) n * 6 * sizeof(double))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid vgm_summary: binary length does not match bucket count"),
-				 errdetail("The message claims %d buckets and has %d bytes left.",
-						   n, buf->len - buf->cursor)));
-	s = summary_flat_from_parts(shift, &counts, NULL, 0);
-	s = repalloc(s, VGM_SUMMARY_SIZE(n));
-	SET_VARSIZE(s, VGM_SUMMARY_SIZE(n));
-	s->nbuckets = n;
-	for (i = 0; i < n; i++)
-	{
-		s->buckets[i].key = pq_getmsgint64(buf);
-		s->buckets[i].weight = pq_getmsgfloat8(buf);
-		s->buckets[i].mean = pq_getmsgfloat8(buf);
-		s->buckets[i].m2 = pq_getmsgfloat8(buf);
-		s->buckets[i].m3 = pq_getmsgfloat8(buf);
-		s->buckets[i].m4 = pq_getmsgfloat8(buf);
-	}
-	pq_getmsgend(buf);
-	status = vgm_summary_validate(version, shift, &counts, s->buckets, n,
-								  msg, sizeof(msg), detail, sizeof(detail));
-	if (status != VGM_SUMMARY_OK)
-		ereport(ERROR,
-				(errcode(status == VGM_SUMMARY_ERR_VERSION ? ERRCODE_FEATURE_NOT_SUPPORTED
-						 : ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("%s", msg),
-				 errdetail("%s", detail)));
+	vgm_binary_check(vgm_summary_decode_head(data, len, &head, msg, sizeof(msg),
+											 detail, sizeof(detail)), msg, detail);
+	/* every byte is written below (the layout has no padding): no palloc0 */
+	s = palloc(VGM_SUMMARY_SIZE(head.n));
+	SET_VARSIZE(s, VGM_SUMMARY_SIZE(head.n));
+	s->version = VGM_SUMMARY_FORMAT_VERSION;
+	s->shift = head.shift;
+	s->nbuckets = (int32) head.n;
+	s->counts = head.counts;
+	vgm_binary_check(vgm_summary_decode_body(data, len, &head, s->buckets,
+											 msg, sizeof(msg), detail, sizeof(detail)),
+					 msg, detail);
 	PG_RETURN_POINTER(s);
 }
 
-/* Binary output: fixed field order, network byte order. */
+/* Binary output: the layout of binary_codec.h. */
 Datum
 vgm_summary_send(PG_FUNCTION_ARGS)
 {
 	VgmSummaryView v;
-	StringInfoData buf;
-	size_t		i;
+	bytea	   *result;
 
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	pq_begintypsend(&buf);
-	pq_sendint32(&buf, VGM_SUMMARY_FORMAT_VERSION);
-	pq_sendint32(&buf, v.shift);
-	pq_sendint32(&buf, (int32) v.n);
-	pq_sendint64(&buf, v.counts.rows);
-	pq_sendint64(&buf, v.counts.nulls);
-	pq_sendint64(&buf, v.counts.nans);
-	pq_sendint64(&buf, v.counts.pos_infs);
-	pq_sendint64(&buf, v.counts.neg_infs);
-	pq_sendfloat8(&buf, v.counts.min);
-	pq_sendfloat8(&buf, v.counts.max);
-	for (i = 0; i < v.n; i++)
-	{
-		pq_sendint64(&buf, v.buckets[i].key);
-		pq_sendfloat8(&buf, v.buckets[i].weight);
-		pq_sendfloat8(&buf, v.buckets[i].mean);
-		pq_sendfloat8(&buf, v.buckets[i].m2);
-		pq_sendfloat8(&buf, v.buckets[i].m3);
-		pq_sendfloat8(&buf, v.buckets[i].m4);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	result = vgm_send_buffer(vgm_summary_binary_size(v.n));
+	vgm_summary_encode(v.shift, &v.counts, v.buckets, v.n, (uint8 *) VARDATA(result));
+	PG_RETURN_BYTEA_P(result);
 }
 
 /* Size and resolution facts of a summary as one record. */

@@ -31,33 +31,6 @@
 #define MAX_FINITE_BITS 0x7FEFFFFFFFFFFFFFULL
 
 /* ---------------------------------------------------------------------- */
-/* allocation                                                              */
-/* ---------------------------------------------------------------------- */
-
-/* Allocate with the caller's hooks, or malloc. */
-static void *
-core_alloc(const VgmAllocator *a, size_t size)
-{
-	if (size == 0)
-		size = 1;
-	if (a && a->alloc)
-		return a->alloc(size, a->arg);
-	return malloc(size);
-}
-
-/* Release memory from core_alloc. */
-static void
-core_free(const VgmAllocator *a, void *ptr)
-{
-	if (ptr == NULL)
-		return;
-	if (a && a->release)
-		a->release(ptr, a->arg);
-	else if (!(a && a->alloc))
-		free(ptr);
-}
-
-/* ---------------------------------------------------------------------- */
 /* moments                                                                 */
 /* ---------------------------------------------------------------------- */
 
@@ -262,7 +235,7 @@ alloc_slots(const VgmAllocator *alloc, uint32_t nslots, void **mem)
 	size_t		size = (size_t) nslots * sizeof(VgmAccBucket);
 	size_t		align = size >= HUGE_TABLE_BYTES ? HUGE_PAGE_BYTES :
 		size >= LINE_TABLE_BYTES ? 64 : sizeof(double);
-	char	   *raw = core_alloc(alloc, size + align);
+	char	   *raw = vgm_mem_alloc(alloc, size + align);
 	VgmAccBucket *slots;
 
 	*mem = raw;
@@ -308,7 +281,7 @@ rebuild(VgmAccumulator *acc, uint32_t nslots, int old_shift)
 
 	if (nslots == acc->nslots)
 	{
-		VgmAccBucket *live = core_alloc(acc->alloc, ((size_t) acc->nused + 1) * sizeof(VgmAccBucket));
+		VgmAccBucket *live = vgm_mem_alloc(acc->alloc, ((size_t) acc->nused + 1) * sizeof(VgmAccBucket));
 		uint32_t	n = 0;
 
 		if (!live)
@@ -319,7 +292,7 @@ rebuild(VgmAccumulator *acc, uint32_t nslots, int old_shift)
 		memset(acc->slots, 0, (size_t) nslots * sizeof(VgmAccBucket));
 		for (i = 0; i < n; i++)
 			reinsert(acc->slots, nslots, live[i], old_shift, acc->shift, &used);
-		core_free(acc->alloc, live);
+		vgm_mem_free(acc->alloc, live);
 	}
 	else
 	{
@@ -331,7 +304,7 @@ rebuild(VgmAccumulator *acc, uint32_t nslots, int old_shift)
 		for (i = 0; i < acc->nslots; i++)
 			if (acc->slots[i].weight != 0.0)
 				reinsert(slots, nslots, acc->slots[i], old_shift, acc->shift, &used);
-		core_free(acc->alloc, acc->slots_mem);
+		vgm_mem_free(acc->alloc, acc->slots_mem);
 		acc->slots = slots;
 		acc->slots_mem = mem;
 		acc->nslots = nslots;
@@ -359,7 +332,7 @@ vgm_acc_init(VgmAccumulator *acc, const VgmAllocator *alloc, int shift, int max_
 void
 vgm_acc_free(VgmAccumulator *acc)
 {
-	core_free(acc->alloc, acc->slots_mem);
+	vgm_mem_free(acc->alloc, acc->slots_mem);
 	acc->slots = NULL;
 	acc->slots_mem = NULL;
 	acc->nslots = acc->nused = 0;
@@ -454,7 +427,7 @@ static int
 finest_fitting_shift(VgmAccumulator *acc, const int64_t *new_key, size_t target, int *shift_out)
 {
 	size_t		n = 0;
-	int64_t    *keys = core_alloc(acc->alloc, 2 * ((size_t) acc->nused + 1) * sizeof(int64_t));
+	int64_t    *keys = vgm_mem_alloc(acc->alloc, 2 * ((size_t) acc->nused + 1) * sizeof(int64_t));
 	size_t		merge_at[66];
 	size_t		distinct;
 	uint32_t	i;
@@ -488,7 +461,7 @@ finest_fitting_shift(VgmAccumulator *acc, const int64_t *new_key, size_t target,
 		else
 			merge_at[65]++;		/* zero or opposite signs: never */
 	}
-	core_free(acc->alloc, keys);
+	vgm_mem_free(acc->alloc, keys);
 
 	distinct = n - merge_at[0];
 	for (d = 0; acc->shift + d <= VGM_SUMMARY_MAX_SHIFT; d++)
@@ -1202,7 +1175,7 @@ parse_buckets(TextIn *in, VgmBucket **b_io, size_t *n_io, const VgmAllocator *al
 		if (n == cap)
 		{
 			size_t		ncap = cap ? cap * 2 : 16;
-			VgmBucket  *nb = core_alloc(alloc, ncap * sizeof(VgmBucket));
+			VgmBucket  *nb = vgm_mem_alloc(alloc, ncap * sizeof(VgmBucket));
 
 			if (!nb)
 			{
@@ -1212,7 +1185,7 @@ parse_buckets(TextIn *in, VgmBucket **b_io, size_t *n_io, const VgmAllocator *al
 			}
 			if (n)
 				memcpy(nb, b, n * sizeof(VgmBucket));
-			core_free(alloc, b);
+			vgm_mem_free(alloc, b);
 			b = nb;
 			cap = ncap;
 		}
@@ -1366,6 +1339,6 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 	return VGM_SUMMARY_OK;
 
 fail:
-	core_free(alloc, b);
+	vgm_mem_free(alloc, b);
 	return status;
 }

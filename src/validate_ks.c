@@ -16,11 +16,13 @@
 #include <math.h>
 
 #include "common/int.h"
-#include "libpq/pqformat.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
+#include "binary_codec.h"
 #include "model.h"
 #include "validate.h"
+#include "vgm.h"
 
 PG_FUNCTION_INFO_V1(vgm_ks_state_in);
 PG_FUNCTION_INFO_V1(vgm_ks_state_out);
@@ -97,9 +99,9 @@ ks_state_arg(FunctionCallInfo fcinfo, int argno)
 	return s;
 }
 
-/* SQLSTATE of a codec status. */
+/* SQLSTATE of a text codec status (binary ones: vgm_binary_errcode). */
 static int
-ks_errcode(int status, bool binary)
+ks_errcode(int status)
 {
 	switch (status)
 	{
@@ -108,8 +110,7 @@ ks_errcode(int status, bool binary)
 		case VGM_KS_ERR_RANGE:
 			return ERRCODE_INVALID_PARAMETER_VALUE;
 		default:
-			return binary ? ERRCODE_INVALID_BINARY_REPRESENTATION
-				: ERRCODE_INVALID_TEXT_REPRESENTATION;
+			return ERRCODE_INVALID_TEXT_REPRESENTATION;
 	}
 }
 
@@ -127,7 +128,7 @@ vgm_ks_state_in(PG_FUNCTION_ARGS)
 						  msg, sizeof(msg), detail, sizeof(detail));
 	if (status != VGM_KS_OK)
 		ereport(ERROR,
-				(errcode(ks_errcode(status, false)),
+				(errcode(ks_errcode(status)),
 				 errmsg("%s", msg),
 				 errdetail("%s", detail)));
 	PG_RETURN_POINTER(s);
@@ -148,100 +149,34 @@ vgm_ks_state_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf);
 }
 
-/* Binary input: the nonzero bins as (index, count) pairs, validated before use. */
+/*
+ * Binary input: binary_codec.c reads the nonzero bins as (index, count)
+ * pairs straight into the state and validates it.
+ */
 Datum
 vgm_ks_state_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	VgmKsState *s;
-	int			version;
-	int			nbins;
-	int			nnz;
-	int			last = -1;
-	int			i;
+	size_t		len;
+	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
+	VgmKsState *s = ks_state_new(0);
 	char		msg[MSG_LEN];
 	char		detail[MSG_LEN];
-	int			status;
 
-	version = pq_getmsgint(buf, 4);
-	if (version != VGM_KS_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("unsupported vgm_ks_state binary format version %d", version),
-				 errdetail("This build reads format version %d.", VGM_KS_FORMAT_VERSION)));
-	nbins = pq_getmsgint(buf, 4);
-	if (nbins != VGM_KS_BINS)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("unsupported vgm_ks_state bin count %d", nbins),
-				 errdetail("This build uses %d bins.", VGM_KS_BINS)));
-	s = ks_state_new(0);
-	s->c.model_hash = (uint64) pq_getmsgint64(buf);
-	s->c.n = pq_getmsgint64(buf);
-	s->c.nulls = pq_getmsgint64(buf);
-	s->c.nans = pq_getmsgint64(buf);
-	s->c.pos_infs = pq_getmsgint64(buf);
-	s->c.neg_infs = pq_getmsgint64(buf);
-	nnz = pq_getmsgint(buf, 4);
-	if (nnz < 0 || nnz > VGM_KS_BINS || buf->len - buf->cursor != nnz * 12)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid vgm_ks_state: binary length does not match bin count"),
-				 errdetail("The message claims %d nonzero bins and has %d bytes left.",
-						   nnz, buf->len - buf->cursor)));
-	for (i = 0; i < nnz; i++)
-	{
-		int			idx = pq_getmsgint(buf, 4);
-		int64		count = pq_getmsgint64(buf);
-
-		if (idx <= last || idx >= VGM_KS_BINS || count <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid vgm_ks_state: bad bin entry"),
-					 errdetail("Entry %d names bin %d with count " INT64_FORMAT "; bins must increase and counts be positive.",
-							   i, idx, count)));
-		s->counts[idx] = count;
-		last = idx;
-	}
-	pq_getmsgend(buf);
-	status = vgm_ks_validate(&s->c, s->counts, VGM_KS_BINS, msg, sizeof(msg),
-							 detail, sizeof(detail));
-	if (status != VGM_KS_OK)
-		ereport(ERROR,
-				(errcode(ks_errcode(status, true)),
-				 errmsg("%s", msg),
-				 errdetail("%s", detail)));
+	vgm_binary_check(vgm_ks_decode(data, len, &s->c, s->counts, VGM_KS_BINS,
+								   msg, sizeof(msg), detail, sizeof(detail)),
+					 msg, detail);
 	PG_RETURN_POINTER(s);
 }
 
-/* Binary output: counts, then the nonzero bins; network byte order. */
+/* Binary output: the layout of binary_codec.h. */
 Datum
 vgm_ks_state_send(PG_FUNCTION_ARGS)
 {
 	VgmKsState *s = ks_state_arg(fcinfo, 0);
-	StringInfoData buf;
-	int			nnz = 0;
-	int			i;
+	bytea	   *result = vgm_send_buffer(vgm_ks_binary_size(s->counts, VGM_KS_BINS));
 
-	for (i = 0; i < VGM_KS_BINS; i++)
-		nnz += s->counts[i] != 0;
-	pq_begintypsend(&buf);
-	pq_sendint32(&buf, VGM_KS_FORMAT_VERSION);
-	pq_sendint32(&buf, VGM_KS_BINS);
-	pq_sendint64(&buf, (int64) s->c.model_hash);
-	pq_sendint64(&buf, s->c.n);
-	pq_sendint64(&buf, s->c.nulls);
-	pq_sendint64(&buf, s->c.nans);
-	pq_sendint64(&buf, s->c.pos_infs);
-	pq_sendint64(&buf, s->c.neg_infs);
-	pq_sendint32(&buf, nnz);
-	for (i = 0; i < VGM_KS_BINS; i++)
-		if (s->counts[i] != 0)
-		{
-			pq_sendint32(&buf, i);
-			pq_sendint64(&buf, s->counts[i]);
-		}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	vgm_ks_encode(&s->c, s->counts, VGM_KS_BINS, (uint8 *) VARDATA(result));
+	PG_RETURN_BYTEA_P(result);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -45,29 +45,6 @@
 /* small helpers                                                           */
 /* ---------------------------------------------------------------------- */
 
-/* Allocate with the caller's hooks, or malloc. */
-static void *
-engine_alloc(const VgmAllocator *a, size_t size)
-{
-	if (size == 0)
-		size = 1;
-	if (a && a->alloc)
-		return a->alloc(size, a->arg);
-	return malloc(size);
-}
-
-/* Release memory from engine_alloc. */
-static void
-engine_free(const VgmAllocator *a, void *ptr)
-{
-	if (ptr == NULL)
-		return;
-	if (a && a->release)
-		a->release(ptr, a->arg);
-	else if (!(a && a->alloc))
-		free(ptr);
-}
-
 /* GSL's default error handler aborts the process; the engine checks inputs itself. */
 static void
 quiet_gsl(void)
@@ -853,14 +830,14 @@ initialize_posterior(const VgmPoint *sorted, size_t n, int k,
 	size_t		i;
 	int			c;
 
-	dist = engine_alloc(alloc, n * sizeof(double));
-	cum = engine_alloc(alloc, n * sizeof(double));
-	label = engine_alloc(alloc, n * sizeof(int));
+	dist = vgm_mem_alloc(alloc, n * sizeof(double));
+	cum = vgm_mem_alloc(alloc, n * sizeof(double));
+	label = vgm_mem_alloc(alloc, n * sizeof(int));
 	if (!dist || !cum || !label)
 	{
-		engine_free(alloc, dist);
-		engine_free(alloc, cum);
-		engine_free(alloc, label);
+		vgm_mem_free(alloc, dist);
+		vgm_mem_free(alloc, cum);
+		vgm_mem_free(alloc, label);
 		return VGM_ERR_NOMEM;
 	}
 	heavy = vgm_start_kind(start) == VGM_START_HEAVY ? heavy_centers(sorted, n, k, centers) : 0;
@@ -875,9 +852,9 @@ initialize_posterior(const VgmPoint *sorted, size_t n, int k,
 					 label, opt->check_interrupt, opt->interrupt_arg, &interrupted);
 	if (interrupted)
 	{
-		engine_free(alloc, dist);
-		engine_free(alloc, cum);
-		engine_free(alloc, label);
+		vgm_mem_free(alloc, dist);
+		vgm_mem_free(alloc, cum);
+		vgm_mem_free(alloc, label);
 		return VGM_ERR_INTERRUPTED;
 	}
 
@@ -919,9 +896,9 @@ initialize_posterior(const VgmPoint *sorted, size_t n, int k,
 		spread[c] /= (count[c] + COUNT_GUARD);
 	posterior_from_stats(k, count, xbar, spread, priors, comp);
 
-	engine_free(alloc, dist);
-	engine_free(alloc, cum);
-	engine_free(alloc, label);
+	vgm_mem_free(alloc, dist);
+	vgm_mem_free(alloc, cum);
+	vgm_mem_free(alloc, label);
 	return VGM_OK;
 }
 
@@ -988,7 +965,7 @@ sort_points(VgmPoint *pts, size_t n, const VgmFitOptions *opt, const VgmAllocato
 	}
 	if (n <= SORT_RUN)
 		return VGM_OK;
-	tmp = engine_alloc(alloc, n * sizeof(VgmPoint));
+	tmp = vgm_mem_alloc(alloc, n * sizeof(VgmPoint));
 	if (!tmp)
 		return VGM_ERR_NOMEM;
 	dst = tmp;
@@ -1016,7 +993,7 @@ sort_points(VgmPoint *pts, size_t n, const VgmFitOptions *opt, const VgmAllocato
 				since = 0;
 				if (opt->check_interrupt(opt->interrupt_arg))
 				{
-					engine_free(alloc, tmp);
+					vgm_mem_free(alloc, tmp);
 					return VGM_ERR_INTERRUPTED;
 				}
 			}
@@ -1027,7 +1004,7 @@ sort_points(VgmPoint *pts, size_t n, const VgmFitOptions *opt, const VgmAllocato
 	}
 	if (src != pts)
 		memcpy(pts, src, n * sizeof(VgmPoint));
-	engine_free(alloc, tmp);
+	vgm_mem_free(alloc, tmp);
 	return VGM_OK;
 }
 
@@ -1110,7 +1087,7 @@ multi_start(const VgmPoint *sorted, size_t used, const VgmFitOptions *opt,
 		return status;
 	}
 
-	trial = engine_alloc(alloc, k * sizeof(VgmComponent));
+	trial = vgm_mem_alloc(alloc, k * sizeof(VgmComponent));
 	if (!trial)
 		return VGM_ERR_NOMEM;
 	for (s = 0; s < n_init; s++)
@@ -1139,7 +1116,7 @@ multi_start(const VgmPoint *sorted, size_t used, const VgmFitOptions *opt,
 		else
 			result->start_iterations += iterations;
 	}
-	engine_free(alloc, trial);
+	vgm_mem_free(alloc, trial);
 	if (status != VGM_OK)
 		return status;
 	*lower_bound = best_lb;
@@ -1177,7 +1154,7 @@ vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 		return status;
 
 	/* sorted copy without zero-weight points: order-independent from here on */
-	sorted = engine_alloc(alloc, (n ? n : 1) * sizeof(VgmPoint));
+	sorted = vgm_mem_alloc(alloc, (n ? n : 1) * sizeof(VgmPoint));
 	if (!sorted)
 		return VGM_ERR_NOMEM;
 	for (i = 0; i < n; i++)
@@ -1188,20 +1165,20 @@ vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 		}
 	if (used == 0 || !(total > 0.0) || !isfinite(total))
 	{
-		engine_free(alloc, sorted);
+		vgm_mem_free(alloc, sorted);
 		return VGM_ERR_EMPTY;
 	}
 	status = sort_points(sorted, used, opt, alloc);
 	if (status != VGM_OK)
 	{
-		engine_free(alloc, sorted);
+		vgm_mem_free(alloc, sorted);
 		return status;
 	}
 
 	status = vgm_priors_from_points(sorted, used, opt, &result->priors);
 	if (status != VGM_OK)
 	{
-		engine_free(alloc, sorted);
+		vgm_mem_free(alloc, sorted);
 		return status;
 	}
 
@@ -1219,7 +1196,7 @@ vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 				  && isfinite(c->conc_a) && isfinite(c->conc_b) && isfinite(c->dof)
 				  && isfinite(c->covariance) && isfinite(c->mean_precision)))
 			{
-				engine_free(alloc, sorted);
+				vgm_mem_free(alloc, sorted);
 				return VGM_ERR_INVALID;
 			}
 		}
@@ -1230,7 +1207,7 @@ vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 		result->k = k;
 		result->total_weight = total;
 		status = multi_start(sorted, used, opt, result, total, alloc, &lower_bound);
-		engine_free(alloc, sorted);
+		vgm_mem_free(alloc, sorted);
 		return status;
 	}
 	result->k = k;
@@ -1240,11 +1217,11 @@ vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 							&result->converged);
 	if (status != VGM_OK)
 	{
-		engine_free(alloc, sorted);
+		vgm_mem_free(alloc, sorted);
 		return status;
 	}
 	result->lower_bound = lower_bound;
 	vgm_mixture_weights(k, result->comp, result->weights);
-	engine_free(alloc, sorted);
+	vgm_mem_free(alloc, sorted);
 	return VGM_OK;
 }

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "allocator.h"
+
 #define VGM_MAX_COMPONENTS 256
 
 /* Status codes returned by engine entry points. */
@@ -58,13 +60,6 @@ typedef struct VgmComponent
 	double		covariance;		/* (nu_k W_k)^{-1}, scikit-learn's covariances_ */
 } VgmComponent;
 
-/* Memory hooks; NULL means malloc/free. */
-typedef struct VgmAllocator
-{
-	void	   *(*alloc) (size_t size, void *arg);
-	void		(*release) (void *ptr, void *arg);
-	void	   *arg;
-} VgmAllocator;
 
 /* Options of a full fit. */
 typedef struct VgmFitOptions

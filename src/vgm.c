@@ -1,5 +1,6 @@
 /*
- * vgm.c - module initialization and glue shared by every SQL-callable file.
+ * vgm.c - module initialization, GUCs, and the glue vgm.h declares for every
+ *         SQL-callable file.
  */
 #include "postgres.h"
 
@@ -10,14 +11,16 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "model.h"
+#include "binary_codec.h"
 #include "model_codec.h"
+#include "vgm.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-extern int	vgm_log_fits_level;
+/* vgm.log_fits (see vgm.h); read by fit.c */
+int			vgm_log_fits_level = -1;
 
 /* OpenBLAS (GSL's CBLAS here) starts a thread pool when it loads. */
 extern void openblas_set_num_threads(int num_threads);
@@ -63,6 +66,56 @@ vgm_engine_check_interrupts(void *arg)
 {
 	CHECK_FOR_INTERRUPTS();
 	return 0;
+}
+
+/* SQLSTATE of a binary decoder status (VGM_BINARY_ERR_*). */
+static int
+binary_errcode(int status)
+{
+	switch (status)
+	{
+		case VGM_BINARY_ERR_UNSUPPORTED:
+			return ERRCODE_FEATURE_NOT_SUPPORTED;
+		case VGM_BINARY_ERR_RANGE:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		case VGM_BINARY_ERR_SHORT:
+			/* what pq_getmsgint says when a message ends inside a field */
+			return ERRCODE_PROTOCOL_VIOLATION;
+		default:
+			return ERRCODE_INVALID_BINARY_REPRESENTATION;
+	}
+}
+
+/* The bytes of a binary message not yet read; a recv consumes them all. */
+const uint8 *
+vgm_recv_bytes(StringInfo buf, size_t *len)
+{
+	const uint8 *data = (const uint8 *) buf->data + buf->cursor;
+
+	*len = buf->len - buf->cursor;
+	buf->cursor = buf->len;
+	return data;
+}
+
+/* Raise the error a binary decoder reported, if it reported one. */
+void
+vgm_binary_check(int status, const char *msg, const char *detail)
+{
+	if (status != VGM_BINARY_OK)
+		ereport(ERROR,
+				(errcode(binary_errcode(status)),
+				 errmsg("%s", msg),
+				 errdetail("%s", detail)));
+}
+
+/* A bytea with room for size payload bytes, for a binary encoder to fill. */
+bytea *
+vgm_send_buffer(size_t size)
+{
+	bytea	   *result = palloc(VARHDRSZ + size);
+
+	SET_VARSIZE(result, VARHDRSZ + size);
+	return result;
 }
 
 /* Module load: GSL must report errors as return codes, never abort the backend. */

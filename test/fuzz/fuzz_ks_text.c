@@ -10,7 +10,6 @@
  *   - success: vgm_ks_validate accepts the state; its text (vgm_ks_format)
  *     parses back to the same counts and is a fixed point of parse+format.
  */
-// fuzz-srcs: src/validate_core.c
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

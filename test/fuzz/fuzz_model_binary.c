@@ -1,41 +1,43 @@
 /*
  * fuzz_model_binary.c - libFuzzer harness for the binary input of vgm_model:
  *                       the bytes of a COPY BINARY field or a bind
- *                       parameter, decoded as vgm_model_recv decodes them
- *                       (recv_shim.c) and checked by vgm_model_validate.
+ *                       parameter, decoded by the functions vgm_model_recv
+ *                       calls (vgm_model_decode_head / _body in
+ *                       src/binary_codec.c, then vgm_model_validate).
  *
  * Properties besides memory safety and UB:
- *   - an accepted message encodes back (vgm_model_send) to the same bytes;
+ *   - an accepted message encodes back (vgm_model_encode, as vgm_model_send)
+ *     to the same bytes;
  *   - an accepted model has a text form (vgm_model_out) that vgm_model_in
  *     reads back to the same bits: what binary COPY loads, pg_dump can dump
  *     and restore;
- *   - rejections carry a printable message.
+ *   - rejections carry a printable message and detail, and a status of
+ *     binary_codec.h.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_binary.h"
 #include "fuzz_common.h"
 #include "model_codec.h"
-#include "recv_shim.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static VgmComponent comp[VGM_MAX_COMPONENTS];
-	static double weights[VGM_MAX_COMPONENTS];
 	FuzzMsgs	e;
 	VgmModelView m;
 	int			status;
 
 	fuzz_msgs_reset(&e);
-	status = shim_model_recv(data, size, &m, comp, weights, e.msg, sizeof(e.msg),
-							 e.detail, sizeof(e.detail));
+	status = fuzz_model_recv(data, size, &m, &e);
 	fuzz_msgs_check(&e, status);
-	if (status == VGM_MODEL_OK)
+	FUZZ_CHECK(status >= VGM_BINARY_OK && status <= VGM_BINARY_ERR_SHORT &&
+			   status != VGM_BINARY_ERR_RANGE, "status %d", status);
+	if (status == VGM_BINARY_OK)
 	{
-		size_t		blen = shim_model_send(&m, NULL, 0);
-		uint8_t    *bin = malloc(blen);
+		size_t		blen;
+		uint8_t    *bin = fuzz_model_send(&m, &blen);
 		size_t		cap = 1024 + (size_t) m.hdr.k * 200;
 		char	   *text = malloc(cap);
 		size_t		need;
@@ -44,8 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		VgmModelView m2;
 		int			s2;
 
-		FUZZ_CHECK(bin != NULL && text != NULL, "malloc");
-		shim_model_send(&m, bin, blen);
+		FUZZ_CHECK(text != NULL, "malloc");
 		FUZZ_CHECK(blen == size && memcmp(bin, data, size) == 0,
 				   "accepted message does not encode back to itself");
 		need = vgm_model_format(&m, text, cap);
@@ -63,17 +64,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(s2 == VGM_MODEL_OK, "binary-accepted model has no valid text: %s / %s\n  %s",
 				   e.msg, e.detail, text);
 		{
-			uint8_t    *bin2 = malloc(blen);
+			size_t		blen2;
+			uint8_t    *bin2 = fuzz_model_send(&m2, &blen2);
 
-			FUZZ_CHECK(bin2 != NULL, "malloc");
-			FUZZ_CHECK(shim_model_send(&m2, bin2, blen) == blen &&
-					   memcmp(bin, bin2, blen) == 0, "text form changes bits: %s", text);
+			FUZZ_CHECK(blen2 == blen && memcmp(bin, bin2, blen) == 0,
+					   "text form changes bits: %s", text);
 			free(bin2);
 		}
 		fuzz_release(m2.comp, &st);
 		FUZZ_CHECK(st.live == 0, "leak");
 		free(bin);
 		free(text);
+		free(m.comp);
+		free(m.weights);
 	}
 	return 0;
 }

@@ -9,8 +9,8 @@
  *     nothing left allocated through the allocator hooks;
  *   - success: the model passes vgm_model_validate; its text (vgm_model_out)
  *     parses again to the same bits, and is a fixed point of parse+format;
- *     its binary form (vgm_model_send) passes the recv shim and encodes back
- *     to the same bytes; so a model accepted here survives COPY, binary COPY
+ *     its binary form (vgm_model_send) decodes (vgm_model_recv's decoder)
+ *     and encodes back to the same bytes; so a model accepted here survives COPY, binary COPY
  *     and pg_dump;
  *   - with every allocation failing the parser returns an error, never a
  *     model, and VGM_MODEL_ERR_NOMEM exactly when the text was valid JSON of
@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_binary.h"
 #include "fuzz_common.h"
 #include "model_codec.h"
-#include "recv_shim.h"
 
 /* Format a model into a malloc'ed NUL-terminated string, as vgm_model_out does. */
 static char *
@@ -44,18 +44,6 @@ format_model(const VgmModelView *m, size_t *len)
 	}
 	FUZZ_CHECK(strlen(buf) == need, "format wrote %zu bytes, said %zu", strlen(buf), need);
 	*len = need;
-	return buf;
-}
-
-static uint8_t *
-send_model(const VgmModelView *m, size_t *len)
-{
-	size_t		n = shim_model_send(m, NULL, 0);
-	uint8_t    *buf = malloc(n);
-
-	FUZZ_CHECK(buf != NULL, "malloc");
-	FUZZ_CHECK(shim_model_send(m, buf, n) == n, "send length changed");
-	*len = n;
 	return buf;
 }
 
@@ -91,8 +79,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   *bin2;
 		size_t		blen,
 					blen2;
-		VgmComponent comp[VGM_MAX_COMPONENTS];
-		double		weights[VGM_MAX_COMPONENTS];
 		FuzzAllocState st2;
 		VgmAllocator alloc2;
 		int			s2;
@@ -114,21 +100,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		text2 = format_model(&m2, &tlen2);
 		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0,
 				   "text not a fixed point:\n  %s\n  %s", text, text2);
-		bin = send_model(&m, &blen);
-		bin2 = send_model(&m2, &blen2);
+		bin = fuzz_model_send(&m, &blen);
+		bin2 = fuzz_model_send(&m2, &blen2);
 		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0,
 				   "text round trip changed bits: %s", text);
 		fuzz_release(m2.comp, &st2);
 		FUZZ_CHECK(st2.live == 0, "leak in the round trip");
 
-		/* binary round trip through the recv shim */
+		/* binary round trip through the decoder of vgm_model_recv */
 		fuzz_msgs_reset(&e2);
-		s2 = shim_model_recv(bin, blen, &m2, comp, weights, e2.msg, sizeof(e2.msg),
-							 e2.detail, sizeof(e2.detail));
-		FUZZ_CHECK(s2 == VGM_MODEL_OK, "binary form rejected: %s / %s", e2.msg, e2.detail);
+		s2 = fuzz_model_recv(bin, blen, &m2, &e2);
+		FUZZ_CHECK(s2 == VGM_BINARY_OK, "binary form rejected: %s / %s", e2.msg, e2.detail);
 		free(bin2);
-		bin2 = send_model(&m2, &blen2);
+		bin2 = fuzz_model_send(&m2, &blen2);
 		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "binary round trip changed bits");
+		free(m2.comp);
+		free(m2.weights);
 		free(bin);
 		free(bin2);
 		free(text);

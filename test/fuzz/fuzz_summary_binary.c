@@ -1,43 +1,45 @@
 /*
  * fuzz_summary_binary.c - libFuzzer harness for the binary input of
- *                         vgm_summary: decoded as vgm_summary_recv decodes it
- *                         (recv_shim.c), checked by vgm_summary_validate.
+ *                         vgm_summary, decoded by the functions
+ *                         vgm_summary_recv calls (vgm_summary_decode_head /
+ *                         _body in src/binary_codec.c, then
+ *                         vgm_summary_validate).
  *
  * Properties besides memory safety and UB:
- *   - an accepted message encodes back (vgm_summary_send) to the same bytes;
+ *   - an accepted message encodes back (vgm_summary_encode, as
+ *     vgm_summary_send) to the same bytes;
  *   - its text form (vgm_summary_out) reads back (vgm_summary_in) to the
  *     same bits, so a summary loaded by binary COPY survives pg_dump;
  *   - vgm_buckets_moments runs on it (vgm_summary_info, vgm_fit);
- *   - rejections carry a printable message.
+ *   - rejections carry a printable message and detail, and a status of
+ *     binary_codec.h.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_binary.h"
 #include "fuzz_common.h"
-#include "recv_shim.h"
 #include "summary_core.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	FuzzMsgs	e;
-	int			version,
-				shift;
-	VgmSummaryCounts c;
+	VgmSummaryWireHead h;
 	VgmBucket  *b;
-	size_t		n;
 	int			status;
 
 	fuzz_msgs_reset(&e);
-	status = shim_summary_recv(data, size, &version, &shift, &c, &b, &n,
-							   e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
+	status = fuzz_summary_recv(data, size, &h, &b, &e);
 	fuzz_msgs_check(&e, status);
-	if (status == VGM_SUMMARY_OK)
+	FUZZ_CHECK(status >= VGM_BINARY_OK && status <= VGM_BINARY_ERR_SHORT &&
+			   status != VGM_BINARY_ERR_RANGE, "status %d", status);
+	if (status == VGM_BINARY_OK)
 	{
-		size_t		blen = shim_summary_send(shift, &c, b, n, NULL, 0);
-		uint8_t    *bin = malloc(blen);
-		size_t		cap = 256 + n * 140;
+		size_t		blen;
+		uint8_t    *bin = fuzz_summary_send(h.shift, &h.counts, b, h.n, &blen);
+		size_t		cap = 256 + h.n * 140;
 		char	   *text = malloc(cap);
 		size_t		need;
 		FuzzAllocState st;
@@ -49,19 +51,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		VgmMoments	mom;
 		int			s2;
 
-		FUZZ_CHECK(bin != NULL && text != NULL, "malloc");
-		shim_summary_send(shift, &c, b, n, bin, blen);
+		FUZZ_CHECK(text != NULL, "malloc");
 		FUZZ_CHECK(blen == size && memcmp(bin, data, size) == 0,
 				   "accepted message does not encode back to itself");
-		vgm_buckets_moments(b, n, &mom);
-		need = vgm_summary_format(shift, &c, b, n, text, cap);
+		vgm_buckets_moments(b, h.n, &mom);
+		need = vgm_summary_format(h.shift, &h.counts, b, h.n, text, cap);
 		if (need >= cap)
 		{
 			free(text);
 			cap = need + 1;
 			text = malloc(cap);
 			FUZZ_CHECK(text != NULL, "malloc");
-			vgm_summary_format(shift, &c, b, n, text, cap);
+			vgm_summary_format(h.shift, &h.counts, b, h.n, text, cap);
 		}
 		fuzz_msgs_reset(&e);
 		s2 = vgm_summary_parse(text, need, &shift2, &c2, &b2, &n2, &alloc,
@@ -70,11 +71,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   "binary-accepted summary has no valid text: %s / %s\n  %.2000s",
 				   e.msg, e.detail, text);
 		{
-			uint8_t    *bin2 = malloc(blen);
+			size_t		blen2;
+			uint8_t    *bin2 = fuzz_summary_send(shift2, &c2, b2, n2, &blen2);
 
-			FUZZ_CHECK(bin2 != NULL, "malloc");
-			FUZZ_CHECK(shim_summary_send(shift2, &c2, b2, n2, bin2, blen) == blen &&
-					   memcmp(bin, bin2, blen) == 0, "text form changes bits: %.2000s", text);
+			FUZZ_CHECK(blen2 == blen && memcmp(bin, bin2, blen) == 0,
+					   "text form changes bits: %.2000s", text);
 			free(bin2);
 		}
 		if (b2)

@@ -7,8 +7,8 @@
  *     left allocated through the hooks;
  *   - success: vgm_summary_validate accepts the result; its text
  *     (vgm_summary_out) parses back to the same bits and is a fixed point;
- *     its binary form (vgm_summary_send) passes the recv shim and encodes
- *     back to the same bytes; vgm_buckets_moments and vgm_summary_info's
+ *     its binary form (vgm_summary_send) decodes (vgm_summary_recv's
+ *     decoder) and encodes back to the same bytes; vgm_buckets_moments and vgm_summary_info's
  *     arithmetic run on it (UBSan watches them);
  *   - with every allocation failing: an error, VGM_SUMMARY_ERR_NOMEM only
  *     when the summary had buckets.
@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_binary.h"
 #include "fuzz_common.h"
-#include "recv_shim.h"
 #include "summary_core.h"
 
 static char *
@@ -41,18 +41,6 @@ format_summary(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t 
 	}
 	FUZZ_CHECK(strlen(buf) == need, "format wrote %zu bytes, said %zu", strlen(buf), need);
 	*len = need;
-	return buf;
-}
-
-static uint8_t *
-send_summary(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n, size_t *len)
-{
-	size_t		sz = shim_summary_send(shift, c, b, n, NULL, 0);
-	uint8_t    *buf = malloc(sz);
-
-	FUZZ_CHECK(buf != NULL, "malloc");
-	FUZZ_CHECK(shim_summary_send(shift, c, b, n, buf, sz) == sz, "send length changed");
-	*len = sz;
 	return buf;
 }
 
@@ -90,8 +78,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   *bin2;
 		size_t		blen,
 					blen2;
-		int			shift2,
-					version2;
+		int			shift2;
+		VgmSummaryWireHead head2;
 		VgmSummaryCounts c2;
 		VgmBucket  *b2;
 		size_t		n2;
@@ -122,8 +110,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		text2 = format_summary(shift2, &c2, b2, n2, &tlen2);
 		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0,
 				   "text not a fixed point:\n  %.2000s\n  %.2000s", text, text2);
-		bin = send_summary(shift, &c, b, n, &blen);
-		bin2 = send_summary(shift2, &c2, b2, n2, &blen2);
+		bin = fuzz_summary_send(shift, &c, b, n, &blen);
+		bin2 = fuzz_summary_send(shift2, &c2, b2, n2, &blen2);
 		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0,
 				   "text round trip changed bits: %.2000s", text);
 		if (b2)
@@ -131,12 +119,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(st2.live == 0, "leak in the round trip");
 		free(bin2);
 
-		/* binary round trip through the recv shim */
+		/* binary round trip through the decoder of vgm_summary_recv */
 		fuzz_msgs_reset(&e2);
-		s2 = shim_summary_recv(bin, blen, &version2, &shift2, &c2, &b2, &n2,
-							   e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
-		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "binary form rejected: %s / %s", e2.msg, e2.detail);
-		bin2 = send_summary(shift2, &c2, b2, n2, &blen2);
+		s2 = fuzz_summary_recv(bin, blen, &head2, &b2, &e2);
+		FUZZ_CHECK(s2 == VGM_BINARY_OK, "binary form rejected: %s / %s", e2.msg, e2.detail);
+		bin2 = fuzz_summary_send(head2.shift, &head2.counts, b2, head2.n, &blen2);
 		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "binary round trip changed bits");
 		free(b2);
 		free(bin);

@@ -563,7 +563,7 @@ def test_bad_binary(db, tmp):
     summ = bytes.fromhex(q("SELECT encode(vgm_summary_send(s), 'hex') FROM dur WHERE id = 1", db=db))
     k = struct.unpack(">i", model[8:12])[0]
     n = struct.unpack(">i", summ[8:12])[0]
-    hdr = 184                       # bytes before the components (see recv_shim.h)
+    hdr = 184                       # bytes before the components (see src/binary_codec.h)
     nan = struct.pack(">d", float("nan"))
 
     def m_with(off, data):

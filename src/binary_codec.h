@@ -1,0 +1,125 @@
+/*
+ * binary_codec.h - the binary (send/recv) forms of vgm_model, vgm_summary
+ *                  and vgm_ks_state, encoded and decoded in pure C.
+ *
+ * The SQL functions vgm_*_recv / vgm_*_send are thin wrappers around these
+ * (a StringInfo in, a bytea out, a status turned into an ereport), and the
+ * fuzz harnesses of test/fuzz call the very same functions.  The decoders
+ * trust nothing: every count is range-checked and the message length must
+ * match it exactly before anything is read or allocated, then the type's own
+ * validator (vgm_model_validate, vgm_summary_validate, vgm_ks_validate)
+ * checks every value and every cross-field rule, as for the text forms.
+ *
+ * Layouts (big-endian, see wire.h; i32/i64 integers, f64 doubles):
+ *
+ *   vgm_model     version i32, dims i32, k i32, iterations i32,
+ *                 converged i32, max_iter i32, seed i64, tol f64,
+ *                 weight_threshold f64, priors 6 x f64 (weight
+ *                 concentration, mean precision, mean, degrees of freedom,
+ *                 covariance, reg_covar), lower_bound f64, fit_ms f64,
+ *                 rows, buckets, nulls, nans, pos_infs, neg_infs 6 x i64,
+ *                 total_weight, min, max 3 x f64                 = 184 bytes
+ *                 then k x (conc_a, conc_b, mean_precision, mean, dof,
+ *                 covariance, weight) 7 x f64                   56 bytes each
+ *   vgm_summary   version i32, shift i32, n i32, rows, nulls, nans,
+ *                 pos_infs, neg_infs 5 x i64, min f64, max f64   = 68 bytes
+ *                 then n x (key i64, weight, mean, m2, m3, m4 5 x f64)
+ *                                                               48 bytes each
+ *   vgm_ks_state  version i32, bins i32, model_hash i64, n, nulls, nans,
+ *                 pos_infs, neg_infs 5 x i64, nonzero i32       = 60 bytes
+ *                 then nonzero x (bin i32, count i64), bins increasing
+ *                                                               12 bytes each
+ *
+ * Errors follow the rest of the core: a status, and a lowercase message and
+ * a detail written into the caller's buffers.
+ */
+#ifndef VGM_BINARY_CODEC_H
+#define VGM_BINARY_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model_codec.h"
+#include "summary_core.h"
+#include "validate_core.h"
+
+#define VGM_MODEL_BINARY_HEADER 184
+#define VGM_MODEL_BINARY_COMPONENT 56
+#define VGM_SUMMARY_BINARY_HEADER 68
+#define VGM_SUMMARY_BINARY_BUCKET 48
+#define VGM_KS_BINARY_HEADER 60
+#define VGM_KS_BINARY_ENTRY 12
+
+/*
+ * Statuses of the decoders, one meaning each whatever the type; the server
+ * maps them to SQLSTATEs in one place (vgm_binary_errcode in vgm.c).
+ */
+#define VGM_BINARY_OK 0
+#define VGM_BINARY_ERR_UNSUPPORTED 1	/* a format version or bin count this build does not read */
+#define VGM_BINARY_ERR_INVALID 2	/* counts, lengths or values that break a rule of the type */
+#define VGM_BINARY_ERR_RANGE 3	/* a KS state's counts that contradict each other */
+#define VGM_BINARY_ERR_SHORT 4	/* the message ends inside a field */
+
+/* The fixed part of a vgm_summary message. */
+typedef struct VgmSummaryWireHead
+{
+	int			version;
+	int			shift;
+	size_t		n;				/* buckets that follow */
+	VgmSummaryCounts counts;
+} VgmSummaryWireHead;
+
+/*
+ * Decoding a model or a summary takes two calls, so that the caller can
+ * place the variable part where it will live (in the server: straight into
+ * the datum): *_decode_head reads the fixed part and checks that exactly the
+ * announced components or buckets follow; *_decode_body reads them into the
+ * caller's arrays and validates the whole value.  Both get the same message.
+ */
+
+/* Read a model's fixed part into hdr; hdr->k components follow. */
+int			vgm_model_decode_head(const uint8_t *data, size_t len, VgmModelHeader *hdr,
+								  char *msg, size_t msglen, char *detail, size_t detaillen);
+
+/* Read the components and weights into comp[k] and weights[k], then validate. */
+int			vgm_model_decode_body(const uint8_t *data, size_t len, const VgmModelHeader *hdr,
+								  VgmComponent *comp, double *weights,
+								  char *msg, size_t msglen, char *detail, size_t detaillen);
+
+/* Bytes of the binary form of a model with k components. */
+size_t		vgm_model_binary_size(int k);
+
+/* Write the binary form of a model into out (vgm_model_binary_size bytes). */
+void		vgm_model_encode(const VgmModelView *model, uint8_t *out);
+
+/* Read a summary's fixed part into head; head->n buckets follow. */
+int			vgm_summary_decode_head(const uint8_t *data, size_t len, VgmSummaryWireHead *head,
+									char *msg, size_t msglen, char *detail, size_t detaillen);
+
+/* Read the buckets into buckets[head->n], then validate the summary. */
+int			vgm_summary_decode_body(const uint8_t *data, size_t len,
+									const VgmSummaryWireHead *head, VgmBucket *buckets,
+									char *msg, size_t msglen, char *detail, size_t detaillen);
+
+/* Bytes of the binary form of a summary with n buckets. */
+size_t		vgm_summary_binary_size(size_t n);
+
+/* Write the binary form of a summary into out (vgm_summary_binary_size bytes). */
+void		vgm_summary_encode(int shift, const VgmSummaryCounts *counts,
+							   const VgmBucket *buckets, size_t n, uint8_t *out);
+
+/*
+ * Decode a KS state into c and counts[nbins] (both zeroed first; nbins must
+ * be VGM_KS_BINS, the only bin count this build reads), then validate it.
+ */
+int			vgm_ks_decode(const uint8_t *data, size_t len, VgmKsCounts *c,
+						  int64_t *counts, int nbins,
+						  char *msg, size_t msglen, char *detail, size_t detaillen);
+
+/* Bytes of the binary form of a KS state (12 per nonzero bin). */
+size_t		vgm_ks_binary_size(const int64_t *counts, int nbins);
+
+/* Write the binary form of a KS state into out (vgm_ks_binary_size bytes). */
+void		vgm_ks_encode(const VgmKsCounts *c, const int64_t *counts, int nbins, uint8_t *out);
+
+#endif							/* VGM_BINARY_CODEC_H */

@@ -1,0 +1,52 @@
+/*
+ * vgm.h - glue shared by the server-side files: the core's allocator on
+ *         palloc, the engine's interrupt hook, the GUC variables and the
+ *         steps of the binary send/recv functions.  Defined in vgm.c.
+ *
+ * Layers, lowest first.  A header includes headers of its own layer or a
+ * lower one, never of a higher one; layers 0-3 are the pure-C core (the
+ * files of CORE_SRCS in the Makefile), which builds, is unit-tested and is
+ * fuzzed without a single PostgreSQL header.
+ *
+ *   0  allocator.h, wire.h          memory hooks; big-endian bytes
+ *   1  vbem.h                       the VB-EM engine
+ *   2  model_codec.h, summary_core.h, weights_core.h, validate_core.h
+ *                                   the values, their validation, text forms
+ *                                   and numerics (summary_core.c formats
+ *                                   numbers with model_codec.c)
+ *   3  binary_codec.h               the send/recv forms of the three types
+ *   4  vgm.h                        this file: postgres.h begins here
+ *   5  model.h, summary.h, fit.h, transform_cache.h, validate.h
+ *                                   datum layouts and server helpers
+ *   6  the SQL-callable .c files
+ */
+#ifndef VGM_VGM_H
+#define VGM_VGM_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+
+#include "allocator.h"
+
+/* The core's allocator on palloc in the current memory context (an error or cancel frees it). */
+extern const VgmAllocator *vgm_palloc_allocator(void);
+
+/* Interrupt hook for the engine: lets cancel and statement_timeout stop a fit. */
+extern int	vgm_engine_check_interrupts(void *arg);
+
+/* vgm.log_fits: the message level of the one line per fit, -1 for off. */
+extern int	vgm_log_fits_level;
+
+/*
+ * The steps every *_recv / *_send shares around the codecs of
+ * binary_codec.h: the unread bytes of the message; the error a decoder
+ * reported, if any, raised with its SQLSTATE (the one mapping of
+ * VGM_BINARY_ERR_* to SQLSTATEs), message and detail; a bytea of size
+ * payload bytes for an encoder to fill.
+ */
+extern const uint8 *vgm_recv_bytes(StringInfo buf, size_t *len);
+extern void vgm_binary_check(int status, const char *msg, const char *detail);
+extern bytea *vgm_send_buffer(size_t size);
+
+#endif							/* VGM_VGM_H */

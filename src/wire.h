@@ -1,0 +1,131 @@
+/*
+ * wire.h - big-endian reading and writing of the binary (send/recv) forms,
+ *          in pure C.
+ *
+ * The byte layout is the one PostgreSQL's pq_sendint32 / pq_sendint64 /
+ * pq_sendfloat8 produce and pq_getmsgint / pq_getmsgint64 / pq_getmsgfloat8
+ * read: integers in network byte order, a double as the big-endian bytes of
+ * its IEEE-754 bit pattern (NaN payloads and -0 pass unchanged).  Writing it
+ * here instead of through those functions lets the codecs of binary_codec.c
+ * run, be unit-tested and be fuzzed without a server.
+ *
+ * The readers do not check bounds: a decoder first checks that the message
+ * holds the fields it is about to read (vgm_wire_left), in the order the
+ * format defines, so that a short message fails at the same field whatever
+ * the reader; after that the reads are plain loads.  Writers likewise fill a
+ * buffer whose size the encoder computed beforehand.
+ */
+#ifndef VGM_WIRE_H
+#define VGM_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Network byte order from and to the host's (gcc and clang builtins). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define VGM_WIRE_SWAP32(v) (v)
+#define VGM_WIRE_SWAP64(v) (v)
+#else
+#define VGM_WIRE_SWAP32(v) __builtin_bswap32(v)
+#define VGM_WIRE_SWAP64(v) __builtin_bswap64(v)
+#endif
+
+/* A message being read: len bytes at data, the next field at pos. */
+typedef struct VgmWireReader
+{
+	const uint8_t *data;
+	size_t		len;
+	size_t		pos;
+} VgmWireReader;
+
+/* Bytes not yet read. */
+static inline size_t
+vgm_wire_left(const VgmWireReader *r)
+{
+	return r->len - r->pos;
+}
+
+/* The next 4 bytes as an unsigned integer (the caller checked they exist). */
+static inline uint32_t
+vgm_wire_get_u32(VgmWireReader *r)
+{
+	uint32_t	v;
+
+	memcpy(&v, r->data + r->pos, sizeof(v));
+	r->pos += sizeof(v);
+	return VGM_WIRE_SWAP32(v);
+}
+
+/* The next 4 bytes as a signed integer, as pq_getmsgint(buf, 4) into an int. */
+static inline int32_t
+vgm_wire_get_i32(VgmWireReader *r)
+{
+	return (int32_t) vgm_wire_get_u32(r);
+}
+
+/* The next 8 bytes as an unsigned integer. */
+static inline uint64_t
+vgm_wire_get_u64(VgmWireReader *r)
+{
+	uint64_t	v;
+
+	memcpy(&v, r->data + r->pos, sizeof(v));
+	r->pos += sizeof(v);
+	return VGM_WIRE_SWAP64(v);
+}
+
+/* The next 8 bytes as a signed integer (pq_getmsgint64). */
+static inline int64_t
+vgm_wire_get_i64(VgmWireReader *r)
+{
+	return (int64_t) vgm_wire_get_u64(r);
+}
+
+/* The next 8 bytes as the bit pattern of a double (pq_getmsgfloat8). */
+static inline double
+vgm_wire_get_f64(VgmWireReader *r)
+{
+	uint64_t	bits = vgm_wire_get_u64(r);
+	double		v;
+
+	memcpy(&v, &bits, sizeof(v));
+	return v;
+}
+
+/* A message being written into a buffer the encoder sized. */
+typedef struct VgmWireWriter
+{
+	uint8_t    *out;
+	size_t		pos;
+} VgmWireWriter;
+
+/* Append a 32-bit integer (pq_sendint32). */
+static inline void
+vgm_wire_put_u32(VgmWireWriter *w, uint32_t v)
+{
+	v = VGM_WIRE_SWAP32(v);
+	memcpy(w->out + w->pos, &v, sizeof(v));
+	w->pos += sizeof(v);
+}
+
+/* Append a 64-bit integer (pq_sendint64). */
+static inline void
+vgm_wire_put_u64(VgmWireWriter *w, uint64_t v)
+{
+	v = VGM_WIRE_SWAP64(v);
+	memcpy(w->out + w->pos, &v, sizeof(v));
+	w->pos += sizeof(v);
+}
+
+/* Append the bit pattern of a double (pq_sendfloat8). */
+static inline void
+vgm_wire_put_f64(VgmWireWriter *w, double v)
+{
+	uint64_t	bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	vgm_wire_put_u64(w, bits);
+}
+
+#endif							/* VGM_WIRE_H */

@@ -1,0 +1,118 @@
+/*
+ * fuzz_binary.h - the harnesses' calls of the real binary codecs
+ *                 (src/binary_codec.c), with the memory handling of a
+ *                 harness: every buffer malloc'ed at its exact size, so
+ *                 AddressSanitizer sees a single byte read or written past
+ *                 the end.  No decoding or encoding happens here: the server
+ *                 and the harnesses run the same functions.
+ */
+#ifndef VGM_FUZZ_BINARY_H
+#define VGM_FUZZ_BINARY_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "binary_codec.h"
+#include "fuzz_common.h"
+
+/* vgm_model_send: the binary form of a model, malloc'ed. */
+static inline uint8_t *
+fuzz_model_send(const VgmModelView *m, size_t *len)
+{
+	uint8_t    *buf;
+
+	*len = vgm_model_binary_size(m->hdr.k);
+	buf = malloc(*len);
+	FUZZ_CHECK(buf != NULL, "malloc");
+	vgm_model_encode(m, buf);
+	return buf;
+}
+
+/*
+ * vgm_model_recv: decode a message into m, whose comp and weights are
+ * malloc'ed at exactly k entries on success (free both); NULL otherwise.
+ */
+static inline int
+fuzz_model_recv(const uint8_t *data, size_t len, VgmModelView *m, FuzzMsgs *e)
+{
+	int			status;
+
+	m->comp = NULL;
+	m->weights = NULL;
+	status = vgm_model_decode_head(data, len, &m->hdr, e->msg, sizeof(e->msg),
+								   e->detail, sizeof(e->detail));
+	if (status != VGM_BINARY_OK)
+		return status;
+	m->comp = malloc((size_t) m->hdr.k * sizeof(VgmComponent));
+	m->weights = malloc((size_t) m->hdr.k * sizeof(double));
+	FUZZ_CHECK(m->comp != NULL && m->weights != NULL, "malloc");
+	status = vgm_model_decode_body(data, len, &m->hdr, m->comp, m->weights,
+								   e->msg, sizeof(e->msg), e->detail, sizeof(e->detail));
+	if (status != VGM_BINARY_OK)
+	{
+		free(m->comp);
+		free(m->weights);
+		m->comp = NULL;
+		m->weights = NULL;
+	}
+	return status;
+}
+
+/* vgm_summary_send: the binary form of a summary, malloc'ed. */
+static inline uint8_t *
+fuzz_summary_send(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
+				  size_t *len)
+{
+	uint8_t    *buf;
+
+	*len = vgm_summary_binary_size(n);
+	buf = malloc(*len);
+	FUZZ_CHECK(buf != NULL, "malloc");
+	vgm_summary_encode(shift, c, b, n, buf);
+	return buf;
+}
+
+/*
+ * vgm_summary_recv: decode a message into head and *buckets, malloc'ed at
+ * exactly head->n entries (NULL when there are none or on error; free it).
+ */
+static inline int
+fuzz_summary_recv(const uint8_t *data, size_t len, VgmSummaryWireHead *head,
+				  VgmBucket **buckets, FuzzMsgs *e)
+{
+	int			status;
+
+	*buckets = NULL;
+	status = vgm_summary_decode_head(data, len, head, e->msg, sizeof(e->msg),
+									 e->detail, sizeof(e->detail));
+	if (status != VGM_BINARY_OK)
+		return status;
+	if (head->n > 0)
+	{
+		*buckets = malloc(head->n * sizeof(VgmBucket));
+		FUZZ_CHECK(*buckets != NULL, "malloc");
+	}
+	status = vgm_summary_decode_body(data, len, head, *buckets, e->msg, sizeof(e->msg),
+									 e->detail, sizeof(e->detail));
+	if (status != VGM_BINARY_OK)
+	{
+		free(*buckets);
+		*buckets = NULL;
+	}
+	return status;
+}
+
+/* vgm_ks_state_send: the binary form of a KS state, malloc'ed. */
+static inline uint8_t *
+fuzz_ks_send(const VgmKsCounts *c, const int64_t *counts, size_t *len)
+{
+	uint8_t    *buf;
+
+	*len = vgm_ks_binary_size(counts, VGM_KS_BINS);
+	buf = malloc(*len);
+	FUZZ_CHECK(buf != NULL, "malloc");
+	vgm_ks_encode(c, counts, VGM_KS_BINS, buf);
+	return buf;
+}
+
+#endif							/* VGM_FUZZ_BINARY_H */
