@@ -37,20 +37,11 @@
 
 set -euo pipefail
 
-ROWS=${1:-10000000}
-REPS=${BENCH_REPS:-3}
-JIT=${BENCH_JIT:-off}
-
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../lib/benchserver.sh
 . "$REPO_ROOT/test/lib/benchserver.sh"
-bench_rows_arg "$ROWS"
-benchserver_start
-
-PSQL=("${BENCH_PSQL[@]}")
-TABLE=vgm_bench.tx_$ROWS
-bench_mixture_table "$TABLE" "$ROWS"
-bench_fit_model vgm_bench.model "$TABLE"
+REPS=${BENCH_REPS:-3}
+bench_per_row_setup "${1:-10000000}" vgm_bench.tx vgm_bench.model
 
 # Runs every query and prints name, wall ms, CPU ms; awk adds ns/row and the
 # ratio to the first query (the baseline), both from CPU time when usable,

@@ -35,20 +35,11 @@
 
 set -euo pipefail
 
-ROWS=${1:-10000000}
-REPS=${BENCH_REPS:-5}
-JIT=${BENCH_JIT:-off}
-
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../lib/benchserver.sh
 . "$REPO_ROOT/test/lib/benchserver.sh"
-bench_rows_arg "$ROWS"
-benchserver_start
-
-PSQL=("${BENCH_PSQL[@]}")
-TABLE=vgm_bench.val_$ROWS
-bench_mixture_table "$TABLE" "$ROWS"
-bench_fit_model vgm_bench.val_model "$TABLE"
+REPS=${BENCH_REPS:-5}
+bench_per_row_setup "${1:-10000000}" vgm_bench.val vgm_bench.val_model
 
 # Every query REPS times, round robin; prints name, best wall ms, best CPU
 # ms of the backend (utime + stime from /proc/self/stat, so that a busy

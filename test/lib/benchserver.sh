@@ -15,12 +15,12 @@
 #
 # What the per-row benchmarks (bench_transforms.sh, bench_validation.sh)
 # share once the server runs:
-#   BENCH_PSQL                      psql, one value per line, stop on error
-#   bench_rows_arg ROWS             exit 2 unless ROWS is a count >= 1000
-#   bench_mixture_table TABLE ROWS  the extension, schema vgm_bench and TABLE
-#                                   (id, x): ROWS draws of a fixed mixture
-#   bench_fit_model MODEL TABLE     MODEL (m vgm_model): a 10-component fit
-#                                   of TABLE's first 100,000 rows
+#   bench_per_row_setup ROWS TABLE_PREFIX MODEL
+#       checks ROWS (a count >= 1000, else exit 2), starts the server, builds
+#       TABLE=TABLE_PREFIX_ROWS (id, x: ROWS draws of a fixed mixture, kept
+#       between runs) and MODEL (m vgm_model: a 10-component fit of its first
+#       100,000 rows); sets ROWS, TABLE, JIT (BENCH_JIT, default off) and PSQL
+#       (psql, one value per line, stop on error).
 
 BENCHSERVER_DIR=""
 
@@ -53,12 +53,21 @@ benchserver_start() {
 
 BENCH_PSQL=(psql -X -q -v ON_ERROR_STOP=1 -A -t)
 
-# bench_rows_arg ROWS - the row count argument of a benchmark, checked.
-bench_rows_arg() {
-	if ! [[ $1 =~ ^[0-9]+$ ]] || (($1 < 1000)); then
+# bench_per_row_setup ROWS TABLE_PREFIX MODEL - see the top of the file.
+bench_per_row_setup() {
+	ROWS=$1
+	if ! [[ $ROWS =~ ^[0-9]+$ ]] || ((ROWS < 1000)); then
 		echo "usage: $0 [ROWS >= 1000]" >&2
 		exit 2
 	fi
+	TABLE=${2}_$ROWS
+	# shellcheck disable=SC2034  # for the script that sources this file
+	JIT=${BENCH_JIT:-off}
+	# shellcheck disable=SC2034
+	PSQL=("${BENCH_PSQL[@]}")
+	benchserver_start
+	bench_mixture_table "$TABLE" "$ROWS"
+	bench_fit_model "$3" "$TABLE"
 }
 
 # bench_mixture_table TABLE ROWS - x from a mixture of three normals

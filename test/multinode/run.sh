@@ -38,6 +38,16 @@ NODES=(a b c)
 # check NODE DESCRIPTION SQL [DIAG-SQL] - SQL returns one boolean.
 check() { tap_sql "$@"; }
 
+# ship_halves TABLE DESCRIPTION SQL - the rows of SQL on a and on b (NODE in
+# SQL stands for the node's name as a literal) into TABLE on c; one test.
+ship_halves() {
+	local table=$1 desc=$2 sql=$3 n ok=t
+	for n in a b; do
+		ship "$n" "${sql//NODE/\'$n\'}" c "$table" || ok=f
+	done
+	tap "$ok" "$desc"
+}
+
 # ------------------------------------------------------------- servers ----
 echo "# vgm on three servers, states as text"
 servers_start vgm-mn "three private servers started" "${NODES[@]}"
@@ -62,11 +72,8 @@ tap "$([[ $na == "$HALF" && $nb == "$HALF" && $((na + nb)) == "$nc" ]] && echo t
 
 # --------------------------------------------- summaries through COPY ----
 q c -c "CREATE TABLE mn_states (node text, s vgm_summary, sw vgm_summary)" || bail "setup on c"
-ok=t
-for n in a b; do
-	ship "$n" "SELECT '$n', vgm_summarize(x), vgm_summarize(x, w) FROM mn_data" c mn_states || ok=f
-done
-tap "$ok" "summaries of a and b copied to c as text (COPY TO STDOUT | COPY FROM STDIN)"
+ship_halves mn_states "summaries of a and b copied to c as text (COPY TO STDOUT | COPY FROM STDIN)" \
+	"SELECT NODE, vgm_summarize(x), vgm_summarize(x, w) FROM mn_data"
 
 check c "rolled-up summary equals the single-server summary bucket by bucket" \
 	"SELECT vgm_test.summary_same((SELECT vgm_rollup(s) FROM mn_states), (SELECT vgm_summarize(x) FROM mn_data))" \
@@ -129,13 +136,10 @@ done
 # transforms on a and b with the shipped model equal those on c
 q c -c "CREATE TABLE mn_rows (node text, id int, component int, alpha float8, component_keyed int,
                               alpha_keyed float8, cdf float8, x_back float8)" || bail "setup on c"
-ok=t
-for n in a b; do
-	ship "$n" "SELECT '$n', id, vgm_component(m, x), vgm_alpha(m, x), vgm_component(m, x, id),
+ship_halves mn_rows "transforms computed on a and b copied to c" \
+	"SELECT NODE, id, vgm_component(m, x), vgm_alpha(m, x), vgm_component(m, x, id),
 	                  vgm_alpha(m, x, id), vgm_cdf(m, x), vgm_denormalize(m, vgm_component(m, x), vgm_alpha(m, x))
-	           FROM mn_data, mn_model" c mn_rows || ok=f
-done
-tap "$ok" "transforms computed on a and b copied to c"
+	           FROM mn_data, mn_model"
 check c "they equal the transforms computed on c, row for row, bit for bit" \
 	"SELECT count(*) = 2 * $HALF AND count(*) FILTER (WHERE r IS DISTINCT FROM l) = 0
 	 FROM (SELECT id, component, alpha, component_keyed, alpha_keyed, cdf, x_back FROM mn_rows) r
@@ -146,11 +150,8 @@ check c "they equal the transforms computed on c, row for row, bit for bit" \
 
 # ----------------------------------------------------------- KS states ----
 q c -c "CREATE TABLE mn_ks (node text, ks vgm_ks_state)" || bail "setup on c"
-ok=t
-for n in a b; do
-	ship "$n" "SELECT '$n', vgm_ks_state(m, x) FROM mn_data, mn_model" c mn_ks || ok=f
-done
-tap "$ok" "KS states of a and b copied to c as text"
+ship_halves mn_ks "KS states of a and b copied to c as text" \
+	"SELECT NODE, vgm_ks_state(m, x) FROM mn_data, mn_model"
 check c "rolled-up KS state equals the single-server KS state exactly (text form)" \
 	"SELECT (SELECT vgm_rollup(ks) FROM mn_ks)::text = (SELECT vgm_ks_state(m, x) FROM mn_data, mn_model)::text"
 check c "vgm_ks of the rolled-up state equals the single-server vgm_ks(m, x)" \
