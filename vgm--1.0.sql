@@ -1102,15 +1102,17 @@ $vgm$;
 COMMENT ON FUNCTION vgm_layout(regclass) IS
     'the encoded layout of a models table: per column its first element, width and valid components (CTGAN''s output_info)';
 
--- Encode every modelled column of tbl: one row per table row, the key column
--- (cast to bigint) and the columns' vgm_encode blocks side by side in layout
--- order.  A NULL or non-finite value gives a block of NULLs of the block's
--- width, so every array has the layout's length.  With draw, the component
--- of each value is drawn with the key (vgm_encode(m, x, key)) instead of
--- being the most probable one.
-CREATE FUNCTION vgm_encode_table(tbl regclass, models regclass, key name DEFAULT NULL,
-    draw boolean DEFAULT false)
-    RETURNS TABLE (row_key bigint, encoded float8[])
+-- The statement that encodes every modelled column of tbl: one row per table
+-- row, the key column (cast to bigint) as row_key and the columns'
+-- vgm_encode blocks side by side in layout order as encoded.  A NULL or
+-- non-finite value gives a block of NULLs of the block's width, so every
+-- array has the layout's length.  With draw, the component of each value is
+-- drawn with the key (vgm_encode(m, x, key)) instead of being the most
+-- probable one.  Every name in it is qualified and every model a literal, so
+-- it means the same under any search_path.  caller names the function the
+-- user called, for the messages.  Not meant to be called directly.
+CREATE FUNCTION vgm_encode_statement(caller text, tbl regclass, models regclass, key name, draw boolean)
+    RETURNS text
     LANGUAGE plpgsql STABLE
     SET search_path = pg_catalog, pg_temp
 AS $vgm$
@@ -1122,7 +1124,7 @@ DECLARE
 BEGIN
     IF draw AND key IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
-            MESSAGE = 'vgm_encode_table draws components only with a key',
+            MESSAGE = format('%s draws components only with a key', caller),
             DETAIL = 'The draw of a row is seeded by its key: name the key column.';
     END IF;
     SELECT n.nspname INTO ext_schema
@@ -1131,14 +1133,14 @@ BEGIN
     EXECUTE format('SELECT pg_catalog.count(*) FROM %1$I.vgm_table_columns($1::pg_catalog.text,'
                    ' $2::pg_catalog.regclass, ARRAY(SELECT m.column_name FROM %1$I.vgm_table_models($1::pg_catalog.text,'
                    ' $3::pg_catalog.regclass) AS m)::pg_catalog.name[]) AS c', ext_schema)
-        USING 'vgm_encode_table', tbl, models;
+        USING caller, tbl, models;
     IF key IS NOT NULL THEN
         PERFORM 1 FROM pg_attribute a
           WHERE a.attrelid = tbl AND a.attname = key AND a.attnum > 0 AND NOT a.attisdropped
             AND a.atttypid IN ('pg_catalog.int2'::regtype, 'pg_catalog.int4'::regtype, 'pg_catalog.int8'::regtype);
         IF NOT FOUND THEN
             RAISE EXCEPTION USING ERRCODE = 'undefined_column',
-                MESSAGE = format('vgm_encode_table: relation %s has no integer column "%s"', tbl, key),
+                MESSAGE = format('%s: relation %s has no integer column "%s"', caller, tbl, key),
                 DETAIL = 'The key is a column of type smallint, integer or bigint.';
         END IF;
         key_expr := format('t.%I::pg_catalog.int8', key);
@@ -1149,18 +1151,67 @@ BEGIN
         ' pg_catalog.array_fill(NULL::pg_catalog.float8, ARRAY[%%5$s]))'', $3::pg_catalog.name, m.model_text,'
         ' m.column_name, $4::pg_catalog.text, m.width), '' OPERATOR(pg_catalog.||) '' ORDER BY m.first)'
         ' FROM %1$I.vgm_table_models($1::pg_catalog.text, $2::pg_catalog.regclass) AS m', ext_schema)
-        INTO blocks USING 'vgm_encode_table', models, ext_schema,
+        INTO blocks USING caller, models, ext_schema,
                           CASE WHEN draw THEN ', ' || key_expr ELSE '' END;
     IF blocks IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'no_data_found',
-            MESSAGE = format('vgm_encode_table: relation %s holds no model', models),
+            MESSAGE = format('%s: relation %s holds no model', caller, models),
             DETAIL = 'Fill it with vgm_fit_table.';
     END IF;
-    RETURN QUERY EXECUTE format('SELECT %1$s, %2$s FROM %3$s AS t', key_expr, blocks, tbl);
+    RETURN format('SELECT %1$s AS row_key, %2$s AS encoded FROM %3$s AS t', key_expr, blocks, tbl);
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_encode_statement(text, regclass, regclass, name, boolean) IS
+    'the statement behind vgm_encode_table and vgm_encode_query (caller names the function in messages); not meant to be called directly';
+
+-- Encode every modelled column of tbl (see vgm_encode_statement): rows
+-- (row_key, encoded), through the tuplestore of a set-returning function.
+CREATE FUNCTION vgm_encode_table(tbl regclass, models regclass, key name DEFAULT NULL,
+    draw boolean DEFAULT false)
+    RETURNS TABLE (row_key bigint, encoded float8[])
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+#variable_conflict use_variable
+DECLARE
+    ext_schema name;
+    stmt text;
+BEGIN
+    SELECT n.nspname INTO ext_schema
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vgm';
+    EXECUTE format('SELECT %1$I.vgm_encode_statement($1::pg_catalog.text, $2::pg_catalog.regclass,'
+                   ' $3::pg_catalog.regclass, $4::pg_catalog.name, $5::pg_catalog.bool)', ext_schema)
+        INTO stmt USING 'vgm_encode_table', tbl, models, key, draw;
+    RETURN QUERY EXECUTE stmt;
 END
 $vgm$;
 COMMENT ON FUNCTION vgm_encode_table(regclass, regclass, name, boolean) IS
     'every modelled column of a table encoded side by side in CTGAN''s layout (vgm_layout), one array a row';
+
+-- The statement of vgm_encode_table as text, to run as a statement of its
+-- own (CREATE TABLE ... AS it, through psql's \gexec): it runs in parallel
+-- workers and hands its rows on without the tuplestore a set-returning
+-- function fills.
+CREATE FUNCTION vgm_encode_query(tbl regclass, models regclass, key name DEFAULT NULL,
+    draw boolean DEFAULT false)
+    RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+DECLARE
+    ext_schema name;
+    stmt text;
+BEGIN
+    SELECT n.nspname INTO ext_schema
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vgm';
+    EXECUTE format('SELECT %1$I.vgm_encode_statement($1::pg_catalog.text, $2::pg_catalog.regclass,'
+                   ' $3::pg_catalog.regclass, $4::pg_catalog.name, $5::pg_catalog.bool)', ext_schema)
+        INTO stmt USING 'vgm_encode_query', tbl, models, key, draw;
+    RETURN stmt;
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_encode_query(regclass, regclass, name, boolean) IS
+    'the SELECT of vgm_encode_table as text, to run on its own (e.g. CREATE TABLE ... AS it with \gexec): parallel, no tuplestore';
 
 -- Decode encoded rows back into rows of a table type: each modelled column
 -- is vgm_decode of its block (the argmax of the block's scores picks the

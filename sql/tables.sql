@@ -79,7 +79,19 @@ SELECT (SELECT md5(string_agg(encoded::text, ',' ORDER BY row_key))
           FROM vgm_encode_table('tab_src', 'tab_models', key => 'id', draw => true))
      = (SELECT md5(string_agg(encoded::text, ',' ORDER BY row_key))
           FROM vgm_encode_table('tab_src', 'tab_models', key => 'id', draw => true)) AS draws_repeat;
+-- the same rows from the statement vgm_encode_query returns, run on its own
+-- under a search_path without the extension (it names everything itself)
+-- (not echoed: it holds the models' text)
+SET search_path = pg_catalog;
+\set ECHO none
+SELECT 'CREATE TABLE public.tab_enc_q AS ' || public.vgm_encode_query('public.tab_src', 'public.tab_models', key => 'id')
+\gexec
+\set ECHO all
+RESET search_path;
+SELECT count(*) AS rows, bool_and(q.encoded = e.encoded) AS same_arrays
+FROM tab_enc_q q JOIN tab_enc e USING (row_key);
 SELECT * FROM vgm_encode_table('tab_src', 'tab_models', draw => true);
+SELECT vgm_encode_query('tab_src', 'tab_models', draw => true);
 SELECT * FROM vgm_encode_table('tab_src', 'tab_models', key => 'label');
 
 -- decode: the argmax of each block picks the component; the round trip
@@ -124,6 +136,6 @@ CROSS JOIN LATERAL vgm_validate(m.model, 'tab_src', m.column_name) r
 JOIN vgm_validate_table('tab_src', 'tab_models') v ON v.column_name = m.column_name AND v."check" = r."check";
 SELECT count(*) AS rows FROM vgm_validate_table('tab_src', 'tab_models', mean_tol => -1);
 
-DROP TABLE tab_src, tab_models, tab_text, tab_enc, tab_gen, tab_back, tab_models_more, tab_narrow,
+DROP TABLE tab_src, tab_models, tab_text, tab_enc, tab_enc_q, tab_gen, tab_back, tab_models_more, tab_narrow,
     tab_gen_short, tab_not_models;
 DROP DOMAIN tab_money;
