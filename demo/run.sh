@@ -130,25 +130,8 @@ sql() {
 
 install_packages() {
 	begin "checking Debian packages"
-	if ! command -v dpkg >/dev/null; then
-		echo "no dpkg (not Debian): not checked; needed: ${REQUIRED_PACKAGES[*]}"
-		return 0
-	fi
-	local missing=()
-	mapfile -t missing < <(packages_missing "${REQUIRED_PACKAGES[@]}")
-	if ((${#missing[@]} == 0)); then
-		echo "all ${#REQUIRED_PACKAGES[@]} installed"
-		return 0
-	fi
-	if [[ $(id -u) -ne 0 ]]; then
-		echo "missing: ${missing[*]}"
-		echo "install them with:  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
-		echo "or run demo/run.sh as root (or with --no-install if they are installed elsewhere)." >&2
-		exit 1
-	fi
-	echo "installing ${missing[*]} (log: $LOG_DIR/apt.log)"
-	packages_install "${missing[@]}" >"$LOG_DIR/apt.log" 2>&1 ||
-		{ tail -n 20 "$LOG_DIR/apt.log" >&2; echo "demo: could not install: ${missing[*]}" >&2; exit 1; }
+	packages_ensure "demo/run.sh (or with --no-install if they are installed elsewhere)" "$LOG_DIR/apt.log" \
+		"${REQUIRED_PACKAGES[@]}" || exit 1
 }
 
 # --------------------------------------------------------------- build ----

@@ -210,25 +210,7 @@ needs_server() { selected regress || selected pgtap || selected py || selected d
 
 install_packages() {
 	section "packages"
-	if ! command -v dpkg >/dev/null; then
-		echo "no dpkg: not Debian, not checking packages (need: ${REQUIRED_PACKAGES[*]})"
-		return 0
-	fi
-	local missing=()
-	mapfile -t missing < <(packages_missing "${REQUIRED_PACKAGES[@]}")
-	if ((${#missing[@]} == 0)); then
-		echo "all ${#REQUIRED_PACKAGES[@]} packages installed"
-		return 0
-	fi
-	if [[ $(id -u) -ne 0 ]]; then
-		echo "missing packages: ${missing[*]}" >&2
-		echo "install them with:" >&2
-		echo "  sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}" >&2
-		echo "or run this script as root." >&2
-		exit 1
-	fi
-	echo "installing: ${missing[*]}"
-	packages_install "${missing[@]}" || { echo "could not install: ${missing[*]}" >&2; exit 1; }
+	packages_ensure "this script" - "${REQUIRED_PACKAGES[@]}" || exit 1
 }
 
 # ---------------------------------------------------------------- build ----

@@ -67,6 +67,17 @@ def fmt(pair):
     return f"{w:,.0f} ms" + (f" (CPU {c:,.0f} ms)" if c is not None else "")
 
 
+def total(best, queries):
+    """Summed (wall_ms, cpu_ms) of the fastest runs of queries."""
+    cpu = [best[q][1] for q in queries]
+    return sum(best[q][0] for q in queries), (sum(cpu) if None not in cpu else None)
+
+
+def ratio(a, b):
+    """a / b for wall and (when both have it) CPU time."""
+    return f"wall {a[0] / b[0]:.2f}" + (f", CPU {a[1] / b[1]:.2f}" if a[1] is not None and b[1] else "")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=2000000)
@@ -90,13 +101,11 @@ def main():
     q_single = [f"SELECT vgm_fit({c}) IS NOT NULL FROM {table};" for c in cols]
     q_scan = f"SELECT sum(c01) FROM {table};"
     best = timed(serial, [q_table, q_scan] + q_single, args.reps)
-    single_w = sum(best[q][0] for q in q_single)
-    single_c = sum(best[q][1] for q in q_single) if best[q_single[0]][1] is not None else None
-    report += [f"fit: vgm_fit_table {fmt(best[q_table])}; {args.columns} x SELECT vgm_fit(c) "
-               f"{fmt((single_w, single_c))}; one scan {fmt(best[q_scan])}",
-               f"     ratio fit_table / sum of single fits: wall {best[q_table][0] / single_w:.2f}"
-               + (f", CPU {best[q_table][1] / single_c:.2f}" if single_c else "")
-               + f"; target <= (sum + one scan) / sum = {(single_w + best[q_scan][0]) / single_w:.2f}"]
+    single = total(best, q_single)
+    report += [f"fit: vgm_fit_table {fmt(best[q_table])}; {args.columns} x SELECT vgm_fit(c) {fmt(single)}; "
+               f"one scan {fmt(best[q_scan])}",
+               f"     ratio fit_table / sum of single fits: {ratio(best[q_table], single)}; "
+               f"target <= (sum + one scan) / sum = {(single[0] + best[q_scan][0]) / single[0]:.2f}"]
 
     # 2. encode and 3. validate with the fitted models
     psql(f"DROP TABLE IF EXISTS vgm_bench.wide_models;\n"
@@ -108,23 +117,17 @@ def main():
     q_encq = f"SELECT count(encoded) FROM ({stmt}) AS q;"
     q_enc1 = [f"SELECT sum(cardinality(vgm_encode('{models[c]}'::vgm_model, {c}))) FROM {table};" for c in cols]
     best = timed(serial, [q_enc, q_encq] + q_enc1, args.reps)
-    enc1_w = sum(best[q][0] for q in q_enc1)
-    enc1_c = sum(best[q][1] for q in q_enc1) if best[q_enc1[0]][1] is not None else None
+    per_column = total(best, q_enc1)
     report += [f"encode: vgm_encode_table {fmt(best[q_enc])}; the statement of vgm_encode_query "
-               f"{fmt(best[q_encq])}; {args.columns} x sum(vgm_encode(m, c)) {fmt((enc1_w, enc1_c))}",
-               f"     ratios to the per-column sum: vgm_encode_table wall {best[q_enc][0] / enc1_w:.2f}"
-               + (f", CPU {best[q_enc][1] / enc1_c:.2f}" if enc1_c else "")
-               + f"; vgm_encode_query wall {best[q_encq][0] / enc1_w:.2f}"
-               + (f", CPU {best[q_encq][1] / enc1_c:.2f}" if enc1_c else "") + " (target <= 1.5)"]
+               f"{fmt(best[q_encq])}; {args.columns} x sum(vgm_encode(m, c)) {fmt(per_column)}",
+               f"     ratios to the per-column sum: vgm_encode_table {ratio(best[q_enc], per_column)}; "
+               f"vgm_encode_query {ratio(best[q_encq], per_column)} (target <= 1.5)"]
     q_val = f"SELECT count(*) FROM vgm_validate_table('{table}', 'vgm_bench.wide_models');"
     q_val1 = [f"SELECT count(*) FROM vgm_validate('{models[c]}'::vgm_model, '{table}', '{c}');" for c in cols]
     best = timed(serial, [q_val] + q_val1, args.reps)
-    val1_w = sum(best[q][0] for q in q_val1)
-    val1_c = sum(best[q][1] for q in q_val1) if best[q_val1[0]][1] is not None else None
-    report += [f"validate: vgm_validate_table {fmt(best[q_val])}; {args.columns} x vgm_validate "
-               f"{fmt((val1_w, val1_c))}",
-               f"     ratio: wall {best[q_val][0] / val1_w:.2f}"
-               + (f", CPU {best[q_val][1] / val1_c:.2f}" if val1_c else "")]
+    per_column = total(best, q_val1)
+    report += [f"validate: vgm_validate_table {fmt(best[q_val])}; {args.columns} x vgm_validate {fmt(per_column)}",
+               f"     ratio: {ratio(best[q_val], per_column)}"]
     print("\n".join(report))
     write_report(args.markdown, report)
     return 0
