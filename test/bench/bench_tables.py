@@ -73,6 +73,13 @@ def total(best, queries):
     return sum(best[q][0] for q in queries), (sum(cpu) if None not in cpu else None)
 
 
+def against_columns(setup, whole, per_column, reps):
+    """The fastest runs of the whole-table queries and the summed fastest
+    runs of the per-column ones, timed round robin in one session."""
+    best = timed(setup, list(whole) + list(per_column), reps)
+    return [best[q] for q in whole], total(best, per_column)
+
+
 def ratio(a, b):
     """a / b for wall and (when both have it) CPU time."""
     return f"wall {a[0] / b[0]:.2f}" + (f", CPU {a[1] / b[1]:.2f}" if a[1] is not None and b[1] else "")
@@ -100,12 +107,11 @@ def main():
     q_table = f"SELECT count(*) FROM vgm_fit_table('{table}', columns => {col_list});"
     q_single = [f"SELECT vgm_fit({c}) IS NOT NULL FROM {table};" for c in cols]
     q_scan = f"SELECT sum(c01) FROM {table};"
-    best = timed(serial, [q_table, q_scan] + q_single, args.reps)
-    single = total(best, q_single)
-    report += [f"fit: vgm_fit_table {fmt(best[q_table])}; {args.columns} x SELECT vgm_fit(c) {fmt(single)}; "
-               f"one scan {fmt(best[q_scan])}",
-               f"     ratio fit_table / sum of single fits: {ratio(best[q_table], single)}; "
-               f"target <= (sum + one scan) / sum = {(single[0] + best[q_scan][0]) / single[0]:.2f}"]
+    (fit_table, scan), single = against_columns(serial, [q_table, q_scan], q_single, args.reps)
+    report += [f"fit: vgm_fit_table {fmt(fit_table)}; {args.columns} x SELECT vgm_fit(c) {fmt(single)}; "
+               f"one scan {fmt(scan)}",
+               f"     ratio fit_table / sum of single fits: {ratio(fit_table, single)}; "
+               f"target <= (sum + one scan) / sum = {(single[0] + scan[0]) / single[0]:.2f}"]
 
     # 2. encode and 3. validate with the fitted models
     psql(f"DROP TABLE IF EXISTS vgm_bench.wide_models;\n"
@@ -116,18 +122,16 @@ def main():
     stmt = psql(f"SELECT vgm_encode_query('{table}', 'vgm_bench.wide_models');\n").strip()
     q_encq = f"SELECT count(encoded) FROM ({stmt}) AS q;"
     q_enc1 = [f"SELECT sum(cardinality(vgm_encode('{models[c]}'::vgm_model, {c}))) FROM {table};" for c in cols]
-    best = timed(serial, [q_enc, q_encq] + q_enc1, args.reps)
-    per_column = total(best, q_enc1)
-    report += [f"encode: vgm_encode_table {fmt(best[q_enc])}; the statement of vgm_encode_query "
-               f"{fmt(best[q_encq])}; {args.columns} x sum(vgm_encode(m, c)) {fmt(per_column)}",
-               f"     ratios to the per-column sum: vgm_encode_table {ratio(best[q_enc], per_column)}; "
-               f"vgm_encode_query {ratio(best[q_encq], per_column)} (target <= 1.5)"]
+    (enc_table, enc_query), per_column = against_columns(serial, [q_enc, q_encq], q_enc1, args.reps)
+    report += [f"encode: vgm_encode_table {fmt(enc_table)}; the statement of vgm_encode_query "
+               f"{fmt(enc_query)}; {args.columns} x sum(vgm_encode(m, c)) {fmt(per_column)}",
+               f"     ratios to the per-column sum: vgm_encode_table {ratio(enc_table, per_column)}; "
+               f"vgm_encode_query {ratio(enc_query, per_column)} (target <= 1.5)"]
     q_val = f"SELECT count(*) FROM vgm_validate_table('{table}', 'vgm_bench.wide_models');"
     q_val1 = [f"SELECT count(*) FROM vgm_validate('{models[c]}'::vgm_model, '{table}', '{c}');" for c in cols]
-    best = timed(serial, [q_val] + q_val1, args.reps)
-    per_column = total(best, q_val1)
-    report += [f"validate: vgm_validate_table {fmt(best[q_val])}; {args.columns} x vgm_validate {fmt(per_column)}",
-               f"     ratio: {ratio(best[q_val], per_column)}"]
+    (val_table,), per_column = against_columns(serial, [q_val], q_val1, args.reps)
+    report += [f"validate: vgm_validate_table {fmt(val_table)}; {args.columns} x vgm_validate {fmt(per_column)}",
+               f"     ratio: {ratio(val_table, per_column)}"]
     print("\n".join(report))
     write_report(args.markdown, report)
     return 0
