@@ -920,11 +920,16 @@ BEGIN
             MESSAGE = format('%s table must not be null', caller),
             DETAIL = 'Name the table whose numeric columns are meant.';
     END IF;
+    IF array_position(columns, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = format('%s column names must not be null', caller),
+            DETAIL = 'List the columns by name.';
+    END IF;
     SELECT c.name INTO missing FROM unnest(columns) AS c(name)
      WHERE NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = c.name
                                                     AND a.attnum > 0 AND NOT a.attisdropped)
      LIMIT 1;
-    IF columns IS NOT NULL AND (missing IS NOT NULL OR array_position(columns, NULL) IS NOT NULL) THEN
+    IF missing IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'undefined_column',
             MESSAGE = format('column "%s" of relation %s does not exist', missing, tbl),
             DETAIL = format('%s reads the listed columns of the table.', caller);

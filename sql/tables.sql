@@ -41,6 +41,7 @@ SELECT count(*) AS columns FROM vgm_fit_table('tab_src', columns => ARRAY['id', 
 -- errors
 SELECT * FROM vgm_fit_table('tab_src', columns => ARRAY['qty', 'nope']);
 SELECT * FROM vgm_fit_table('tab_src', columns => ARRAY['label', 'created', 'qty']);
+SELECT * FROM vgm_fit_table('tab_src', columns => ARRAY['qty', NULL]);
 SELECT * FROM vgm_fit_table('tab_src', sample_percent => 0);
 CREATE TABLE tab_text AS SELECT 'a'::text AS t;
 SELECT * FROM vgm_fit_table('tab_text');
