@@ -597,38 +597,20 @@ COMMENT ON AGGREGATE vgm_bounds(vgm_model, float8) IS
 -- Identifiers reach the dynamic query only through %I; the model and the
 -- options travel as parameters.
 
--- The report of vgm_validate and vgm_assert_valid; caller is the function
--- the user called, for the messages.  Not meant to be called directly.
-CREATE FUNCTION vgm_validation_report(caller text, model vgm_model, tbl regclass, col name,
+-- The thresholds of a report checked before any scan; caller is the
+-- function the user called, for the messages.  Not meant to be called
+-- directly.
+CREATE FUNCTION vgm_validation_options(caller text,
     ks_pvalue_min float8, mean_tol float8, std_tol float8, outside_max float8, clipped_max float8,
     ks_statistic_max float8, nonfinite_max float8, skewness_tol float8, kurtosis_tol float8,
     ks_excess_max float8, trimmed_std_tol float8)
-    RETURNS TABLE ("check" text, statistic float8, threshold float8, passed boolean)
-    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+    RETURNS void
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
 AS $vgm$
 DECLARE
-    ext_schema name;
-    rel_schema name;
-    rel_name name;
-    col_type oid;
-    base_type oid;
-    type_kind "char";
-    type_base oid;
-    ks_d float8; ks_p float8; ks_n bigint; ks_atom float8; ks_exc float8;
-    d_tstd float8; m_tstd float8;
-    b_outside float8; b_clipped float8; b_nans bigint; b_pinf bigint; b_ninf bigint;
-    d_mean float8; d_std float8; d_skew float8; d_kurt float8;
-    m_mean float8; m_std float8; m_skew float8; m_kurt float8;
-    nonfinite float8;
     bad_option text;
 BEGIN
-    caller := coalesce(caller, 'vgm_validate');
-    IF model IS NULL OR tbl IS NULL OR col IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
-            MESSAGE = format('%s model, table and column must not be null', caller),
-            DETAIL = 'The report compares one column of one table with one model.';
-    END IF;
     -- a negative or NaN threshold makes its check always fail or always pass
     -- (NaN compares above every number in SQL, so test it explicitly)
     SELECT o.name INTO bad_option
@@ -647,57 +629,44 @@ BEGIN
             MESSAGE = format('%s option "%s" is out of range', caller, bad_option),
             DETAIL = 'Tolerances are non-negative numbers; p-values, shares and statistics lie between 0 and 1.';
     END IF;
-    SELECT a.atttypid INTO col_type FROM pg_attribute a
-     WHERE a.attrelid = tbl AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
-    IF col_type IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'undefined_column',
-            MESSAGE = format('column "%s" of relation %s does not exist', col, tbl),
-            DETAIL = format('%s reads one numeric column of the table.', caller);
-    END IF;
-    -- a domain is read as its base type (a domain over a domain names the
-    -- inner domain as its base, hence the loop)
-    base_type := col_type;
-    LOOP
-        SELECT t.typtype, t.typbasetype INTO type_kind, type_base FROM pg_type t WHERE t.oid = base_type;
-        EXIT WHEN type_kind IS DISTINCT FROM 'd';
-        base_type := type_base;
-    END LOOP;
-    -- only the built-in numeric types: their casts to float8 are built in,
-    -- whereas the cast of another type runs a function of its owner
-    IF base_type NOT IN ('pg_catalog.float8'::regtype, 'pg_catalog.float4'::regtype,
-                         'pg_catalog.int2'::regtype, 'pg_catalog.int4'::regtype,
-                         'pg_catalog.int8'::regtype, 'pg_catalog.numeric'::regtype) THEN
-        RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
-            MESSAGE = format('column "%s" of relation %s has type %s, not a number', col, tbl, format_type(col_type, NULL)),
-            DETAIL = format('%s reads a column of type double precision, real, smallint, integer, bigint '
-                            'or numeric, or of a domain over one of them.', caller);
-    END IF;
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_validation_options(text, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
+    'checks the thresholds of a validation report (caller names the function in messages); not meant to be called directly';
+
+-- The checks of a report from the three aggregates over one column (its
+-- KS state, bounds and moments); caller is the function the user called,
+-- for the messages.  Not meant to be called directly.
+CREATE FUNCTION vgm_validation_checks(caller text, model vgm_model, k vgm_ks_state, b vgm_bounds_result,
+    m vgm_moments_result,
+    ks_pvalue_min float8, mean_tol float8, std_tol float8, outside_max float8, clipped_max float8,
+    ks_statistic_max float8, nonfinite_max float8, skewness_tol float8, kurtosis_tol float8,
+    ks_excess_max float8, trimmed_std_tol float8)
+    RETURNS TABLE ("check" text, statistic float8, threshold float8, passed boolean)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+DECLARE
+    ext_schema name;
+    ks_d float8; ks_p float8; ks_n bigint; ks_atom float8; ks_exc float8;
+    d_tstd float8; m_tstd float8;
+    b_outside float8 := b.outside_share; b_clipped float8 := b.clipped_share;
+    b_nans bigint := b.nans; b_pinf bigint := b.pos_infs; b_ninf bigint := b.neg_infs;
+    d_mean float8 := m.mean; d_std float8 := m.stddev; d_skew float8 := m.skewness; d_kurt float8 := m.kurtosis;
+    m_mean float8; m_std float8; m_skew float8; m_kurt float8;
+    nonfinite float8;
+BEGIN
     SELECT n.nspname INTO ext_schema
       FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
      WHERE e.extname = 'vgm';
-    SELECT n.nspname, c.relname INTO rel_schema, rel_name
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.oid = tbl;
-
-    -- one scan: the three aggregates run side by side (and in parallel
-    -- workers); the effect sizes come from the KS histogram afterwards, with
-    -- the 1 % trimmed moments (trim_fraction 0.01, docs/validation.md)
-    EXECUTE format(
-        'SELECT e.statistic, e.pvalue, e.n, e.atom_share, e.excess,'
-        ' e.data_trimmed_stddev, e.model_trimmed_stddev,'
-        ' (s.b).outside_share, (s.b).clipped_share, (s.b).nans, (s.b).pos_infs, (s.b).neg_infs,'
-        ' (s.m).mean, (s.m).stddev, (s.m).skewness, (s.m).kurtosis'
-        ' FROM (SELECT %1$I.vgm_ks_state($1::%1$I.vgm_model, t.%2$I::pg_catalog.float8) AS k,'
-        ' %1$I.vgm_bounds($1::%1$I.vgm_model, t.%2$I::pg_catalog.float8) AS b,'
-        ' %1$I.vgm_moments(t.%2$I::pg_catalog.float8) AS m'
-        ' FROM %3$I.%4$I AS t) AS s'
-        ' LEFT JOIN LATERAL %1$I.vgm_ks_effects($1::%1$I.vgm_model, s.k::%1$I.vgm_ks_state,'
-        ' $2::pg_catalog.float8) AS e ON true',
-        ext_schema, col, rel_schema, rel_name)
-        INTO ks_d, ks_p, ks_n, ks_atom, ks_exc, d_tstd, m_tstd,
-             b_outside, b_clipped, b_nans, b_pinf, b_ninf,
-             d_mean, d_std, d_skew, d_kurt
-        USING model, 0.01::float8;
+    -- the effect sizes come from the KS histogram, with the 1 % trimmed
+    -- moments (trim_fraction 0.01, docs/validation.md)
+    EXECUTE format('SELECT e.statistic, e.pvalue, e.n, e.atom_share, e.excess,'
+                   ' e.data_trimmed_stddev, e.model_trimmed_stddev'
+                   ' FROM %1$I.vgm_ks_effects($1::%1$I.vgm_model, $2::%1$I.vgm_ks_state, $3::pg_catalog.float8) AS e',
+                   ext_schema)
+        INTO ks_d, ks_p, ks_n, ks_atom, ks_exc, d_tstd, m_tstd
+        USING model, k, 0.01::float8;
     EXECUTE format('SELECT r.mean, r.stddev, r.skewness, r.kurtosis'
                    ' FROM %1$I.vgm_model_moments($1::%1$I.vgm_model) AS r', ext_schema)
         INTO m_mean, m_std, m_skew, m_kurt
@@ -733,6 +702,89 @@ BEGIN
              trimmed_std_tol + CASE WHEN ks_n > 0 THEN 3 / sqrt(2 * ks_n::float8) ELSE 0 END, true)
     ) AS c(ord, name, stat, thr, upper)
     ORDER BY c.ord;
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_validation_checks(text, vgm_model, vgm_ks_state, vgm_bounds_result, vgm_moments_result, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
+    'the checks of a validation report from the KS state, bounds and moments of a column; not meant to be called directly';
+
+-- The report of vgm_validate and vgm_assert_valid; caller is the function
+-- the user called, for the messages.  Not meant to be called directly.
+CREATE FUNCTION vgm_validation_report(caller text, model vgm_model, tbl regclass, col name,
+    ks_pvalue_min float8, mean_tol float8, std_tol float8, outside_max float8, clipped_max float8,
+    ks_statistic_max float8, nonfinite_max float8, skewness_tol float8, kurtosis_tol float8,
+    ks_excess_max float8, trimmed_std_tol float8)
+    RETURNS TABLE ("check" text, statistic float8, threshold float8, passed boolean)
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+DECLARE
+    ext_schema name;
+    rel_schema name;
+    rel_name name;
+    col_type oid;
+    base_type oid;
+    type_kind "char";
+    type_base oid;
+BEGIN
+    caller := coalesce(caller, 'vgm_validate');
+    IF model IS NULL OR tbl IS NULL OR col IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = format('%s model, table and column must not be null', caller),
+            DETAIL = 'The report compares one column of one table with one model.';
+    END IF;
+    SELECT n.nspname INTO ext_schema
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'vgm';
+    EXECUTE format('SELECT %1$I.vgm_validation_options($1::pg_catalog.text, $2::pg_catalog.float8,'
+                   ' $3::pg_catalog.float8, $4::pg_catalog.float8, $5::pg_catalog.float8, $6::pg_catalog.float8,'
+                   ' $7::pg_catalog.float8, $8::pg_catalog.float8, $9::pg_catalog.float8, $10::pg_catalog.float8,'
+                   ' $11::pg_catalog.float8, $12::pg_catalog.float8)', ext_schema)
+        USING caller, ks_pvalue_min, mean_tol, std_tol, outside_max, clipped_max, ks_statistic_max,
+              nonfinite_max, skewness_tol, kurtosis_tol, ks_excess_max, trimmed_std_tol;
+    SELECT a.atttypid INTO col_type FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF col_type IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+            MESSAGE = format('column "%s" of relation %s does not exist', col, tbl),
+            DETAIL = format('%s reads one numeric column of the table.', caller);
+    END IF;
+    -- a domain is read as its base type (a domain over a domain names the
+    -- inner domain as its base, hence the loop)
+    base_type := col_type;
+    LOOP
+        SELECT t.typtype, t.typbasetype INTO type_kind, type_base FROM pg_type t WHERE t.oid = base_type;
+        EXIT WHEN type_kind IS DISTINCT FROM 'd';
+        base_type := type_base;
+    END LOOP;
+    -- only the built-in numeric types: their casts to float8 are built in,
+    -- whereas the cast of another type runs a function of its owner
+    IF base_type NOT IN ('pg_catalog.float8'::regtype, 'pg_catalog.float4'::regtype,
+                         'pg_catalog.int2'::regtype, 'pg_catalog.int4'::regtype,
+                         'pg_catalog.int8'::regtype, 'pg_catalog.numeric'::regtype) THEN
+        RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+            MESSAGE = format('column "%s" of relation %s has type %s, not a number', col, tbl, format_type(col_type, NULL)),
+            DETAIL = format('%s reads a column of type double precision, real, smallint, integer, bigint '
+                            'or numeric, or of a domain over one of them.', caller);
+    END IF;
+    SELECT n.nspname, c.relname INTO rel_schema, rel_name
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.oid = tbl;
+
+    -- one scan: the three aggregates run side by side (and in parallel
+    -- workers); vgm_validation_checks turns their results into the checks
+    RETURN QUERY EXECUTE format(
+        'SELECT c."check", c.statistic, c.threshold, c.passed'
+        ' FROM (SELECT %1$I.vgm_ks_state($1::%1$I.vgm_model, t.%2$I::pg_catalog.float8) AS k,'
+        ' %1$I.vgm_bounds($1::%1$I.vgm_model, t.%2$I::pg_catalog.float8) AS b,'
+        ' %1$I.vgm_moments(t.%2$I::pg_catalog.float8) AS m'
+        ' FROM %3$I.%4$I AS t) AS s,'
+        ' LATERAL %1$I.vgm_validation_checks($2::pg_catalog.text, $1::%1$I.vgm_model, s.k, s.b, s.m,'
+        ' $3::pg_catalog.float8, $4::pg_catalog.float8, $5::pg_catalog.float8, $6::pg_catalog.float8,'
+        ' $7::pg_catalog.float8, $8::pg_catalog.float8, $9::pg_catalog.float8, $10::pg_catalog.float8,'
+        ' $11::pg_catalog.float8, $12::pg_catalog.float8, $13::pg_catalog.float8) AS c',
+        ext_schema, col, rel_schema, rel_name)
+        USING model, caller, ks_pvalue_min, mean_tol, std_tol, outside_max, clipped_max, ks_statistic_max,
+              nonfinite_max, skewness_tol, kurtosis_tol, ks_excess_max, trimmed_std_tol;
 END
 $vgm$;
 COMMENT ON FUNCTION vgm_validation_report(text, vgm_model, regclass, name, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
@@ -825,6 +877,502 @@ $vgm$;
 COMMENT ON FUNCTION vgm_assert_valid(vgm_model, regclass, name, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
     'raise check_violation (SQLSTATE 23514) naming the failed checks of vgm_validate';
 -- END validation
+
+-- BEGIN tables
+-------------------------------------------------------------------------------
+-- whole tables: fit, lay out, encode, decode and validate every numeric
+-- column of a table (CTGAN's DataTransformer / SDV's HyperTransformer in SQL)
+--
+-- A models table is an ordinary table, one row per column: column_name,
+-- position (the column's place in the fitted table, which orders the
+-- layout), model, rows, fitted_on and fitted_at, as vgm_fit_table returns
+-- them; it can be stored, versioned, diffed and dumped.  The encoded layout
+-- is CTGAN's: per column in position order [alpha, one-hot over the valid
+-- components] (vgm_encode), so a column of a model with c valid components
+-- takes 1 + c elements.
+--
+-- These functions follow the rule of the validation report above: search_path
+-- pinned to pg_catalog, pg_temp; the extension's schema found in
+-- pg_extension; every dynamic call qualified and every argument cast to the
+-- exact type meant; identifiers only through %I, models as quoted literals
+-- (%L, constants: the transforms' cache keeps them between rows), options as
+-- parameters.  Columns are read when their type is float4, float8, numeric,
+-- an integer type or a domain over one of them (built-in casts to float8).
+-- No SECURITY DEFINER: the caller's privileges on the tables apply.
+
+-- The numeric columns of tbl (all, or the listed ones, in table order) for
+-- caller's messages; other columns are skipped with a NOTICE when not listed,
+-- an error when listed.  Not meant to be called directly.
+CREATE FUNCTION vgm_table_columns(caller text, tbl regclass, columns name[])
+    RETURNS TABLE (column_name name, "position" int)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+DECLARE
+    skipped text;
+    missing name;
+    names name[];
+    nums int[];
+    numeric_ok boolean[];
+BEGIN
+    IF tbl IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = format('%s table must not be null', caller),
+            DETAIL = 'Name the table whose numeric columns are meant.';
+    END IF;
+    IF array_position(columns, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = format('%s column names must not be null', caller),
+            DETAIL = 'List the columns by name.';
+    END IF;
+    SELECT c.name INTO missing FROM unnest(columns) AS c(name)
+     WHERE NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = c.name
+                                                    AND a.attnum > 0 AND NOT a.attisdropped)
+     LIMIT 1;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+            MESSAGE = format('column "%s" of relation %s does not exist', missing, tbl),
+            DETAIL = format('%s reads the listed columns of the table.', caller);
+    END IF;
+    -- a domain is read as its base type, through any depth of domains
+    WITH RECURSIVE base(attname, attnum, typ) AS (
+        SELECT a.attname, a.attnum::int, a.atttypid FROM pg_attribute a
+         WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+           AND (columns IS NULL OR a.attname = ANY (columns))
+        UNION ALL
+        SELECT b.attname, b.attnum, t.typbasetype FROM base b JOIN pg_type t ON t.oid = b.typ
+         WHERE t.typtype = 'd')
+    SELECT array_agg(b.attname ORDER BY b.attnum), array_agg(b.attnum ORDER BY b.attnum),
+           array_agg(b.typ IN ('pg_catalog.float8'::regtype, 'pg_catalog.float4'::regtype,
+                               'pg_catalog.int2'::regtype, 'pg_catalog.int4'::regtype,
+                               'pg_catalog.int8'::regtype, 'pg_catalog.numeric'::regtype) ORDER BY b.attnum)
+      INTO names, nums, numeric_ok
+      FROM base b JOIN pg_type t ON t.oid = b.typ
+     WHERE t.typtype <> 'd';
+    SELECT string_agg(quote_ident(u.n), ', ' ORDER BY u.i) INTO skipped
+      FROM unnest(names, numeric_ok) WITH ORDINALITY AS u(n, ok, i) WHERE NOT u.ok;
+    IF skipped IS NOT NULL AND columns IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+            MESSAGE = format('%s: columns %s of relation %s are not numbers', caller, skipped, tbl),
+            DETAIL = 'Listed columns must be double precision, real, smallint, integer, bigint or numeric, '
+                     'or a domain over one of them.';
+    ELSIF skipped IS NOT NULL THEN
+        RAISE NOTICE '%: skipping the columns of relation % that are not numbers: %', caller, tbl, skipped;
+    END IF;
+    RETURN QUERY SELECT u.n, u.p FROM unnest(names, nums, numeric_ok) AS u(n, p, ok) WHERE u.ok ORDER BY u.p;
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_table_columns(text, regclass, name[]) IS
+    'the numeric columns of a table for the whole-table functions (caller names the function in messages); not meant to be called directly';
+
+-- Fit a model to every numeric column of tbl (or the listed ones) in ONE
+-- scan: one vgm_summarize per column side by side in one statement (so it
+-- runs in parallel workers and distributes like any aggregate), then
+-- vgm_fit of each summary with the options given.
+CREATE FUNCTION vgm_fit_table(tbl regclass, columns name[] DEFAULT NULL,
+    sample_percent float8 DEFAULT NULL,
+    max_components int DEFAULT 10,
+    weight_concentration_prior float8 DEFAULT 0.001,
+    weight_threshold float8 DEFAULT 0.005,
+    max_iter int DEFAULT 20000,
+    tol float8 DEFAULT 1e-8,
+    seed bigint DEFAULT 42,
+    n_init int DEFAULT 5)
+    RETURNS TABLE (column_name name, "position" int, model vgm_model, rows bigint, fitted_on text,
+                   fitted_at timestamptz)
+    LANGUAGE plpgsql VOLATILE
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+DECLARE
+    ext_schema name;
+    cols name[];
+    positions int[];
+    aggs text;
+BEGIN
+    IF sample_percent IS NOT NULL AND NOT (sample_percent > 0 AND sample_percent <= 100) THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = 'vgm_fit_table option "sample_percent" is out of range',
+            DETAIL = 'A sample is more than 0 and at most 100 percent of the table''s pages.';
+    END IF;
+    SELECT n.nspname INTO ext_schema
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vgm';
+    EXECUTE format('SELECT pg_catalog.array_agg(c.column_name ORDER BY c.position),'
+                   ' pg_catalog.array_agg(c.position ORDER BY c.position)'
+                   ' FROM %1$I.vgm_table_columns($1::pg_catalog.text, $2::pg_catalog.regclass,'
+                   ' $3::pg_catalog.name[]) AS c', ext_schema)
+        INTO cols, positions USING 'vgm_fit_table', tbl, columns;
+    IF cols IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+            MESSAGE = format('vgm_fit_table: relation %s has no numeric column', tbl),
+            DETAIL = 'It fits columns of type double precision, real, smallint, integer, bigint or numeric.';
+    END IF;
+    SELECT string_agg(format('%1$I.vgm_summarize(t.%2$I::pg_catalog.float8)', ext_schema, c), ', ' ORDER BY i)
+      INTO aggs FROM unnest(cols) WITH ORDINALITY AS u(c, i);
+    RETURN QUERY EXECUTE format(
+        'SELECT c.name, c.pos, %1$I.vgm_fit(u.s, $3::pg_catalog.int4, $4::pg_catalog.float8,'
+        ' $5::pg_catalog.float8, $6::pg_catalog.int4, $7::pg_catalog.float8, $8::pg_catalog.int8,'
+        ' NULL::%1$I.vgm_model, $9::pg_catalog.int4),'
+        ' (%1$I.vgm_summary_info(u.s)).rows, $10::pg_catalog.text, pg_catalog.now()'
+        ' FROM (SELECT ARRAY[%2$s] AS a FROM %3$I.%4$I AS t %5$s) AS q,'
+        ' pg_catalog.unnest(q.a) WITH ORDINALITY AS u(s, i),'
+        ' ROWS FROM (pg_catalog.unnest($1::pg_catalog.name[]), pg_catalog.unnest($2::pg_catalog.int4[]))'
+        ' WITH ORDINALITY AS c(name, pos, i)'
+        ' WHERE u.i OPERATOR(pg_catalog.=) c.i ORDER BY c.i',
+        ext_schema, aggs,
+        (SELECT n.nspname FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE r.oid = tbl),
+        (SELECT r.relname FROM pg_class r WHERE r.oid = tbl),
+        CASE WHEN sample_percent IS NOT NULL
+             THEN 'TABLESAMPLE SYSTEM ($11::pg_catalog.float4) REPEATABLE ($8::pg_catalog.float8)' ELSE '' END)
+        USING cols, positions, max_components, weight_concentration_prior, weight_threshold, max_iter, tol,
+              seed, n_init, tbl::text, sample_percent;
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_fit_table(regclass, name[], float8, int, float8, float8, int, float8, bigint, int) IS
+    'a model for every numeric column of a table (or the listed ones) from one scan; the rows of a models table';
+
+-- The models of a models table in layout order (position, then column name;
+-- by column name when the table has no position column), each with its
+-- model as text and its place in the encoded array.  Not meant to be called
+-- directly.
+CREATE FUNCTION vgm_table_models(caller text, models regclass)
+    RETURNS TABLE (column_name name, model_text text, first int, width int)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+DECLARE
+    ext_schema name;
+    order_by text := 'm.column_name';
+    dup name;
+BEGIN
+    IF models IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'null_value_not_allowed',
+            MESSAGE = format('%s models table must not be null', caller),
+            DETAIL = 'Name a table of models as vgm_fit_table returns them.';
+    END IF;
+    SELECT n.nspname INTO ext_schema
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vgm';
+    IF (SELECT count(*) FROM pg_attribute a
+         WHERE a.attrelid = models AND NOT a.attisdropped AND a.attnum > 0
+           AND ((a.attname = 'column_name' AND a.atttypid IN ('pg_catalog.name'::regtype, 'pg_catalog.text'::regtype))
+                OR (a.attname = 'model' AND a.atttypid = format('%I.vgm_model', ext_schema)::regtype))) <> 2 THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+            MESSAGE = format('%s: relation %s is not a table of models', caller, models),
+            DETAIL = 'A models table has the columns column_name (name or text) and model (vgm_model), '
+                     'as vgm_fit_table returns them.';
+    END IF;
+    IF EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = models AND a.attname = 'position'
+                                              AND NOT a.attisdropped AND a.attnum > 0) THEN
+        order_by := 'm."position", m.column_name';
+    END IF;
+    EXECUTE format('SELECT m.column_name::pg_catalog.name FROM %s AS m GROUP BY 1'
+                   ' HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1 LIMIT 1', models) INTO dup;
+    IF dup IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'unique_violation',
+            MESSAGE = format('%s: relation %s has more than one model of column "%s"', caller, models, dup),
+            DETAIL = 'A models table holds one model a column.';
+    END IF;
+    -- the width of a block is the length of any encoding (NULL model: an error below)
+    RETURN QUERY EXECUTE format(
+        'SELECT l.column_name, l.model_text,'
+        ' (1 OPERATOR(pg_catalog.+) COALESCE(pg_catalog.sum(l.width) OVER (ORDER BY l.ord'
+        ' ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))::pg_catalog.int4, l.width'
+        ' FROM (SELECT m.column_name::pg_catalog.name AS column_name, m.model::pg_catalog.text AS model_text,'
+        ' pg_catalog.cardinality(%1$I.vgm_encode(m.model::%1$I.vgm_model, 0::pg_catalog.float8)) AS width,'
+        ' pg_catalog.row_number() OVER (ORDER BY %3$s) AS ord FROM %2$s AS m) AS l ORDER BY l.ord',
+        ext_schema, models, order_by);
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_table_models(text, regclass) IS
+    'the models of a models table in layout order with their offsets (caller names the function in messages); not meant to be called directly';
+
+-- The encoded layout of a models table: per column, where its block starts
+-- (1-based) in the encoded array, its width (1 + components) and its number
+-- of valid components.
+CREATE FUNCTION vgm_layout(models regclass)
+    RETURNS TABLE (column_name name, first int, width int, components int)
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+DECLARE
+    ext_schema name;
+BEGIN
+    SELECT n.nspname INTO ext_schema
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vgm';
+    RETURN QUERY EXECUTE format(
+        'SELECT m.column_name, m.first, m.width, m.width OPERATOR(pg_catalog.-) 1'
+        ' FROM %1$I.vgm_table_models($1::pg_catalog.text, $2::pg_catalog.regclass) AS m', ext_schema)
+        USING 'vgm_layout', models;
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_layout(regclass) IS
+    'the encoded layout of a models table: per column its first element, width and valid components (CTGAN''s output_info)';
+
+-- The statement that encodes every modelled column of tbl: one row per table
+-- row, the key column (cast to bigint) as row_key and the columns'
+-- vgm_encode blocks side by side in layout order as encoded.  A NULL or
+-- non-finite value gives a block of NULLs of the block's width, so every
+-- array has the layout's length.  With draw, the component of each value is
+-- drawn with the key (vgm_encode(m, x, key)) instead of being the most
+-- probable one.  Every name in it is qualified and every model a literal, so
+-- it means the same under any search_path.  caller names the function the
+-- user called, for the messages.  Not meant to be called directly.
+CREATE FUNCTION vgm_encode_statement(caller text, tbl regclass, models regclass, key name, draw boolean)
+    RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+#variable_conflict use_variable
+DECLARE
+    ext_schema name;
+    blocks text;
+    key_expr text := 'NULL::pg_catalog.int8';
+BEGIN
+    IF draw AND key IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+            MESSAGE = format('%s draws components only with a key', caller),
+            DETAIL = 'The draw of a row is seeded by its key: name the key column.';
+    END IF;
+    SELECT n.nspname INTO ext_schema
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vgm';
+    -- every modelled column must be a numeric column of tbl (an error names the first that is not)
+    EXECUTE format('SELECT pg_catalog.count(*) FROM %1$I.vgm_table_columns($1::pg_catalog.text,'
+                   ' $2::pg_catalog.regclass, ARRAY(SELECT m.column_name FROM %1$I.vgm_table_models($1::pg_catalog.text,'
+                   ' $3::pg_catalog.regclass) AS m)::pg_catalog.name[]) AS c', ext_schema)
+        USING caller, tbl, models;
+    IF key IS NOT NULL THEN
+        PERFORM 1 FROM pg_attribute a
+          WHERE a.attrelid = tbl AND a.attname = key AND a.attnum > 0 AND NOT a.attisdropped
+            AND a.atttypid IN ('pg_catalog.int2'::regtype, 'pg_catalog.int4'::regtype, 'pg_catalog.int8'::regtype);
+        IF NOT FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+                MESSAGE = format('%s: relation %s has no integer column "%s"', caller, tbl, key),
+                DETAIL = 'The key is a column of type smallint, integer or bigint.';
+        END IF;
+        key_expr := format('t.%I::pg_catalog.int8', key);
+    END IF;
+    EXECUTE format(
+        'SELECT pg_catalog.string_agg(pg_catalog.format('
+        '''COALESCE(%%1$I.vgm_encode(%%2$L::%%1$I.vgm_model, t.%%3$I::pg_catalog.float8%%4$s),'
+        ' pg_catalog.array_fill(NULL::pg_catalog.float8, ARRAY[%%5$s]))'', $3::pg_catalog.name, m.model_text,'
+        ' m.column_name, $4::pg_catalog.text, m.width), '' OPERATOR(pg_catalog.||) '' ORDER BY m.first)'
+        ' FROM %1$I.vgm_table_models($1::pg_catalog.text, $2::pg_catalog.regclass) AS m', ext_schema)
+        INTO blocks USING caller, models, ext_schema,
+                          CASE WHEN draw THEN ', ' || key_expr ELSE '' END;
+    IF blocks IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'no_data_found',
+            MESSAGE = format('%s: relation %s holds no model', caller, models),
+            DETAIL = 'Fill it with vgm_fit_table.';
+    END IF;
+    RETURN format('SELECT %1$s AS row_key, %2$s AS encoded FROM %3$s AS t', key_expr, blocks, tbl);
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_encode_statement(text, regclass, regclass, name, boolean) IS
+    'the statement behind vgm_encode_table and vgm_encode_query (caller names the function in messages); not meant to be called directly';
+
+-- Encode every modelled column of tbl (see vgm_encode_statement): rows
+-- (row_key, encoded), through the tuplestore of a set-returning function.
+CREATE FUNCTION vgm_encode_table(tbl regclass, models regclass, key name DEFAULT NULL,
+    draw boolean DEFAULT false)
+    RETURNS TABLE (row_key bigint, encoded float8[])
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+#variable_conflict use_variable
+DECLARE
+    ext_schema name;
+    stmt text;
+BEGIN
+    SELECT n.nspname INTO ext_schema
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vgm';
+    EXECUTE format('SELECT %1$I.vgm_encode_statement($1::pg_catalog.text, $2::pg_catalog.regclass,'
+                   ' $3::pg_catalog.regclass, $4::pg_catalog.name, $5::pg_catalog.bool)', ext_schema)
+        INTO stmt USING 'vgm_encode_table', tbl, models, key, draw;
+    RETURN QUERY EXECUTE stmt;
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_encode_table(regclass, regclass, name, boolean) IS
+    'every modelled column of a table encoded side by side in CTGAN''s layout (vgm_layout), one array a row';
+
+-- The statement of vgm_encode_table as text, to run as a statement of its
+-- own (CREATE TABLE ... AS it, through psql's \gexec): it runs in parallel
+-- workers and hands its rows on without the tuplestore a set-returning
+-- function fills.
+CREATE FUNCTION vgm_encode_query(tbl regclass, models regclass, key name DEFAULT NULL,
+    draw boolean DEFAULT false)
+    RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+DECLARE
+    ext_schema name;
+    stmt text;
+BEGIN
+    SELECT n.nspname INTO ext_schema
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vgm';
+    EXECUTE format('SELECT %1$I.vgm_encode_statement($1::pg_catalog.text, $2::pg_catalog.regclass,'
+                   ' $3::pg_catalog.regclass, $4::pg_catalog.name, $5::pg_catalog.bool)', ext_schema)
+        INTO stmt USING 'vgm_encode_query', tbl, models, key, draw;
+    RETURN stmt;
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_encode_query(regclass, regclass, name, boolean) IS
+    'the SELECT of vgm_encode_table as text, to run on its own (e.g. CREATE TABLE ... AS it with \gexec): parallel, no tuplestore';
+
+-- Decode encoded rows back into rows of a table type: each modelled column
+-- is vgm_decode of its block (the argmax of the block's scores picks the
+-- component, as CTGAN decodes), cast to the column's type; the key goes to
+-- the column of the same name; other columns are NULL.  row_type is a NULL
+-- of the target type (NULL::tablename), as for populate_record.
+CREATE FUNCTION vgm_decode_table(row_type anyelement, encoded regclass, models regclass,
+    key name DEFAULT 'row_key', encoded_column name DEFAULT 'encoded', clamp boolean DEFAULT false)
+    RETURNS SETOF anyelement
+    LANGUAGE plpgsql STABLE
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+#variable_conflict use_variable
+DECLARE
+    ext_schema name;
+    target oid;
+    total int;
+    missing name;
+    bad text;
+    exprs text;
+    l_names name[];
+    l_models text[];
+    l_firsts int[];
+    l_widths int[];
+BEGIN
+    SELECT n.nspname INTO ext_schema
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vgm';
+    SELECT t.typrelid INTO target FROM pg_type t WHERE t.oid = pg_typeof(row_type);
+    IF target IS NULL OR target = 0 THEN
+        RAISE EXCEPTION USING ERRCODE = 'datatype_mismatch',
+            MESSAGE = format('vgm_decode_table: type %s is not a row type', pg_typeof(row_type)),
+            DETAIL = 'Pass a NULL of the table type to fill, e.g. NULL::transactions.';
+    END IF;
+    EXECUTE format('SELECT pg_catalog.array_agg(m.column_name ORDER BY m.first), pg_catalog.array_agg(m.model_text'
+                   ' ORDER BY m.first), pg_catalog.array_agg(m.first ORDER BY m.first),'
+                   ' pg_catalog.array_agg(m.width ORDER BY m.first)'
+                   ' FROM %1$I.vgm_table_models($1::pg_catalog.text, $2::pg_catalog.regclass) AS m', ext_schema)
+        INTO l_names, l_models, l_firsts, l_widths USING 'vgm_decode_table', models;
+    SELECT l.n INTO missing FROM unnest(l_names) WITH ORDINALITY AS l(n, i)
+     WHERE NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = target AND a.attname = l.n
+                                                    AND a.attnum > 0 AND NOT a.attisdropped)
+     ORDER BY l.i LIMIT 1;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'undefined_column',
+            MESSAGE = format('vgm_decode_table: type %s has no column "%s" of models %s',
+                             pg_typeof(row_type), missing, models),
+            DETAIL = 'Every modelled column is decoded into the column of the same name.';
+    END IF;
+    total := l_firsts[cardinality(l_firsts)] + l_widths[cardinality(l_widths)] - 1;
+    -- the encoded arrays must have the layout's length exactly
+    EXECUTE format('SELECT pg_catalog.format(''row with %%s = %%s has %%s elements'', $1::pg_catalog.text,'
+                   ' e.%1$I, pg_catalog.cardinality(e.%2$I)) FROM %3$s AS e'
+                   ' WHERE pg_catalog.cardinality(e.%2$I) IS DISTINCT FROM $2::pg_catalog.int4 LIMIT 1',
+                   key, encoded_column, encoded)
+        INTO bad USING key, total;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'array_subscript_error',
+            MESSAGE = format('vgm_decode_table: column %s of relation %s does not match the layout of %s',
+                             quote_ident(encoded_column), encoded, models),
+            DETAIL = format('The layout has %s elements; the %s.', total, bad);
+    END IF;
+    SELECT string_agg(CASE
+               WHEN l.column_name IS NOT NULL THEN format(
+                   'CASE WHEN e.%3$I[%5$s] IS NULL THEN NULL ELSE %1$I.vgm_decode(%2$L::%1$I.vgm_model,'
+                   ' CASE WHEN e.vgm_has_null THEN ARRAY(SELECT pg_catalog.unnest(e.%3$I[%5$s:%6$s]))'
+                   ' ELSE e.%3$I[%5$s:%6$s] END, $1::pg_catalog.bool) END::%4$s',
+                   ext_schema, l.model_text, encoded_column, format_type(a.atttypid, a.atttypmod),
+                   l.first, l.first + l.width - 1)
+               WHEN a.attname = key THEN format('e.%I::%s', key, format_type(a.atttypid, a.atttypmod))
+               ELSE format('NULL::%s', format_type(a.atttypid, a.atttypmod)) END, ', ' ORDER BY a.attnum)
+      INTO exprs
+      FROM pg_attribute a
+      LEFT JOIN unnest(l_names, l_models, l_firsts, l_widths) AS l(column_name, model_text, first, width)
+        ON l.column_name = a.attname
+     WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped;
+    -- a slice of an array that holds a NULL anywhere carries a NULL bitmap,
+    -- which vgm_decode refuses even where the slice has no NULL: the blocks
+    -- of such rows (a NULL value was encoded) are copied afresh
+    RETURN QUERY EXECUTE format('SELECT %1$s FROM (SELECT r.*, pg_catalog.array_position(r.%2$I, NULL)'
+                                ' IS NOT NULL AS vgm_has_null FROM %3$s AS r) AS e', exprs, encoded_column, encoded)
+        USING clamp;
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_decode_table(anyelement, regclass, regclass, name, name, boolean) IS
+    'encoded rows back into rows of a table type: every modelled column decoded from its block (argmax, as CTGAN)';
+
+-- The validation report of every modelled column of tbl (the checks and
+-- options of vgm_validate), from ONE scan: the three aggregates of every
+-- column side by side in one statement; in layout order.
+CREATE FUNCTION vgm_validate_table(tbl regclass, models regclass,
+    ks_pvalue_min float8 DEFAULT NULL,
+    mean_tol float8 DEFAULT 0.1,
+    std_tol float8 DEFAULT NULL,
+    outside_max float8 DEFAULT 0.01,
+    clipped_max float8 DEFAULT 0.02,
+    ks_statistic_max float8 DEFAULT NULL,
+    nonfinite_max float8 DEFAULT NULL,
+    skewness_tol float8 DEFAULT NULL,
+    kurtosis_tol float8 DEFAULT NULL,
+    ks_excess_max float8 DEFAULT 0.15,
+    trimmed_std_tol float8 DEFAULT 0.1)
+    RETURNS TABLE (column_name name, "check" text, statistic float8, threshold float8, passed boolean)
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp
+AS $vgm$
+DECLARE
+    ext_schema name;
+    aggs text;
+    per_column text;
+BEGIN
+    SELECT n.nspname INTO ext_schema
+      FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vgm';
+    EXECUTE format('SELECT %1$I.vgm_validation_options($1::pg_catalog.text, $2::pg_catalog.float8,'
+                   ' $3::pg_catalog.float8, $4::pg_catalog.float8, $5::pg_catalog.float8, $6::pg_catalog.float8,'
+                   ' $7::pg_catalog.float8, $8::pg_catalog.float8, $9::pg_catalog.float8, $10::pg_catalog.float8,'
+                   ' $11::pg_catalog.float8, $12::pg_catalog.float8)', ext_schema)
+        USING 'vgm_validate_table', ks_pvalue_min, mean_tol, std_tol, outside_max, clipped_max, ks_statistic_max,
+              nonfinite_max, skewness_tol, kurtosis_tol, ks_excess_max, trimmed_std_tol;
+    -- every modelled column must be a numeric column of tbl (an error names the first that is not)
+    EXECUTE format('SELECT pg_catalog.count(*) FROM %1$I.vgm_table_columns($1::pg_catalog.text,'
+                   ' $2::pg_catalog.regclass, ARRAY(SELECT m.column_name FROM %1$I.vgm_table_models($1::pg_catalog.text,'
+                   ' $3::pg_catalog.regclass) AS m)::pg_catalog.name[]) AS c', ext_schema)
+        USING 'vgm_validate_table', tbl, models;
+    EXECUTE format(
+        'SELECT pg_catalog.string_agg(pg_catalog.format(''%%1$I.vgm_ks_state(%%2$L::%%1$I.vgm_model,'
+        ' t.%%3$I::pg_catalog.float8) AS k%%4$s, %%1$I.vgm_bounds(%%2$L::%%1$I.vgm_model,'
+        ' t.%%3$I::pg_catalog.float8) AS b%%4$s, %%1$I.vgm_moments(t.%%3$I::pg_catalog.float8) AS m%%4$s'','
+        ' $2::pg_catalog.name, l.model_text, l.column_name, l.ord), '', '' ORDER BY l.ord),'
+        ' pg_catalog.string_agg(pg_catalog.format(''(%%4$s, %%3$L::pg_catalog.name, %%2$L::%%1$I.vgm_model,'
+        ' s.k%%4$s, s.b%%4$s, s.m%%4$s)'', $2::pg_catalog.name, l.model_text, l.column_name, l.ord),'
+        ' '', '' ORDER BY l.ord)'
+        ' FROM (SELECT m.*, pg_catalog.row_number() OVER (ORDER BY m.first) AS ord'
+        ' FROM %1$I.vgm_table_models($1::pg_catalog.text, $3::pg_catalog.regclass) AS m) AS l', ext_schema)
+        INTO aggs, per_column USING 'vgm_validate_table', ext_schema, models;
+    IF aggs IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'no_data_found',
+            MESSAGE = format('vgm_validate_table: relation %s holds no model', models),
+            DETAIL = 'Fill it with vgm_fit_table.';
+    END IF;
+    RETURN QUERY EXECUTE format(
+        'SELECT v.column_name, c."check", c.statistic, c.threshold, c.passed'
+        ' FROM (SELECT %2$s FROM %3$s AS t) AS s,'
+        ' LATERAL (VALUES %4$s) AS v(ord, column_name, model, k, b, m),'
+        ' LATERAL %1$I.vgm_validation_checks($1::pg_catalog.text, v.model, v.k, v.b, v.m,'
+        ' $2::pg_catalog.float8, $3::pg_catalog.float8, $4::pg_catalog.float8, $5::pg_catalog.float8,'
+        ' $6::pg_catalog.float8, $7::pg_catalog.float8, $8::pg_catalog.float8, $9::pg_catalog.float8,'
+        ' $10::pg_catalog.float8, $11::pg_catalog.float8, $12::pg_catalog.float8)'
+        ' WITH ORDINALITY AS c("check", statistic, threshold, passed, ord)'
+        ' ORDER BY v.ord, c.ord', ext_schema, aggs, tbl, per_column)
+        USING 'vgm_validate_table', ks_pvalue_min, mean_tol, std_tol, outside_max, clipped_max,
+              ks_statistic_max, nonfinite_max, skewness_tol, kurtosis_tol, ks_excess_max, trimmed_std_tol;
+END
+$vgm$;
+COMMENT ON FUNCTION vgm_validate_table(regclass, regclass, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
+    'the checks of vgm_validate for every modelled column of a table from one scan, in layout order';
+-- END tables
 
 -------------------------------------------------------------------------------
 -- equality, order and hashing of the stored types (src/equality.c): equal

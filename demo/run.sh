@@ -130,49 +130,16 @@ sql() {
 
 install_packages() {
 	begin "checking Debian packages"
-	if ! command -v dpkg >/dev/null; then
-		echo "no dpkg (not Debian): not checked; needed: ${REQUIRED_PACKAGES[*]}"
-		return 0
-	fi
-	local p missing=()
-	for p in "${REQUIRED_PACKAGES[@]}"; do
-		dpkg -s "$p" 2>/dev/null | grep -q '^Status: .* installed$' || missing+=("$p")
-	done
-	if ((${#missing[@]} == 0)); then
-		echo "all ${#REQUIRED_PACKAGES[@]} installed"
-		return 0
-	fi
-	local cmd=(apt-get install -y --no-install-recommends "${missing[@]}")
-	if [[ $(id -u) -ne 0 ]]; then
-		echo "missing: ${missing[*]}"
-		echo "install them with:  sudo ${cmd[*]}" >&2
-		echo "or run demo/run.sh as root (or with --no-install if they are installed elsewhere)." >&2
-		exit 1
-	fi
-	echo "installing ${missing[*]} (log: $LOG_DIR/apt.log)"
-	export DEBIAN_FRONTEND=noninteractive
-	# A fresh machine may have no package lists yet: update only if needed.
-	if ! "${cmd[@]}" >"$LOG_DIR/apt.log" 2>&1; then
-		echo "     apt-get install failed; running apt-get update and retrying"
-		{ apt-get update && "${cmd[@]}"; } >>"$LOG_DIR/apt.log" 2>&1 ||
-			{ tail -n 20 "$LOG_DIR/apt.log" >&2; echo "demo: could not install: ${missing[*]}" >&2; exit 1; }
-	fi
+	packages_ensure "demo/run.sh (or with --no-install if they are installed elsewhere)" "$LOG_DIR/apt.log" \
+		"${REQUIRED_PACKAGES[@]}" || exit 1
 }
 
 # --------------------------------------------------------------- build ----
 
 resolve_pg_config() {
-	if [[ -z ${PG_CONFIG:-} ]]; then
-		if [[ -x /usr/lib/postgresql/15/bin/pg_config ]]; then
-			PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-		else
-			PG_CONFIG=pg_config
-		fi
-	fi
-	"$PG_CONFIG" --bindir >/dev/null 2>&1 ||
+	_pgserver_init 2>/dev/null ||
 		{ echo "demo: cannot run PG_CONFIG=$PG_CONFIG (install postgresql-server-dev-15 or set PG_CONFIG)" >&2; exit 1; }
-	export PG_CONFIG
-	BINDIR=$("$PG_CONFIG" --bindir)
+	BINDIR=$PGSERVER_BINDIR
 	export PATH="$BINDIR:$PATH"
 }
 
@@ -189,6 +156,8 @@ build_and_install() {
 
 # shellcheck source=../test/lib/pgserver.sh
 . "$REPO_ROOT/test/lib/pgserver.sh"
+# shellcheck source=../test/lib/packages.sh
+. "$REPO_ROOT/test/lib/packages.sh"
 
 TMP_ROOT=
 FINISHED=0

@@ -56,97 +56,23 @@ SELECT vgm_valid_components(m) FROM par_model;
 -------------------------------------------------------------------------------
 -- comparisons
 -------------------------------------------------------------------------------
--- |a - b| <= rel * max(|a|, |b|) + abs
-CREATE FUNCTION par_close(a float8, b float8, rel float8, abs float8 DEFAULT 0)
-RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
-  SELECT a = b OR abs(a - b) <= rel * greatest(abs(a), abs(b)) + abs
-$$;
-
--- arrays of the same length, element-wise par_close
-CREATE FUNCTION par_close(a float8[], b float8[], rel float8, abs float8 DEFAULT 0)
-RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
-  SELECT cardinality(a) = cardinality(b)
-     AND bool_and(par_close(x, y, rel, abs))
-  FROM unnest(a, b) u(x, y)
-$$;
-
--- two summaries are the same bucket by bucket: same resolution and counts,
--- same keys, same weights, means within 1e-12 relative (float summation
--- order differs between plans), spreads within 1e-9 of the bucket's scale
-CREATE FUNCTION par_summary_same(a vgm_summary, b vgm_summary)
-RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
-  SELECT (SELECT row(i.rows, i.total_weight, i.buckets, i.relative_width, i.nulls, i.nans,
-                     i.pos_infs, i.neg_infs, i.min, i.max) FROM vgm_summary_info(a) i)
-       = (SELECT row(i.rows, i.total_weight, i.buckets, i.relative_width, i.nulls, i.nans,
-                     i.pos_infs, i.neg_infs, i.min, i.max) FROM vgm_summary_info(b) i)
-     AND NOT EXISTS (
-       SELECT FROM vgm_summary_buckets(a) x FULL JOIN vgm_summary_buckets(b) y USING (key)
-       WHERE x.key IS NULL OR y.key IS NULL
-          OR x.weight <> y.weight
-          OR NOT par_close(x.mean, y.mean, 1e-12)
-          OR NOT par_close(x.stddev, y.stddev, 0, 1e-9 * greatest(abs(x.mean), x.stddev)))
-$$;
-
--- two models are the same fit: weights, means and spreads within 1e-9 relative
-CREATE FUNCTION par_model_same(a vgm_model, b vgm_model)
-RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
-  SELECT vgm_valid_components(a) = vgm_valid_components(b)
-     AND par_close(vgm_weights(a), vgm_weights(b), 1e-9)
-     AND par_close(vgm_means(a), vgm_means(b), 1e-9)
-     AND par_close(vgm_stddevs(a), vgm_stddevs(b), 1e-9)
-$$;
-
--- two JSON values are the same up to 1e-9 relative (+1e-12 absolute) in
--- every number: for results of any other type (records, arrays, scalars)
-CREATE FUNCTION par_json_same(a jsonb, b jsonb) RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-  k text;
-BEGIN
-  -- a custom type without a cast to json arrives as a string of its text form
-  IF jsonb_typeof(a) = 'string' AND jsonb_typeof(b) = 'string'
-     AND left(a #>> '{}', 1) IN ('{', '[') THEN
-    BEGIN
-      a := (a #>> '{}')::jsonb;
-      b := (b #>> '{}')::jsonb;
-    EXCEPTION WHEN invalid_text_representation THEN
-      RETURN a = b;
-    END;
-  END IF;
-  IF jsonb_typeof(a) IS DISTINCT FROM jsonb_typeof(b) THEN
-    RETURN false;
-  END IF;
-  CASE jsonb_typeof(a)
-  WHEN 'number' THEN
-    RETURN par_close(a::float8, b::float8, 1e-9, 1e-12);
-  WHEN 'array' THEN
-    IF jsonb_array_length(a) <> jsonb_array_length(b) THEN RETURN false; END IF;
-    FOR i IN 0 .. jsonb_array_length(a) - 1 LOOP
-      IF NOT par_json_same(a -> i, b -> i) THEN RETURN false; END IF;
-    END LOOP;
-    RETURN true;
-  WHEN 'object' THEN
-    IF (SELECT array_agg(x ORDER BY x) FROM jsonb_object_keys(a) x)
-       IS DISTINCT FROM (SELECT array_agg(x ORDER BY x) FROM jsonb_object_keys(b) x) THEN
-      RETURN false;
-    END IF;
-    FOR k IN SELECT jsonb_object_keys(a) LOOP
-      IF NOT par_json_same(a -> k, b -> k) THEN RETURN false; END IF;
-    END LOOP;
-    RETURN true;
-  ELSE
-    RETURN a = b;
-  END CASE;
-END
-$$;
+-- the comparison helpers of the several-server tests, in schema vgm_test:
+-- vgm_test.close (|a - b| <= rel * max(|a|, |b|) + abs, element-wise on
+-- arrays), summary_same (bucket by bucket), model_same (weights, means and
+-- spreads within 1e-9 relative) and json_same (every number within 1e-9
+-- relative); test/multinode/compare.sql shows them, so they are not echoed
+\set ECHO none
+\i test/multinode/compare.sql
+SET client_min_messages = error;
+\set ECHO all
 
 -- the comparisons do notice a difference: one row less, a different fit
-SELECT par_summary_same((SELECT vgm_summarize(x) FROM par_data),
+SELECT vgm_test.summary_same((SELECT vgm_summarize(x) FROM par_data),
                         (SELECT vgm_summarize(x) FROM par_data WHERE id <> 5)) AS one_row_less_same,
-       par_model_same((SELECT m FROM par_model),
+       vgm_test.model_same((SELECT m FROM par_model),
                       (SELECT vgm_fit(vgm_summarize(x), max_components => 3) FROM par_data WHERE id % 2 = 0)) AS other_fit_same,
-       par_json_same('{"a": [1, 2.000000000001]}', '{"a": [1, 2]}') AS json_close_same,
-       par_json_same('{"a": [1, 2.00001]}', '{"a": [1, 2]}') AS json_far_same;
+       vgm_test.json_same('{"a": [1, 2.000000000001]}', '{"a": [1, 2]}') AS json_close_same,
+       vgm_test.json_same('{"a": [1, 2.00001]}', '{"a": [1, 2]}') AS json_far_same;
 
 -------------------------------------------------------------------------------
 -- the aggregates, table-driven
@@ -154,8 +80,8 @@ SELECT par_summary_same((SELECT vgm_summarize(x) FROM par_data),
 -- One row per aggregate call: the query is
 --   SELECT <grp or 0> AS k, <expr> AS v FROM <src> [GROUP BY 1]
 -- and kind says how serial and parallel answers are compared: 'summary'
--- (par_summary_same), 'model' (par_model_same), 'text' (identical text form:
--- states of exact counts), 'json' (par_json_same on to_jsonb of the result:
+-- (vgm_test.summary_same), 'model' (vgm_test.model_same), 'text' (identical text form:
+-- states of exact counts), 'json' (vgm_test.json_same on to_jsonb of the result:
 -- records, arrays, numbers, any other type).
 -------------------------------------------------------------------------------
 CREATE TABLE par_cases (
@@ -231,10 +157,10 @@ DECLARE
   query text := format('SELECT %s AS k, %s AS v FROM %s%s', coalesce(c.grp, '0'), c.expr, c.src,
                        CASE WHEN c.grp IS NOT NULL THEN ' GROUP BY 1' ELSE '' END);
   cmp text := CASE c.kind
-                WHEN 'summary' THEN 'par_summary_same(p.v, s.v)'
-                WHEN 'model' THEN 'par_model_same(p.v, s.v)'
+                WHEN 'summary' THEN 'vgm_test.summary_same(p.v, s.v)'
+                WHEN 'model' THEN 'vgm_test.model_same(p.v, s.v)'
                 WHEN 'text' THEN 'p.v::text = s.v::text'
-                ELSE 'par_json_same(to_jsonb(p.v), to_jsonb(s.v))' END;
+                ELSE 'vgm_test.json_same(to_jsonb(p.v), to_jsonb(s.v))' END;
   workers text := current_setting('max_parallel_workers_per_gather');
   partitionwise text := current_setting('enable_partitionwise_aggregate');
 BEGIN
@@ -300,7 +226,7 @@ INSERT INTO par_validate
 SELECT 'serial', r.* FROM vgm_validate((SELECT m FROM par_model), 'par_data', 'x') WITH ORDINALITY r;
 SET max_parallel_workers_per_gather = 2;
 SELECT p."check", p.passed,
-       coalesce(par_close(p.statistic, s.statistic, 1e-9, 1e-12), p.statistic IS NULL AND s.statistic IS NULL)
+       coalesce(vgm_test.close(p.statistic, s.statistic, 1e-9, 1e-12), p.statistic IS NULL AND s.statistic IS NULL)
        AND p.passed IS NOT DISTINCT FROM s.passed AS same
 FROM par_validate p JOIN par_validate s USING ("check")
 WHERE p.plan = 'parallel' AND s.plan = 'serial' ORDER BY p.ordinality;
@@ -373,7 +299,7 @@ SELECT stage, name, error FROM par_results WHERE error IS NOT NULL ORDER BY stag
 CREATE TABLE par_part_stored AS SELECT p, vgm_summarize(x) AS s FROM par_part GROUP BY p;
 SET enable_partitionwise_aggregate = off;
 SET max_parallel_workers_per_gather = 0;
-SELECT par_summary_same((SELECT vgm_rollup(s) FROM par_part_stored),
+SELECT vgm_test.summary_same((SELECT vgm_rollup(s) FROM par_part_stored),
                         (SELECT vgm_summarize(x) FROM par_part)) AS rollup_of_partitions;
 
 RESET enable_partitionwise_aggregate;
@@ -382,3 +308,4 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 RESET parallel_leader_participation;
+DROP SCHEMA vgm_test CASCADE;

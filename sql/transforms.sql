@@ -12,20 +12,14 @@ CREATE TABLE tx_models AS
 SELECT 'fit'::text AS name, vgm_fit(array_agg(x ORDER BY i), max_components => 6, seed => 11) AS m
 FROM tx_data;
 
--- A hand-written model: component 1 is below the weight threshold, so the
--- transforms number the valid components 0 -> posterior 0 and 1 -> posterior 2.
-INSERT INTO tx_models VALUES ('hand', '{"version":1,"dims":1,"k":3,
-  "weights":[0.6,0.001,0.399],"means":[0,5,10],"covariances":[1,1,4],
-  "mean_precision":[600,1,400],"degrees_of_freedom":[600,1,400],
-  "weight_concentration_a":[601,2,400],"weight_concentration_b":[400,399,0.001],
-  "weight_threshold":0.005,
-  "priors":{"weight_concentration":0.001,"mean_precision":1,"mean":4,"degrees_of_freedom":1,"covariance":25,"reg_covar":1e-06},
-  "fit":{"max_iter":100,"tol":0.001,"seed":42,"iterations":10,"converged":true,"lower_bound":-1,"fit_ms":0},
-  "training":{"rows":1000,"total_weight":1000,"min":-3,"max":16,"buckets":1000,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0}}');
--- the same mixture with a threshold above every weight: no valid component
-INSERT INTO tx_models
-SELECT 'none', (jsonb_set(m::jsonb, '{weight_threshold}', '0.7'))::text::vgm_model
-FROM tx_models WHERE name = 'hand';
+-- the hand-written models 'hand' (component 1 below the weight threshold:
+-- the valid components 0 -> posterior 0 and 1 -> posterior 2) and 'none' (a
+-- threshold above every weight: no valid component); not echoed, see
+-- test/fixtures/hand_models.sql
+\set ECHO none
+\i test/fixtures/hand_models.sql
+\set ECHO all
+INSERT INTO tx_models SELECT * FROM hand_models ORDER BY name;
 
 -- and one of the same size with other means
 INSERT INTO tx_models

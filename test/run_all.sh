@@ -66,6 +66,8 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO_ROOT"
 # shellcheck source=lib/pgserver.sh
 . "$REPO_ROOT/test/lib/pgserver.sh"
+# shellcheck source=lib/packages.sh
+. "$REPO_ROOT/test/lib/packages.sh"
 
 # ---------------------------------------------------------------- state ----
 
@@ -208,54 +210,17 @@ needs_server() { selected regress || selected pgtap || selected py || selected d
 
 install_packages() {
 	section "packages"
-	if ! command -v dpkg >/dev/null; then
-		echo "no dpkg: not Debian, not checking packages (need: ${REQUIRED_PACKAGES[*]})"
-		return 0
-	fi
-	local p missing=()
-	for p in "${REQUIRED_PACKAGES[@]}"; do
-		# dpkg -s also succeeds for removed-but-configured packages; require
-		# the "installed" state.
-		dpkg -s "$p" 2>/dev/null | grep -q '^Status: .* installed$' || missing+=("$p")
-	done
-	if ((${#missing[@]} == 0)); then
-		echo "all ${#REQUIRED_PACKAGES[@]} packages installed"
-		return 0
-	fi
-	local cmd=(apt-get install -y --no-install-recommends "${missing[@]}")
-	if [[ $(id -u) -ne 0 ]]; then
-		echo "missing packages: ${missing[*]}" >&2
-		echo "install them with:" >&2
-		echo "  sudo DEBIAN_FRONTEND=noninteractive ${cmd[*]}" >&2
-		echo "or run this script as root." >&2
-		exit 1
-	fi
-	echo "installing: ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	# Fresh machines often have no package lists yet; update only if needed.
-	if ! "${cmd[@]}"; then
-		echo "install failed; running apt-get update and retrying"
-		apt-get update
-		"${cmd[@]}" || { echo "could not install: ${missing[*]}" >&2; exit 1; }
-	fi
+	packages_ensure "this script" - "${REQUIRED_PACKAGES[@]}" || exit 1
 }
 
 # ---------------------------------------------------------------- build ----
 
 resolve_pg_config() {
-	if [[ -z ${PG_CONFIG:-} ]]; then
-		if [[ -x /usr/lib/postgresql/15/bin/pg_config ]]; then
-			PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-		else
-			PG_CONFIG=pg_config
-		fi
-	fi
-	if ! "$PG_CONFIG" --bindir >/dev/null 2>&1; then
+	if ! _pgserver_init 2>/dev/null; then
 		echo "cannot run PG_CONFIG=$PG_CONFIG (install postgresql-server-dev-15 or set PG_CONFIG)" >&2
 		exit 1
 	fi
-	export PG_CONFIG
-	BINDIR=$("$PG_CONFIG" --bindir)
+	BINDIR=$PGSERVER_BINDIR
 	# Prefer this PostgreSQL's client tools over Debian's version wrappers.
 	export PATH="$BINDIR:$PATH"
 }

@@ -42,11 +42,8 @@ import argparse
 import json
 import os
 import re
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 
@@ -61,22 +58,12 @@ except ImportError as e:  # pragma: no cover - environment problem
           "run it with /usr/bin/python3 (Debian's python3-sklearn)", file=sys.stderr)
     sys.exit(2)
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DATA_DIR = os.environ.get("VGM_DATA_DIR", os.path.join(REPO, "..", "shared", "data"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vgmtest import (DATA_COLUMNS, DATA_DIR, load_values, mark_deltas, psql,  # noqa: E402
+                     read_column, usable_mark, write_report)
 
 # (file, column) pairs; the second list with --more-columns.
-COLUMNS = [
-    ("UCI_Credit_Card.csv", "LIMIT_BAL"),
-    ("UCI_Credit_Card.csv", "BILL_AMT1"),
-    ("UCI_Credit_Card.csv", "PAY_AMT1"),
-    ("ctgan_adult.csv", "age"),
-    ("ctgan_adult.csv", "fnlwgt"),
-    ("ctgan_adult.csv", "capital-gain"),
-    ("ctgan_adult.csv", "hours-per-week"),
-    ("faithful.csv", "eruptions"),
-    ("faithful.csv", "waiting"),
-    ("galaxies.csv", "velocity"),
-]
+COLUMNS = DATA_COLUMNS
 MORE_COLUMNS = [
     ("UCI_Credit_Card.csv", "BILL_AMT2"),
     ("UCI_Credit_Card.csv", "BILL_AMT6"),
@@ -87,39 +74,6 @@ MORE_COLUMNS = [
 
 LOGLIK_MARGIN = 0.01
 SPEEDUP_TARGET = 100.0
-
-
-def psql_binary():
-    exe = shutil.which("psql")
-    if exe:
-        return exe
-    for cand in ("/usr/lib/postgresql/15/bin/psql",):
-        if os.path.exists(cand):
-            return cand
-    sys.exit("accuracy_report: psql not found")
-
-
-PSQL = psql_binary()
-
-
-def psql(script):
-    """Run a psql script (one session); returns stdout."""
-    r = subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"],
-                       input=script, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"psql failed ({r.returncode}):\n{r.stderr.strip()}")
-    return r.stdout
-
-
-def read_column(path, column):
-    """A numeric column of a CSV file (header row; quoted names allowed)."""
-    import csv
-    with open(path, newline="") as f:
-        reader = csv.reader(f)
-        header = [h.strip().strip('"') for h in next(reader)]
-        idx = header.index(column)
-        vals = [float(row[idx]) for row in reader if row and row[idx].strip() != ""]
-    return np.asarray(vals, dtype=np.float64)
 
 
 def generated_financial(n, seed=20240607):
@@ -177,11 +131,6 @@ def fit_sklearn(x):
     }
 
 
-MARK = ("SELECT 'M', extract(epoch FROM clock_timestamp()), "
-        "split_part(pg_read_file('/proc/self/schedstat'), ' ', 1);")
-MARK_NO_CPU = "SELECT 'M', extract(epoch FROM clock_timestamp()), '';"
-
-
 def fit_vgm(x, table, reps, jit):
     """Load x into vgm_bench.<table>, time SELECT vgm_fit(x) FROM it reps times.
 
@@ -189,41 +138,20 @@ def fit_vgm(x, table, reps, jit):
     backend from /proc/self/schedstat (robust on a shared machine), both
     after the library is loaded (a first, untimed vgm call in the session).
     """
-    fd, path = tempfile.mkstemp(suffix=".csv")
-    try:
-        with os.fdopen(fd, "w") as f:
-            np.savetxt(f, x, fmt="%.17g")
-        os.chmod(path, 0o644)
-        psql("CREATE EXTENSION IF NOT EXISTS vgm;\nCREATE SCHEMA IF NOT EXISTS vgm_bench;\n"
-             f"DROP TABLE IF EXISTS vgm_bench.{table};\n"
-             f"CREATE TABLE vgm_bench.{table} (x float8);\n"
-             f"\\copy vgm_bench.{table} FROM '{path}'\n"
-             f"VACUUM ANALYZE vgm_bench.{table};\n")
-    finally:
-        os.unlink(path)
-    try:
-        psql(MARK + "\n")
-        mark = MARK
-    except RuntimeError:
-        mark = MARK_NO_CPU
+    load_values(f"vgm_bench.{table}", x)
+    mark = usable_mark()
     script = ["SET max_parallel_workers_per_gather = 0;", f"SET jit = {jit};",
               f"SELECT count(*) FROM vgm_bench.{table};",
               "SELECT vgm_n_components(vgm_fit(v)) FROM (VALUES (1.0::float8), (2.0)) t(v);"]
     for _ in range(reps):
         script += [mark, f"SELECT vgm_fit(x)::text FROM vgm_bench.{table};", mark]
     out = psql("\n".join(script) + "\n")
-    models, marks = [], []
-    for line in out.splitlines():
-        line = line.strip()
-        if line.startswith("M|"):
-            marks.append(line.split("|"))
-        elif line.startswith("{"):
-            models.append(json.loads(line))
-    if len(models) != reps or len(marks) != 2 * reps:
+    models = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    deltas = mark_deltas(out)
+    if len(models) != reps or len(deltas) != reps:
         raise RuntimeError(f"unexpected psql output:\n{out[:2000]}")
-    wall = [(float(marks[2 * i + 1][1]) - float(marks[2 * i][1])) * 1000.0 for i in range(reps)]
-    cpu = [(int(marks[2 * i + 1][2]) - int(marks[2 * i][2])) / 1e6 for i in range(reps)] \
-        if marks[0][2] else None
+    wall = [w for w, _ in deltas]
+    cpu = [c for _, c in deltas] if deltas[0][1] is not None else None
     model = models[-1]
     fit_ms = [mm["fit"]["fit_ms"] for mm in models]
     return {
@@ -377,9 +305,7 @@ def main():
     if any(not r["vgm"]["deterministic"] for r in results):
         failures.append("vgm returned different models for the same query")
     emit("Result: " + ("all requirements met." if not failures else "MISSED: " + "; ".join(failures)))
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write("\n".join(lines) + "\n")
+    write_report(args.markdown, lines)
     return 0
 
 

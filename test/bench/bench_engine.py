@@ -10,13 +10,14 @@ Usage: /usr/bin/python3 test/bench/bench_engine.py   (PGHOST/PGPORT/PGUSER/PGDAT
 point at a server where CREATE EXTENSION vgm has been run)
 """
 import os
-import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 from sklearn.mixture import BayesianGaussianMixture
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vgmtest import load_values  # noqa: E402
 
 
 def data(n, seed=7):
@@ -36,23 +37,12 @@ def data(n, seed=7):
 
 def vgm_fit_ms(x):
     """Fit in the server; returns (fit_ms, iterations)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
-        np.savetxt(f, x, fmt="%.17g")
-        path = f.name
-    try:
-        sql = (
-            "CREATE TEMP TABLE bench_x (x float8);\n"
-            f"\\copy bench_x FROM '{path}'\n"
-            "SELECT d.fit_ms, d.iterations FROM (SELECT vgm_fit(array_agg(x), max_iter => 100, tol => 0) AS m FROM bench_x) s,"
-            " vgm_diagnostics(m) d;\n"
-        )
-        out = subprocess.run(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1"], input=sql,
-                             capture_output=True, text=True, check=True).stdout
-        line = [l for l in out.splitlines() if "|" in l][-1]
-        ms, iters = line.split("|")
-        return float(ms), int(iters)
-    finally:
-        os.unlink(path)
+    out = load_values("pg_temp.bench_x", x,
+                      after="SELECT d.fit_ms, d.iterations FROM (SELECT vgm_fit(array_agg(x), max_iter => 100, "
+                            "tol => 0) AS m FROM pg_temp.bench_x) s, vgm_diagnostics(m) d;\n")
+    line = [l for l in out.splitlines() if "|" in l][-1]
+    ms, iters = line.split("|")
+    return float(ms), int(iters)
 
 
 def sklearn_fit_ms(x):

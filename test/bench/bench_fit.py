@@ -36,45 +36,15 @@ Usage: /usr/bin/python3 test/bench/bench_fit.py [--rows N] [--reps N]
         [--skip-real] [--jit on|off] [--drop] [--markdown FILE]
 """
 import argparse
-import csv
 import os
 import re
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DATA_DIR = os.environ.get("VGM_DATA_DIR", os.path.join(REPO, "..", "shared", "data"))
-COLUMNS = [
-    ("UCI_Credit_Card.csv", "LIMIT_BAL"),
-    ("UCI_Credit_Card.csv", "BILL_AMT1"),
-    ("UCI_Credit_Card.csv", "PAY_AMT1"),
-    ("ctgan_adult.csv", "age"),
-    ("ctgan_adult.csv", "fnlwgt"),
-    ("ctgan_adult.csv", "capital-gain"),
-    ("ctgan_adult.csv", "hours-per-week"),
-    ("faithful.csv", "eruptions"),
-    ("faithful.csv", "waiting"),
-    ("galaxies.csv", "velocity"),
-]
-PSQL = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
-
-
-def psql(script):
-    r = subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1"],
-                       input=script, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"psql failed ({r.returncode}):\n{r.stderr.strip()}")
-    return r.stdout
-
-
-MARK = ("SELECT 'M', extract(epoch FROM clock_timestamp()), "
-        "split_part(pg_read_file('/proc/self/schedstat'), ' ', 1);")
-
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vgmtest import (DATA_COLUMNS as COLUMNS, DATA_DIR, ensure_table, load_values,  # noqa: E402
+                     mark_deltas, psql, read_column, usable_mark, write_report)
 def measure(setup, queries, reps, with_output=False):
     """Run setup, then the queries alternately reps times in one session.
 
@@ -83,11 +53,7 @@ def measure(setup, queries, reps, with_output=False):
     actually on a CPU: robust on a shared machine; needs superuser or
     pg_read_server_files, else cpu_ms is None).
     """
-    try:
-        psql(MARK + "\n")
-        mark = MARK
-    except RuntimeError:
-        mark = "SELECT 'M', extract(epoch FROM clock_timestamp()), '';"
+    mark = usable_mark()
     lines = list(setup)
     order = []
     for _ in range(reps):
@@ -95,13 +61,9 @@ def measure(setup, queries, reps, with_output=False):
             lines += [mark, q, mark]
             order.append(q)
     out = psql("\n".join(lines) + "\n")
-    marks = [l.split("|") for l in out.splitlines() if l.startswith("M|")]
     res = {q: [] for q in queries}
-    for i, q in enumerate(order):
-        a, b = marks[2 * i], marks[2 * i + 1]
-        wall = (float(b[1]) - float(a[1])) * 1000.0
-        cpu = (int(b[2]) - int(a[2])) / 1e6 if a[2] and b[2] else None
-        res[q].append((wall, cpu))
+    for q, delta in zip(order, mark_deltas(out)):
+        res[q].append(delta)
     return (res, out) if with_output else res
 
 
@@ -128,31 +90,16 @@ VACUUM ANALYZE vgm_bench.{t};
 
 def ensure_generated(n):
     t = f"fit_gen_{n}"
-    have = psql("CREATE EXTENSION IF NOT EXISTS vgm;\nCREATE SCHEMA IF NOT EXISTS vgm_bench;\n"
-                f"SELECT to_regclass('vgm_bench.{t}') IS NOT NULL;\n").strip().splitlines()[-1]
-    if have != "t":
-        t0 = time.time()
-        psql(GEN_SQL.format(t=t, n=n))
+    t0 = time.time()
+    if ensure_table(f"vgm_bench.{t}", GEN_SQL.format(t=t, n=n)):
         print(f"# generated vgm_bench.{t} ({n:,} rows) in {time.time() - t0:.1f} s", file=sys.stderr)
     return t
 
 
 def load_column(path, column, table):
-    with open(path, newline="") as f:
-        reader = csv.reader(f)
-        header = [h.strip().strip('"') for h in next(reader)]
-        idx = header.index(column)
-        vals = [row[idx].strip() for row in reader if row and row[idx].strip() != ""]
-    fd, tmp = tempfile.mkstemp(suffix=".txt")
-    with os.fdopen(fd, "w") as f:
-        f.write("\n".join(vals) + "\n")
-    os.chmod(tmp, 0o644)
-    try:
-        psql(f"DROP TABLE IF EXISTS vgm_bench.{table};\nCREATE TABLE vgm_bench.{table} (x float8);\n"
-             f"\\copy vgm_bench.{table} FROM '{tmp}'\nVACUUM ANALYZE vgm_bench.{table};\n")
-    finally:
-        os.unlink(tmp)
-    return len(vals)
+    x = read_column(path, column)
+    load_values(f"vgm_bench.{table}", x)
+    return len(x)
 
 
 DIAG = ("SELECT d.points, d.iterations, d.converged, d.fit_ms, d.n_valid "
@@ -163,37 +110,35 @@ def diag_rows(out):
     return [r.split("|") for r in out.splitlines() if r.count("|") == 4 and not r.startswith("M|")]
 
 
+def timed_diagnostics(table, reps, jit, setup, model_sql):
+    """vgm_diagnostics of MODEL_SQL run reps times after SETUP (on the
+    summary s of the table): the diagnostics rows and the median backend CPU."""
+    setup = session_settings(jit) + [
+        f"CREATE TEMP TABLE s AS SELECT vgm_summarize(x) AS s FROM vgm_bench.{table};"] + setup
+    q = DIAG.format(m=model_sql)
+    res, out = measure(setup, [q], reps, with_output=True)
+    cpu = [c for _, c in res[q]]
+    return diag_rows(out), (statistics.median(cpu) if cpu[0] is not None else None)
+
+
 def fit_to_convergence(table, reps, jit):
     """vgm_fit(summary) with defaults: fit_ms (vgm's clock) and backend CPU, medians."""
-    setup = session_settings(jit) + [
-        f"CREATE TEMP TABLE s AS SELECT vgm_summarize(x) AS s FROM vgm_bench.{table};",
-        # load the library and its dependencies before timing anything
-        "SELECT vgm_n_components(vgm_fit(s)) FROM s;",
-    ]
-    q = DIAG.format(m="(SELECT vgm_fit(s) FROM s)")
-    res, out = measure(setup, [q], reps, with_output=True)
-    diag = diag_rows(out)
+    # the first fit loads the library and its dependencies before timing anything
+    diag, cpu_ms = timed_diagnostics(table, reps, jit, ["SELECT vgm_n_components(vgm_fit(s)) FROM s;"],
+                                     "(SELECT vgm_fit(s) FROM s)")
     d = diag[-1]
-    cpu = [c for _, c in res[q]]
     return {"buckets": int(d[0]), "iterations": int(d[1]), "converged": d[2] == "t",
             "fit_ms": statistics.median(float(x[3]) for x in diag), "valid": int(d[4]),
-            "cpu_ms": statistics.median(cpu) if cpu[0] is not None else None}
+            "cpu_ms": cpu_ms}
 
 
 def per_bucket_iteration(table, reps, jit):
     """us per bucket per iteration: 100 warm-started iterations on every bucket."""
-    setup = session_settings(jit) + [
-        f"CREATE TEMP TABLE s AS SELECT vgm_summarize(x) AS s FROM vgm_bench.{table};",
-        "CREATE TEMP TABLE m AS SELECT vgm_fit(s) AS m FROM s;",
-    ]
-    q = DIAG.format(m="(SELECT vgm_fit(s, max_iter => 100, tol => 0, init => m) FROM s, m)")
-    res, out = measure(setup, [q], reps, with_output=True)
-    diag = diag_rows(out)
+    diag, cpu_ms = timed_diagnostics(table, reps, jit, ["CREATE TEMP TABLE m AS SELECT vgm_fit(s) AS m FROM s;"],
+                                     "(SELECT vgm_fit(s, max_iter => 100, tol => 0, init => m) FROM s, m)")
     buckets = int(diag[-1][0])
     iters = int(diag[-1][1])
     ms = statistics.median(float(d[3]) for d in diag)
-    cpu = [c for _, c in res[q]]
-    cpu_ms = statistics.median(cpu) if cpu[0] is not None else None
     return {"buckets": buckets, "iterations": iters, "fit_ms": ms, "cpu_ms": cpu_ms,
             "us_per_bucket_iter": ms * 1000.0 / (buckets * iters),
             "cpu_us_per_bucket_iter": cpu_ms * 1000.0 / (buckets * iters) if cpu_ms else None}
@@ -313,9 +258,7 @@ def main():
          + ", ".join(f"{x:.0f}" for x in e["all"]) + ")")
     if args.drop:
         psql(f"DROP TABLE vgm_bench.{t};\n")
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write("\n".join(out) + "\n")
+    write_report(args.markdown, out)
     return 0
 
 

@@ -87,12 +87,11 @@ import tempfile
 import threading
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vgmtest import (MARK, MARK_NO_CPU, PSQL, REPO, ensure_table, mark_deltas,  # noqa: E402
+                     proc_status, psql, write_report)
+
 PGSERVER = os.path.join(REPO, "test", "lib", "pgserver.sh")
-PSQL = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
-MARK = ("SELECT 'M', extract(epoch FROM clock_timestamp()), "
-        "split_part(pg_read_file('/proc/self/schedstat'), ' ', 1);")
-MARK_NOCPU = "SELECT 'M', extract(epoch FROM clock_timestamp()), '';"
 PRELOAD = "SELECT vgm_n_components(vgm_fit(x)) FROM (VALUES (1.0::float8), (2.0), (3.0)) v(x);"
 SERIAL = ["SET max_parallel_workers_per_gather = 0;", "SET jit = off;"]
 SHARDS = 64
@@ -100,28 +99,6 @@ SHARDS = 64
 
 def log(msg):
     print(f"# [{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def psql(script):
-    r = subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1"],
-                       input=script, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"psql failed ({r.returncode}):\n{r.stderr.strip()}\nscript:\n{script[:2000]}")
-    return r.stdout
-
-
-def read_status(pid):
-    """RssAnon and VmHWM of a process in kB, or None when it is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            d = {}
-            for line in f:
-                k, _, v = line.partition(":")
-                if k in ("RssAnon", "RssFile", "RssShmem", "VmHWM"):
-                    d[k] = int(v.split()[0])
-            return d
-    except (OSError, ValueError):
-        return None
 
 
 class Runner:
@@ -133,7 +110,7 @@ class Runner:
         try:
             psql(MARK + "\n")
         except RuntimeError:
-            self.mark = MARK_NOCPU
+            self.mark = MARK_NO_CPU
             log("CPU time unavailable (pg_read_file of /proc/self/schedstat refused): wall time only")
 
     def session(self, settings, query, sample=True):
@@ -168,7 +145,7 @@ class Runner:
                     if pid is None:
                         time.sleep(0.002)
                         continue
-                st = read_status(pid)
+                st = proc_status(pid, ("RssAnon", "RssFile", "RssShmem", "VmHWM"))
                 if st is None:
                     return
                 samples.append(st)
@@ -188,10 +165,8 @@ class Runner:
         if proc.returncode != 0:
             raise RuntimeError(f"psql failed ({proc.returncode}):\n{err.strip()}\nquery: {query[:500]}")
         lines = out.splitlines()
-        marks = [l.split("|") for l in lines if l.startswith("M|")]
-        a, b = marks[0], marks[1]
-        res = {"wall_ms": (float(b[1]) - float(a[1])) * 1000.0,
-               "cpu_ms": (int(b[2]) - int(a[2])) / 1e6 if a[2] and b[2] else None,
+        wall_ms, cpu_ms = mark_deltas(out)[0]
+        res = {"wall_ms": wall_ms, "cpu_ms": cpu_ms,
                "out": lines[lines.index(next(l for l in lines if l.startswith("M|"))) + 1:
                             len(lines) - 1 - lines[::-1].index(next(l for l in reversed(lines) if l.startswith("M|")))]}
         rss = [s["RssAnon"] for s in samples if "RssAnon" in s]
@@ -233,13 +208,10 @@ VACUUM ANALYZE {t};
 """
 
 
-def ensure_table(n):
+def ensure_scale_table(n):
     t = f"vgm_bench.scale_{n}"
-    have = psql("CREATE EXTENSION IF NOT EXISTS vgm;\nCREATE SCHEMA IF NOT EXISTS vgm_bench;\n"
-                f"SELECT to_regclass('{t}') IS NOT NULL;\n").strip().splitlines()[-1]
-    if have != "t":
-        t0 = time.time()
-        psql(GEN.format(t=t, n=n))
+    t0 = time.time()
+    if ensure_table(t, GEN.format(t=t, n=n)):
         log(f"generated {t} ({n:,} rows) in {time.time() - t0:.0f} s")
     psql(f"SELECT count(*) FROM {t};\nSELECT sum(x) FROM {t};\n")  # warm-up scans
     size = int(psql(f"SELECT pg_relation_size('{t}');\n").strip())
@@ -346,7 +318,7 @@ def run(args, sizes, tmp):
     model = None
     for n in sizes:
         t0 = time.time()
-        t, nbytes = ensure_table(n)
+        t, nbytes = ensure_scale_table(n)
         if model is None:
             model = psql("SELECT vgm_fit(x)::text FROM (SELECT x FROM "
                          f"{t} ORDER BY id LIMIT 100000) s;\n").strip()
@@ -541,9 +513,7 @@ def run(args, sizes, tmp):
                  f"{s['fit_ms_vgm']:.0f} | {s['merged_buckets']:,} | {s['iterations']} |")
         emit()
     emit(f"# library at the end: {so_end}" + ("" if so_end == so_start else "  (CHANGED DURING THE RUN)"))
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write("\n".join(report) + "\n")
+    write_report(args.markdown, report)
     return 0
 
 

@@ -45,55 +45,17 @@
 
 set -euo pipefail
 
-ROWS=${1:-10000000}
-REPS=${BENCH_REPS:-3}
-JIT=${BENCH_JIT:-off}
-if ! [[ $ROWS =~ ^[0-9]+$ ]] || ((ROWS < 1000)); then
-	echo "usage: $0 [ROWS >= 1000]" >&2
-	exit 2
-fi
-
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../lib/benchserver.sh
 . "$REPO_ROOT/test/lib/benchserver.sh"
-benchserver_start
-
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -A -t)
-TABLE=vgm_bench.tx_$ROWS
-
+REPS=${BENCH_REPS:-3}
+bench_per_row_setup "${1:-10000000}" vgm_bench.tx vgm_bench.model
+# four models of the same size and different contents, one per group g = id % 4
 "${PSQL[@]}" <<-EOF
-	CREATE EXTENSION IF NOT EXISTS vgm;
-	CREATE SCHEMA IF NOT EXISTS vgm_bench;
-EOF
-
-# The table: x from a mixture of three normals (Box-Muller on random() after
-# setseed, so every run builds the same data); kept between runs.
-have=$("${PSQL[@]}" -c "SELECT to_regclass('$TABLE') IS NOT NULL")
-if [[ $have != t ]]; then
-	echo "# creating $TABLE ($ROWS rows)" >&2
-	"${PSQL[@]}" <<-EOF
-		SET max_parallel_workers_per_gather = 0;
-		SELECT setseed(0.42);
-		CREATE TABLE $TABLE AS
-		SELECT id, CASE WHEN u < 0.5 THEN 10 + 2 * z WHEN u < 0.8 THEN 50 + 5 * z ELSE 200 + 20 * z END AS x
-		FROM (SELECT id, random() AS u,
-		             sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z
-		      FROM generate_series(1, $ROWS::bigint) id) s;
-		ALTER TABLE $TABLE SET (autovacuum_enabled = off);
-		VACUUM ANALYZE $TABLE;
-	EOF
-fi
-"${PSQL[@]}" <<-EOF
-	DROP TABLE IF EXISTS vgm_bench.model;
-	CREATE TABLE vgm_bench.model AS
-	SELECT vgm_fit(array_agg(x), max_components => 10, seed => 42) AS m
-	FROM (SELECT x FROM $TABLE ORDER BY id LIMIT 100000) s;
-	-- four models of the same size and different contents, one per group g = id % 4
 	DROP TABLE IF EXISTS vgm_bench.models;
 	CREATE TABLE vgm_bench.models AS
 	SELECT g, vgm_fit(array_agg(x), max_components => 10, seed => 42) AS m
 	FROM (SELECT id % 4 AS g, x FROM $TABLE ORDER BY id LIMIT 100000) s GROUP BY g;
-	ANALYZE vgm_bench.model;
 	ANALYZE vgm_bench.models;
 EOF
 

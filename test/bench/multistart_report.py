@@ -43,8 +43,10 @@ import time
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from accuracy_report import (DATA_DIR, np, plugin_loglik, psql, read_column,  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from accuracy_report import (np, plugin_loglik,  # noqa: E402
                              BayesianGaussianMixture, ConvergenceWarning, sklearn)
+from vgmtest import DATA_DIR, load_values, psql, read_column, write_report  # noqa: E402
 
 REAL_COLUMNS = (
     [("UCI_Credit_Card.csv", "LIMIT_BAL")]
@@ -138,19 +140,10 @@ def sklearn_cached(cache, name, x, n_init):
 def load_summary(name, x):
     """Summarize x once on the server; returns the table holding it."""
     table = "ms_" + "".join(ch if ch.isalnum() else "_" for ch in name.lower())
-    path = f"/tmp/vgm_ms_{os.getpid()}.csv"
-    with open(path, "w") as f:
-        np.savetxt(f, x, fmt="%.17g")
-    os.chmod(path, 0o644)
-    try:
-        psql("CREATE EXTENSION IF NOT EXISTS vgm;\nCREATE SCHEMA IF NOT EXISTS vgm_bench;\n"
-             f"DROP TABLE IF EXISTS vgm_bench.{table}_x, vgm_bench.{table};\n"
-             f"CREATE TABLE vgm_bench.{table}_x (x float8);\n"
-             f"\\copy vgm_bench.{table}_x FROM '{path}'\n"
-             f"CREATE TABLE vgm_bench.{table} AS SELECT vgm_summarize(x) AS s FROM vgm_bench.{table}_x;\n"
-             f"DROP TABLE vgm_bench.{table}_x;\n")
-    finally:
-        os.unlink(path)
+    load_values(f"vgm_bench.{table}_x", x,
+                after=f"DROP TABLE IF EXISTS vgm_bench.{table};\n"
+                      f"CREATE TABLE vgm_bench.{table} AS SELECT vgm_summarize(x) AS s FROM vgm_bench.{table}_x;\n"
+                      f"DROP TABLE vgm_bench.{table}_x;\n")
     return table
 
 
@@ -270,9 +263,7 @@ def main():
              + f"; max fit {max(res[v]['fit_ms'] for n, s1, s5, res in rows):.0f} ms"
              + (f" (over 1 s: {', '.join(slow)})" if slow else "")
              + ("" if not nondet else f"; NOT deterministic: {', '.join(nondet)}"))
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write("\n".join(lines) + "\n")
+    write_report(args.markdown, lines)
     return 0
 
 

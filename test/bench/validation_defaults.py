@@ -40,9 +40,7 @@ Usage:
   /usr/bin/python3 test/bench/validation_defaults.py [--markdown FILE] [--rows N]
 """
 import argparse
-import csv
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,8 +50,9 @@ try:
 except ImportError as e:  # pragma: no cover - environment problem
     sys.exit(f"validation_defaults: needs numpy ({e}); run it with /usr/bin/python3")
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DATA_DIR = os.environ.get("VGM_DATA_DIR", os.path.join(REPO, "..", "shared", "data"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vgmtest import DATA_DIR, REPO, psql as run_script, read_column, write_report  # noqa: E402
+
 SCHEMA = "vgm_defaults"
 
 # (table name, file, column) of every modelled column of the real data
@@ -114,35 +113,9 @@ def generated(n):
     return cols, stress
 
 
-def read_column(path, column):
-    with open(path, newline="") as f:
-        reader = csv.reader(f)
-        header = [h.strip().strip('"') for h in next(reader)]
-        idx = header.index(column)
-        return np.asarray([float(r[idx]) for r in reader if r and r[idx].strip() != ""])
-
-
-def psql_binary():
-    bindir = None
-    pg_config = os.environ.get("PG_CONFIG")
-    if pg_config:
-        bindir = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip()
-    for cand in ([os.path.join(bindir, "psql")] if bindir else []) + [shutil.which("psql") or "",
-                                                                     "/usr/lib/postgresql/15/bin/psql"]:
-        if cand and os.path.exists(cand):
-            return cand
-    sys.exit("validation_defaults: psql not found")
-
-
-PSQL = None
-
-
 def psql(script):
-    r = subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1"],
-                       input=script, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"psql failed ({r.returncode}):\n{r.stderr.strip()}")
-    return r.stdout
+    """A psql script's output, fields separated by tabs."""
+    return run_script(script, sep="\t")
 
 
 def load(name, x):
@@ -210,12 +183,10 @@ def failed(rep):
 
 
 def main():
-    global PSQL
     ap = argparse.ArgumentParser()
     ap.add_argument("--markdown", help="also write the tables to this file (markdown)")
     ap.add_argument("--rows", type=int, default=50000, help="rows of each generated column")
     args = ap.parse_args()
-    PSQL = psql_binary()
 
     cols = {}
     have_real = os.path.isdir(DATA_DIR)
@@ -328,9 +299,7 @@ def main():
         emit(f"* {s}")
     text = "\n".join(lines)
     print(text)
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write(text + "\n")
+    write_report(args.markdown, [text])
     if bad:
         print("\nNOT AS REQUIRED:\n  " + "\n  ".join(bad))
         return 1

@@ -49,21 +49,13 @@ NODES=(coord w1 w2)
 # q NODE PSQL-ARGS... - psql on NODE, database $DB; on the coordinator the
 # session refuses to pull rows for an aggregate it cannot push down.
 q() {
-	local node=$1 opts="-c client_min_messages=error"
-	shift
-	[[ $node == coord ]] && opts+=" -c citus.coordinator_aggregation_strategy=disabled"
-	(
-		pgserver_use "$BASE/$node" &&
-			PGOPTIONS="$opts" "$PGSERVER_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d "${QDB:-$DB}" "$@"
-	)
+	local opts="-c client_min_messages=error"
+	[[ $1 == coord ]] && opts+=" -c citus.coordinator_aggregation_strategy=disabled"
+	NODE_PGOPTIONS=$opts node_psql "$@"
 }
 
 # check DESCRIPTION SQL - SQL (on the coordinator) returns one boolean.
-check() {
-	local out
-	out=$(q coord -Atc "$2" 2>&1)
-	tap "$out" "$1" "got: $out"
-}
+check() { tap_sql coord "$@"; }
 
 # plan_has DESCRIPTION SQL REGEX... - EXPLAIN (VERBOSE) of SQL matches every REGEX.
 plan_has() {
@@ -78,26 +70,17 @@ plan_has() {
 
 # ------------------------------------------------------------- cluster ----
 echo "# vgm on Citus: a coordinator and two workers, $SHARDS shards"
-BASE=$(mktemp -d "${TMPDIR:-/tmp}/vgm-citus.XXXXXX") || bail "mktemp failed"
-chmod 711 "$BASE"
 export PGSERVER_OPTS="-c shared_preload_libraries=citus -c listen_addresses=127.0.0.1 -c citus.node_conninfo=sslmode=prefer -c max_connections=100"
-started=t
-for n in "${NODES[@]}"; do
-	pgserver_start "$BASE/$n" 2>"$BASE/start-$n.log" || { started=f; cat "$BASE/start-$n.log" >&2; }
-done
-tap "$started" "three private servers with citus preloaded, on 127.0.0.1"
-[[ $started == t ]] || bail "could not start the servers"
-# shellcheck source=/dev/null
-port() { (. "$BASE/$1/pgserver.env" && echo "$PGSERVER_PORT"); }
+servers_start vgm-citus "three private servers with citus preloaded, on 127.0.0.1" "${NODES[@]}"
 
 ok=t
 for n in "${NODES[@]}"; do
 	QDB=postgres q "$n" -c "CREATE DATABASE $DB" && q "$n" -c "CREATE EXTENSION citus" || ok=f
 done
 [[ $ok == t ]] &&
-	q coord -c "SELECT citus_set_coordinator_host('127.0.0.1', $(port coord))" \
-		-c "SELECT citus_add_node('127.0.0.1', $(port w1))" \
-		-c "SELECT citus_add_node('127.0.0.1', $(port w2))" >/dev/null || ok=f
+	q coord -c "SELECT citus_set_coordinator_host('127.0.0.1', $(node_port coord))" \
+		-c "SELECT citus_add_node('127.0.0.1', $(node_port w1))" \
+		-c "SELECT citus_add_node('127.0.0.1', $(node_port w2))" >/dev/null || ok=f
 tap "$ok" "citus cluster: coordinator and two workers"
 [[ $ok == t ]] || bail "could not set up the cluster"
 check "two active workers" "SELECT count(*) = 2 FROM citus_get_active_worker_nodes()"
@@ -217,10 +200,4 @@ q coord -c "UPDATE dist SET z = NULL" -c "$UPDATE_CTE" -c "DROP TABLE z_copy" \
 	-c "CREATE TABLE z_copy AS SELECT id, z FROM dist" >/dev/null
 check "after it, z equals the single-node vgm_alpha of every row" "$Z_SAME"
 
-echo "1..$T"
-echo "# ${SECONDS}s"
-if ((FAILED > 0)); then
-	echo "# $FAILED of $T failed"
-	exit 1
-fi
-exit 0
+tap_finish

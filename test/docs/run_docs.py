@@ -55,7 +55,9 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vgmtest import REPO as ROOT, run_client  # noqa: E402
+
 FIXTURES = os.path.join(ROOT, "test", "docs", "fixtures.sql")
 FIXTURES_VGM = os.path.join(ROOT, "test", "docs", "fixtures_vgm.sql")
 PLAIN_TEMPLATE = "vgm_docs_plain"
@@ -303,9 +305,8 @@ def diff_text(expected, actual):
 # ------------------------------------------------------------------ running --
 
 def psql(db, args, input_text=None, cwd=None, env=None):
-    cmd = ["psql", "-X", "-d", db] + args
-    return subprocess.run(cmd, input=input_text, cwd=cwd, env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    """psql -X on DB with ARGS; the CompletedProcess."""
+    return run_client(args, db=db, input_text=input_text, cwd=cwd, env=env)
 
 
 def admin(sql):

@@ -35,41 +35,22 @@ NODES=(a b c)
 # shellcheck source=test/lib/servers_tap.sh source-path=SCRIPTDIR/../..
 . "$REPO_ROOT/test/lib/servers_tap.sh"
 
-# q NODE PSQL-ARGS... - psql on NODE's server, database $DB.
-q() {
-	local node=$1
-	shift
-	(
-		pgserver_use "$BASE/$node" &&
-			PGOPTIONS="-c client_min_messages=error" "$PGSERVER_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d "${QDB:-$DB}" "$@"
-	)
-}
+# check NODE DESCRIPTION SQL [DIAG-SQL] - SQL returns one boolean.
+check() { tap_sql "$@"; }
 
-# check NODE DESCRIPTION SQL [DIAG-SQL] - SQL returns one boolean; on failure
-# DIAG-SQL (if given) is run for the diagnostics.
-check() {
-	local node=$1 desc=$2 sql=$3 diag=${4:-} out
-	out=$(q "$node" -Atc "$sql" 2>&1)
-	if [[ $out != t && -n $diag ]]; then
-		out+=$'\n'$(q "$node" -Atc "$diag" 2>&1)
-	fi
-	tap "$out" "$desc" "got: $out"
+# ship_halves TABLE DESCRIPTION SQL - the rows of SQL on a and on b (NODE in
+# SQL stands for the node's name as a literal) into TABLE on c; one test.
+ship_halves() {
+	local table=$1 desc=$2 sql=$3 n ok=t
+	for n in a b; do
+		ship "$n" "${sql//NODE/\'$n\'}" c "$table" || ok=f
+	done
+	tap "$ok" "$desc"
 }
 
 # ------------------------------------------------------------- servers ----
 echo "# vgm on three servers, states as text"
-_pgserver_init || bail "no PostgreSQL binaries (PG_CONFIG=${PG_CONFIG:-unset})"
-BASE=$(mktemp -d "${TMPDIR:-/tmp}/vgm-mn.XXXXXX") || bail "mktemp failed"
-chmod 711 "$BASE"
-started=t
-for n in "${NODES[@]}"; do
-	if ! pgserver_start "$BASE/$n" 2>"$BASE/start-$n.log"; then
-		started=f
-		cat "$BASE/start-$n.log" >&2
-	fi
-done
-tap "$started" "three private servers started"
-[[ $started == t ]] || bail "could not start the servers"
+servers_start vgm-mn "three private servers started" "${NODES[@]}"
 
 ext=t
 for n in "${NODES[@]}"; do
@@ -91,12 +72,8 @@ tap "$([[ $na == "$HALF" && $nb == "$HALF" && $((na + nb)) == "$nc" ]] && echo t
 
 # --------------------------------------------- summaries through COPY ----
 q c -c "CREATE TABLE mn_states (node text, s vgm_summary, sw vgm_summary)" || bail "setup on c"
-ok=t
-for n in a b; do
-	q "$n" -c "COPY (SELECT '$n', vgm_summarize(x), vgm_summarize(x, w) FROM mn_data) TO STDOUT" |
-		q c -c "COPY mn_states FROM STDIN" || ok=f
-done
-tap "$ok" "summaries of a and b copied to c as text (COPY TO STDOUT | COPY FROM STDIN)"
+ship_halves mn_states "summaries of a and b copied to c as text (COPY TO STDOUT | COPY FROM STDIN)" \
+	"SELECT NODE, vgm_summarize(x), vgm_summarize(x, w) FROM mn_data"
 
 check c "rolled-up summary equals the single-server summary bucket by bucket" \
 	"SELECT vgm_test.summary_same((SELECT vgm_rollup(s) FROM mn_states), (SELECT vgm_summarize(x) FROM mn_data))" \
@@ -136,10 +113,9 @@ check c "moments of the rolled-up summary equal vgm_moments(x)" \
 
 # a state without finite values, and a NULL state (no rows), travel too
 ok=t
-q a -c "COPY (SELECT 'nonfinite', vgm_summarize(x), vgm_summarize(x, w)
-              FROM (VALUES (NULL::float8, 1::float8), ('NaN', 1), ('-Infinity', 2)) v(x, w)
-              UNION ALL SELECT 'empty', vgm_summarize(x), vgm_summarize(x, w) FROM mn_data WHERE false)
-        TO STDOUT" | q c -c "COPY mn_states FROM STDIN" || ok=f
+ship a "SELECT 'nonfinite', vgm_summarize(x), vgm_summarize(x, w)
+        FROM (VALUES (NULL::float8, 1::float8), ('NaN', 1), ('-Infinity', 2)) v(x, w)
+        UNION ALL SELECT 'empty', vgm_summarize(x), vgm_summarize(x, w) FROM mn_data WHERE false" c mn_states || ok=f
 tap "$ok" "a state of only non-finite values and a NULL state copied to c"
 check c "they only add to the counts of the rollup" \
 	"SELECT r.rows = s.rows AND r.nulls = s.nulls + 1 AND r.nans = s.nans + 1 AND r.neg_infs = s.neg_infs + 1
@@ -160,15 +136,10 @@ done
 # transforms on a and b with the shipped model equal those on c
 q c -c "CREATE TABLE mn_rows (node text, id int, component int, alpha float8, component_keyed int,
                               alpha_keyed float8, cdf float8, x_back float8)" || bail "setup on c"
-ok=t
-for n in a b; do
-	q "$n" -c "COPY (SELECT '$n', id, vgm_component(m, x), vgm_alpha(m, x), vgm_component(m, x, id),
-	                        vgm_alpha(m, x, id), vgm_cdf(m, x),
-	                        vgm_denormalize(m, vgm_component(m, x), vgm_alpha(m, x))
-	                 FROM mn_data, mn_model) TO STDOUT" |
-		q c -c "COPY mn_rows FROM STDIN" || ok=f
-done
-tap "$ok" "transforms computed on a and b copied to c"
+ship_halves mn_rows "transforms computed on a and b copied to c" \
+	"SELECT NODE, id, vgm_component(m, x), vgm_alpha(m, x), vgm_component(m, x, id),
+	                  vgm_alpha(m, x, id), vgm_cdf(m, x), vgm_denormalize(m, vgm_component(m, x), vgm_alpha(m, x))
+	           FROM mn_data, mn_model"
 check c "they equal the transforms computed on c, row for row, bit for bit" \
 	"SELECT count(*) = 2 * $HALF AND count(*) FILTER (WHERE r IS DISTINCT FROM l) = 0
 	 FROM (SELECT id, component, alpha, component_keyed, alpha_keyed, cdf, x_back FROM mn_rows) r
@@ -179,12 +150,8 @@ check c "they equal the transforms computed on c, row for row, bit for bit" \
 
 # ----------------------------------------------------------- KS states ----
 q c -c "CREATE TABLE mn_ks (node text, ks vgm_ks_state)" || bail "setup on c"
-ok=t
-for n in a b; do
-	q "$n" -c "COPY (SELECT '$n', vgm_ks_state(m, x) FROM mn_data, mn_model) TO STDOUT" |
-		q c -c "COPY mn_ks FROM STDIN" || ok=f
-done
-tap "$ok" "KS states of a and b copied to c as text"
+ship_halves mn_ks "KS states of a and b copied to c as text" \
+	"SELECT NODE, vgm_ks_state(m, x) FROM mn_data, mn_model"
 check c "rolled-up KS state equals the single-server KS state exactly (text form)" \
 	"SELECT (SELECT vgm_rollup(ks) FROM mn_ks)::text = (SELECT vgm_ks_state(m, x) FROM mn_data, mn_model)::text"
 check c "vgm_ks of the rolled-up state equals the single-server vgm_ks(m, x)" \
@@ -202,8 +169,7 @@ check c "two-sample KS of the shipped states equals the single-server one of the
 fdw=t
 q c -c "CREATE EXTENSION postgres_fdw" || fdw=f
 for n in a b; do
-	# shellcheck source=/dev/null
-	port=$(. "$BASE/$n/pgserver.env" && echo "$PGSERVER_PORT")
+	port=$(node_port "$n")
 	q c -c "CREATE SERVER mn_$n FOREIGN DATA WRAPPER postgres_fdw
 	            OPTIONS (host '$BASE/$n/sock', port '$port', dbname '$DB', extensions 'vgm', async_capable 'true')" \
 		-c "CREATE USER MAPPING FOR CURRENT_USER SERVER mn_$n" \
@@ -229,10 +195,4 @@ tap "$(grep -c 'Remote SQL: SELECT public.vgm_ks_state(\$1::public.vgm_model, x)
 check c "the rollup of the two remote KS states equals the single-server KS state exactly" \
 	"SELECT ($FDW_KS)::text = (SELECT vgm_ks_state(m, x) FROM mn_data, mn_model)::text"
 
-echo "1..$T"
-echo "# ${SECONDS}s"
-if ((FAILED > 0)); then
-	echo "# $FAILED of $T failed"
-	exit 1
-fi
-exit 0
+tap_finish

@@ -22,6 +22,8 @@
 SET client_min_messages = error;
 BEGIN;
 SELECT plan(201);
+-- pg_temp.error_detail (and models this file does not use)
+\ir include/tap_common.sql
 
 -- a valid model (k = 2) and summary (5 rows) that the cases below damage
 CREATE TEMP TABLE bad_input_base AS SELECT
@@ -660,15 +662,6 @@ SELECT CASE WHEN to_regprocedure('vgm_ks_2samp_sf(double precision,bigint,bigint
 SELECT throws_ok($q$SELECT vgm_summarize(1e300 * (1 + i * 1e-7)) FROM generate_series(1, 70000) i$q$,
     '22003', 'values too large to summarize',
     'vgm_summarize errors when a bucket''s moments overflow');
-CREATE FUNCTION pg_temp.error_detail(query text) RETURNS text LANGUAGE plpgsql AS $f$
-DECLARE detail text;
-BEGIN
-    EXECUTE query;
-    RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    RETURN detail;
-END $f$;
 SELECT matches(pg_temp.error_detail($q$SELECT vgm_summarize(1e300 * (1 + i * 1e-7)) FROM generate_series(1, 70000) i$q$),
     '^The values lie in \[1e\+300, 1\.007e\+300\]; [0-9]+ buckets of them hold spreads whose fourth power overflows a double\.$',
     'the detail of values too large to summarize speaks of the values, not of internal checks');

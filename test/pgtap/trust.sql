@@ -1,12 +1,14 @@
--- pgTAP: the report functions (vgm_validate, vgm_assert_valid) run no code
--- planted next to the extension.  A database owner who is not a superuser
+-- pgTAP: the report functions (vgm_validate, vgm_assert_valid) and the
+-- whole-table functions (vgm_fit_table, vgm_layout, vgm_encode_table,
+-- vgm_decode_table, vgm_validate_table) run no code planted next to the
+-- extension.  A database owner who is not a superuser
 -- owns the schema vgm lives in (public), so she can add overloads of every
 -- function and operator the reports use there; the session can have its own
 -- in pg_temp.  None of them may run when a superuser calls the reports on her
 -- tables: each planted function logs its call and, when it runs with superuser
 -- rights, makes her a superuser (the attack of a trojan overload).
 BEGIN;
-SELECT plan(26);
+SELECT plan(32);
 
 -- ----------------------------------------------------------------- setup ----
 CREATE ROLE vgm_trust_alice NOLOGIN NOSUPERUSER;
@@ -45,6 +47,28 @@ END $$;
 CREATE TEMP TABLE trust_before AS
 SELECT c.col, r.* FROM trust_cols c,
        vgm_validate((SELECT m FROM trust_model), 'public.trust_data', c.col) WITH ORDINALITY r;
+
+-- the whole-table functions before anything is planted: models (without
+-- their fit clock), layout, encoding, decoding and reports
+-- (its statements are built with || alone: the planted format below would
+-- capture a call of format from a function without a pinned search_path)
+CREATE FUNCTION pg_temp.trust_tables(tag text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE 'CREATE TEMP TABLE trust_fit_' || tag || ' AS SELECT column_name, position, rows,'
+            ' regexp_replace(model::text, ''"fit_ms":[^,}]*'', '''') AS model'
+            ' FROM vgm_fit_table(''public.trust_data'', max_components => 3)';
+    EXECUTE 'CREATE TEMP TABLE trust_layout_' || tag || ' AS SELECT * FROM vgm_layout(''public.trust_models'')';
+    EXECUTE 'CREATE TEMP TABLE trust_enc_' || tag || ' AS SELECT * FROM vgm_encode_table(''public.trust_data'','
+            ' ''public.trust_models'', key => ''i'')';
+    EXECUTE 'CREATE TEMP TABLE trust_dec_' || tag || ' AS SELECT * FROM vgm_decode_table(NULL::public.trust_data,'
+            ' ''public.trust_gen'', ''public.trust_models'', key => ''i'')';
+    EXECUTE 'CREATE TEMP TABLE trust_val_' || tag || ' AS SELECT * FROM vgm_validate_table(''public.trust_data'','
+            ' ''public.trust_models'')';
+END $$;
+CREATE TABLE public.trust_models AS SELECT * FROM vgm_fit_table('public.trust_data', max_components => 3);
+CREATE TABLE public.trust_gen AS SELECT row_key AS i, encoded
+FROM vgm_encode_table('public.trust_data', 'public.trust_models', key => 'i');
+SELECT pg_temp.trust_tables('before');
 
 -- ------------------------------------------------ planted in public ----
 CREATE TABLE public.trust_log (who text, what text);
@@ -88,6 +112,10 @@ BEGIN
                        'STYPE = int, INITCOND = ''0'', FINALFUNC = public.trust_final_bounds)', t);
         EXECUTE format('CREATE AGGREGATE public.vgm_moments(%s) (SFUNC = public.trust_sfunc1, '
                        'STYPE = int, INITCOND = ''0'', FINALFUNC = public.trust_final_moments)', t);
+        EXECUTE format('CREATE AGGREGATE public.vgm_summarize(%s) (SFUNC = public.trust_sfunc1, '
+                       'STYPE = int, INITCOND = ''0'')', t);
+        EXECUTE format($f$CREATE FUNCTION public.vgm_encode(m public.vgm_model, x %1$s) RETURNS float8[]
+            LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_encode(model, %1$s)'); RETURN '{}'; END $$$f$, t);
     END LOOP;
     EXECUTE $f$CREATE FUNCTION public.trust_sfuncv(s int, m public.vgm_model, VARIADIC x float8[]) RETURNS int
         LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('variadic aggregate'); RETURN s + 1; END $$$f$;
@@ -137,6 +165,34 @@ CREATE FUNCTION public.vgm_validation_report(caller text, model public.vgm_model
     VARIADIC o float8[])
     RETURNS TABLE ("check" text, statistic float8, threshold float8, passed boolean)
     LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_validation_report variadic'); END $$;
+
+-- the whole-table functions' callees: variadic overloads, the model as text
+CREATE FUNCTION public.vgm_fit(s public.vgm_summary, VARIADIC o float8[]) RETURNS public.vgm_model
+    LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_fit variadic'); RETURN NULL; END $$;
+CREATE FUNCTION public.vgm_decode(m text, e float8[], c boolean) RETURNS float8
+    LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_decode(text)'); RETURN 0; END $$;
+CREATE FUNCTION public.vgm_decode(m public.vgm_model, VARIADIC e float8[]) RETURNS float8
+    LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_decode variadic'); RETURN 0; END $$;
+CREATE FUNCTION public.vgm_table_models(caller text, models regclass, VARIADIC o int[])
+    RETURNS TABLE (column_name name, model_text text, first int, width int)
+    LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_table_models variadic'); END $$;
+CREATE FUNCTION public.vgm_table_columns(caller text, tbl text, columns text[])
+    RETURNS TABLE (column_name name, "position" int)
+    LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_table_columns(text)'); END $$;
+CREATE FUNCTION public.vgm_validation_checks(caller text, model public.vgm_model, VARIADIC o text[])
+    RETURNS TABLE ("check" text, statistic float8, threshold float8, passed boolean)
+    LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_validation_checks variadic'); END $$;
+CREATE FUNCTION public.vgm_summary_info(text, OUT rows bigint) RETURNS bigint
+    LANGUAGE plpgsql AS $$ BEGIN PERFORM public.trust_hit('vgm_summary_info(text)'); rows := 0; END $$;
+CREATE FUNCTION public.cardinality(float8[]) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.trust_hit('cardinality'); RETURN 0; END $$;
+CREATE FUNCTION public.array_fill(float8, int[]) RETURNS float8[] LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.trust_hit('array_fill'); RETURN '{}'; END $$;
+CREATE FUNCTION public.array_position(float8[], float8) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.trust_hit('array_position'); RETURN NULL; END $$;
+CREATE FUNCTION public.trust_cat(a float8[], b float8[]) RETURNS float8[] LANGUAGE plpgsql AS $$
+BEGIN PERFORM public.trust_hit('array ||'); RETURN a; END $$;
+CREATE OPERATOR public.|| (LEFTARG = float8[], RIGHTARG = float8[], FUNCTION = public.trust_cat);
 
 -- what the bodies use from pg_catalog: same names in public, for the exact
 -- types they are called with and for the types of unknown literals
@@ -210,6 +266,7 @@ SELECT pg_temp.trust_error($$SELECT vgm_assert_valid((SELECT m FROM trust_model)
                             ks_pvalue_min => NULL, mean_tol => NULL, std_tol => NULL, outside_max => NULL,
                             clipped_max => NULL, ks_excess_max => NULL, trimmed_std_tol => NULL,
                             ks_statistic_max => 0)$$) AS failing;
+SELECT pg_temp.trust_tables('after');
 -- the temp objects would shadow pg_catalog's in this session (pg_temp comes
 -- first where it is not listed): gone before the assertions
 DROP TABLE pg_temp.pg_extension, pg_temp.pg_cast, pg_temp.trust_data;
@@ -257,6 +314,21 @@ SELECT is((SELECT round(statistic::numeric, 6) FROM trust_after WHERE col = 'i4'
     'the effect sizes come from our vgm_ks_state and vgm_ks_effects: the integer column has the float8 one''s');
 SELECT ok((SELECT e FROM trust_ambiguous) LIKE '42725: function %vgm_model_moments% is not unique',
     'an ambiguous planted overload makes the report fail');
+
+SELECT is((SELECT count(*)::int FROM trust_fit_after), 10, 'vgm_fit_table fits the ten numeric columns');
+SELECT is((SELECT count(*)::int FROM trust_fit_after a JOIN trust_fit_before b USING (column_name, position, rows, model)),
+    10, 'vgm_fit_table: every model is the one fitted before anything was planted');
+SELECT set_eq('SELECT * FROM trust_layout_after', 'SELECT * FROM trust_layout_before',
+    'vgm_layout: the layout computed before anything was planted');
+SELECT is((SELECT md5(string_agg(row_key || ':' || encoded::text, ',' ORDER BY row_key)) FROM trust_enc_after),
+          (SELECT md5(string_agg(row_key || ':' || encoded::text, ',' ORDER BY row_key)) FROM trust_enc_before),
+    'vgm_encode_table: the encoding computed before anything was planted');
+SELECT is((SELECT md5(string_agg(d::text, ',' ORDER BY d.i)) FROM trust_dec_after d),
+          (SELECT md5(string_agg(d::text, ',' ORDER BY d.i)) FROM trust_dec_before d),
+    'vgm_decode_table: the decoding computed before anything was planted');
+SELECT is((SELECT md5(string_agg(v::text, ',')) FROM trust_val_after v),
+          (SELECT md5(string_agg(v::text, ',')) FROM trust_val_before v),
+    'vgm_validate_table: the reports computed before anything was planted');
 
 SELECT * FROM finish();
 ROLLBACK;

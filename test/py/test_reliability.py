@@ -61,57 +61,19 @@ GROUPBY_INMEMORY_BOUND_MB = 1024.0  # the same with every group in memory (measu
 # first took 1.3 GB; measured now: about 16 and 28 MB.
 GROWING_GROUPS_BOUND_MB = 100.0
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vgmtest import (REPO, PSQL, done, note, ok, proc_status, readme_sql_block, run_psql,  # noqa: E402
+                     skip)
+
 DB = os.environ.get("PGDATABASE", "vgm_py")
 SCHEMA = "vgm_rel"
-N_TESTS = 0
-FAILED = 0
-PSQL = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose"]
-
-
-def ok(cond, name, diag=None, todo=None):
-    """Print one TAP line (with diagnostics on failure).  A TODO test is a
-    known open bug: its failure is reported but does not count."""
-    global N_TESTS, FAILED
-    N_TESTS += 1
-    directive = f" # TODO {todo}" if todo else ""
-    if cond:
-        print(f"ok {N_TESTS} - {name}{directive}")
-    else:
-        if not todo:
-            FAILED += 1
-        print(f"not ok {N_TESTS} - {name}{directive}")
-        if diag:
-            for line in str(diag).splitlines():
-                print(f"#   {line}")
-    sys.stdout.flush()
-
-
-def skip(name, why):
-    global N_TESTS
-    N_TESTS += 1
-    print(f"ok {N_TESTS} - {name} # SKIP {why}")
-    sys.stdout.flush()
-
-
-def note(text):
-    for line in str(text).splitlines():
-        print(f"# {line}")
-    sys.stdout.flush()
+# errors with their SQLSTATE (see sql_error)
+VERBOSE = ["-v", "VERBOSITY=verbose"]
 
 
 def psql(sql, db=None, user=None, check=True, env=None, timeout=600):
     """Run SQL through psql; returns the CompletedProcess."""
-    cmd = PSQL + ["-d", db or DB]
-    if user:
-        cmd += ["-U", user]
-    e = dict(os.environ)
-    if env:
-        e.update(env)
-    r = subprocess.run(cmd, input=sql, capture_output=True, text=True, env=e, timeout=timeout)
-    if check and r.returncode != 0:
-        raise RuntimeError(f"psql failed ({r.returncode}) on:\n{sql[:2000]}\n{r.stderr[-3000:]}")
-    return r
+    return run_psql(sql, db=db or DB, user=user, options=VERBOSE, check=check, env=env, timeout=timeout)
 
 
 def q(sql, db=None, user=None):
@@ -129,21 +91,6 @@ def has_function(signature, db=None):
     return q(f"SELECT to_regprocedure('{signature}') IS NOT NULL", db=db) == "t"
 
 
-def proc_status(pid):
-    """Fields of /proc/PID/status in kB, or None when it cannot be read."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            out = {}
-            for line in f:
-                k, _, v = line.partition(":")
-                v = v.strip()
-                if v.endswith(" kB"):
-                    out[k] = int(v[:-3])
-            return out
-    except OSError:
-        return None
-
-
 class Background:
     """A query running in its own psql, findable by application_name."""
 
@@ -151,7 +98,8 @@ class Background:
         self.app = app
         e = dict(os.environ, PGAPPNAME=app)
         self.start = time.monotonic()
-        self.proc = subprocess.Popen(PSQL + ["-d", db or DB, "-c", sql], stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([PSQL, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1"] + VERBOSE
+                                     + ["-d", db or DB, "-c", sql], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=e)
         self.out = self.err = None
 
@@ -770,14 +718,6 @@ REVOKE ALL ON secret FROM PUBLIC;
         q(f"DROP ROLE IF EXISTS {role}")
 
 
-def readme_sql_block(marker):
-    """The ```sql block of README.md that contains `marker`, verbatim."""
-    with open(os.path.join(REPO, "README.md")) as f:
-        blocks = re.findall(r"```sql\n(.*?)```", f.read(), re.S)
-    found = [b for b in blocks if marker in b]
-    return found[0] if found else None
-
-
 def test_safe_install(owner, db):
     """The README's safe installation, run as written, in a database owned by
     an untrusted role: the owner cannot plant objects in the extension's
@@ -832,8 +772,7 @@ def main():
     finally:
         cleanup()
     note(f"total {time.monotonic() - t0:.1f} s")
-    print(f"1..{N_TESTS}")
-    return 1 if FAILED else 0
+    return done()
 
 
 if __name__ == "__main__":

@@ -29,9 +29,8 @@ What is checked
   * vgm_cdf equals the scipy norm.cdf mixture within 1e-12 absolute, and
     vgm_log_density the scipy logpdf mixture within 1e-12 relative.
 """
-import json
 import math
-import subprocess
+import os
 import sys
 
 import numpy as np
@@ -39,34 +38,10 @@ from scipy import stats
 from scipy.special import logsumexp
 from sklearn.mixture import BayesianGaussianMixture
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vgmtest import done, model_json, ok, psql_lines as psql  # noqa: E402
+
 SCHEMA = "vgm_test_transforms_py"
-N_TESTS = 0
-FAILED = 0
-
-
-def ok(cond, name, diag=None):
-    """Print one TAP line (with diagnostics on failure)."""
-    global N_TESTS, FAILED
-    N_TESTS += 1
-    if cond:
-        print(f"ok {N_TESTS} - {name}")
-    else:
-        FAILED += 1
-        print(f"not ok {N_TESTS} - {name}")
-        if diag:
-            for line in str(diag).splitlines():
-                print(f"#   {line}")
-    sys.stdout.flush()
-
-
-def psql(sql):
-    """Run SQL through psql; return the unaligned, tuples-only output lines."""
-    proc = subprocess.run(
-        ["psql", "-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1"],
-        input=sql, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"psql failed ({proc.returncode}): {proc.stderr}\nSQL: {sql[:500]}")
-    return [line for line in proc.stdout.splitlines() if line != ""]
 
 
 def pg_array(text):
@@ -77,41 +52,6 @@ def pg_array(text):
 def sql_float8_array(values):
     """A float8[] literal whose elements read back exactly (repr round-trips)."""
     return "ARRAY[" + ",".join(repr(float(v)) for v in values) + "]::float8[]"
-
-
-def model_json(bgm, data, threshold, seed):
-    """The vgm_model JSON text of a fitted scikit-learn model."""
-    a, b = bgm.weight_concentration_
-    doc = {
-        "version": 1, "dims": 1, "k": int(bgm.n_components),
-        "weights": [float(v) for v in bgm.weights_],
-        "means": [float(v) for v in bgm.means_[:, 0]],
-        "covariances": [float(v) for v in bgm.covariances_[:, 0, 0]],
-        "mean_precision": [float(v) for v in bgm.mean_precision_],
-        "degrees_of_freedom": [float(v) for v in bgm.degrees_of_freedom_],
-        "weight_concentration_a": [float(v) for v in a],
-        "weight_concentration_b": [float(v) for v in b],
-        "weight_threshold": threshold,
-        "priors": {
-            "weight_concentration": float(bgm.weight_concentration_prior_),
-            "mean_precision": float(bgm.mean_precision_prior_),
-            "mean": float(bgm.mean_prior_[0]),
-            "degrees_of_freedom": float(bgm.degrees_of_freedom_prior_),
-            "covariance": float(bgm.covariance_prior_[0, 0]),
-            "reg_covar": float(bgm.reg_covar),
-        },
-        "fit": {
-            "max_iter": int(bgm.max_iter), "tol": float(bgm.tol), "seed": seed,
-            "iterations": int(bgm.n_iter_), "converged": bool(bgm.converged_),
-            "lower_bound": float(bgm.lower_bound_), "fit_ms": 0.0,
-        },
-        "training": {
-            "rows": len(data), "total_weight": float(len(data)),
-            "min": float(np.min(data)), "max": float(np.max(data)),
-            "buckets": len(data), "nulls": 0, "nans": 0, "pos_infs": 0, "neg_infs": 0,
-        },
-    }
-    return json.dumps(doc)
 
 
 def rel_close(a, b, rtol, atol):
@@ -307,8 +247,7 @@ SELECT (SELECT md5(string_agg(s::text, ',')) FROM vgm_sample({m}, 10000, 5) s),
     ok(h[0] == h[1] and h[0] != h[2], "vgm_sample is deterministic for a seed and differs across seeds")
 
     psql(f"DROP SCHEMA {SCHEMA} CASCADE;")
-    print(f"1..{N_TESTS}")
-    return 1 if FAILED else 0
+    return done()
 
 
 if __name__ == "__main__":

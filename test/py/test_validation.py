@@ -36,7 +36,6 @@ What is checked
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -45,42 +44,19 @@ from scipy import integrate, stats
 from scipy.stats._stats_py import _attempt_exact_2kssamp
 from sklearn.mixture import BayesianGaussianMixture
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from vgmtest import done, note, ok, psql_lines, readme_sql_block, run_client  # noqa: E402
+
 SCHEMA = "vgm_test_validation_py"
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.normpath(os.path.join(HERE, "..", "fixtures", "validation"))
 BINS = 65536
-N_TESTS = 0
-FAILED = 0
-
-
-def ok(cond, name, diag=None):
-    """Print one TAP line (with diagnostics on failure)."""
-    global N_TESTS, FAILED
-    N_TESTS += 1
-    if cond:
-        print(f"ok {N_TESTS} - {name}")
-    else:
-        FAILED += 1
-        print(f"not ok {N_TESTS} - {name}")
-    if diag and not cond:
-        for line in str(diag).splitlines():
-            print(f"#   {line}")
-    sys.stdout.flush()
-
-
-def note(text):
-    print(f"# {text}")
-    sys.stdout.flush()
 
 
 def psql(sql):
-    """Run SQL through psql; return the unaligned, tuples-only output lines."""
-    proc = subprocess.run(
-        ["psql", "-X", "-q", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1"],
-        input="SET extra_float_digits = 3;\nSET client_min_messages = warning;\n" + sql, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"psql failed ({proc.returncode}): {proc.stderr}\nSQL: {sql[:500]}")
-    return [line for line in proc.stdout.splitlines() if line != ""]
+    """Run SQL through psql (all digits of every double, no notices); the
+    unaligned, tuples-only output lines."""
+    return psql_lines("SET extra_float_digits = 3;\nSET client_min_messages = warning;\n" + sql)
 
 
 def fnum(text):
@@ -428,18 +404,14 @@ def check_effects(mix):
 def check_readme_etl():
     """The README's ETL script, run as written with the default thresholds: it stops on the
     day with cents written for dollars, and loads the day without that bug."""
-    with open(os.path.join(HERE, "..", "..", "README.md")) as f:
-        text = f.read()
-    blocks = [b.split("```", 1)[0] for b in text.split("```sql\n")[1:]]
-    script = next((b for b in blocks if "FROM amount_model), 'staging_tx', 'amount')" in b), None)
+    script = readme_sql_block("FROM amount_model), 'staging_tx', 'amount')")
     ok(script is not None, "the README has the ETL validation script")
     if script is None:
         return
     runs = {}
     for label, sql in (("bug", script),
                        ("clean", script.replace("CASE WHEN i % 50 = 0 THEN 100 * a ELSE a END", "a"))):
-        proc = subprocess.run(["psql", "-X", "-v", "VERBOSITY=verbose"], input=sql, capture_output=True, text=True)
-        runs[label] = proc
+        runs[label] = run_client(["-v", "VERBOSITY=verbose"], input_text=sql)
     bug, clean = runs["bug"], runs["clean"]
     ok(bug.returncode == 3 and "ERROR:  23514: vgm validation of staging_tx.amount failed: mean_shift, outside_share"
        in bug.stderr, "README ETL script: the day with the cents bug stops with 23514 on mean_shift, outside_share",
@@ -495,8 +467,7 @@ def main():
     check_readme_etl()
     check_state_io()
     psql(f"DROP SCHEMA {SCHEMA} CASCADE")
-    print(f"1..{N_TESTS}")
-    return 1 if FAILED else 0
+    return done()
 
 
 if __name__ == "__main__":

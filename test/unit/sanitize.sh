@@ -47,15 +47,8 @@ else
 	mapfile -t tests < <(find "$UNIT_DIR" -maxdepth 1 -name 'test_*.c' | LC_ALL=C sort)
 fi
 
-N=0
-FAILED=0
-emit() {
-	N=$((N + 1))
-	if [[ $1 == ok ]]; then echo "ok $N - $2"; else
-		FAILED=$((FAILED + 1))
-		echo "not ok $N - $2"
-	fi
-}
+# shellcheck source=../lib/tap.sh
+. "$REPO/test/lib/tap.sh"
 
 for src in "${tests[@]}"; do
 	name=$(basename "$src" .c)
@@ -69,7 +62,7 @@ for src in "${tests[@]}"; do
 	done
 	if ! "$CC" "${CFLAGS[@]}" -o "$bin" "$src" "${srcs[@]}" "${UNIT_LIBS[@]}" \
 		>"$OUT/$name.build.log" 2>&1; then
-		emit "not ok" "$name: builds with -fsanitize=address,undefined"
+		tap "not ok" "$name: builds with -fsanitize=address,undefined"
 		sed 's/^/#   /' "$OUT/$name.build.log" | head -n 30
 		continue
 	fi
@@ -79,9 +72,9 @@ for src in "${tests[@]}"; do
 	while IFS= read -r line; do
 		if [[ $line =~ ^(not\ )?ok\ [0-9]+\ -\ (.*)$ ]]; then
 			if [[ -n ${BASH_REMATCH[1]} ]]; then
-				emit "not ok" "$name: ${BASH_REMATCH[2]}"
+				tap "not ok" "$name: ${BASH_REMATCH[2]}"
 			else
-				emit ok "$name: ${BASH_REMATCH[2]}"
+				tap ok "$name: ${BASH_REMATCH[2]}"
 			fi
 		elif [[ $line =~ ^1\.\.[0-9]+ ]]; then
 			:
@@ -94,9 +87,9 @@ for src in "${tests[@]}"; do
 	# is a crash.
 	report=$(grep -aE -A 25 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log" | head -n 40)
 	if [[ -z $report ]] && { ((rc == 0)) || { ((rc == 1)) && grep -qaE '^1\.\.[0-9]+' "$log"; }; }; then
-		emit ok "$name: ran to the end with no sanitizer report"
+		tap ok "$name: ran to the end with no sanitizer report"
 	else
-		emit "not ok" "$name: ran to the end with no sanitizer report (exit $rc)"
+		tap "not ok" "$name: ran to the end with no sanitizer report (exit $rc)"
 		if [[ -n $report ]]; then
 			printf '%s\n' "$report" | sed 's/^/#   /'
 		else
@@ -104,5 +97,4 @@ for src in "${tests[@]}"; do
 		fi
 	fi
 done
-echo "1..$N"
-((FAILED == 0))
+tap_finish
