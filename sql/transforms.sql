@@ -201,7 +201,9 @@ FROM tx_models, tx_data WHERE name = 'fit';
 SELECT vgm_decode(m, ARRAY[0.5, 0.2, 0.7]) = vgm_denormalize(m, 1, 0.5) AS softmax_argmax,
        vgm_decode(m, ARRAY[-0.25, 0.4, 0.4]) = vgm_denormalize(m, 0, -0.25) AS first_of_ties,
        vgm_decode(m, ARRAY[3, -2.5, 7.1]) = vgm_denormalize(m, 1, 1) AS logits_and_alpha_clipped,
-       vgm_decode(m, ARRAY[1, 0, 1], true) = 16 AS clamped_to_training_max
+       vgm_decode(m, ARRAY[1, 0, 1], true) = 16 AS clamped_to_training_max,
+       -- a slice of a row with a NULL elsewhere (a NULL bitmap, no NULL inside)
+       vgm_decode(m, (ARRAY[0.5, 0.2, 0.7, NULL]::float8[])[1:3]) = vgm_denormalize(m, 1, 0.5) AS slice_beside_null
 FROM tx_models WHERE name = 'hand';
 \set VERBOSITY default
 SELECT vgm_decode(m, ARRAY[0.5, 1]) FROM tx_models WHERE name = 'hand';

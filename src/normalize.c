@@ -406,19 +406,21 @@ vgm_transform_decode(PG_FUNCTION_ARGS)
 	const double *e;
 	int32		best = 0;
 	int			v;
+	/* a slice of an array with NULLs elsewhere keeps the bitmap: look at the elements */
+	bool		has_nulls = array_contains_nulls(arr);
 
 	if (unlikely(c->n_valid == 0))
 		no_valid_components_error(c);
-	if (ARR_NDIM(arr) > 1 || ARR_HASNULL(arr) || n != 1 + c->n_valid)
+	if (ARR_NDIM(arr) > 1 || has_nulls || n != 1 + c->n_valid)
 		ereport(ERROR,
-				(errcode(ARR_HASNULL(arr) ? ERRCODE_NULL_VALUE_NOT_ALLOWED
+				(errcode(has_nulls ? ERRCODE_NULL_VALUE_NOT_ALLOWED
 						 : ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("vgm_decode needs a one-dimensional array of %d numbers without NULLs",
 						1 + c->n_valid),
 				 errdetail("vgm_encode of this model writes [alpha, one score per valid component] "
 						   "for its %d valid components; the array given has %d elements%s%s.",
 						   c->n_valid, n, ARR_NDIM(arr) > 1 ? " in several dimensions" : "",
-						   ARR_HASNULL(arr) ? ", some NULL" : "")));
+						   has_nulls ? ", some NULL" : "")));
 	e = (const double *) ARR_DATA_PTR(arr);
 	for (v = 0; v < c->n_valid; v++)
 	{
