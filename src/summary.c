@@ -21,6 +21,7 @@
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 
+#include "codec_errcode.h"
 #include "model.h"
 #include "summary.h"
 
@@ -440,23 +441,6 @@ summary_flat_from_parts(int shift, const VgmSummaryCounts *counts,
 	return s;
 }
 
-/* SQLSTATE for a parse or validation error of the text form. */
-static int
-summary_text_errcode(int status)
-{
-	switch (status)
-	{
-		case VGM_SUMMARY_ERR_VERSION:
-			return ERRCODE_FEATURE_NOT_SUPPORTED;
-		case VGM_SUMMARY_ERR_RANGE:
-			return ERRCODE_INVALID_PARAMETER_VALUE;
-		case VGM_SUMMARY_ERR_NOMEM:
-			return ERRCODE_OUT_OF_MEMORY;
-		default:
-			return ERRCODE_INVALID_TEXT_REPRESENTATION;
-	}
-}
-
 /* Text input: parse and validate untrusted text (it may come from another node). */
 Datum
 vgm_summary_in(PG_FUNCTION_ARGS)
@@ -476,7 +460,7 @@ vgm_summary_in(PG_FUNCTION_ARGS)
 							   detail, sizeof(detail));
 	if (status != VGM_SUMMARY_OK)
 		ereport(ERROR,
-				(errcode(summary_text_errcode(status)),
+				(errcode(vgm_codec_errcode(status, false)),
 				 errmsg("%s", msg),
 				 errdetail("%s", detail)));
 	s = summary_flat_from_parts(shift, &counts, buckets, n);
@@ -490,22 +474,13 @@ Datum
 vgm_summary_out(PG_FUNCTION_ARGS)
 {
 	VgmSummaryView v;
-	size_t		cap;
-	size_t		need;
-	char	   *buf;
+	JtOut		out;
 
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	cap = 256 + v.n * 140;
-	buf = palloc(cap);
-	need = vgm_summary_format(v.shift, &v.counts, v.buckets, v.n, buf, cap);
-	if (need >= cap)
-	{
-		pfree(buf);
-		cap = need + 1;
-		buf = palloc(cap);
-		vgm_summary_format(v.shift, &v.counts, v.buckets, v.n, buf, cap);
-	}
-	PG_RETURN_CSTRING(buf);
+	jt_out_growable(&out, vgm_palloc_allocator(), 256 + v.n * 140);
+	vgm_summary_write(&out, v.shift, &v.counts, v.buckets, v.n);
+	jt_out_finish(&out);
+	PG_RETURN_CSTRING(out.buf);
 }
 
 /* Binary input: lengths checked before allocation, then the shared validation. */
