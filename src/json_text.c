@@ -1013,6 +1013,8 @@ jt_read_object(JtCursor *c, const JtField *fields, int n, bool *seen,
 			return -1;
 		jt_skip_ws(c);
 
+		if (schema && nonascii && c->messages->ascii_keys)
+			return jt_syntax_error(c, keypos, "expected a key in ASCII");
 		if (schema && !overflow && !nonascii)
 			for (int i = 0; i < n; i++)
 				if (strlen(fields[i].name) == keylen &&

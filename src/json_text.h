@@ -163,6 +163,7 @@ typedef struct JtMessages
 	const char *duplicate;
 	const char *missing;
 	int			version;		/* format version named in details */
+	bool		ascii_keys;		/* a key outside ASCII is malformed, not unknown */
 } JtMessages;
 
 typedef struct JtCursor

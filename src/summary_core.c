@@ -995,6 +995,7 @@ static const JtMessages summary_messages = {
 	.duplicate = "invalid input syntax for type vgm_summary",
 	.missing = "invalid input syntax for type vgm_summary",
 	.version = VGM_SUMMARY_FORMAT_VERSION,
+	.ascii_keys = true,
 };
 
 /*
