@@ -497,20 +497,6 @@ jt_init(JtCursor *c, const char *text, size_t len, JtError *err,
 	c->messages = messages;
 }
 
-/* Step over JSON whitespace. */
-void
-jt_skip_ws(JtCursor *c)
-{
-	while (c->pos < c->len)
-	{
-		unsigned char ch = c->s[c->pos];
-
-		if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r')
-			break;
-		c->pos++;
-	}
-}
-
 /* Readable name of the byte at pos for a message. */
 static const char *
 describe_at(const JtCursor *c, size_t pos, char *buf, size_t buflen)
@@ -604,44 +590,52 @@ is_digit(int ch)
 int
 jt_scan_number(JtCursor *c, JtNumber *tok)
 {
-	tok->start = c->pos;
+	const unsigned char *s = c->s;
+	size_t		len = c->len;
+	size_t		p = c->pos;
+
+	/* the cursor stays in a local: this runs once per number of a summary */
+#define AT(i) ((i) < len ? (int) s[i] : -1)
+	tok->start = p;
 	tok->is_int = true;
-	if (jt_peek(c) == '-')
-		c->pos++;
-	if (jt_peek(c) == '0')
+	if (AT(p) == '-')
+		p++;
+	if (AT(p) == '0')
 	{
-		c->pos++;
-		if (is_digit(jt_peek(c)))
-			return jt_syntax_error(c, c->pos, "a number must not have leading zeros");
+		p++;
+		if (is_digit(AT(p)))
+			return jt_syntax_error(c, p, "a number must not have leading zeros");
 	}
-	else if (jt_peek(c) >= '1' && jt_peek(c) <= '9')
+	else if (AT(p) >= '1' && AT(p) <= '9')
 	{
-		while (is_digit(jt_peek(c)))
-			c->pos++;
+		while (is_digit(AT(p)))
+			p++;
 	}
 	else
-		return jt_syntax_error(c, c->pos, "expected a digit");
-	if (jt_peek(c) == '.')
+		return jt_syntax_error(c, p, "expected a digit");
+	if (AT(p) == '.')
 	{
 		tok->is_int = false;
-		c->pos++;
-		if (!is_digit(jt_peek(c)))
-			return jt_syntax_error(c, c->pos, "expected a digit after the decimal point");
-		while (is_digit(jt_peek(c)))
-			c->pos++;
+		p++;
+		if (!is_digit(AT(p)))
+			return jt_syntax_error(c, p, "expected a digit after the decimal point");
+		while (is_digit(AT(p)))
+			p++;
 	}
-	if (jt_peek(c) == 'e' || jt_peek(c) == 'E')
+	if (AT(p) == 'e' || AT(p) == 'E')
 	{
 		tok->is_int = false;
-		c->pos++;
-		if (jt_peek(c) == '+' || jt_peek(c) == '-')
-			c->pos++;
-		if (!is_digit(jt_peek(c)))
-			return jt_syntax_error(c, c->pos, "expected a digit in the exponent");
-		while (is_digit(jt_peek(c)))
-			c->pos++;
+		p++;
+		if (AT(p) == '+' || AT(p) == '-')
+			p++;
+		if (!is_digit(AT(p)))
+			return jt_syntax_error(c, p, "expected a digit in the exponent");
+		while (is_digit(AT(p)))
+			p++;
 	}
-	tok->len = c->pos - tok->start;
+#undef AT
+	c->pos = p;
+	tok->len = p - tok->start;
 	return 0;
 }
 
@@ -676,21 +670,30 @@ int
 jt_number_magnitude(const JtCursor *c, const JtNumber *tok, bool *negative,
 					uint64_t *magnitude)
 {
+	const unsigned char *d = c->s + tok->start;
+	const unsigned char *end = d + tok->len;
 	uint64_t	mag = 0;
-	size_t		i = tok->start;
 
-	*negative = c->s[i] == '-';
+	*negative = *d == '-';
 	*magnitude = 0;
 	if (!tok->is_int)
 		return JT_NUM_NOT_INTEGER;
-	for (i += *negative ? 1 : 0; i < tok->start + tok->len; i++)
+	d += *negative ? 1 : 0;
+	if (end - d <= 19)
 	{
-		unsigned	d = (unsigned) (c->s[i] - '0');
-
-		if (mag > (UINT64_MAX - d) / 10)
-			return JT_NUM_OUT_OF_RANGE;
-		mag = mag * 10 + d;
+		/* at most 19 digits cannot pass UINT64_MAX: no check per digit */
+		for (; d < end; d++)
+			mag = mag * 10 + (uint64_t) (*d - '0');
 	}
+	else
+		for (; d < end; d++)
+		{
+			unsigned	digit = (unsigned) (*d - '0');
+
+			if (mag > (UINT64_MAX - digit) / 10)
+				return JT_NUM_OUT_OF_RANGE;
+			mag = mag * 10 + digit;
+		}
 	*magnitude = mag;
 	return JT_NUM_OK;
 }
@@ -710,6 +713,15 @@ jt_number_int64(const JtCursor *c, const JtNumber *tok, int64_t *out)
 		return JT_NUM_OUT_OF_RANGE;
 	*out = neg ? (int64_t) (0 - mag) : (int64_t) mag;
 	return JT_NUM_OK;
+}
+
+/* The slow path of jt_scan_int64: any number token. */
+int
+jt_scan_int64_any(JtCursor *c, JtNumber *tok, int64_t *out)
+{
+	if (jt_scan_number(c, tok) < 0)
+		return -1;
+	return jt_number_int64(c, tok, out);
 }
 
 /* Value of a hexadecimal digit, or -1. */
@@ -917,25 +929,6 @@ jt_array_begin(JtCursor *c, int depth)
 		return 0;
 	jt_skip_ws(c);
 	return 1;
-}
-
-/* Arrays: after an element, consume ',' (1) or ']' (0). */
-int
-jt_array_next(JtCursor *c)
-{
-	jt_skip_ws(c);
-	if (jt_peek(c) == ',')
-	{
-		c->pos++;
-		jt_skip_ws(c);
-		return 1;
-	}
-	if (jt_peek(c) == ']')
-	{
-		c->pos++;
-		return 0;
-	}
-	return jt_syntax_error(c, c->pos, "expected \",\" or \"]\"");
 }
 
 /* ------------------------------------------------------------------------

@@ -187,7 +187,18 @@ jt_peek(const JtCursor *c)
 }
 
 /* Step over JSON whitespace. */
-void		jt_skip_ws(JtCursor *c);
+static inline void
+jt_skip_ws(JtCursor *c)
+{
+	while (c->pos < c->len)
+	{
+		unsigned char ch = c->s[c->pos];
+
+		if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r')
+			break;
+		c->pos++;
+	}
+}
 
 /*
  * Report malformed text at pos: the form's syntax message and "Unexpected X
@@ -239,6 +250,38 @@ int			jt_number_magnitude(const JtCursor *c, const JtNumber *tok,
 /* The token as an int64: JT_NUM_OK, _NOT_INTEGER or _OUT_OF_RANGE. */
 int			jt_number_int64(const JtCursor *c, const JtNumber *tok, int64_t *out);
 
+int			jt_scan_int64_any(JtCursor *c, JtNumber *tok, int64_t *out);
+
+/*
+ * jt_scan_number, then jt_number_int64.  Inline, in one pass, for plain
+ * integers of at most 18 digits (every count and key of a state or a
+ * summary); anything else takes jt_scan_int64_any.
+ */
+static inline int
+jt_scan_int64(JtCursor *c, JtNumber *tok, int64_t *out)
+{
+	const unsigned char *s = c->s;
+	size_t		len = c->len;
+	size_t		p = c->pos;
+	size_t		first;
+	bool		neg = p < len && s[p] == '-';
+	uint64_t	mag = 0;
+
+	p += neg ? 1 : 0;
+	first = p;
+	while (p < len && p - first < 18 && s[p] >= '0' && s[p] <= '9')
+		mag = mag * 10 + (uint64_t) (s[p++] - '0');
+	if (p == first || (s[first] == '0' && p > first + 1) ||
+		(p < len && ((s[p] >= '0' && s[p] <= '9') || s[p] == '.' || s[p] == 'e' || s[p] == 'E')))
+		return jt_scan_int64_any(c, tok, out);
+	tok->start = c->pos;
+	tok->len = p - c->pos;
+	tok->is_int = true;
+	c->pos = p;
+	*out = neg ? -(int64_t) mag : (int64_t) mag;
+	return JT_NUM_OK;
+}
+
 /*
  * A string token at the cursor (which holds '"').  Its text goes to out (up
  * to outcap bytes, no NUL; out NULL discards it): ASCII as is, anything else
@@ -260,7 +303,24 @@ int			jt_skip_value(JtCursor *c, int depth);
  * -1 after a syntax error.
  */
 int			jt_array_begin(JtCursor *c, int depth);
-int			jt_array_next(JtCursor *c);
+
+static inline int
+jt_array_next(JtCursor *c)
+{
+	jt_skip_ws(c);
+	if (jt_peek(c) == ',')
+	{
+		c->pos++;
+		jt_skip_ws(c);
+		return 1;
+	}
+	if (jt_peek(c) == ']')
+	{
+		c->pos++;
+		return 0;
+	}
+	return jt_syntax_error(c, c->pos, "expected \",\" or \"]\"");
+}
 
 /* ------------------------------------------------------------------------
  * Objects driven by a field table

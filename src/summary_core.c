@@ -1017,13 +1017,14 @@ read_int64(JtCursor *c, const char *field, long idx, int64_t *out)
 {
 	JtNumber	tok;
 	char		name[48];
+	int			rc;
 
 	if (!jt_number_start(jt_peek(c)))
 		return jt_syntax_error(c, c->pos, "expected an integer for \"%s\"",
 							   value_name(name, sizeof(name), field, idx));
-	if (jt_scan_number(c, &tok) < 0)
+	if ((rc = jt_scan_int64(c, &tok, out)) < 0)
 		return -1;
-	if (jt_number_int64(c, &tok, out) != JT_NUM_OK)
+	if (rc != JT_NUM_OK)
 		return jt_syntax_error(c, tok.start, "expected a 64-bit integer for \"%s\"",
 							   value_name(name, sizeof(name), field, idx));
 	return 0;

@@ -734,7 +734,7 @@ static const JtMessages ks_messages = {
  * malformed text, a value beyond int64 is out of range (kept; reading goes
  * on with 0).
  */
-static int
+static inline int
 read_int(JtCursor *c, const char *what, int64_t *out)
 {
 	JtNumber	tok;
@@ -743,9 +743,8 @@ read_int(JtCursor *c, const char *what, int64_t *out)
 	*out = 0;
 	if (!jt_number_start(jt_peek(c)))
 		return jt_syntax_error(c, c->pos, "expected an integer for \"%s\"", what);
-	if (jt_scan_number(c, &tok) < 0)
+	if ((rc = jt_scan_int64(c, &tok, out)) < 0)
 		return -1;
-	rc = jt_number_int64(c, &tok, out);
 	if (rc == JT_NUM_NOT_INTEGER)
 		return jt_syntax_error(c, tok.start, "expected an integer for \"%s\"", what);
 	if (rc != JT_NUM_OK)
