@@ -32,4 +32,18 @@ vgm_codec_errcode(int status, bool binary)
 	}
 }
 
+/* Report a codec error: its status's SQLSTATE, its message and its detail. */
+static inline void vgm_codec_error(int status, bool binary, const char *msg,
+								   const char *detail) pg_attribute_noreturn();
+
+static inline void
+vgm_codec_error(int status, bool binary, const char *msg, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(vgm_codec_errcode(status, binary)),
+			 errmsg("%s", msg),
+			 errdetail("%s", detail)));
+	pg_unreachable();
+}
+
 #endif							/* VGM_CODEC_ERRCODE_H */

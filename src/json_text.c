@@ -239,7 +239,7 @@ vgm_format_double(double value, char *buf, size_t buflen)
  * ------------------------------------------------------------------------ */
 
 /* Write into buf[cap]: what does not fit is counted, not written. */
-void
+JtOut *
 jt_out_fixed(JtOut *o, char *buf, size_t cap)
 {
 	memset(o, 0, sizeof(*o));
@@ -247,6 +247,7 @@ jt_out_fixed(JtOut *o, char *buf, size_t cap)
 	o->cap = buf != NULL ? cap : 0;
 	if (o->cap > 0)
 		o->buf[0] = '\0';
+	return o;
 }
 
 /* Write into a buffer that grows through alloc (NULL: malloc). */
@@ -371,6 +372,31 @@ jt_put_double(JtOut *o, double v)
 		jt_put(o, tmp, (size_t) n);
 }
 
+/* Append sep and the key "name": of an object member. */
+void
+jt_put_key(JtOut *o, const char *sep, const char *name)
+{
+	jt_puts(o, sep);
+	jt_puts(o, "\"");
+	jt_puts(o, name);
+	jt_puts(o, "\":");
+}
+
+/* Append "name":value for each field, the int64 at base + arg. */
+void
+jt_put_int64_fields(JtOut *o, const char *first, const JtField *fields, int n,
+					const void *base)
+{
+	for (int i = 0; i < n; i++)
+	{
+		int64_t		v;
+
+		memcpy(&v, (const char *) base + fields[i].arg, sizeof(v));
+		jt_put_key(o, i == 0 ? first : ",", fields[i].name);
+		jt_put_i64(o, v);
+	}
+}
+
 /* NUL-terminate and return the length the whole text needs. */
 size_t
 jt_out_finish(JtOut *o)
@@ -378,6 +404,14 @@ jt_out_finish(JtOut *o)
 	if (o->buf != NULL && o->cap > 0)
 		o->buf[o->len < o->cap ? o->len : o->cap - 1] = '\0';
 	return o->len;
+}
+
+/* NUL-terminate and return the text. */
+char *
+jt_out_text(JtOut *o)
+{
+	jt_out_finish(o);
+	return o->buf;
 }
 
 /* ------------------------------------------------------------------------
@@ -431,25 +465,14 @@ write_text(char *buf, size_t len, const char *fmt, va_list ap)
 		buf[0] = '\0';
 }
 
-/* Write the message of the error just claimed. */
+/* Format into buf[len] (truncating; empty if formatting fails). */
 void
-jt_msg(JtError *e, const char *fmt,...)
+jt_write(char *buf, size_t len, const char *fmt,...)
 {
 	va_list		ap;
 
 	va_start(ap, fmt);
-	write_text(e->msg, e->msglen, fmt, ap);
-	va_end(ap);
-}
-
-/* Write the detail of the error just claimed. */
-void
-jt_detail(JtError *e, const char *fmt,...)
-{
-	va_list		ap;
-
-	va_start(ap, fmt);
-	write_text(e->detail, e->detaillen, fmt, ap);
+	write_text(buf, len, fmt, ap);
 	va_end(ap);
 }
 
@@ -495,6 +518,13 @@ jt_init(JtCursor *c, const char *text, size_t len, JtError *err,
 	c->pos = 0;
 	c->err = err;
 	c->messages = messages;
+}
+
+/* A message of the form, or its syntax message when the form has none. */
+static const char *
+message_or_syntax(const JtCursor *c, const char *message)
+{
+	return message != NULL ? message : c->messages->syntax;
 }
 
 /* Readable name of the byte at pos for a message. */
@@ -568,7 +598,7 @@ jt_expect_end(JtCursor *c)
 		return 0;
 	if (jt_claim(c->err, VGM_TEXT_ERR_SYNTAX, c->pos))
 	{
-		jt_msg(c->err, "%s", c->messages->trailing);
+		jt_msg(c->err, "%s", message_or_syntax(c, c->messages->trailing));
 		jt_detail(c->err, "Unexpected %s at byte offset %zu after the end of %s.",
 				  describe_at(c, c->pos, what, sizeof(what)), c->pos, c->messages->noun);
 	}
@@ -713,6 +743,15 @@ jt_number_int64(const JtCursor *c, const JtNumber *tok, int64_t *out)
 		return JT_NUM_OUT_OF_RANGE;
 	*out = neg ? (int64_t) (0 - mag) : (int64_t) mag;
 	return JT_NUM_OK;
+}
+
+/* jt_scan_number, then jt_number_double. */
+int
+jt_scan_double(JtCursor *c, JtNumber *tok, double *out)
+{
+	if (jt_scan_number(c, tok) < 0)
+		return -1;
+	return jt_number_double(c, tok, out);
 }
 
 /* The slow path of jt_scan_int64: any number token. */
@@ -917,18 +956,28 @@ jt_skip_value(JtCursor *c, int depth)
 	}
 }
 
+/*
+ * Consume the opening character of an object or array (after whitespace)
+ * and tell whether a member follows (1) or the container is empty (0).
+ */
+static int
+open_container(JtCursor *c, int open, int close, const char *what, int depth)
+{
+	if (jt_expect(c, open, what) < 0)
+		return -1;
+	if (depth > JT_MAX_DEPTH)
+		return jt_syntax_error(c, c->pos - 1, "the nesting is deeper than %d", JT_MAX_DEPTH);
+	if (jt_accept(c, close))
+		return 0;
+	jt_skip_ws(c);
+	return 1;
+}
+
 /* Arrays: consume '[' and tell whether an element follows. */
 int
 jt_array_begin(JtCursor *c, int depth)
 {
-	if (jt_expect(c, '[', "\"[\"") < 0)
-		return -1;
-	if (depth > JT_MAX_DEPTH)
-		return jt_syntax_error(c, c->pos - 1, "the nesting is deeper than %d", JT_MAX_DEPTH);
-	if (jt_accept(c, ']'))
-		return 0;
-	jt_skip_ws(c);
-	return 1;
+	return open_container(c, '[', ']', "\"[\"", depth);
 }
 
 /* ------------------------------------------------------------------------
@@ -968,7 +1017,7 @@ report_unknown(JtCursor *c, size_t keypos, const char *prefix, const char *key,
 		return;
 	key_for_message(key, keylen, overflow, shown, sizeof(shown));
 	snprintf(name, sizeof(name), "%s%s", prefix != NULL ? prefix : "", shown);
-	jt_msg(c->err, c->messages->unknown, name);
+	jt_msg(c->err, message_or_syntax(c, c->messages->unknown), name);
 	jt_detail(c->err, "Unknown field \"%s\" at byte offset %zu; format version %d has no such field.",
 			  name, keypos, c->messages->version);
 }
@@ -979,13 +1028,10 @@ jt_read_object(JtCursor *c, const JtField *fields, int n, bool *seen,
 			   const char *path_prefix, void *target, int depth)
 {
 	bool		schema = fields != NULL;
+	int			more = open_container(c, '{', '}', "\"{\"", depth);
 
-	if (jt_expect(c, '{', "\"{\"") < 0)
-		return -1;
-	if (depth > JT_MAX_DEPTH)
-		return jt_syntax_error(c, c->pos - 1, "the nesting is deeper than %d", JT_MAX_DEPTH);
-	if (jt_accept(c, '}'))
-		return 0;
+	if (more <= 0)
+		return more;
 	for (;;)
 	{
 		char		key[JT_MAX_KEY_CHARS];
@@ -1031,7 +1077,7 @@ jt_read_object(JtCursor *c, const JtField *fields, int n, bool *seen,
 				report_unknown(c, keypos, path_prefix, key, keylen, overflow);
 			else if (schema && jt_claim(c->err, VGM_TEXT_ERR_FIELD, keypos))
 			{
-				jt_msg(c->err, c->messages->duplicate, jt_field_path(&fields[fid]));
+				jt_msg(c->err, message_or_syntax(c, c->messages->duplicate), jt_field_path(&fields[fid]));
 				jt_detail(c->err, "Field \"%s\" appears twice (again at byte offset %zu).",
 						  jt_field_path(&fields[fid]), keypos);
 			}
@@ -1062,7 +1108,7 @@ jt_check_missing(JtCursor *c, const JtField *fields, int n, const bool *seen)
 			continue;
 		if (jt_claim(c->err, VGM_TEXT_ERR_FIELD, c->len))
 		{
-			jt_msg(c->err, c->messages->missing, jt_field_path(&fields[i]));
+			jt_msg(c->err, message_or_syntax(c, c->messages->missing), jt_field_path(&fields[i]));
 			jt_detail(c->err, "Field \"%s\" is missing; format version %d requires it.",
 					  jt_field_path(&fields[i]), c->messages->version);
 		}

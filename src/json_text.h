@@ -82,8 +82,8 @@ typedef struct JtOut
 	bool		failed;			/* a growable buffer could not grow */
 } JtOut;
 
-/* Write into buf[cap]: what does not fit is counted, not written. */
-void		jt_out_fixed(JtOut *o, char *buf, size_t cap);
+/* Write into buf[cap]: what does not fit is counted, not written; returns o. */
+JtOut	   *jt_out_fixed(JtOut *o, char *buf, size_t cap);
 
 /* Write into a buffer that grows through alloc (NULL: malloc). */
 void		jt_out_growable(JtOut *o, const VgmAllocator *alloc, size_t initial);
@@ -106,6 +106,9 @@ void		jt_put_double(JtOut *o, double v);
  * text needs, excluding the NUL.
  */
 size_t		jt_out_finish(JtOut *o);
+
+/* NUL-terminate and return the text (of a growable buffer: the caller's now). */
+char	   *jt_out_text(JtOut *o);
 
 /* ------------------------------------------------------------------------
  * Errors
@@ -135,9 +138,12 @@ void		jt_error_clear(JtError *e);
  */
 bool		jt_claim(JtError *e, int status, size_t offset);
 
+/* Format into buf[len] (truncating; empty if formatting fails). */
+void		jt_write(char *buf, size_t len, const char *fmt,...) __attribute__((format(printf, 3, 4)));
+
 /* Write the message / the detail of the error just claimed. */
-void		jt_msg(JtError *e, const char *fmt,...) __attribute__((format(printf, 2, 3)));
-void		jt_detail(JtError *e, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+#define jt_msg(e, ...) jt_write((e)->msg, (e)->msglen, __VA_ARGS__)
+#define jt_detail(e, ...) jt_write((e)->detail, (e)->detaillen, __VA_ARGS__)
 
 /* Claim, then write a fixed message and a formatted detail; returns status. */
 int			jt_fail(JtError *e, int status, size_t offset, const char *msg,
@@ -153,6 +159,7 @@ const char *jt_num_text(double v, char *buf, size_t buflen);
 /*
  * The messages of one text form.  unknown, duplicate and missing are
  * formats that may use one %s, the field's name; the details are the kit's.
+ * Any message left NULL is the syntax message.
  */
 typedef struct JtMessages
 {
@@ -249,6 +256,9 @@ int			jt_number_magnitude(const JtCursor *c, const JtNumber *tok,
 
 /* The token as an int64: JT_NUM_OK, _NOT_INTEGER or _OUT_OF_RANGE. */
 int			jt_number_int64(const JtCursor *c, const JtNumber *tok, int64_t *out);
+
+/* jt_scan_number, then jt_number_double. */
+int			jt_scan_double(JtCursor *c, JtNumber *tok, double *out);
 
 int			jt_scan_int64_any(JtCursor *c, JtNumber *tok, int64_t *out);
 
@@ -361,6 +371,16 @@ jt_field_path(const JtField *f)
  */
 int			jt_read_object(JtCursor *c, const JtField *fields, int n, bool *seen,
 						   const char *path_prefix, void *target, int depth);
+
+/* Append sep and the key "name": of an object member. */
+void		jt_put_key(JtOut *o, const char *sep, const char *name);
+
+/*
+ * Append "name":value for fields[0 .. n), each the int64 at base + arg (the
+ * offsets the readers use), with first before the first and ',' between.
+ */
+void		jt_put_int64_fields(JtOut *o, const char *first, const JtField *fields,
+								int n, const void *base);
 
 /*
  * Report the first field of the table that is neither seen nor optional;

@@ -86,10 +86,7 @@ vgm_model_in(PG_FUNCTION_ARGS)
 	status = vgm_model_parse(str, strlen(str), &view, vgm_palloc_allocator(),
 							 msg, sizeof(msg), detail, sizeof(detail));
 	if (status != VGM_MODEL_OK)
-		ereport(ERROR,
-				(errcode(vgm_codec_errcode(status, false)),
-				 errmsg("%s", msg),
-				 errdetail("%s", detail)));
+		vgm_codec_error(status, false, msg, detail);
 	model = vgm_model_build(&view.hdr, view.comp, view.weights);
 	pfree(view.comp);
 	PG_RETURN_VGM_MODEL_P(model);
@@ -106,8 +103,7 @@ vgm_model_out(PG_FUNCTION_ARGS)
 	vgm_model_view(model, &view);
 	jt_out_growable(&out, vgm_palloc_allocator(), 1024 + (size_t) model->hdr.k * 200);
 	vgm_model_write(&out, &view);
-	jt_out_finish(&out);
-	PG_RETURN_CSTRING(out.buf);
+	PG_RETURN_CSTRING(jt_out_text(&out));
 }
 
 /* Read one float8 from a binary message. */

@@ -162,6 +162,72 @@ check_nonneg_int(ErrOut *e, const char *name, int64_t v)
 	return VGM_MODEL_ERR_RANGE;
 }
 
+/* The per-component arrays of a model, in the order of its text form. */
+enum
+{
+	ARR_WEIGHTS,
+	ARR_MEANS,
+	ARR_COVARIANCES,
+	ARR_MEAN_PRECISION,
+	ARR_DOF,
+	ARR_CONC_A,
+	ARR_CONC_B,
+	N_ARRAYS
+};
+
+/* Name, component member (weights: none) and domain of each array. */
+static const struct
+{
+	const char *name;
+	size_t		member;
+	Domain		domain;
+}			arrays[N_ARRAYS] = {
+	[ARR_WEIGHTS] = {"weights", 0, DOM_UNIT},
+	[ARR_MEANS] = {"means", offsetof(VgmComponent, mean), DOM_ANY},
+	[ARR_COVARIANCES] = {"covariances", offsetof(VgmComponent, covariance), DOM_POS},
+	[ARR_MEAN_PRECISION] = {"mean_precision", offsetof(VgmComponent, mean_precision), DOM_POS},
+	[ARR_DOF] = {"degrees_of_freedom", offsetof(VgmComponent, dof), DOM_POS},
+	[ARR_CONC_A] = {"weight_concentration_a", offsetof(VgmComponent, conc_a), DOM_POS},
+	[ARR_CONC_B] = {"weight_concentration_b", offsetof(VgmComponent, conc_b), DOM_POS},
+};
+
+/* Element i of array a of a model. */
+static double
+array_value(const VgmModelView *model, int a, long i)
+{
+	double		v;
+
+	if (a == ARR_WEIGHTS)
+		return model->weights[i];
+	memcpy(&v, (const char *) &model->comp[i] + arrays[a].member, sizeof(v));
+	return v;
+}
+
+/* Check every element of array a against a domain. */
+static int
+check_array(ErrOut *e, const VgmModelView *model, int a, Domain d)
+{
+	int			rc;
+
+	for (long i = 0; i < model->hdr.k; i++)
+		if ((rc = check_double(e, arrays[a].name, i, array_value(model, a, i), d)))
+			return rc;
+	return VGM_MODEL_OK;
+}
+
+/* The number of components: 1 .. VGM_MAX_COMPONENTS. */
+static int
+check_k(ErrOut *e, int32_t k)
+{
+	if (k >= 1 && k <= VGM_MAX_COMPONENTS)
+		return VGM_MODEL_OK;
+	set_msg(e, "k out of range");
+	set_detail(e, "The model has k = %" PRId32 "; k must be between 1 and %d.",
+			   k, VGM_MAX_COMPONENTS);
+	return VGM_MODEL_ERR_RANGE;
+}
+
+/* Every invariant of a model, in a fixed order. */
 static int
 validate(const VgmModelView *model, ErrOut *e)
 {
@@ -191,35 +257,12 @@ validate(const VgmModelView *model, ErrOut *e)
 				   h->dims);
 		return VGM_MODEL_ERR_VERSION;
 	}
-	if (h->k < 1 || h->k > VGM_MAX_COMPONENTS)
-	{
-		set_msg(e, "k out of range");
-		set_detail(e, "The model has k = %" PRId32 "; k must be between 1 and %d.",
-				   h->k, VGM_MAX_COMPONENTS);
-		return VGM_MODEL_ERR_RANGE;
-	}
+	if ((rc = check_k(e, h->k)))
+		return rc;
 
 	/* every number finite, in the order the text form lists them */
-	for (long i = 0; i < h->k; i++)
-		if ((rc = check_double(e, "weights", i, model->weights[i], DOM_ANY)))
-			return rc;
-	for (long i = 0; i < h->k; i++)
-		if ((rc = check_double(e, "means", i, model->comp[i].mean, DOM_ANY)))
-			return rc;
-	for (long i = 0; i < h->k; i++)
-		if ((rc = check_double(e, "covariances", i, model->comp[i].covariance, DOM_ANY)))
-			return rc;
-	for (long i = 0; i < h->k; i++)
-		if ((rc = check_double(e, "mean_precision", i, model->comp[i].mean_precision, DOM_ANY)))
-			return rc;
-	for (long i = 0; i < h->k; i++)
-		if ((rc = check_double(e, "degrees_of_freedom", i, model->comp[i].dof, DOM_ANY)))
-			return rc;
-	for (long i = 0; i < h->k; i++)
-		if ((rc = check_double(e, "weight_concentration_a", i, model->comp[i].conc_a, DOM_ANY)))
-			return rc;
-	for (long i = 0; i < h->k; i++)
-		if ((rc = check_double(e, "weight_concentration_b", i, model->comp[i].conc_b, DOM_ANY)))
+	for (int a = 0; a < N_ARRAYS; a++)
+		if ((rc = check_array(e, model, a, DOM_ANY)))
 			return rc;
 	{
 		const struct
@@ -248,13 +291,11 @@ validate(const VgmModelView *model, ErrOut *e)
 	}
 
 	/* per-component domains */
+	if ((rc = check_array(e, model, ARR_WEIGHTS, DOM_UNIT)))
+		return rc;
 	sum = 0;
 	for (long i = 0; i < h->k; i++)
-	{
-		if ((rc = check_double(e, "weights", i, model->weights[i], DOM_UNIT)))
-			return rc;
 		sum += model->weights[i];
-	}
 	if (!(fabs(sum - 1.0) <= WEIGHT_SUM_TOL))
 	{
 		char		num[40];
@@ -264,20 +305,8 @@ validate(const VgmModelView *model, ErrOut *e)
 				   num_text(sum, num, sizeof(num)));
 		return VGM_MODEL_ERR_RANGE;
 	}
-	for (long i = 0; i < h->k; i++)
-		if ((rc = check_double(e, "covariances", i, model->comp[i].covariance, DOM_POS)))
-			return rc;
-	for (long i = 0; i < h->k; i++)
-		if ((rc = check_double(e, "mean_precision", i, model->comp[i].mean_precision, DOM_POS)))
-			return rc;
-	for (long i = 0; i < h->k; i++)
-		if ((rc = check_double(e, "degrees_of_freedom", i, model->comp[i].dof, DOM_POS)))
-			return rc;
-	for (long i = 0; i < h->k; i++)
-		if ((rc = check_double(e, "weight_concentration_a", i, model->comp[i].conc_a, DOM_POS)))
-			return rc;
-	for (long i = 0; i < h->k; i++)
-		if ((rc = check_double(e, "weight_concentration_b", i, model->comp[i].conc_b, DOM_POS)))
+	for (int a = ARR_WEIGHTS + 1; a < N_ARRAYS; a++)
+		if ((rc = check_array(e, model, a, arrays[a].domain)))
 			return rc;
 
 	/* header domains */
@@ -333,157 +362,8 @@ vgm_model_validate(const VgmModelView *model,
 
 
 /* ------------------------------------------------------------------------
- * Writer
- * ------------------------------------------------------------------------ */
-
-/* A JSON array of one VgmComponent member (at byte offset off). */
-static void
-out_comp_array(JtOut *o, const VgmComponent *comp, int n, size_t off)
-{
-	jt_puts(o, "[");
-	for (int i = 0; i < n; i++)
-	{
-		double		v;
-
-		memcpy(&v, (const char *) &comp[i] + off, sizeof(double));
-		if (i > 0)
-			jt_puts(o, ",");
-		jt_put_double(o, v);
-	}
-	jt_puts(o, "]");
-}
-
-/* Write the JSON text of a model to o. */
-void
-vgm_model_write(JtOut *o, const VgmModelView *model)
-{
-	const VgmModelHeader *h;
-	int			n;
-	double		min,
-				max;
-
-	if (model == NULL)
-	{
-		jt_puts(o, "null");
-		return;
-	}
-	h = &model->hdr;
-	/* never read beyond what a valid model can hold */
-	n = (h->k >= 1 && h->k <= VGM_MAX_COMPONENTS &&
-		 model->comp != NULL && model->weights != NULL) ? h->k : 0;
-
-	jt_puts(o, "{\"version\":");
-	jt_put_i64(o, h->version);
-	jt_puts(o, ",\"dims\":");
-	jt_put_i64(o, h->dims);
-	jt_puts(o, ",\"k\":");
-	jt_put_i64(o, h->k);
-
-	jt_puts(o, ",\"weights\":[");
-	for (int i = 0; i < n; i++)
-	{
-		if (i > 0)
-			jt_puts(o, ",");
-		jt_put_double(o, model->weights[i]);
-	}
-	jt_puts(o, "]");
-	jt_puts(o, ",\"means\":");
-	out_comp_array(o, model->comp, n, offsetof(VgmComponent, mean));
-	jt_puts(o, ",\"covariances\":");
-	out_comp_array(o, model->comp, n, offsetof(VgmComponent, covariance));
-	jt_puts(o, ",\"mean_precision\":");
-	out_comp_array(o, model->comp, n, offsetof(VgmComponent, mean_precision));
-	jt_puts(o, ",\"degrees_of_freedom\":");
-	out_comp_array(o, model->comp, n, offsetof(VgmComponent, dof));
-	jt_puts(o, ",\"weight_concentration_a\":");
-	out_comp_array(o, model->comp, n, offsetof(VgmComponent, conc_a));
-	jt_puts(o, ",\"weight_concentration_b\":");
-	out_comp_array(o, model->comp, n, offsetof(VgmComponent, conc_b));
-
-	jt_puts(o, ",\"weight_threshold\":");
-	jt_put_double(o, h->weight_threshold);
-
-	jt_puts(o, ",\"priors\":{\"weight_concentration\":");
-	jt_put_double(o, h->priors.weight_concentration);
-	jt_puts(o, ",\"mean_precision\":");
-	jt_put_double(o, h->priors.mean_precision);
-	jt_puts(o, ",\"mean\":");
-	jt_put_double(o, h->priors.mean);
-	jt_puts(o, ",\"degrees_of_freedom\":");
-	jt_put_double(o, h->priors.degrees_of_freedom);
-	jt_puts(o, ",\"covariance\":");
-	jt_put_double(o, h->priors.covariance);
-	jt_puts(o, ",\"reg_covar\":");
-	jt_put_double(o, h->priors.reg_covar);
-
-	jt_puts(o, "},\"fit\":{\"max_iter\":");
-	jt_put_i64(o, h->max_iter);
-	jt_puts(o, ",\"tol\":");
-	jt_put_double(o, h->tol);
-	jt_puts(o, ",\"seed\":");
-	jt_put_u64(o, h->seed);
-	jt_puts(o, ",\"iterations\":");
-	jt_put_i64(o, h->iterations);
-	jt_puts(o, ",\"converged\":");
-	jt_puts(o, h->converged ? "true" : "false");
-	jt_puts(o, ",\"lower_bound\":");
-	jt_put_double(o, h->lower_bound);
-	jt_puts(o, ",\"fit_ms\":");
-	jt_put_double(o, h->fit_ms);
-
-	/* a model without training rows has no range: write 0 for it */
-	min = h->min;
-	max = h->max;
-	if (h->rows == 0 && (!isfinite(min) || !isfinite(max)))
-		min = max = 0;
-	jt_puts(o, "},\"training\":{\"rows\":");
-	jt_put_i64(o, h->rows);
-	jt_puts(o, ",\"total_weight\":");
-	jt_put_double(o, h->total_weight);
-	jt_puts(o, ",\"min\":");
-	jt_put_double(o, min);
-	jt_puts(o, ",\"max\":");
-	jt_put_double(o, max);
-	jt_puts(o, ",\"buckets\":");
-	jt_put_i64(o, h->buckets);
-	jt_puts(o, ",\"nulls\":");
-	jt_put_i64(o, h->nulls);
-	jt_puts(o, ",\"nans\":");
-	jt_put_i64(o, h->nans);
-	jt_puts(o, ",\"pos_infs\":");
-	jt_put_i64(o, h->pos_infs);
-	jt_puts(o, ",\"neg_infs\":");
-	jt_put_i64(o, h->neg_infs);
-	jt_puts(o, "}}");
-}
-
-/* Write the JSON text of a model into buf[buflen]; returns the length needed. */
-size_t
-vgm_model_format(const VgmModelView *model, char *buf, size_t buflen)
-{
-	JtOut		o;
-
-	jt_out_fixed(&o, buf, buflen);
-	vgm_model_write(&o, model);
-	return jt_out_finish(&o);
-}
-
-/* ------------------------------------------------------------------------
  * Parser: the field tables and their readers
  * ------------------------------------------------------------------------ */
-
-/* The arrays of a model, each with one number per component. */
-enum
-{
-	ARR_WEIGHTS,
-	ARR_MEANS,
-	ARR_COVARIANCES,
-	ARR_MEAN_PRECISION,
-	ARR_DOF,
-	ARR_CONC_A,
-	ARR_CONC_B,
-	N_ARRAYS
-};
 
 /* The nested objects of a model. */
 enum
@@ -507,94 +387,6 @@ typedef struct ModelText
 	double		arr[N_ARRAYS][VGM_MAX_COMPONENTS];
 } ModelText;
 
-static int	read_i32(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_i64(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_u64(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_dbl(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_bool(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_array(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_object(JtCursor *c, const JtField *f, void *target, int depth);
-
-#define HOFF(m) offsetof(VgmModelHeader, m)
-
-enum
-{
-	TOP_VERSION, TOP_DIMS, TOP_K
-};
-
-static const JtField top_fields[] = {
-	[TOP_VERSION] = {"version", NULL, read_i32, HOFF(version), false},
-	[TOP_DIMS] = {"dims", NULL, read_i32, HOFF(dims), false},
-	[TOP_K] = {"k", NULL, read_i32, HOFF(k), false},
-	{"weights", NULL, read_array, ARR_WEIGHTS, false},
-	{"means", NULL, read_array, ARR_MEANS, false},
-	{"covariances", NULL, read_array, ARR_COVARIANCES, false},
-	{"mean_precision", NULL, read_array, ARR_MEAN_PRECISION, false},
-	{"degrees_of_freedom", NULL, read_array, ARR_DOF, false},
-	{"weight_concentration_a", NULL, read_array, ARR_CONC_A, false},
-	{"weight_concentration_b", NULL, read_array, ARR_CONC_B, false},
-	{"weight_threshold", NULL, read_dbl, HOFF(weight_threshold), false},
-	{"priors", NULL, read_object, OBJ_PRIORS, false},
-	{"fit", NULL, read_object, OBJ_FIT, false},
-	{"training", NULL, read_object, OBJ_TRAINING, false},
-};
-
-static const JtField priors_fields[] = {
-	{"weight_concentration", "priors.weight_concentration", read_dbl, HOFF(priors.weight_concentration), false},
-	{"mean_precision", "priors.mean_precision", read_dbl, HOFF(priors.mean_precision), false},
-	{"mean", "priors.mean", read_dbl, HOFF(priors.mean), false},
-	{"degrees_of_freedom", "priors.degrees_of_freedom", read_dbl, HOFF(priors.degrees_of_freedom), false},
-	{"covariance", "priors.covariance", read_dbl, HOFF(priors.covariance), false},
-	{"reg_covar", "priors.reg_covar", read_dbl, HOFF(priors.reg_covar), false},
-};
-
-static const JtField fit_fields[] = {
-	{"max_iter", "fit.max_iter", read_i32, HOFF(max_iter), false},
-	{"tol", "fit.tol", read_dbl, HOFF(tol), false},
-	{"seed", "fit.seed", read_u64, HOFF(seed), false},
-	{"iterations", "fit.iterations", read_i32, HOFF(iterations), false},
-	{"converged", "fit.converged", read_bool, HOFF(converged), false},
-	{"lower_bound", "fit.lower_bound", read_dbl, HOFF(lower_bound), false},
-	{"fit_ms", "fit.fit_ms", read_dbl, HOFF(fit_ms), false},
-};
-
-static const JtField training_fields[] = {
-	{"rows", "training.rows", read_i64, HOFF(rows), false},
-	{"total_weight", "training.total_weight", read_dbl, HOFF(total_weight), false},
-	{"min", "training.min", read_dbl, HOFF(min), false},
-	{"max", "training.max", read_dbl, HOFF(max), false},
-	{"buckets", "training.buckets", read_i64, HOFF(buckets), false},
-	{"nulls", "training.nulls", read_i64, HOFF(nulls), false},
-	{"nans", "training.nans", read_i64, HOFF(nans), false},
-	{"pos_infs", "training.pos_infs", read_i64, HOFF(pos_infs), false},
-	{"neg_infs", "training.neg_infs", read_i64, HOFF(neg_infs), false},
-};
-
-#define N_OF(a) ((int) (sizeof(a) / sizeof((a)[0])))
-
-/* The nested objects: their tables and the prefix of their keys in messages. */
-static const struct
-{
-	const JtField *fields;
-	int			n;
-	const char *prefix;
-}			objects[N_OBJS] = {
-	[OBJ_PRIORS] = {priors_fields, N_OF(priors_fields), "priors."},
-	[OBJ_FIT] = {fit_fields, N_OF(fit_fields), "fit."},
-	[OBJ_TRAINING] = {training_fields, N_OF(training_fields), "training."},
-};
-
-/* Component member each array fills (ARR_WEIGHTS goes to weights[]). */
-static const size_t arr_comp_off[N_ARRAYS] = {
-	0,
-	offsetof(VgmComponent, mean),
-	offsetof(VgmComponent, covariance),
-	offsetof(VgmComponent, mean_precision),
-	offsetof(VgmComponent, dof),
-	offsetof(VgmComponent, conc_a),
-	offsetof(VgmComponent, conc_b),
-};
-
 static const JtMessages model_messages = {
 	.syntax = MSG_PREFIX "malformed JSON",
 	.trailing = MSG_PREFIX "trailing garbage after the JSON object",
@@ -612,9 +404,11 @@ static const JtMessages model_messages = {
 static bool
 mark_version_bad(ModelText *t, const JtField *f)
 {
-	if (f == &top_fields[TOP_VERSION])
+	if (f->path != NULL)
+		return false;			/* a nested field */
+	if (strcmp(f->name, "version") == 0)
 		t->version_bad = true;
-	else if (f == &top_fields[TOP_DIMS])
+	else if (strcmp(f->name, "dims") == 0)
 		t->dims_bad = true;
 	else
 		return false;
@@ -777,6 +571,56 @@ read_bool(JtCursor *c, const JtField *f, void *target, int depth)
 	return 0;
 }
 
+#define HOFF(m) offsetof(VgmModelHeader, m)
+
+/* The fields of the nested objects, one slice per object. */
+enum
+{
+	PRIORS_FIRST = 0, FIT_FIRST = 6, TRAINING_FIRST = 13, NESTED_END = 22
+};
+
+static const JtField nested_fields[] = {
+	{"weight_concentration", "priors.weight_concentration", read_dbl, HOFF(priors.weight_concentration), false},
+	{"mean_precision", "priors.mean_precision", read_dbl, HOFF(priors.mean_precision), false},
+	{"mean", "priors.mean", read_dbl, HOFF(priors.mean), false},
+	{"degrees_of_freedom", "priors.degrees_of_freedom", read_dbl, HOFF(priors.degrees_of_freedom), false},
+	{"covariance", "priors.covariance", read_dbl, HOFF(priors.covariance), false},
+	{"reg_covar", "priors.reg_covar", read_dbl, HOFF(priors.reg_covar), false},
+	{"max_iter", "fit.max_iter", read_i32, HOFF(max_iter), false},
+	{"tol", "fit.tol", read_dbl, HOFF(tol), false},
+	{"seed", "fit.seed", read_u64, HOFF(seed), false},
+	{"iterations", "fit.iterations", read_i32, HOFF(iterations), false},
+	{"converged", "fit.converged", read_bool, HOFF(converged), false},
+	{"lower_bound", "fit.lower_bound", read_dbl, HOFF(lower_bound), false},
+	{"fit_ms", "fit.fit_ms", read_dbl, HOFF(fit_ms), false},
+	{"rows", "training.rows", read_i64, HOFF(rows), false},
+	{"total_weight", "training.total_weight", read_dbl, HOFF(total_weight), false},
+	{"min", "training.min", read_dbl, HOFF(min), false},
+	{"max", "training.max", read_dbl, HOFF(max), false},
+	{"buckets", "training.buckets", read_i64, HOFF(buckets), false},
+	{"nulls", "training.nulls", read_i64, HOFF(nulls), false},
+	{"nans", "training.nans", read_i64, HOFF(nans), false},
+	{"pos_infs", "training.pos_infs", read_i64, HOFF(pos_infs), false},
+	{"neg_infs", "training.neg_infs", read_i64, HOFF(neg_infs), false},
+};
+
+_Static_assert(sizeof(nested_fields) / sizeof(nested_fields[0]) == NESTED_END,
+			   "the slices of nested_fields");
+
+/* The nested objects: their slice of the table and the prefix of their keys in messages. */
+static const struct
+{
+	const JtField *fields;
+	int			n;
+	const char *prefix;
+}			objects[N_OBJS] = {
+	[OBJ_PRIORS] = {&nested_fields[PRIORS_FIRST], FIT_FIRST - PRIORS_FIRST, "priors."},
+	[OBJ_FIT] = {&nested_fields[FIT_FIRST], TRAINING_FIRST - FIT_FIRST, "fit."},
+	[OBJ_TRAINING] = {&nested_fields[TRAINING_FIRST], NESTED_END - TRAINING_FIRST, "training."},
+};
+
+#define N_OF(a) ((int) (sizeof(a) / sizeof((a)[0])))
+
 /* An array of numbers, one per component, into t->arr[f->arg]. */
 static int
 read_array(JtCursor *c, const JtField *f, void *target, int depth)
@@ -830,6 +674,117 @@ read_object(JtCursor *c, const JtField *f, void *target, int depth)
 	return 0;
 }
 
+/* The top-level fields, in the order of the text form. */
+enum
+{
+	TOP_VERSION, TOP_DIMS, TOP_K, TOP_WEIGHT_THRESHOLD = TOP_K + 1 + N_ARRAYS,
+	TOP_PRIORS, TOP_FIT, TOP_TRAINING
+};
+
+static const JtField top_fields[] = {
+	[TOP_VERSION] = {"version", NULL, read_i32, HOFF(version), false},
+	[TOP_DIMS] = {"dims", NULL, read_i32, HOFF(dims), false},
+	[TOP_K] = {"k", NULL, read_i32, HOFF(k), false},
+	{"weights", NULL, read_array, ARR_WEIGHTS, false},
+	{"means", NULL, read_array, ARR_MEANS, false},
+	{"covariances", NULL, read_array, ARR_COVARIANCES, false},
+	{"mean_precision", NULL, read_array, ARR_MEAN_PRECISION, false},
+	{"degrees_of_freedom", NULL, read_array, ARR_DOF, false},
+	{"weight_concentration_a", NULL, read_array, ARR_CONC_A, false},
+	{"weight_concentration_b", NULL, read_array, ARR_CONC_B, false},
+	{"weight_threshold", NULL, read_dbl, HOFF(weight_threshold), false},
+	{"priors", NULL, read_object, OBJ_PRIORS, false},
+	{"fit", NULL, read_object, OBJ_FIT, false},
+	{"training", NULL, read_object, OBJ_TRAINING, false},
+};
+
+/* ------------------------------------------------------------------------
+ * Writer: the same tables
+ * ------------------------------------------------------------------------ */
+
+/* Append "name":value for each header field of a table (its reader tells the type). */
+static void
+write_fields(JtOut *o, const char *first, const JtField *fields, int n,
+			 const VgmModelHeader *h)
+{
+	for (int i = 0; i < n; i++)
+	{
+		const char *at = (const char *) h + fields[i].arg;
+		JtReadFn	read = fields[i].read;
+		union
+		{
+			int32_t		i32;
+			int64_t		i64;
+			uint64_t	u64;
+			double		dbl;
+		}			v;
+
+		jt_put_key(o, i == 0 ? first : ",", fields[i].name);
+		memcpy(&v, at, read == read_i32 || read == read_bool ? sizeof(int32_t) : sizeof(int64_t));
+		if (read == read_i32)
+			jt_put_i64(o, v.i32);
+		else if (read == read_bool)
+			jt_puts(o, v.i32 ? "true" : "false");
+		else if (read == read_i64)
+			jt_put_i64(o, v.i64);
+		else if (read == read_u64)
+			jt_put_u64(o, v.u64);
+		else
+			jt_put_double(o, v.dbl);
+	}
+}
+
+/* Write the JSON text of a model to o: the field tables in their order. */
+void
+vgm_model_write(JtOut *o, const VgmModelView *model)
+{
+	VgmModelHeader h;
+	int			n;
+
+	if (model == NULL)
+	{
+		jt_puts(o, "null");
+		return;
+	}
+	h = model->hdr;
+	/* never read beyond what a valid model can hold */
+	n = (h.k >= 1 && h.k <= VGM_MAX_COMPONENTS &&
+		 model->comp != NULL && model->weights != NULL) ? h.k : 0;
+	/* a model without training rows has no range: write 0 for it */
+	if (h.rows == 0 && (!isfinite(h.min) || !isfinite(h.max)))
+		h.min = h.max = 0;
+
+	write_fields(o, "{", top_fields, TOP_K + 1, &h);
+	for (int a = 0; a < N_ARRAYS; a++)
+	{
+		jt_put_key(o, ",", arrays[a].name);
+		for (int i = 0; i < n; i++)
+		{
+			jt_puts(o, i > 0 ? "," : "[");
+			jt_put_double(o, array_value(model, a, i));
+		}
+		jt_puts(o, n > 0 ? "]" : "[]");
+	}
+	write_fields(o, ",", &top_fields[TOP_WEIGHT_THRESHOLD], 1, &h);
+	for (int ob = 0; ob < N_OBJS; ob++)
+	{
+		jt_put_key(o, ",", top_fields[TOP_PRIORS + ob].name);
+		write_fields(o, "{", objects[ob].fields, objects[ob].n, &h);
+		jt_puts(o, "}");
+	}
+	jt_puts(o, "}");
+}
+
+/* Write the JSON text of a model into buf[buflen]; returns the length needed. */
+size_t
+vgm_model_format(const VgmModelView *model, char *buf, size_t buflen)
+{
+	JtOut		o;
+
+	vgm_model_write(jt_out_fixed(&o, buf, buflen), model);
+	return jt_out_finish(&o);
+}
+
 /* ------------------------------------------------------------------------
  * Parser: cross-field checks
  * ------------------------------------------------------------------------ */
@@ -881,17 +836,12 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 			(rc = jt_check_missing(c, objects[o].fields, objects[o].n, t->seen[o])) != VGM_TEXT_OK)
 			return rc;
 
-	if (h->k < 1 || h->k > VGM_MAX_COMPONENTS)
-	{
-		set_msg(e, "k out of range");
-		set_detail(e, "The model has k = %" PRId32 "; k must be between 1 and %d.",
-				   h->k, VGM_MAX_COMPONENTS);
-		return VGM_MODEL_ERR_RANGE;
-	}
+	if ((rc = check_k(e, h->k)))
+		return rc;
 	k = (size_t) h->k;
 	for (int a = 0; a < N_ARRAYS; a++)
 	{
-		const char *name = top_fields[TOP_K + 1 + a].name;
+		const char *name = arrays[a].name;
 
 		if (t->arr_len[a] != k)
 		{
@@ -916,8 +866,8 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 	for (size_t i = 0; i < k; i++)
 	{
 		weights[i] = t->arr[ARR_WEIGHTS][i];
-		for (int a = 1; a < N_ARRAYS; a++)
-			memcpy((char *) &comp[i] + arr_comp_off[a], &t->arr[a][i], sizeof(double));
+		for (int a = ARR_WEIGHTS + 1; a < N_ARRAYS; a++)
+			memcpy((char *) &comp[i] + arrays[a].member, &t->arr[a][i], sizeof(double));
 	}
 
 	model->hdr = *h;

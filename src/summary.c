@@ -459,10 +459,7 @@ vgm_summary_in(PG_FUNCTION_ARGS)
 							   vgm_palloc_allocator(), msg, sizeof(msg),
 							   detail, sizeof(detail));
 	if (status != VGM_SUMMARY_OK)
-		ereport(ERROR,
-				(errcode(vgm_codec_errcode(status, false)),
-				 errmsg("%s", msg),
-				 errdetail("%s", detail)));
+		vgm_codec_error(status, false, msg, detail);
 	s = summary_flat_from_parts(shift, &counts, buckets, n);
 	if (buckets)
 		pfree(buckets);
@@ -479,8 +476,7 @@ vgm_summary_out(PG_FUNCTION_ARGS)
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
 	jt_out_growable(&out, vgm_palloc_allocator(), 256 + v.n * 140);
 	vgm_summary_write(&out, v.shift, &v.counts, v.buckets, v.n);
-	jt_out_finish(&out);
-	PG_RETURN_CSTRING(out.buf);
+	PG_RETURN_CSTRING(jt_out_text(&out));
 }
 
 /* Binary input: lengths checked before allocation, then the shared validation. */

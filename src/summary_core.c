@@ -892,61 +892,6 @@ vgm_summary_validate(int version, int shift, const VgmSummaryCounts *c,
 /* text form                                                               */
 /* ---------------------------------------------------------------------- */
 
-/* Append the JSON text of a summary to an appender of the text kit. */
-void
-vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *c,
-				  const VgmBucket *b, size_t n)
-{
-	jt_puts(o, "{\"version\":");
-	jt_put_i64(o, VGM_SUMMARY_FORMAT_VERSION);
-	jt_puts(o, ",\"shift\":");
-	jt_put_i64(o, shift);
-	jt_puts(o, ",\"rows\":");
-	jt_put_i64(o, c->rows);
-	jt_puts(o, ",\"nulls\":");
-	jt_put_i64(o, c->nulls);
-	jt_puts(o, ",\"nans\":");
-	jt_put_i64(o, c->nans);
-	jt_puts(o, ",\"pos_infs\":");
-	jt_put_i64(o, c->pos_infs);
-	jt_puts(o, ",\"neg_infs\":");
-	jt_put_i64(o, c->neg_infs);
-	jt_puts(o, ",\"min\":");
-	jt_put_double(o, c->min);
-	jt_puts(o, ",\"max\":");
-	jt_put_double(o, c->max);
-	jt_puts(o, ",\"buckets\":[");
-	for (size_t i = 0; i < n; i++)
-	{
-		jt_puts(o, i ? ",[" : "[");
-		jt_put_i64(o, b[i].key);
-		jt_puts(o, ",");
-		jt_put_double(o, b[i].weight);
-		jt_puts(o, ",");
-		jt_put_double(o, b[i].mean);
-		jt_puts(o, ",");
-		jt_put_double(o, b[i].m2);
-		jt_puts(o, ",");
-		jt_put_double(o, b[i].m3);
-		jt_puts(o, ",");
-		jt_put_double(o, b[i].m4);
-		jt_puts(o, "]");
-	}
-	jt_puts(o, "]}");
-}
-
-/* JSON text of a summary; returns the length needed (excluding NUL). */
-size_t
-vgm_summary_format(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
-				   char *buf, size_t buflen)
-{
-	JtOut		o;
-
-	jt_out_fixed(&o, buf, buflen);
-	vgm_summary_write(&o, shift, c, b, n);
-	return jt_out_finish(&o);
-}
-
 /* Everything the text of a summary holds; the target of the field readers. */
 typedef struct SummaryText
 {
@@ -987,16 +932,56 @@ static const JtField summary_fields[] = {
 
 #define N_SUMMARY_FIELDS ((int) (sizeof(summary_fields) / sizeof(summary_fields[0])))
 
+/* Every structural error of a summary's text has the syntax message. */
 static const JtMessages summary_messages = {
 	.syntax = "invalid input syntax for type vgm_summary",
-	.trailing = "invalid input syntax for type vgm_summary",
 	.noun = "the summary",
-	.unknown = "invalid input syntax for type vgm_summary",
-	.duplicate = "invalid input syntax for type vgm_summary",
-	.missing = "invalid input syntax for type vgm_summary",
 	.version = VGM_SUMMARY_FORMAT_VERSION,
 	.ascii_keys = true,
 };
+
+/* The integer fields lead the object: version .. neg_infs. */
+#define N_SUMMARY_INT_FIELDS 7
+
+/* Append the JSON text of a summary to an appender of the text kit. */
+void
+vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *c,
+				  const VgmBucket *b, size_t n)
+{
+	SummaryText head = {.version = VGM_SUMMARY_FORMAT_VERSION, .shift = shift, .counts = *c};
+
+	jt_put_int64_fields(o, "{", summary_fields, N_SUMMARY_INT_FIELDS, &head);
+	jt_puts(o, ",\"min\":");
+	jt_put_double(o, c->min);
+	jt_puts(o, ",\"max\":");
+	jt_put_double(o, c->max);
+	jt_puts(o, ",\"buckets\":[");
+	for (size_t i = 0; i < n; i++)
+	{
+		const double numbers[] = {b[i].weight, b[i].mean, b[i].m2, b[i].m3, b[i].m4};
+
+		jt_puts(o, i ? ",[" : "[");
+		jt_put_i64(o, b[i].key);
+		for (int f = 0; f < 5; f++)
+		{
+			jt_puts(o, ",");
+			jt_put_double(o, numbers[f]);
+		}
+		jt_puts(o, "]");
+	}
+	jt_puts(o, "]}");
+}
+
+/* JSON text of a summary; returns the length needed (excluding NUL). */
+size_t
+vgm_summary_format(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
+				   char *buf, size_t buflen)
+{
+	JtOut		o;
+
+	vgm_summary_write(jt_out_fixed(&o, buf, buflen), shift, c, b, n);
+	return jt_out_finish(&o);
+}
 
 /*
  * Name of a value in messages: the field, or element idx of the buckets.
@@ -1011,42 +996,26 @@ value_name(char *buf, size_t buflen, const char *field, long idx)
 	return buf;
 }
 
-/* An integer that fits int64; anything else is malformed text. */
+/*
+ * A number for field (element idx of it, if idx >= 0): an int64 into
+ * *integer when that is given, else a finite double into *real.  Anything
+ * else (a fraction for an integer, NaN, 1e999) is malformed text.
+ */
 static int
-read_int64(JtCursor *c, const char *field, long idx, int64_t *out)
+read_number(JtCursor *c, const char *field, long idx, int64_t *integer, double *real)
 {
+	size_t		at = c->pos;
 	JtNumber	tok;
+	int			rc = JT_NUM_NOT_INTEGER;
 	char		name[48];
-	int			rc;
 
-	if (!jt_number_start(jt_peek(c)))
-		return jt_syntax_error(c, c->pos, "expected an integer for \"%s\"",
-							   value_name(name, sizeof(name), field, idx));
-	if ((rc = jt_scan_int64(c, &tok, out)) < 0)
-		return -1;
-	if (rc != JT_NUM_OK)
-		return jt_syntax_error(c, tok.start, "expected a 64-bit integer for \"%s\"",
-							   value_name(name, sizeof(name), field, idx));
-	return 0;
-}
-
-/* A finite double; anything else (NaN, 1e999) is malformed text. */
-static int
-read_finite(JtCursor *c, const char *field, long idx, double *out)
-{
-	JtNumber	tok;
-	char		name[48];
-	int			rc;
-
-	if (!jt_number_start(jt_peek(c)))
-		return jt_syntax_error(c, c->pos, "expected a finite number for \"%s\"",
-							   value_name(name, sizeof(name), field, idx));
-	if (jt_scan_number(c, &tok) < 0 || (rc = jt_number_double(c, &tok, out)) < 0)
-		return -1;
-	if (rc != JT_NUM_OK)
-		return jt_syntax_error(c, tok.start, "expected a finite number for \"%s\"",
-							   value_name(name, sizeof(name), field, idx));
-	return 0;
+	if (jt_number_start(jt_peek(c)))
+		rc = integer != NULL ? jt_scan_int64(c, &tok, integer) : jt_scan_double(c, &tok, real);
+	if (rc <= 0)
+		return rc;
+	return jt_syntax_error(c, at, "expected %s for \"%s\"",
+						   integer != NULL ? "a 64-bit integer" : "a finite number",
+						   value_name(name, sizeof(name), field, idx));
 }
 
 /* An integer field into the SummaryText at f->arg. */
@@ -1054,7 +1023,7 @@ static int
 read_int_field(JtCursor *c, const JtField *f, void *target, int depth)
 {
 	(void) depth;
-	return read_int64(c, f->name, -1, (int64_t *) ((char *) target + f->arg));
+	return read_number(c, f->name, -1, (int64_t *) ((char *) target + f->arg), NULL);
 }
 
 /* A finite number field into the SummaryText at f->arg. */
@@ -1062,7 +1031,7 @@ static int
 read_double_field(JtCursor *c, const JtField *f, void *target, int depth)
 {
 	(void) depth;
-	return read_finite(c, f->name, -1, (double *) ((char *) target + f->arg));
+	return read_number(c, f->name, -1, NULL, (double *) ((char *) target + f->arg));
 }
 
 /* One bucket: [key, weight, mean, m2, m3, m4]. */
@@ -1074,14 +1043,14 @@ read_bucket(JtCursor *c, long idx, VgmBucket *bk)
 	if (jt_expect(c, '[', "\"[\" to open a bucket") < 0)
 		return -1;
 	jt_skip_ws(c);
-	if (read_int64(c, "buckets", idx, &bk->key) < 0)
+	if (read_number(c, "buckets", idx, &bk->key, NULL) < 0)
 		return -1;
 	for (size_t f = 0; f < sizeof(numbers) / sizeof(numbers[0]); f++)
 	{
 		if (jt_expect(c, ',', "\",\" between the six numbers of a bucket") < 0)
 			return -1;
 		jt_skip_ws(c);
-		if (read_finite(c, "buckets", idx, numbers[f]) < 0)
+		if (read_number(c, "buckets", idx, NULL, numbers[f]) < 0)
 			return -1;
 	}
 	return jt_expect(c, ']', "\"]\" after the six numbers of a bucket");

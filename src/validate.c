@@ -778,10 +778,7 @@ vgm_ks_state_in(PG_FUNCTION_ARGS)
 	status = vgm_ks_parse(str, strlen(str), &s->c, s->counts, VGM_KS_BINS,
 						  msg, sizeof(msg), detail, sizeof(detail));
 	if (status != VGM_KS_OK)
-		ereport(ERROR,
-				(errcode(vgm_codec_errcode(status, false)),
-				 errmsg("%s", msg),
-				 errdetail("%s", detail)));
+		vgm_codec_error(status, false, msg, detail);
 	PG_RETURN_POINTER(s);
 }
 
@@ -794,8 +791,7 @@ vgm_ks_state_out(PG_FUNCTION_ARGS)
 
 	jt_out_growable(&out, vgm_palloc_allocator(), 1024);
 	vgm_ks_write(&out, &s->c, s->counts, VGM_KS_BINS);
-	jt_out_finish(&out);
-	PG_RETURN_CSTRING(out.buf);
+	PG_RETURN_CSTRING(jt_out_text(&out));
 }
 
 /* Binary input: the nonzero bins as (index, count) pairs, validated before use. */
@@ -857,10 +853,7 @@ vgm_ks_state_recv(PG_FUNCTION_ARGS)
 	status = vgm_ks_validate(&s->c, s->counts, VGM_KS_BINS, msg, sizeof(msg),
 							 detail, sizeof(detail));
 	if (status != VGM_KS_OK)
-		ereport(ERROR,
-				(errcode(vgm_codec_errcode(status, true)),
-				 errmsg("%s", msg),
-				 errdetail("%s", detail)));
+		vgm_codec_error(status, true, msg, detail);
 	PG_RETURN_POINTER(s);
 }
 

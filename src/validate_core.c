@@ -633,62 +633,6 @@ vgm_mixture_hash(int k, const double *weights, const double *means, const double
 /* KS state text form                                                        */
 /* ------------------------------------------------------------------------ */
 
-/* Append the JSON text of a state to an appender of the text kit. */
-void
-vgm_ks_write(JtOut *o, const VgmKsCounts *c, const int64_t *counts, int nbins)
-{
-	char		hash[24];
-	int			i = 0;
-
-	snprintf(hash, sizeof(hash), "%016" PRIx64, c->model_hash);
-	jt_puts(o, "{\"version\":");
-	jt_put_i64(o, VGM_KS_FORMAT_VERSION);
-	jt_puts(o, ",\"bins\":");
-	jt_put_i64(o, nbins);
-	jt_puts(o, ",\"model_hash\":\"");
-	jt_puts(o, hash);
-	jt_puts(o, "\",\"n\":");
-	jt_put_i64(o, c->n);
-	jt_puts(o, ",\"nulls\":");
-	jt_put_i64(o, c->nulls);
-	jt_puts(o, ",\"nans\":");
-	jt_put_i64(o, c->nans);
-	jt_puts(o, ",\"pos_infs\":");
-	jt_put_i64(o, c->pos_infs);
-	jt_puts(o, ",\"neg_infs\":");
-	jt_put_i64(o, c->neg_infs);
-	jt_puts(o, ",\"counts\":[");
-	while (i < nbins)
-	{
-		int			run = 0;
-
-		if (i > 0)
-			jt_puts(o, ",");
-		while (i + run < nbins && counts[i + run] == 0)
-			run++;
-		if (run >= 2)
-		{
-			jt_put_i64(o, -run);
-			i += run;
-		}
-		else
-			jt_put_i64(o, counts[i++]);
-	}
-	jt_puts(o, "]}");
-}
-
-/* JSON text of a state; returns the length needed (excluding NUL). */
-size_t
-vgm_ks_format(const VgmKsCounts *c, const int64_t *counts, int nbins,
-			  char *buf, size_t buflen)
-{
-	JtOut		o;
-
-	jt_out_fixed(&o, buf, buflen);
-	vgm_ks_write(&o, c, counts, nbins);
-	return jt_out_finish(&o);
-}
-
 /* Everything the text of a state holds; the target of the field readers. */
 typedef struct KsText
 {
@@ -696,38 +640,6 @@ typedef struct KsText
 	int64_t    *counts;
 	int			nbins;			/* the bin count of this build */
 } KsText;
-
-static int	read_version(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_bins(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_hash(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_count(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_counts(JtCursor *c, const JtField *f, void *target, int depth);
-
-/* The fields of a state, in the order the writer puts them (any order reads). */
-static const JtField ks_fields[] = {
-	{"version", NULL, read_version, 0, false},
-	{"bins", NULL, read_bins, 0, false},
-	{"model_hash", NULL, read_hash, 0, false},
-	{"n", NULL, read_count, offsetof(VgmKsCounts, n), false},
-	{"nulls", NULL, read_count, offsetof(VgmKsCounts, nulls), false},
-	{"nans", NULL, read_count, offsetof(VgmKsCounts, nans), false},
-	{"pos_infs", NULL, read_count, offsetof(VgmKsCounts, pos_infs), false},
-	{"neg_infs", NULL, read_count, offsetof(VgmKsCounts, neg_infs), false},
-	{"counts", NULL, read_counts, 0, false},
-};
-
-#define N_KS_FIELDS ((int) (sizeof(ks_fields) / sizeof(ks_fields[0])))
-
-static const JtMessages ks_messages = {
-	.syntax = "invalid input syntax for type vgm_ks_state",
-	.trailing = "invalid input syntax for type vgm_ks_state",
-	.noun = "the state",
-	.unknown = "invalid vgm_ks_state: unknown field",
-	.duplicate = "invalid vgm_ks_state: duplicate field",
-	.missing = "invalid vgm_ks_state: missing field",
-	.version = VGM_KS_FORMAT_VERSION,
-	.ascii_keys = true,
-};
 
 /*
  * An integer for the value named what: a fraction or an exponent is
@@ -874,6 +786,72 @@ read_counts(JtCursor *c, const JtField *f, void *target, int depth)
 		jt_fail(c->err, VGM_KS_ERR_RANGE, c->pos, "invalid vgm_ks_state: wrong number of bins",
 				"\"counts\" describes %d bins, expected %d.", filled, t->nbins);
 	return more;
+}
+
+/* The fields of a state, in the order the writer puts them (any order reads). */
+static const JtField ks_fields[] = {
+	{"version", NULL, read_version, 0, false},
+	{"bins", NULL, read_bins, 0, false},
+	{"model_hash", NULL, read_hash, 0, false},
+	{"n", NULL, read_count, offsetof(VgmKsCounts, n), false},
+	{"nulls", NULL, read_count, offsetof(VgmKsCounts, nulls), false},
+	{"nans", NULL, read_count, offsetof(VgmKsCounts, nans), false},
+	{"pos_infs", NULL, read_count, offsetof(VgmKsCounts, pos_infs), false},
+	{"neg_infs", NULL, read_count, offsetof(VgmKsCounts, neg_infs), false},
+	{"counts", NULL, read_counts, 0, false},
+};
+
+#define N_KS_FIELDS ((int) (sizeof(ks_fields) / sizeof(ks_fields[0])))
+
+static const JtMessages ks_messages = {
+	.syntax = "invalid input syntax for type vgm_ks_state",
+	.noun = "the state",
+	.unknown = "invalid vgm_ks_state: unknown field",
+	.duplicate = "invalid vgm_ks_state: duplicate field",
+	.missing = "invalid vgm_ks_state: missing field",
+	.version = VGM_KS_FORMAT_VERSION,
+	.ascii_keys = true,
+};
+
+/* Append the JSON text of a state to an appender of the text kit. */
+void
+vgm_ks_write(JtOut *o, const VgmKsCounts *c, const int64_t *counts, int nbins)
+{
+	char		head[80];
+	int			i = 0;
+
+	snprintf(head, sizeof(head), "{\"version\":%d,\"bins\":%d,\"model_hash\":\"%016" PRIx64 "\"",
+			 VGM_KS_FORMAT_VERSION, nbins, c->model_hash);
+	jt_puts(o, head);
+	jt_put_int64_fields(o, ",", ks_fields + 3, 5, c);	/* n .. neg_infs */
+	jt_puts(o, ",\"counts\":[");
+	while (i < nbins)
+	{
+		int			run = 0;
+
+		if (i > 0)
+			jt_puts(o, ",");
+		while (i + run < nbins && counts[i + run] == 0)
+			run++;
+		if (run >= 2)
+		{
+			jt_put_i64(o, -run);
+			i += run;
+		}
+		else
+			jt_put_i64(o, counts[i++]);
+	}
+	jt_puts(o, "]}");
+}
+
+/* JSON text of a state; returns the length needed (excluding NUL). */
+size_t
+vgm_ks_format(const VgmKsCounts *c, const int64_t *counts, int nbins, char *buf, size_t buflen)
+{
+	JtOut		o;
+
+	vgm_ks_write(jt_out_fixed(&o, buf, buflen), c, counts, nbins);
+	return jt_out_finish(&o);
 }
 
 /* Validate counts: non-negative, summing to n without overflow. */
