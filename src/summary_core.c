@@ -1100,8 +1100,12 @@ read_buckets(JtCursor *c, const JtField *f, void *target, int depth)
 			jt_fail(c->err, VGM_SUMMARY_ERR_RANGE, at, "invalid vgm_summary: too many buckets",
 					"The limit is %d buckets.", VGM_SUMMARY_MAX_BUCKETS);
 		else if (!append_bucket(t, &bk))
+		{
+			/* out of memory ends the reading: nothing later may hide it */
 			jt_fail(c->err, VGM_SUMMARY_ERR_NOMEM, at, "out of memory",
 					"Parsing a vgm_summary needed more memory.");
+			return -1;
+		}
 	}
 	return more;
 }
