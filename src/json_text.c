@@ -299,9 +299,9 @@ out_grow(JtOut *o, size_t n)
 	return true;
 }
 
-/* Append n bytes. */
+/* Append n bytes that do not fit: grow a growable buffer, else count what is cut. */
 void
-jt_put(JtOut *o, const char *s, size_t n)
+jt_put_slow(JtOut *o, const char *s, size_t n)
 {
 	if (o->growable)
 	{
@@ -316,13 +316,6 @@ jt_put(JtOut *o, const char *s, size_t n)
 		memcpy(o->buf + o->len, s, n < room ? n : room);
 	}
 	o->len += n;
-}
-
-/* Append a NUL-terminated string. */
-void
-jt_puts(JtOut *o, const char *s)
-{
-	jt_put(o, s, strlen(s));
 }
 
 /* Append a signed 64-bit integer. */

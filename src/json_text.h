@@ -30,6 +30,13 @@
 #include "vbem.h"				/* VgmAllocator */
 
 /*
+ * The kit is internal to the module: hidden symbols are called directly,
+ * not through the PLT of a shared library (the codecs make a call per
+ * token and per appended piece).
+ */
+#pragma GCC visibility push(hidden)
+
+/*
  * Status of every text codec; the glue maps each to one SQLSTATE
  * (vgm_codec_errcode in codec_errcode.h).
  */
@@ -88,11 +95,28 @@ JtOut	   *jt_out_fixed(JtOut *o, char *buf, size_t cap);
 /* Write into a buffer that grows through alloc (NULL: malloc). */
 void		jt_out_growable(JtOut *o, const VgmAllocator *alloc, size_t initial);
 
-/* Append n bytes. */
-void		jt_put(JtOut *o, const char *s, size_t n);
+/* Append n bytes when they do not fit (grow, or count what is cut). */
+void		jt_put_slow(JtOut *o, const char *s, size_t n);
+
+/* Append n bytes: inline while they fit, as they nearly always do. */
+static inline void
+jt_put(JtOut *o, const char *s, size_t n)
+{
+	if (o->cap - o->len > n && o->len < o->cap)
+	{
+		__builtin_memcpy(o->buf + o->len, s, n);
+		o->len += n;
+	}
+	else
+		jt_put_slow(o, s, n);
+}
 
 /* Append a NUL-terminated string. */
-void		jt_puts(JtOut *o, const char *s);
+static inline void
+jt_puts(JtOut *o, const char *s)
+{
+	jt_put(o, s, __builtin_strlen(s));
+}
 
 /* Append a signed / an unsigned 64-bit integer. */
 void		jt_put_i64(JtOut *o, int64_t v);
@@ -387,5 +411,7 @@ void		jt_put_int64_fields(JtOut *o, const char *first, const JtField *fields,
  * returns VGM_TEXT_ERR_FIELD, or VGM_TEXT_OK when every field is there.
  */
 int			jt_check_missing(JtCursor *c, const JtField *fields, int n, const bool *seen);
+
+#pragma GCC visibility pop
 
 #endif							/* VGM_JSON_TEXT_H */
