@@ -18,6 +18,7 @@
 #include "utils/lsyscache.h"
 
 #include "binary_codec.h"
+#include "codec_errcode.h"
 #include "model.h"
 #include "vgm.h"
 
@@ -74,23 +75,6 @@ vgm_model_view(const VgmModel *model, VgmModelView *view)
 	view->weights = VgmModelWeights(model);
 }
 
-/* SQLSTATE for a codec error of the text form. */
-static int
-text_errcode(int status)
-{
-	switch (status)
-	{
-		case VGM_MODEL_ERR_VERSION:
-			return ERRCODE_FEATURE_NOT_SUPPORTED;
-		case VGM_MODEL_ERR_RANGE:
-			return ERRCODE_INVALID_PARAMETER_VALUE;
-		case VGM_MODEL_ERR_NOMEM:
-			return ERRCODE_OUT_OF_MEMORY;
-		default:
-			return ERRCODE_INVALID_TEXT_REPRESENTATION;
-	}
-}
-
 /* Text input: parse and validate the JSON form. */
 Datum
 vgm_model_in(PG_FUNCTION_ARGS)
@@ -105,10 +89,7 @@ vgm_model_in(PG_FUNCTION_ARGS)
 	status = vgm_model_parse(str, strlen(str), &view, vgm_palloc_allocator(),
 							 msg, sizeof(msg), detail, sizeof(detail));
 	if (status != VGM_MODEL_OK)
-		ereport(ERROR,
-				(errcode(text_errcode(status)),
-				 errmsg("%s", msg),
-				 errdetail("%s", detail)));
+		vgm_codec_error(status, false, msg, detail);
 	model = vgm_model_build(&view.hdr, view.comp, view.weights);
 	pfree(view.comp);
 	PG_RETURN_VGM_MODEL_P(model);
@@ -120,21 +101,12 @@ vgm_model_out(PG_FUNCTION_ARGS)
 {
 	VgmModel   *model = PG_GETARG_VGM_MODEL_P(0);
 	VgmModelView view;
-	size_t		need;
-	size_t		cap = 1024 + (size_t) model->hdr.k * 200;
-	char	   *buf;
+	JtOut		out;
 
 	vgm_model_view(model, &view);
-	buf = palloc(cap);
-	need = vgm_model_format(&view, buf, cap);
-	if (need >= cap)
-	{
-		pfree(buf);
-		cap = need + 1;
-		buf = palloc(cap);
-		vgm_model_format(&view, buf, cap);
-	}
-	PG_RETURN_CSTRING(buf);
+	jt_out_growable(&out, vgm_palloc_allocator(), 1024 + (size_t) model->hdr.k * 200);
+	vgm_model_write(&out, &view);
+	PG_RETURN_CSTRING(jt_out_text(&out));
 }
 
 /*

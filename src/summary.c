@@ -22,6 +22,7 @@
 #include "utils/memutils.h"
 
 #include "binary_codec.h"
+#include "codec_errcode.h"
 #include "summary.h"
 #include "vgm.h"
 
@@ -441,23 +442,6 @@ summary_flat_from_parts(int shift, const VgmSummaryCounts *counts,
 	return s;
 }
 
-/* SQLSTATE for a parse or validation error of the text form. */
-static int
-summary_text_errcode(int status)
-{
-	switch (status)
-	{
-		case VGM_SUMMARY_ERR_VERSION:
-			return ERRCODE_FEATURE_NOT_SUPPORTED;
-		case VGM_SUMMARY_ERR_RANGE:
-			return ERRCODE_INVALID_PARAMETER_VALUE;
-		case VGM_SUMMARY_ERR_NOMEM:
-			return ERRCODE_OUT_OF_MEMORY;
-		default:
-			return ERRCODE_INVALID_TEXT_REPRESENTATION;
-	}
-}
-
 /* Text input: parse and validate untrusted text (it may come from another node). */
 Datum
 vgm_summary_in(PG_FUNCTION_ARGS)
@@ -476,10 +460,7 @@ vgm_summary_in(PG_FUNCTION_ARGS)
 							   vgm_palloc_allocator(), msg, sizeof(msg),
 							   detail, sizeof(detail));
 	if (status != VGM_SUMMARY_OK)
-		ereport(ERROR,
-				(errcode(summary_text_errcode(status)),
-				 errmsg("%s", msg),
-				 errdetail("%s", detail)));
+		vgm_codec_error(status, false, msg, detail);
 	s = summary_flat_from_parts(shift, &counts, buckets, n);
 	if (buckets)
 		pfree(buckets);
@@ -491,22 +472,12 @@ Datum
 vgm_summary_out(PG_FUNCTION_ARGS)
 {
 	VgmSummaryView v;
-	size_t		cap;
-	size_t		need;
-	char	   *buf;
+	JtOut		out;
 
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	cap = 256 + v.n * 140;
-	buf = palloc(cap);
-	need = vgm_summary_format(v.shift, &v.counts, v.buckets, v.n, buf, cap);
-	if (need >= cap)
-	{
-		pfree(buf);
-		cap = need + 1;
-		buf = palloc(cap);
-		vgm_summary_format(v.shift, &v.counts, v.buckets, v.n, buf, cap);
-	}
-	PG_RETURN_CSTRING(buf);
+	jt_out_growable(&out, vgm_palloc_allocator(), 256 + v.n * 140);
+	vgm_summary_write(&out, v.shift, &v.counts, v.buckets, v.n);
+	PG_RETURN_CSTRING(jt_out_text(&out));
 }
 
 /*

@@ -20,6 +20,7 @@
 #include "utils/builtins.h"
 
 #include "binary_codec.h"
+#include "codec_errcode.h"
 #include "model.h"
 #include "validate.h"
 #include "vgm.h"
@@ -99,21 +100,6 @@ ks_state_arg(FunctionCallInfo fcinfo, int argno)
 	return s;
 }
 
-/* SQLSTATE of a text codec status (binary ones: vgm_binary_errcode). */
-static int
-ks_errcode(int status)
-{
-	switch (status)
-	{
-		case VGM_KS_ERR_VERSION:
-			return ERRCODE_FEATURE_NOT_SUPPORTED;
-		case VGM_KS_ERR_RANGE:
-			return ERRCODE_INVALID_PARAMETER_VALUE;
-		default:
-			return ERRCODE_INVALID_TEXT_REPRESENTATION;
-	}
-}
-
 /* Text input: parse and validate untrusted text (Citus moves partial states as text). */
 Datum
 vgm_ks_state_in(PG_FUNCTION_ARGS)
@@ -127,10 +113,7 @@ vgm_ks_state_in(PG_FUNCTION_ARGS)
 	status = vgm_ks_parse(str, strlen(str), &s->c, s->counts, VGM_KS_BINS,
 						  msg, sizeof(msg), detail, sizeof(detail));
 	if (status != VGM_KS_OK)
-		ereport(ERROR,
-				(errcode(ks_errcode(status)),
-				 errmsg("%s", msg),
-				 errdetail("%s", detail)));
+		vgm_codec_error(status, false, msg, detail);
 	PG_RETURN_POINTER(s);
 }
 
@@ -139,14 +122,11 @@ Datum
 vgm_ks_state_out(PG_FUNCTION_ARGS)
 {
 	VgmKsState *s = ks_state_arg(fcinfo, 0);
-	/* at most 20 digits and a comma per bin, plus the header */
-	size_t		cap = 512 + (size_t) VGM_KS_BINS * 21;
-	char	   *buf = palloc(cap);
-	size_t		need = vgm_ks_format(&s->c, s->counts, VGM_KS_BINS, buf, cap);
+	JtOut		out;
 
-	if (need >= cap)
-		elog(ERROR, "vgm_ks_state text longer than expected (%zu bytes)", need);
-	PG_RETURN_CSTRING(buf);
+	jt_out_growable(&out, vgm_palloc_allocator(), 1024);
+	vgm_ks_write(&out, &s->c, s->counts, VGM_KS_BINS);
+	PG_RETURN_CSTRING(jt_out_text(&out));
 }
 
 /*
