@@ -159,6 +159,18 @@ float8_array(const double *values, int n)
 	return construct_array(d, n, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
+/* The components' means, or their standard deviations, as a float8[]. */
+static ArrayType *
+component_array(const VgmModel *model, bool stddevs)
+{
+	double	   *v = palloc(Max(model->hdr.k, 1) * sizeof(double));
+	int			j;
+
+	for (j = 0; j < model->hdr.k; j++)
+		v[j] = stddevs ? sqrt(model->comp[j].covariance) : model->comp[j].mean;
+	return float8_array(v, model->hdr.k);
+}
+
 /* Number of components of the variational posterior (valid or not). */
 Datum
 vgm_model_n_components(PG_FUNCTION_ARGS)
@@ -181,26 +193,14 @@ vgm_model_weights(PG_FUNCTION_ARGS)
 Datum
 vgm_model_means(PG_FUNCTION_ARGS)
 {
-	VgmModel   *model = PG_GETARG_VGM_MODEL_P(0);
-	double	   *v = palloc(model->hdr.k * sizeof(double));
-	int			j;
-
-	for (j = 0; j < model->hdr.k; j++)
-		v[j] = model->comp[j].mean;
-	PG_RETURN_ARRAYTYPE_P(float8_array(v, model->hdr.k));
+	PG_RETURN_ARRAYTYPE_P(component_array(PG_GETARG_VGM_MODEL_P(0), false));
 }
 
 /* Standard deviations sqrt(covariance), all components. */
 Datum
 vgm_model_stddevs(PG_FUNCTION_ARGS)
 {
-	VgmModel   *model = PG_GETARG_VGM_MODEL_P(0);
-	double	   *v = palloc(model->hdr.k * sizeof(double));
-	int			j;
-
-	for (j = 0; j < model->hdr.k; j++)
-		v[j] = sqrt(model->comp[j].covariance);
-	PG_RETURN_ARRAYTYPE_P(float8_array(v, model->hdr.k));
+	PG_RETURN_ARRAYTYPE_P(component_array(PG_GETARG_VGM_MODEL_P(0), true));
 }
 
 /* Posterior indexes (0-based) of the valid components, in order. */

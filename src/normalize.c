@@ -257,6 +257,20 @@ new_float8_array(int n, double **data)
 /* mode-specific normalization                                             */
 /* ---------------------------------------------------------------------- */
 
+/* Normalize argument 1 of (model, x [, key]); false for a non-finite x (NULL result). */
+static inline bool
+normalize_call(FunctionCallInfo fcinfo, int32 *component, double *alpha)
+{
+	double		x = PG_GETARG_FLOAT8(1);
+	bool		has_key = PG_NARGS() > 2;
+
+	if (unlikely(!isfinite(x)))
+		return false;
+	normalize_value(vgm_model_cache_get(fcinfo, 0), x, has_key,
+					has_key ? PG_GETARG_INT64(2) : 0, component, alpha);
+	return true;
+}
+
 /*
  * vgm_component(model, x [, key]): valid component of x, numbered from 0
  * among the valid components; drawn as RDT draws it when a key is given.
@@ -264,15 +278,11 @@ new_float8_array(int n, double **data)
 Datum
 vgm_transform_component(PG_FUNCTION_ARGS)
 {
-	double		x = PG_GETARG_FLOAT8(1);
-	bool		has_key = PG_NARGS() > 2;
 	int32		component;
 	double		alpha;
 
-	if (unlikely(!isfinite(x)))
+	if (!normalize_call(fcinfo, &component, &alpha))
 		PG_RETURN_NULL();
-	normalize_value(vgm_model_cache_get(fcinfo, 0), x, has_key,
-					has_key ? PG_GETARG_INT64(2) : 0, &component, &alpha);
 	PG_RETURN_INT32(component);
 }
 
@@ -280,15 +290,11 @@ vgm_transform_component(PG_FUNCTION_ARGS)
 Datum
 vgm_transform_alpha(PG_FUNCTION_ARGS)
 {
-	double		x = PG_GETARG_FLOAT8(1);
-	bool		has_key = PG_NARGS() > 2;
 	int32		component;
 	double		alpha;
 
-	if (unlikely(!isfinite(x)))
+	if (!normalize_call(fcinfo, &component, &alpha))
 		PG_RETURN_NULL();
-	normalize_value(vgm_model_cache_get(fcinfo, 0), x, has_key,
-					has_key ? PG_GETARG_INT64(2) : 0, &component, &alpha);
 	PG_RETURN_FLOAT8(alpha);
 }
 
