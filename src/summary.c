@@ -485,7 +485,16 @@ vgm_summary_in(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
-/* Text output: JSON with shortest round-trip numbers. */
+/*
+ * Which text vgm_summary_out writes (GUC vgm.summary_text): the readable
+ * JSON bucket array, the compact "packed" field (summary_pack.h), or, by
+ * default, compact only for summaries above VGM_SUMMARY_TEXT_AUTO_BUCKETS
+ * buckets -- where the size matters: Citus moves partial aggregate states as
+ * the type's text, and a 30k-bucket state is 2.6 MB readable, 0.8 MB packed.
+ */
+int			vgm_summary_text_form = VGM_SUMMARY_TEXT_AUTO;
+
+/* Text output: JSON, readable or packed (see vgm_summary_text_form). */
 Datum
 vgm_summary_out(PG_FUNCTION_ARGS)
 {
@@ -495,6 +504,14 @@ vgm_summary_out(PG_FUNCTION_ARGS)
 	char	   *buf;
 
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
+	if (vgm_summary_text_form == VGM_SUMMARY_TEXT_COMPACT
+		|| (vgm_summary_text_form == VGM_SUMMARY_TEXT_AUTO && v.n > VGM_SUMMARY_TEXT_AUTO_BUCKETS))
+	{
+		cap = vgm_summary_packed_bound(v.n);
+		buf = palloc(cap);
+		vgm_summary_format_packed(v.shift, &v.counts, v.buckets, v.n, buf, cap);
+		PG_RETURN_CSTRING(buf);
+	}
 	cap = 256 + v.n * 140;
 	buf = palloc(cap);
 	need = vgm_summary_format(v.shift, &v.counts, v.buckets, v.n, buf, cap);

@@ -10,6 +10,7 @@
  * sums carry no cancellation.
  */
 #include "summary_core.h"
+#include "summary_pack.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -947,6 +948,51 @@ out_double(TextOut *o, double v)
 	out_printf(o, "%s", tmp);
 }
 
+/* The fields before the buckets, up to and including the comma after "max". */
+static void
+format_envelope(TextOut *o, int shift, const VgmSummaryCounts *c)
+{
+	out_printf(o, "{\"version\":%d,\"shift\":%d,\"rows\":%" PRId64 ",\"nulls\":%" PRId64
+			   ",\"nans\":%" PRId64 ",\"pos_infs\":%" PRId64 ",\"neg_infs\":%" PRId64 ",\"min\":",
+			   VGM_SUMMARY_FORMAT_VERSION, shift, c->rows, c->nulls, c->nans,
+			   c->pos_infs, c->neg_infs);
+	out_double(o, c->min);
+	out_printf(o, ",\"max\":");
+	out_double(o, c->max);
+	out_printf(o, ",");
+}
+
+/* Room vgm_summary_format_packed needs for n buckets, NUL included. */
+size_t
+vgm_summary_packed_bound(size_t n)
+{
+	return 320 + vgm_pack_bound(n);
+}
+
+/*
+ * Compact JSON text of a summary: the same fields, the buckets as one
+ * "packed" string (summary_pack.h).  buf must hold
+ * vgm_summary_packed_bound(n) bytes; returns the length written.
+ */
+size_t
+vgm_summary_format_packed(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
+						  char *buf, size_t buflen)
+{
+	TextOut		o = {buf, buflen, 0};
+
+	if (buflen < vgm_summary_packed_bound(n))
+	{
+		if (buflen > 0)
+			buf[0] = '\0';
+		return 0;
+	}
+	format_envelope(&o, shift, c);
+	out_printf(&o, "\"packed\":\"");
+	o.len += vgm_pack_buckets(shift, b, n, buf + o.len);
+	out_printf(&o, "\"}");
+	return o.len;
+}
+
 /* JSON text of a summary; returns the length needed (excluding NUL). */
 size_t
 vgm_summary_format(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
@@ -957,14 +1003,8 @@ vgm_summary_format(int shift, const VgmSummaryCounts *c, const VgmBucket *b, siz
 
 	if (buflen > 0)
 		buf[0] = '\0';
-	out_printf(&o, "{\"version\":%d,\"shift\":%d,\"rows\":%" PRId64 ",\"nulls\":%" PRId64
-			   ",\"nans\":%" PRId64 ",\"pos_infs\":%" PRId64 ",\"neg_infs\":%" PRId64 ",\"min\":",
-			   VGM_SUMMARY_FORMAT_VERSION, shift, c->rows, c->nulls, c->nans,
-			   c->pos_infs, c->neg_infs);
-	out_double(&o, c->min);
-	out_printf(&o, ",\"max\":");
-	out_double(&o, c->max);
-	out_printf(&o, ",\"buckets\":[");
+	format_envelope(&o, shift, c);
+	out_printf(&o, "\"buckets\":[");
 	for (i = 0; i < n; i++)
 	{
 		out_printf(&o, "%s[%" PRId64 ",", i ? "," : "", b[i].key);
@@ -1116,10 +1156,11 @@ syntax_error(TextIn *in, const char *what, char *msg, size_t msglen,
 enum
 {
 	F_VERSION, F_SHIFT, F_ROWS, F_NULLS, F_NANS, F_POS_INFS, F_NEG_INFS, F_MIN, F_MAX,
-	F_BUCKETS, N_FIELDS
+	F_BUCKETS, F_PACKED, N_FIELDS
 };
 static const char *const field_names[N_FIELDS] = {
-	"version", "shift", "rows", "nulls", "nans", "pos_infs", "neg_infs", "min", "max", "buckets"
+	"version", "shift", "rows", "nulls", "nans", "pos_infs", "neg_infs", "min", "max", "buckets",
+	"packed"
 };
 
 /*
@@ -1231,9 +1272,32 @@ done:
 }
 
 /*
+ * Read the value of "packed": a JSON string without escapes (the Z85
+ * alphabet has neither quotes nor backslashes); returns its span.
+ */
+static int
+read_packed_string(TextIn *in, const char **start, size_t *len)
+{
+	const char *q;
+
+	skip_ws(in);
+	if (in->p >= in->end || *in->p != '"')
+		return 0;
+	q = memchr(in->p + 1, '"', (size_t) (in->end - in->p - 1));
+	if (!q || memchr(in->p + 1, '\\', (size_t) (q - in->p - 1)))
+		return 0;
+	*start = in->p + 1;
+	*len = (size_t) (q - in->p - 1);
+	in->p = q + 1;
+	return 1;
+}
+
+/*
  * Parse the JSON text of a summary.  The fields may come in any order (the
  * output writes them in field_names order; jsonb sorts them by length), each
  * exactly once; unknown, repeated and missing fields are errors naming them.
+ * The buckets come either as "buckets" (an array) or as "packed" (a string,
+ * decoded once the shift is known), never both.
  */
 int
 vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
@@ -1246,6 +1310,8 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 	int			seen[N_FIELDS] = {0};
 	VgmBucket  *b = NULL;
 	size_t		n = 0;
+	const char *packed = NULL;
+	size_t		packed_len = 0;
 	int			status;
 	int			f;
 
@@ -1292,6 +1358,14 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 				if (status != VGM_SUMMARY_OK)
 					goto fail;
 			}
+			else if (f == F_PACKED)
+			{
+				if (!read_packed_string(&in, &packed, &packed_len))
+				{
+					status = syntax_error(&in, "a string without escapes", msg, msglen, detail, detaillen);
+					goto fail;
+				}
+			}
 			else if (f < F_MIN)
 			{
 				if (!read_int64(&in, &ints[f]))
@@ -1325,8 +1399,15 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 						"Trailing garbage at byte %zu.", (size_t) (in.p - in.start));
 		goto fail;
 	}
+	if (seen[F_BUCKETS] && seen[F_PACKED])
+	{
+		status = report(VGM_SUMMARY_ERR_FIELD, msg, msglen, detail, detaillen,
+						"invalid input syntax for type vgm_summary",
+						"Fields \"buckets\" and \"packed\" exclude each other.");
+		goto fail;
+	}
 	for (f = 0; f < N_FIELDS; f++)
-		if (!seen[f])
+		if (!seen[f] && !(f == F_BUCKETS && seen[F_PACKED]) && f != F_PACKED)
 		{
 			status = report(VGM_SUMMARY_ERR_FIELD, msg, msglen, detail, detaillen,
 							"invalid input syntax for type vgm_summary",
@@ -1348,6 +1429,13 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 						"The shift is %" PRId64 "; it must be between 0 and %d.",
 						ints[F_SHIFT], VGM_SUMMARY_MAX_SHIFT);
 		goto fail;
+	}
+	if (packed)
+	{
+		status = vgm_unpack_buckets(packed, packed_len, (int) ints[F_SHIFT], &b, &n, alloc,
+									msg, msglen, detail, detaillen);
+		if (status != VGM_SUMMARY_OK)
+			goto fail;
 	}
 	c->rows = ints[F_ROWS];
 	c->nulls = ints[F_NULLS];

@@ -212,8 +212,20 @@ size_t		vgm_summary_format(int shift, const VgmSummaryCounts *counts,
 							   const VgmBucket *buckets, size_t n,
 							   char *buf, size_t buflen);
 
+/* Room vgm_summary_format_packed needs for n buckets, NUL included. */
+size_t		vgm_summary_packed_bound(size_t n);
+
 /*
- * Parse the JSON text of a summary (len bytes, not NUL-terminated), allocate
+ * Compact JSON text of a summary: the same fields with the buckets as one
+ * "packed" string (summary_pack.h).  buf must hold vgm_summary_packed_bound(n)
+ * bytes (else nothing is written and 0 returned); returns the length.
+ */
+size_t		vgm_summary_format_packed(int shift, const VgmSummaryCounts *counts,
+									  const VgmBucket *buckets, size_t n,
+									  char *buf, size_t buflen);
+
+/*
+ * Parse the JSON text of a summary, readable or packed (len bytes, not NUL-terminated), allocate
  * the bucket array with alloc and validate it.
  */
 int			vgm_summary_parse(const char *text, size_t len, int *shift,
