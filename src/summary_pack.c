@@ -2,11 +2,13 @@
  * summary_pack.c - the packed text of a summary's buckets (see
  * summary_pack.h for the layout and why it is small).
  *
- * The stream is written and read 32 bits at a time: each group of 32 bits
- * is five Z85 characters (85^5 > 2^32), most significant first, so the bit
- * coder never needs an intermediate byte buffer and decoding is a table
- * lookup and four multiply-adds per 32 bits.  Bits are big-endian: the first
- * field of the first bucket is in the high bits of the first group.
+ * Each group of 32 bits is five Z85 characters (85^5 > 2^32), most
+ * significant first.  The writer emits a group as soon as it has 32 bits;
+ * the reader first decodes all groups into big-endian bytes (a table lookup
+ * and four multiply-adds per group, range-checked) and then reads fields
+ * through a 64-bit window at any bit position, without branches on the
+ * common path.  Bits are big-endian: the first field of the first bucket is
+ * in the high bits of the first group.
  *
  * Per bucket, in order:
  *   key     uint(zigzag(key)) for the first bucket, uint(key - previous - 1)
@@ -314,74 +316,78 @@ z85_init(void)
 	z85_ready = 1;
 }
 
-/* Bit reader: the next `avail` bits are the high end of acc, the rest zero. */
-typedef struct BitIn
+/*
+ * Decode ngroups groups of five characters into big-endian 32-bit words at
+ * out; returns 0, or 2 for a character outside Z85, 3 for a group >= 2^32.
+ */
+static int
+z85_decode(const unsigned char *p, size_t ngroups, unsigned char *out)
 {
-	const unsigned char *p;
-	const unsigned char *end;
-	uint64_t	acc;
-	int			avail;
-	int			bad;			/* 1 truncated, 2 a character outside Z85, 3 a group above 2^32 */
-} BitIn;
+	size_t		g;
 
-/* Top up acc from whole groups while there is room for one. */
-static inline void
-refill(BitIn *r)
-{
-	while (r->avail <= 32 && r->end - r->p >= 5)
+	for (g = 0; g < ngroups; g++, p += 5, out += 4)
 	{
-		const unsigned char *q = r->p;
-		unsigned	d0 = z85_digit[q[0]],
-					d1 = z85_digit[q[1]],
-					d2 = z85_digit[q[2]],
-					d3 = z85_digit[q[3]],
-					d4 = z85_digit[q[4]];
+		unsigned	d0 = z85_digit[p[0]],
+					d1 = z85_digit[p[1]],
+					d2 = z85_digit[p[2]],
+					d3 = z85_digit[p[3]],
+					d4 = z85_digit[p[4]];
 		uint64_t	v;
 
 		if ((d0 | d1 | d2 | d3 | d4) & 0x80)	/* 0xFF marks a non-Z85 byte */
-		{
-			r->bad = 2;
-			return;
-		}
+			return 2;
 		v = (((((uint64_t) d0 * 85 + d1) * 85 + d2) * 85 + d3) * 85) + d4;
 		if (v > 0xFFFFFFFFULL)
-		{
-			r->bad = 3;
-			return;
-		}
-		r->acc |= v << (32 - r->avail);
-		r->avail += 32;
-		r->p += 5;
+			return 3;
+		out[0] = (unsigned char) (v >> 24);
+		out[1] = (unsigned char) (v >> 16);
+		out[2] = (unsigned char) (v >> 8);
+		out[3] = (unsigned char) v;
 	}
+	return 0;
 }
 
-/* Read n (1..32) bits; 0 and r->bad set when the stream ends. */
-static inline uint64_t
-get_bits(BitIn *r, int n)
+/*
+ * Zero bytes after the decoded stream: a bucket reads at most 546 bits and
+ * a window 8 bytes past its position, so reads past the end of the stream
+ * stay inside the buffer (they see zeros) until the end-of-bucket check.
+ */
+#define STREAM_PAD 128
+
+/* Bit reader over the decoded stream. */
+typedef struct BitIn
+{
+	const unsigned char *buf;	/* nbits / 8 bytes, then STREAM_PAD zeros */
+	uint64_t	pos;
+	uint64_t	nbits;
+	int			bad;			/* 1 truncated, 4 an integer longer than 64 bits, 5 a bad exponent */
+} BitIn;
+
+/* The next bits, left-aligned: at least 57 of the 64 are the stream's. */
+static inline __attribute__((always_inline)) uint64_t
+window(const BitIn *r)
 {
 	uint64_t	v;
 
-	if (r->avail < n)
-	{
-		refill(r);
-		if (r->avail < n)
-		{
-			if (!r->bad)
-				r->bad = 1;
-			return 0;
-		}
-	}
-	v = r->acc >> (64 - n);
-	r->acc <<= n;
-	r->avail -= n;
+	memcpy(&v, r->buf + (r->pos >> 3), sizeof(v));
+	return __builtin_bswap64(v) << (r->pos & 7);
+}
+
+/* Read n (1..57) bits. */
+static inline __attribute__((always_inline)) uint64_t
+get_bits(BitIn *r, int n)
+{
+	uint64_t	v = window(r) >> (64 - n);
+
+	r->pos += (uint64_t) n;
 	return v;
 }
 
 /* Read n (0..64) bits. */
-static inline uint64_t
+static inline __attribute__((always_inline)) uint64_t
 get_bits64(BitIn *r, int n)
 {
-	if (n > 32)
+	if (n > 57)
 	{
 		uint64_t	hi = get_bits(r, n - 32);
 
@@ -391,47 +397,30 @@ get_bits64(BitIn *r, int n)
 }
 
 /* Read an unsigned integer in the length-prefixed code. */
-static inline uint64_t
+static inline __attribute__((always_inline)) uint64_t
 get_uint(BitIn *r)
 {
-	int			len = 0;
+	uint64_t	w = window(r);
+	int			len;
 
-	for (;;)
+	if (w >> 7)
 	{
-		int			z;
-
-		if (r->avail == 0)
+		/* the leading one is among the 57 valid bits of the window */
+		len = __builtin_clzll(w);
+		r->pos += (uint64_t) len + 1;
+	}
+	else
+	{
+		/* 57 zeros or more: count on bit by bit, within the stream */
+		len = 0;
+		while (get_bits(r, 1) == 0)
 		{
-			refill(r);
-			if (r->avail == 0)
+			if (++len > 64 || r->pos > r->nbits)
 			{
-				if (!r->bad)
-					r->bad = 1;
+				r->bad = len > 64 ? 4 : 1;
 				return 0;
 			}
 		}
-		if (r->acc == 0)
-		{
-			/* every available bit is a zero of the prefix */
-			len += r->avail;
-			r->avail = 0;
-			if (len > 64)
-			{
-				r->bad = 4;
-				return 0;
-			}
-			continue;
-		}
-		z = __builtin_clzll(r->acc);	/* < avail: bits past avail are zero */
-		len += z;
-		if (len > 64)
-		{
-			r->bad = 4;
-			return 0;
-		}
-		r->acc = (r->acc << z) << 1;
-		r->avail -= z + 1;
-		break;
 	}
 	if (len <= 1)
 		return (uint64_t) len;
@@ -439,7 +428,7 @@ get_uint(BitIn *r)
 }
 
 /* Read a central moment of order k; sets r->bad = 5 on an impossible exponent. */
-static inline double
+static inline __attribute__((always_inline)) double
 get_moment(BitIn *r, int k, uint64_t weight_bits, int wexp)
 {
 	if (get_bits(r, 1))
@@ -529,6 +518,7 @@ vgm_unpack_buckets(const char *text, size_t len, int shift,
 	uint64_t	n;
 	size_t		data_len;
 	VgmBucket  *b;
+	unsigned char *stream;
 	BitIn		r;
 	size_t		i;
 	int64_t		prev = 0;
@@ -567,16 +557,30 @@ vgm_unpack_buckets(const char *text, size_t len, int shift,
 							  "The packed data of 0 buckets must be empty.");
 		return VGM_SUMMARY_OK;
 	}
-	b = alloc->alloc((size_t) n * sizeof(VgmBucket), alloc->arg);
-	if (!b)
+	z85_init();
+	stream = alloc->alloc(data_len / 5 * 4 + STREAM_PAD, alloc->arg);
+	if (!stream)
 		return pack_error(VGM_SUMMARY_ERR_NOMEM, msg, msglen, detail, detaillen,
 						  "out of memory", "Decoding %" PRIu64 " packed buckets needed more memory.", n);
-	z85_init();
-	r.p = (const unsigned char *) p;
-	r.end = (const unsigned char *) end;
-	r.acc = 0;
-	r.avail = 0;
-	r.bad = 0;
+	memset(stream + data_len / 5 * 4, 0, STREAM_PAD);
+	r.bad = z85_decode((const unsigned char *) p, data_len / 5, stream);
+	if (r.bad)
+	{
+		alloc->release(stream, alloc->arg);
+		return pack_error(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
+						  "invalid input syntax for type vgm_summary",
+						  "The packed data %s.", bad_what[r.bad]);
+	}
+	b = alloc->alloc((size_t) n * sizeof(VgmBucket), alloc->arg);
+	if (!b)
+	{
+		alloc->release(stream, alloc->arg);
+		return pack_error(VGM_SUMMARY_ERR_NOMEM, msg, msglen, detail, detaillen,
+						  "out of memory", "Decoding %" PRIu64 " packed buckets needed more memory.", n);
+	}
+	r.buf = stream;
+	r.pos = 0;
+	r.nbits = (uint64_t) (data_len / 5) * 32;
 	for (i = 0; i < n && !r.bad; i++)
 	{
 		uint64_t	code = get_uint(&r);
@@ -592,6 +596,7 @@ vgm_unpack_buckets(const char *text, size_t len, int shift,
 
 			if (code >= room)
 			{
+				alloc->release(stream, alloc->arg);
 				alloc->release(b, alloc->arg);
 				return pack_error(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
 								  "invalid vgm_summary: bucket key out of range",
@@ -606,6 +611,7 @@ vgm_unpack_buckets(const char *text, size_t len, int shift,
 
 			if (count >= (uint64_t) WHOLE_WEIGHT_MAX)
 			{
+				alloc->release(stream, alloc->arg);
 				alloc->release(b, alloc->arg);
 				return pack_error(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
 								  "invalid vgm_summary: bad bucket moments",
@@ -624,14 +630,19 @@ vgm_unpack_buckets(const char *text, size_t len, int shift,
 		b[i].m2 = get_moment(&r, 2, wbits, wexp);
 		b[i].m3 = get_moment(&r, 3, wbits, wexp);
 		b[i].m4 = get_moment(&r, 4, wbits, wexp);
+		if (r.pos > r.nbits && !r.bad)
+			r.bad = 1;
 	}
-	if (!r.bad && (r.p != r.end || r.avail >= 32 || r.acc != 0))
+	/* the rest must be the zero padding of the last group, under 32 bits */
+	if (!r.bad && (r.nbits - r.pos >= 32 || get_bits64(&r, (int) (r.nbits - r.pos)) != 0))
 	{
+		alloc->release(stream, alloc->arg);
 		alloc->release(b, alloc->arg);
 		return pack_error(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
 						  "invalid input syntax for type vgm_summary",
 						  "The packed data goes on after its %" PRIu64 " buckets (only zero bits may pad the last group).", n);
 	}
+	alloc->release(stream, alloc->arg);
 	if (r.bad)
 	{
 		alloc->release(b, alloc->arg);

@@ -19,7 +19,10 @@ off), --reps rounds with the forms alternating, fastest backend CPU time:
   combine   vgm_summary_info(vgm_rollup(col::vgm_summary))   what Citus's
             coord_combine_agg does with the states
   fit       the same + vgm_fit of the merged summary (the whole coordinator)
-Parse speed is text bytes / (parse - read) CPU time.  Bytes moved: the sum of
+Parse speed is text bytes / (parse - read) CPU time ("read" detoasts and
+copies each value: octet_length(col || '') for text, vgm_summary_send(b) for
+binary).  With PGHOST/PGPORT set (and BENCH_PRIVATE not 1) part 1 uses that
+server and keeps its table "states" for the next run.  Bytes moved: the sum of
 the states' text lengths (what Citus sends) and of the binary sizes.
 
 Part 2, Citus (--citus-rows, default 10000000; empty to skip): a coordinator
@@ -46,6 +49,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -94,8 +98,20 @@ def part_states(args, tmp, results):
     counts = sorted(int(s) for s in args.states.split(",") if s.strip())
     top = max(counts)
     t0 = time.time()
-    psql("CREATE EXTENSION IF NOT EXISTS vgm;\n"
-         "CREATE TABLE states (i int, b vgm_summary, r text, c text);\n"
+    have = psql("SET client_min_messages = warning;\nCREATE EXTENSION IF NOT EXISTS vgm;\n"
+                "SELECT to_regclass('states') IS NOT NULL;\n").strip().splitlines()[-1]
+    have = psql("SELECT count(*) FROM states WHERE c IS NOT NULL;\n").strip() if have == "t" else "-1"
+    if int(have) != top:
+        if int(have) >= 0:
+            psql("DROP TABLE states;\n")
+        make_states(top)
+    results["states_setup_s"] = time.time() - t0
+    measure_states(args, tmp, results, counts)
+
+
+def make_states(top):
+    """The states table: `top` summaries of 1M rows each, binary and both texts."""
+    psql("CREATE TABLE states (i int, b vgm_summary, r text, c text);\n"
          "ALTER TABLE states ALTER b SET STORAGE EXTERNAL, ALTER r SET STORAGE EXTERNAL, "
          "ALTER c SET STORAGE EXTERNAL;\n")
     for i in range(top):
@@ -107,13 +123,16 @@ def part_states(args, tmp, results):
             log(f"{i + 1}/{top} states")
     psql("SET vgm.summary_text = readable;\nUPDATE states SET r = b::text;\n"
          "SET vgm.summary_text = compact;\nUPDATE states SET c = b::text;\nVACUUM ANALYZE states;\n")
+
+
+def measure_states(args, tmp, results, counts):
+    """Read, parse, combine and fit k states of each form, in fresh sessions."""
     st = psql("SELECT avg((vgm_summary_info(b)).buckets), avg(pg_column_size(b)), avg(octet_length(r)), "
               "avg(octet_length(c)), bool_and(vgm_summary_send(c::vgm_summary) = vgm_summary_send(b)), "
               "bool_and(vgm_summary_send(r::vgm_summary) = vgm_summary_send(b)) FROM states;\n").strip().split("|")
-    results["states_setup_s"] = time.time() - t0
     results["state"] = {"buckets": float(st[0]), "binary": float(st[1]), "readable": float(st[2]),
                         "compact": float(st[3]), "compact_exact": st[4] == "t", "readable_exact": st[5] == "t"}
-    log(f"states ready in {results['states_setup_s']:.0f} s: {results['state']}")
+    log(f"states ready: {results['state']}")
     r = Runner(tmp, 10.0)
     out = {}
     for k in counts:
@@ -122,8 +141,9 @@ def part_states(args, tmp, results):
         for form in FORMS:
             c = col(form)
             raw = {"binary": "b", "compact": "c", "readable": "r"}[form]
-            qs[(form, "read")] = (f"SELECT sum((vgm_summary_info(b)).rows) FROM states {w};" if form == "binary"
-                                  else f"SELECT sum(length({raw})) FROM states {w};")
+            # reading only: detoast and copy, no parse (|| '' forces both; length() would walk UTF-8)
+            qs[(form, "read")] = (f"SELECT sum(octet_length(vgm_summary_send(b))) FROM states {w};"
+                                  if form == "binary" else f"SELECT sum(octet_length({raw} || '')) FROM states {w};")
             qs[(form, "parse")] = f"SELECT count({c}) FROM states {w};"
             qs[(form, "combine")] = f"SELECT (vgm_summary_info(vgm_rollup({c}))).buckets FROM states {w};"
             qs[(form, "fit")] = (f"SELECT d.points, d.iterations, d.fit_ms FROM (SELECT vgm_fit(vgm_rollup({c})) AS m "
@@ -262,6 +282,10 @@ def report(args, results):
     return "\n".join(L)
 
 
+def on_signal(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--states", default="32,128,512")
@@ -272,6 +296,8 @@ def main():
     ap.add_argument("--markdown")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="vgm-coord.")
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
     os.chmod(tmp, 0o711)
     results = {"started": time.strftime("%Y-%m-%d %H:%M:%S"),
                "commit": subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%h"], capture_output=True,
@@ -281,7 +307,15 @@ def main():
     if dirty:
         results["commit"] += " + uncommitted changes"
     try:
-        if args.states.strip():
+        if args.states.strip() and os.environ.get("PGHOST") and os.environ.get("BENCH_PRIVATE") != "1":
+            # an existing server (PGHOST/PGPORT): its table "states" is kept and reused
+            saved = dict(os.environ)
+            os.environ.setdefault("PGDATABASE", "postgres")
+            results["server_version"] = psql("SHOW server_version;\n").strip()
+            part_states(args, tmp, results)
+            os.environ.clear()
+            os.environ.update(saved)
+        elif args.states.strip():
             env = server_start(os.path.join(tmp, "single"),
                                "-c shared_buffers=256MB -c wal_level=minimal -c max_wal_senders=0 "
                                "-c autovacuum=off -c jit=off -c max_wal_size=8GB")
