@@ -72,6 +72,15 @@ SELECT (vgm_ks((SELECT model FROM val_models), x)).* FROM val_data WHERE false;
 CREATE TABLE val_states AS
 SELECT i % 4 AS part, vgm_ks_state((SELECT model FROM val_models), x) AS s FROM val_data GROUP BY i % 4;
 SELECT bool_and(s::text::vgm_ks_state::text = s::text) AS text_round_trip FROM val_states;
+-- keys in any order: through jsonb (keys sorted by length), and with the
+-- counts first and the version last
+WITH r AS (SELECT s, regexp_replace(s::text, '^[{]("version":1),("bins":[0-9]+),(.*),("counts":[[].*[]])[}]$',
+                                    '{\4,\3,\2,\1}') AS t
+           FROM val_states)
+SELECT bool_and(s::text::jsonb::text::vgm_ks_state::text = s::text) AS from_jsonb_text,
+       bool_and(t LIKE '{"counts":%' AND t LIKE '%"version":1}') AS reordered,
+       bool_and(t::vgm_ks_state::text = s::text) AS counts_first_reads_back
+FROM r;
 SELECT (SELECT vgm_ks(vgm_rollup(s)) FROM val_states) = (SELECT vgm_ks((SELECT model FROM val_models), x) FROM val_data) AS rollup_equals_whole;
 
 -- a parallel plan gives the same states

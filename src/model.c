@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "codec_errcode.h"
 #include "model.h"
 
 PG_FUNCTION_INFO_V1(vgm_model_in);
@@ -71,23 +72,6 @@ vgm_model_view(const VgmModel *model, VgmModelView *view)
 	view->weights = VgmModelWeights(model);
 }
 
-/* SQLSTATE for a codec error of the text form. */
-static int
-text_errcode(int status)
-{
-	switch (status)
-	{
-		case VGM_MODEL_ERR_VERSION:
-			return ERRCODE_FEATURE_NOT_SUPPORTED;
-		case VGM_MODEL_ERR_RANGE:
-			return ERRCODE_INVALID_PARAMETER_VALUE;
-		case VGM_MODEL_ERR_NOMEM:
-			return ERRCODE_OUT_OF_MEMORY;
-		default:
-			return ERRCODE_INVALID_TEXT_REPRESENTATION;
-	}
-}
-
 /* Text input: parse and validate the JSON form. */
 Datum
 vgm_model_in(PG_FUNCTION_ARGS)
@@ -103,7 +87,7 @@ vgm_model_in(PG_FUNCTION_ARGS)
 							 msg, sizeof(msg), detail, sizeof(detail));
 	if (status != VGM_MODEL_OK)
 		ereport(ERROR,
-				(errcode(text_errcode(status)),
+				(errcode(vgm_codec_errcode(status, false)),
 				 errmsg("%s", msg),
 				 errdetail("%s", detail)));
 	model = vgm_model_build(&view.hdr, view.comp, view.weights);
@@ -117,21 +101,13 @@ vgm_model_out(PG_FUNCTION_ARGS)
 {
 	VgmModel   *model = PG_GETARG_VGM_MODEL_P(0);
 	VgmModelView view;
-	size_t		need;
-	size_t		cap = 1024 + (size_t) model->hdr.k * 200;
-	char	   *buf;
+	JtOut		out;
 
 	vgm_model_view(model, &view);
-	buf = palloc(cap);
-	need = vgm_model_format(&view, buf, cap);
-	if (need >= cap)
-	{
-		pfree(buf);
-		cap = need + 1;
-		buf = palloc(cap);
-		vgm_model_format(&view, buf, cap);
-	}
-	PG_RETURN_CSTRING(buf);
+	jt_out_growable(&out, vgm_palloc_allocator(), 1024 + (size_t) model->hdr.k * 200);
+	vgm_model_write(&out, &view);
+	jt_out_finish(&out);
+	PG_RETURN_CSTRING(out.buf);
 }
 
 /* Read one float8 from a binary message. */

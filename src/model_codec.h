@@ -4,7 +4,8 @@
  *
  * Pure C: no PostgreSQL headers, so the parser can be unit-tested and fuzzed
  * on its own.  Every number is written as the shortest decimal that reads
- * back to the same double, so text I/O is lossless.
+ * back to the same double, so text I/O is lossless.  The grammar, the
+ * appender and the number formatting are json_text.h's.
  */
 #ifndef VGM_MODEL_CODEC_H
 #define VGM_MODEL_CODEC_H
@@ -12,17 +13,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "json_text.h"
 #include "vbem.h"
 
 #define VGM_MODEL_FORMAT_VERSION 1
 
 /* Errors of parsing and validation; the glue maps them to SQLSTATEs. */
-#define VGM_MODEL_OK 0
-#define VGM_MODEL_ERR_SYNTAX 1		/* malformed JSON, trailing garbage */
-#define VGM_MODEL_ERR_FIELD 2		/* unknown, duplicate or missing field */
-#define VGM_MODEL_ERR_VERSION 3		/* unsupported format version or dims */
-#define VGM_MODEL_ERR_RANGE 4		/* a value outside its domain */
-#define VGM_MODEL_ERR_NOMEM 5
+#define VGM_MODEL_OK VGM_TEXT_OK
+#define VGM_MODEL_ERR_SYNTAX VGM_TEXT_ERR_SYNTAX	/* malformed JSON, trailing garbage */
+#define VGM_MODEL_ERR_FIELD VGM_TEXT_ERR_FIELD	/* unknown, duplicate or missing field */
+#define VGM_MODEL_ERR_VERSION VGM_TEXT_ERR_VERSION	/* unsupported format version or dims */
+#define VGM_MODEL_ERR_RANGE VGM_TEXT_ERR_RANGE	/* a value outside its domain */
+#define VGM_MODEL_ERR_NOMEM VGM_TEXT_ERR_NOMEM
 
 /* Everything a model holds apart from its per-component arrays. */
 typedef struct VgmModelHeader
@@ -78,6 +80,9 @@ int			vgm_model_validate(const VgmModelView *model,
  */
 size_t		vgm_model_format(const VgmModelView *model, char *buf, size_t buflen);
 
+/* Append the JSON text of a model to an appender of the text kit. */
+void		vgm_model_write(JtOut *o, const VgmModelView *model);
+
 /*
  * Parse JSON text (len bytes, not necessarily NUL-terminated) into model,
  * allocating the arrays with alloc, and validate it.  Returns VGM_MODEL_OK or
@@ -87,21 +92,5 @@ int			vgm_model_parse(const char *text, size_t len, VgmModelView *model,
 							const VgmAllocator *alloc,
 							char *msg, size_t msglen,
 							char *detail, size_t detaillen);
-
-/* Shortest decimal text of a finite double that reads back exactly. */
-int			vgm_format_double(double value, char *buf, size_t buflen);
-
-/*
- * A faster source of shortest digits for vgm_format_double: writes the
- * shortest round-trip decimal of a finite double into buf (at least 32
- * bytes) in any of the forms "-1.25e+17", "0.001", "120", and returns its
- * length.  The server installs PostgreSQL's own (Ryu), about four times
- * faster than the printf search; the layout is the same, and so are the
- * digits except where a shorter decimal lies exactly halfway between two
- * doubles: PostgreSQL's Ryu does not count on the reader rounding such a
- * tie to even and keeps one more digit.  Either text reads back exactly.
- */
-typedef int (*VgmShortestDecimal) (double value, char *buf);
-void		vgm_set_shortest_decimal(VgmShortestDecimal fn);
 
 #endif							/* VGM_MODEL_CODEC_H */

@@ -21,6 +21,7 @@
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 
+#include "codec_errcode.h"
 #include "model.h"
 #include "summary.h"
 
@@ -440,23 +441,6 @@ summary_flat_from_parts(int shift, const VgmSummaryCounts *counts,
 	return s;
 }
 
-/* SQLSTATE for a parse or validation error of the text form. */
-static int
-summary_text_errcode(int status)
-{
-	switch (status)
-	{
-		case VGM_SUMMARY_ERR_VERSION:
-			return ERRCODE_FEATURE_NOT_SUPPORTED;
-		case VGM_SUMMARY_ERR_RANGE:
-			return ERRCODE_INVALID_PARAMETER_VALUE;
-		case VGM_SUMMARY_ERR_NOMEM:
-			return ERRCODE_OUT_OF_MEMORY;
-		default:
-			return ERRCODE_INVALID_TEXT_REPRESENTATION;
-	}
-}
-
 /* Text input: parse and validate untrusted text (it may come from another node). */
 Datum
 vgm_summary_in(PG_FUNCTION_ARGS)
@@ -476,7 +460,7 @@ vgm_summary_in(PG_FUNCTION_ARGS)
 							   detail, sizeof(detail));
 	if (status != VGM_SUMMARY_OK)
 		ereport(ERROR,
-				(errcode(summary_text_errcode(status)),
+				(errcode(vgm_codec_errcode(status, false)),
 				 errmsg("%s", msg),
 				 errdetail("%s", detail)));
 	s = summary_flat_from_parts(shift, &counts, buckets, n);
@@ -490,7 +474,7 @@ vgm_summary_in(PG_FUNCTION_ARGS)
  * JSON bucket array, the compact "packed" field (summary_pack.h), or, by
  * default, compact only for summaries above VGM_SUMMARY_TEXT_AUTO_BUCKETS
  * buckets -- where the size matters: Citus moves partial aggregate states as
- * the type's text, and a 30k-bucket state is 2.6 MB readable, 0.8 MB packed.
+ * the type's text, and a 30k-bucket state is 2.6 MB readable, 0.9 MB packed.
  */
 int			vgm_summary_text_form = VGM_SUMMARY_TEXT_AUTO;
 
@@ -499,30 +483,27 @@ Datum
 vgm_summary_out(PG_FUNCTION_ARGS)
 {
 	VgmSummaryView v;
-	size_t		cap;
-	size_t		need;
-	char	   *buf;
+	JtOut		out;
 
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
 	if (vgm_summary_text_form == VGM_SUMMARY_TEXT_COMPACT
 		|| (vgm_summary_text_form == VGM_SUMMARY_TEXT_AUTO && v.n > VGM_SUMMARY_TEXT_AUTO_BUCKETS))
 	{
-		cap = vgm_summary_packed_bound(v.n);
-		buf = palloc(cap);
-		vgm_summary_format_packed(v.shift, &v.counts, v.buckets, v.n, buf, cap);
-		PG_RETURN_CSTRING(buf);
+		jt_out_growable(&out, vgm_palloc_allocator(), 320 + v.n * 32);
+		vgm_summary_write_packed(&out, v.shift, &v.counts, v.buckets, v.n);
 	}
-	cap = 256 + v.n * 140;
-	buf = palloc(cap);
-	need = vgm_summary_format(v.shift, &v.counts, v.buckets, v.n, buf, cap);
-	if (need >= cap)
+	else
 	{
-		pfree(buf);
-		cap = need + 1;
-		buf = palloc(cap);
-		vgm_summary_format(v.shift, &v.counts, v.buckets, v.n, buf, cap);
+		jt_out_growable(&out, vgm_palloc_allocator(), 256 + v.n * 140);
+		vgm_summary_write(&out, v.shift, &v.counts, v.buckets, v.n);
 	}
-	PG_RETURN_CSTRING(buf);
+	if (out.failed)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Writing the text of a vgm_summary of %zu buckets needed more memory.", v.n)));
+	jt_out_finish(&out);
+	PG_RETURN_CSTRING(out.buf);
 }
 
 /* Binary input: lengths checked before allocation, then the shared validation. */

@@ -7,21 +7,20 @@
  * Sandia report SAND2008-6212.  While accumulating, each bucket keeps power
  * sums about an anchor (its first value): every row costs a few multiply-adds
  * and no division, and since |x - anchor| is at most the bucket width the
- * sums carry no cancellation.
+ * sums carry no cancellation.  The text form is the field table at the end,
+ * on the JSON kit of json_text.c.
  */
 #include "summary_core.h"
-#include "summary_pack.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "model_codec.h"
+#include "json_text.h"
+#include "summary_pack.h"
 
 #define INITIAL_SLOTS 4
 #define LINE_TABLE_BYTES ((size_t) 4096)
@@ -807,66 +806,48 @@ vgm_buckets_coarsen(VgmBucket *buckets, size_t n, int *shift, size_t target)
 /* validation                                                              */
 /* ---------------------------------------------------------------------- */
 
-/* Write a message and a detail, truncating safely. */
-static int	report(int code, char *msg, size_t msglen, char *detail, size_t detaillen,
-				   const char *m, const char *fmt,...) __attribute__((format(printf, 7, 8)));
-
-static int
-report(int code, char *msg, size_t msglen, char *detail, size_t detaillen,
-	   const char *m, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (msg && msglen > 0)
-		snprintf(msg, msglen, "%s", m);
-	if (detail && detaillen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(detail, detaillen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 /* Validate a decoded summary. */
 int
 vgm_summary_validate(int version, int shift, const VgmSummaryCounts *c,
 					 const VgmBucket *b, size_t n,
 					 char *msg, size_t msglen, char *detail, size_t detaillen)
 {
+	JtError		e;
 	double		total = 0.0;
 	size_t		i;
 
+	jt_error_init(&e, msg, msglen, detail, detaillen);
+
 	if (version != VGM_SUMMARY_FORMAT_VERSION)
-		return report(VGM_SUMMARY_ERR_VERSION, msg, msglen, detail, detaillen,
+		return jt_fail(&e, VGM_SUMMARY_ERR_VERSION, 0,
 					  "unsupported vgm_summary format version",
 					  "The version is %d; this build reads version %d.",
 					  version, VGM_SUMMARY_FORMAT_VERSION);
 	if (shift < 0 || shift > VGM_SUMMARY_MAX_SHIFT)
-		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+		return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
 					  "invalid vgm_summary: resolution out of range",
 					  "The shift is %d; it must be between 0 and %d.",
 					  shift, VGM_SUMMARY_MAX_SHIFT);
 	if (c->rows < 0 || c->nulls < 0 || c->nans < 0 || c->pos_infs < 0 || c->neg_infs < 0)
-		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+		return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
 					  "invalid vgm_summary: negative count",
 					  "Row, NULL, NaN and infinity counts must be non-negative.");
 	if (n > VGM_SUMMARY_MAX_BUCKETS)
-		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+		return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
 					  "invalid vgm_summary: too many buckets",
 					  "The summary has %zu buckets; the limit is %d.",
 					  n, VGM_SUMMARY_MAX_BUCKETS);
 	if ((c->rows == 0) != (n == 0) || (uint64_t) c->rows < (uint64_t) n)
-		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+		return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
 					  "invalid vgm_summary: row count disagrees with buckets",
 					  "The summary counts %" PRId64 " rows in %zu buckets; every bucket holds at least one row.",
 					  c->rows, n);
 	if (c->rows > 0 && !(isfinite(c->min) && isfinite(c->max) && c->min <= c->max))
-		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+		return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
 					  "invalid vgm_summary: bad minimum or maximum",
 					  "The minimum and maximum must be finite with minimum <= maximum.");
 	if (c->rows == 0 && (c->min != 0.0 || c->max != 0.0))
-		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+		return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
 					  "invalid vgm_summary: minimum or maximum without rows",
 					  "A summary without rows has minimum and maximum 0.");
 	for (i = 0; i < n; i++)
@@ -876,19 +857,19 @@ vgm_summary_validate(int version, int shift, const VgmSummaryCounts *c,
 		uint64_t	mag = (uint64_t) (key < 0 ? -(key + 1) : key - 1);
 
 		if (i > 0 && b[i - 1].key >= key)
-			return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+			return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
 						  "invalid vgm_summary: buckets not sorted or duplicated",
 						  "Bucket %zu has key %" PRId64 " after key %" PRId64 ".",
 						  i, key, b[i - 1].key);
 		if (key != 0 && mag > (MAX_FINITE_BITS >> shift))
-			return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+			return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
 						  "invalid vgm_summary: bucket key out of range",
 						  "Bucket %zu has key %" PRId64 ", beyond the finite doubles at shift %d.",
 						  i, key, shift);
 		if (!(b[i].weight > 0.0) || !isfinite(b[i].weight) || !isfinite(b[i].mean)
 			|| !(b[i].m2 >= 0.0) || !isfinite(b[i].m2) || !isfinite(b[i].m3)
 			|| !(b[i].m4 >= 0.0) || !isfinite(b[i].m4))
-			return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+			return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
 						  "invalid vgm_summary: bad bucket moments",
 						  "Bucket %zu must have a positive finite weight, a finite mean and finite non-negative even moments.",
 						  i);
@@ -896,13 +877,13 @@ vgm_summary_validate(int version, int shift, const VgmSummaryCounts *c,
 		mkey = vgm_bucket_key(b[i].mean, shift);
 		if ((key == 0 && (b[i].mean != 0.0 || b[i].m2 != 0.0))
 			|| (key != 0 && (mkey < key - 1 || mkey > key + 1 || (mkey < 0) != (key < 0))))
-			return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+			return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
 						  "invalid vgm_summary: bucket mean outside its bucket",
 						  "Bucket %zu with key %" PRId64 " has mean %.17g.", i, key, b[i].mean);
 		total += b[i].weight;
 	}
 	if (!isfinite(total))
-		return report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+		return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
 					  "invalid vgm_summary: total weight overflows",
 					  "The bucket weights must sum to a finite number.");
 	return VGM_SUMMARY_OK;
@@ -912,85 +893,55 @@ vgm_summary_validate(int version, int shift, const VgmSummaryCounts *c,
 /* text form                                                               */
 /* ---------------------------------------------------------------------- */
 
-/* Bounded appender that keeps counting past the end of the buffer. */
-typedef struct TextOut
-{
-	char	   *buf;
-	size_t		cap;
-	size_t		len;
-} TextOut;
-
-/* Append a formatted string. */
-static void out_printf(TextOut *o, const char *fmt,...) __attribute__((format(printf, 2, 3)));
-
-static void
-out_printf(TextOut *o, const char *fmt,...)
-{
-	va_list		ap;
-	int			n;
-	size_t		room = o->len < o->cap ? o->cap - o->len : 0;
-
-	va_start(ap, fmt);
-	n = vsnprintf(room ? o->buf + o->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->len += (size_t) n;
-}
-
-/* Append a double in shortest round-trip form. */
-static void
-out_double(TextOut *o, double v)
-{
-	char		tmp[40];
-
-	if (vgm_format_double(v, tmp, sizeof(tmp)) < 0)
-		snprintf(tmp, sizeof(tmp), "%.17g", v);
-	out_printf(o, "%s", tmp);
-}
-
 /* The fields before the buckets, up to and including the comma after "max". */
 static void
-format_envelope(TextOut *o, int shift, const VgmSummaryCounts *c)
+write_envelope(JtOut *o, int shift, const VgmSummaryCounts *c)
 {
-	out_printf(o, "{\"version\":%d,\"shift\":%d,\"rows\":%" PRId64 ",\"nulls\":%" PRId64
-			   ",\"nans\":%" PRId64 ",\"pos_infs\":%" PRId64 ",\"neg_infs\":%" PRId64 ",\"min\":",
-			   VGM_SUMMARY_FORMAT_VERSION, shift, c->rows, c->nulls, c->nans,
-			   c->pos_infs, c->neg_infs);
-	out_double(o, c->min);
-	out_printf(o, ",\"max\":");
-	out_double(o, c->max);
-	out_printf(o, ",");
+	jt_puts(o, "{\"version\":");
+	jt_put_i64(o, VGM_SUMMARY_FORMAT_VERSION);
+	jt_puts(o, ",\"shift\":");
+	jt_put_i64(o, shift);
+	jt_puts(o, ",\"rows\":");
+	jt_put_i64(o, c->rows);
+	jt_puts(o, ",\"nulls\":");
+	jt_put_i64(o, c->nulls);
+	jt_puts(o, ",\"nans\":");
+	jt_put_i64(o, c->nans);
+	jt_puts(o, ",\"pos_infs\":");
+	jt_put_i64(o, c->pos_infs);
+	jt_puts(o, ",\"neg_infs\":");
+	jt_put_i64(o, c->neg_infs);
+	jt_puts(o, ",\"min\":");
+	jt_put_double(o, c->min);
+	jt_puts(o, ",\"max\":");
+	jt_put_double(o, c->max);
+	jt_puts(o, ",");
 }
 
-/* Room vgm_summary_format_packed needs for n buckets, NUL included. */
-size_t
-vgm_summary_packed_bound(size_t n)
+/* Append the JSON text of a summary to an appender of the text kit. */
+void
+vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *c,
+				  const VgmBucket *b, size_t n)
 {
-	return 320 + vgm_pack_bound(n);
-}
-
-/*
- * Compact JSON text of a summary: the same fields, the buckets as one
- * "packed" string (summary_pack.h).  buf must hold
- * vgm_summary_packed_bound(n) bytes; returns the length written.
- */
-size_t
-vgm_summary_format_packed(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
-						  char *buf, size_t buflen)
-{
-	TextOut		o = {buf, buflen, 0};
-
-	if (buflen < vgm_summary_packed_bound(n))
+	write_envelope(o, shift, c);
+	jt_puts(o, "\"buckets\":[");
+	for (size_t i = 0; i < n; i++)
 	{
-		if (buflen > 0)
-			buf[0] = '\0';
-		return 0;
+		jt_puts(o, i ? ",[" : "[");
+		jt_put_i64(o, b[i].key);
+		jt_puts(o, ",");
+		jt_put_double(o, b[i].weight);
+		jt_puts(o, ",");
+		jt_put_double(o, b[i].mean);
+		jt_puts(o, ",");
+		jt_put_double(o, b[i].m2);
+		jt_puts(o, ",");
+		jt_put_double(o, b[i].m3);
+		jt_puts(o, ",");
+		jt_put_double(o, b[i].m4);
+		jt_puts(o, "]");
 	}
-	format_envelope(&o, shift, c);
-	out_printf(&o, "\"packed\":\"");
-	o.len += vgm_pack_buckets(shift, b, n, buf + o.len);
-	out_printf(&o, "\"}");
-	return o.len;
+	jt_puts(o, "]}");
 }
 
 /* JSON text of a summary; returns the length needed (excluding NUL). */
@@ -998,462 +949,346 @@ size_t
 vgm_summary_format(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
 				   char *buf, size_t buflen)
 {
-	TextOut		o = {buf, buflen, 0};
-	size_t		i;
+	JtOut		o;
 
-	if (buflen > 0)
-		buf[0] = '\0';
-	format_envelope(&o, shift, c);
-	out_printf(&o, "\"buckets\":[");
-	for (i = 0; i < n; i++)
+	jt_out_fixed(&o, buf, buflen);
+	vgm_summary_write(&o, shift, c, b, n);
+	return jt_out_finish(&o);
+}
+
+/* Append the compact JSON text of a summary: the buckets as one "packed" string. */
+void
+vgm_summary_write_packed(JtOut *o, int shift, const VgmSummaryCounts *c,
+						 const VgmBucket *b, size_t n)
+{
+	size_t		bound = vgm_pack_bound(n) + 1;
+	char	   *packed = core_alloc(o->alloc, bound);
+
+	write_envelope(o, shift, c);
+	jt_puts(o, "\"packed\":\"");
+	if (packed == NULL)
 	{
-		out_printf(&o, "%s[%" PRId64 ",", i ? "," : "", b[i].key);
-		out_double(&o, b[i].weight);
-		out_printf(&o, ",");
-		out_double(&o, b[i].mean);
-		out_printf(&o, ",");
-		out_double(&o, b[i].m2);
-		out_printf(&o, ",");
-		out_double(&o, b[i].m3);
-		out_printf(&o, ",");
-		out_double(&o, b[i].m4);
-		out_printf(&o, "]");
+		/* counted as the longest packing, so a fixed buffer's caller sees a length */
+		o->failed = o->growable;
+		o->len += bound - 1;
 	}
-	out_printf(&o, "]}");
-	if (buflen > 0 && o.len >= buflen)
-		buf[buflen - 1] = '\0';
-	return o.len;
-}
-
-/* Cursor over untrusted text. */
-typedef struct TextIn
-{
-	const char *p;
-	const char *start;
-	const char *end;
-} TextIn;
-
-/* Skip JSON whitespace. */
-static void
-skip_ws(TextIn *in)
-{
-	while (in->p < in->end && (*in->p == ' ' || *in->p == '\t' || *in->p == '\n' || *in->p == '\r'))
-		in->p++;
-}
-
-/* Consume an exact token after optional whitespace. */
-static int
-expect(TextIn *in, const char *token)
-{
-	size_t		len = strlen(token);
-
-	skip_ws(in);
-	if ((size_t) (in->end - in->p) < len || memcmp(in->p, token, len) != 0)
-		return 0;
-	in->p += len;
-	return 1;
-}
-
-/*
- * Copy one JSON number token (strict grammar) into buf; returns its length,
- * 0 when there is none, -1 when it is too long.  *is_integer tells whether it
- * had neither fraction nor exponent.
- */
-static int
-number_token(TextIn *in, char *buf, size_t buflen, int *is_integer)
-{
-	const char *s;
-	const char *q;
-
-	skip_ws(in);
-	s = q = in->p;
-	*is_integer = 1;
-	if (q < in->end && *q == '-')
-		q++;
-	if (q >= in->end)
-		return 0;
-	if (*q == '0')
-		q++;
-	else if (*q >= '1' && *q <= '9')
-		while (q < in->end && *q >= '0' && *q <= '9')
-			q++;
 	else
-		return 0;
-	if (q < in->end && *q == '.')
 	{
-		*is_integer = 0;
-		q++;
-		if (q >= in->end || !(*q >= '0' && *q <= '9'))
-			return 0;
-		while (q < in->end && *q >= '0' && *q <= '9')
-			q++;
+		jt_put(o, packed, vgm_pack_buckets(shift, b, n, packed));
+		core_free(o->alloc, packed);
 	}
-	if (q < in->end && (*q == 'e' || *q == 'E'))
-	{
-		*is_integer = 0;
-		q++;
-		if (q < in->end && (*q == '+' || *q == '-'))
-			q++;
-		if (q >= in->end || !(*q >= '0' && *q <= '9'))
-			return 0;
-		while (q < in->end && *q >= '0' && *q <= '9')
-			q++;
-	}
-	if ((size_t) (q - s) >= buflen)
-		return -1;
-	memcpy(buf, s, q - s);
-	buf[q - s] = '\0';
-	in->p = q;
-	return (int) (q - s);
+	jt_puts(o, "\"}");
 }
 
-/* Parse a finite double. */
-static int
-read_double(TextIn *in, double *out)
+/* Compact JSON text of a summary; returns the length needed (excluding NUL). */
+size_t
+vgm_summary_format_packed(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
+						  char *buf, size_t buflen)
 {
-	/* jsonb writes 5e-324 as 0.000...5: up to about 330 characters */
-	char		buf[1100];
-	int			is_int;
-	char	   *endp;
+	JtOut		o;
 
-	if (number_token(in, buf, sizeof(buf), &is_int) <= 0)
-		return 0;
-	errno = 0;
-	*out = strtod(buf, &endp);
-	return *endp == '\0' && isfinite(*out);
+	jt_out_fixed(&o, buf, buflen);
+	vgm_summary_write_packed(&o, shift, c, b, n);
+	return jt_out_finish(&o);
 }
 
-/* Parse an integer that fits int64. */
-static int
-read_int64(TextIn *in, int64_t *out)
+/* Everything the text of a summary holds; the target of the field readers. */
+typedef struct SummaryText
 {
-	char		buf[32];
-	int			is_int;
-	char	   *endp;
-	long long	v;
+	int64_t		version;
+	int64_t		shift;
+	VgmSummaryCounts counts;
+	VgmBucket  *buckets;		/* grown with alloc */
+	size_t		n;
+	size_t		cap;
+	const VgmAllocator *alloc;
+	const char *packed;			/* the "packed" string, decoded once the shift is known */
+	size_t		packed_len;
+} SummaryText;
 
-	if (number_token(in, buf, sizeof(buf), &is_int) <= 0 || !is_int)
-		return 0;
-	errno = 0;
-	v = strtoll(buf, &endp, 10);
-	if (errno == ERANGE || *endp != '\0')
-		return 0;
-	*out = (int64_t) v;
-	return 1;
-}
+static int	read_int_field(JtCursor *c, const JtField *f, void *target, int depth);
+static int	read_double_field(JtCursor *c, const JtField *f, void *target, int depth);
+static int	read_buckets(JtCursor *c, const JtField *f, void *target, int depth);
+static int	read_packed(JtCursor *c, const JtField *f, void *target, int depth);
 
-/* Syntax error at the cursor. */
-static int
-syntax_error(TextIn *in, const char *what, char *msg, size_t msglen,
-			 char *detail, size_t detaillen)
-{
-	return report(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
-				  "invalid input syntax for type vgm_summary",
-				  "Expected %s at byte %zu.", what, (size_t) (in->p - in->start));
-}
+#define STOFF(m) offsetof(SummaryText, m)
 
-/* The fields of a summary's JSON object, in the order the output writes them. */
-enum
-{
-	F_VERSION, F_SHIFT, F_ROWS, F_NULLS, F_NANS, F_POS_INFS, F_NEG_INFS, F_MIN, F_MAX,
-	F_BUCKETS, F_PACKED, N_FIELDS
+/*
+ * The fields of a summary's JSON object, in the order the writer puts them
+ * (the reader takes any order: jsonb, for one, sorts keys by length).  A new
+ * field is one more line here with its reader; a field that may be absent
+ * (say, because another one can take its place) is marked optional, and the
+ * check that the two agree goes into vgm_summary_parse after the object.
+ */
+static const JtField summary_fields[] = {
+	{"version", NULL, read_int_field, STOFF(version), false},
+	{"shift", NULL, read_int_field, STOFF(shift), false},
+	{"rows", NULL, read_int_field, STOFF(counts.rows), false},
+	{"nulls", NULL, read_int_field, STOFF(counts.nulls), false},
+	{"nans", NULL, read_int_field, STOFF(counts.nans), false},
+	{"pos_infs", NULL, read_int_field, STOFF(counts.pos_infs), false},
+	{"neg_infs", NULL, read_int_field, STOFF(counts.neg_infs), false},
+	{"min", NULL, read_double_field, STOFF(counts.min), false},
+	{"max", NULL, read_double_field, STOFF(counts.max), false},
+	{"buckets", NULL, read_buckets, 0, true},
+	{"packed", NULL, read_packed, 0, true},
 };
-static const char *const field_names[N_FIELDS] = {
-	"version", "shift", "rows", "nulls", "nans", "pos_infs", "neg_infs", "min", "max", "buckets",
-	"packed"
+
+/* Indexes of the two bucket fields: exactly one of them must be there. */
+#define F_BUCKETS 9
+#define F_PACKED 10
+
+#define N_SUMMARY_FIELDS ((int) (sizeof(summary_fields) / sizeof(summary_fields[0])))
+
+static const JtMessages summary_messages = {
+	.syntax = "invalid input syntax for type vgm_summary",
+	.trailing = "invalid input syntax for type vgm_summary",
+	.noun = "the summary",
+	.unknown = "invalid input syntax for type vgm_summary",
+	.duplicate = "invalid input syntax for type vgm_summary",
+	.missing = "invalid input syntax for type vgm_summary",
+	.version = VGM_SUMMARY_FORMAT_VERSION,
+	.ascii_keys = true,
 };
 
 /*
- * Read a field name: a JSON string of printable ASCII without escapes (every
- * name we accept is one), returned as an index into field_names, or -1 for
- * an unknown name (copied into name, truncated) and -2 for no string at all.
+ * Name of a value in messages: the field, or element idx of the buckets.
+ * Only built when a message needs it.
  */
-static int
-read_field_name(TextIn *in, char *name, size_t namelen)
+static const char *
+value_name(char *buf, size_t buflen, const char *field, long idx)
 {
-	const char *q;
-	size_t		len;
-	int			f;
-
-	skip_ws(in);
-	if (in->p >= in->end || *in->p != '"')
-		return -2;
-	q = in->p + 1;
-	while (q < in->end && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x7f)
-		q++;
-	if (q >= in->end || *q != '"')
-		return -2;
-	len = (size_t) (q - in->p - 1);
-	for (f = 0; f < N_FIELDS; f++)
-		if (strlen(field_names[f]) == len && memcmp(field_names[f], in->p + 1, len) == 0)
-			break;
-	if (f == N_FIELDS)
-	{
-		size_t		keep = len < namelen - 1 ? len : namelen - 1;
-
-		memcpy(name, in->p + 1, keep);
-		name[keep] = '\0';
-		f = -1;
-	}
-	in->p = q + 1;
-	return f;
+	if (idx < 0)
+		return field;
+	snprintf(buf, buflen, "%s[%ld]", field, idx);
+	return buf;
 }
 
-/* Parse the bucket array; *b grows with alloc. */
+/* An integer that fits int64; anything else is malformed text. */
 static int
-parse_buckets(TextIn *in, VgmBucket **b_io, size_t *n_io, const VgmAllocator *alloc,
-			  char *msg, size_t msglen, char *detail, size_t detaillen)
+read_int64(JtCursor *c, const char *field, long idx, int64_t *out)
 {
-	VgmBucket  *b = *b_io;
-	size_t		n = *n_io;
-	size_t		cap = n;
-	int			status = VGM_SUMMARY_OK;
+	JtNumber	tok;
+	char		name[48];
 
-#define FIELD(tok, what) \
-	do { if (!expect(in, tok)) { status = syntax_error(in, what, msg, msglen, detail, detaillen); goto done; } } while (0)
-#define INT_FIELD(dst, what) \
-	do { int64_t v_; if (!read_int64(in, &v_)) { status = syntax_error(in, what, msg, msglen, detail, detaillen); goto done; } dst = v_; } while (0)
-#define DBL_FIELD(dst, what) \
-	do { if (!read_double(in, &(dst))) { status = syntax_error(in, what, msg, msglen, detail, detaillen); goto done; } } while (0)
+	if (!jt_number_start(jt_peek(c)))
+		return jt_syntax_error(c, c->pos, "expected an integer for \"%s\"",
+							   value_name(name, sizeof(name), field, idx));
+	if (jt_scan_number(c, &tok) < 0)
+		return -1;
+	if (jt_number_int64(c, &tok, out) != JT_NUM_OK)
+		return jt_syntax_error(c, tok.start, "expected a 64-bit integer for \"%s\"",
+							   value_name(name, sizeof(name), field, idx));
+	return 0;
+}
 
-	FIELD("[", "'['");
-	if (expect(in, "]"))
-		goto done;
-	for (;;)
+/* A finite double; anything else (NaN, 1e999) is malformed text. */
+static int
+read_finite(JtCursor *c, const char *field, long idx, double *out)
+{
+	JtNumber	tok;
+	char		name[48];
+	int			rc;
+
+	if (!jt_number_start(jt_peek(c)))
+		return jt_syntax_error(c, c->pos, "expected a finite number for \"%s\"",
+							   value_name(name, sizeof(name), field, idx));
+	if (jt_scan_number(c, &tok) < 0 || (rc = jt_number_double(c, &tok, out)) < 0)
+		return -1;
+	if (rc != JT_NUM_OK)
+		return jt_syntax_error(c, tok.start, "expected a finite number for \"%s\"",
+							   value_name(name, sizeof(name), field, idx));
+	return 0;
+}
+
+/* An integer field into the SummaryText at f->arg. */
+static int
+read_int_field(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	(void) depth;
+	return read_int64(c, f->name, -1, (int64_t *) ((char *) target + f->arg));
+}
+
+/* A finite number field into the SummaryText at f->arg. */
+static int
+read_double_field(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	(void) depth;
+	return read_finite(c, f->name, -1, (double *) ((char *) target + f->arg));
+}
+
+/* One bucket: [key, weight, mean, m2, m3, m4]. */
+static int
+read_bucket(JtCursor *c, long idx, VgmBucket *bk)
+{
+	double	   *const numbers[] = {&bk->weight, &bk->mean, &bk->m2, &bk->m3, &bk->m4};
+
+	if (jt_expect(c, '[', "\"[\" to open a bucket") < 0)
+		return -1;
+	jt_skip_ws(c);
+	if (read_int64(c, "buckets", idx, &bk->key) < 0)
+		return -1;
+	for (size_t f = 0; f < sizeof(numbers) / sizeof(numbers[0]); f++)
+	{
+		if (jt_expect(c, ',', "\",\" between the six numbers of a bucket") < 0)
+			return -1;
+		jt_skip_ws(c);
+		if (read_finite(c, "buckets", idx, numbers[f]) < 0)
+			return -1;
+	}
+	return jt_expect(c, ']', "\"]\" after the six numbers of a bucket");
+}
+
+/* Append a bucket, growing the array with the caller's allocator. */
+static bool
+append_bucket(SummaryText *t, const VgmBucket *bk)
+{
+	if (t->n == t->cap)
+	{
+		size_t		ncap = t->cap ? t->cap * 2 : 16;
+		VgmBucket  *nb = core_alloc(t->alloc, ncap * sizeof(VgmBucket));
+
+		if (nb == NULL)
+			return false;
+		if (t->n)
+			memcpy(nb, t->buckets, t->n * sizeof(VgmBucket));
+		core_free(t->alloc, t->buckets);
+		t->buckets = nb;
+		t->cap = ncap;
+	}
+	t->buckets[t->n++] = *bk;
+	return true;
+}
+
+/* The bucket array. */
+static int
+read_buckets(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	SummaryText *t = target;
+	int			more;
+
+	(void) f;
+	if (jt_peek(c) != '[')
+		return jt_syntax_error(c, c->pos, "expected \"[\" to begin the buckets");
+	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c))
 	{
 		VgmBucket	bk;
-		double	   *const numbers[] = {&bk.weight, &bk.mean, &bk.m2, &bk.m3, &bk.m4};
-		size_t		f;
+		size_t		at = c->pos;
 
-		if (n == VGM_SUMMARY_MAX_BUCKETS)
-		{
-			status = report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
-							"invalid vgm_summary: too many buckets",
-							"The limit is %d buckets.", VGM_SUMMARY_MAX_BUCKETS);
-			goto done;
-		}
-		FIELD("[", "'[' opening a bucket");
-		INT_FIELD(bk.key, "an integer bucket key");
-		for (f = 0; f < sizeof(numbers) / sizeof(numbers[0]); f++)
-		{
-			FIELD(",", "','");
-			DBL_FIELD(*numbers[f], "a finite number");
-		}
-		FIELD("]", "']' closing a bucket");
-		if (n == cap)
-		{
-			size_t		ncap = cap ? cap * 2 : 16;
-			VgmBucket  *nb = core_alloc(alloc, ncap * sizeof(VgmBucket));
-
-			if (!nb)
-			{
-				status = report(VGM_SUMMARY_ERR_NOMEM, msg, msglen, detail, detaillen,
-								"out of memory", "Parsing a vgm_summary needed more memory.");
-				goto done;
-			}
-			if (n)
-				memcpy(nb, b, n * sizeof(VgmBucket));
-			core_free(alloc, b);
-			b = nb;
-			cap = ncap;
-		}
-		b[n++] = bk;
-		if (expect(in, "]"))
-			break;
-		FIELD(",", "',' or ']'");
+		if (read_bucket(c, (long) t->n, &bk) < 0)
+			return -1;
+		if (c->err->status != VGM_TEXT_OK)
+			continue;			/* an error is kept: only the syntax matters now */
+		if (t->n == VGM_SUMMARY_MAX_BUCKETS)
+			jt_fail(c->err, VGM_SUMMARY_ERR_RANGE, at, "invalid vgm_summary: too many buckets",
+					"The limit is %d buckets.", VGM_SUMMARY_MAX_BUCKETS);
+		else if (!append_bucket(t, &bk))
+			jt_fail(c->err, VGM_SUMMARY_ERR_NOMEM, at, "out of memory",
+					"Parsing a vgm_summary needed more memory.");
 	}
-done:
-	*b_io = b;
-	*n_io = n;
-	return status;
-#undef FIELD
-#undef INT_FIELD
-#undef DBL_FIELD
+	return more;
 }
 
 /*
- * Read the value of "packed": a JSON string without escapes (the Z85
- * alphabet has neither quotes nor backslashes); returns its span.
+ * The "packed" string: its span only (the Z85 alphabet has neither quotes
+ * nor backslashes, so a string with an escape is not packed data).
  */
 static int
-read_packed_string(TextIn *in, const char **start, size_t *len)
+read_packed(JtCursor *c, const JtField *f, void *target, int depth)
 {
-	const char *q;
+	SummaryText *t = target;
+	const unsigned char *open;
+	const unsigned char *close;
 
-	skip_ws(in);
-	if (in->p >= in->end || *in->p != '"')
-		return 0;
-	q = memchr(in->p + 1, '"', (size_t) (in->end - in->p - 1));
-	if (!q || memchr(in->p + 1, '\\', (size_t) (q - in->p - 1)))
-		return 0;
-	*start = in->p + 1;
-	*len = (size_t) (q - in->p - 1);
-	in->p = q + 1;
-	return 1;
+	(void) f;
+	(void) depth;
+	if (jt_peek(c) != '"')
+		return jt_syntax_error(c, c->pos, "expected a string for \"packed\"");
+	open = c->s + c->pos + 1;
+	close = memchr(open, '"', c->len - c->pos - 1);
+	if (close == NULL)
+		return jt_syntax_error(c, c->len, "expected '\"' to close \"packed\"");
+	if (memchr(open, '\\', (size_t) (close - open)) != NULL)
+		return jt_syntax_error(c, c->pos, "expected \"packed\" without escapes");
+	t->packed = (const char *) open;
+	t->packed_len = (size_t) (close - open);
+	c->pos = (size_t) (close - c->s) + 1;
+	return 0;
 }
 
 /*
- * Parse the JSON text of a summary.  The fields may come in any order (the
- * output writes them in field_names order; jsonb sorts them by length), each
+ * Parse the JSON text of a summary.  The fields may come in any order, each
  * exactly once; unknown, repeated and missing fields are errors naming them.
  * The buckets come either as "buckets" (an array) or as "packed" (a string,
- * decoded once the shift is known), never both.
+ * decoded once the shift is known), never both.  Then the version, the
+ * resolution and vgm_summary_validate.
  */
 int
 vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 				  VgmBucket **buckets_out, size_t *n_out, const VgmAllocator *alloc,
 				  char *msg, size_t msglen, char *detail, size_t detaillen)
 {
-	TextIn		in = {text, text, text + len};
-	int64_t		ints[F_MIN] = {0};	/* version .. neg_infs */
-	double		dbls[2] = {0.0, 0.0};	/* min, max */
-	int			seen[N_FIELDS] = {0};
-	VgmBucket  *b = NULL;
-	size_t		n = 0;
-	const char *packed = NULL;
-	size_t		packed_len = 0;
+	SummaryText t;
+	bool		seen[N_SUMMARY_FIELDS] = {false};
+	JtError		err;
+	JtCursor	cur;
 	int			status;
-	int			f;
 
 	memset(c, 0, sizeof(*c));
 	*buckets_out = NULL;
 	*n_out = 0;
-	if (!expect(&in, "{"))
-		return syntax_error(&in, "'{'", msg, msglen, detail, detaillen);
-	if (!expect(&in, "}"))
-	{
-		for (;;)
-		{
-			char		name[40];
-			size_t		at = (size_t) (in.p - in.start);
+	memset(&t, 0, sizeof(t));
+	t.alloc = alloc;
+	jt_error_init(&err, msg, msglen, detail, detaillen);
+	jt_init(&cur, text, len, &err, &summary_messages);
 
-			f = read_field_name(&in, name, sizeof(name));
-			if (f == -2)
-			{
-				status = syntax_error(&in, "a field name", msg, msglen, detail, detaillen);
-				goto fail;
-			}
-			if (f == -1)
-			{
-				status = report(VGM_SUMMARY_ERR_FIELD, msg, msglen, detail, detaillen,
-								"invalid input syntax for type vgm_summary",
-								"Unknown field \"%s\" at byte %zu.", name, at);
-				goto fail;
-			}
-			if (seen[f]++)
-			{
-				status = report(VGM_SUMMARY_ERR_FIELD, msg, msglen, detail, detaillen,
-								"invalid input syntax for type vgm_summary",
-								"Field \"%s\" appears twice (again at byte %zu).", field_names[f], at);
-				goto fail;
-			}
-			if (!expect(&in, ":"))
-			{
-				status = syntax_error(&in, "':'", msg, msglen, detail, detaillen);
-				goto fail;
-			}
-			if (f == F_BUCKETS)
-			{
-				status = parse_buckets(&in, &b, &n, alloc, msg, msglen, detail, detaillen);
-				if (status != VGM_SUMMARY_OK)
-					goto fail;
-			}
-			else if (f == F_PACKED)
-			{
-				if (!read_packed_string(&in, &packed, &packed_len))
-				{
-					status = syntax_error(&in, "a string without escapes", msg, msglen, detail, detaillen);
-					goto fail;
-				}
-			}
-			else if (f < F_MIN)
-			{
-				if (!read_int64(&in, &ints[f]))
-				{
-					char		what[48];
-
-					snprintf(what, sizeof(what), "an integer %s", field_names[f]);
-					status = syntax_error(&in, what, msg, msglen, detail, detaillen);
-					goto fail;
-				}
-			}
-			else if (!read_double(&in, &dbls[f - F_MIN]))
-			{
-				status = syntax_error(&in, "a finite number", msg, msglen, detail, detaillen);
-				goto fail;
-			}
-			if (expect(&in, "}"))
-				break;
-			if (!expect(&in, ","))
-			{
-				status = syntax_error(&in, "',' or '}'", msg, msglen, detail, detaillen);
-				goto fail;
-			}
-		}
-	}
-	skip_ws(&in);
-	if (in.p != in.end)
+	if (jt_read_object(&cur, summary_fields, N_SUMMARY_FIELDS, seen, "", &t, 1) < 0 ||
+		jt_expect_end(&cur) < 0 || err.status != VGM_TEXT_OK)
+		goto fail;
+	if (jt_check_missing(&cur, summary_fields, N_SUMMARY_FIELDS, seen) != VGM_TEXT_OK)
+		goto fail;
+	if (seen[F_BUCKETS] == seen[F_PACKED])
 	{
-		status = report(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
-						"invalid input syntax for type vgm_summary",
-						"Trailing garbage at byte %zu.", (size_t) (in.p - in.start));
+		jt_fail(&err, VGM_SUMMARY_ERR_FIELD, 0, "invalid input syntax for type vgm_summary",
+				seen[F_BUCKETS] ? "Fields \"buckets\" and \"packed\" exclude each other."
+				: "Field \"buckets\" (or \"packed\") is missing.");
 		goto fail;
 	}
-	if (seen[F_BUCKETS] && seen[F_PACKED])
+	if (t.version != VGM_SUMMARY_FORMAT_VERSION)
 	{
-		status = report(VGM_SUMMARY_ERR_FIELD, msg, msglen, detail, detaillen,
-						"invalid input syntax for type vgm_summary",
-						"Fields \"buckets\" and \"packed\" exclude each other.");
+		jt_fail(&err, VGM_SUMMARY_ERR_VERSION, 0, "unsupported vgm_summary format version",
+				"The version is %" PRId64 "; this build reads version %d.",
+				t.version, VGM_SUMMARY_FORMAT_VERSION);
 		goto fail;
 	}
-	for (f = 0; f < N_FIELDS; f++)
-		if (!seen[f] && !(f == F_BUCKETS && seen[F_PACKED]) && f != F_PACKED)
-		{
-			status = report(VGM_SUMMARY_ERR_FIELD, msg, msglen, detail, detaillen,
-							"invalid input syntax for type vgm_summary",
-							"Field \"%s\" is missing.", field_names[f]);
-			goto fail;
-		}
-	if (ints[F_VERSION] != VGM_SUMMARY_FORMAT_VERSION)
+	if (t.shift < 0 || t.shift > VGM_SUMMARY_MAX_SHIFT)
 	{
-		status = report(VGM_SUMMARY_ERR_VERSION, msg, msglen, detail, detaillen,
-						"unsupported vgm_summary format version",
-						"The version is %" PRId64 "; this build reads version %d.",
-						ints[F_VERSION], VGM_SUMMARY_FORMAT_VERSION);
+		jt_fail(&err, VGM_SUMMARY_ERR_RANGE, 0, "invalid vgm_summary: resolution out of range",
+				"The shift is %" PRId64 "; it must be between 0 and %d.",
+				t.shift, VGM_SUMMARY_MAX_SHIFT);
 		goto fail;
 	}
-	if (ints[F_SHIFT] < 0 || ints[F_SHIFT] > VGM_SUMMARY_MAX_SHIFT)
+	if (seen[F_PACKED])
 	{
-		status = report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
-						"invalid vgm_summary: resolution out of range",
-						"The shift is %" PRId64 "; it must be between 0 and %d.",
-						ints[F_SHIFT], VGM_SUMMARY_MAX_SHIFT);
-		goto fail;
-	}
-	if (packed)
-	{
-		status = vgm_unpack_buckets(packed, packed_len, (int) ints[F_SHIFT], &b, &n, alloc,
+		status = vgm_unpack_buckets(t.packed, t.packed_len, (int) t.shift, &t.buckets, &t.n, alloc,
 									msg, msglen, detail, detaillen);
 		if (status != VGM_SUMMARY_OK)
-			goto fail;
+			return status;
 	}
-	c->rows = ints[F_ROWS];
-	c->nulls = ints[F_NULLS];
-	c->nans = ints[F_NANS];
-	c->pos_infs = ints[F_POS_INFS];
-	c->neg_infs = ints[F_NEG_INFS];
-	c->min = dbls[0];
-	c->max = dbls[1];
-	status = vgm_summary_validate((int) ints[F_VERSION], (int) ints[F_SHIFT], c, b, n,
+	status = vgm_summary_validate((int) t.version, (int) t.shift, &t.counts, t.buckets, t.n,
 								  msg, msglen, detail, detaillen);
 	if (status != VGM_SUMMARY_OK)
-		goto fail;
-	*shift = (int) ints[F_SHIFT];
-	*buckets_out = b;
-	*n_out = n;
+	{
+		core_free(alloc, t.buckets);
+		return status;
+	}
+	*c = t.counts;
+	*shift = (int) t.shift;
+	*buckets_out = t.buckets;
+	*n_out = t.n;
 	return VGM_SUMMARY_OK;
 
 fail:
-	core_free(alloc, b);
-	return status;
+	core_free(alloc, t.buckets);
+	return err.status;
 }

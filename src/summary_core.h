@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "json_text.h"
 #include "vbem.h"
 
 #define VGM_SUMMARY_FORMAT_VERSION 1
@@ -109,13 +110,13 @@ typedef struct VgmAccumulator
 } VgmAccumulator;
 
 /* Status codes (shared meaning with the model codec). */
-#define VGM_SUMMARY_OK 0
-#define VGM_SUMMARY_ERR_SYNTAX 1
-#define VGM_SUMMARY_ERR_FIELD 2
-#define VGM_SUMMARY_ERR_VERSION 3
-#define VGM_SUMMARY_ERR_RANGE 4
-#define VGM_SUMMARY_ERR_NOMEM 5
-#define VGM_SUMMARY_ERR_OVERFLOW 6	/* a count would pass INT64_MAX */
+#define VGM_SUMMARY_OK VGM_TEXT_OK
+#define VGM_SUMMARY_ERR_SYNTAX VGM_TEXT_ERR_SYNTAX
+#define VGM_SUMMARY_ERR_FIELD VGM_TEXT_ERR_FIELD
+#define VGM_SUMMARY_ERR_VERSION VGM_TEXT_ERR_VERSION
+#define VGM_SUMMARY_ERR_RANGE VGM_TEXT_ERR_RANGE
+#define VGM_SUMMARY_ERR_NOMEM VGM_TEXT_ERR_NOMEM
+#define VGM_SUMMARY_ERR_OVERFLOW VGM_TEXT_ERR_OVERFLOW	/* a count would pass INT64_MAX */
 
 /* Bucket key of a finite x at a resolution. */
 static inline int64_t
@@ -207,19 +208,24 @@ int			vgm_summary_validate(int version, int shift, const VgmSummaryCounts *count
 								 const VgmBucket *buckets, size_t n,
 								 char *msg, size_t msglen, char *detail, size_t detaillen);
 
+/* Append the JSON text of a summary to an appender of the text kit. */
+void		vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *counts,
+							  const VgmBucket *buckets, size_t n);
+
 /* JSON text of a summary; returns the length needed (excluding NUL). */
 size_t		vgm_summary_format(int shift, const VgmSummaryCounts *counts,
 							   const VgmBucket *buckets, size_t n,
 							   char *buf, size_t buflen);
 
-/* Room vgm_summary_format_packed needs for n buckets, NUL included. */
-size_t		vgm_summary_packed_bound(size_t n);
-
 /*
- * Compact JSON text of a summary: the same fields with the buckets as one
- * "packed" string (summary_pack.h).  buf must hold vgm_summary_packed_bound(n)
- * bytes (else nothing is written and 0 returned); returns the length.
+ * Append the compact JSON text of a summary: the same fields with the
+ * buckets as one "packed" string (summary_pack.h).  On a growable appender
+ * an allocation failure marks it failed, as any other append does.
  */
+void		vgm_summary_write_packed(JtOut *o, int shift, const VgmSummaryCounts *counts,
+									 const VgmBucket *buckets, size_t n);
+
+/* Compact JSON text of a summary; returns the length needed (excluding NUL). */
 size_t		vgm_summary_format_packed(int shift, const VgmSummaryCounts *counts,
 									  const VgmBucket *buckets, size_t n,
 									  char *buf, size_t buflen);

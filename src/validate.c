@@ -36,6 +36,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "codec_errcode.h"
 #include "model.h"
 #include "summary.h"
 #include "transform_cache.h"
@@ -764,22 +765,6 @@ ks_state_arg(FunctionCallInfo fcinfo, int argno)
 	return s;
 }
 
-/* SQLSTATE of a codec status. */
-static int
-ks_errcode(int status, bool binary)
-{
-	switch (status)
-	{
-		case VGM_KS_ERR_VERSION:
-			return ERRCODE_FEATURE_NOT_SUPPORTED;
-		case VGM_KS_ERR_RANGE:
-			return ERRCODE_INVALID_PARAMETER_VALUE;
-		default:
-			return binary ? ERRCODE_INVALID_BINARY_REPRESENTATION
-				: ERRCODE_INVALID_TEXT_REPRESENTATION;
-	}
-}
-
 /* Text input: parse and validate untrusted text (Citus moves partial states as text). */
 Datum
 vgm_ks_state_in(PG_FUNCTION_ARGS)
@@ -794,7 +779,7 @@ vgm_ks_state_in(PG_FUNCTION_ARGS)
 						  msg, sizeof(msg), detail, sizeof(detail));
 	if (status != VGM_KS_OK)
 		ereport(ERROR,
-				(errcode(ks_errcode(status, false)),
+				(errcode(vgm_codec_errcode(status, false)),
 				 errmsg("%s", msg),
 				 errdetail("%s", detail)));
 	PG_RETURN_POINTER(s);
@@ -805,14 +790,12 @@ Datum
 vgm_ks_state_out(PG_FUNCTION_ARGS)
 {
 	VgmKsState *s = ks_state_arg(fcinfo, 0);
-	/* at most 20 digits and a comma per bin, plus the header */
-	size_t		cap = 512 + (size_t) VGM_KS_BINS * 21;
-	char	   *buf = palloc(cap);
-	size_t		need = vgm_ks_format(&s->c, s->counts, VGM_KS_BINS, buf, cap);
+	JtOut		out;
 
-	if (need >= cap)
-		elog(ERROR, "vgm_ks_state text longer than expected (%zu bytes)", need);
-	PG_RETURN_CSTRING(buf);
+	jt_out_growable(&out, vgm_palloc_allocator(), 1024);
+	vgm_ks_write(&out, &s->c, s->counts, VGM_KS_BINS);
+	jt_out_finish(&out);
+	PG_RETURN_CSTRING(out.buf);
 }
 
 /* Binary input: the nonzero bins as (index, count) pairs, validated before use. */
@@ -875,7 +858,7 @@ vgm_ks_state_recv(PG_FUNCTION_ARGS)
 							 detail, sizeof(detail));
 	if (status != VGM_KS_OK)
 		ereport(ERROR,
-				(errcode(ks_errcode(status, true)),
+				(errcode(vgm_codec_errcode(status, true)),
 				 errmsg("%s", msg),
 				 errdetail("%s", detail)));
 	PG_RETURN_POINTER(s);

@@ -23,11 +23,8 @@
 #include "validate_core.h"
 #include "summary_core.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -636,21 +633,48 @@ vgm_mixture_hash(int k, const double *weights, const double *means, const double
 /* KS state text form                                                        */
 /* ------------------------------------------------------------------------ */
 
-/* Append formatted text at *pos, counting what did not fit. */
-static void put(char *buf, size_t buflen, size_t *pos, const char *fmt,...)
-			__attribute__((format(printf, 4, 5)));
-static void
-put(char *buf, size_t buflen, size_t *pos, const char *fmt,...)
+/* Append the JSON text of a state to an appender of the text kit. */
+void
+vgm_ks_write(JtOut *o, const VgmKsCounts *c, const int64_t *counts, int nbins)
 {
-	va_list		ap;
-	int			len;
-	size_t		room = *pos < buflen ? buflen - *pos : 0;
+	char		hash[24];
+	int			i = 0;
 
-	va_start(ap, fmt);
-	len = vsnprintf(room ? buf + *pos : NULL, room, fmt, ap);
-	va_end(ap);
-	if (len > 0)
-		*pos += (size_t) len;
+	snprintf(hash, sizeof(hash), "%016" PRIx64, c->model_hash);
+	jt_puts(o, "{\"version\":");
+	jt_put_i64(o, VGM_KS_FORMAT_VERSION);
+	jt_puts(o, ",\"bins\":");
+	jt_put_i64(o, nbins);
+	jt_puts(o, ",\"model_hash\":\"");
+	jt_puts(o, hash);
+	jt_puts(o, "\",\"n\":");
+	jt_put_i64(o, c->n);
+	jt_puts(o, ",\"nulls\":");
+	jt_put_i64(o, c->nulls);
+	jt_puts(o, ",\"nans\":");
+	jt_put_i64(o, c->nans);
+	jt_puts(o, ",\"pos_infs\":");
+	jt_put_i64(o, c->pos_infs);
+	jt_puts(o, ",\"neg_infs\":");
+	jt_put_i64(o, c->neg_infs);
+	jt_puts(o, ",\"counts\":[");
+	while (i < nbins)
+	{
+		int			run = 0;
+
+		if (i > 0)
+			jt_puts(o, ",");
+		while (i + run < nbins && counts[i + run] == 0)
+			run++;
+		if (run >= 2)
+		{
+			jt_put_i64(o, -run);
+			i += run;
+		}
+		else
+			jt_put_i64(o, counts[i++]);
+	}
+	jt_puts(o, "]}");
 }
 
 /* JSON text of a state; returns the length needed (excluding NUL). */
@@ -658,197 +682,199 @@ size_t
 vgm_ks_format(const VgmKsCounts *c, const int64_t *counts, int nbins,
 			  char *buf, size_t buflen)
 {
-	size_t		pos = 0;
-	int			i = 0;
-	bool		first = true;
+	JtOut		o;
 
-	if (buflen)
-		buf[0] = '\0';
-	put(buf, buflen, &pos,
-		"{\"version\":%d,\"bins\":%d,\"model_hash\":\"%016" PRIx64 "\",\"n\":%" PRId64
-		",\"nulls\":%" PRId64 ",\"nans\":%" PRId64 ",\"pos_infs\":%" PRId64
-		",\"neg_infs\":%" PRId64 ",\"counts\":[",
-		VGM_KS_FORMAT_VERSION, nbins, c->model_hash, c->n, c->nulls, c->nans,
-		c->pos_infs, c->neg_infs);
-	while (i < nbins)
-	{
-		int			run = 0;
-
-		while (i + run < nbins && counts[i + run] == 0)
-			run++;
-		if (run >= 2)
-		{
-			put(buf, buflen, &pos, first ? "%d" : ",%d", -run);
-			i += run;
-		}
-		else
-		{
-			put(buf, buflen, &pos, first ? "%" PRId64 : ",%" PRId64, counts[i]);
-			i++;
-		}
-		first = false;
-	}
-	put(buf, buflen, &pos, "]}");
-	return pos;
+	jt_out_fixed(&o, buf, buflen);
+	vgm_ks_write(&o, c, counts, nbins);
+	return jt_out_finish(&o);
 }
 
-/* Parser state over a text of known length. */
-typedef struct KsParser
+/* Everything the text of a state holds; the target of the field readers. */
+typedef struct KsText
 {
-	const char *p;
-	const char *end;
-	char	   *msg;
-	size_t		msglen;
-	char	   *detail;
-	size_t		detaillen;
-} KsParser;
+	VgmKsCounts *c;
+	int64_t    *counts;
+	int			nbins;			/* the bin count of this build */
+} KsText;
 
-/* Record an error: lowercase message and a detail sentence. */
-static int	ks_error(KsParser *ps, int status, const char *msg, const char *fmt,...)
-			__attribute__((format(printf, 4, 5)));
+static int	read_version(JtCursor *c, const JtField *f, void *target, int depth);
+static int	read_bins(JtCursor *c, const JtField *f, void *target, int depth);
+static int	read_hash(JtCursor *c, const JtField *f, void *target, int depth);
+static int	read_count(JtCursor *c, const JtField *f, void *target, int depth);
+static int	read_counts(JtCursor *c, const JtField *f, void *target, int depth);
+
+/* The fields of a state, in the order the writer puts them (any order reads). */
+static const JtField ks_fields[] = {
+	{"version", NULL, read_version, 0, false},
+	{"bins", NULL, read_bins, 0, false},
+	{"model_hash", NULL, read_hash, 0, false},
+	{"n", NULL, read_count, offsetof(VgmKsCounts, n), false},
+	{"nulls", NULL, read_count, offsetof(VgmKsCounts, nulls), false},
+	{"nans", NULL, read_count, offsetof(VgmKsCounts, nans), false},
+	{"pos_infs", NULL, read_count, offsetof(VgmKsCounts, pos_infs), false},
+	{"neg_infs", NULL, read_count, offsetof(VgmKsCounts, neg_infs), false},
+	{"counts", NULL, read_counts, 0, false},
+};
+
+#define N_KS_FIELDS ((int) (sizeof(ks_fields) / sizeof(ks_fields[0])))
+
+static const JtMessages ks_messages = {
+	.syntax = "invalid input syntax for type vgm_ks_state",
+	.trailing = "invalid input syntax for type vgm_ks_state",
+	.noun = "the state",
+	.unknown = "invalid vgm_ks_state: unknown field",
+	.duplicate = "invalid vgm_ks_state: duplicate field",
+	.missing = "invalid vgm_ks_state: missing field",
+	.version = VGM_KS_FORMAT_VERSION,
+	.ascii_keys = true,
+};
+
+/*
+ * An integer for the value named what: a fraction or an exponent is
+ * malformed text, a value beyond int64 is out of range (kept; reading goes
+ * on with 0).
+ */
 static int
-ks_error(KsParser *ps, int status, const char *msg, const char *fmt,...)
+read_int(JtCursor *c, const char *what, int64_t *out)
 {
-	va_list		ap;
+	JtNumber	tok;
+	int			rc;
 
-	snprintf(ps->msg, ps->msglen, "%s", msg);
-	va_start(ap, fmt);
-	vsnprintf(ps->detail, ps->detaillen, fmt, ap);
-	va_end(ap);
-	return status;
+	*out = 0;
+	if (!jt_number_start(jt_peek(c)))
+		return jt_syntax_error(c, c->pos, "expected an integer for \"%s\"", what);
+	if (jt_scan_number(c, &tok) < 0)
+		return -1;
+	rc = jt_number_int64(c, &tok, out);
+	if (rc == JT_NUM_NOT_INTEGER)
+		return jt_syntax_error(c, tok.start, "expected an integer for \"%s\"", what);
+	if (rc != JT_NUM_OK)
+		jt_fail(c->err, VGM_KS_ERR_RANGE, tok.start, "invalid vgm_ks_state: integer out of range",
+				"The value of \"%s\" at byte offset %zu does not fit a 64-bit integer.",
+				what, tok.start);
+	return 0;
 }
 
-/* Skip JSON whitespace. */
-static void
-ks_ws(KsParser *ps)
-{
-	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
-		ps->p++;
-}
-
-/* Expect one character after optional whitespace. */
-static bool
-ks_char(KsParser *ps, char ch)
-{
-	ks_ws(ps);
-	if (ps->p < ps->end && *ps->p == ch)
-	{
-		ps->p++;
-		return true;
-	}
-	return false;
-}
-
-/* A JSON integer that fits int64 (no fraction, no exponent). */
+/* The format version: only this build's. */
 static int
-ks_int(KsParser *ps, int64_t *out, const char *what)
+read_version(JtCursor *c, const JtField *f, void *target, int depth)
 {
-	bool		neg = false;
-	uint64_t	v = 0;
-	const char *start;
+	size_t		at = c->pos;
+	int64_t		version;
 
-	ks_ws(ps);
-	if (ps->p < ps->end && *ps->p == '-')
-	{
-		neg = true;
-		ps->p++;
-	}
-	start = ps->p;
-	while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
-	{
-		unsigned	digit = (unsigned) (*ps->p - '0');
-
-		if (v > (UINT64_C(9223372036854775808) - digit) / 10)
-			return ks_error(ps, VGM_KS_ERR_RANGE, "invalid vgm_ks_state: integer out of range",
-							"The value of \"%s\" does not fit a 64-bit integer.", what);
-		v = v * 10 + digit;
-		ps->p++;
-	}
-	if (ps->p == start || (ps->p - start > 1 && *start == '0'))
-		return ks_error(ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
-						"Expected an integer for \"%s\".", what);
-	if (ps->p < ps->end && (*ps->p == '.' || *ps->p == 'e' || *ps->p == 'E'))
-		return ks_error(ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
-						"The value of \"%s\" must be an integer.", what);
-	if (!neg && v > (uint64_t) INT64_MAX)
-		return ks_error(ps, VGM_KS_ERR_RANGE, "invalid vgm_ks_state: integer out of range",
-						"The value of \"%s\" does not fit a 64-bit integer.", what);
-	*out = neg ? (int64_t) (0 - v) : (int64_t) v;
-	return VGM_KS_OK;
+	(void) target;
+	(void) depth;
+	if (read_int(c, f->name, &version) < 0)
+		return -1;
+	if (version != VGM_KS_FORMAT_VERSION)
+		jt_fail(c->err, VGM_KS_ERR_VERSION, at, "unsupported vgm_ks_state version",
+				"The text has version %" PRId64 "; this build reads version %d.",
+				version, VGM_KS_FORMAT_VERSION);
+	return 0;
 }
 
-/* A JSON string key or value without escapes; copied into out (NUL-terminated). */
+/* The bin count: only this build's. */
 static int
-ks_string(KsParser *ps, char *out, size_t outlen)
+read_bins(JtCursor *c, const JtField *f, void *target, int depth)
 {
+	KsText	   *t = target;
+	size_t		at = c->pos;
+	int64_t		bins;
+
+	(void) depth;
+	if (read_int(c, f->name, &bins) < 0)
+		return -1;
+	if (bins != t->nbins)
+		jt_fail(c->err, VGM_KS_ERR_VERSION, at, "unsupported vgm_ks_state bin count",
+				"The text has %" PRId64 " bins; this build uses %d.", bins, t->nbins);
+	return 0;
+}
+
+/* The model hash: a string of exactly 16 hexadecimal digits. */
+static int
+read_hash(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	KsText	   *t = target;
+	char		hex[17];
 	size_t		len = 0;
+	size_t		at = c->pos;
+	bool		overflow,
+				nonascii;
+	uint64_t	h = 0;
 
-	if (!ks_char(ps, '"'))
-		return ks_error(ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
-						"Expected a string.");
-	while (ps->p < ps->end && *ps->p != '"')
+	(void) f;
+	(void) depth;
+	if (jt_peek(c) != '"')
+		return jt_syntax_error(c, c->pos, "expected a string for \"model_hash\"");
+	if (jt_scan_string(c, hex, sizeof(hex) - 1, &len, &overflow, &nonascii) < 0)
+		return -1;
+	for (size_t i = 0; i < len && !overflow; i++)
 	{
-		/* names and the hash are printable ASCII; nothing else is echoed back */
-		if (*ps->p == '\\' || (unsigned char) *ps->p < 0x20 || (unsigned char) *ps->p > 0x7E ||
-			len + 1 >= outlen)
-			return ks_error(ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
-							"Unexpected string content.");
-		out[len++] = *ps->p++;
+		char		ch = hex[i];
+		int			d = ch >= '0' && ch <= '9' ? ch - '0'
+			: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+			: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+
+		if (d < 0)
+			overflow = true;	/* not a hexadecimal digit */
+		else
+			h = h * 16 + (uint64_t) d;
 	}
-	if (ps->p >= ps->end)
-		return ks_error(ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
-						"Unterminated string.");
-	ps->p++;
-	out[len] = '\0';
-	return VGM_KS_OK;
+	if (overflow || len != 16)
+		return jt_syntax_error(c, at, "\"model_hash\" must be 16 hexadecimal digits");
+	t->c->model_hash = h;
+	return 0;
 }
 
-/* The run-length coded bins. */
+/* A count into the VgmKsCounts at f->arg. */
 static int
-ks_counts(KsParser *ps, int64_t *counts, int nbins)
+read_count(JtCursor *c, const JtField *f, void *target, int depth)
 {
+	KsText	   *t = target;
+
+	(void) depth;
+	return read_int(c, f->name, (int64_t *) ((char *) t->c + f->arg));
+}
+
+/* The run-length coded bins: c >= 0 is one bin holding c, -r is r empty bins. */
+static int
+read_counts(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	KsText	   *t = target;
 	int			filled = 0;
+	bool		too_many = false;
+	int			more;
 
-	if (!ks_char(ps, '['))
-		return ks_error(ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
-						"\"counts\" must be an array.");
-	if (ks_char(ps, ']'))
-		return ks_error(ps, VGM_KS_ERR_RANGE, "invalid vgm_ks_state: wrong number of bins",
-						"\"counts\" describes 0 bins, expected %d.", nbins);
-	for (;;)
+	if (jt_peek(c) != '[')
+		return jt_syntax_error(c, c->pos, "expected \"[\" to begin \"counts\"");
+	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c))
 	{
+		size_t		at = c->pos;
 		int64_t		v;
-		int			status = ks_int(ps, &v, "counts");
 
-		if (status != VGM_KS_OK)
-			return status;
-		if (v >= 0)
+		if (read_int(c, f->name, &v) < 0)
+			return -1;
+		if (too_many)
+			continue;
+		/* -r: r empty bins; -INT64_MIN does not exist, so compare as negatives */
+		if (v >= 0 ? filled >= t->nbins : v < -(int64_t) (t->nbins - filled))
 		{
-			if (filled >= nbins)
-				return ks_error(ps, VGM_KS_ERR_RANGE, "invalid vgm_ks_state: wrong number of bins",
-								"\"counts\" describes more than %d bins.", nbins);
-			counts[filled++] = v;
+			jt_fail(c->err, VGM_KS_ERR_RANGE, at, "invalid vgm_ks_state: wrong number of bins",
+					"\"counts\" describes more than %d bins.", t->nbins);
+			too_many = true;
 		}
+		else if (v >= 0)
+			t->counts[filled++] = v;
 		else
 		{
-			/* -r: r empty bins; -INT64_MIN does not exist, so compare as negatives */
-			if (v < -(int64_t) (nbins - filled))
-				return ks_error(ps, VGM_KS_ERR_RANGE, "invalid vgm_ks_state: wrong number of bins",
-								"\"counts\" describes more than %d bins.", nbins);
-			memset(counts + filled, 0, sizeof(int64_t) * (size_t) (-v));
+			memset(t->counts + filled, 0, sizeof(int64_t) * (size_t) (-v));
 			filled += (int) (-v);
 		}
-		if (ks_char(ps, ','))
-			continue;
-		if (ks_char(ps, ']'))
-			break;
-		return ks_error(ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
-						"Expected \",\" or \"]\" in \"counts\".");
 	}
-	if (filled != nbins)
-		return ks_error(ps, VGM_KS_ERR_RANGE, "invalid vgm_ks_state: wrong number of bins",
-						"\"counts\" describes %d bins, expected %d.", filled, nbins);
-	return VGM_KS_OK;
+	if (more == 0 && !too_many && filled != t->nbins)
+		jt_fail(c->err, VGM_KS_ERR_RANGE, c->pos, "invalid vgm_ks_state: wrong number of bins",
+				"\"counts\" describes %d bins, expected %d.", filled, t->nbins);
+	return more;
 }
 
 /* Validate counts: non-negative, summing to n without overflow. */
@@ -856,149 +882,49 @@ int
 vgm_ks_validate(const VgmKsCounts *c, const int64_t *counts, int nbins,
 				char *msg, size_t msglen, char *detail, size_t detaillen)
 {
-	KsParser	ps = {NULL, NULL, msg, msglen, detail, detaillen};
+	JtError		e;
 	int64_t		sum = 0;
 	int			i;
 
+	jt_error_init(&e, msg, msglen, detail, detaillen);
 	if (c->n < 0 || c->nulls < 0 || c->nans < 0 || c->pos_infs < 0 || c->neg_infs < 0)
-		return ks_error(&ps, VGM_KS_ERR_RANGE, "invalid vgm_ks_state: negative count",
-						"Every count must be zero or positive.");
+		return jt_fail(&e, VGM_KS_ERR_RANGE, 0, "invalid vgm_ks_state: negative count",
+					   "Every count must be zero or positive.");
 	if (c->model_hash == 0)
-		return ks_error(&ps, VGM_KS_ERR_RANGE, "invalid vgm_ks_state: missing model hash",
-						"A state always names the model it was built with.");
+		return jt_fail(&e, VGM_KS_ERR_RANGE, 0, "invalid vgm_ks_state: missing model hash",
+					   "A state always names the model it was built with.");
 	for (i = 0; i < nbins; i++)
 	{
 		if (counts[i] < 0)
-			return ks_error(&ps, VGM_KS_ERR_RANGE, "invalid vgm_ks_state: negative count",
-							"Bin %d holds %" PRId64 ".", i, counts[i]);
+			return jt_fail(&e, VGM_KS_ERR_RANGE, 0, "invalid vgm_ks_state: negative count",
+						   "Bin %d holds %" PRId64 ".", i, counts[i]);
 		if (__builtin_add_overflow(sum, counts[i], &sum))
-			return ks_error(&ps, VGM_KS_ERR_RANGE, "invalid vgm_ks_state: counts overflow",
-							"The bin counts do not sum to a 64-bit integer.");
+			return jt_fail(&e, VGM_KS_ERR_RANGE, 0, "invalid vgm_ks_state: counts overflow",
+						   "The bin counts do not sum to a 64-bit integer.");
 	}
 	if (sum != c->n)
-		return ks_error(&ps, VGM_KS_ERR_RANGE, "invalid vgm_ks_state: counts do not sum to n",
-						"The bins hold %" PRId64 " values, \"n\" says %" PRId64 ".", sum, c->n);
+		return jt_fail(&e, VGM_KS_ERR_RANGE, 0, "invalid vgm_ks_state: counts do not sum to n",
+					   "The bins hold %" PRId64 " values, \"n\" says %" PRId64 ".", sum, c->n);
 	return VGM_KS_OK;
 }
 
-/* Parse and validate the JSON text of a state. */
+/* Parse and validate the JSON text of a state; its keys may come in any order. */
 int
 vgm_ks_parse(const char *text, size_t len, VgmKsCounts *c, int64_t *counts, int nbins,
 			 char *msg, size_t msglen, char *detail, size_t detaillen)
 {
-	static const char *const keys[] = {
-		"version", "bins", "model_hash", "n", "nulls", "nans", "pos_infs", "neg_infs", "counts"
-	};
-	enum
-	{
-		NKEYS = 9
-	};
-	KsParser	ps = {text, text + len, msg, msglen, detail, detaillen};
-	bool		seen[NKEYS] = {false};
-	int64_t		version = 0;
-	int64_t		bins = 0;
-	int			status;
-	int			i;
+	KsText		t = {c, counts, nbins};
+	bool		seen[N_KS_FIELDS] = {false};
+	JtError		err;
+	JtCursor	cur;
 
 	memset(c, 0, sizeof(*c));
-	if (!ks_char(&ps, '{'))
-		return ks_error(&ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
-						"Expected a JSON object.");
-	for (;;)
-	{
-		char		key[32];
-		int			which = -1;
-
-		if ((status = ks_string(&ps, key, sizeof(key))) != VGM_KS_OK)
-			return status;
-		for (i = 0; i < NKEYS; i++)
-			if (strcmp(key, keys[i]) == 0)
-				which = i;
-		if (which < 0)
-			return ks_error(&ps, VGM_KS_ERR_FIELD, "invalid vgm_ks_state: unknown field",
-							"Unknown field \"%s\".", key);
-		if (seen[which])
-			return ks_error(&ps, VGM_KS_ERR_FIELD, "invalid vgm_ks_state: duplicate field",
-							"Field \"%s\" appears twice.", key);
-		seen[which] = true;
-		if (!ks_char(&ps, ':'))
-			return ks_error(&ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
-							"Expected \":\" after \"%s\".", key);
-		switch (which)
-		{
-			case 0:
-				status = ks_int(&ps, &version, "version");
-				if (status == VGM_KS_OK && version != VGM_KS_FORMAT_VERSION)
-					return ks_error(&ps, VGM_KS_ERR_VERSION, "unsupported vgm_ks_state version",
-									"The text has version %" PRId64 "; this build reads version %d.",
-									version, VGM_KS_FORMAT_VERSION);
-				break;
-			case 1:
-				status = ks_int(&ps, &bins, "bins");
-				if (status == VGM_KS_OK && bins != nbins)
-					return ks_error(&ps, VGM_KS_ERR_VERSION, "unsupported vgm_ks_state bin count",
-									"The text has %" PRId64 " bins; this build uses %d.", bins, nbins);
-				break;
-			case 2:
-				{
-					char		hex[32];
-					char	   *endp;
-					bool		all_hex;
-
-					if ((status = ks_string(&ps, hex, sizeof(hex))) != VGM_KS_OK)
-						return status;
-					all_hex = strlen(hex) == 16;
-
-					/* strtoull alone would accept a sign, "0x" and spaces */
-					for (i = 0; all_hex && i < 16; i++)
-						all_hex = isxdigit((unsigned char) hex[i]) != 0;
-					errno = 0;
-					c->model_hash = all_hex ? strtoull(hex, &endp, 16) : 0;
-					if (!all_hex || *endp != '\0' || errno != 0)
-						return ks_error(&ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
-										"\"model_hash\" must be 16 hexadecimal digits.");
-				}
-				break;
-			case 3:
-				status = ks_int(&ps, &c->n, "n");
-				break;
-			case 4:
-				status = ks_int(&ps, &c->nulls, "nulls");
-				break;
-			case 5:
-				status = ks_int(&ps, &c->nans, "nans");
-				break;
-			case 6:
-				status = ks_int(&ps, &c->pos_infs, "pos_infs");
-				break;
-			case 7:
-				status = ks_int(&ps, &c->neg_infs, "neg_infs");
-				break;
-			case 8:
-				/* the bin count must be known first: version and bins lead the object */
-				if (!seen[1])
-					return ks_error(&ps, VGM_KS_ERR_FIELD, "invalid vgm_ks_state: field out of order",
-									"\"bins\" must come before \"counts\".");
-				status = ks_counts(&ps, counts, nbins);
-				break;
-		}
-		if (status != VGM_KS_OK)
-			return status;
-		if (ks_char(&ps, ','))
-			continue;
-		if (ks_char(&ps, '}'))
-			break;
-		return ks_error(&ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
-						"Expected \",\" or \"}\".");
-	}
-	ks_ws(&ps);
-	if (ps.p != ps.end)
-		return ks_error(&ps, VGM_KS_ERR_SYNTAX, "invalid input syntax for type vgm_ks_state",
-						"Unexpected text after the object.");
-	for (i = 0; i < NKEYS; i++)
-		if (!seen[i])
-			return ks_error(&ps, VGM_KS_ERR_FIELD, "invalid vgm_ks_state: missing field",
-							"Field \"%s\" is missing.", keys[i]);
+	jt_error_init(&err, msg, msglen, detail, detaillen);
+	jt_init(&cur, text, len, &err, &ks_messages);
+	if (jt_read_object(&cur, ks_fields, N_KS_FIELDS, seen, "", &t, 1) < 0 ||
+		jt_expect_end(&cur) < 0 || err.status != VGM_TEXT_OK ||
+		jt_check_missing(&cur, ks_fields, N_KS_FIELDS, seen) != VGM_TEXT_OK)
+		return err.status;
 	return vgm_ks_validate(c, counts, nbins, msg, msglen, detail, detaillen);
 }
 

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "json_text.h"
+
 /* ------------------------------------------------------------------------ */
 /* moments                                                                   */
 /* ------------------------------------------------------------------------ */
@@ -344,11 +346,11 @@ uint64_t	vgm_mixture_hash(int k, const double *weights, const double *means,
 uint64_t	vgm_hash_doubles(uint64_t h, const double *v, size_t n);
 
 /* Status codes of the KS state codec. */
-#define VGM_KS_OK 0
-#define VGM_KS_ERR_SYNTAX 1
-#define VGM_KS_ERR_FIELD 2
-#define VGM_KS_ERR_VERSION 3
-#define VGM_KS_ERR_RANGE 4
+#define VGM_KS_OK VGM_TEXT_OK
+#define VGM_KS_ERR_SYNTAX VGM_TEXT_ERR_SYNTAX
+#define VGM_KS_ERR_FIELD VGM_TEXT_ERR_FIELD
+#define VGM_KS_ERR_VERSION VGM_TEXT_ERR_VERSION
+#define VGM_KS_ERR_RANGE VGM_TEXT_ERR_RANGE
 
 /*
  * Text of a KS state: JSON with the counts run-length coded ("counts": a
@@ -358,9 +360,12 @@ uint64_t	vgm_hash_doubles(uint64_t h, const double *v, size_t n);
 size_t		vgm_ks_format(const VgmKsCounts *c, const int64_t *counts, int nbins,
 						  char *buf, size_t buflen);
 
+/* Append the text of a KS state to an appender of the text kit. */
+void		vgm_ks_write(JtOut *o, const VgmKsCounts *c, const int64_t *counts, int nbins);
+
 /*
- * Parse the text of a KS state (len bytes) into c and counts[nbins] and
- * validate it (known version and bin count, counts >= 0 summing to n).
+ * Parse the text of a KS state (len bytes; keys in any order) into c and
+ * counts[nbins] and validate it (known version and bin count, counts >= 0 summing to n).
  */
 int			vgm_ks_parse(const char *text, size_t len, VgmKsCounts *c,
 						 int64_t *counts, int nbins,

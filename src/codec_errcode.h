@@ -1,0 +1,35 @@
+/*
+ * codec_errcode.h - the one SQLSTATE of each codec status.
+ *
+ * Every codec of the pure core (the text forms on json_text.h, the binary
+ * forms) answers with a VGM_TEXT_* status; the glue turns it into an
+ * ereport's errcode here, so that the same problem gets the same SQLSTATE
+ * whichever type and whichever form it arrives in.  Server code only:
+ * include after postgres.h.
+ */
+#ifndef VGM_CODEC_ERRCODE_H
+#define VGM_CODEC_ERRCODE_H
+
+#include "json_text.h"
+
+/* SQLSTATE of a codec status; binary selects the representation error. */
+static inline int
+vgm_codec_errcode(int status, bool binary)
+{
+	switch (status)
+	{
+		case VGM_TEXT_ERR_VERSION:
+			return ERRCODE_FEATURE_NOT_SUPPORTED;
+		case VGM_TEXT_ERR_RANGE:
+			return ERRCODE_INVALID_PARAMETER_VALUE;
+		case VGM_TEXT_ERR_NOMEM:
+			return ERRCODE_OUT_OF_MEMORY;
+		case VGM_TEXT_ERR_OVERFLOW:
+			return ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
+		default:
+			return binary ? ERRCODE_INVALID_BINARY_REPRESENTATION
+				: ERRCODE_INVALID_TEXT_REPRESENTATION;
+	}
+}
+
+#endif							/* VGM_CODEC_ERRCODE_H */
