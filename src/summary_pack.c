@@ -6,9 +6,9 @@
  * significant first.  The writer emits a group as soon as it has 32 bits;
  * the reader first decodes all groups into big-endian bytes (a table lookup
  * and four multiply-adds per group, range-checked) and then reads fields
- * through a 64-bit window at any bit position, without branches on the
- * common path.  Bits are big-endian: the first field of the first bucket is
- * in the high bits of the first group.
+ * through a 64-bit window at any bit position: one unaligned load per field,
+ * no refill test.  Bits are big-endian: the first field of the first bucket
+ * is in the high bits of the first group.
  *
  * Per bucket, in order:
  *   key     uint(zigzag(key)) for the first bucket, uint(key - previous - 1)
