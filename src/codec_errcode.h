@@ -46,4 +46,16 @@ vgm_codec_error(int status, bool binary, const char *msg, const char *detail)
 	pg_unreachable();
 }
 
+/* The text a codec wrote into a growable buffer; out of memory is an error. */
+static inline char *
+vgm_codec_out_text(JtOut *out, const char *type_name)
+{
+	if (out->failed)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory"),
+				 errdetail("Writing the text of a %s needed more memory.", type_name)));
+	return jt_out_text(out);
+}
+
 #endif							/* VGM_CODEC_ERRCODE_H */

@@ -106,7 +106,7 @@ vgm_model_out(PG_FUNCTION_ARGS)
 	vgm_model_view(model, &view);
 	jt_out_growable(&out, vgm_palloc_allocator(), 1024 + (size_t) model->hdr.k * 200);
 	vgm_model_write(&out, &view);
-	PG_RETURN_CSTRING(jt_out_text(&out));
+	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_model"));
 }
 
 /*

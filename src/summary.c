@@ -467,7 +467,16 @@ vgm_summary_in(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(s);
 }
 
-/* Text output: JSON with shortest round-trip numbers. */
+/*
+ * Which text vgm_summary_out writes (GUC vgm.summary_text): the readable
+ * JSON bucket array, the compact "packed" field (summary_pack.h), or, by
+ * default, compact only for summaries above VGM_SUMMARY_TEXT_AUTO_BUCKETS
+ * buckets -- where the size matters: Citus moves partial aggregate states as
+ * the type's text, and a 30k-bucket state is 2.6 MB readable, 0.9 MB packed.
+ */
+int			vgm_summary_text_form = VGM_SUMMARY_TEXT_AUTO;
+
+/* Text output: JSON, readable or packed (see vgm_summary_text_form). */
 Datum
 vgm_summary_out(PG_FUNCTION_ARGS)
 {
@@ -475,9 +484,18 @@ vgm_summary_out(PG_FUNCTION_ARGS)
 	JtOut		out;
 
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	jt_out_growable(&out, vgm_palloc_allocator(), 256 + v.n * 140);
-	vgm_summary_write(&out, v.shift, &v.counts, v.buckets, v.n);
-	PG_RETURN_CSTRING(jt_out_text(&out));
+	if (vgm_summary_text_form == VGM_SUMMARY_TEXT_COMPACT
+		|| (vgm_summary_text_form == VGM_SUMMARY_TEXT_AUTO && v.n > VGM_SUMMARY_TEXT_AUTO_BUCKETS))
+	{
+		jt_out_growable(&out, vgm_palloc_allocator(), 320 + v.n * 32);
+		vgm_summary_write_packed(&out, v.shift, &v.counts, v.buckets, v.n);
+	}
+	else
+	{
+		jt_out_growable(&out, vgm_palloc_allocator(), 256 + v.n * 140);
+		vgm_summary_write(&out, v.shift, &v.counts, v.buckets, v.n);
+	}
+	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_summary"));
 }
 
 /*

@@ -35,4 +35,16 @@ typedef struct VgmSummaryView
 /* Read a summary argument without modifying it. */
 extern void vgm_summary_get_view(Datum datum, VgmSummaryView *view);
 
+/* Values of GUC vgm.summary_text: which text form vgm_summary_out writes. */
+#define VGM_SUMMARY_TEXT_AUTO 0		/* packed above the bucket count below */
+#define VGM_SUMMARY_TEXT_READABLE 1	/* always the "buckets" array */
+#define VGM_SUMMARY_TEXT_COMPACT 2	/* always the "packed" string */
+/*
+ * Above this many buckets "auto" writes the packed form: from here on the
+ * readable text passes 20 kB and its parse time starts to show; smaller
+ * summaries (small groups, examples, tests) stay readable.
+ */
+#define VGM_SUMMARY_TEXT_AUTO_BUCKETS 256
+extern int	vgm_summary_text_form;
+
 #endif							/* VGM_SUMMARY_H */

@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 
 #include "json_text.h"
+#include "summary_pack.h"
 
 #define INITIAL_SLOTS 4
 #define LINE_TABLE_BYTES ((size_t) 4096)
@@ -875,11 +876,14 @@ typedef struct SummaryText
 	size_t		n;
 	size_t		cap;
 	const VgmAllocator *alloc;
+	const char *packed;			/* the "packed" string, decoded once the shift is known */
+	size_t		packed_len;
 } SummaryText;
 
 static int	read_int_field(JtCursor *c, const JtField *f, void *target, int depth);
 static int	read_double_field(JtCursor *c, const JtField *f, void *target, int depth);
 static int	read_buckets(JtCursor *c, const JtField *f, void *target, int depth);
+static int	read_packed(JtCursor *c, const JtField *f, void *target, int depth);
 
 #define STOFF(m) offsetof(SummaryText, m)
 
@@ -900,8 +904,13 @@ static const JtField summary_fields[] = {
 	{"neg_infs", NULL, read_int_field, STOFF(counts.neg_infs), false},
 	{"min", NULL, read_double_field, STOFF(counts.min), false},
 	{"max", NULL, read_double_field, STOFF(counts.max), false},
-	{"buckets", NULL, read_buckets, 0, false},
+	{"buckets", NULL, read_buckets, 0, true},
+	{"packed", NULL, read_packed, 0, true},
 };
+
+/* Indexes of the two bucket fields: exactly one of them must be there. */
+#define F_BUCKETS 9
+#define F_PACKED 10
 
 #define N_SUMMARY_FIELDS ((int) (sizeof(summary_fields) / sizeof(summary_fields[0])))
 
@@ -916,10 +925,9 @@ static const JtMessages summary_messages = {
 /* The integer fields lead the object: version .. neg_infs. */
 #define N_SUMMARY_INT_FIELDS 7
 
-/* Append the JSON text of a summary to an appender of the text kit. */
-void
-vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *c,
-				  const VgmBucket *b, size_t n)
+/* The fields before the buckets, up to and including the comma after "max". */
+static void
+write_envelope(JtOut *o, int shift, const VgmSummaryCounts *c)
 {
 	SummaryText head = {.version = VGM_SUMMARY_FORMAT_VERSION, .shift = shift, .counts = *c};
 
@@ -928,7 +936,16 @@ vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *c,
 	jt_put_double(o, c->min);
 	jt_puts(o, ",\"max\":");
 	jt_put_double(o, c->max);
-	jt_puts(o, ",\"buckets\":[");
+	jt_puts(o, ",");
+}
+
+/* Append the JSON text of a summary to an appender of the text kit. */
+void
+vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *c,
+				  const VgmBucket *b, size_t n)
+{
+	write_envelope(o, shift, c);
+	jt_puts(o, "\"buckets\":[");
 	for (size_t i = 0; i < n; i++)
 	{
 		const double numbers[] = {b[i].weight, b[i].mean, b[i].m2, b[i].m3, b[i].m4};
@@ -953,6 +970,41 @@ vgm_summary_format(int shift, const VgmSummaryCounts *c, const VgmBucket *b, siz
 	JtOut		o;
 
 	vgm_summary_write(jt_out_fixed(&o, buf, buflen), shift, c, b, n);
+	return jt_out_finish(&o);
+}
+
+/* Append the compact JSON text of a summary: the buckets as one "packed" string. */
+void
+vgm_summary_write_packed(JtOut *o, int shift, const VgmSummaryCounts *c,
+						 const VgmBucket *b, size_t n)
+{
+	size_t		bound = vgm_pack_bound(n) + 1;
+	char	   *packed = vgm_mem_alloc(o->alloc, bound);
+
+	write_envelope(o, shift, c);
+	jt_puts(o, "\"packed\":\"");
+	if (packed == NULL)
+	{
+		/* counted as the longest packing, so a fixed buffer's caller sees a length */
+		o->failed = o->growable;
+		o->len += bound - 1;
+	}
+	else
+	{
+		jt_put(o, packed, vgm_pack_buckets(shift, b, n, packed));
+		vgm_mem_free(o->alloc, packed);
+	}
+	jt_puts(o, "\"}");
+}
+
+/* Compact JSON text of a summary; returns the length needed (excluding NUL). */
+size_t
+vgm_summary_format_packed(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
+						  char *buf, size_t buflen)
+{
+	JtOut		o;
+
+	vgm_summary_write_packed(jt_out_fixed(&o, buf, buflen), shift, c, b, n);
 	return jt_out_finish(&o);
 }
 
@@ -1084,9 +1136,38 @@ read_buckets(JtCursor *c, const JtField *f, void *target, int depth)
 }
 
 /*
+ * The "packed" string: its span only (the Z85 alphabet has neither quotes
+ * nor backslashes, so a string with an escape is not packed data).
+ */
+static int
+read_packed(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	SummaryText *t = target;
+	const unsigned char *open;
+	const unsigned char *close;
+
+	(void) f;
+	(void) depth;
+	if (jt_peek(c) != '"')
+		return jt_syntax_error(c, c->pos, "expected a string for \"packed\"");
+	open = c->s + c->pos + 1;
+	close = memchr(open, '"', c->len - c->pos - 1);
+	if (close == NULL)
+		return jt_syntax_error(c, c->len, "expected '\"' to close \"packed\"");
+	if (memchr(open, '\\', (size_t) (close - open)) != NULL)
+		return jt_syntax_error(c, c->pos, "expected \"packed\" without escapes");
+	t->packed = (const char *) open;
+	t->packed_len = (size_t) (close - open);
+	c->pos = (size_t) (close - c->s) + 1;
+	return 0;
+}
+
+/*
  * Parse the JSON text of a summary.  The fields may come in any order, each
  * exactly once; unknown, repeated and missing fields are errors naming them.
- * Then the version, the resolution and vgm_summary_validate.
+ * The buckets come either as "buckets" (an array) or as "packed" (a string,
+ * decoded once the shift is known), never both.  Then the version, the
+ * resolution and vgm_summary_validate.
  */
 int
 vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
@@ -1112,6 +1193,13 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 		goto fail;
 	if (jt_check_missing(&cur, summary_fields, N_SUMMARY_FIELDS, seen) != VGM_TEXT_OK)
 		goto fail;
+	if (seen[F_BUCKETS] == seen[F_PACKED])
+	{
+		jt_fail(&err, VGM_SUMMARY_ERR_FIELD, 0, "invalid input syntax for type vgm_summary",
+				seen[F_BUCKETS] ? "Fields \"buckets\" and \"packed\" exclude each other."
+				: "Field \"buckets\" (or \"packed\") is missing.");
+		goto fail;
+	}
 	if (t.version != VGM_SUMMARY_FORMAT_VERSION)
 	{
 		jt_fail(&err, VGM_SUMMARY_ERR_VERSION, 0, "unsupported vgm_summary format version",
@@ -1125,6 +1213,13 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 				"The shift is %" PRId64 "; it must be between 0 and %d.",
 				t.shift, VGM_SUMMARY_MAX_SHIFT);
 		goto fail;
+	}
+	if (seen[F_PACKED])
+	{
+		status = vgm_unpack_buckets(t.packed, t.packed_len, (int) t.shift, &t.buckets, &t.n, alloc,
+									msg, msglen, detail, detaillen);
+		if (status != VGM_SUMMARY_OK)
+			return status;
 	}
 	status = vgm_summary_validate((int) t.version, (int) t.shift, &t.counts, t.buckets, t.n,
 								  msg, msglen, detail, detaillen);

@@ -218,7 +218,20 @@ size_t		vgm_summary_format(int shift, const VgmSummaryCounts *counts,
 							   char *buf, size_t buflen);
 
 /*
- * Parse the JSON text of a summary (len bytes, not NUL-terminated), allocate
+ * Append the compact JSON text of a summary: the same fields with the
+ * buckets as one "packed" string (summary_pack.h).  On a growable appender
+ * an allocation failure marks it failed, as any other append does.
+ */
+void		vgm_summary_write_packed(JtOut *o, int shift, const VgmSummaryCounts *counts,
+									 const VgmBucket *buckets, size_t n);
+
+/* Compact JSON text of a summary; returns the length needed (excluding NUL). */
+size_t		vgm_summary_format_packed(int shift, const VgmSummaryCounts *counts,
+									  const VgmBucket *buckets, size_t n,
+									  char *buf, size_t buflen);
+
+/*
+ * Parse the JSON text of a summary, readable or packed (len bytes, not NUL-terminated), allocate
  * the bucket array with alloc and validate it.
  */
 int			vgm_summary_parse(const char *text, size_t len, int *shift,

@@ -126,7 +126,7 @@ vgm_ks_state_out(PG_FUNCTION_ARGS)
 
 	jt_out_growable(&out, vgm_palloc_allocator(), 1024);
 	vgm_ks_write(&out, &s->c, s->counts, VGM_KS_BINS);
-	PG_RETURN_CSTRING(jt_out_text(&out));
+	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_ks_state"));
 }
 
 /*

@@ -13,6 +13,7 @@
 
 #include "binary_codec.h"
 #include "model_codec.h"
+#include "summary.h"
 #include "vgm.h"
 
 PG_MODULE_MAGIC;
@@ -34,6 +35,14 @@ static const struct config_enum_entry log_fits_options[] = {
 	{"info", INFO, false},
 	{"notice", NOTICE, false},
 	{"warning", WARNING, false},
+	{NULL, 0, false}
+};
+
+/* Forms vgm.summary_text accepts. */
+static const struct config_enum_entry summary_text_options[] = {
+	{"auto", VGM_SUMMARY_TEXT_AUTO, false},
+	{"readable", VGM_SUMMARY_TEXT_READABLE, false},
+	{"compact", VGM_SUMMARY_TEXT_COMPACT, false},
 	{NULL, 0, false}
 };
 
@@ -138,6 +147,17 @@ _PG_init(void)
 							 &vgm_log_fits_level,
 							 -1,
 							 log_fits_options,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomEnumVariable("vgm.summary_text",
+							 "Text form of vgm_summary output: auto, readable or compact.",
+							 "readable writes every bucket as a JSON array; compact writes them packed in one string "
+							 "(smaller and faster to parse: the form Citus moves between nodes); auto packs summaries "
+							 "of more than 256 buckets.  Input accepts both forms.",
+							 &vgm_summary_text_form,
+							 VGM_SUMMARY_TEXT_AUTO,
+							 summary_text_options,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);

@@ -136,6 +136,32 @@ case_agg "vgm_ks_state(m, x)" "vgm_ks_state($M, x)" text
 case_agg "vgm_ks(m, x)" "vgm_ks($M, x)" json
 case_agg "vgm_bounds(m, x)" "vgm_bounds($M, x)" json
 
+# ------------------------------------------------ compact state text ----
+# What each shard sends for a vgm_summary state is the type's text; above 256
+# buckets (every shard here) vgm.summary_text = auto writes the packed form.
+# The worker's state, as text, parsed on the coordinator must be the worker's
+# state byte for byte, and the state the coordinator makes from the same rows.
+q coord -c "CREATE TABLE shard_states AS
+	SELECT t.shardid, t.result AS txt, b.result AS hex
+	FROM run_command_on_shards('dist', \$\$SELECT vgm_summarize(x)::text FROM %s\$\$) t
+	JOIN run_command_on_shards('dist', \$\$SELECT encode(vgm_summary_send(vgm_summarize(x)), 'hex') FROM %s\$\$) b
+	USING (shardid)" >/dev/null || bail "could not collect the shard states"
+check "every shard's state text is the compact form (\"packed\" field, no bucket array)" \
+	"SELECT count(*) = $SHARDS AND bool_and(txt LIKE '%\"packed\":\"1;%' AND txt NOT LIKE '%\"buckets\"%')
+	 FROM shard_states"
+check "a worker's compact state text parses on the coordinator to the worker's state, byte for byte" \
+	"SELECT bool_and(encode(vgm_summary_send(txt::vgm_summary), 'hex') = hex) FROM shard_states"
+check "a worker's state equals the state made locally from the same rows, byte for byte after parse" \
+	"SELECT bool_and(vgm_summary_send(s.txt::vgm_summary) = vgm_summary_send(l.s))
+	 FROM shard_states s
+	 JOIN (SELECT get_shard_id_for_distribution_column('dist', id) AS shardid, vgm_summarize(x) AS s
+	       FROM dist_src GROUP BY 1) l USING (shardid)"
+check "the readable text of a worker's state gives the same state (both forms are accepted)" \
+	"SET vgm.summary_text = readable;
+	 SELECT bool_and(strpos(txt::vgm_summary::text, '\"buckets\":[[') > 0
+	                 AND vgm_summary_send(txt::vgm_summary::text::vgm_summary) = vgm_summary_send(txt::vgm_summary))
+	 FROM shard_states"
+
 # stored states, distributed by another column, rolled up
 q coord -c "CREATE TABLE dist_states (g int, s vgm_summary, ks vgm_ks_state)" \
 	-c "SELECT create_distributed_table('dist_states', 'g')" \
