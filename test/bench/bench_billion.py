@@ -49,7 +49,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_scale  # noqa: E402  (Runner, psql, GEN, the server helper)
-from bench_scale import Runner, psql, log, best, PGSERVER, REPO  # noqa: E402
+from bench_scale import Runner, psql, log, best, start_private_server, PGSERVER, REPO  # noqa: E402
 
 SERIAL = ["SET max_parallel_workers_per_gather = 0;", "SET jit = off;"]
 
@@ -91,20 +91,7 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     try:
-        opts = ("-c shared_buffers=128MB -c wal_level=minimal -c max_wal_senders=0 "
-                "-c max_wal_size=16GB -c checkpoint_timeout=30min -c maintenance_work_mem=512MB "
-                "-c autovacuum=off -c max_parallel_workers_per_gather=0 -c jit=off")
-        env = dict(os.environ, PGSERVER_OPTS=(os.environ.get("PGSERVER_OPTS", "") + " " + opts))
-        subprocess.run(["bash", "-c", f'. "{PGSERVER}" && pgserver_start "$1"', "_", server_dir],
-                       check=True, env=env)
-        with open(os.path.join(server_dir, "pgserver.env")) as f:
-            for line in f:
-                if line.startswith("export "):
-                    k, _, v = line[7:].strip().partition("=")
-                    os.environ[k] = v
-        for k in ("PGHOSTADDR", "PGSERVICE"):
-            os.environ.pop(k, None)
-        os.environ["PGDATABASE"] = "postgres"
+        start_private_server(server_dir, parallel_workers=0)
         log(f"private server in {server_dir}")
         return run(args, sizes, tmp, server_dir)
     finally:

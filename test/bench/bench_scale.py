@@ -92,6 +92,24 @@ from vgmtest import (MARK, MARK_NO_CPU, PSQL, REPO, ensure_table, mark_deltas,  
                      proc_status, psql, write_report)
 
 PGSERVER = os.path.join(REPO, "test", "lib", "pgserver.sh")
+
+
+def start_private_server(server_dir, parallel_workers):
+    """Start a private server for the scale runs and point libpq at it."""
+    opts = ("-c shared_buffers=128MB -c wal_level=minimal -c max_wal_senders=0 "
+            "-c max_wal_size=16GB -c checkpoint_timeout=30min -c maintenance_work_mem=512MB "
+            f"-c autovacuum=off -c max_parallel_workers_per_gather={parallel_workers} -c jit=off")
+    env = dict(os.environ, PGSERVER_OPTS=(os.environ.get("PGSERVER_OPTS", "") + " " + opts))
+    subprocess.run(["bash", "-c", f'. "{PGSERVER}" && pgserver_start "$1"', "_", server_dir],
+                   check=True, env=env)
+    with open(os.path.join(server_dir, "pgserver.env")) as f:
+        for line in f:
+            if line.startswith("export "):
+                k, _, v = line[7:].strip().partition("=")
+                os.environ[k] = v
+    for k in ("PGHOSTADDR", "PGSERVICE"):
+        os.environ.pop(k, None)
+    os.environ["PGDATABASE"] = "postgres"
 PRELOAD = "SELECT vgm_n_components(vgm_fit(x)) FROM (VALUES (1.0::float8), (2.0), (3.0)) v(x);"
 SERIAL = ["SET max_parallel_workers_per_gather = 0;", "SET jit = off;"]
 SHARDS = 64
@@ -257,20 +275,7 @@ def main():
     try:
         if os.environ.get("BENCH_PRIVATE") == "1" or not (os.environ.get("PGHOST") or os.environ.get("PGPORT")):
             server_dir = os.path.join(tmp, "server")
-            opts = ("-c shared_buffers=128MB -c wal_level=minimal -c max_wal_senders=0 "
-                    "-c max_wal_size=16GB -c checkpoint_timeout=30min -c maintenance_work_mem=512MB "
-                    "-c autovacuum=off -c max_parallel_workers_per_gather=2 -c jit=off")
-            env = dict(os.environ, PGSERVER_OPTS=(os.environ.get("PGSERVER_OPTS", "") + " " + opts))
-            subprocess.run(["bash", "-c", f'. "{PGSERVER}" && pgserver_start "$1"', "_", server_dir],
-                           check=True, env=env)
-            with open(os.path.join(server_dir, "pgserver.env")) as f:
-                for line in f:
-                    if line.startswith("export "):
-                        k, _, v = line[7:].strip().partition("=")
-                        os.environ[k] = v
-            for k in ("PGHOSTADDR", "PGSERVICE"):
-                os.environ.pop(k, None)
-            os.environ["PGDATABASE"] = "postgres"
+            start_private_server(server_dir, parallel_workers=2)
             log(f"private server in {server_dir}")
         else:
             os.environ.setdefault("PGDATABASE", "postgres")
