@@ -39,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codec_status.h"
 #include "model_codec.h"
 #include "summary_core.h"
 #include "validate_core.h"
@@ -51,14 +52,15 @@
 #define VGM_KS_BINARY_ENTRY 12
 
 /*
- * Statuses of the decoders, one meaning each whatever the type; the server
- * maps them to SQLSTATEs in one place (vgm_binary_errcode in vgm.c).
+ * Statuses of the decoders, one meaning each whatever the type: the codec
+ * statuses of codec_status.h, which the server maps to SQLSTATEs in one
+ * place (vgm_codec_errcode in codec_errcode.h).
  */
-#define VGM_BINARY_OK 0
-#define VGM_BINARY_ERR_UNSUPPORTED 1	/* a format version or bin count this build does not read */
-#define VGM_BINARY_ERR_INVALID 2	/* counts, lengths or values that break a rule of the type */
-#define VGM_BINARY_ERR_RANGE 3	/* a KS state's counts that contradict each other */
-#define VGM_BINARY_ERR_SHORT 4	/* the message ends inside a field */
+#define VGM_BINARY_OK VGM_CODEC_OK
+#define VGM_BINARY_ERR_UNSUPPORTED VGM_CODEC_ERR_VERSION	/* a format version or bin count this build does not read */
+#define VGM_BINARY_ERR_INVALID VGM_CODEC_ERR_INVALID	/* counts, lengths or values that break a rule of the type */
+#define VGM_BINARY_ERR_RANGE VGM_CODEC_ERR_RANGE	/* a KS state's counts that contradict each other */
+#define VGM_BINARY_ERR_SHORT VGM_CODEC_ERR_SHORT	/* the message ends inside a field */
 
 /* The fixed part of a vgm_summary message. */
 typedef struct VgmSummaryWireHead

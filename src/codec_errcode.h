@@ -1,15 +1,16 @@
 /*
  * codec_errcode.h - the one SQLSTATE of each codec status.
  *
- * Every codec of the pure core (the text forms on json_text.h, the binary
- * forms) answers with a VGM_TEXT_* status; the glue turns it into an
- * ereport's errcode here, so that the same problem gets the same SQLSTATE
- * whichever type and whichever form it arrives in.  Server code only:
- * include after postgres.h.
+ * Every codec of the pure core, text form or binary, answers with a status
+ * of codec_status.h; the glue turns it into an ereport's errcode here and
+ * nowhere else, so that the same problem gets the same SQLSTATE whichever
+ * type and whichever form it arrives in.  Only the representation error
+ * depends on the form.  Server code only: include after postgres.h.
  */
 #ifndef VGM_CODEC_ERRCODE_H
 #define VGM_CODEC_ERRCODE_H
 
+#include "codec_status.h"
 #include "json_text.h"
 
 /* SQLSTATE of a codec status; binary selects the representation error. */
@@ -18,15 +19,19 @@ vgm_codec_errcode(int status, bool binary)
 {
 	switch (status)
 	{
-		case VGM_TEXT_ERR_VERSION:
+		case VGM_CODEC_ERR_VERSION:
 			return ERRCODE_FEATURE_NOT_SUPPORTED;
-		case VGM_TEXT_ERR_RANGE:
+		case VGM_CODEC_ERR_RANGE:
 			return ERRCODE_INVALID_PARAMETER_VALUE;
-		case VGM_TEXT_ERR_NOMEM:
+		case VGM_CODEC_ERR_NOMEM:
 			return ERRCODE_OUT_OF_MEMORY;
-		case VGM_TEXT_ERR_OVERFLOW:
+		case VGM_CODEC_ERR_OVERFLOW:
 			return ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
+		case VGM_CODEC_ERR_SHORT:
+			/* what pq_getmsgint says when a message ends inside a field */
+			return ERRCODE_PROTOCOL_VIOLATION;
 		default:
+			/* syntax, field and invalid-value errors of the form */
 			return binary ? ERRCODE_INVALID_BINARY_REPRESENTATION
 				: ERRCODE_INVALID_TEXT_REPRESENTATION;
 	}

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "allocator.h"
+#include "codec_status.h"
 
 /*
  * The kit is internal to the module: hidden symbols are called directly,
@@ -37,16 +38,17 @@
 #pragma GCC visibility push(hidden)
 
 /*
- * Status of every text codec; the glue maps each to one SQLSTATE
- * (vgm_codec_errcode in codec_errcode.h).
+ * Status of every text codec: the codec statuses of codec_status.h, which
+ * the glue maps to SQLSTATEs in one place (vgm_codec_errcode in
+ * codec_errcode.h).
  */
-#define VGM_TEXT_OK 0
-#define VGM_TEXT_ERR_SYNTAX 1	/* malformed text, trailing garbage */
-#define VGM_TEXT_ERR_FIELD 2	/* unknown, duplicate or missing field */
-#define VGM_TEXT_ERR_VERSION 3	/* a format version this build does not read */
-#define VGM_TEXT_ERR_RANGE 4	/* a value outside its domain */
-#define VGM_TEXT_ERR_NOMEM 5
-#define VGM_TEXT_ERR_OVERFLOW 6	/* a count would pass INT64_MAX */
+#define VGM_TEXT_OK VGM_CODEC_OK
+#define VGM_TEXT_ERR_SYNTAX VGM_CODEC_ERR_SYNTAX
+#define VGM_TEXT_ERR_FIELD VGM_CODEC_ERR_FIELD
+#define VGM_TEXT_ERR_VERSION VGM_CODEC_ERR_VERSION
+#define VGM_TEXT_ERR_RANGE VGM_CODEC_ERR_RANGE
+#define VGM_TEXT_ERR_NOMEM VGM_CODEC_ERR_NOMEM
+#define VGM_TEXT_ERR_OVERFLOW VGM_CODEC_ERR_OVERFLOW
 
 /* Nesting bound of every reader (objects and arrays). */
 #define JT_MAX_DEPTH 32

@@ -12,6 +12,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "binary_codec.h"
+#include "codec_errcode.h"
 #include "model_codec.h"
 #include "summary.h"
 #include "vgm.h"
@@ -77,24 +78,6 @@ vgm_engine_check_interrupts(void *arg)
 	return 0;
 }
 
-/* SQLSTATE of a binary decoder status (VGM_BINARY_ERR_*). */
-static int
-binary_errcode(int status)
-{
-	switch (status)
-	{
-		case VGM_BINARY_ERR_UNSUPPORTED:
-			return ERRCODE_FEATURE_NOT_SUPPORTED;
-		case VGM_BINARY_ERR_RANGE:
-			return ERRCODE_INVALID_PARAMETER_VALUE;
-		case VGM_BINARY_ERR_SHORT:
-			/* what pq_getmsgint says when a message ends inside a field */
-			return ERRCODE_PROTOCOL_VIOLATION;
-		default:
-			return ERRCODE_INVALID_BINARY_REPRESENTATION;
-	}
-}
-
 /* The bytes of a binary message not yet read; a recv consumes them all. */
 const uint8 *
 vgm_recv_bytes(StringInfo buf, size_t *len)
@@ -111,10 +94,7 @@ void
 vgm_binary_check(int status, const char *msg, const char *detail)
 {
 	if (status != VGM_BINARY_OK)
-		ereport(ERROR,
-				(errcode(binary_errcode(status)),
-				 errmsg("%s", msg),
-				 errdetail("%s", detail)));
+		vgm_codec_error(status, true, msg, detail);
 }
 
 /* A bytea with room for size payload bytes, for a binary encoder to fill. */

@@ -8,15 +8,18 @@
  * files of CORE_SRCS in the Makefile), which builds, is unit-tested and is
  * fuzzed without a single PostgreSQL header.
  *
- *   0  allocator.h, wire.h          memory hooks; big-endian bytes
- *   1  vbem.h                       the VB-EM engine
- *   2  model_codec.h, summary_core.h, weights_core.h, validate_core.h
+ *   0  allocator.h, codec_status.h, wire.h
+ *                                   memory hooks; the codec statuses;
+ *                                   big-endian bytes
+ *   1  vbem.h, json_text.h          the VB-EM engine; the JSON text kit
+ *   2  model_codec.h, summary_core.h, summary_pack.h, weights_core.h,
+ *      validate_core.h, joint_vbem.h, joint_model_codec.h
  *                                   the values, their validation, text forms
- *                                   and numerics (summary_core.c formats
- *                                   numbers with model_codec.c)
+ *                                   and numerics
  *   3  binary_codec.h               the send/recv forms of the three types
- *   4  vgm.h                        this file: postgres.h begins here
- *   5  model.h, summary.h, fit.h, transform_cache.h, validate.h
+ *   4  vgm.h, codec_errcode.h       this file: postgres.h begins here; the
+ *                                   one status-to-SQLSTATE mapping
+ *   5  model.h, summary.h, fit.h, model_cache.h, validate.h, joint_model.h
  *                                   datum layouts and server helpers
  *   6  the SQL-callable .c files
  */
@@ -41,9 +44,9 @@ extern int	vgm_log_fits_level;
 /*
  * The steps every *_recv / *_send shares around the codecs of
  * binary_codec.h: the unread bytes of the message; the error a decoder
- * reported, if any, raised with its SQLSTATE (the one mapping of
- * VGM_BINARY_ERR_* to SQLSTATEs), message and detail; a bytea of size
- * payload bytes for an encoder to fill.
+ * reported, if any, raised with its SQLSTATE (vgm_codec_errcode, the one
+ * mapping of codec statuses to SQLSTATEs), message and detail; a bytea of
+ * size payload bytes for an encoder to fill.
  */
 extern const uint8 *vgm_recv_bytes(StringInfo buf, size_t *len);
 extern void vgm_binary_check(int status, const char *msg, const char *detail);
