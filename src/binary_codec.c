@@ -13,42 +13,20 @@
 #include "binary_codec.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "wire.h"
-
-static int	fail(int status, char *msg, size_t msglen, char *detail, size_t detaillen,
-				 const char *message, const char *fmt,...) __attribute__((format(printf, 7, 8)));
-
-/* Write a status's message and detail (printf-style) into the caller's buffers. */
-static int
-fail(int status, char *msg, size_t msglen, char *detail, size_t detaillen,
-	 const char *message, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (msg != NULL && msglen > 0)
-		snprintf(msg, msglen, "%s", message);
-	if (detail != NULL && detaillen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(detail, detaillen, fmt, ap);
-		va_end(ap);
-	}
-	return status;
-}
 
 /* The message ends inside the field that would end at byte need. */
 static int
 fail_short(const char *type, size_t len, size_t need,
 		   char *msg, size_t msglen, char *detail, size_t detaillen)
 {
-	return fail(VGM_BINARY_ERR_SHORT, msg, msglen, detail, detaillen,
-				"insufficient data left in message",
-				"The %s message has %zu bytes; its fields up to here need %zu.",
-				type, len, need);
+	return jt_report(VGM_BINARY_ERR_SHORT, msg, msglen, detail, detaillen,
+					 "insufficient data left in message",
+					 "The %s message has %zu bytes; its fields up to here need %zu.",
+					 type, len, need);
 }
 
 /* The message's format version, read and checked (the first field of every type). */
@@ -65,8 +43,8 @@ check_version(VgmWireReader *r, const char *type, int supported,
 	if (version == supported)
 		return VGM_BINARY_OK;
 	snprintf(text, sizeof(text), "unsupported %s binary format version %d", type, (int) version);
-	return fail(VGM_BINARY_ERR_UNSUPPORTED, msg, msglen, detail, detaillen, text,
-				"This build reads format version %d.", supported);
+	return jt_report(VGM_BINARY_ERR_UNSUPPORTED, msg, msglen, detail, detaillen, text,
+					 "This build reads format version %d.", supported);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -98,8 +76,8 @@ vgm_model_decode_head(const uint8_t *data, size_t len, VgmModelHeader *hdr,
 
 		snprintf(text, sizeof(text), "invalid vgm_model: component count %d out of range",
 				 (int) hdr->k);
-		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen, text,
-					"A model has between 1 and %d components.", VGM_MAX_COMPONENTS);
+		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen, text,
+						 "A model has between 1 and %d components.", VGM_MAX_COMPONENTS);
 	}
 	if (vgm_wire_left(&r) < VGM_MODEL_BINARY_HEADER - 12)
 		return fail_short("vgm_model", len, VGM_MODEL_BINARY_HEADER,
@@ -131,10 +109,10 @@ vgm_model_decode_head(const uint8_t *data, size_t len, VgmModelHeader *hdr,
 	/* the remaining length must match k before anything is allocated */
 	want = (size_t) hdr->k * VGM_MODEL_BINARY_COMPONENT;
 	if (vgm_wire_left(&r) != want)
-		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
-					"invalid vgm_model: binary length does not match component count",
-					"Expected %zu bytes of components for %d components, found %zu.",
-					want, (int) hdr->k, vgm_wire_left(&r));
+		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+						 "invalid vgm_model: binary length does not match component count",
+						 "Expected %zu bytes of components for %d components, found %zu.",
+						 want, (int) hdr->k, vgm_wire_left(&r));
 	return VGM_BINARY_OK;
 }
 
@@ -151,9 +129,9 @@ vgm_model_decode_body(const uint8_t *data, size_t len, const VgmModelHeader *hdr
 	/* the head checked this; a caller that skipped it gets an error, not a read past the end */
 	if (hdr->k < 1 || hdr->k > VGM_MAX_COMPONENTS ||
 		len != vgm_model_binary_size(hdr->k))
-		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
-					"invalid vgm_model: binary length does not match component count",
-					"The header was not checked against a message of %zu bytes.", len);
+		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+						 "invalid vgm_model: binary length does not match component count",
+						 "The header was not checked against a message of %zu bytes.", len);
 	for (int j = 0; j < hdr->k; j++)
 	{
 		comp[j].conc_a = vgm_wire_get_f64(&r);
@@ -258,10 +236,10 @@ vgm_summary_decode_head(const uint8_t *data, size_t len, VgmSummaryWireHead *hea
 	head->counts.max = vgm_wire_get_f64(&r);
 	if (n < 0 || n > VGM_SUMMARY_MAX_BUCKETS ||
 		vgm_wire_left(&r) != (size_t) n * VGM_SUMMARY_BINARY_BUCKET)
-		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
-					"invalid vgm_summary: binary length does not match bucket count",
-					"The message claims %d buckets and has %zu bytes left.",
-					(int) n, vgm_wire_left(&r));
+		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+						 "invalid vgm_summary: binary length does not match bucket count",
+						 "The message claims %d buckets and has %zu bytes left.",
+						 (int) n, vgm_wire_left(&r));
 	head->n = (size_t) n;
 	return VGM_BINARY_OK;
 }
@@ -277,9 +255,9 @@ vgm_summary_decode_body(const uint8_t *data, size_t len, const VgmSummaryWireHea
 
 	/* the head checked this; a caller that skipped it gets an error, not a read past the end */
 	if (head->n > VGM_SUMMARY_MAX_BUCKETS || len != vgm_summary_binary_size(head->n))
-		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
-					"invalid vgm_summary: binary length does not match bucket count",
-					"The header was not checked against a message of %zu bytes.", len);
+		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+						 "invalid vgm_summary: binary length does not match bucket count",
+						 "The header was not checked against a message of %zu bytes.", len);
 	for (size_t i = 0; i < head->n; i++)
 	{
 		buckets[i].key = vgm_wire_get_i64(&r);
@@ -360,8 +338,8 @@ vgm_ks_decode(const uint8_t *data, size_t len, VgmKsCounts *c, int64_t *counts, 
 		char		text[96];
 
 		snprintf(text, sizeof(text), "unsupported vgm_ks_state bin count %d", (int) bins);
-		return fail(VGM_BINARY_ERR_UNSUPPORTED, msg, msglen, detail, detaillen, text,
-					"This build uses %d bins.", VGM_KS_BINS);
+		return jt_report(VGM_BINARY_ERR_UNSUPPORTED, msg, msglen, detail, detaillen, text,
+						 "This build uses %d bins.", VGM_KS_BINS);
 	}
 	if (vgm_wire_left(&r) < VGM_KS_BINARY_HEADER - 8)
 		return fail_short("vgm_ks_state", len, VGM_KS_BINARY_HEADER,
@@ -375,20 +353,20 @@ vgm_ks_decode(const uint8_t *data, size_t len, VgmKsCounts *c, int64_t *counts, 
 	nnz = vgm_wire_get_i32(&r);
 	if (nnz < 0 || nnz > VGM_KS_BINS ||
 		vgm_wire_left(&r) != (size_t) nnz * VGM_KS_BINARY_ENTRY)
-		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
-					"invalid vgm_ks_state: binary length does not match bin count",
-					"The message claims %d nonzero bins and has %zu bytes left.",
-					(int) nnz, vgm_wire_left(&r));
+		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+						 "invalid vgm_ks_state: binary length does not match bin count",
+						 "The message claims %d nonzero bins and has %zu bytes left.",
+						 (int) nnz, vgm_wire_left(&r));
 	for (int32_t i = 0; i < nnz; i++)
 	{
 		int32_t		bin = vgm_wire_get_i32(&r);
 		int64_t		count = vgm_wire_get_i64(&r);
 
 		if (bin <= last || bin >= VGM_KS_BINS || count <= 0)
-			return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
-						"invalid vgm_ks_state: bad bin entry",
-						"Entry %d names bin %d with count %" PRId64 "; bins must increase and counts be positive.",
-						(int) i, (int) bin, count);
+			return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+							 "invalid vgm_ks_state: bad bin entry",
+							 "Entry %d names bin %d with count %" PRId64 "; bins must increase and counts be positive.",
+							 (int) i, (int) bin, count);
 		counts[bin] = count;
 		last = bin;
 	}

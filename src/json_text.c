@@ -476,6 +476,24 @@ jt_fail(JtError *e, int status, size_t offset, const char *msg, const char *deta
 	return status;
 }
 
+/* Write a fixed message and a formatted detail into a caller's buffers; returns status. */
+int
+jt_report(int status, char *msg, size_t msglen, char *detail, size_t detaillen,
+		  const char *message, const char *detail_fmt,...)
+{
+	va_list		ap;
+
+	if (msg != NULL)
+		jt_write(msg, msglen, "%s", message);
+	if (detail != NULL)
+	{
+		va_start(ap, detail_fmt);
+		write_text(detail, detaillen, detail_fmt, ap);
+		va_end(ap);
+	}
+	return status;
+}
+
 /* Text of any double for a message (NaN and infinities included). */
 const char *
 jt_num_text(double v, char *buf, size_t buflen)

@@ -175,6 +175,15 @@ void		jt_write(char *buf, size_t len, const char *fmt,...) __attribute__((format
 int			jt_fail(JtError *e, int status, size_t offset, const char *msg,
 					const char *detail_fmt,...) __attribute__((format(printf, 5, 6)));
 
+/*
+ * Write a fixed message and a formatted detail into a caller's buffers
+ * (either may be NULL); returns status.  For the codecs that keep no
+ * JtError: the binary forms and the packed bucket string.
+ */
+int			jt_report(int status, char *msg, size_t msglen, char *detail, size_t detaillen,
+					  const char *message, const char *detail_fmt,...)
+			__attribute__((format(printf, 7, 8)));
+
 /* Text of any double for a message (NaN and infinities included). */
 const char *jt_num_text(double v, char *buf, size_t buflen);
 

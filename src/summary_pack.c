@@ -27,7 +27,6 @@
 #include "summary_pack.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -457,27 +456,6 @@ get_moment(BitIn *r, int k, uint64_t weight_bits, int wexp)
 	return bits_double(get_bits64(r, 64));
 }
 
-/* Write a message and a detail, truncating safely; returns code. */
-static int	pack_error(int code, char *msg, size_t msglen, char *detail, size_t detaillen,
-					   const char *m, const char *fmt,...) __attribute__((format(printf, 7, 8)));
-
-static int
-pack_error(int code, char *msg, size_t msglen, char *detail, size_t detaillen,
-		   const char *m, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (msg && msglen > 0)
-		snprintf(msg, msglen, "%s", m);
-	if (detail && detaillen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(detail, detaillen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 /* Read a decimal number below limit followed by ';'; returns 0 on bad syntax. */
 static int
 read_header_number(const char **p, const char *end, uint64_t limit, uint64_t *out)
@@ -526,57 +504,57 @@ vgm_unpack_buckets(const char *text, size_t len, int shift,
 	*buckets_out = NULL;
 	*n_out = 0;
 	if (shift < 0 || shift > VGM_SUMMARY_MAX_SHIFT)
-		return pack_error(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
-						  "invalid vgm_summary: resolution out of range",
-						  "The shift is %d; it must be between 0 and %d.", shift, VGM_SUMMARY_MAX_SHIFT);
+		return jt_report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+						 "invalid vgm_summary: resolution out of range",
+						 "The shift is %d; it must be between 0 and %d.", shift, VGM_SUMMARY_MAX_SHIFT);
 	if (!read_header_number(&p, end, 1000000, &version))
-		return pack_error(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
-						  "invalid input syntax for type vgm_summary",
-						  "The packed buckets must start with \"<version>;<count>;\".");
+		return jt_report(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
+						 "invalid input syntax for type vgm_summary",
+						 "The packed buckets must start with \"<version>;<count>;\".");
 	if (version != VGM_PACK_VERSION)
-		return pack_error(VGM_SUMMARY_ERR_VERSION, msg, msglen, detail, detaillen,
-						  "unsupported packed vgm_summary bucket version",
-						  "The version is %" PRIu64 "; this build reads version %d.",
-						  version, VGM_PACK_VERSION);
+		return jt_report(VGM_SUMMARY_ERR_VERSION, msg, msglen, detail, detaillen,
+						 "unsupported packed vgm_summary bucket version",
+						 "The version is %" PRIu64 "; this build reads version %d.",
+						 version, VGM_PACK_VERSION);
 	if (!read_header_number(&p, end, VGM_SUMMARY_MAX_BUCKETS, &n))
-		return pack_error(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
-						  "invalid input syntax for type vgm_summary",
-						  "The packed buckets must give a bucket count of at most %d after the version.",
-						  VGM_SUMMARY_MAX_BUCKETS);
+		return jt_report(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
+						 "invalid input syntax for type vgm_summary",
+						 "The packed buckets must give a bucket count of at most %d after the version.",
+						 VGM_SUMMARY_MAX_BUCKETS);
 	data_len = (size_t) (end - p);
 	if (data_len % 5 != 0 || n * MIN_BUCKET_BITS > (uint64_t) data_len / 5 * 32)
-		return pack_error(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
-						  "invalid input syntax for type vgm_summary",
-						  "The packed data of %" PRIu64 " buckets has %zu characters; it needs a multiple of 5 and at least %" PRIu64 ".",
-						  n, data_len, (n * MIN_BUCKET_BITS + 31) / 32 * 5);
+		return jt_report(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
+						 "invalid input syntax for type vgm_summary",
+						 "The packed data of %" PRIu64 " buckets has %zu characters; it needs a multiple of 5 and at least %" PRIu64 ".",
+						 n, data_len, (n * MIN_BUCKET_BITS + 31) / 32 * 5);
 	if (n == 0)
 	{
 		if (data_len != 0)
-			return pack_error(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
-							  "invalid input syntax for type vgm_summary",
-							  "The packed data of 0 buckets must be empty.");
+			return jt_report(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
+							 "invalid input syntax for type vgm_summary",
+							 "The packed data of 0 buckets must be empty.");
 		return VGM_SUMMARY_OK;
 	}
 	z85_init();
 	stream = alloc->alloc(data_len / 5 * 4 + STREAM_PAD, alloc->arg);
 	if (!stream)
-		return pack_error(VGM_SUMMARY_ERR_NOMEM, msg, msglen, detail, detaillen,
-						  "out of memory", "Decoding %" PRIu64 " packed buckets needed more memory.", n);
+		return jt_report(VGM_SUMMARY_ERR_NOMEM, msg, msglen, detail, detaillen,
+						 "out of memory", "Decoding %" PRIu64 " packed buckets needed more memory.", n);
 	memset(stream + data_len / 5 * 4, 0, STREAM_PAD);
 	r.bad = z85_decode((const unsigned char *) p, data_len / 5, stream);
 	if (r.bad)
 	{
 		alloc->release(stream, alloc->arg);
-		return pack_error(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
-						  "invalid input syntax for type vgm_summary",
-						  "The packed data %s.", bad_what[r.bad]);
+		return jt_report(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
+						 "invalid input syntax for type vgm_summary",
+						 "The packed data %s.", bad_what[r.bad]);
 	}
 	b = alloc->alloc((size_t) n * sizeof(VgmBucket), alloc->arg);
 	if (!b)
 	{
 		alloc->release(stream, alloc->arg);
-		return pack_error(VGM_SUMMARY_ERR_NOMEM, msg, msglen, detail, detaillen,
-						  "out of memory", "Decoding %" PRIu64 " packed buckets needed more memory.", n);
+		return jt_report(VGM_SUMMARY_ERR_NOMEM, msg, msglen, detail, detaillen,
+						 "out of memory", "Decoding %" PRIu64 " packed buckets needed more memory.", n);
 	}
 	r.buf = stream;
 	r.pos = 0;
@@ -598,9 +576,9 @@ vgm_unpack_buckets(const char *text, size_t len, int shift,
 			{
 				alloc->release(stream, alloc->arg);
 				alloc->release(b, alloc->arg);
-				return pack_error(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
-								  "invalid vgm_summary: bucket key out of range",
-								  "Packed bucket %zu has a key above the largest 64-bit integer.", i);
+				return jt_report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+								 "invalid vgm_summary: bucket key out of range",
+								 "Packed bucket %zu has a key above the largest 64-bit integer.", i);
 			}
 			b[i].key = (int64_t) ((uint64_t) prev + code + 1);
 		}
@@ -613,9 +591,9 @@ vgm_unpack_buckets(const char *text, size_t len, int shift,
 			{
 				alloc->release(stream, alloc->arg);
 				alloc->release(b, alloc->arg);
-				return pack_error(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
-								  "invalid vgm_summary: bad bucket moments",
-								  "Packed bucket %zu has a whole weight above 2^53.", i);
+				return jt_report(VGM_SUMMARY_ERR_RANGE, msg, msglen, detail, detaillen,
+								 "invalid vgm_summary: bad bucket moments",
+								 "Packed bucket %zu has a whole weight above 2^53.", i);
 			}
 			b[i].weight = (double) (count + 1);
 		}
@@ -638,20 +616,20 @@ vgm_unpack_buckets(const char *text, size_t len, int shift,
 	{
 		alloc->release(stream, alloc->arg);
 		alloc->release(b, alloc->arg);
-		return pack_error(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
-						  "invalid input syntax for type vgm_summary",
-						  "The packed data goes on after its %" PRIu64 " buckets (only zero bits may pad the last group).", n);
+		return jt_report(VGM_SUMMARY_ERR_SYNTAX, msg, msglen, detail, detaillen,
+						 "invalid input syntax for type vgm_summary",
+						 "The packed data goes on after its %" PRIu64 " buckets (only zero bits may pad the last group).", n);
 	}
 	alloc->release(stream, alloc->arg);
 	if (r.bad)
 	{
 		alloc->release(b, alloc->arg);
-		return pack_error(r.bad == 5 ? VGM_SUMMARY_ERR_RANGE : VGM_SUMMARY_ERR_SYNTAX,
-						  msg, msglen, detail, detaillen,
-						  r.bad == 5 ? "invalid vgm_summary: bad bucket moments"
-						  : "invalid input syntax for type vgm_summary",
-						  "The packed data %s (bucket %zu of %" PRIu64 ").",
-						  bad_what[r.bad], i - 1, n);
+		return jt_report(r.bad == 5 ? VGM_SUMMARY_ERR_RANGE : VGM_SUMMARY_ERR_SYNTAX,
+						 msg, msglen, detail, detaillen,
+						 r.bad == 5 ? "invalid vgm_summary: bad bucket moments"
+						 : "invalid input syntax for type vgm_summary",
+						 "The packed data %s (bucket %zu of %" PRIu64 ").",
+						 bad_what[r.bad], i - 1, n);
 	}
 	*buckets_out = b;
 	*n_out = (size_t) n;

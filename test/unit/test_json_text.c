@@ -307,6 +307,16 @@ test_objects(void)
 			   && strcmp(tiny, "a l") == 0 && e.offset == 5,
 			   "errors: messages truncate safely, a missing detail buffer is fine");
 	}
+	{
+		char		msg[8];
+		char		detail[16];
+
+		tap_ok(jt_report(VGM_CODEC_ERR_SHORT, msg, sizeof(msg), detail, sizeof(detail),
+						 "a long message", "need %d bytes", 12) == VGM_CODEC_ERR_SHORT
+			   && strcmp(msg, "a long ") == 0 && strcmp(detail, "need 12 bytes") == 0
+			   && jt_report(VGM_CODEC_ERR_INVALID, NULL, 0, NULL, 0, "m", "d") == VGM_CODEC_ERR_INVALID,
+			   "errors: a report without an error record truncates safely, NULL buffers are fine");
+	}
 }
 
 /* ---- the appender ------------------------------------------------------ */
