@@ -303,32 +303,33 @@ extreme_better(double x, double half_prec_a, double mean_a, double log_const_a,
 		> log_const_b - half_prec_b * mean_b * mean_b;
 }
 
+/* The winner by extreme_better among n components given as parallel arrays. */
+static int
+extreme_argmax(double x, int n, const double *half_prec, const double *mean,
+			   const double *log_const)
+{
+	int			best = 0;
+	int			i;
+
+	for (i = 1; i < n; i++)
+		if (extreme_better(x, half_prec[i], mean[i], log_const[i],
+						   half_prec[best], mean[best], log_const[best]))
+			best = i;
+	return best;
+}
+
 /* The winning valid component when every log probability underflowed to -inf. */
 int
 vgm_extreme_argmax_valid(const VgmCachedModel *m, double x)
 {
-	int			best = 0;
-	int			v;
-
-	for (v = 1; v < m->n_valid; v++)
-		if (extreme_better(x, m->v_half_prec[v], m->v_mean[v], m->v_log_const[v],
-						   m->v_half_prec[best], m->v_mean[best], m->v_log_const[best]))
-			best = v;
-	return best;
+	return extreme_argmax(x, m->n_valid, m->v_half_prec, m->v_mean, m->v_log_const);
 }
 
 /* The winning posterior component when every log probability underflowed to -inf. */
 int
 vgm_extreme_argmax_all(const VgmCachedModel *m, double x)
 {
-	int			best = 0;
-	int			j;
-
-	for (j = 1; j < m->k; j++)
-		if (extreme_better(x, m->half_prec[j], m->mean[j], m->log_const[j],
-						   m->half_prec[best], m->mean[best], m->log_const[best]))
-			best = j;
-	return best;
+	return extreme_argmax(x, m->k, m->half_prec, m->mean, m->log_const);
 }
 
 /* The hash of the plug-in mixture, the identity a KS state records. */

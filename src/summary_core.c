@@ -962,15 +962,27 @@ vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *c,
 	jt_puts(o, "]}");
 }
 
+/* A writer of a summary's text: readable or packed. */
+typedef void (*SummaryWriter) (JtOut *o, int shift, const VgmSummaryCounts *c,
+							   const VgmBucket *b, size_t n);
+
+/* Run a writer into buf[buflen]; returns the length needed (excluding NUL). */
+static size_t
+format_fixed(SummaryWriter write, int shift, const VgmSummaryCounts *c, const VgmBucket *b,
+			 size_t n, char *buf, size_t buflen)
+{
+	JtOut		o;
+
+	write(jt_out_fixed(&o, buf, buflen), shift, c, b, n);
+	return jt_out_finish(&o);
+}
+
 /* JSON text of a summary; returns the length needed (excluding NUL). */
 size_t
 vgm_summary_format(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
 				   char *buf, size_t buflen)
 {
-	JtOut		o;
-
-	vgm_summary_write(jt_out_fixed(&o, buf, buflen), shift, c, b, n);
-	return jt_out_finish(&o);
+	return format_fixed(vgm_summary_write, shift, c, b, n, buf, buflen);
 }
 
 /* Append the compact JSON text of a summary: the buckets as one "packed" string. */
@@ -1002,10 +1014,7 @@ size_t
 vgm_summary_format_packed(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
 						  char *buf, size_t buflen)
 {
-	JtOut		o;
-
-	vgm_summary_write_packed(jt_out_fixed(&o, buf, buflen), shift, c, b, n);
-	return jt_out_finish(&o);
+	return format_fixed(vgm_summary_write_packed, shift, c, b, n, buf, buflen);
 }
 
 /*

@@ -46,22 +46,24 @@ vgm_wire_left(const VgmWireReader *r)
 	return r->len - r->pos;
 }
 
-/* The next 4 bytes as an unsigned integer (the caller checked they exist). */
+/* The address of the next n bytes, which are then read (the caller checked they exist). */
+static inline const uint8_t *
+vgm_wire_take(VgmWireReader *r, size_t n)
+{
+	const uint8_t *p = r->data + r->pos;
+
+	r->pos += n;
+	return p;
+}
+
+/* The next 4 bytes as an unsigned integer. */
 static inline uint32_t
 vgm_wire_get_u32(VgmWireReader *r)
 {
 	uint32_t	v;
 
-	memcpy(&v, r->data + r->pos, sizeof(v));
-	r->pos += sizeof(v);
+	memcpy(&v, vgm_wire_take(r, sizeof(v)), sizeof(v));
 	return VGM_WIRE_SWAP32(v);
-}
-
-/* The next 4 bytes as a signed integer, as pq_getmsgint(buf, 4) into an int. */
-static inline int32_t
-vgm_wire_get_i32(VgmWireReader *r)
-{
-	return (int32_t) vgm_wire_get_u32(r);
 }
 
 /* The next 8 bytes as an unsigned integer. */
@@ -70,9 +72,15 @@ vgm_wire_get_u64(VgmWireReader *r)
 {
 	uint64_t	v;
 
-	memcpy(&v, r->data + r->pos, sizeof(v));
-	r->pos += sizeof(v);
+	memcpy(&v, vgm_wire_take(r, sizeof(v)), sizeof(v));
 	return VGM_WIRE_SWAP64(v);
+}
+
+/* The next 4 bytes as a signed integer, as pq_getmsgint(buf, 4) into an int. */
+static inline int32_t
+vgm_wire_get_i32(VgmWireReader *r)
+{
+	return (int32_t) vgm_wire_get_u32(r);
 }
 
 /* The next 8 bytes as a signed integer (pq_getmsgint64). */
@@ -100,13 +108,22 @@ typedef struct VgmWireWriter
 	size_t		pos;
 } VgmWireWriter;
 
+/* The address of the next n bytes of the buffer, which are then written. */
+static inline uint8_t *
+vgm_wire_reserve(VgmWireWriter *w, size_t n)
+{
+	uint8_t    *p = w->out + w->pos;
+
+	w->pos += n;
+	return p;
+}
+
 /* Append a 32-bit integer (pq_sendint32). */
 static inline void
 vgm_wire_put_u32(VgmWireWriter *w, uint32_t v)
 {
 	v = VGM_WIRE_SWAP32(v);
-	memcpy(w->out + w->pos, &v, sizeof(v));
-	w->pos += sizeof(v);
+	memcpy(vgm_wire_reserve(w, sizeof(v)), &v, sizeof(v));
 }
 
 /* Append a 64-bit integer (pq_sendint64). */
@@ -114,8 +131,7 @@ static inline void
 vgm_wire_put_u64(VgmWireWriter *w, uint64_t v)
 {
 	v = VGM_WIRE_SWAP64(v);
-	memcpy(w->out + w->pos, &v, sizeof(v));
-	w->pos += sizeof(v);
+	memcpy(vgm_wire_reserve(w, sizeof(v)), &v, sizeof(v));
 }
 
 /* Append the bit pattern of a double (pq_sendfloat8). */
