@@ -37,6 +37,16 @@ vgm_codec_errcode(int status, bool binary)
 	}
 }
 
+/* The buffers a codec of the core writes an error's message and detail into. */
+typedef struct VgmCodecReport
+{
+	char		msg[256];
+	char		detail[256];
+} VgmCodecReport;
+
+/* A report as the four buffer arguments of a codec call (msg, msglen, detail, detaillen). */
+#define VGM_REPORT_BUFFERS(r) (r).msg, sizeof((r).msg), (r).detail, sizeof((r).detail)
+
 /* Report a codec error: its status's SQLSTATE, its message and its detail. */
 static inline void vgm_codec_error(int status, bool binary, const char *msg,
 								   const char *detail) pg_attribute_noreturn();
@@ -49,6 +59,14 @@ vgm_codec_error(int status, bool binary, const char *msg, const char *detail)
 			 errmsg("%s", msg),
 			 errdetail("%s", detail)));
 	pg_unreachable();
+}
+
+/* Raise the error a codec reported into r, if it reported one. */
+static inline void
+vgm_codec_check(int status, bool binary, const VgmCodecReport *r)
+{
+	if (unlikely(status != VGM_CODEC_OK))
+		vgm_codec_error(status, binary, r->msg, r->detail);
 }
 
 /* The text a codec wrote into a growable buffer; out of memory is an error. */

@@ -34,8 +34,6 @@ PG_FUNCTION_INFO_V1(vgm_model_valid_components);
 PG_FUNCTION_INFO_V1(vgm_model_components);
 PG_FUNCTION_INFO_V1(vgm_model_diagnostics);
 
-#define MSG_LEN 256
-
 /* Build a model datum from its parts (validated by the caller). */
 VgmModel *
 vgm_model_build(const VgmModelHeader *hdr, const VgmComponent *comp,
@@ -81,15 +79,12 @@ vgm_model_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	VgmModelView view;
-	char		msg[MSG_LEN];
-	char		detail[MSG_LEN];
-	int			status;
+	VgmCodecReport report;
 	VgmModel   *model;
 
-	status = vgm_model_parse(str, strlen(str), &view, vgm_palloc_allocator(),
-							 msg, sizeof(msg), detail, sizeof(detail));
-	if (status != VGM_MODEL_OK)
-		vgm_codec_error(status, false, msg, detail);
+	vgm_codec_check(vgm_model_parse(str, strlen(str), &view, vgm_palloc_allocator(),
+									VGM_REPORT_BUFFERS(report)),
+					false, &report);
 	model = vgm_model_build(&view.hdr, view.comp, view.weights);
 	pfree(view.comp);
 	PG_RETURN_VGM_MODEL_P(model);
@@ -120,17 +115,16 @@ vgm_model_recv(PG_FUNCTION_ARGS)
 	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
 	VgmModelHeader hdr;
 	VgmModel   *model;
-	char		msg[MSG_LEN];
-	char		detail[MSG_LEN];
+	VgmCodecReport report;
 
-	vgm_binary_check(vgm_model_decode_head(data, len, &hdr, msg, sizeof(msg),
-										   detail, sizeof(detail)), msg, detail);
+	vgm_codec_check(vgm_model_decode_head(data, len, &hdr, VGM_REPORT_BUFFERS(report)),
+					true, &report);
 	model = palloc0(VGM_MODEL_SIZE(hdr.k));
 	SET_VARSIZE(model, VGM_MODEL_SIZE(hdr.k));
 	model->hdr = hdr;
-	vgm_binary_check(vgm_model_decode_body(data, len, &hdr, model->comp, VgmModelWeights(model),
-										   msg, sizeof(msg), detail, sizeof(detail)),
-					 msg, detail);
+	vgm_codec_check(vgm_model_decode_body(data, len, &hdr, model->comp, VgmModelWeights(model),
+										  VGM_REPORT_BUFFERS(report)),
+					true, &report);
 	PG_RETURN_VGM_MODEL_P(model);
 }
 

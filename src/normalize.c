@@ -236,6 +236,20 @@ normalize_value(const VgmCachedModel *c, double x, bool has_key, int64 key,
 	memo.valid = true;
 }
 
+/*
+ * The cached model (argument 0) of a function of (model, x, ...), reading x
+ * from argument 1; NULL when x is not finite, for which every such function
+ * returns NULL without reading the model.
+ */
+static inline VgmCachedModel *
+model_for_finite_x(FunctionCallInfo fcinfo, double *x)
+{
+	*x = PG_GETARG_FLOAT8(1);
+	if (unlikely(!isfinite(*x)))
+		return NULL;
+	return vgm_model_cache_get(fcinfo, 0);
+}
+
 /* A one-dimensional float8[] of n elements, filled by the caller through *data. */
 static ArrayType *
 new_float8_array(int n, double **data)
@@ -261,13 +275,13 @@ new_float8_array(int n, double **data)
 static inline bool
 normalize_call(FunctionCallInfo fcinfo, int32 *component, double *alpha)
 {
-	double		x = PG_GETARG_FLOAT8(1);
+	double		x;
+	VgmCachedModel *c = model_for_finite_x(fcinfo, &x);
 	bool		has_key = PG_NARGS() > 2;
 
-	if (unlikely(!isfinite(x)))
+	if (unlikely(c == NULL))
 		return false;
-	normalize_value(vgm_model_cache_get(fcinfo, 0), x, has_key,
-					has_key ? PG_GETARG_INT64(2) : 0, component, alpha);
+	normalize_value(c, x, has_key, has_key ? PG_GETARG_INT64(2) : 0, component, alpha);
 	return true;
 }
 
@@ -302,18 +316,17 @@ vgm_transform_alpha(PG_FUNCTION_ARGS)
 Datum
 vgm_transform_normalize(PG_FUNCTION_ARGS)
 {
-	double		x = PG_GETARG_FLOAT8(1);
+	double		x;
 	bool		has_key = PG_NARGS() > 2;
-	VgmCachedModel *c;
+	VgmCachedModel *c = model_for_finite_x(fcinfo, &x);
 	VgmModelCache *site;
 	int32		component;
 	double		alpha;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
 
-	if (unlikely(!isfinite(x)))
+	if (unlikely(c == NULL))
 		PG_RETURN_NULL();
-	c = vgm_model_cache_get(fcinfo, 0);
 	site = (VgmModelCache *) fcinfo->flinfo->fn_extra;
 	if (unlikely(site->tupdesc == NULL))
 	{
@@ -340,17 +353,16 @@ vgm_transform_normalize(PG_FUNCTION_ARGS)
 Datum
 vgm_transform_encode(PG_FUNCTION_ARGS)
 {
-	double		x = PG_GETARG_FLOAT8(1);
+	double		x;
 	bool		has_key = PG_NARGS() > 2;
-	VgmCachedModel *c;
+	VgmCachedModel *c = model_for_finite_x(fcinfo, &x);
 	int32		component;
 	double		alpha;
 	double	   *data;
 	ArrayType  *result;
 
-	if (unlikely(!isfinite(x)))
+	if (unlikely(c == NULL))
 		PG_RETURN_NULL();
-	c = vgm_model_cache_get(fcinfo, 0);
 	normalize_value(c, x, has_key, has_key ? PG_GETARG_INT64(2) : 0, &component, &alpha);
 	/* palloc0 leaves the one-hot part at zero */
 	result = new_float8_array(1 + c->n_valid, &data);
@@ -449,15 +461,14 @@ vgm_transform_decode(PG_FUNCTION_ARGS)
 Datum
 vgm_transform_predict(PG_FUNCTION_ARGS)
 {
-	double		x = PG_GETARG_FLOAT8(1);
-	VgmCachedModel *c;
+	double		x;
+	VgmCachedModel *c = model_for_finite_x(fcinfo, &x);
 	double		best = -INFINITY;
 	int			best_j = 0;
 	int			j;
 
-	if (unlikely(!isfinite(x)))
+	if (unlikely(c == NULL))
 		PG_RETURN_NULL();
-	c = vgm_model_cache_get(fcinfo, 0);
 	for (j = 0; j < c->k; j++)
 	{
 		double		d = x - c->mean[j];
@@ -482,8 +493,8 @@ vgm_transform_predict(PG_FUNCTION_ARGS)
 Datum
 vgm_transform_predict_proba(PG_FUNCTION_ARGS)
 {
-	double		x = PG_GETARG_FLOAT8(1);
-	VgmCachedModel *c;
+	double		x;
+	VgmCachedModel *c = model_for_finite_x(fcinfo, &x);
 	double		best;
 	double		sum = 0.0;
 	double		lse;
@@ -491,9 +502,8 @@ vgm_transform_predict_proba(PG_FUNCTION_ARGS)
 	ArrayType  *result;
 	int			j;
 
-	if (unlikely(!isfinite(x)))
+	if (unlikely(c == NULL))
 		PG_RETURN_NULL();
-	c = vgm_model_cache_get(fcinfo, 0);
 	best = weighted_log_prob(c, x);
 	result = new_float8_array(c->k, &data);
 	if (unlikely(best == -INFINITY))
@@ -532,13 +542,12 @@ log_sum_exp(const double *v, int k, double best)
 Datum
 vgm_transform_score(PG_FUNCTION_ARGS)
 {
-	double		x = PG_GETARG_FLOAT8(1);
-	VgmCachedModel *c;
+	double		x;
+	VgmCachedModel *c = model_for_finite_x(fcinfo, &x);
 	double		best;
 
-	if (unlikely(!isfinite(x)))
+	if (unlikely(c == NULL))
 		PG_RETURN_NULL();
-	c = vgm_model_cache_get(fcinfo, 0);
 	best = weighted_log_prob(c, x);
 	PG_RETURN_FLOAT8(log_sum_exp(c->scratch, c->k, best));
 }
@@ -551,15 +560,14 @@ vgm_transform_score(PG_FUNCTION_ARGS)
 Datum
 vgm_transform_log_density(PG_FUNCTION_ARGS)
 {
-	double		x = PG_GETARG_FLOAT8(1);
-	VgmCachedModel *c;
+	double		x;
+	VgmCachedModel *c = model_for_finite_x(fcinfo, &x);
 	double	   *lp;
 	double		best = -INFINITY;
 	int			j;
 
-	if (unlikely(!isfinite(x)))
+	if (unlikely(c == NULL))
 		PG_RETURN_NULL();
-	c = vgm_model_cache_get(fcinfo, 0);
 	lp = c->scratch;
 	for (j = 0; j < c->k; j++)
 	{
@@ -577,14 +585,13 @@ vgm_transform_log_density(PG_FUNCTION_ARGS)
 Datum
 vgm_transform_cdf(PG_FUNCTION_ARGS)
 {
-	double		x = PG_GETARG_FLOAT8(1);
-	VgmCachedModel *c;
+	double		x;
+	VgmCachedModel *c = model_for_finite_x(fcinfo, &x);
 	double		p = 0.0;
 	int			j;
 
-	if (unlikely(!isfinite(x)))
+	if (unlikely(c == NULL))
 		PG_RETURN_NULL();
-	c = vgm_model_cache_get(fcinfo, 0);
 	for (j = 0; j < c->k; j++)
 		if (c->weight[j] > 0.0)
 			p += c->weight[j] * 0.5 * erfc(-((x - c->mean[j]) / c->std[j]) * M_SQRT1_2);

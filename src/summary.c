@@ -37,8 +37,6 @@ PG_FUNCTION_INFO_V1(vgm_summary_combine);
 PG_FUNCTION_INFO_V1(vgm_summary_info);
 PG_FUNCTION_INFO_V1(vgm_summary_buckets);
 
-#define MSG_LEN 256
-
 /* The expanded (accumulating) form of a summary. */
 typedef struct VgmSummaryExpanded
 {
@@ -213,12 +211,10 @@ summary_expanded_export(VgmSummaryExpanded *es)
 	es->flat_valid = true;
 	/* a summary that could not be read back must not be stored */
 	{
-		char		msg[MSG_LEN];
-		char		detail[MSG_LEN];
+		VgmCodecReport report;
 
 		if (vgm_summary_validate(VGM_SUMMARY_FORMAT_VERSION, es->acc.shift, &es->acc.counts,
-								 es->flat, es->flat_n, msg, sizeof(msg),
-								 detail, sizeof(detail)) != VGM_SUMMARY_OK)
+								 es->flat, es->flat_n, VGM_REPORT_BUFFERS(report)) != VGM_SUMMARY_OK)
 			report_unsummarizable(es);
 	}
 }
@@ -340,54 +336,62 @@ count_nonfinite(VgmSummaryCounts *c, double x)
 	return true;
 }
 
-/* vgm_summarize(x) transition: one row into the summary. */
-Datum
-vgm_summarize_sfunc(PG_FUNCTION_ARGS)
+/* The weight of a row whose value x is not NULL: argument 2, non-negative and finite. */
+static inline double
+row_weight(FunctionCallInfo fcinfo, double x)
 {
-	VgmSummaryExpanded *es = summary_state(fcinfo, "vgm_summarize_sfunc");
+	double		w;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("vgm_summarize weight must not be null"),
+				 errdetail("The value %g has a NULL weight.", x)));
+	w = PG_GETARG_FLOAT8(2);
+	if (!(w >= 0.0) || !isfinite(w))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("vgm_summarize weight must be a non-negative finite number"),
+				 errdetail("The value %g has weight %g.", x, w)));
+	return w;
+}
+
+/*
+ * The one row path of both vgm_summarize transitions: argument 1 into the
+ * state, a NULL or non-finite value counted; weighted rows take argument 2
+ * as the weight, and a zero weight leaves the state as it was.
+ */
+static inline Datum
+summarize_row(FunctionCallInfo fcinfo, const char *fname, bool weighted)
+{
+	VgmSummaryExpanded *es = summary_state(fcinfo, fname);
 
 	if (PG_ARGISNULL(1))
 		count_one(&es->acc.counts.nulls);
 	else
 	{
 		double		x = PG_GETARG_FLOAT8(1);
+		double		w = weighted ? row_weight(fcinfo, x) : 1.0;
 
-		if (!count_nonfinite(&es->acc.counts, x))
-			report_acc_status(vgm_acc_add(&es->acc, x, 1.0));
+		if (w > 0.0 && !count_nonfinite(&es->acc.counts, x))
+			report_acc_status(vgm_acc_add(&es->acc, x, w));
 	}
 	es->flat_valid = false;
-	PG_RETURN_DATUM(EOHPGetRWDatum(&es->hdr));
+	return EOHPGetRWDatum(&es->hdr);
+}
+
+/* vgm_summarize(x) transition: one row into the summary. */
+Datum
+vgm_summarize_sfunc(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(summarize_row(fcinfo, "vgm_summarize_sfunc", false));
 }
 
 /* vgm_summarize(x, weight) transition: a weighted row; zero weight is ignored. */
 Datum
 vgm_summarize_weighted_sfunc(PG_FUNCTION_ARGS)
 {
-	VgmSummaryExpanded *es = summary_state(fcinfo, "vgm_summarize_weighted_sfunc");
-
-	if (PG_ARGISNULL(1))
-		count_one(&es->acc.counts.nulls);
-	else
-	{
-		double		x = PG_GETARG_FLOAT8(1);
-		double		w;
-
-		if (PG_ARGISNULL(2))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("vgm_summarize weight must not be null"),
-					 errdetail("The value %g has a NULL weight.", x)));
-		w = PG_GETARG_FLOAT8(2);
-		if (!(w >= 0.0) || !isfinite(w))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("vgm_summarize weight must be a non-negative finite number"),
-					 errdetail("The value %g has weight %g.", x, w)));
-		if (w > 0.0 && !count_nonfinite(&es->acc.counts, x))
-			report_acc_status(vgm_acc_add(&es->acc, x, w));
-	}
-	es->flat_valid = false;
-	PG_RETURN_DATUM(EOHPGetRWDatum(&es->hdr));
+	PG_RETURN_DATUM(summarize_row(fcinfo, "vgm_summarize_weighted_sfunc", true));
 }
 
 /* vgm_rollup(s) transition: merge a stored summary. */
@@ -451,16 +455,12 @@ vgm_summary_in(PG_FUNCTION_ARGS)
 	VgmSummaryCounts counts;
 	VgmBucket  *buckets;
 	size_t		n;
-	char		msg[MSG_LEN];
-	char		detail[MSG_LEN];
-	int			status;
+	VgmCodecReport report;
 	VgmSummary *s;
 
-	status = vgm_summary_parse(str, strlen(str), &shift, &counts, &buckets, &n,
-							   vgm_palloc_allocator(), msg, sizeof(msg),
-							   detail, sizeof(detail));
-	if (status != VGM_SUMMARY_OK)
-		vgm_codec_error(status, false, msg, detail);
+	vgm_codec_check(vgm_summary_parse(str, strlen(str), &shift, &counts, &buckets, &n,
+									  vgm_palloc_allocator(), VGM_REPORT_BUFFERS(report)),
+					false, &report);
 	s = summary_flat_from_parts(shift, &counts, buckets, n);
 	if (buckets)
 		pfree(buckets);
@@ -509,11 +509,10 @@ vgm_summary_recv(PG_FUNCTION_ARGS)
 	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
 	VgmSummaryWireHead head;
 	VgmSummary *s;
-	char		msg[MSG_LEN];
-	char		detail[MSG_LEN];
+	VgmCodecReport report;
 
-	vgm_binary_check(vgm_summary_decode_head(data, len, &head, msg, sizeof(msg),
-											 detail, sizeof(detail)), msg, detail);
+	vgm_codec_check(vgm_summary_decode_head(data, len, &head, VGM_REPORT_BUFFERS(report)),
+					true, &report);
 	/* every byte is written below (the layout has no padding): no palloc0 */
 	s = palloc(VGM_SUMMARY_SIZE(head.n));
 	SET_VARSIZE(s, VGM_SUMMARY_SIZE(head.n));
@@ -521,9 +520,9 @@ vgm_summary_recv(PG_FUNCTION_ARGS)
 	s->shift = head.shift;
 	s->nbuckets = (int32) head.n;
 	s->counts = head.counts;
-	vgm_binary_check(vgm_summary_decode_body(data, len, &head, s->buckets,
-											 msg, sizeof(msg), detail, sizeof(detail)),
-					 msg, detail);
+	vgm_codec_check(vgm_summary_decode_body(data, len, &head, s->buckets,
+											VGM_REPORT_BUFFERS(report)),
+					true, &report);
 	PG_RETURN_POINTER(s);
 }
 

@@ -29,6 +29,14 @@ extern pg_noinline void vgm_model_mismatch_error(const char *message, const char
 extern Datum vgm_form_result(FunctionCallInfo fcinfo, Datum *values, bool *nulls);
 extern ArrayType *vgm_array_state_arg(FunctionCallInfo fcinfo);
 
+/* Raise unless fname runs as the transition function of an aggregate. */
+static inline void
+vgm_require_aggregate(FunctionCallInfo fcinfo, const char *fname)
+{
+	if (unlikely(!AggCheckCallContext(fcinfo, NULL)))
+		vgm_not_aggregate_error(fname);
+}
+
 /* A float8 result column: NULL for NaN (undefined moments, empty input). */
 static inline void
 vgm_set_float(Datum *values, bool *nulls, int i, double v)

@@ -101,8 +101,7 @@ vgm_bounds_sfunc(PG_FUNCTION_ARGS)
 	double		alpha;
 	int			clipped;
 
-	if (unlikely(!AggCheckCallContext(fcinfo, NULL)))
-		vgm_not_aggregate_error("vgm_bounds_sfunc");
+	vgm_require_aggregate(fcinfo, "vgm_bounds_sfunc");
 	if (unlikely(PG_ARGISNULL(0)))
 		elog(ERROR, "vgm_bounds state must not be null");
 	if (unlikely(PG_ARGISNULL(1)))

@@ -39,8 +39,6 @@ PG_FUNCTION_INFO_V1(vgm_kstwo_sf_sql);
 PG_FUNCTION_INFO_V1(vgm_kstwobign_sf_sql);
 PG_FUNCTION_INFO_V1(vgm_ks_2samp_sf_sql);
 
-#define MSG_LEN 256
-
 /* ---------------------------------------------------------------------- */
 /* the vgm_ks_state type                                                   */
 /* ---------------------------------------------------------------------- */
@@ -106,14 +104,11 @@ vgm_ks_state_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	VgmKsState *s = ks_state_new(0);
-	char		msg[MSG_LEN];
-	char		detail[MSG_LEN];
-	int			status;
+	VgmCodecReport report;
 
-	status = vgm_ks_parse(str, strlen(str), &s->c, s->counts, VGM_KS_BINS,
-						  msg, sizeof(msg), detail, sizeof(detail));
-	if (status != VGM_KS_OK)
-		vgm_codec_error(status, false, msg, detail);
+	vgm_codec_check(vgm_ks_parse(str, strlen(str), &s->c, s->counts, VGM_KS_BINS,
+								 VGM_REPORT_BUFFERS(report)),
+					false, &report);
 	PG_RETURN_POINTER(s);
 }
 
@@ -139,12 +134,11 @@ vgm_ks_state_recv(PG_FUNCTION_ARGS)
 	size_t		len;
 	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
 	VgmKsState *s = ks_state_new(0);
-	char		msg[MSG_LEN];
-	char		detail[MSG_LEN];
+	VgmCodecReport report;
 
-	vgm_binary_check(vgm_ks_decode(data, len, &s->c, s->counts, VGM_KS_BINS,
-								   msg, sizeof(msg), detail, sizeof(detail)),
-					 msg, detail);
+	vgm_codec_check(vgm_ks_decode(data, len, &s->c, s->counts, VGM_KS_BINS,
+								  VGM_REPORT_BUFFERS(report)),
+					true, &report);
 	PG_RETURN_POINTER(s);
 }
 
@@ -178,8 +172,7 @@ vgm_ks_sfunc(PG_FUNCTION_ARGS)
 	uint64		hash;
 	double		x;
 
-	if (unlikely(!AggCheckCallContext(fcinfo, NULL)))
-		vgm_not_aggregate_error("vgm_ks_sfunc");
+	vgm_require_aggregate(fcinfo, "vgm_ks_sfunc");
 	if (unlikely(PG_ARGISNULL(1)))
 		vgm_null_model_error(vgm_agg_name(fcinfo, "vgm_ks"));
 	m = vgm_model_cache_get(fcinfo, 1);

@@ -179,8 +179,7 @@ vgm_moments_sfunc(PG_FUNCTION_ARGS)
 	double		x;
 	VgmRunningMoments r;
 
-	if (unlikely(!AggCheckCallContext(fcinfo, NULL)))
-		vgm_not_aggregate_error("vgm_moments_sfunc");
+	vgm_require_aggregate(fcinfo, "vgm_moments_sfunc");
 	if (unlikely(PG_ARGISNULL(0)))
 		elog(ERROR, "vgm_moments state must not be null");
 	a = vgm_array_state_arg(fcinfo);

@@ -11,8 +11,6 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "binary_codec.h"
-#include "codec_errcode.h"
 #include "model_codec.h"
 #include "summary.h"
 #include "vgm.h"
@@ -87,14 +85,6 @@ vgm_recv_bytes(StringInfo buf, size_t *len)
 	*len = buf->len - buf->cursor;
 	buf->cursor = buf->len;
 	return data;
-}
-
-/* Raise the error a binary decoder reported, if it reported one. */
-void
-vgm_binary_check(int status, const char *msg, const char *detail)
-{
-	if (status != VGM_BINARY_OK)
-		vgm_codec_error(status, true, msg, detail);
 }
 
 /* A bytea with room for size payload bytes, for a binary encoder to fill. */

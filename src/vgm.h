@@ -43,13 +43,11 @@ extern int	vgm_log_fits_level;
 
 /*
  * The steps every *_recv / *_send shares around the codecs of
- * binary_codec.h: the unread bytes of the message; the error a decoder
- * reported, if any, raised with its SQLSTATE (vgm_codec_errcode, the one
- * mapping of codec statuses to SQLSTATEs), message and detail; a bytea of
- * size payload bytes for an encoder to fill.
+ * binary_codec.h: the unread bytes of the message; a bytea of size payload
+ * bytes for an encoder to fill.  A decoder's error is raised with
+ * vgm_codec_check (codec_errcode.h), as a text parser's is.
  */
 extern const uint8 *vgm_recv_bytes(StringInfo buf, size_t *len);
-extern void vgm_binary_check(int status, const char *msg, const char *detail);
 extern bytea *vgm_send_buffer(size_t size);
 
 #endif							/* VGM_VGM_H */
