@@ -1377,200 +1377,66 @@ COMMENT ON FUNCTION vgm_validate_table(regclass, regclass, float8, float8, float
 -------------------------------------------------------------------------------
 -- equality, order and hashing of the stored types (src/equality.c): equal
 -- means the same stored bytes; the order is that of the bytes, arbitrary but
--- total, so DISTINCT, GROUP BY, UNION, IN and joins work by hash or by sort
+-- total, so DISTINCT, GROUP BY, UNION, IN and joins work by hash or by sort.
+-- Every stored type gets the same set, named after it (vgm_model_eq ..
+-- vgm_model_hash_extended, the operators = <> < <= > >=, the operator
+-- classes vgm_model_ops and vgm_model_hash_ops): one definition, run for each
+-- type in the list.
 -------------------------------------------------------------------------------
-CREATE FUNCTION vgm_model_eq(vgm_model, vgm_model) RETURNS bool
+DO $vgm$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['vgm_model', 'vgm_summary', 'vgm_ks_state'] LOOP
+        EXECUTE format($def$
+CREATE FUNCTION %1$s_eq(%1$s, %1$s) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_eq(vgm_model, vgm_model) IS
-    'equal: compares the stored bytes of two vgm_model values (support of the operator)';
-CREATE FUNCTION vgm_model_ne(vgm_model, vgm_model) RETURNS bool
+CREATE FUNCTION %1$s_ne(%1$s, %1$s) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_ne(vgm_model, vgm_model) IS
-    'not equal: compares the stored bytes of two vgm_model values (support of the operator)';
-CREATE FUNCTION vgm_model_lt(vgm_model, vgm_model) RETURNS bool
+CREATE FUNCTION %1$s_lt(%1$s, %1$s) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_lt(vgm_model, vgm_model) IS
-    'less than: compares the stored bytes of two vgm_model values (support of the operator)';
-CREATE FUNCTION vgm_model_le(vgm_model, vgm_model) RETURNS bool
+CREATE FUNCTION %1$s_le(%1$s, %1$s) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_le(vgm_model, vgm_model) IS
-    'less than or equal: compares the stored bytes of two vgm_model values (support of the operator)';
-CREATE FUNCTION vgm_model_gt(vgm_model, vgm_model) RETURNS bool
+CREATE FUNCTION %1$s_gt(%1$s, %1$s) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_gt(vgm_model, vgm_model) IS
-    'greater than: compares the stored bytes of two vgm_model values (support of the operator)';
-CREATE FUNCTION vgm_model_ge(vgm_model, vgm_model) RETURNS bool
+CREATE FUNCTION %1$s_ge(%1$s, %1$s) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_ge(vgm_model, vgm_model) IS
-    'greater than or equal: compares the stored bytes of two vgm_model values (support of the operator)';
-CREATE FUNCTION vgm_model_cmp(vgm_model, vgm_model) RETURNS int
+CREATE FUNCTION %1$s_cmp(%1$s, %1$s) RETURNS int
     AS 'MODULE_PATHNAME', 'vgm_stored_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_cmp(vgm_model, vgm_model) IS
-    'btree comparison of two vgm_model values by their stored bytes (-1, 0, 1)';
-CREATE FUNCTION vgm_model_hash(vgm_model) RETURNS int
+CREATE FUNCTION %1$s_hash(%1$s) RETURNS int
     AS 'MODULE_PATHNAME', 'vgm_stored_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_hash(vgm_model) IS
-    'hash of a vgm_model value''s stored bytes (hash operator class)';
-CREATE FUNCTION vgm_model_hash_extended(vgm_model, bigint) RETURNS bigint
+CREATE FUNCTION %1$s_hash_extended(%1$s, bigint) RETURNS bigint
     AS 'MODULE_PATHNAME', 'vgm_stored_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_hash_extended(vgm_model, bigint) IS
-    'seeded 64-bit hash of a vgm_model value''s stored bytes (hash operator class)';
-CREATE OPERATOR = (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_eq,
+CREATE OPERATOR = (LEFTARG = %1$s, RIGHTARG = %1$s, FUNCTION = %1$s_eq,
     COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
-CREATE OPERATOR <> (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_ne,
+CREATE OPERATOR <> (LEFTARG = %1$s, RIGHTARG = %1$s, FUNCTION = %1$s_ne,
     COMMUTATOR = <>, NEGATOR = =, RESTRICT = neqsel, JOIN = neqjoinsel);
-CREATE OPERATOR < (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_lt,
+CREATE OPERATOR < (LEFTARG = %1$s, RIGHTARG = %1$s, FUNCTION = %1$s_lt,
     COMMUTATOR = >, NEGATOR = >=, RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
-CREATE OPERATOR <= (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_le,
+CREATE OPERATOR <= (LEFTARG = %1$s, RIGHTARG = %1$s, FUNCTION = %1$s_le,
     COMMUTATOR = >=, NEGATOR = >, RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
-CREATE OPERATOR > (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_gt,
+CREATE OPERATOR > (LEFTARG = %1$s, RIGHTARG = %1$s, FUNCTION = %1$s_gt,
     COMMUTATOR = <, NEGATOR = <=, RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
-CREATE OPERATOR >= (LEFTARG = vgm_model, RIGHTARG = vgm_model, FUNCTION = vgm_model_ge,
+CREATE OPERATOR >= (LEFTARG = %1$s, RIGHTARG = %1$s, FUNCTION = %1$s_ge,
     COMMUTATOR = <=, NEGATOR = <, RESTRICT = scalargesel, JOIN = scalargejoinsel);
-CREATE OPERATOR CLASS vgm_model_ops DEFAULT FOR TYPE vgm_model USING btree AS
+CREATE OPERATOR CLASS %1$s_ops DEFAULT FOR TYPE %1$s USING btree AS
     OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
-    FUNCTION 1 vgm_model_cmp(vgm_model, vgm_model);
-CREATE OPERATOR CLASS vgm_model_hash_ops DEFAULT FOR TYPE vgm_model USING hash AS
+    FUNCTION 1 %1$s_cmp(%1$s, %1$s);
+CREATE OPERATOR CLASS %1$s_hash_ops DEFAULT FOR TYPE %1$s USING hash AS
     OPERATOR 1 =,
-    FUNCTION 1 vgm_model_hash(vgm_model),
-    FUNCTION 2 vgm_model_hash_extended(vgm_model, bigint);
-COMMENT ON OPERATOR = (vgm_model, vgm_model) IS 'equal: the same stored value, byte for byte';
-COMMENT ON FUNCTION vgm_model_eq(vgm_model, vgm_model) IS 'equal stored values (operator =)';
-COMMENT ON FUNCTION vgm_model_ne(vgm_model, vgm_model) IS 'different stored values (operator <>)';
-COMMENT ON FUNCTION vgm_model_lt(vgm_model, vgm_model) IS 'byte order of the stored values: less (operator <)';
-COMMENT ON FUNCTION vgm_model_le(vgm_model, vgm_model) IS 'byte order: less or equal (operator <=)';
-COMMENT ON FUNCTION vgm_model_gt(vgm_model, vgm_model) IS 'byte order: greater (operator >)';
-COMMENT ON FUNCTION vgm_model_ge(vgm_model, vgm_model) IS 'byte order: greater or equal (operator >=)';
-COMMENT ON FUNCTION vgm_model_cmp(vgm_model, vgm_model) IS 'btree support: byte order of the stored values';
-COMMENT ON FUNCTION vgm_model_hash(vgm_model) IS 'hash support: a hash of the stored bytes';
-COMMENT ON FUNCTION vgm_model_hash_extended(vgm_model, bigint) IS 'hash support with a seed: a hash of the stored bytes';
-CREATE FUNCTION vgm_summary_eq(vgm_summary, vgm_summary) RETURNS bool
-    AS 'MODULE_PATHNAME', 'vgm_stored_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_summary_eq(vgm_summary, vgm_summary) IS
-    'equal: compares the stored bytes of two vgm_summary values (support of the operator)';
-CREATE FUNCTION vgm_summary_ne(vgm_summary, vgm_summary) RETURNS bool
-    AS 'MODULE_PATHNAME', 'vgm_stored_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_summary_ne(vgm_summary, vgm_summary) IS
-    'not equal: compares the stored bytes of two vgm_summary values (support of the operator)';
-CREATE FUNCTION vgm_summary_lt(vgm_summary, vgm_summary) RETURNS bool
-    AS 'MODULE_PATHNAME', 'vgm_stored_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_summary_lt(vgm_summary, vgm_summary) IS
-    'less than: compares the stored bytes of two vgm_summary values (support of the operator)';
-CREATE FUNCTION vgm_summary_le(vgm_summary, vgm_summary) RETURNS bool
-    AS 'MODULE_PATHNAME', 'vgm_stored_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_summary_le(vgm_summary, vgm_summary) IS
-    'less than or equal: compares the stored bytes of two vgm_summary values (support of the operator)';
-CREATE FUNCTION vgm_summary_gt(vgm_summary, vgm_summary) RETURNS bool
-    AS 'MODULE_PATHNAME', 'vgm_stored_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_summary_gt(vgm_summary, vgm_summary) IS
-    'greater than: compares the stored bytes of two vgm_summary values (support of the operator)';
-CREATE FUNCTION vgm_summary_ge(vgm_summary, vgm_summary) RETURNS bool
-    AS 'MODULE_PATHNAME', 'vgm_stored_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_summary_ge(vgm_summary, vgm_summary) IS
-    'greater than or equal: compares the stored bytes of two vgm_summary values (support of the operator)';
-CREATE FUNCTION vgm_summary_cmp(vgm_summary, vgm_summary) RETURNS int
-    AS 'MODULE_PATHNAME', 'vgm_stored_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_summary_cmp(vgm_summary, vgm_summary) IS
-    'btree comparison of two vgm_summary values by their stored bytes (-1, 0, 1)';
-CREATE FUNCTION vgm_summary_hash(vgm_summary) RETURNS int
-    AS 'MODULE_PATHNAME', 'vgm_stored_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_summary_hash(vgm_summary) IS
-    'hash of a vgm_summary value''s stored bytes (hash operator class)';
-CREATE FUNCTION vgm_summary_hash_extended(vgm_summary, bigint) RETURNS bigint
-    AS 'MODULE_PATHNAME', 'vgm_stored_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_summary_hash_extended(vgm_summary, bigint) IS
-    'seeded 64-bit hash of a vgm_summary value''s stored bytes (hash operator class)';
-CREATE OPERATOR = (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_eq,
-    COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
-CREATE OPERATOR <> (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_ne,
-    COMMUTATOR = <>, NEGATOR = =, RESTRICT = neqsel, JOIN = neqjoinsel);
-CREATE OPERATOR < (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_lt,
-    COMMUTATOR = >, NEGATOR = >=, RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
-CREATE OPERATOR <= (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_le,
-    COMMUTATOR = >=, NEGATOR = >, RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
-CREATE OPERATOR > (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_gt,
-    COMMUTATOR = <, NEGATOR = <=, RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
-CREATE OPERATOR >= (LEFTARG = vgm_summary, RIGHTARG = vgm_summary, FUNCTION = vgm_summary_ge,
-    COMMUTATOR = <=, NEGATOR = <, RESTRICT = scalargesel, JOIN = scalargejoinsel);
-CREATE OPERATOR CLASS vgm_summary_ops DEFAULT FOR TYPE vgm_summary USING btree AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
-    FUNCTION 1 vgm_summary_cmp(vgm_summary, vgm_summary);
-CREATE OPERATOR CLASS vgm_summary_hash_ops DEFAULT FOR TYPE vgm_summary USING hash AS
-    OPERATOR 1 =,
-    FUNCTION 1 vgm_summary_hash(vgm_summary),
-    FUNCTION 2 vgm_summary_hash_extended(vgm_summary, bigint);
-COMMENT ON OPERATOR = (vgm_summary, vgm_summary) IS 'equal: the same stored value, byte for byte';
-COMMENT ON FUNCTION vgm_summary_eq(vgm_summary, vgm_summary) IS 'equal stored values (operator =)';
-COMMENT ON FUNCTION vgm_summary_ne(vgm_summary, vgm_summary) IS 'different stored values (operator <>)';
-COMMENT ON FUNCTION vgm_summary_lt(vgm_summary, vgm_summary) IS 'byte order of the stored values: less (operator <)';
-COMMENT ON FUNCTION vgm_summary_le(vgm_summary, vgm_summary) IS 'byte order: less or equal (operator <=)';
-COMMENT ON FUNCTION vgm_summary_gt(vgm_summary, vgm_summary) IS 'byte order: greater (operator >)';
-COMMENT ON FUNCTION vgm_summary_ge(vgm_summary, vgm_summary) IS 'byte order: greater or equal (operator >=)';
-COMMENT ON FUNCTION vgm_summary_cmp(vgm_summary, vgm_summary) IS 'btree support: byte order of the stored values';
-COMMENT ON FUNCTION vgm_summary_hash(vgm_summary) IS 'hash support: a hash of the stored bytes';
-COMMENT ON FUNCTION vgm_summary_hash_extended(vgm_summary, bigint) IS 'hash support with a seed: a hash of the stored bytes';
-CREATE FUNCTION vgm_ks_state_eq(vgm_ks_state, vgm_ks_state) RETURNS bool
-    AS 'MODULE_PATHNAME', 'vgm_stored_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_ks_state_eq(vgm_ks_state, vgm_ks_state) IS
-    'equal: compares the stored bytes of two vgm_ks_state values (support of the operator)';
-CREATE FUNCTION vgm_ks_state_ne(vgm_ks_state, vgm_ks_state) RETURNS bool
-    AS 'MODULE_PATHNAME', 'vgm_stored_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_ks_state_ne(vgm_ks_state, vgm_ks_state) IS
-    'not equal: compares the stored bytes of two vgm_ks_state values (support of the operator)';
-CREATE FUNCTION vgm_ks_state_lt(vgm_ks_state, vgm_ks_state) RETURNS bool
-    AS 'MODULE_PATHNAME', 'vgm_stored_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_ks_state_lt(vgm_ks_state, vgm_ks_state) IS
-    'less than: compares the stored bytes of two vgm_ks_state values (support of the operator)';
-CREATE FUNCTION vgm_ks_state_le(vgm_ks_state, vgm_ks_state) RETURNS bool
-    AS 'MODULE_PATHNAME', 'vgm_stored_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_ks_state_le(vgm_ks_state, vgm_ks_state) IS
-    'less than or equal: compares the stored bytes of two vgm_ks_state values (support of the operator)';
-CREATE FUNCTION vgm_ks_state_gt(vgm_ks_state, vgm_ks_state) RETURNS bool
-    AS 'MODULE_PATHNAME', 'vgm_stored_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_ks_state_gt(vgm_ks_state, vgm_ks_state) IS
-    'greater than: compares the stored bytes of two vgm_ks_state values (support of the operator)';
-CREATE FUNCTION vgm_ks_state_ge(vgm_ks_state, vgm_ks_state) RETURNS bool
-    AS 'MODULE_PATHNAME', 'vgm_stored_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_ks_state_ge(vgm_ks_state, vgm_ks_state) IS
-    'greater than or equal: compares the stored bytes of two vgm_ks_state values (support of the operator)';
-CREATE FUNCTION vgm_ks_state_cmp(vgm_ks_state, vgm_ks_state) RETURNS int
-    AS 'MODULE_PATHNAME', 'vgm_stored_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_ks_state_cmp(vgm_ks_state, vgm_ks_state) IS
-    'btree comparison of two vgm_ks_state values by their stored bytes (-1, 0, 1)';
-CREATE FUNCTION vgm_ks_state_hash(vgm_ks_state) RETURNS int
-    AS 'MODULE_PATHNAME', 'vgm_stored_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_ks_state_hash(vgm_ks_state) IS
-    'hash of a vgm_ks_state value''s stored bytes (hash operator class)';
-CREATE FUNCTION vgm_ks_state_hash_extended(vgm_ks_state, bigint) RETURNS bigint
-    AS 'MODULE_PATHNAME', 'vgm_stored_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_ks_state_hash_extended(vgm_ks_state, bigint) IS
-    'seeded 64-bit hash of a vgm_ks_state value''s stored bytes (hash operator class)';
-CREATE OPERATOR = (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_eq,
-    COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
-CREATE OPERATOR <> (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_ne,
-    COMMUTATOR = <>, NEGATOR = =, RESTRICT = neqsel, JOIN = neqjoinsel);
-CREATE OPERATOR < (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_lt,
-    COMMUTATOR = >, NEGATOR = >=, RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
-CREATE OPERATOR <= (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_le,
-    COMMUTATOR = >=, NEGATOR = >, RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
-CREATE OPERATOR > (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_gt,
-    COMMUTATOR = <, NEGATOR = <=, RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
-CREATE OPERATOR >= (LEFTARG = vgm_ks_state, RIGHTARG = vgm_ks_state, FUNCTION = vgm_ks_state_ge,
-    COMMUTATOR = <=, NEGATOR = <, RESTRICT = scalargesel, JOIN = scalargejoinsel);
-CREATE OPERATOR CLASS vgm_ks_state_ops DEFAULT FOR TYPE vgm_ks_state USING btree AS
-    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
-    FUNCTION 1 vgm_ks_state_cmp(vgm_ks_state, vgm_ks_state);
-CREATE OPERATOR CLASS vgm_ks_state_hash_ops DEFAULT FOR TYPE vgm_ks_state USING hash AS
-    OPERATOR 1 =,
-    FUNCTION 1 vgm_ks_state_hash(vgm_ks_state),
-    FUNCTION 2 vgm_ks_state_hash_extended(vgm_ks_state, bigint);
-COMMENT ON OPERATOR = (vgm_ks_state, vgm_ks_state) IS 'equal: the same stored value, byte for byte';
-COMMENT ON FUNCTION vgm_ks_state_eq(vgm_ks_state, vgm_ks_state) IS 'equal stored values (operator =)';
-COMMENT ON FUNCTION vgm_ks_state_ne(vgm_ks_state, vgm_ks_state) IS 'different stored values (operator <>)';
-COMMENT ON FUNCTION vgm_ks_state_lt(vgm_ks_state, vgm_ks_state) IS 'byte order of the stored values: less (operator <)';
-COMMENT ON FUNCTION vgm_ks_state_le(vgm_ks_state, vgm_ks_state) IS 'byte order: less or equal (operator <=)';
-COMMENT ON FUNCTION vgm_ks_state_gt(vgm_ks_state, vgm_ks_state) IS 'byte order: greater (operator >)';
-COMMENT ON FUNCTION vgm_ks_state_ge(vgm_ks_state, vgm_ks_state) IS 'byte order: greater or equal (operator >=)';
-COMMENT ON FUNCTION vgm_ks_state_cmp(vgm_ks_state, vgm_ks_state) IS 'btree support: byte order of the stored values';
-COMMENT ON FUNCTION vgm_ks_state_hash(vgm_ks_state) IS 'hash support: a hash of the stored bytes';
-COMMENT ON FUNCTION vgm_ks_state_hash_extended(vgm_ks_state, bigint) IS 'hash support with a seed: a hash of the stored bytes';
+    FUNCTION 1 %1$s_hash(%1$s),
+    FUNCTION 2 %1$s_hash_extended(%1$s, bigint);
+COMMENT ON OPERATOR = (%1$s, %1$s) IS 'equal: the same stored value, byte for byte';
+COMMENT ON FUNCTION %1$s_eq(%1$s, %1$s) IS 'equal stored values (operator =)';
+COMMENT ON FUNCTION %1$s_ne(%1$s, %1$s) IS 'different stored values (operator <>)';
+COMMENT ON FUNCTION %1$s_lt(%1$s, %1$s) IS 'byte order of the stored values: less (operator <)';
+COMMENT ON FUNCTION %1$s_le(%1$s, %1$s) IS 'byte order: less or equal (operator <=)';
+COMMENT ON FUNCTION %1$s_gt(%1$s, %1$s) IS 'byte order: greater (operator >)';
+COMMENT ON FUNCTION %1$s_ge(%1$s, %1$s) IS 'byte order: greater or equal (operator >=)';
+COMMENT ON FUNCTION %1$s_cmp(%1$s, %1$s) IS 'btree support: byte order of the stored values';
+COMMENT ON FUNCTION %1$s_hash(%1$s) IS 'hash support: a hash of the stored bytes';
+COMMENT ON FUNCTION %1$s_hash_extended(%1$s, bigint) IS 'hash support with a seed: a hash of the stored bytes';
+$def$, t);
+    END LOOP;
+END
+$vgm$;
