@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "binary_codec.h"
+#include "bits.h"
 #include "rng.h"
 #include "tap.h"
 
@@ -96,13 +97,6 @@ exact_copy(const uint8_t *data, size_t len)
 	return c;
 }
 
-/* Bits of two doubles equal (NaN payloads and -0 included). */
-static int
-same_bits(double a, double b)
-{
-	return memcmp(&a, &b, sizeof(a)) == 0;
-}
-
 /* Overwrite a big-endian 32-bit field at off. */
 static void
 put32(uint8_t *b, size_t off, uint32_t v)
@@ -123,10 +117,7 @@ put64(uint8_t *b, size_t off, uint64_t v)
 static void
 putf64(uint8_t *b, size_t off, double v)
 {
-	uint64_t	bits;
-
-	memcpy(&bits, &v, sizeof(bits));
-	put64(b, off, bits);
+	put64(b, off, double_bits(v));
 }
 
 /* Read a big-endian 64-bit field at off. */

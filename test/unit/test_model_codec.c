@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bits.h"
 #include "model_codec.h"
+#include "rng.h"
 #include "tap.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -48,55 +50,21 @@ count_release(void *ptr, void *arg)
 	free(ptr);
 }
 
-static uint64_t
-rng_next(uint64_t *s)
-{
-	uint64_t	z = (*s += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-static double
-bits_double(uint64_t b)
-{
-	double		d;
-
-	memcpy(&d, &b, sizeof(d));
-	return d;
-}
-
-static uint64_t
-double_bits(double d)
-{
-	uint64_t	b;
-
-	memcpy(&b, &d, sizeof(b));
-	return b;
-}
-
-static int
-same_bits(double a, double b)
-{
-	return double_bits(a) == double_bits(b);
-}
-
 /* Any finite double, with subnormals, zeros and extremes well represented. */
 static double
 random_finite(uint64_t *s)
 {
 	for (;;)
 	{
-		uint64_t	r = rng_next(s);
+		uint64_t	r = splitmix64(s);
 		uint64_t	kind = r % 8;
-		uint64_t	b = rng_next(s);
+		uint64_t	b = splitmix64(s);
 		double		d;
 
 		if (kind == 0)
 			b &= 0x800FFFFFFFFFFFFFULL; /* subnormal or zero */
 		else if (kind == 1)
-			return (double) (int64_t) (rng_next(s) >> (11 + r % 50)) * ((r & 256) ? -1 : 1);
+			return (double) (int64_t) (splitmix64(s) >> (11 + r % 50)) * ((r & 256) ? -1 : 1);
 		else if (kind == 2)
 			b = (b & 0x800FFFFFFFFFFFFFULL) | (((uint64_t) (2046 - (r >> 8) % 3)) << 52);	/* huge */
 		else if (kind == 3)
@@ -375,26 +343,26 @@ random_model(VgmModelView *m, VgmComponent *comp, double *w, int k, uint64_t *s)
 
 	base_model(m, comp, w, k > 2 ? k : 3);
 	h->k = k;
-	h->iterations = (int32_t) (rng_next(s) % 3 == 0 ? INT32_MAX : rng_next(s) % 1000);
-	h->max_iter = (int32_t) (rng_next(s) >> 33);
-	h->converged = (int32_t) (rng_next(s) & 1);
-	h->seed = rng_next(s) % 3 == 0 ? UINT64_MAX : rng_next(s);
-	h->tol = rng_next(s) % 4 == 0 ? 0.0 : random_positive(s);
-	h->weight_threshold = (double) (rng_next(s) >> 11) / 9007199254740992.0;	/* [0, 1) */
+	h->iterations = (int32_t) (splitmix64(s) % 3 == 0 ? INT32_MAX : splitmix64(s) % 1000);
+	h->max_iter = (int32_t) (splitmix64(s) >> 33);
+	h->converged = (int32_t) (splitmix64(s) & 1);
+	h->seed = splitmix64(s) % 3 == 0 ? UINT64_MAX : splitmix64(s);
+	h->tol = splitmix64(s) % 4 == 0 ? 0.0 : random_positive(s);
+	h->weight_threshold = (double) (splitmix64(s) >> 11) / 9007199254740992.0;	/* [0, 1) */
 	h->priors.weight_concentration = random_positive(s);
 	h->priors.mean_precision = random_positive(s);
 	h->priors.mean = random_finite(s);
 	h->priors.degrees_of_freedom = random_positive(s);
 	h->priors.covariance = random_positive(s);
-	h->priors.reg_covar = rng_next(s) % 4 == 0 ? 0.0 : random_positive(s);
+	h->priors.reg_covar = splitmix64(s) % 4 == 0 ? 0.0 : random_positive(s);
 	h->lower_bound = random_finite(s);
 	h->fit_ms = random_positive(s);
-	h->rows = rng_next(s) % 3 == 0 ? INT64_MAX : (int64_t) (rng_next(s) >> 1);
-	h->buckets = (int64_t) (rng_next(s) >> 1);
-	h->nulls = (int64_t) (rng_next(s) >> 1);
-	h->nans = (int64_t) (rng_next(s) >> 40);
-	h->pos_infs = rng_next(s) % 2 ? 0 : INT64_MAX;
-	h->neg_infs = (int64_t) (rng_next(s) >> 50);
+	h->rows = splitmix64(s) % 3 == 0 ? INT64_MAX : (int64_t) (splitmix64(s) >> 1);
+	h->buckets = (int64_t) (splitmix64(s) >> 1);
+	h->nulls = (int64_t) (splitmix64(s) >> 1);
+	h->nans = (int64_t) (splitmix64(s) >> 40);
+	h->pos_infs = splitmix64(s) % 2 ? 0 : INT64_MAX;
+	h->neg_infs = (int64_t) (splitmix64(s) >> 50);
 	h->total_weight = random_positive(s);
 	h->min = random_finite(s);
 	h->max = random_finite(s);
@@ -413,16 +381,16 @@ random_model(VgmModelView *m, VgmComponent *comp, double *w, int k, uint64_t *s)
 		comp[i].mean = random_finite(s);
 		comp[i].dof = random_positive(s);
 		comp[i].covariance = random_positive(s);
-		switch (rng_next(s) % 4)
+		switch (splitmix64(s) % 4)
 		{
 			case 0:
 				w[i] = 0;
 				break;
 			case 1:
-				w[i] = bits_double(rng_next(s) & 0x000FFFFFFFFFFFFFULL);	/* subnormal */
+				w[i] = bits_double(splitmix64(s) & 0x000FFFFFFFFFFFFFULL);	/* subnormal */
 				break;
 			default:
-				w[i] = (double) (rng_next(s) >> 11) / 9007199254740992.0;
+				w[i] = (double) (splitmix64(s) >> 11) / 9007199254740992.0;
 				break;
 		}
 		sum += w[i];
@@ -549,7 +517,7 @@ test_format_double(void)
 
 	for (long i = 0; i < 300000; i++)
 	{
-		double		v = (i % 2) ? random_finite(&s) : bits_double(rng_next(&s));
+		double		v = (i % 2) ? random_finite(&s) : bits_double(splitmix64(&s));
 		int			n;
 		double		back;
 		char		shorter[400];
@@ -1408,13 +1376,13 @@ test_truncation_and_mutation(void)
 	{
 		char		buf[2048];
 		size_t		len = n;
-		int			edits = 1 + (int) (rng_next(&s) % 4);
+		int			edits = 1 + (int) (splitmix64(&s) % 4);
 		Parsed		r;
 
 		memcpy(buf, t, n);
 		for (int e = 0; e < edits; e++)
 		{
-			uint64_t	r1 = rng_next(&s);
+			uint64_t	r1 = splitmix64(&s);
 			size_t		at = (size_t) (r1 % (len + 1));
 			static const char interesting[] = "{}[]\":,-+.eE0123456789 \\u\ttruefalsenullNaN";
 			char		c = (r1 >> 32) % 3 == 0 ? (char) (r1 >> 40)
