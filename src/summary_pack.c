@@ -31,6 +31,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "float_bits.h"
+
 static const char z85_chars[86] =
 "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
@@ -48,26 +50,6 @@ static const int moment_centre[5] = {0, 0, 4, 8, 6};
 #define MAX_EXPONENT_CODE 8192
 /* The fewest bits a bucket can take: key 1, weight 2, mean 1, moments 2 x 3. */
 #define MIN_BUCKET_BITS 10
-
-/* Bits of a double. */
-static inline uint64_t
-double_bits(double v)
-{
-	uint64_t	b;
-
-	memcpy(&b, &v, sizeof(b));
-	return b;
-}
-
-/* Double of bits. */
-static inline double
-bits_double(uint64_t b)
-{
-	double		v;
-
-	memcpy(&v, &b, sizeof(v));
-	return v;
-}
 
 /* Map a signed integer to an unsigned one, small magnitudes to small codes. */
 static inline uint64_t
@@ -200,7 +182,7 @@ put_uint(BitOut *o, uint64_t v)
 static inline void
 put_moment(BitOut *o, double m, int k, uint64_t weight_bits, int wexp)
 {
-	uint64_t	b = double_bits(m);
+	uint64_t	b = vgm_double_to_bits(m);
 	int			ev = (int) ((b >> 52) & 0x7FF);
 	int			sign = (int) (b >> 63);
 	uint64_t	code = zigzag(expected_exponent(k, weight_bits, wexp) - ev);
@@ -248,9 +230,9 @@ vgm_pack_buckets(int shift, const VgmBucket *b, size_t n, char *out)
 	o.nbits = 0;
 	for (i = 0; i < n; i++)
 	{
-		uint64_t	wbits = double_bits(b[i].weight);
+		uint64_t	wbits = vgm_double_to_bits(b[i].weight);
 		uint64_t	base = bucket_base_bits(b[i].key, shift);
-		uint64_t	off = double_bits(b[i].mean) - base;
+		uint64_t	off = vgm_double_to_bits(b[i].mean) - base;
 		int			wexp = width_exponent(b[i].key, shift);
 
 		if (i == 0)
@@ -278,11 +260,11 @@ vgm_pack_buckets(int shift, const VgmBucket *b, size_t n, char *out)
 			else
 			{
 				put_bits(&o, 0, 1);
-				put_bits64(&o, double_bits(b[i].mean), 64);
+				put_bits64(&o, vgm_double_to_bits(b[i].mean), 64);
 			}
 		}
 		else
-			put_bits64(&o, double_bits(b[i].mean), 64);
+			put_bits64(&o, vgm_double_to_bits(b[i].mean), 64);
 		put_moment(&o, b[i].m2, 2, wbits, wexp);
 		put_moment(&o, b[i].m3, 3, wbits, wexp);
 		put_moment(&o, b[i].m4, 4, wbits, wexp);
@@ -449,11 +431,11 @@ get_moment(BitIn *r, int k, uint64_t weight_bits, int wexp)
 			r->bad = 5;
 			return 0.0;
 		}
-		return bits_double((sign << 63) | ((uint64_t) ev << 52) | frac);
+		return vgm_bits_to_double((sign << 63) | ((uint64_t) ev << 52) | frac);
 	}
 	if (get_bits(r, 1))
 		return 0.0;
-	return bits_double(get_bits64(r, 64));
+	return vgm_bits_to_double(get_bits64(r, 64));
 }
 
 /* Read a decimal number below limit followed by ';'; returns 0 on bad syntax. */
@@ -598,12 +580,12 @@ vgm_unpack_buckets(const char *text, size_t len, int shift,
 			b[i].weight = (double) (count + 1);
 		}
 		else
-			b[i].weight = bits_double(get_bits64(&r, 64));
-		wbits = double_bits(b[i].weight);
+			b[i].weight = vgm_bits_to_double(get_bits64(&r, 64));
+		wbits = vgm_double_to_bits(b[i].weight);
 		if (shift <= 62 && get_bits(&r, 1))
-			b[i].mean = bits_double(bucket_base_bits(b[i].key, shift) + get_bits64(&r, shift));
+			b[i].mean = vgm_bits_to_double(bucket_base_bits(b[i].key, shift) + get_bits64(&r, shift));
 		else
-			b[i].mean = bits_double(get_bits64(&r, 64));
+			b[i].mean = vgm_bits_to_double(get_bits64(&r, 64));
 		wexp = width_exponent(b[i].key, shift);
 		b[i].m2 = get_moment(&r, 2, wbits, wexp);
 		b[i].m3 = get_moment(&r, 3, wbits, wexp);

@@ -22,6 +22,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "float_bits.h"
+
 /* Network byte order from and to the host's (gcc and clang builtins). */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define VGM_WIRE_SWAP32(v) (v)
@@ -94,11 +96,7 @@ vgm_wire_get_i64(VgmWireReader *r)
 static inline double
 vgm_wire_get_f64(VgmWireReader *r)
 {
-	uint64_t	bits = vgm_wire_get_u64(r);
-	double		v;
-
-	memcpy(&v, &bits, sizeof(v));
-	return v;
+	return vgm_bits_to_double(vgm_wire_get_u64(r));
 }
 
 /* A message being written into a buffer the encoder sized. */
@@ -138,10 +136,7 @@ vgm_wire_put_u64(VgmWireWriter *w, uint64_t v)
 static inline void
 vgm_wire_put_f64(VgmWireWriter *w, double v)
 {
-	uint64_t	bits;
-
-	memcpy(&bits, &v, sizeof(bits));
-	vgm_wire_put_u64(w, bits);
+	vgm_wire_put_u64(w, vgm_double_to_bits(v));
 }
 
 #endif							/* VGM_WIRE_H */

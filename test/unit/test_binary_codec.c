@@ -117,7 +117,7 @@ put64(uint8_t *b, size_t off, uint64_t v)
 static void
 putf64(uint8_t *b, size_t off, double v)
 {
-	put64(b, off, double_bits(v));
+	put64(b, off, vgm_double_to_bits(v));
 }
 
 /* Read a big-endian 64-bit field at off. */

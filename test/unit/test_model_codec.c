@@ -69,7 +69,7 @@ random_finite(uint64_t *s)
 			b = (b & 0x800FFFFFFFFFFFFFULL) | (((uint64_t) (2046 - (r >> 8) % 3)) << 52);	/* huge */
 		else if (kind == 3)
 			b = (b & 0x800FFFFFFFFFFFFFULL) | (((uint64_t) (1 + (r >> 8) % 3)) << 52);	/* tiny normal */
-		d = bits_double(b);
+		d = vgm_bits_to_double(b);
 		if (isfinite(d))
 			return d;
 	}
@@ -387,7 +387,7 @@ random_model(VgmModelView *m, VgmComponent *comp, double *w, int k, uint64_t *s)
 				w[i] = 0;
 				break;
 			case 1:
-				w[i] = bits_double(splitmix64(s) & 0x000FFFFFFFFFFFFFULL);	/* subnormal */
+				w[i] = vgm_bits_to_double(splitmix64(s) & 0x000FFFFFFFFFFFFFULL);	/* subnormal */
 				break;
 			default:
 				w[i] = (double) (splitmix64(s) >> 11) / 9007199254740992.0;
@@ -517,7 +517,7 @@ test_format_double(void)
 
 	for (long i = 0; i < 300000; i++)
 	{
-		double		v = (i % 2) ? random_finite(&s) : bits_double(splitmix64(&s));
+		double		v = (i % 2) ? random_finite(&s) : vgm_bits_to_double(splitmix64(&s));
 		int			n;
 		double		back;
 		char		shorter[400];

@@ -55,9 +55,9 @@ static int
 same_buckets(const VgmBucket *a, const VgmBucket *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (a[i].key != b[i].key || double_bits(a[i].weight) != double_bits(b[i].weight)
-			|| double_bits(a[i].mean) != double_bits(b[i].mean) || double_bits(a[i].m2) != double_bits(b[i].m2)
-			|| double_bits(a[i].m3) != double_bits(b[i].m3) || double_bits(a[i].m4) != double_bits(b[i].m4))
+		if (a[i].key != b[i].key || vgm_double_to_bits(a[i].weight) != vgm_double_to_bits(b[i].weight)
+			|| vgm_double_to_bits(a[i].mean) != vgm_double_to_bits(b[i].mean) || vgm_double_to_bits(a[i].m2) != vgm_double_to_bits(b[i].m2)
+			|| vgm_double_to_bits(a[i].m3) != vgm_double_to_bits(b[i].m3) || vgm_double_to_bits(a[i].m4) != vgm_double_to_bits(b[i].m4))
 		{
 			fprintf(stderr, "# bucket %zu differs: key %" PRId64 "/%" PRId64 "\n", i, a[i].key, b[i].key);
 			return 0;
@@ -132,11 +132,11 @@ rng_any_bits(void)
 	switch (r & 7)
 	{
 		case 0:
-			return bits_double(rng_next() & 0x000FFFFFFFFFFFFFULL);	/* subnormal or +0 */
+			return vgm_bits_to_double(rng_next() & 0x000FFFFFFFFFFFFFULL);	/* subnormal or +0 */
 		case 1:
 			return -0.0;
 		case 2:
-			return bits_double(rng_next());	/* anything, NaN and inf included */
+			return vgm_bits_to_double(rng_next());	/* anything, NaN and inf included */
 		default:
 			return (rng_unif() - 0.5) * exp((rng_unif() - 0.5) * 200.0);
 	}
@@ -259,7 +259,7 @@ test_adversarial(void)
 				uint64_t	mag = key < 0 ? (uint64_t) (-(key + 1)) : (uint64_t) (key - 1);
 				uint64_t	base = shift < 64 ? (mag << shift) & 0x7FFFFFFFFFFFFFFFULL : 0;
 
-				b[i].mean = bits_double(base | (shift ? rng_next() & ((1ULL << shift) - 1) : 0));
+				b[i].mean = vgm_bits_to_double(base | (shift ? rng_next() & ((1ULL << shift) - 1) : 0));
 				if (key < 0)
 					b[i].mean = -b[i].mean;
 				b[i].m2 = fabs(b[i].m2);
@@ -274,9 +274,9 @@ test_adversarial(void)
 	{
 		VgmBucket	e[4] = {
 			{INT64_MIN, 9007199254740992.0, -0.0, 0.0, -0.0, 0.0},
-			{-1, 9007199254740993.0 * 2, bits_double(0x8000000000000001ULL), 4.9e-324, -4.9e-324, 1e308},
+			{-1, 9007199254740993.0 * 2, vgm_bits_to_double(0x8000000000000001ULL), 4.9e-324, -4.9e-324, 1e308},
 			{0, 0.5, 0.0, 0.0, 0.0, 0.0},
-			{INT64_MAX, 1.0, bits_double(0x7FF8000000000001ULL), INFINITY, -INFINITY, NAN},
+			{INT64_MAX, 1.0, vgm_bits_to_double(0x7FF8000000000001ULL), INFINITY, -INFINITY, NAN},
 		};
 
 		tap_ok(round_trip(0, e, 4, NULL) && round_trip(62, e, 4, NULL) && round_trip(63, e, 4, NULL),
@@ -400,7 +400,7 @@ test_rejections(void)
 	/* an exponent code pointing outside the finite doubles */
 	{
 		/* weight 1, key 1 (shift 0): expected m2 exponent is 1023 + 0 + 2 * (-1074) - 4 < 1 */
-		const char *t = pack_one((VgmBucket) {1, 1.0, bits_double(0x0000000000000000ULL), 1.0, 0.0, 0.0}, 0);
+		const char *t = pack_one((VgmBucket) {1, 1.0, vgm_bits_to_double(0x0000000000000000ULL), 1.0, 0.0, 0.0}, 0);
 		VgmBucket  *b = NULL;
 		size_t		n = 0;
 		char		msg[200],
@@ -514,7 +514,7 @@ test_summary_text(void)
 		   "compact summary text has a packed field and no buckets array");
 	st = vgm_summary_parse(text, len, &shift2, &c2, &out, &m, &counting, msg, sizeof(msg), detail, sizeof(detail));
 	tap_ok(st == VGM_SUMMARY_OK && shift2 == shift && m == n && same_buckets(b, out, n)
-		   && c2.rows == c.rows && double_bits(c2.min) == double_bits(c.min) && double_bits(c2.max) == double_bits(c.max),
+		   && c2.rows == c.rows && vgm_double_to_bits(c2.min) == vgm_double_to_bits(c.min) && vgm_double_to_bits(c2.max) == vgm_double_to_bits(c.max),
 		   "compact summary text parses back to the same summary, bit for bit");
 	count_free(out, NULL);
 	{
@@ -562,7 +562,7 @@ test_summary_text(void)
 		VgmSummaryCounts cc = {2, 0, 0, 0, 0, 0.0, 0.0};
 		char		t[512];
 
-		bad.mean = bits_double(((uint64_t) 101) << 4);
+		bad.mean = vgm_bits_to_double(((uint64_t) 101) << 4);
 		cc.min = cc.max = bad.mean;
 		vgm_summary_format_packed(4, &cc, &bad, 1, t, sizeof(t));
 		st = vgm_summary_parse(t, strlen(t), &shift2, &c2, &out, &m, &counting, msg, sizeof(msg), detail, sizeof(detail));
