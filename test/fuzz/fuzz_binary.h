@@ -9,11 +9,25 @@
 #ifndef VGM_FUZZ_BINARY_H
 #define VGM_FUZZ_BINARY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "binary_codec.h"
 #include "fuzz_common.h"
+
+/*
+ * Whether a binary decoder may answer status: success, an unsupported
+ * version, an invalid or a short message, and contradicting counts only
+ * where the type has them (range_possible: the KS state).
+ */
+static inline bool
+fuzz_binary_status(int status, bool range_possible)
+{
+	return status == VGM_BINARY_OK || status == VGM_BINARY_ERR_UNSUPPORTED ||
+		status == VGM_BINARY_ERR_INVALID || status == VGM_BINARY_ERR_SHORT ||
+		(range_possible && status == VGM_BINARY_ERR_RANGE);
+}
 
 /* vgm_model_send: the binary form of a model, malloc'ed. */
 static inline uint8_t *

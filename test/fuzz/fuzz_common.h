@@ -18,7 +18,7 @@
 
 #include "vbem.h"
 
-#define FUZZ_MSG_LEN 256		/* the size src/model.c and src/summary.c use */
+#define FUZZ_MSG_LEN 256		/* the size of VgmCodecReport's buffers (src/codec_errcode.h) */
 
 #define FUZZ_CHECK(cond, ...) \
 	do { \

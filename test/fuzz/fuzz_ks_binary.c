@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	status = vgm_ks_decode(data, size, &c, counts, VGM_KS_BINS, e.msg, sizeof(e.msg),
 						   e.detail, sizeof(e.detail));
 	fuzz_msgs_check(&e, status);
-	FUZZ_CHECK(status >= VGM_BINARY_OK && status <= VGM_BINARY_ERR_SHORT, "status %d", status);
+	FUZZ_CHECK(fuzz_binary_status(status, true), "status %d", status);
 	if (status == VGM_BINARY_OK)
 	{
 		size_t		blen;

@@ -33,8 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_msgs_reset(&e);
 	status = fuzz_summary_recv(data, size, &h, &b, &e);
 	fuzz_msgs_check(&e, status);
-	FUZZ_CHECK(status >= VGM_BINARY_OK && status <= VGM_BINARY_ERR_SHORT &&
-			   status != VGM_BINARY_ERR_RANGE, "status %d", status);
+	FUZZ_CHECK(fuzz_binary_status(status, false), "status %d", status);
 	if (status == VGM_BINARY_OK)
 	{
 		size_t		blen;
