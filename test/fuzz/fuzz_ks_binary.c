@@ -15,6 +15,7 @@
 
 #include "fuzz_binary.h"
 #include "fuzz_common.h"
+#include "fuzz_text.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,14 +36,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		size_t		blen;
 		uint8_t    *bin = fuzz_ks_send(&c, counts, &blen);
-		size_t		tlen = vgm_ks_format(&c, counts, VGM_KS_BINS, NULL, 0);
-		char	   *text = malloc(tlen + 1);
+		size_t		tlen;
+		char	   *text = fuzz_ks_text(&c, counts, &tlen);
 		int			s2;
 
-		FUZZ_CHECK(text != NULL, "malloc");
 		FUZZ_CHECK(blen == size && memcmp(bin, data, size) == 0,
 				   "accepted message does not encode back to itself");
-		vgm_ks_format(&c, counts, VGM_KS_BINS, text, tlen + 1);
 		fuzz_msgs_reset(&e);
 		s2 = vgm_ks_parse(text, tlen, &c2, counts2, VGM_KS_BINS, e.msg, sizeof(e.msg),
 						  e.detail, sizeof(e.detail));

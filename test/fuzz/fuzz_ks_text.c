@@ -15,20 +15,8 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "fuzz_text.h"
 #include "validate_core.h"
-
-static char *
-format_state(const VgmKsCounts *c, const int64_t *counts, size_t *len)
-{
-	size_t		need = vgm_ks_format(c, counts, VGM_KS_BINS, NULL, 0);
-	char	   *buf = malloc(need + 1);
-
-	FUZZ_CHECK(buf != NULL, "malloc");
-	FUZZ_CHECK(vgm_ks_format(c, counts, VGM_KS_BINS, buf, need + 1) == need, "format length changed");
-	FUZZ_CHECK(strlen(buf) == need, "format wrote %zu bytes, said %zu", strlen(buf), need);
-	*len = need;
-	return buf;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -56,14 +44,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		s2 = vgm_ks_validate(&c, counts, VGM_KS_BINS, e.msg, sizeof(e.msg),
 							 e.detail, sizeof(e.detail));
 		FUZZ_CHECK(s2 == VGM_KS_OK, "parsed state fails validation: %s", e.msg);
-		text = format_state(&c, counts, &tlen);
+		text = fuzz_ks_text(&c, counts, &tlen);
 		fuzz_msgs_reset(&e);
 		s2 = vgm_ks_parse(text, tlen, &c2, counts2, VGM_KS_BINS, e.msg, sizeof(e.msg),
 						  e.detail, sizeof(e.detail));
 		FUZZ_CHECK(s2 == VGM_KS_OK, "output text does not parse: %s / %s", e.msg, e.detail);
 		FUZZ_CHECK(memcmp(&c, &c2, sizeof(c)) == 0 &&
 				   memcmp(counts, counts2, sizeof(counts)) == 0, "text round trip changed the state");
-		text2 = format_state(&c2, counts2, &tlen2);
+		text2 = fuzz_ks_text(&c2, counts2, &tlen2);
 		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0, "text not a fixed point");
 		free(text);
 		free(text2);

@@ -20,6 +20,7 @@
 
 #include "fuzz_binary.h"
 #include "fuzz_common.h"
+#include "fuzz_text.h"
 #include "model_codec.h"
 
 int
@@ -37,26 +38,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		size_t		blen;
 		uint8_t    *bin = fuzz_model_send(&m, &blen);
-		size_t		cap = 1024 + (size_t) m.hdr.k * 200;
-		char	   *text = malloc(cap);
 		size_t		need;
+		char	   *text = fuzz_model_text(&m, &need);
 		FuzzAllocState st;
 		VgmAllocator alloc = fuzz_allocator(&st, 0);
 		VgmModelView m2;
 		int			s2;
 
-		FUZZ_CHECK(text != NULL, "malloc");
 		FUZZ_CHECK(blen == size && memcmp(bin, data, size) == 0,
 				   "accepted message does not encode back to itself");
-		need = vgm_model_format(&m, text, cap);
-		if (need >= cap)
-		{
-			free(text);
-			cap = need + 1;
-			text = malloc(cap);
-			FUZZ_CHECK(text != NULL, "malloc");
-			vgm_model_format(&m, text, cap);
-		}
 		fuzz_msgs_reset(&e);
 		s2 = vgm_model_parse(text, need, &m2, &alloc, e.msg, sizeof(e.msg),
 							 e.detail, sizeof(e.detail));

@@ -22,30 +22,8 @@
 
 #include "fuzz_binary.h"
 #include "fuzz_common.h"
+#include "fuzz_text.h"
 #include "model_codec.h"
-
-/* Format a model into a malloc'ed NUL-terminated string, as vgm_model_out does. */
-static char *
-format_model(const VgmModelView *m, size_t *len)
-{
-	size_t		cap = 1024 + (size_t) m->hdr.k * 200;
-	char	   *buf = malloc(cap);
-	size_t		need;
-
-	FUZZ_CHECK(buf != NULL, "malloc");
-	need = vgm_model_format(m, buf, cap);
-	if (need >= cap)
-	{
-		free(buf);
-		cap = need + 1;
-		buf = malloc(cap);
-		FUZZ_CHECK(buf != NULL, "malloc");
-		FUZZ_CHECK(vgm_model_format(m, buf, cap) == need, "format length changed");
-	}
-	FUZZ_CHECK(strlen(buf) == need, "format wrote %zu bytes, said %zu", strlen(buf), need);
-	*len = need;
-	return buf;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -90,14 +68,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(s2 == VGM_MODEL_OK, "parsed model fails validation: %s", e2.msg);
 
 		/* text round trip: to the same bits, and a fixed point */
-		text = format_model(&m, &tlen);
+		text = fuzz_model_text(&m, &tlen);
 		alloc2 = fuzz_allocator(&st2, 0);
 		fuzz_msgs_reset(&e2);
 		s2 = vgm_model_parse(text, tlen, &m2, &alloc2, e2.msg, sizeof(e2.msg),
 							 e2.detail, sizeof(e2.detail));
 		FUZZ_CHECK(s2 == VGM_MODEL_OK, "output text does not parse: %s / %s\n  %s",
 				   e2.msg, e2.detail, text);
-		text2 = format_model(&m2, &tlen2);
+		text2 = fuzz_model_text(&m2, &tlen2);
 		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0,
 				   "text not a fixed point:\n  %s\n  %s", text, text2);
 		bin = fuzz_model_send(&m, &blen);

@@ -20,6 +20,7 @@
 
 #include "fuzz_binary.h"
 #include "fuzz_common.h"
+#include "fuzz_text.h"
 #include "summary_core.h"
 
 int
@@ -38,9 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		size_t		blen;
 		uint8_t    *bin = fuzz_summary_send(h.shift, &h.counts, b, h.n, &blen);
-		size_t		cap = 256 + h.n * 140;
-		char	   *text = malloc(cap);
 		size_t		need;
+		char	   *text = fuzz_summary_text(h.shift, &h.counts, b, h.n, &need);
 		FuzzAllocState st;
 		VgmAllocator alloc = fuzz_allocator(&st, 0);
 		int			shift2;
@@ -50,19 +50,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		VgmMoments	mom;
 		int			s2;
 
-		FUZZ_CHECK(text != NULL, "malloc");
 		FUZZ_CHECK(blen == size && memcmp(bin, data, size) == 0,
 				   "accepted message does not encode back to itself");
 		vgm_buckets_moments(b, h.n, &mom);
-		need = vgm_summary_format(h.shift, &h.counts, b, h.n, text, cap);
-		if (need >= cap)
-		{
-			free(text);
-			cap = need + 1;
-			text = malloc(cap);
-			FUZZ_CHECK(text != NULL, "malloc");
-			vgm_summary_format(h.shift, &h.counts, b, h.n, text, cap);
-		}
 		fuzz_msgs_reset(&e);
 		s2 = vgm_summary_parse(text, need, &shift2, &c2, &b2, &n2, &alloc,
 							   e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));

@@ -20,29 +20,8 @@
 
 #include "fuzz_binary.h"
 #include "fuzz_common.h"
+#include "fuzz_text.h"
 #include "summary_core.h"
-
-static char *
-format_summary(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n, size_t *len)
-{
-	size_t		cap = 256 + n * 140;
-	char	   *buf = malloc(cap);
-	size_t		need;
-
-	FUZZ_CHECK(buf != NULL, "malloc");
-	need = vgm_summary_format(shift, c, b, n, buf, cap);
-	if (need >= cap)
-	{
-		free(buf);
-		cap = need + 1;
-		buf = malloc(cap);
-		FUZZ_CHECK(buf != NULL, "malloc");
-		FUZZ_CHECK(vgm_summary_format(shift, c, b, n, buf, cap) == need, "format length changed");
-	}
-	FUZZ_CHECK(strlen(buf) == need, "format wrote %zu bytes, said %zu", strlen(buf), need);
-	*len = need;
-	return buf;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -100,14 +79,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void) ldexp(1.0, shift - 52);
 
 		/* text round trip */
-		text = format_summary(shift, &c, b, n, &tlen);
+		text = fuzz_summary_text(shift, &c, b, n, &tlen);
 		alloc2 = fuzz_allocator(&st2, 0);
 		fuzz_msgs_reset(&e2);
 		s2 = vgm_summary_parse(text, tlen, &shift2, &c2, &b2, &n2, &alloc2,
 							   e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
 		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "output text does not parse: %s / %s\n  %.2000s",
 				   e2.msg, e2.detail, text);
-		text2 = format_summary(shift2, &c2, b2, n2, &tlen2);
+		text2 = fuzz_summary_text(shift2, &c2, b2, n2, &tlen2);
 		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0,
 				   "text not a fixed point:\n  %.2000s\n  %.2000s", text, text2);
 		bin = fuzz_summary_send(shift, &c, b, n, &blen);
