@@ -11,13 +11,5 @@ INSERT INTO demo.models (name, fitted_on, rows, m)
 SELECT 'full', 'whole table', count(*),
        vgm_fit(vgm_summarize(amount), max_components => 10, max_iter => 10000, seed => 42)
 FROM demo.transactions;
-SELECT report.timed('vgm_fit(vgm_summarize(amount)) on the whole table', :'t0', models.rows,
-                    format('VB-EM %s s: %s iterations on %s summary points',
-                           round((fit_ms / 1000)::numeric, 2), to_char(iterations, 'FM999,999,999'),
-                           to_char(points, 'FM999,999,999')))
-FROM demo.models, vgm_diagnostics(m) WHERE name = 'full';
-
-SELECT report.check('fit', 'whole-table fit converged',
-                    format('%s iterations%s', iterations, CASE WHEN NOT converged THEN ' (max_iter reached)' ELSE '' END),
-                    'converged', converged, warn_only => true)
-FROM demo.models, vgm_diagnostics(m) WHERE name = 'full';
+SELECT report.fit('full', 'vgm_fit(vgm_summarize(amount)) on the whole table', :'t0',
+                  'whole-table fit converged');

@@ -48,6 +48,27 @@ RETURNS void LANGUAGE sql AS $$
     VALUES (step, name, value, threshold, passed, warn_only)
 $$;
 
+-- report.fit(model_name, step, t0, check_name): the report of a fit stored
+-- as demo.models row model_name: its time since t0 with the VB-EM time,
+-- iterations and summary points, and the check that it converged (a warning
+-- when it did not, as in scikit-learn).  plpgsql, so that demo.models need
+-- not exist yet.
+CREATE FUNCTION report.fit(model_name text, step text, t0 timestamptz, check_name text)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM report.timed(step, t0, models.rows,
+                         format('VB-EM %s s: %s iterations on %s summary points',
+                                round((fit_ms / 1000)::numeric, 2), to_char(iterations, 'FM999,999,999'),
+                                to_char(points, 'FM999,999,999')))
+    FROM demo.models, vgm_diagnostics(m) WHERE name = model_name;
+    PERFORM report.check('fit', check_name,
+                         format('%s iterations%s', iterations,
+                                CASE WHEN NOT converged THEN ' (max_iter reached)' ELSE '' END),
+                         'converged', converged, warn_only => true)
+    FROM demo.models, vgm_diagnostics(m) WHERE name = model_name;
+END
+$$;
+
 -- Number formatting for the report: 4 significant digits, plain notation
 -- where that stays short, scientific otherwise.
 CREATE FUNCTION report.num(x float8) RETURNS text LANGUAGE sql IMMUTABLE AS $$
