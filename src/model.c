@@ -36,34 +36,60 @@ PG_FUNCTION_INFO_V1(vgm_model_diagnostics);
 
 #define MSG_LEN 256
 
-/* Build a model datum from its parts (validated by the caller). */
+/* Build a model datum without atoms from its parts (validated by the caller). */
 VgmModel *
 vgm_model_build(const VgmModelHeader *hdr, const VgmComponent *comp,
 				const double *weights)
 {
-	Size		size = VGM_MODEL_SIZE(hdr->k);
+	VgmModelView view;
+
+	if (hdr->n_atoms != 0)
+		elog(ERROR, "vgm_model_build called with %d atoms; use vgm_model_build_view",
+			 (int) hdr->n_atoms);
+	view.hdr = *hdr;
+	view.comp = (VgmComponent *) comp;
+	view.weights = (double *) weights;
+	view.atom_values = view.atom_weights = NULL;
+	return vgm_model_build_view(&view);
+}
+
+/* Build a model datum from a view, atoms included (validated by the caller). */
+VgmModel *
+vgm_model_build_view(const VgmModelView *view)
+{
+	const VgmModelHeader *hdr = &view->hdr;
+	Size		size = VGM_MODEL_SIZE(hdr->k, hdr->n_atoms);
 	VgmModel   *model = palloc0(size);
 
 	SET_VARSIZE(model, size);
 	model->hdr = *hdr;
-	memcpy(model->comp, comp, hdr->k * sizeof(VgmComponent));
-	memcpy(VgmModelWeights(model), weights, hdr->k * sizeof(double));
+	/* equal models must have equal bytes (equality.c compares them) */
+	model->hdr.spare = 0;
+	memcpy(model->comp, view->comp, hdr->k * sizeof(VgmComponent));
+	memcpy(VgmModelWeights(model), view->weights, hdr->k * sizeof(double));
+	if (hdr->n_atoms > 0)
+	{
+		memcpy(VgmModelAtomValues(model), view->atom_values, hdr->n_atoms * sizeof(double));
+		memcpy(VgmModelAtomWeights(model), view->atom_weights, hdr->n_atoms * sizeof(double));
+	}
 	return model;
 }
 
-/* Check a model's size against its component count (see model.h). */
+/* Check a model's size against its component and atom counts (see model.h). */
 void
 vgm_model_check_layout(const VgmModel *model)
 {
 	int			k = model->hdr.k;
+	int			a = model->hdr.n_atoms;
+	bool		counts_ok = k >= 1 && k <= VGM_MAX_COMPONENTS && a >= 0 && a <= VGM_MAX_ATOMS;
 
-	if (k < 1 || k > VGM_MAX_COMPONENTS || VARSIZE(model) != VGM_MODEL_SIZE(k))
+	if (!counts_ok || VARSIZE(model) != VGM_MODEL_SIZE(k, a))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid vgm_model: size does not match component count"),
-				 errdetail("The model claims %d components in %zu bytes; %d components take %zu.",
-						   k, (Size) VARSIZE(model), k,
-						   (Size) (k >= 1 && k <= VGM_MAX_COMPONENTS ? VGM_MODEL_SIZE(k) : 0))));
+				 errdetail("The model claims %d components and %d atoms in %zu bytes; they take %zu.",
+						   k, a, (Size) VARSIZE(model),
+						   (Size) (counts_ok ? VGM_MODEL_SIZE(k, a) : 0))));
 }
 
 /* A view of a stored model for the pure-C helpers. */
@@ -73,6 +99,8 @@ vgm_model_view(const VgmModel *model, VgmModelView *view)
 	view->hdr = model->hdr;
 	view->comp = (VgmComponent *) model->comp;
 	view->weights = VgmModelWeights(model);
+	view->atom_values = model->hdr.n_atoms > 0 ? VgmModelAtomValues(model) : NULL;
+	view->atom_weights = model->hdr.n_atoms > 0 ? VgmModelAtomWeights(model) : NULL;
 }
 
 /* Text input: parse and validate the JSON form. */
@@ -90,7 +118,7 @@ vgm_model_in(PG_FUNCTION_ARGS)
 							 msg, sizeof(msg), detail, sizeof(detail));
 	if (status != VGM_MODEL_OK)
 		vgm_codec_error(status, false, msg, detail);
-	model = vgm_model_build(&view.hdr, view.comp, view.weights);
+	model = vgm_model_build_view(&view);
 	pfree(view.comp);
 	PG_RETURN_VGM_MODEL_P(model);
 }
@@ -104,7 +132,8 @@ vgm_model_out(PG_FUNCTION_ARGS)
 	JtOut		out;
 
 	vgm_model_view(model, &view);
-	jt_out_growable(&out, vgm_palloc_allocator(), 1024 + (size_t) model->hdr.k * 200);
+	jt_out_growable(&out, vgm_palloc_allocator(),
+					1024 + (size_t) model->hdr.k * 200 + (size_t) model->hdr.n_atoms * 60);
 	vgm_model_write(&out, &view);
 	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_model"));
 }
@@ -125,10 +154,11 @@ vgm_model_recv(PG_FUNCTION_ARGS)
 
 	vgm_binary_check(vgm_model_decode_head(data, len, &hdr, msg, sizeof(msg),
 										   detail, sizeof(detail)), msg, detail);
-	model = palloc0(VGM_MODEL_SIZE(hdr.k));
-	SET_VARSIZE(model, VGM_MODEL_SIZE(hdr.k));
+	model = palloc0(VGM_MODEL_SIZE(hdr.k, hdr.n_atoms));
+	SET_VARSIZE(model, VGM_MODEL_SIZE(hdr.k, hdr.n_atoms));
 	model->hdr = hdr;
 	vgm_binary_check(vgm_model_decode_body(data, len, &hdr, model->comp, VgmModelWeights(model),
+										   VgmModelAtomValues(model), VgmModelAtomWeights(model),
 										   msg, sizeof(msg), detail, sizeof(detail)),
 					 msg, detail);
 	PG_RETURN_VGM_MODEL_P(model);
@@ -140,7 +170,7 @@ vgm_model_send(PG_FUNCTION_ARGS)
 {
 	VgmModel   *model = PG_GETARG_VGM_MODEL_P(0);
 	VgmModelView view;
-	bytea	   *result = vgm_send_buffer(vgm_model_binary_size(model->hdr.k));
+	bytea	   *result = vgm_send_buffer(vgm_model_binary_size(model->hdr.k, model->hdr.n_atoms));
 
 	vgm_model_view(model, &view);
 	vgm_model_encode(&view, (uint8 *) VARDATA(result));
