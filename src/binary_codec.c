@@ -190,6 +190,9 @@ vgm_model_decode_body(const uint8_t *data, size_t len, const VgmModelHeader *hdr
 		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
 					"invalid vgm_model: binary length does not match component count",
 					"The header was not checked against a message of %zu bytes.", len);
+	/* version 2 has the atom count between the header and the components */
+	if (hdr->n_atoms > 0)
+		r.pos += VGM_MODEL_BINARY_ATOM_COUNT;
 	for (int j = 0; j < hdr->k; j++)
 	{
 		comp[j].conc_a = vgm_wire_get_f64(&r);
