@@ -402,10 +402,17 @@ vgm_ks_decode(const uint8_t *data, size_t len, VgmKsCounts *c, int64_t *counts, 
 
 	memset(c, 0, sizeof(*c));
 	memset(counts, 0, sizeof(int64_t) * (size_t) nbins);
-	status = check_version(&r, "vgm_ks_state", VGM_KS_FORMAT_VERSION,
-						   msg, msglen, detail, detaillen);
-	if (status != VGM_BINARY_OK)
-		return status;
+	/* version 2 (jumps) or else version 1, whose message is the earlier builds' */
+	if (vgm_wire_left(&r) >= 4 && vgm_wire_get_i32(&r) == VGM_KS_FORMAT_VERSION_JUMPS)
+		c->n_jumps = -1;		/* read after the header */
+	else
+	{
+		r.pos = 0;
+		status = check_version(&r, "vgm_ks_state", VGM_KS_FORMAT_VERSION,
+							   msg, msglen, detail, detaillen);
+		if (status != VGM_BINARY_OK)
+			return status;
+	}
 	if (vgm_wire_left(&r) < 4)
 		return fail_short("vgm_ks_state", len, 8, msg, msglen, detail, detaillen);
 	bins = vgm_wire_get_i32(&r);
@@ -427,6 +434,26 @@ vgm_ks_decode(const uint8_t *data, size_t len, VgmKsCounts *c, int64_t *counts, 
 	c->pos_infs = vgm_wire_get_i64(&r);
 	c->neg_infs = vgm_wire_get_i64(&r);
 	nnz = vgm_wire_get_i32(&r);
+	if (c->n_jumps < 0)
+	{
+		/* version 2: the jump count and the jumps before the bins */
+		int32_t		nj;
+
+		if (vgm_wire_left(&r) < 4)
+			return fail_short("vgm_ks_state", len, VGM_KS_BINARY_HEADER + 4, msg, msglen, detail, detaillen);
+		nj = vgm_wire_get_i32(&r);
+		if (nj < 1 || nj > VGM_KS_MAX_JUMPS || vgm_wire_left(&r) < (size_t) nj * 8)
+			return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+						"invalid vgm_ks_state: bad jump count",
+						"The message claims %d jumps; a state of version %d has 1 to %d, 8 bytes each.",
+						(int) nj, VGM_KS_FORMAT_VERSION_JUMPS, VGM_KS_MAX_JUMPS);
+		c->n_jumps = nj;
+		for (int32_t j = 0; j < nj; j++)
+		{
+			c->jumps[j][0] = vgm_wire_get_i32(&r);
+			c->jumps[j][1] = vgm_wire_get_i32(&r);
+		}
+	}
 	if (nnz < 0 || nnz > VGM_KS_BINS ||
 		vgm_wire_left(&r) != (size_t) nnz * VGM_KS_BINARY_ENTRY)
 		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
@@ -472,6 +499,13 @@ vgm_ks_binary_size(const int64_t *counts, int nbins)
 	return VGM_KS_BINARY_HEADER + nnz * VGM_KS_BINARY_ENTRY;
 }
 
+/* Bytes of the jump part of a KS state's binary form (none without jumps). */
+size_t
+vgm_ks_binary_jumps_size(const VgmKsCounts *c)
+{
+	return c->n_jumps > 0 ? 4 + (size_t) c->n_jumps * 8 : 0;
+}
+
 /* Write the binary form of a KS state into out (vgm_ks_binary_size bytes). */
 void
 vgm_ks_encode(const VgmKsCounts *c, const int64_t *counts, int nbins, uint8_t *out)
@@ -481,7 +515,7 @@ vgm_ks_encode(const VgmKsCounts *c, const int64_t *counts, int nbins, uint8_t *o
 
 	for (int i = 0; i < nbins; i++)
 		nnz += counts[i] != 0;
-	vgm_wire_put_u32(&w, VGM_KS_FORMAT_VERSION);
+	vgm_wire_put_u32(&w, (uint32_t) vgm_ks_version_for(c->n_jumps));
 	vgm_wire_put_u32(&w, (uint32_t) nbins);
 	vgm_wire_put_u64(&w, c->model_hash);
 	vgm_wire_put_u64(&w, (uint64_t) c->n);
@@ -490,6 +524,15 @@ vgm_ks_encode(const VgmKsCounts *c, const int64_t *counts, int nbins, uint8_t *o
 	vgm_wire_put_u64(&w, (uint64_t) c->pos_infs);
 	vgm_wire_put_u64(&w, (uint64_t) c->neg_infs);
 	vgm_wire_put_u32(&w, nnz);
+	if (c->n_jumps > 0)
+	{
+		vgm_wire_put_u32(&w, (uint32_t) c->n_jumps);
+		for (int j = 0; j < c->n_jumps; j++)
+		{
+			vgm_wire_put_u32(&w, (uint32_t) c->jumps[j][0]);
+			vgm_wire_put_u32(&w, (uint32_t) c->jumps[j][1]);
+		}
+	}
 	for (int i = 0; i < nbins; i++)
 		if (counts[i] != 0)
 		{

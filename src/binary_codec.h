@@ -33,6 +33,10 @@
  *                 pos_infs, neg_infs 5 x i64, nonzero i32       = 60 bytes
  *                 then nonzero x (bin i32, count i64), bins increasing
  *                                                               12 bytes each
+ *                 Format version 2 (a model with atoms): the same with
+ *                 version 2, and between nonzero and the bins
+ *                 n_jumps i32 (1 .. 16), n_jumps x (first bin, last bin)
+ *                 2 x i32: the bins inside each jump of the CDF   8 bytes each
  *
  * Errors follow the rest of the core: a status, and a lowercase message and
  * a detail written into the caller's buffers.
@@ -127,8 +131,14 @@ int			vgm_ks_decode(const uint8_t *data, size_t len, VgmKsCounts *c,
 						  int64_t *counts, int nbins,
 						  char *msg, size_t msglen, char *detail, size_t detaillen);
 
-/* Bytes of the binary form of a KS state (12 per nonzero bin). */
+/*
+ * Bytes of the binary form of a KS state (12 per nonzero bin); add
+ * vgm_ks_binary_jumps_size for a state with jumps.
+ */
 size_t		vgm_ks_binary_size(const int64_t *counts, int nbins);
+
+/* Bytes of the jump part of a state's binary form: 4 + 8 per jump, 0 without jumps. */
+size_t		vgm_ks_binary_jumps_size(const VgmKsCounts *c);
 
 /* Write the binary form of a KS state into out (vgm_ks_binary_size bytes). */
 void		vgm_ks_encode(const VgmKsCounts *c, const int64_t *counts, int nbins, uint8_t *out);

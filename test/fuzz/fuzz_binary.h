@@ -122,7 +122,7 @@ fuzz_ks_send(const VgmKsCounts *c, const int64_t *counts, size_t *len)
 {
 	uint8_t    *buf;
 
-	*len = vgm_ks_binary_size(counts, VGM_KS_BINS);
+	*len = vgm_ks_binary_size(counts, VGM_KS_BINS) + vgm_ks_binary_jumps_size(c);
 	buf = malloc(*len);
 	FUZZ_CHECK(buf != NULL, "malloc");
 	vgm_ks_encode(c, counts, VGM_KS_BINS, buf);

@@ -757,9 +757,9 @@ test_ks(void)
 	expect(decode_ks(bin, 0, &back), VGM_BINARY_ERR_SHORT, "insufficient data left in message",
 		   "ks: empty message");
 	bad = exact_copy(bin, len);
-	put32(bad, 0, 2);
+	put32(bad, 0, 3);
 	expect(decode_ks(bad, len, &back), VGM_BINARY_ERR_UNSUPPORTED,
-		   "unsupported vgm_ks_state binary format version 2", "ks: version 2");
+		   "unsupported vgm_ks_state binary format version 3", "ks: version 3");
 	expect(decode_ks(bin, 6, &back), VGM_BINARY_ERR_SHORT, "insufficient data left in message",
 		   "ks: ends inside the bin count");
 	memcpy(bad, bin, len);
