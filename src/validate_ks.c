@@ -381,11 +381,67 @@ vgm_ks_info(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The effects of a state of a model with atoms: the rows at the atoms are
+ * taken out, the others are moved to the coordinates of the mixture alone
+ * (u minus the atoms below, over the mixture's share), and the effects of
+ * that histogram are the mixture's; the largest share of tied values not
+ * explained by the model is the larger of the mixture part's and of the
+ * atoms' surplus (rows at an atom beyond its weight).
+ */
+static void
+ks_effects_with_atoms(VgmCachedModel *m, const VgmKsState *s, double trim, VgmKsEffects *e)
+{
+	int64	   *cc = palloc0(sizeof(int64) * VGM_KS_BINS);
+	int64		n_mix = 0;
+	double		share = 1.0 - m->atoms_total;
+	double		surplus = 0.0;
+	int			atom_bin[VGM_MAX_ATOMS];
+	int			b;
+	int			i;
+
+	for (i = 0; i < m->n_atoms; i++)
+		atom_bin[i] = vgm_ks_bin(m->atom_cdf_right[i]);
+	for (b = 0; b < VGM_KS_BINS; b++)
+	{
+		double		u = (b + 0.5) / VGM_KS_BINS;
+		double		below = 0.0;
+		bool		at_atom = false;
+
+		if (s->counts[b] <= 0)
+			continue;
+		for (i = 0; i < m->n_atoms; i++)
+		{
+			if (b == atom_bin[i])
+			{
+				/* the atom's rows, beyond its weight unexplained */
+				surplus = fmax(surplus, (double) s->counts[b] / (double) s->c.n - m->atom_weight[i]);
+				at_atom = true;
+				break;
+			}
+			if (m->atom_cdf_right[i] <= u)
+				below = m->atom_below[i] + m->atom_weight[i];
+		}
+		if (at_atom)
+			continue;
+		cc[vgm_ks_bin((u - below) / share)] += s->counts[b];
+		n_mix += s->counts[b];
+	}
+	vgm_ks_effects(&m->mix, cc, VGM_KS_BINS, n_mix, trim, e);
+	if (n_mix > 0)
+		e->atom_share = fmax(e->atom_share * (double) n_mix / (double) s->c.n, surplus);
+	else
+		e->atom_share = surplus;
+	pfree(cc);
+}
+
+/*
  * vgm_ks_effects(model, state, trim_fraction): the KS test of the state with
  * effect sizes that do not shrink with n (validate_core.h): the largest
  * share of tied values and the floor D >= share / 2 it puts under the
  * statistic, D above that floor, and trimmed means and standard deviations
- * of the data and of the model.  The model must be the state's.
+ * of the data and of the model.  The model must be the state's.  With
+ * atoms, the tied values the atoms explain do not count, and the trimmed
+ * moments are those of the rows off the atoms and of the mixture.
  */
 Datum
 vgm_ks_effects_sql(PG_FUNCTION_ARGS)
@@ -417,7 +473,10 @@ vgm_ks_effects_sql(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid vgm_model: no component has a positive weight"),
 				 errdetail("The weights of a mixture sum to 1.")));
-	vgm_ks_effects(&m->mix, s->counts, VGM_KS_BINS, s->c.n, trim, &e);
+	if (m->n_atoms > 0)
+		ks_effects_with_atoms(m, s, trim, &e);
+	else
+		vgm_ks_effects(&m->mix, s->counts, VGM_KS_BINS, s->c.n, trim, &e);
 
 	memset(nulls, true, sizeof(nulls));
 	values[0] = Int64GetDatum(s->c.n);
