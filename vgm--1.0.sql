@@ -254,17 +254,23 @@ COMMENT ON FUNCTION vgm_fit(vgm_summary, int, float8, float8, int, float8, bigin
 CREATE FUNCTION vgm_summary_info(vgm_summary,
     OUT rows bigint, OUT total_weight float8, OUT buckets bigint, OUT relative_width float8,
     OUT nulls bigint, OUT nans bigint, OUT pos_infs bigint, OUT neg_infs bigint,
-    OUT min float8, OUT max float8, OUT bytes bigint)
+    OUT min float8, OUT max float8, OUT bytes bigint, OUT heavy_values bigint)
     RETURNS record
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_summary_info(vgm_summary) IS
-    'what a summary holds: rows, total weight, buckets, relative bucket width, skipped values, range, size in bytes';
+    'what a summary holds: rows, total weight, buckets, relative bucket width, skipped values, range, size in bytes, values with a known weight';
 CREATE FUNCTION vgm_summary_buckets(vgm_summary,
     OUT key bigint, OUT weight float8, OUT mean float8, OUT stddev float8)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_summary_buckets(vgm_summary) IS
     'the buckets of a summary: key, weight, mean, stddev';
+CREATE FUNCTION vgm_summary_heavy(s vgm_summary, min_share float8 DEFAULT 0,
+    OUT value float8, OUT weight float8, OUT missed float8, OUT exact boolean)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_heavy(vgm_summary, float8) IS
+    'the values of a summary whose weight is known (every value at resolution 0, else the heavy-value table): value, counted weight, bound on the weight not counted, exact; min_share keeps those with at least that share of the weight';
 -- END summary
 
 -- BEGIN transforms
