@@ -231,9 +231,9 @@ SELECT is((SELECT replace(s, '"rows":5,"nulls":0', '"nulls":0,"rows":5')::vgm_su
 SELECT throws_ok($q$SELECT replace(s, '"rows":5,', '"rows":5,"rows":5,')::vgm_summary FROM bad_input_base$q$,
     '22P02', 'invalid input syntax for type vgm_summary',
     'vgm_summary text input: a repeated field');
-SELECT throws_ok($q$SELECT replace(s, '"version":1', '"version":2')::vgm_summary FROM bad_input_base$q$,
+SELECT throws_ok($q$SELECT replace(s, '"version":1', '"version":3')::vgm_summary FROM bad_input_base$q$,
     '0A000', 'unsupported vgm_summary format version',
-    'vgm_summary text input: version 2');
+    'vgm_summary text input: version 3');
 SELECT throws_ok($q$SELECT replace(s, '"shift":32', '"shift":64')::vgm_summary FROM bad_input_base$q$,
     '22023', 'invalid vgm_summary: resolution out of range',
     'vgm_summary text input: shift 64');
