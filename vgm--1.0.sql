@@ -45,31 +45,31 @@ CREATE CAST (json AS vgm_model) WITH INOUT;
 CREATE FUNCTION vgm_n_components(vgm_model) RETURNS int
     AS 'MODULE_PATHNAME', 'vgm_model_n_components' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_n_components(vgm_model) IS
-    'number of posterior components k of a model';
+    'number of posterior components k of a model plus its atoms';
 CREATE FUNCTION vgm_weights(vgm_model) RETURNS float8[]
     AS 'MODULE_PATHNAME', 'vgm_model_weights' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_weights(vgm_model) IS
-    'mixture weights of a model, in posterior order';
+    'mixture weights of a model, in posterior order, then the atoms'' weights';
 CREATE FUNCTION vgm_means(vgm_model) RETURNS float8[]
     AS 'MODULE_PATHNAME', 'vgm_model_means' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_means(vgm_model) IS
-    'component means of a model, in posterior order';
+    'component means of a model, in posterior order, then the atoms'' values';
 CREATE FUNCTION vgm_stddevs(vgm_model) RETURNS float8[]
     AS 'MODULE_PATHNAME', 'vgm_model_stddevs' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_stddevs(vgm_model) IS
-    'component standard deviations of a model, in posterior order';
+    'component standard deviations of a model, in posterior order, then 0 for each atom';
 CREATE FUNCTION vgm_valid_components(vgm_model) RETURNS int[]
     AS 'MODULE_PATHNAME', 'vgm_model_valid_components' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_valid_components(vgm_model) IS
-    'posterior indexes of the valid components (weight above the model''s weight_threshold)';
+    'posterior indexes of the valid components (weight above the model''s weight_threshold), then the atoms (k + i)';
 CREATE FUNCTION vgm_components(vgm_model,
     OUT component int, OUT index int, OUT weight float8, OUT mean float8,
-    OUT stddev float8, OUT valid boolean)
+    OUT stddev float8, OUT valid boolean, OUT atom boolean)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'vgm_model_components' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     ROWS 10;
 COMMENT ON FUNCTION vgm_components(vgm_model) IS
-    'one row per posterior component: component number (NULL if not valid), posterior index, weight, mean, stddev, valid';
+    'one row per posterior component, then one per atom: component number (NULL if not valid), posterior index, weight, mean, stddev, valid, atom (a point mass: mean is its value, stddev 0)';
 CREATE FUNCTION vgm_diagnostics(vgm_model,
     OUT n_components int, OUT n_valid int, OUT rows bigint, OUT total_weight float8,
     OUT points bigint, OUT iterations int, OUT converged boolean,

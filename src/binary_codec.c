@@ -83,11 +83,18 @@ vgm_model_decode_head(const uint8_t *data, size_t len, VgmModelHeader *hdr,
 	int			status;
 
 	memset(hdr, 0, sizeof(*hdr));
-	status = check_version(&r, "vgm_model", VGM_MODEL_FORMAT_VERSION,
-						   msg, msglen, detail, detaillen);
-	if (status != VGM_BINARY_OK)
-		return status;
-	hdr->version = VGM_MODEL_FORMAT_VERSION;
+	/* version 2 (atoms) or else version 1, whose message is the earlier builds' */
+	if (vgm_wire_left(&r) >= 4 && vgm_wire_get_i32(&r) == VGM_MODEL_FORMAT_VERSION_ATOMS)
+		hdr->version = VGM_MODEL_FORMAT_VERSION_ATOMS;
+	else
+	{
+		r.pos = 0;
+		status = check_version(&r, "vgm_model", VGM_MODEL_FORMAT_VERSION,
+							   msg, msglen, detail, detaillen);
+		if (status != VGM_BINARY_OK)
+			return status;
+		hdr->version = VGM_MODEL_FORMAT_VERSION;
+	}
 	if (vgm_wire_left(&r) < 8)
 		return fail_short("vgm_model", len, 12, msg, msglen, detail, detaillen);
 	hdr->dims = vgm_wire_get_i32(&r);
@@ -127,9 +134,31 @@ vgm_model_decode_head(const uint8_t *data, size_t len, VgmModelHeader *hdr,
 	hdr->total_weight = vgm_wire_get_f64(&r);
 	hdr->min = vgm_wire_get_f64(&r);
 	hdr->max = vgm_wire_get_f64(&r);
+	if (hdr->version == VGM_MODEL_FORMAT_VERSION_ATOMS)
+	{
+		if (vgm_wire_left(&r) < VGM_MODEL_BINARY_ATOM_COUNT)
+			return fail_short("vgm_model", len, VGM_MODEL_BINARY_HEADER + VGM_MODEL_BINARY_ATOM_COUNT,
+							  msg, msglen, detail, detaillen);
+		hdr->n_atoms = vgm_wire_get_i32(&r);
+		if (hdr->n_atoms < 1 || hdr->n_atoms > VGM_MAX_ATOMS)
+		{
+			char		text[96];
 
-	/* the remaining length must match k before anything is allocated */
-	want = (size_t) hdr->k * VGM_MODEL_BINARY_COMPONENT;
+			snprintf(text, sizeof(text), "invalid vgm_model: atom count %d out of range",
+					 (int) hdr->n_atoms);
+			return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen, text,
+						"A model of format version %d has between 1 and %d atoms.",
+						VGM_MODEL_FORMAT_VERSION_ATOMS, VGM_MAX_ATOMS);
+		}
+	}
+
+	/* the remaining length must match k and the atoms before anything is allocated */
+	want = vgm_model_binary_size(hdr->k, hdr->n_atoms) - r.pos;
+	if (vgm_wire_left(&r) != want && hdr->n_atoms > 0)
+		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+					"invalid vgm_model: binary length does not match component count",
+					"Expected %zu bytes of components for %d components and %d atoms, found %zu.",
+					want, (int) hdr->k, (int) hdr->n_atoms, vgm_wire_left(&r));
 	if (vgm_wire_left(&r) != want)
 		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
 					"invalid vgm_model: binary length does not match component count",
@@ -138,10 +167,14 @@ vgm_model_decode_head(const uint8_t *data, size_t len, VgmModelHeader *hdr,
 	return VGM_BINARY_OK;
 }
 
-/* Read the components and weights into comp[k] and weights[k], then validate. */
+/*
+ * Read the components and weights into comp[k] and weights[k] and the atoms
+ * into atom_values[n_atoms] and atom_weights[n_atoms], then validate.
+ */
 int
 vgm_model_decode_body(const uint8_t *data, size_t len, const VgmModelHeader *hdr,
 					  VgmComponent *comp, double *weights,
+					  double *atom_values, double *atom_weights,
 					  char *msg, size_t msglen, char *detail, size_t detaillen)
 {
 	VgmWireReader r = {data, len, VGM_MODEL_BINARY_HEADER};
@@ -150,10 +183,16 @@ vgm_model_decode_body(const uint8_t *data, size_t len, const VgmModelHeader *hdr
 
 	/* the head checked this; a caller that skipped it gets an error, not a read past the end */
 	if (hdr->k < 1 || hdr->k > VGM_MAX_COMPONENTS ||
-		len != vgm_model_binary_size(hdr->k))
+		hdr->n_atoms < 0 || hdr->n_atoms > VGM_MAX_ATOMS ||
+		(hdr->n_atoms > 0) != (hdr->version == VGM_MODEL_FORMAT_VERSION_ATOMS) ||
+		(hdr->n_atoms > 0 && (atom_values == NULL || atom_weights == NULL)) ||
+		len != vgm_model_binary_size(hdr->k, hdr->n_atoms))
 		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
 					"invalid vgm_model: binary length does not match component count",
 					"The header was not checked against a message of %zu bytes.", len);
+	/* version 2 has the atom count between the header and the components */
+	if (hdr->n_atoms > 0)
+		r.pos += VGM_MODEL_BINARY_ATOM_COUNT;
 	for (int j = 0; j < hdr->k; j++)
 	{
 		comp[j].conc_a = vgm_wire_get_f64(&r);
@@ -164,20 +203,28 @@ vgm_model_decode_body(const uint8_t *data, size_t len, const VgmModelHeader *hdr
 		comp[j].covariance = vgm_wire_get_f64(&r);
 		weights[j] = vgm_wire_get_f64(&r);
 	}
+	for (int i = 0; i < hdr->n_atoms; i++)
+	{
+		atom_values[i] = vgm_wire_get_f64(&r);
+		atom_weights[i] = vgm_wire_get_f64(&r);
+	}
 	view.hdr = *hdr;
 	view.comp = comp;
 	view.weights = weights;
+	view.atom_values = atom_values;
+	view.atom_weights = atom_weights;
 	status = vgm_model_validate(&view, msg, msglen, detail, detaillen);
 	if (status == VGM_MODEL_OK)
 		return VGM_BINARY_OK;
 	return status == VGM_MODEL_ERR_VERSION ? VGM_BINARY_ERR_UNSUPPORTED : VGM_BINARY_ERR_INVALID;
 }
 
-/* Bytes of the binary form of a model with k components. */
+/* Bytes of the binary form of a model with k components and n_atoms atoms. */
 size_t
-vgm_model_binary_size(int k)
+vgm_model_binary_size(int k, int n_atoms)
 {
-	return VGM_MODEL_BINARY_HEADER + (size_t) k * VGM_MODEL_BINARY_COMPONENT;
+	return VGM_MODEL_BINARY_HEADER + (size_t) k * VGM_MODEL_BINARY_COMPONENT +
+		(n_atoms > 0 ? VGM_MODEL_BINARY_ATOM_COUNT + (size_t) n_atoms * VGM_MODEL_BINARY_ATOM : 0);
 }
 
 /* Write the binary form of a model into out (vgm_model_binary_size bytes). */
@@ -213,6 +260,8 @@ vgm_model_encode(const VgmModelView *model, uint8_t *out)
 	vgm_wire_put_f64(&w, hdr->total_weight);
 	vgm_wire_put_f64(&w, hdr->min);
 	vgm_wire_put_f64(&w, hdr->max);
+	if (hdr->n_atoms > 0)
+		vgm_wire_put_u32(&w, (uint32_t) hdr->n_atoms);
 	for (int j = 0; j < hdr->k; j++)
 	{
 		vgm_wire_put_f64(&w, model->comp[j].conc_a);
@@ -222,6 +271,11 @@ vgm_model_encode(const VgmModelView *model, uint8_t *out)
 		vgm_wire_put_f64(&w, model->comp[j].dof);
 		vgm_wire_put_f64(&w, model->comp[j].covariance);
 		vgm_wire_put_f64(&w, model->weights[j]);
+	}
+	for (int i = 0; i < hdr->n_atoms; i++)
+	{
+		vgm_wire_put_f64(&w, model->atom_values[i]);
+		vgm_wire_put_f64(&w, model->atom_weights[i]);
 	}
 }
 
@@ -395,10 +449,17 @@ vgm_ks_decode(const uint8_t *data, size_t len, VgmKsCounts *c, int64_t *counts, 
 
 	memset(c, 0, sizeof(*c));
 	memset(counts, 0, sizeof(int64_t) * (size_t) nbins);
-	status = check_version(&r, "vgm_ks_state", VGM_KS_FORMAT_VERSION,
-						   msg, msglen, detail, detaillen);
-	if (status != VGM_BINARY_OK)
-		return status;
+	/* version 2 (jumps) or else version 1, whose message is the earlier builds' */
+	if (vgm_wire_left(&r) >= 4 && vgm_wire_get_i32(&r) == VGM_KS_FORMAT_VERSION_JUMPS)
+		c->n_jumps = -1;		/* read after the header */
+	else
+	{
+		r.pos = 0;
+		status = check_version(&r, "vgm_ks_state", VGM_KS_FORMAT_VERSION,
+							   msg, msglen, detail, detaillen);
+		if (status != VGM_BINARY_OK)
+			return status;
+	}
 	if (vgm_wire_left(&r) < 4)
 		return fail_short("vgm_ks_state", len, 8, msg, msglen, detail, detaillen);
 	bins = vgm_wire_get_i32(&r);
@@ -420,6 +481,26 @@ vgm_ks_decode(const uint8_t *data, size_t len, VgmKsCounts *c, int64_t *counts, 
 	c->pos_infs = vgm_wire_get_i64(&r);
 	c->neg_infs = vgm_wire_get_i64(&r);
 	nnz = vgm_wire_get_i32(&r);
+	if (c->n_jumps < 0)
+	{
+		/* version 2: the jump count and the jumps before the bins */
+		int32_t		nj;
+
+		if (vgm_wire_left(&r) < 4)
+			return fail_short("vgm_ks_state", len, VGM_KS_BINARY_HEADER + 4, msg, msglen, detail, detaillen);
+		nj = vgm_wire_get_i32(&r);
+		if (nj < 1 || nj > VGM_KS_MAX_JUMPS || vgm_wire_left(&r) < (size_t) nj * 8)
+			return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+						"invalid vgm_ks_state: bad jump count",
+						"The message claims %d jumps; a state of version %d has 1 to %d, 8 bytes each.",
+						(int) nj, VGM_KS_FORMAT_VERSION_JUMPS, VGM_KS_MAX_JUMPS);
+		c->n_jumps = nj;
+		for (int32_t j = 0; j < nj; j++)
+		{
+			c->jumps[j][0] = vgm_wire_get_i32(&r);
+			c->jumps[j][1] = vgm_wire_get_i32(&r);
+		}
+	}
 	if (nnz < 0 || nnz > VGM_KS_BINS ||
 		vgm_wire_left(&r) != (size_t) nnz * VGM_KS_BINARY_ENTRY)
 		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
@@ -465,6 +546,13 @@ vgm_ks_binary_size(const int64_t *counts, int nbins)
 	return VGM_KS_BINARY_HEADER + nnz * VGM_KS_BINARY_ENTRY;
 }
 
+/* Bytes of the jump part of a KS state's binary form (none without jumps). */
+size_t
+vgm_ks_binary_jumps_size(const VgmKsCounts *c)
+{
+	return c->n_jumps > 0 ? 4 + (size_t) c->n_jumps * 8 : 0;
+}
+
 /* Write the binary form of a KS state into out (vgm_ks_binary_size bytes). */
 void
 vgm_ks_encode(const VgmKsCounts *c, const int64_t *counts, int nbins, uint8_t *out)
@@ -474,7 +562,7 @@ vgm_ks_encode(const VgmKsCounts *c, const int64_t *counts, int nbins, uint8_t *o
 
 	for (int i = 0; i < nbins; i++)
 		nnz += counts[i] != 0;
-	vgm_wire_put_u32(&w, VGM_KS_FORMAT_VERSION);
+	vgm_wire_put_u32(&w, (uint32_t) vgm_ks_version_for(c->n_jumps));
 	vgm_wire_put_u32(&w, (uint32_t) nbins);
 	vgm_wire_put_u64(&w, c->model_hash);
 	vgm_wire_put_u64(&w, (uint64_t) c->n);
@@ -483,6 +571,15 @@ vgm_ks_encode(const VgmKsCounts *c, const int64_t *counts, int nbins, uint8_t *o
 	vgm_wire_put_u64(&w, (uint64_t) c->pos_infs);
 	vgm_wire_put_u64(&w, (uint64_t) c->neg_infs);
 	vgm_wire_put_u32(&w, nnz);
+	if (c->n_jumps > 0)
+	{
+		vgm_wire_put_u32(&w, (uint32_t) c->n_jumps);
+		for (int j = 0; j < c->n_jumps; j++)
+		{
+			vgm_wire_put_u32(&w, (uint32_t) c->jumps[j][0]);
+			vgm_wire_put_u32(&w, (uint32_t) c->jumps[j][1]);
+		}
+	}
 	for (int i = 0; i < nbins; i++)
 		if (counts[i] != 0)
 		{

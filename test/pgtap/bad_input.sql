@@ -65,9 +65,9 @@ SELECT throws_ok($q$SELECT (m || ' x')::vgm_model FROM bad_input_base$q$,
 SELECT throws_ok($q$SELECT (m || m)::vgm_model FROM bad_input_base$q$,
     '22P02', 'invalid vgm_model: trailing garbage after the JSON object',
     'vgm_model text input: two objects');
-SELECT throws_ok($q$SELECT replace(m, '"version":1', '"version":2')::vgm_model FROM bad_input_base$q$,
+SELECT throws_ok($q$SELECT replace(m, '"version":1', '"version":3')::vgm_model FROM bad_input_base$q$,
     '0A000', 'invalid vgm_model: unsupported format version',
-    'vgm_model text input: version 2');
+    'vgm_model text input: version 3');
 SELECT throws_ok($q$SELECT replace(m, '"version":1', '"version":"1"')::vgm_model FROM bad_input_base$q$,
     '0A000', 'invalid vgm_model: unsupported format version',
     'vgm_model text input: version as a string');

@@ -164,9 +164,11 @@ decode_model(const uint8_t *data, size_t len, VgmModelView *m)
 	if (o.status == VGM_BINARY_OK)
 	{
 		comp = malloc(hdr.k * sizeof(VgmComponent));
-		weights = malloc(hdr.k * sizeof(double));
-		o.status = vgm_model_decode_body(copy, len, &hdr, comp, weights, o.msg, sizeof(o.msg),
-										 o.detail, sizeof(o.detail));
+		weights = malloc((hdr.k + 2 * hdr.n_atoms) * sizeof(double));
+		o.status = vgm_model_decode_body(copy, len, &hdr, comp, weights,
+										 hdr.n_atoms > 0 ? weights + hdr.k : NULL,
+										 hdr.n_atoms > 0 ? weights + hdr.k + hdr.n_atoms : NULL,
+										 o.msg, sizeof(o.msg), o.detail, sizeof(o.detail));
 	}
 	if (o.status == VGM_BINARY_OK && m != NULL)
 	{
@@ -325,7 +327,7 @@ encode_model(const VgmModelView *m, size_t *len)
 {
 	uint8_t    *b;
 
-	*len = vgm_model_binary_size(m->hdr.k);
+	*len = vgm_model_binary_size(m->hdr.k, m->hdr.n_atoms);
 	b = malloc(*len);
 	vgm_model_encode(m, b);
 	return b;
@@ -403,11 +405,11 @@ test_model(void)
 	expect(decode_model(bin, 3, NULL), VGM_BINARY_ERR_SHORT, "insufficient data left in message",
 		   "model: 3 bytes");
 	bad = exact_copy(bin, len);
-	put32(bad, 0, 2);
+	put32(bad, 0, 3);
 	expect(decode_model(bad, len, NULL), VGM_BINARY_ERR_UNSUPPORTED,
-		   "unsupported vgm_model binary format version 2", "model: version 2");
+		   "unsupported vgm_model binary format version 3", "model: version 3");
 	expect(decode_model(bad, 4, NULL), VGM_BINARY_ERR_UNSUPPORTED,
-		   "unsupported vgm_model binary format version 2", "model: version 2, nothing after it");
+		   "unsupported vgm_model binary format version 3", "model: version 3, nothing after it");
 	expect(decode_model(bin, 8, NULL), VGM_BINARY_ERR_SHORT, "insufficient data left in message",
 		   "model: ends before k");
 	memcpy(bad, bin, len);
@@ -463,7 +465,7 @@ test_model(void)
 
 		memset(&o, 0, sizeof(o));
 		hdr.k = 3;
-		o.status = vgm_model_decode_body(bin, len, &hdr, comp, w, o.msg, sizeof(o.msg),
+		o.status = vgm_model_decode_body(bin, len, &hdr, comp, w, NULL, NULL, o.msg, sizeof(o.msg),
 										 o.detail, sizeof(o.detail));
 		expect(o, VGM_BINARY_ERR_INVALID,
 			   "invalid vgm_model: binary length does not match component count",
@@ -757,9 +759,9 @@ test_ks(void)
 	expect(decode_ks(bin, 0, &back), VGM_BINARY_ERR_SHORT, "insufficient data left in message",
 		   "ks: empty message");
 	bad = exact_copy(bin, len);
-	put32(bad, 0, 2);
+	put32(bad, 0, 3);
 	expect(decode_ks(bad, len, &back), VGM_BINARY_ERR_UNSUPPORTED,
-		   "unsupported vgm_ks_state binary format version 2", "ks: version 2");
+		   "unsupported vgm_ks_state binary format version 3", "ks: version 3");
 	expect(decode_ks(bin, 6, &back), VGM_BINARY_ERR_SHORT, "insufficient data left in message",
 		   "ks: ends inside the bin count");
 	memcpy(bad, bin, len);

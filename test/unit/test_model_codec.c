@@ -1126,15 +1126,15 @@ test_errors(const char *base)
 				 "{}", VGM_MODEL_ERR_FIELD, "missing field \"priors.weight_concentration\"");
 
 	/* version and dims */
-	expect_subst("version 2", base, "\"version\":1", "\"version\":2", VGM_MODEL_ERR_VERSION,
+	expect_subst("version 3", base, "\"version\":1", "\"version\":3", VGM_MODEL_ERR_VERSION,
 				 "unsupported format version");
 	expect_subst("version 0", base, "\"version\":1", "\"version\":0", VGM_MODEL_ERR_VERSION, NULL);
 	expect_subst("version 1.0", base, "\"version\":1", "\"version\":1.0", VGM_MODEL_ERR_VERSION, NULL);
 	expect_subst("version as string", base, "\"version\":1", "\"version\":\"1\"", VGM_MODEL_ERR_VERSION, NULL);
 	expect_subst("version huge", base, "\"version\":1", "\"version\":99999999999999999999999",
 				 VGM_MODEL_ERR_VERSION, NULL);
-	t = replace(base, "\"version\":1", "\"version\":2,\"new_thing\":[]");
-	expect_error_str("version 2 wins over unknown fields", t, VGM_MODEL_ERR_VERSION, NULL);
+	t = replace(base, "\"version\":1", "\"version\":3,\"new_thing\":[]");
+	expect_error_str("version 3 wins over unknown fields", t, VGM_MODEL_ERR_VERSION, NULL);
 	free(t);
 	expect_subst("dims 2", base, "\"dims\":1", "\"dims\":2", VGM_MODEL_ERR_VERSION,
 				 "unsupported number of dimensions");
