@@ -244,12 +244,53 @@ CREATE FUNCTION vgm_fit(summary vgm_summary,
     tol float8 DEFAULT 1e-8,
     seed bigint DEFAULT 42,
     init vgm_model DEFAULT NULL,
-    n_init int DEFAULT 5)
+    n_init int DEFAULT 5,
+    atoms boolean DEFAULT false,
+    atom_share float8 DEFAULT 0.01)
     RETURNS vgm_model
     AS 'MODULE_PATHNAME', 'vgm_fit_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
     SUPPORT vgm_fit_support;
-COMMENT ON FUNCTION vgm_fit(vgm_summary, int, float8, float8, int, float8, bigint, vgm_model, int) IS
-    'fit a mixture to a summary with options (max_components, weight_concentration_prior, weight_threshold, max_iter, tol, seed, init, n_init)';
+COMMENT ON FUNCTION vgm_fit(vgm_summary, int, float8, float8, int, float8, bigint, vgm_model, int, boolean, float8) IS
+    'fit a mixture to a summary with options (max_components, weight_concentration_prior, weight_threshold, max_iter, tol, seed, init, n_init, atoms, atom_share)';
+
+-- vgm_fit(x, atoms [, atom_share]): the one-step fit with atoms.  As
+-- vgm_fit(x, k), no combine function: the final function reads the options
+-- from the call, which a combining aggregate does not see; parallel and
+-- distributed plans use vgm_fit(vgm_summarize(x), atoms => true).
+CREATE FUNCTION vgm_fit_atoms_sfunc(vgm_summary, float8, boolean) RETURNS vgm_summary
+    AS 'MODULE_PATHNAME', 'vgm_fit_atoms_sfunc' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_atoms_sfunc(vgm_summary, float8, boolean) IS
+    'transition function of aggregate vgm_fit(float8, boolean)';
+CREATE FUNCTION vgm_fit_atoms_sfunc(vgm_summary, float8, boolean, float8) RETURNS vgm_summary
+    AS 'MODULE_PATHNAME', 'vgm_fit_atoms_sfunc' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_atoms_sfunc(vgm_summary, float8, boolean, float8) IS
+    'transition function of aggregate vgm_fit(float8, boolean, float8): checks atom_share on the first row';
+CREATE FUNCTION vgm_fit_atoms_final(vgm_summary, float8, boolean) RETURNS vgm_model
+    AS 'MODULE_PATHNAME', 'vgm_fit_atoms_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_atoms_final(vgm_summary, float8, boolean) IS
+    'final function of aggregate vgm_fit(float8, boolean): fits the summary with the atoms option';
+CREATE FUNCTION vgm_fit_atoms_final(vgm_summary, float8, boolean, float8) RETURNS vgm_model
+    AS 'MODULE_PATHNAME', 'vgm_fit_atoms_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_atoms_final(vgm_summary, float8, boolean, float8) IS
+    'final function of aggregate vgm_fit(float8, boolean, float8): fits the summary with the atom options';
+CREATE AGGREGATE vgm_fit(float8, boolean) (
+    SFUNC = vgm_fit_atoms_sfunc,
+    STYPE = vgm_summary,
+    SSPACE = 4194304,
+    FINALFUNC = vgm_fit_atoms_final,
+    FINALFUNC_EXTRA,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_fit(float8, boolean) IS 'fit a mixture in one step, with atoms when the constant second argument is true (serial; see vgm_fit(vgm_summary, ...) for parallel plans)';
+CREATE AGGREGATE vgm_fit(float8, boolean, float8) (
+    SFUNC = vgm_fit_atoms_sfunc,
+    STYPE = vgm_summary,
+    SSPACE = 4194304,
+    FINALFUNC = vgm_fit_atoms_final,
+    FINALFUNC_EXTRA,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_fit(float8, boolean, float8) IS 'fit a mixture in one step with atoms (constant) of at least the constant share atom_share (serial; see vgm_fit(vgm_summary, ...) for parallel plans)';
 
 CREATE FUNCTION vgm_summary_info(vgm_summary,
     OUT rows bigint, OUT total_weight float8, OUT buckets bigint, OUT relative_width float8,
