@@ -234,20 +234,17 @@ check_atom(ErrOut *e, const VgmModelView *model, long i, int part, Domain d)
 }
 
 /*
- * The atoms' own rules: values strictly increasing, weights in (0, 1], and
- * at least one valid mixture component beside them.
+ * The atoms' own rules beyond their weights' domain: values strictly
+ * increasing, and at least one valid mixture component beside them.
  */
 static int
 check_atoms(ErrOut *e, const VgmModelView *model)
 {
 	const VgmModelHeader *h = &model->hdr;
-	int			rc;
 	bool		any_valid = false;
 
 	for (long i = 0; i < h->n_atoms; i++)
 	{
-		if ((rc = check_atom(e, model, i, 1, DOM_UNIT_POS)))
-			return rc;
 		if (i > 0 && !(model->atom_values[i - 1] < model->atom_values[i]))
 		{
 			char		n1[40],
@@ -359,6 +356,9 @@ validate(const VgmModelView *model, ErrOut *e)
 	/* per-component domains */
 	if ((rc = check_array(e, model, ARR_WEIGHTS, DOM_UNIT)))
 		return rc;
+	for (long i = 0; i < h->n_atoms; i++)
+		if ((rc = check_atom(e, model, i, 1, DOM_UNIT_POS)))
+			return rc;
 	sum = 0;
 	for (long i = 0; i < h->k; i++)
 		sum += model->weights[i];
