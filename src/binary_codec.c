@@ -290,14 +290,20 @@ vgm_summary_decode_head(const uint8_t *data, size_t len, VgmSummaryWireHead *hea
 {
 	VgmWireReader r = {data, len, 0};
 	int32_t		n;
+	int32_t		nheavy = 0;
+	size_t		bucket_bytes;
 	int			status;
 
 	memset(head, 0, sizeof(*head));
+	/* version 2 is version 1 plus a heavy-value table after the buckets */
 	status = check_version(&r, "vgm_summary", VGM_SUMMARY_FORMAT_VERSION,
 						   msg, msglen, detail, detaillen);
+	if (status == VGM_BINARY_ERR_UNSUPPORTED && len >= 4 &&
+		vgm_wire_get_i32(&(VgmWireReader) {data, len, 0}) == VGM_SUMMARY_HEAVY_VERSION)
+		status = VGM_BINARY_OK;
 	if (status != VGM_BINARY_OK)
 		return status;
-	head->version = VGM_SUMMARY_FORMAT_VERSION;
+	head->version = vgm_wire_get_i32(&(VgmWireReader) {data, len, 0});
 	if (vgm_wire_left(&r) < VGM_SUMMARY_BINARY_HEADER - 4)
 		return fail_short("vgm_summary", len, VGM_SUMMARY_BINARY_HEADER,
 						  msg, msglen, detail, detaillen);
@@ -310,27 +316,47 @@ vgm_summary_decode_head(const uint8_t *data, size_t len, VgmSummaryWireHead *hea
 	head->counts.neg_infs = vgm_wire_get_i64(&r);
 	head->counts.min = vgm_wire_get_f64(&r);
 	head->counts.max = vgm_wire_get_f64(&r);
-	if (n < 0 || n > VGM_SUMMARY_MAX_BUCKETS ||
-		vgm_wire_left(&r) != (size_t) n * VGM_SUMMARY_BINARY_BUCKET)
+	bucket_bytes = (size_t) (n < 0 ? 0 : n) * VGM_SUMMARY_BINARY_BUCKET;
+	if (n >= 0 && n <= VGM_SUMMARY_MAX_BUCKETS && head->version == VGM_SUMMARY_HEAVY_VERSION)
+	{
+		if (vgm_wire_left(&r) < bucket_bytes + 4)
+			return fail_short("vgm_summary", len, VGM_SUMMARY_BINARY_HEADER + bucket_bytes + 4,
+							  msg, msglen, detail, detaillen);
+		nheavy = vgm_wire_get_i32(&(VgmWireReader) {data, len, VGM_SUMMARY_BINARY_HEADER + bucket_bytes});
+		if (nheavy < 1 || nheavy > VGM_HEAVY_MAX)
+			return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+						"invalid vgm_summary: bad heavy-value count",
+						"A version 2 message has 1 to %d heavy values; this one claims %d.",
+						VGM_HEAVY_MAX, (int) nheavy);
+		bucket_bytes += 4 + (size_t) nheavy * VGM_SUMMARY_BINARY_HEAVY;
+	}
+	if ((n < 0 || n > VGM_SUMMARY_MAX_BUCKETS || vgm_wire_left(&r) != bucket_bytes) && nheavy > 0)
+		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+					"invalid vgm_summary: binary length does not match bucket count",
+					"The message claims %d buckets and %d heavy values and has %zu bytes left.",
+					(int) n, (int) nheavy, vgm_wire_left(&r));
+	if (n < 0 || n > VGM_SUMMARY_MAX_BUCKETS || vgm_wire_left(&r) != bucket_bytes)
 		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
 					"invalid vgm_summary: binary length does not match bucket count",
 					"The message claims %d buckets and has %zu bytes left.",
 					(int) n, vgm_wire_left(&r));
 	head->n = (size_t) n;
+	head->nheavy = (size_t) nheavy;
 	return VGM_BINARY_OK;
 }
 
 /* Read the buckets into buckets[head->n], then validate the summary. */
 int
 vgm_summary_decode_body(const uint8_t *data, size_t len, const VgmSummaryWireHead *head,
-						VgmBucket *buckets,
+						VgmBucket *buckets, VgmHeavy *heavy,
 						char *msg, size_t msglen, char *detail, size_t detaillen)
 {
 	VgmWireReader r = {data, len, VGM_SUMMARY_BINARY_HEADER};
 	int			status;
 
 	/* the head checked this; a caller that skipped it gets an error, not a read past the end */
-	if (head->n > VGM_SUMMARY_MAX_BUCKETS || len != vgm_summary_binary_size(head->n))
+	if (head->n > VGM_SUMMARY_MAX_BUCKETS || head->nheavy > VGM_HEAVY_MAX ||
+		len != vgm_summary_binary_size(head->n, head->nheavy))
 		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
 					"invalid vgm_summary: binary length does not match bucket count",
 					"The header was not checked against a message of %zu bytes.", len);
@@ -343,8 +369,19 @@ vgm_summary_decode_body(const uint8_t *data, size_t len, const VgmSummaryWireHea
 		buckets[i].m3 = vgm_wire_get_f64(&r);
 		buckets[i].m4 = vgm_wire_get_f64(&r);
 	}
+	if (head->nheavy > 0)
+		(void) vgm_wire_get_i32(&r);
+	for (size_t i = 0; i < head->nheavy; i++)
+	{
+		heavy[i].value = vgm_wire_get_f64(&r);
+		heavy[i].weight = vgm_wire_get_f64(&r);
+		heavy[i].missed = vgm_wire_get_f64(&r);
+	}
 	status = vgm_summary_validate(head->version, head->shift, &head->counts, buckets, head->n,
 								  msg, msglen, detail, detaillen);
+	if (status == VGM_SUMMARY_OK)
+		status = vgm_heavy_validate(head->shift, buckets, head->n, heavy, head->nheavy,
+									msg, msglen, detail, detaillen);
 	if (status == VGM_SUMMARY_OK)
 		return VGM_BINARY_OK;
 	return status == VGM_SUMMARY_ERR_VERSION ? VGM_BINARY_ERR_UNSUPPORTED : VGM_BINARY_ERR_INVALID;
@@ -352,19 +389,21 @@ vgm_summary_decode_body(const uint8_t *data, size_t len, const VgmSummaryWireHea
 
 /* Bytes of the binary form of a summary with n buckets. */
 size_t
-vgm_summary_binary_size(size_t n)
+vgm_summary_binary_size(size_t n, size_t nheavy)
 {
-	return VGM_SUMMARY_BINARY_HEADER + n * VGM_SUMMARY_BINARY_BUCKET;
+	return VGM_SUMMARY_BINARY_HEADER + n * VGM_SUMMARY_BINARY_BUCKET
+		+ (nheavy > 0 ? 4 + nheavy * VGM_SUMMARY_BINARY_HEAVY : 0);
 }
 
 /* Write the binary form of a summary into out (vgm_summary_binary_size bytes). */
 void
 vgm_summary_encode(int shift, const VgmSummaryCounts *counts,
-				   const VgmBucket *buckets, size_t n, uint8_t *out)
+				   const VgmBucket *buckets, size_t n,
+				   const VgmHeavy *heavy, size_t nheavy, uint8_t *out)
 {
 	VgmWireWriter w = {out, 0};
 
-	vgm_wire_put_u32(&w, VGM_SUMMARY_FORMAT_VERSION);
+	vgm_wire_put_u32(&w, nheavy > 0 ? VGM_SUMMARY_HEAVY_VERSION : VGM_SUMMARY_FORMAT_VERSION);
 	vgm_wire_put_u32(&w, (uint32_t) shift);
 	vgm_wire_put_u32(&w, (uint32_t) n);
 	vgm_wire_put_u64(&w, (uint64_t) counts->rows);
@@ -382,6 +421,14 @@ vgm_summary_encode(int shift, const VgmSummaryCounts *counts,
 		vgm_wire_put_f64(&w, buckets[i].m2);
 		vgm_wire_put_f64(&w, buckets[i].m3);
 		vgm_wire_put_f64(&w, buckets[i].m4);
+	}
+	if (nheavy > 0)
+		vgm_wire_put_u32(&w, (uint32_t) nheavy);
+	for (size_t i = 0; i < nheavy; i++)
+	{
+		vgm_wire_put_f64(&w, heavy[i].value);
+		vgm_wire_put_f64(&w, heavy[i].weight);
+		vgm_wire_put_f64(&w, heavy[i].missed);
 	}
 }
 

@@ -29,6 +29,9 @@
  *                 pos_infs, neg_infs 5 x i64, min f64, max f64   = 68 bytes
  *                 then n x (key i64, weight, mean, m2, m3, m4 5 x f64)
  *                                                               48 bytes each
+ *                 version 2 only (a heavy-value table, heavy_core.h):
+ *                 then nheavy i32 (1..256), nheavy x (value, weight,
+ *                 missed 3 x f64)                               24 bytes each
  *   vgm_ks_state  version i32, bins i32, model_hash i64, n, nulls, nans,
  *                 pos_infs, neg_infs 5 x i64, nonzero i32       = 60 bytes
  *                 then nonzero x (bin i32, count i64), bins increasing
@@ -57,6 +60,7 @@
 #define VGM_MODEL_BINARY_ATOM 16
 #define VGM_SUMMARY_BINARY_HEADER 68
 #define VGM_SUMMARY_BINARY_BUCKET 48
+#define VGM_SUMMARY_BINARY_HEAVY 24
 #define VGM_KS_BINARY_HEADER 60
 #define VGM_KS_BINARY_ENTRY 12
 
@@ -76,6 +80,7 @@ typedef struct VgmSummaryWireHead
 	int			version;
 	int			shift;
 	size_t		n;				/* buckets that follow */
+	size_t		nheavy;			/* heavy values after them (version 2) */
 	VgmSummaryCounts counts;
 } VgmSummaryWireHead;
 
@@ -111,17 +116,25 @@ void		vgm_model_encode(const VgmModelView *model, uint8_t *out);
 int			vgm_summary_decode_head(const uint8_t *data, size_t len, VgmSummaryWireHead *head,
 									char *msg, size_t msglen, char *detail, size_t detaillen);
 
-/* Read the buckets into buckets[head->n], then validate the summary. */
+/*
+ * Read the buckets into buckets[head->n] and the heavy values into
+ * heavy[head->nheavy], then validate the summary.
+ */
 int			vgm_summary_decode_body(const uint8_t *data, size_t len,
 									const VgmSummaryWireHead *head, VgmBucket *buckets,
+									VgmHeavy *heavy,
 									char *msg, size_t msglen, char *detail, size_t detaillen);
 
-/* Bytes of the binary form of a summary with n buckets. */
-size_t		vgm_summary_binary_size(size_t n);
+/* Bytes of the binary form of a summary with n buckets and nheavy heavy values. */
+size_t		vgm_summary_binary_size(size_t n, size_t nheavy);
 
-/* Write the binary form of a summary into out (vgm_summary_binary_size bytes). */
+/*
+ * Write the binary form of a summary into out (vgm_summary_binary_size
+ * bytes): version 1 without heavy values, version 2 with them.
+ */
 void		vgm_summary_encode(int shift, const VgmSummaryCounts *counts,
-							   const VgmBucket *buckets, size_t n, uint8_t *out);
+							   const VgmBucket *buckets, size_t n,
+							   const VgmHeavy *heavy, size_t nheavy, uint8_t *out);
 
 /*
  * Decode a KS state into c and counts[nbins] (both zeroed first; nbins must

@@ -79,10 +79,10 @@ fuzz_summary_send(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size
 {
 	uint8_t    *buf;
 
-	*len = vgm_summary_binary_size(n);
+	*len = vgm_summary_binary_size(n, 0);
 	buf = malloc(*len);
 	FUZZ_CHECK(buf != NULL, "malloc");
-	vgm_summary_encode(shift, c, b, n, buf);
+	vgm_summary_encode(shift, c, b, n, NULL, 0, buf);
 	return buf;
 }
 
@@ -106,8 +106,12 @@ fuzz_summary_recv(const uint8_t *data, size_t len, VgmSummaryWireHead *head,
 		*buckets = malloc(head->n * sizeof(VgmBucket));
 		FUZZ_CHECK(*buckets != NULL, "malloc");
 	}
-	status = vgm_summary_decode_body(data, len, head, *buckets, e->msg, sizeof(e->msg),
-									 e->detail, sizeof(e->detail));
+	{
+		VgmHeavy	heavy[VGM_HEAVY_MAX];
+
+		status = vgm_summary_decode_body(data, len, head, *buckets, heavy, e->msg, sizeof(e->msg),
+										 e->detail, sizeof(e->detail));
+	}
 	if (status != VGM_BINARY_OK)
 	{
 		free(*buckets);

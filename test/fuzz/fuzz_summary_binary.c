@@ -55,17 +55,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(blen == size && memcmp(bin, data, size) == 0,
 				   "accepted message does not encode back to itself");
 		vgm_buckets_moments(b, h.n, &mom);
-		need = vgm_summary_format(h.shift, &h.counts, b, h.n, text, cap);
+		need = vgm_summary_format(h.shift, &h.counts, b, h.n, NULL, 0, text, cap);
 		if (need >= cap)
 		{
 			free(text);
 			cap = need + 1;
 			text = malloc(cap);
 			FUZZ_CHECK(text != NULL, "malloc");
-			vgm_summary_format(h.shift, &h.counts, b, h.n, text, cap);
+			vgm_summary_format(h.shift, &h.counts, b, h.n, NULL, 0, text, cap);
 		}
 		fuzz_msgs_reset(&e);
-		s2 = vgm_summary_parse(text, need, &shift2, &c2, &b2, &n2, &alloc,
+		s2 = vgm_summary_parse(text, need, &shift2, &c2, &b2, &n2, NULL, NULL, &alloc,
 							   e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
 		FUZZ_CHECK(s2 == VGM_SUMMARY_OK,
 				   "binary-accepted summary has no valid text: %s / %s\n  %.2000s",

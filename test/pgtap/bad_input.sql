@@ -21,7 +21,7 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = error;
 BEGIN;
-SELECT plan(220);
+SELECT plan(229);
 -- pg_temp.error_detail (and models this file does not use)
 \ir include/tap_common.sql
 
@@ -231,9 +231,9 @@ SELECT is((SELECT replace(s, '"rows":5,"nulls":0', '"nulls":0,"rows":5')::vgm_su
 SELECT throws_ok($q$SELECT replace(s, '"rows":5,', '"rows":5,"rows":5,')::vgm_summary FROM bad_input_base$q$,
     '22P02', 'invalid input syntax for type vgm_summary',
     'vgm_summary text input: a repeated field');
-SELECT throws_ok($q$SELECT replace(s, '"version":1', '"version":2')::vgm_summary FROM bad_input_base$q$,
+SELECT throws_ok($q$SELECT replace(s, '"version":1', '"version":3')::vgm_summary FROM bad_input_base$q$,
     '0A000', 'unsupported vgm_summary format version',
-    'vgm_summary text input: version 2');
+    'vgm_summary text input: version 3');
 SELECT throws_ok($q$SELECT replace(s, '"shift":32', '"shift":64')::vgm_summary FROM bad_input_base$q$,
     '22023', 'invalid vgm_summary: resolution out of range',
     'vgm_summary text input: shift 64');
@@ -770,6 +770,40 @@ SELECT throws_ok($q$SELECT regexp_replace(s::text, '"jumps":\[\[([0-9]+),', '"ju
 
 -- --------------------------------------------------------------------------
 -- after all of the above the backend is alive and well
+-- --------------------------------------------------------------------------
+-- the heavy-value table of a coarsened summary (version 2): 70,000 distinct
+-- values and 30 % at 7.5, so "heavy":[[7.5,30000,0]]
+-- --------------------------------------------------------------------------
+CREATE TEMP TABLE heavy_base AS
+SELECT vgm_summarize(CASE WHEN i % 10 < 3 THEN 7.5 ELSE i * 0.0123 END)::text AS s
+FROM generate_series(1, 100000) i;
+SELECT lives_ok($q$SELECT s::vgm_summary FROM heavy_base$q$,
+    'vgm_summary text input: a version 2 summary with its heavy values reads');
+SELECT throws_ok($q$SELECT replace(s, '[[7.5,30000,0]]', '[[7.5,-1,0]]')::vgm_summary FROM heavy_base$q$,
+    '22023', 'invalid vgm_summary: bad heavy weight',
+    'vgm_summary text input: a negative heavy weight');
+SELECT throws_ok($q$SELECT replace(s, '[[7.5,30000,0]]', '[[7.5,30000,-2]]')::vgm_summary FROM heavy_base$q$,
+    '22023', 'invalid vgm_summary: bad heavy weight',
+    'vgm_summary text input: a negative missed weight');
+SELECT throws_ok($q$SELECT replace(s, '[[7.5,30000,0]]', '[[7.5,20000,0],[7.5,1,0]]')::vgm_summary FROM heavy_base$q$,
+    '22023', 'invalid vgm_summary: heavy values not sorted or duplicated',
+    'vgm_summary text input: a repeated heavy value');
+SELECT throws_ok($q$SELECT replace(s, '[[7.5,30000,0]]', '[[1e300,1,0]]')::vgm_summary FROM heavy_base$q$,
+    '22023', 'invalid vgm_summary: heavy value outside the buckets',
+    'vgm_summary text input: a heavy value in no bucket');
+SELECT throws_ok($q$SELECT replace(s, '[[7.5,30000,0]]', '[[7.5,1e9,0]]')::vgm_summary FROM heavy_base$q$,
+    '22023', 'invalid vgm_summary: heavy weights exceed their bucket',
+    'vgm_summary text input: a heavy weight above its bucket''s');
+SELECT throws_ok($q$SELECT replace(s, '[[7.5,30000,0]]', '[[7.5,30000]]')::vgm_summary FROM heavy_base$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: a heavy value of two numbers');
+SELECT throws_ok($q$SELECT replace(s, '"version":2', '"version":1')::vgm_summary FROM heavy_base$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: heavy values in a version 1 summary');
+SELECT throws_ok($q$SELECT replace(s, '[[7.5,30000,0]]', '[]')::vgm_summary FROM heavy_base$q$,
+    '22P02', 'invalid input syntax for type vgm_summary',
+    'vgm_summary text input: version 2 with an empty table');
+
 -- --------------------------------------------------------------------------
 SELECT is((SELECT 1), 1, 'SELECT 1 still works after every bad input');
 

@@ -201,8 +201,10 @@ decode_summary(const uint8_t *data, size_t len, VgmSummaryWireHead *head, VgmBuc
 									   o.detail, sizeof(o.detail));
 	if (o.status == VGM_BINARY_OK)
 	{
+		VgmHeavy	heavy[VGM_HEAVY_MAX];
+
 		buckets = h.n ? malloc(h.n * sizeof(VgmBucket)) : NULL;
-		o.status = vgm_summary_decode_body(copy, len, &h, buckets, o.msg, sizeof(o.msg),
+		o.status = vgm_summary_decode_body(copy, len, &h, buckets, heavy, o.msg, sizeof(o.msg),
 										   o.detail, sizeof(o.detail));
 	}
 	if (o.status == VGM_BINARY_OK && b != NULL)
@@ -555,9 +557,9 @@ encode_summary(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t 
 {
 	uint8_t    *out;
 
-	*len = vgm_summary_binary_size(n);
+	*len = vgm_summary_binary_size(n, 0);
 	out = malloc(*len);
-	vgm_summary_encode(shift, c, b, n, out);
+	vgm_summary_encode(shift, c, b, n, NULL, 0, out);
 	return out;
 }
 
@@ -600,7 +602,7 @@ test_summary(void)
 	Outcome		o;
 	int			all;
 
-	if (vgm_summary_parse(base_summary_text, strlen(base_summary_text), &shift, &c, &b, &n,
+	if (vgm_summary_parse(base_summary_text, strlen(base_summary_text), &shift, &c, &b, &n, NULL, NULL,
 						  NULL, msg, sizeof(msg), detail, sizeof(detail)) != VGM_SUMMARY_OK)
 	{
 		printf("Bail out! base summary does not parse: %s\n", msg);
@@ -719,7 +721,7 @@ test_summary(void)
 		memset(&o, 0, sizeof(o));
 		vgm_summary_decode_head(bin, len, &h2, o.msg, sizeof(o.msg), o.detail, sizeof(o.detail));
 		h2.n = 6;
-		o.status = vgm_summary_decode_body(bin, len, &h2, bb, o.msg, sizeof(o.msg),
+		o.status = vgm_summary_decode_body(bin, len, &h2, bb, NULL, o.msg, sizeof(o.msg),
 										   o.detail, sizeof(o.detail));
 		expect(o, VGM_BINARY_ERR_INVALID,
 			   "invalid vgm_summary: binary length does not match bucket count",
