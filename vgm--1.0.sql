@@ -45,31 +45,31 @@ CREATE CAST (json AS vgm_model) WITH INOUT;
 CREATE FUNCTION vgm_n_components(vgm_model) RETURNS int
     AS 'MODULE_PATHNAME', 'vgm_model_n_components' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_n_components(vgm_model) IS
-    'number of posterior components k of a model';
+    'number of posterior components k of a model plus its atoms';
 CREATE FUNCTION vgm_weights(vgm_model) RETURNS float8[]
     AS 'MODULE_PATHNAME', 'vgm_model_weights' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_weights(vgm_model) IS
-    'mixture weights of a model, in posterior order';
+    'mixture weights of a model, in posterior order, then the atoms'' weights';
 CREATE FUNCTION vgm_means(vgm_model) RETURNS float8[]
     AS 'MODULE_PATHNAME', 'vgm_model_means' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_means(vgm_model) IS
-    'component means of a model, in posterior order';
+    'component means of a model, in posterior order, then the atoms'' values';
 CREATE FUNCTION vgm_stddevs(vgm_model) RETURNS float8[]
     AS 'MODULE_PATHNAME', 'vgm_model_stddevs' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_stddevs(vgm_model) IS
-    'component standard deviations of a model, in posterior order';
+    'component standard deviations of a model, in posterior order, then 0 for each atom';
 CREATE FUNCTION vgm_valid_components(vgm_model) RETURNS int[]
     AS 'MODULE_PATHNAME', 'vgm_model_valid_components' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_valid_components(vgm_model) IS
-    'posterior indexes of the valid components (weight above the model''s weight_threshold)';
+    'posterior indexes of the valid components (weight above the model''s weight_threshold), then the atoms (k + i)';
 CREATE FUNCTION vgm_components(vgm_model,
     OUT component int, OUT index int, OUT weight float8, OUT mean float8,
-    OUT stddev float8, OUT valid boolean)
+    OUT stddev float8, OUT valid boolean, OUT atom boolean)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'vgm_model_components' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     ROWS 10;
 COMMENT ON FUNCTION vgm_components(vgm_model) IS
-    'one row per posterior component: component number (NULL if not valid), posterior index, weight, mean, stddev, valid';
+    'one row per posterior component, then one per atom: component number (NULL if not valid), posterior index, weight, mean, stddev, valid, atom (a point mass: mean is its value, stddev 0)';
 CREATE FUNCTION vgm_diagnostics(vgm_model,
     OUT n_components int, OUT n_valid int, OUT rows bigint, OUT total_weight float8,
     OUT points bigint, OUT iterations int, OUT converged boolean,
@@ -244,27 +244,74 @@ CREATE FUNCTION vgm_fit(summary vgm_summary,
     tol float8 DEFAULT 1e-8,
     seed bigint DEFAULT 42,
     init vgm_model DEFAULT NULL,
-    n_init int DEFAULT 5)
+    n_init int DEFAULT 5,
+    atoms boolean DEFAULT false,
+    atom_share float8 DEFAULT 0.01)
     RETURNS vgm_model
     AS 'MODULE_PATHNAME', 'vgm_fit_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
     SUPPORT vgm_fit_support;
-COMMENT ON FUNCTION vgm_fit(vgm_summary, int, float8, float8, int, float8, bigint, vgm_model, int) IS
-    'fit a mixture to a summary with options (max_components, weight_concentration_prior, weight_threshold, max_iter, tol, seed, init, n_init)';
+COMMENT ON FUNCTION vgm_fit(vgm_summary, int, float8, float8, int, float8, bigint, vgm_model, int, boolean, float8) IS
+    'fit a mixture to a summary with options (max_components, weight_concentration_prior, weight_threshold, max_iter, tol, seed, init, n_init, atoms, atom_share)';
+
+-- vgm_fit(x, atoms [, atom_share]): the one-step fit with atoms.  As
+-- vgm_fit(x, k), no combine function: the final function reads the options
+-- from the call, which a combining aggregate does not see; parallel and
+-- distributed plans use vgm_fit(vgm_summarize(x), atoms => true).
+CREATE FUNCTION vgm_fit_atoms_sfunc(vgm_summary, float8, boolean) RETURNS vgm_summary
+    AS 'MODULE_PATHNAME', 'vgm_fit_atoms_sfunc' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_atoms_sfunc(vgm_summary, float8, boolean) IS
+    'transition function of aggregate vgm_fit(float8, boolean)';
+CREATE FUNCTION vgm_fit_atoms_sfunc(vgm_summary, float8, boolean, float8) RETURNS vgm_summary
+    AS 'MODULE_PATHNAME', 'vgm_fit_atoms_sfunc' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_atoms_sfunc(vgm_summary, float8, boolean, float8) IS
+    'transition function of aggregate vgm_fit(float8, boolean, float8): checks atom_share on the first row';
+CREATE FUNCTION vgm_fit_atoms_final(vgm_summary, float8, boolean) RETURNS vgm_model
+    AS 'MODULE_PATHNAME', 'vgm_fit_atoms_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_atoms_final(vgm_summary, float8, boolean) IS
+    'final function of aggregate vgm_fit(float8, boolean): fits the summary with the atoms option';
+CREATE FUNCTION vgm_fit_atoms_final(vgm_summary, float8, boolean, float8) RETURNS vgm_model
+    AS 'MODULE_PATHNAME', 'vgm_fit_atoms_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_atoms_final(vgm_summary, float8, boolean, float8) IS
+    'final function of aggregate vgm_fit(float8, boolean, float8): fits the summary with the atom options';
+CREATE AGGREGATE vgm_fit(float8, boolean) (
+    SFUNC = vgm_fit_atoms_sfunc,
+    STYPE = vgm_summary,
+    SSPACE = 4194304,
+    FINALFUNC = vgm_fit_atoms_final,
+    FINALFUNC_EXTRA,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_fit(float8, boolean) IS 'fit a mixture in one step, with atoms when the constant second argument is true (serial; see vgm_fit(vgm_summary, ...) for parallel plans)';
+CREATE AGGREGATE vgm_fit(float8, boolean, float8) (
+    SFUNC = vgm_fit_atoms_sfunc,
+    STYPE = vgm_summary,
+    SSPACE = 4194304,
+    FINALFUNC = vgm_fit_atoms_final,
+    FINALFUNC_EXTRA,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_fit(float8, boolean, float8) IS 'fit a mixture in one step with atoms (constant) of at least the constant share atom_share (serial; see vgm_fit(vgm_summary, ...) for parallel plans)';
 
 CREATE FUNCTION vgm_summary_info(vgm_summary,
     OUT rows bigint, OUT total_weight float8, OUT buckets bigint, OUT relative_width float8,
     OUT nulls bigint, OUT nans bigint, OUT pos_infs bigint, OUT neg_infs bigint,
-    OUT min float8, OUT max float8, OUT bytes bigint)
+    OUT min float8, OUT max float8, OUT bytes bigint, OUT heavy_values bigint)
     RETURNS record
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_summary_info(vgm_summary) IS
-    'what a summary holds: rows, total weight, buckets, relative bucket width, skipped values, range, size in bytes';
+    'what a summary holds: rows, total weight, buckets, relative bucket width, skipped values, range, size in bytes, values with a known weight';
 CREATE FUNCTION vgm_summary_buckets(vgm_summary,
     OUT key bigint, OUT weight float8, OUT mean float8, OUT stddev float8)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_summary_buckets(vgm_summary) IS
     'the buckets of a summary: key, weight, mean, stddev';
+CREATE FUNCTION vgm_summary_heavy(s vgm_summary, min_share float8 DEFAULT 0,
+    OUT value float8, OUT weight float8, OUT missed float8, OUT exact boolean)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_summary_heavy(vgm_summary, float8) IS
+    'the values of a summary whose weight is known (every value at resolution 0, else the heavy-value table): value, counted weight, bound on the weight not counted, exact; min_share keeps those with at least that share of the weight';
 -- END summary
 
 -- BEGIN transforms

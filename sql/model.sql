@@ -72,7 +72,7 @@ SELECT vgm_fit(ARRAY[[1, 2], [3, 4]]::float8[]);
 -- malformed model text: each problem is named
 SELECT 'not json'::vgm_model;
 SELECT '{"version":1}'::vgm_model;
-SELECT regexp_replace(m::text, '"version":1', '"version":2')::vgm_model FROM models;
+SELECT regexp_replace(m::text, '"version":1', '"version":3')::vgm_model FROM models;
 SELECT regexp_replace(m::text, '"dims":1', '"dims":2')::vgm_model FROM models;
 SELECT regexp_replace(m::text, '"k":5', '"k":0')::vgm_model FROM models;
 SELECT regexp_replace(m::text, '"k":5', '"k":4')::vgm_model FROM models;

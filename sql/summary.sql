@@ -78,7 +78,7 @@ FROM (VALUES (1.0::float8), (1.0), (0.0), (-2.5)) v(x);
 SELECT vgm_summarize(x)::text FROM (VALUES (1.0::float8), (1.0), (0.0), (-2.5), (NULL), ('NaN')) v(x);
 
 -- bad text is rejected with a clear error
-SELECT '{"version":2,"shift":32,"rows":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"min":0,"max":0,"buckets":[]}'::vgm_summary;
+SELECT '{"version":3,"shift":32,"rows":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"min":0,"max":0,"buckets":[]}'::vgm_summary;
 SELECT '{"version":1,"shift":99,"rows":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"min":0,"max":0,"buckets":[]}'::vgm_summary;
 SELECT '{"version":1,"shift":32,"rows":1,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"min":1,"max":1,"buckets":[]}'::vgm_summary;
 SELECT '{"version":1,"shift":32,"rows":2,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"min":1,"max":2,"buckets":[[1073741825,1,2,0,0,0],[1072693249,1,1,0,0,0]]}'::vgm_summary;

@@ -21,14 +21,25 @@
  *                 total_weight, min, max 3 x f64                 = 184 bytes
  *                 then k x (conc_a, conc_b, mean_precision, mean, dof,
  *                 covariance, weight) 7 x f64                   56 bytes each
+ *                 Format version 2 (a model with atoms): the same header
+ *                 with version 2, then n_atoms i32 (1 .. 16)       4 bytes
+ *                 before the components, and after them
+ *                 n_atoms x (value, weight) 2 x f64              16 bytes each
  *   vgm_summary   version i32, shift i32, n i32, rows, nulls, nans,
  *                 pos_infs, neg_infs 5 x i64, min f64, max f64   = 68 bytes
  *                 then n x (key i64, weight, mean, m2, m3, m4 5 x f64)
  *                                                               48 bytes each
+ *                 version 2 only (a heavy-value table, heavy_core.h):
+ *                 then nheavy i32 (1..256), nheavy x (value, weight,
+ *                 missed 3 x f64)                               24 bytes each
  *   vgm_ks_state  version i32, bins i32, model_hash i64, n, nulls, nans,
  *                 pos_infs, neg_infs 5 x i64, nonzero i32       = 60 bytes
  *                 then nonzero x (bin i32, count i64), bins increasing
  *                                                               12 bytes each
+ *                 Format version 2 (a model with atoms): the same with
+ *                 version 2, and between nonzero and the bins
+ *                 n_jumps i32 (1 .. 16), n_jumps x (first bin, last bin)
+ *                 2 x i32: the bins inside each jump of the CDF   8 bytes each
  *
  * Errors follow the rest of the core: a status, and a lowercase message and
  * a detail written into the caller's buffers.
@@ -46,8 +57,11 @@
 
 #define VGM_MODEL_BINARY_HEADER 184
 #define VGM_MODEL_BINARY_COMPONENT 56
+#define VGM_MODEL_BINARY_ATOM_COUNT 4
+#define VGM_MODEL_BINARY_ATOM 16
 #define VGM_SUMMARY_BINARY_HEADER 68
 #define VGM_SUMMARY_BINARY_BUCKET 48
+#define VGM_SUMMARY_BINARY_HEAVY 24
 #define VGM_KS_BINARY_HEADER 60
 #define VGM_KS_BINARY_ENTRY 12
 
@@ -68,6 +82,7 @@ typedef struct VgmSummaryWireHead
 	int			version;
 	int			shift;
 	size_t		n;				/* buckets that follow */
+	size_t		nheavy;			/* heavy values after them (version 2) */
 	VgmSummaryCounts counts;
 } VgmSummaryWireHead;
 
@@ -79,17 +94,22 @@ typedef struct VgmSummaryWireHead
  * caller's arrays and validates the whole value.  Both get the same message.
  */
 
-/* Read a model's fixed part into hdr; hdr->k components follow. */
+/* Read a model's fixed part into hdr; hdr->k components and hdr->n_atoms atoms follow. */
 int			vgm_model_decode_head(const uint8_t *data, size_t len, VgmModelHeader *hdr,
 								  char *msg, size_t msglen, char *detail, size_t detaillen);
 
-/* Read the components and weights into comp[k] and weights[k], then validate. */
+/*
+ * Read the components and weights into comp[k] and weights[k] and the atoms
+ * into atom_values[n_atoms] and atom_weights[n_atoms] (NULL when there are
+ * none), then validate.
+ */
 int			vgm_model_decode_body(const uint8_t *data, size_t len, const VgmModelHeader *hdr,
 								  VgmComponent *comp, double *weights,
+								  double *atom_values, double *atom_weights,
 								  char *msg, size_t msglen, char *detail, size_t detaillen);
 
-/* Bytes of the binary form of a model with k components. */
-size_t		vgm_model_binary_size(int k);
+/* Bytes of the binary form of a model with k components and n_atoms atoms. */
+size_t		vgm_model_binary_size(int k, int n_atoms);
 
 /* Write the binary form of a model into out (vgm_model_binary_size bytes). */
 void		vgm_model_encode(const VgmModelView *model, uint8_t *out);
@@ -98,17 +118,25 @@ void		vgm_model_encode(const VgmModelView *model, uint8_t *out);
 int			vgm_summary_decode_head(const uint8_t *data, size_t len, VgmSummaryWireHead *head,
 									char *msg, size_t msglen, char *detail, size_t detaillen);
 
-/* Read the buckets into buckets[head->n], then validate the summary. */
+/*
+ * Read the buckets into buckets[head->n] and the heavy values into
+ * heavy[head->nheavy], then validate the summary.
+ */
 int			vgm_summary_decode_body(const uint8_t *data, size_t len,
 									const VgmSummaryWireHead *head, VgmBucket *buckets,
+									VgmHeavy *heavy,
 									char *msg, size_t msglen, char *detail, size_t detaillen);
 
-/* Bytes of the binary form of a summary with n buckets. */
-size_t		vgm_summary_binary_size(size_t n);
+/* Bytes of the binary form of a summary with n buckets and nheavy heavy values. */
+size_t		vgm_summary_binary_size(size_t n, size_t nheavy);
 
-/* Write the binary form of a summary into out (vgm_summary_binary_size bytes). */
+/*
+ * Write the binary form of a summary into out (vgm_summary_binary_size
+ * bytes): version 1 without heavy values, version 2 with them.
+ */
 void		vgm_summary_encode(int shift, const VgmSummaryCounts *counts,
-							   const VgmBucket *buckets, size_t n, uint8_t *out);
+							   const VgmBucket *buckets, size_t n,
+							   const VgmHeavy *heavy, size_t nheavy, uint8_t *out);
 
 /*
  * Decode a KS state into c and counts[nbins] (both zeroed first; nbins must
@@ -118,8 +146,14 @@ int			vgm_ks_decode(const uint8_t *data, size_t len, VgmKsCounts *c,
 						  int64_t *counts, int nbins,
 						  char *msg, size_t msglen, char *detail, size_t detaillen);
 
-/* Bytes of the binary form of a KS state (12 per nonzero bin). */
+/*
+ * Bytes of the binary form of a KS state (12 per nonzero bin); add
+ * vgm_ks_binary_jumps_size for a state with jumps.
+ */
 size_t		vgm_ks_binary_size(const int64_t *counts, int nbins);
+
+/* Bytes of the jump part of a state's binary form: 4 + 8 per jump, 0 without jumps. */
+size_t		vgm_ks_binary_jumps_size(const VgmKsCounts *c);
 
 /* Write the binary form of a KS state into out (vgm_ks_binary_size bytes). */
 void		vgm_ks_encode(const VgmKsCounts *c, const int64_t *counts, int nbins, uint8_t *out);

@@ -1,6 +1,13 @@
 /*
  * fit.c - fitting entry points: option validation, the engine call with
- *         cancel support, and vgm_fit over a float8[] array.
+ *         cancel support, vgm_fit over a float8[] array, and the fit of a
+ *         summary, with or without atoms.
+ *
+ * Atoms (atoms => true): the values holding at least atom_share of a
+ * summary's weight (its exact heavy values, heavy_core.h) become zero-width
+ * components; their rows leave the buckets that held them, the mixture is
+ * fitted to the rest with the usual options, and the model carries each atom
+ * with weight count / total and the mixture weights times the rest's share.
  */
 #include "postgres.h"
 
@@ -17,6 +24,7 @@
 #include "utils/builtins.h"
 
 #include "fit.h"
+#include "heavy_core.h"
 #include "model_cache.h"
 #include "summary.h"
 #include "vgm.h"
@@ -35,6 +43,39 @@ vgm_default_sql_fit_options(VgmSqlFitOptions *options)
 	options->engine.start_iter = VGM_START_ITER;
 	options->weight_threshold = 0.005;
 	options->init = NULL;
+	options->atoms = false;
+	options->atom_share = VGM_DEFAULT_ATOM_SHARE;
+}
+
+/* Check an atom share: in (0, 1]. */
+void
+vgm_check_atom_share(double share)
+{
+	if (!(share > 0.0 && share <= 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("atom_share must be in (0, 1]"),
+				 errdetail("The value given was %g; a value becomes an atom when it holds at least this share of the rows.",
+						   share)));
+}
+
+/* Read and validate the atom options. */
+void
+vgm_read_atom_options(FunctionCallInfo fcinfo, int first, VgmSqlFitOptions *options)
+{
+	if (PG_ARGISNULL(first))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("vgm_fit option \"atoms\" must not be null"),
+				 errdetail("Omit the argument to use its default.")));
+	if (PG_ARGISNULL(first + 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("vgm_fit option \"atom_share\" must not be null"),
+				 errdetail("Omit the argument to use its default.")));
+	options->atoms = PG_GETARG_BOOL(first);
+	options->atom_share = PG_GETARG_FLOAT8(first + 1);
+	vgm_check_atom_share(options->atom_share);
 }
 
 /* Error for a NULL option argument. */
@@ -117,9 +158,20 @@ vgm_read_fit_options(FunctionCallInfo fcinfo, int first, VgmSqlFitOptions *optio
 	options->init = PG_ARGISNULL(first + 6) ? NULL : PG_GETARG_VGM_MODEL_P(first + 6);
 }
 
+/* The atoms of a fit and the share of the weight the mixture keeps. */
+typedef struct FitAtoms
+{
+	int			n;
+	double		values[VGM_MAX_ATOMS];
+	double		weights[VGM_MAX_ATOMS];	/* shares of the total weight */
+	double		rest_share;		/* the mixture's share */
+	double		atom_rows;		/* rows of the atoms, in the units of total_weight */
+} FitAtoms;
+
 static VgmModel *model_from_result(const VgmFitResult *result, const VgmFitOptions *opt,
 								   const VgmSqlFitOptions *options,
-								   const VgmModelHeader *training, size_t n, double start);
+								   const VgmModelHeader *training, size_t n, double start,
+								   const FitAtoms *atoms);
 static int	fit_status_check(int status, size_t n);
 
 /* Milliseconds of a monotonic clock. */
@@ -152,14 +204,18 @@ vgm_fit_points(const VgmPoint *pts, size_t n, const VgmSqlFitOptions *options,
 	status = vgm_fit(pts, n, &opt, result, vgm_palloc_allocator());
 	status = fit_status_check(status, n);
 	(void) status;
-	return model_from_result(result, &opt, options, training, n, start);
+	return model_from_result(result, &opt, options, training, n, start, NULL);
 }
 
-/* Build the stored model from an engine result. */
+/*
+ * Build the stored model from an engine result; with atoms, NULL when no
+ * mixture weight, scaled to the rest's share, exceeds the weight threshold
+ * (a model with atoms keeps a valid mixture component, model_codec.h).
+ */
 static VgmModel *
 model_from_result(const VgmFitResult *result, const VgmFitOptions *opt,
 				  const VgmSqlFitOptions *options, const VgmModelHeader *training,
-				  size_t n, double start)
+				  size_t n, double start, const FitAtoms *atoms)
 {
 	VgmModelHeader hdr;
 
@@ -185,6 +241,33 @@ model_from_result(const VgmFitResult *result, const VgmFitOptions *opt,
 						hdr.converged ? "converged" : "not converged",
 						hdr.total_weight > 0 ? hdr.lower_bound / hdr.total_weight : 0.0,
 						hdr.fit_ms)));
+	if (atoms != NULL && atoms->n > 0)
+	{
+		VgmModelView view;
+		double		weights[VGM_MAX_COMPONENTS];
+		bool		valid = false;
+		char		msg[256];
+		char		detail[256];
+
+		for (int j = 0; j < result->k; j++)
+		{
+			weights[j] = result->weights[j] * atoms->rest_share;
+			valid = valid || weights[j] > options->weight_threshold;
+		}
+		if (!valid)
+			return NULL;
+		hdr.n_atoms = atoms->n;
+		hdr.version = vgm_model_version_for(atoms->n);
+		hdr.total_weight += atoms->atom_rows;
+		view.hdr = hdr;
+		view.comp = (VgmComponent *) result->comp;
+		view.weights = weights;
+		view.atom_values = (double *) atoms->values;
+		view.atom_weights = (double *) atoms->weights;
+		if (vgm_model_validate(&view, msg, sizeof(msg), detail, sizeof(detail)) != VGM_MODEL_OK)
+			elog(ERROR, "vgm_fit built an invalid model with atoms: %s (%s)", msg, detail);
+		return vgm_model_build_view(&view);
+	}
 	return vgm_model_build(&hdr, result->comp, result->weights);
 }
 
@@ -430,11 +513,29 @@ buckets_in_rows(const VgmSummaryView *v)
 	return b;
 }
 
-/* Fit a summary, coarse to fine. */
-static VgmModel *
-fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
+/* What a model records of the summary it was fitted to. */
+static void
+training_of(const VgmSummaryView *v, VgmModelHeader *training)
 {
-	VgmModelHeader training;
+	memset(training, 0, sizeof(*training));
+	training->rows = v->counts.rows;
+	training->nulls = v->counts.nulls;
+	training->nans = v->counts.nans;
+	training->pos_infs = v->counts.pos_infs;
+	training->neg_infs = v->counts.neg_infs;
+	training->min = v->counts.min;
+	training->max = v->counts.max;
+}
+
+/*
+ * Fit the buckets of v, coarse to fine, and build the model with the
+ * training facts and the atoms given (NULL: none); NULL when the atoms
+ * leave no valid mixture component (see model_from_result).
+ */
+static VgmModel *
+fit_buckets(const VgmSummaryView *v, const VgmModelHeader *training,
+			const VgmSqlFitOptions *options, const FitAtoms *atoms)
+{
 	VgmFitOptions opt = options->engine;
 	VgmFitResult *result = palloc(sizeof(VgmFitResult));
 	VgmComponent *warm = palloc(VGM_MAX_COMPONENTS * sizeof(VgmComponent));
@@ -444,16 +545,6 @@ fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
 	int			used = 0;
 	int			reserve = Max(1, Min(options->engine.max_iter / 10, 200));
 	int			level;
-
-	memset(&training, 0, sizeof(training));
-	training.rows = v->counts.rows;
-	training.nulls = v->counts.nulls;
-	training.nans = v->counts.nans;
-	training.pos_infs = v->counts.pos_infs;
-	training.neg_infs = v->counts.neg_infs;
-	training.min = v->counts.min;
-	training.max = v->counts.max;
-	warn_skipped(&training);
 
 	opt.check_interrupt = vgm_engine_check_interrupts;
 	if (options->init)
@@ -492,7 +583,85 @@ fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
 	fit_status_check(vgm_fit(pts, v->n, &opt, result, vgm_palloc_allocator()), v->n);
 	result->iterations += used;
 	opt.max_iter = options->engine.max_iter;
-	return model_from_result(result, &opt, options, &training, v->n, start);
+	return model_from_result(result, &opt, options, training, v->n, start, atoms);
+}
+
+/* Drop the lightest atom (ties: the larger value), keeping the order by value. */
+static size_t
+drop_lightest_atom(VgmHeavy *atoms, size_t n)
+{
+	size_t		worst = 0;
+
+	for (size_t i = 1; i < n; i++)
+		if (atoms[i].weight <= atoms[worst].weight)
+			worst = i;
+	memmove(&atoms[worst], &atoms[worst + 1], (n - worst - 1) * sizeof(VgmHeavy));
+	return n - 1;
+}
+
+/*
+ * Fit a summary.  With atoms, the candidates are the values with at least
+ * atom_share of the weight (at most VGM_MAX_ATOMS, the heaviest); the
+ * mixture must keep more than weight_threshold of the weight and end with a
+ * valid component, else the lightest atom goes back into the mixture and
+ * the fit is repeated (so a column of one value is a plain one-component
+ * model).  Without candidates the fit is the plain one, bit for bit.
+ */
+static VgmModel *
+fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
+{
+	VgmModelHeader training;
+	VgmHeavy	cand[VGM_MAX_ATOMS];
+	size_t		na = 0;
+	double		total = 0.0;
+
+	training_of(v, &training);
+	warn_skipped(&training);
+	if (options->atoms)
+		na = vgm_atoms_select(v->shift, v->buckets, v->n, v->heavy, v->nheavy,
+							  options->atom_share, VGM_MAX_ATOMS, cand);
+	for (size_t i = 0; i < v->n; i++)
+		total += v->buckets[i].weight;
+	while (na > 0)
+	{
+		FitAtoms	fa;
+		double		atom_weight = 0.0;
+		VgmSummaryView rest = *v;
+		VgmBucket  *copy;
+		VgmModel   *model;
+		int64		rest_rows;
+
+		for (size_t i = 0; i < na; i++)
+			atom_weight += cand[i].weight;
+		fa.rest_share = (total - atom_weight) / total;
+		if (!(fa.rest_share > options->weight_threshold))
+		{
+			na = drop_lightest_atom(cand, na);
+			continue;
+		}
+		copy = palloc(Max(v->n, 1) * sizeof(VgmBucket));
+		memcpy(copy, v->buckets, v->n * sizeof(VgmBucket));
+		rest.buckets = copy;
+		rest.n = vgm_atoms_remove(copy, v->n, v->shift, cand, na);
+		rest.heavy = NULL;
+		rest.nheavy = 0;
+		/* the rest's rows: exact for unweighted summaries, in proportion otherwise */
+		rest_rows = (int64) llround((double) v->counts.rows * fa.rest_share);
+		rest.counts.rows = Max(rest_rows, (int64) Max(rest.n, 1));
+		fa.n = (int) na;
+		fa.atom_rows = (double) (v->counts.rows - rest.counts.rows);
+		for (size_t i = 0; i < na; i++)
+		{
+			fa.values[i] = cand[i].value;
+			fa.weights[i] = cand[i].weight / total;
+		}
+		model = rest.n > 0 ? fit_buckets(&rest, &training, options, &fa) : NULL;
+		pfree(copy);
+		if (model != NULL)
+			return model;
+		na = drop_lightest_atom(cand, na);
+	}
+	return fit_buckets(v, &training, options, NULL);
 }
 
 /* A summary without finite rows fits to NULL: say why (once per statement). */
@@ -511,6 +680,8 @@ summary_has_no_rows(const VgmSummaryView *v)
 
 /* Arguments of vgm_fit(data or summary, the eight options). */
 #define FIT_FUNCTION_NARGS 9
+/* vgm_fit(summary, ...) also has the two atom options. */
+#define FIT_SUMMARY_NARGS (FIT_FUNCTION_NARGS + 2)
 
 /*
  * Planner support of vgm_fit(summary | float8[], options...): options given
@@ -529,12 +700,14 @@ vgm_fit_support(PG_FUNCTION_ARGS)
 	{
 		FuncExpr   *call = ((SupportRequestSimplify *) rawreq)->fcall;
 
-		if (list_length(call->args) == FIT_FUNCTION_NARGS)
+		int			nargs = list_length(call->args);
+
+		if (nargs == FIT_FUNCTION_NARGS || nargs == FIT_SUMMARY_NARGS)
 		{
-			LOCAL_FCINFO(check, FIT_FUNCTION_NARGS);
+			LOCAL_FCINFO(check, FIT_SUMMARY_NARGS);
 			VgmSqlFitOptions options;
 			VgmSqlFitOptions defaults;
-			Datum		fallback[FIT_FUNCTION_NARGS];
+			Datum		fallback[FIT_SUMMARY_NARGS];
 			ListCell   *lc;
 			int			i = 0;
 
@@ -548,7 +721,9 @@ vgm_fit_support(PG_FUNCTION_ARGS)
 			fallback[6] = Int64GetDatum((int64) defaults.engine.seed);
 			fallback[7] = (Datum) 0;
 			fallback[8] = Int32GetDatum(defaults.engine.n_init);
-			InitFunctionCallInfoData(*check, NULL, FIT_FUNCTION_NARGS, InvalidOid, NULL, NULL);
+			fallback[9] = BoolGetDatum(defaults.atoms);
+			fallback[10] = Float8GetDatum(defaults.atom_share);
+			InitFunctionCallInfoData(*check, NULL, nargs, InvalidOid, NULL, NULL);
 			foreach(lc, call->args)
 			{
 				Node	   *arg = (Node *) lfirst(lc);
@@ -567,6 +742,8 @@ vgm_fit_support(PG_FUNCTION_ARGS)
 				i++;
 			}
 			vgm_read_fit_options(check, 1, &options);
+			if (nargs == FIT_SUMMARY_NARGS)
+				vgm_read_atom_options(check, FIT_FUNCTION_NARGS, &options);
 		}
 	}
 	PG_RETURN_POINTER(NULL);
@@ -580,6 +757,8 @@ vgm_fit_summary(PG_FUNCTION_ARGS)
 	VgmSummaryView v;
 
 	vgm_read_fit_options(fcinfo, 1, &options);
+	if (PG_NARGS() >= FIT_SUMMARY_NARGS)
+		vgm_read_atom_options(fcinfo, FIT_FUNCTION_NARGS, &options);
 	if (PG_ARGISNULL(0))
 	{
 		notice_no_rows();
@@ -636,6 +815,88 @@ vgm_fit_final(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("max_components must be between 1 and %d", VGM_MAX_COMPONENTS),
 					 errdetail("The value given was %d.", options.engine.max_components)));
+	}
+	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
+	if (summary_has_no_rows(&v))
+		PG_RETURN_NULL();
+	PG_RETURN_VGM_MODEL_P(fit_summary_view(&v, &options));
+}
+
+/*
+ * The constant argument i of the one-step aggregate vgm_fit(x, atoms [,
+ * atom_share]), with the errors of a computed or NULL option.
+ */
+static Const *
+atom_option_const(FunctionCallInfo fcinfo, int i, const char *name)
+{
+	Const	   *arg = vgm_call_arg_const(fcinfo, i);
+
+	if (arg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the option \"%s\" of the aggregate vgm_fit must be a constant", name),
+				 errdetail("Use vgm_fit(vgm_summarize(x), %s => ...) for a computed value.", name)));
+	if (arg->constisnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("vgm_fit option \"%s\" must not be null", name),
+				 errdetail("Omit the argument to use its default.")));
+	return arg;
+}
+
+extern Datum vgm_summarize_sfunc(PG_FUNCTION_ARGS);
+
+/*
+ * Transition function of vgm_fit(x, atoms [, atom_share]): the row goes into
+ * the summary as in vgm_summarize(x); on the first row the share is checked,
+ * so a bad one stops the scan at once rather than at its end.
+ */
+PG_FUNCTION_INFO_V1(vgm_fit_atoms_sfunc);
+Datum
+vgm_fit_atoms_sfunc(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) && PG_NARGS() > 3)
+	{
+		if (PG_ARGISNULL(3))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("vgm_fit option \"atom_share\" must not be null"),
+					 errdetail("Omit the argument to use its default.")));
+		vgm_check_atom_share(PG_GETARG_FLOAT8(3));
+	}
+	return vgm_summarize_sfunc(fcinfo);
+}
+
+/*
+ * Final function of the one-step aggregates vgm_fit(x, atoms) and
+ * vgm_fit(x, atoms, atom_share): the defaults of vgm_fit(x) with the atom
+ * options, read from the call's constants (the aggregates have no combine
+ * function, as vgm_fit(x, k), so the Aggref keeps its arguments).
+ */
+PG_FUNCTION_INFO_V1(vgm_fit_atoms_final);
+Datum
+vgm_fit_atoms_final(PG_FUNCTION_ARGS)
+{
+	VgmSqlFitOptions options;
+	VgmSummaryView v;
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+
+	if (aggref == NULL || list_length(aggref->args) < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("vgm_fit_atoms_final called in non-aggregate context"),
+				 errdetail("This function is the final function of the aggregates vgm_fit(float8, boolean[, float8]).")));
+	vgm_default_sql_fit_options(&options);
+	options.atoms = DatumGetBool(atom_option_const(fcinfo, 1, "atoms")->constvalue);
+	if (list_length(aggref->args) > 2)
+	{
+		options.atom_share = DatumGetFloat8(atom_option_const(fcinfo, 2, "atom_share")->constvalue);
+		vgm_check_atom_share(options.atom_share);
+	}
+	if (PG_ARGISNULL(0))
+	{
+		notice_no_rows();
+		PG_RETURN_NULL();
 	}
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
 	if (summary_has_no_rows(&v))

@@ -20,12 +20,22 @@
 #define VGM_MAX_N_INIT 100
 #define VGM_START_ITER 200
 
+/*
+ * Atoms (point masses fitted as zero-width components): the default share
+ * a value must hold to become one.  The heavy-value table of a coarsened
+ * summary keeps the values with share >= 1 / VGM_HEAVY_MAX (0.39 %), so
+ * shares from there up are found in every summary.
+ */
+#define VGM_DEFAULT_ATOM_SHARE 0.01
+
 /* Options as SQL passes them, after validation. */
 typedef struct VgmSqlFitOptions
 {
 	VgmFitOptions engine;
 	double		weight_threshold;
 	VgmModel   *init;			/* warm start, or NULL */
+	bool		atoms;			/* fit heavy values as atoms */
+	double		atom_share;		/* the share of the weight an atom holds at least */
 } VgmSqlFitOptions;
 
 /*
@@ -35,6 +45,16 @@ typedef struct VgmSqlFitOptions
  */
 extern void vgm_read_fit_options(FunctionCallInfo fcinfo, int first,
 								 VgmSqlFitOptions *options);
+
+/*
+ * Read and validate the atom options (atoms boolean, atom_share float8) at
+ * arguments first and first + 1.
+ */
+extern void vgm_read_atom_options(FunctionCallInfo fcinfo, int first,
+								  VgmSqlFitOptions *options);
+
+/* Check an atom share: in (0, 1]. */
+extern void vgm_check_atom_share(double share);
 
 /* Defaults of the one-step aggregate. */
 extern void vgm_default_sql_fit_options(VgmSqlFitOptions *options);

@@ -13,7 +13,8 @@
 
 /*
  * On-disk layout: varlena header, the fixed header, then k components and
- * k weights.  The binary form (send/recv) is independent of this layout.
+ * k weights, then hdr.n_atoms atom values and hdr.n_atoms atom weights.  The
+ * binary form (send/recv) is independent of this layout.
  */
 typedef struct VgmModel
 {
@@ -21,25 +22,32 @@ typedef struct VgmModel
 	int32		unused;			/* keeps the doubles below 8-byte aligned */
 	VgmModelHeader hdr;
 	VgmComponent comp[FLEXIBLE_ARRAY_MEMBER];
-	/* double weights[k] follows comp[k] */
+	/* double weights[k] follows comp[k], then atom values and atom weights */
 } VgmModel;
 
-#define VGM_MODEL_SIZE(k) \
-	(offsetof(VgmModel, comp) + (k) * (sizeof(VgmComponent) + sizeof(double)))
+#define VGM_MODEL_SIZE(k, n_atoms) \
+	(offsetof(VgmModel, comp) + (k) * (sizeof(VgmComponent) + sizeof(double)) + \
+	 2 * (Size) (n_atoms) * sizeof(double))
 #define VgmModelWeights(m) ((double *) ((m)->comp + (m)->hdr.k))
+#define VgmModelAtomValues(m) (VgmModelWeights(m) + (m)->hdr.k)
+#define VgmModelAtomWeights(m) (VgmModelAtomValues(m) + (m)->hdr.n_atoms)
 
 #define DatumGetVgmModelP(d) ((VgmModel *) PG_DETOAST_DATUM(d))
 #define PG_GETARG_VGM_MODEL_P(n) DatumGetVgmModelP(PG_GETARG_DATUM(n))
 #define PG_RETURN_VGM_MODEL_P(m) PG_RETURN_POINTER(m)
 
-/* Build a model datum from its parts (validated by the caller). */
+/* Build a model datum without atoms from its parts (validated by the caller). */
 extern VgmModel *vgm_model_build(const VgmModelHeader *hdr,
 								 const VgmComponent *comp,
 								 const double *weights);
 
+/* Build a model datum from a view, atoms included (validated by the caller). */
+extern VgmModel *vgm_model_build_view(const VgmModelView *view);
+
 /*
- * Check that a detoasted model's size matches its component count before
- * its arrays are read (input validated it; a mismatch means corruption).
+ * Check that a detoasted model's size matches its component and atom counts
+ * before its arrays are read (input validated it; a mismatch means
+ * corruption).
  */
 extern void vgm_model_check_layout(const VgmModel *model);
 

@@ -146,6 +146,25 @@ rebuild(VgmCachedModel *m, const VgmModel *model)
 			m->valid_number[j] = -1;
 	}
 	m->n_valid = n_valid;
+	m->n_atoms = hdr->n_atoms;
+	m->atoms_total = 0.0;
+	for (j = 0; j < hdr->n_atoms; j++)
+	{
+		double		aw = VgmModelAtomWeights(model)[j];
+
+		m->atom_value[j] = VgmModelAtomValues(model)[j];
+		m->atom_weight[j] = aw;
+		m->log_atom_weight[j] = log(aw);
+		m->atom_below[j] = m->atoms_total;
+		m->atoms_total += aw;
+	}
+	{
+		double		share = 0.0;
+
+		for (j = 0; j < k; j++)
+			share += w[j];
+		m->log_mixture_share = hdr->n_atoms > 0 ? log(share) : 0.0;
+	}
 	m->seed = hdr->seed;
 	m->seed_mix = vgm_mix64(hdr->seed ^ UINT64CONST(0x6A09E667F3BCC908));
 	m->weight_threshold = hdr->weight_threshold;
@@ -332,11 +351,21 @@ vgm_extreme_argmax_all(const VgmCachedModel *m, double x)
 	return extreme_argmax(x, m->k, m->half_prec, m->mean, m->log_const);
 }
 
-/* The hash of the plug-in mixture, the identity a KS state records. */
+/*
+ * The hash of the plug-in mixture and its atoms, the identity a KS state
+ * records; a model without atoms hashes as it always has.
+ */
 uint64
 vgm_model_cache_compute_cdf_hash(VgmCachedModel *m)
 {
 	m->cdf_hash = vgm_mixture_hash(m->k, m->weight, m->mean, m->covariance);
+	if (m->n_atoms > 0)
+	{
+		m->cdf_hash = vgm_hash_doubles(m->cdf_hash, m->atom_value, m->n_atoms);
+		m->cdf_hash = vgm_hash_doubles(m->cdf_hash, m->atom_weight, m->n_atoms);
+		if (m->cdf_hash == 0)
+			m->cdf_hash = 1;
+	}
 	m->have_cdf_hash = true;
 	return m->cdf_hash;
 }
@@ -379,6 +408,18 @@ vgm_model_cache_build_cdf(VgmCachedModel *m)
 	{
 		m->table.c = MemoryContextAlloc(m->mcxt, sizeof(double) * 6 * m->table.n);
 		vgm_cdf_table_fill(&m->mix, &m->table);
+	}
+	/* the jumps of the atoms, evaluated as the rows are */
+	for (j = 0; j < m->n_atoms; j++)
+	{
+		double		left = (m->table.n > 0 ? vgm_cdf_table_eval(&m->table, m->atom_value[j])
+							: vgm_mixture_cdf(&m->mix, m->atom_value[j])) + m->atom_below[j];
+
+		/* never below the previous jump's top, never above 1 */
+		if (j > 0)
+			left = Max(left, m->atom_cdf_right[j - 1]);
+		m->atom_cdf_left[j] = Min(left, 1.0);
+		m->atom_cdf_right[j] = Min(left + m->atom_weight[j], 1.0);
 	}
 	m->have_cdf = true;
 }

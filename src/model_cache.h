@@ -140,6 +140,19 @@ typedef struct VgmCachedModel
 	double	   *v_log_const;
 	double	   *v_half_prec;
 
+	/*
+	 * Atoms (point masses), in increasing value order.  The transforms number
+	 * them after the valid components (n_valid + i), the posterior functions
+	 * after the posterior components (k + i).
+	 */
+	int			n_atoms;
+	double		atom_value[VGM_MAX_ATOMS];
+	double		atom_weight[VGM_MAX_ATOMS];
+	double		log_atom_weight[VGM_MAX_ATOMS];
+	double		atom_below[VGM_MAX_ATOMS];	/* summed weight of the atoms before atom i */
+	double		atoms_total;	/* summed weight of all atoms */
+	double		log_mixture_share;	/* log of the mixture's summed weight; 0 without atoms */
+
 	/* scratch for one row's log probabilities (k entries) */
 	double	   *scratch;
 	double	   *mem;			/* the one block the arrays above point into */
@@ -150,6 +163,8 @@ typedef struct VgmCachedModel
 	bool		have_cdf;
 	VgmCdfMixture mix;			/* components with positive weight */
 	VgmCdfTable table;			/* the mixture CDF tabulated; n = 0: use mix */
+	double		atom_cdf_left[VGM_MAX_ATOMS];	/* F(a-) of atom i, as the KS state maps values */
+	double		atom_cdf_right[VGM_MAX_ATOMS];	/* F(a) = F(a-) + its weight */
 	bool		have_bounds_hash;
 	uint64		bounds_hash;	/* identity of range and encoding constants (bounds states) */
 } VgmCachedModel;
@@ -256,8 +271,36 @@ vgm_alpha_of(const VgmCachedModel *m, int v, double x, double *alpha)
 }
 
 /*
+ * The atom whose value is exactly x, or -1.  At most VGM_MAX_ATOMS values in
+ * increasing order: a linear scan that stops at the first value >= x.
+ */
+static inline int
+vgm_atom_index(const VgmCachedModel *m, double x)
+{
+	int			i;
+
+	for (i = 0; i < m->n_atoms; i++)
+		if (m->atom_value[i] >= x)
+			return m->atom_value[i] == x ? i : -1;
+	return -1;
+}
+
+/* Number of atoms with a value at or below x (x not NaN). */
+static inline int
+vgm_atoms_at_or_below(const VgmCachedModel *m, double x)
+{
+	int			i = 0;
+
+	while (i < m->n_atoms && m->atom_value[i] <= x)
+		i++;
+	return i;
+}
+
+/*
  * The one encoding rule (RDT's ClusterBasedNormalizer without a key), used
- * by the transforms and by vgm_bounds alike: the most probable valid
+ * by the transforms and by vgm_bounds alike: a value equal to an atom gets
+ * the atom's component (numbered n_valid + i) and alpha 0; any other value
+ * gets the most probable valid
  * component v of a finite x (argmax of the variational log probability,
  * ties to the first, the limit order when every term overflowed) and
  * alpha = clip((x - mean_v) / (4 std_v), -0.99, 0.99).  Returns +1 or -1
@@ -271,6 +314,17 @@ vgm_encode_value(const VgmCachedModel *m, double x, int32 *component, double *al
 	int			best_v = 0;
 	int			v;
 
+	if (unlikely(m->n_atoms > 0))
+	{
+		int			i = vgm_atom_index(m, x);
+
+		if (i >= 0)
+		{
+			*component = m->n_valid + i;
+			*alpha = 0.0;
+			return 0;
+		}
+	}
 	for (v = 0; v < m->n_valid; v++)
 	{
 		double		d = x - m->v_mean[v];
@@ -284,6 +338,33 @@ vgm_encode_value(const VgmCachedModel *m, double x, int32 *component, double *al
 		best_v = vgm_extreme_argmax_valid(m, x);
 	*component = best_v;
 	return vgm_alpha_of(m, best_v, x, alpha);
+}
+
+/*
+ * u = F(x) for the KS histogram: the mixture's CDF (tabulated when it can
+ * be) plus the atoms at or below x; a value at an atom maps to F(a), and any
+ * other value stays between the jumps around it, so no value lands inside
+ * a jump whatever the rounding.  Needs vgm_model_cache_cdf first.
+ */
+static inline double
+vgm_model_cache_ks_u(const VgmCachedModel *m, double x)
+{
+	double		u = likely(m->table.n > 0) ? vgm_cdf_table_eval(&m->table, x)
+		: vgm_mixture_cdf(&m->mix, x);
+
+	if (unlikely(m->n_atoms > 0))
+	{
+		int			below = vgm_atoms_at_or_below(m, x);
+
+		if (below > 0 && m->atom_value[below - 1] == x)
+			return m->atom_cdf_right[below - 1];
+		if (below > 0)
+			u = Max(u + m->atom_below[below - 1] + m->atom_weight[below - 1],
+					m->atom_cdf_right[below - 1]);
+		if (below < m->n_atoms)
+			u = Min(u, m->atom_cdf_left[below]);
+	}
+	return u;
 }
 
 /* splitmix64's finaliser: a bijection of 64-bit words with full avalanche. */

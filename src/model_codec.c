@@ -17,7 +17,12 @@
  * answer: malformed JSON (first in text order) > unsupported version or dims
  * > the first unknown / duplicate field or ill-typed / out-of-range value in
  * text order > the first missing field > k out of range > an array whose
- * length is not k > vgm_model_validate.
+ * length is not k > the atoms field against the version > vgm_model_validate.
+ *
+ * Atoms (format version 2) are one optional field, "atoms": an array of
+ * [value, weight] pairs in increasing value order, written only when the
+ * model has atoms; a model without atoms has version 1 and the text of
+ * every earlier build.
  */
 #include "model_codec.h"
 
@@ -50,7 +55,8 @@ typedef enum
 	DOM_POS,					/* > 0 */
 	DOM_NONNEG,					/* >= 0 */
 	DOM_UNIT,					/* [0, 1] */
-	DOM_UNIT_OPEN				/* [0, 1) */
+	DOM_UNIT_OPEN,				/* [0, 1) */
+	DOM_UNIT_POS				/* (0, 1] */
 } Domain;
 
 static int
@@ -68,6 +74,8 @@ in_domain(double v, Domain d)
 			return v >= 0 && v <= 1;
 		case DOM_UNIT_OPEN:
 			return v >= 0 && v < 1;
+		case DOM_UNIT_POS:
+			return v > 0 && v <= 1;
 	}
 	return 0;
 }
@@ -87,6 +95,8 @@ domain_text(Domain d)
 			return "between 0 and 1";
 		case DOM_UNIT_OPEN:
 			return "at least 0 and less than 1";
+		case DOM_UNIT_POS:
+			return "greater than 0 and at most 1";
 	}
 	return "valid";
 }
@@ -200,6 +210,69 @@ check_k(ErrOut *e, int32_t k)
 	return VGM_MODEL_ERR_RANGE;
 }
 
+/* The atom count: 0 .. VGM_MAX_ATOMS. */
+static int
+check_n_atoms(ErrOut *e, int32_t n_atoms)
+{
+	if (n_atoms >= 0 && n_atoms <= VGM_MAX_ATOMS)
+		return VGM_MODEL_OK;
+	set_msg(e, "too many atoms");
+	set_detail(e, "The model has %" PRId32 " atoms; a model has between 0 and %d.",
+			   n_atoms, VGM_MAX_ATOMS);
+	return VGM_MODEL_ERR_RANGE;
+}
+
+/* Element i of the atoms, its value (part 0) or its weight (part 1), against a domain. */
+static int
+check_atom(ErrOut *e, const VgmModelView *model, long i, int part, Domain d)
+{
+	char		name[48];
+
+	snprintf(name, sizeof(name), "atoms[%ld][%d]", i, part);
+	return check_double(e, name, -1,
+						part == 0 ? model->atom_values[i] : model->atom_weights[i], d);
+}
+
+/*
+ * The atoms' own rules beyond their weights' domain: values strictly
+ * increasing, and at least one valid mixture component beside them.
+ */
+static int
+check_atoms(ErrOut *e, const VgmModelView *model)
+{
+	const VgmModelHeader *h = &model->hdr;
+	bool		any_valid = false;
+
+	for (long i = 0; i < h->n_atoms; i++)
+	{
+		if (i > 0 && !(model->atom_values[i - 1] < model->atom_values[i]))
+		{
+			char		n1[40],
+						n2[40];
+
+			set_msg(e, "atom values not strictly increasing");
+			set_detail(e, "Atom %ld has value %s after %s; atoms are listed once each, in increasing order.",
+					   i, num_text(model->atom_values[i], n1, sizeof(n1)),
+					   num_text(model->atom_values[i - 1], n2, sizeof(n2)));
+			return VGM_MODEL_ERR_RANGE;
+		}
+	}
+	if (h->n_atoms == 0)
+		return VGM_MODEL_OK;
+	for (long j = 0; j < h->k; j++)
+		any_valid |= model->weights[j] > h->weight_threshold;
+	if (!any_valid)
+	{
+		char		num[40];
+
+		set_msg(e, "model with atoms has no valid mixture component");
+		set_detail(e, "No mixture weight exceeds the weight threshold %s; a model with atoms keeps at least one valid mixture component for the values that are not atoms.",
+				   num_text(h->weight_threshold, num, sizeof(num)));
+		return VGM_MODEL_ERR_RANGE;
+	}
+	return VGM_MODEL_OK;
+}
+
 /* Every invariant of a model, in a fixed order. */
 static int
 validate(const VgmModelView *model, ErrOut *e)
@@ -216,11 +289,11 @@ validate(const VgmModelView *model, ErrOut *e)
 	}
 	h = &model->hdr;
 
-	if (h->version != VGM_MODEL_FORMAT_VERSION)
+	if (h->version != VGM_MODEL_FORMAT_VERSION && h->version != VGM_MODEL_FORMAT_VERSION_ATOMS)
 	{
 		set_msg(e, "unsupported format version %" PRId32, h->version);
-		set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads version %d only.",
-				   h->version, VGM_MODEL_FORMAT_VERSION);
+		set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads versions %d and %d.",
+				   h->version, VGM_MODEL_FORMAT_VERSION, VGM_MODEL_FORMAT_VERSION_ATOMS);
 		return VGM_MODEL_ERR_VERSION;
 	}
 	if (h->dims != 1)
@@ -230,12 +303,29 @@ validate(const VgmModelView *model, ErrOut *e)
 				   h->dims);
 		return VGM_MODEL_ERR_VERSION;
 	}
-	if ((rc = check_k(e, h->k)))
+	if ((rc = check_k(e, h->k)) || (rc = check_n_atoms(e, h->n_atoms)))
 		return rc;
+	if (h->version != vgm_model_version_for(h->n_atoms))
+	{
+		set_msg(e, "format version does not match the atoms");
+		set_detail(e, "The model has %" PRId32 " atoms and format version %" PRId32 "; a model with atoms has version %d, one without has version %d.",
+				   h->n_atoms, h->version, VGM_MODEL_FORMAT_VERSION_ATOMS, VGM_MODEL_FORMAT_VERSION);
+		return VGM_MODEL_ERR_RANGE;
+	}
+	if (h->n_atoms > 0 && (model->atom_values == NULL || model->atom_weights == NULL))
+	{
+		set_msg(e, "model has no atom arrays");
+		set_detail(e, "The model claims %" PRId32 " atoms, but its atom arrays are missing.",
+				   h->n_atoms);
+		return VGM_MODEL_ERR_RANGE;
+	}
 
 	/* every number finite, in the order the text form lists them */
 	for (int a = 0; a < N_ARRAYS; a++)
 		if ((rc = check_array(e, model, a, DOM_ANY)))
+			return rc;
+	for (long i = 0; i < h->n_atoms; i++)
+		if ((rc = check_atom(e, model, i, 0, DOM_ANY)) || (rc = check_atom(e, model, i, 1, DOM_ANY)))
 			return rc;
 	{
 		const struct
@@ -266,16 +356,25 @@ validate(const VgmModelView *model, ErrOut *e)
 	/* per-component domains */
 	if ((rc = check_array(e, model, ARR_WEIGHTS, DOM_UNIT)))
 		return rc;
+	for (long i = 0; i < h->n_atoms; i++)
+		if ((rc = check_atom(e, model, i, 1, DOM_UNIT_POS)))
+			return rc;
 	sum = 0;
 	for (long i = 0; i < h->k; i++)
 		sum += model->weights[i];
+	for (long i = 0; i < h->n_atoms; i++)
+		sum += model->atom_weights[i];
 	if (!(fabs(sum - 1.0) <= WEIGHT_SUM_TOL))
 	{
 		char		num[40];
 
 		set_msg(e, "weights do not sum to 1");
-		set_detail(e, "The weights sum to %s; a model's weights must sum to 1 within 1e-9.",
-				   num_text(sum, num, sizeof(num)));
+		if (h->n_atoms > 0)
+			set_detail(e, "The mixture and atom weights sum to %s; together they must sum to 1 within 1e-9.",
+					   num_text(sum, num, sizeof(num)));
+		else
+			set_detail(e, "The weights sum to %s; a model's weights must sum to 1 within 1e-9.",
+					   num_text(sum, num, sizeof(num)));
 		return VGM_MODEL_ERR_RANGE;
 	}
 	for (int a = ARR_WEIGHTS + 1; a < N_ARRAYS; a++)
@@ -319,7 +418,7 @@ validate(const VgmModelView *model, ErrOut *e)
 				   num_text(h->min, n1, sizeof(n1)), num_text(h->max, n2, sizeof(n2)));
 		return VGM_MODEL_ERR_RANGE;
 	}
-	return VGM_MODEL_OK;
+	return check_atoms(e, model);
 }
 
 int
@@ -358,6 +457,8 @@ typedef struct ModelText
 	bool		obj_ok[N_OBJS]; /* the object was read as an object */
 	size_t		arr_len[N_ARRAYS];	/* elements seen (may exceed the max) */
 	double		arr[N_ARRAYS][VGM_MAX_COMPONENTS];
+	size_t		atoms_len;		/* [value, weight] pairs seen (may exceed the max) */
+	double		atoms[VGM_MAX_ATOMS][2];
 } ModelText;
 
 static const JtMessages model_messages = {
@@ -631,6 +732,79 @@ read_array(JtCursor *c, const JtField *f, void *target, int depth)
 	return more;
 }
 
+/* Complain that element idx of "atoms" is not a [value, weight] pair. */
+static void
+atom_shape_error(JtCursor *c, size_t idx, size_t start)
+{
+	if (jt_claim(c->err, VGM_TEXT_ERR_RANGE, start))
+	{
+		set_msg(c->err, "field \"atoms\" must be an array of [value, weight] pairs");
+		set_detail(c->err, "Element %zu of field \"atoms\" at byte offset %zu is not an array of two numbers.",
+				   idx, start);
+	}
+}
+
+/* One [value, weight] pair of "atoms" into pair[2] (the message path names the element). */
+static int
+read_atom_pair(JtCursor *c, size_t idx, double pair[2], int depth)
+{
+	size_t		start = c->pos;
+	size_t		count = 0;
+	int			more;
+	char		path[48];
+
+	if (jt_peek(c) != '[')
+	{
+		if (jt_skip_value(c, depth) < 0)
+			return -1;
+		atom_shape_error(c, idx, start);
+		return 0;
+	}
+	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c), count++)
+	{
+		double		v;
+
+		if (!jt_number_start(jt_peek(c)) || count >= 2)
+		{
+			if (jt_skip_value(c, depth + 1) < 0)
+				return -1;
+			atom_shape_error(c, idx, start);
+			continue;
+		}
+		snprintf(path, sizeof(path), "atoms[%zu]", idx);
+		if (read_number(c, path, (long) count, &v) < 0)
+			return -1;
+		pair[count] = v;
+	}
+	if (more < 0)
+		return -1;
+	if (count != 2)
+		atom_shape_error(c, idx, start);
+	return 0;
+}
+
+/* The atoms: an array of [value, weight] pairs into t->atoms. */
+static int
+read_atoms(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	ModelText  *t = target;
+	size_t		count = 0;
+	int			more;
+
+	if (jt_peek(c) != '[')
+		return wrong_type(c, f, t, "an array of [value, weight] pairs", depth);
+	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c), count++)
+	{
+		double		scratch[2];
+
+		if (read_atom_pair(c, count, count < VGM_MAX_ATOMS ? t->atoms[count] : scratch,
+						   depth + 1) < 0)
+			return -1;
+	}
+	t->atoms_len = count;
+	return more;
+}
+
 /* One of the nested objects (priors, fit, training). */
 static int
 read_object(JtCursor *c, const JtField *f, void *target, int depth)
@@ -650,8 +824,8 @@ read_object(JtCursor *c, const JtField *f, void *target, int depth)
 /* The top-level fields, in the order of the text form. */
 enum
 {
-	TOP_VERSION, TOP_DIMS, TOP_K, TOP_WEIGHT_THRESHOLD = TOP_K + 1 + N_ARRAYS,
-	TOP_PRIORS, TOP_FIT, TOP_TRAINING
+	TOP_VERSION, TOP_DIMS, TOP_K, TOP_ATOMS = TOP_K + 1 + N_ARRAYS,
+	TOP_WEIGHT_THRESHOLD, TOP_PRIORS, TOP_FIT, TOP_TRAINING
 };
 
 static const JtField top_fields[] = {
@@ -665,7 +839,8 @@ static const JtField top_fields[] = {
 	{"degrees_of_freedom", NULL, read_array, ARR_DOF, false},
 	{"weight_concentration_a", NULL, read_array, ARR_CONC_A, false},
 	{"weight_concentration_b", NULL, read_array, ARR_CONC_B, false},
-	{"weight_threshold", NULL, read_dbl, HOFF(weight_threshold), false},
+	[TOP_ATOMS] = {"atoms", NULL, read_atoms, 0, true},
+	[TOP_WEIGHT_THRESHOLD] = {"weight_threshold", NULL, read_dbl, HOFF(weight_threshold), false},
 	{"priors", NULL, read_object, OBJ_PRIORS, false},
 	{"fit", NULL, read_object, OBJ_FIT, false},
 	{"training", NULL, read_object, OBJ_TRAINING, false},
@@ -738,6 +913,21 @@ vgm_model_write(JtOut *o, const VgmModelView *model)
 		}
 		jt_puts(o, n > 0 ? "]" : "[]");
 	}
+	/* atoms only when there are some: a model without them keeps version 1's text */
+	if (h.n_atoms > 0 && h.n_atoms <= VGM_MAX_ATOMS &&
+		model->atom_values != NULL && model->atom_weights != NULL)
+	{
+		jt_put_key(o, ",", top_fields[TOP_ATOMS].name);
+		for (int i = 0; i < h.n_atoms; i++)
+		{
+			jt_puts(o, i > 0 ? ",[" : "[[");
+			jt_put_double(o, model->atom_values[i]);
+			jt_puts(o, ",");
+			jt_put_double(o, model->atom_weights[i]);
+			jt_puts(o, "]");
+		}
+		jt_puts(o, "]");
+	}
 	write_fields(o, ",", &top_fields[TOP_WEIGHT_THRESHOLD], 1, &h);
 	for (int ob = 0; ob < N_OBJS; ob++)
 	{
@@ -775,16 +965,18 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 	double	   *weights;
 	int			rc;
 
-	if (t->seen_top[TOP_VERSION] && (t->version_bad || h->version != VGM_MODEL_FORMAT_VERSION))
+	if (t->seen_top[TOP_VERSION] &&
+		(t->version_bad || (h->version != VGM_MODEL_FORMAT_VERSION &&
+							h->version != VGM_MODEL_FORMAT_VERSION_ATOMS)))
 	{
 		jt_error_clear(e);
 		set_msg(e, "unsupported format version");
 		if (t->version_bad)
-			set_detail(e, "The field \"version\" must be the integer %d.",
-					   VGM_MODEL_FORMAT_VERSION);
+			set_detail(e, "The field \"version\" must be the integer %d or %d.",
+					   VGM_MODEL_FORMAT_VERSION, VGM_MODEL_FORMAT_VERSION_ATOMS);
 		else
-			set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads version %d only.",
-					   h->version, VGM_MODEL_FORMAT_VERSION);
+			set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads versions %d and %d.",
+					   h->version, VGM_MODEL_FORMAT_VERSION, VGM_MODEL_FORMAT_VERSION_ATOMS);
 		return VGM_MODEL_ERR_VERSION;
 	}
 	if (t->seen_top[TOP_DIMS] && (t->dims_bad || h->dims != 1))
@@ -824,8 +1016,30 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 			return VGM_MODEL_ERR_RANGE;
 		}
 	}
+	/* atoms belong to version 2 and version 2 has them */
+	if (h->version == VGM_MODEL_FORMAT_VERSION && t->seen_top[TOP_ATOMS])
+	{
+		set_msg(e, "field \"atoms\" needs format version %d", VGM_MODEL_FORMAT_VERSION_ATOMS);
+		set_detail(e, "The model has format version %d, which has no atoms.", VGM_MODEL_FORMAT_VERSION);
+		return VGM_MODEL_ERR_FIELD;
+	}
+	if (h->version == VGM_MODEL_FORMAT_VERSION_ATOMS &&
+		(!t->seen_top[TOP_ATOMS] || t->atoms_len == 0))
+	{
+		set_msg(e, "%s field \"atoms\"", t->seen_top[TOP_ATOMS] ? "empty" : "missing");
+		set_detail(e, "Format version %d is a model with atoms; a model without atoms has version %d.",
+				   VGM_MODEL_FORMAT_VERSION_ATOMS, VGM_MODEL_FORMAT_VERSION);
+		return VGM_MODEL_ERR_FIELD;
+	}
+	if ((rc = check_n_atoms(e, t->atoms_len > VGM_MAX_ATOMS ? VGM_MAX_ATOMS + 1 : (int32_t) t->atoms_len)))
+	{
+		set_detail(e, "Field \"atoms\" has %zu elements; a model has at most %d atoms.",
+				   t->atoms_len, VGM_MAX_ATOMS);
+		return rc;
+	}
+	h->n_atoms = (int32_t) t->atoms_len;
 
-	size = k * sizeof(VgmComponent) + k * sizeof(double);
+	size = k * sizeof(VgmComponent) + k * sizeof(double) + 2 * t->atoms_len * sizeof(double);
 	block = vgm_mem_alloc(alloc, size);
 	if (block == NULL)
 	{
@@ -846,6 +1060,16 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 	model->hdr = *h;
 	model->comp = comp;
 	model->weights = weights;
+	if (t->atoms_len > 0)
+	{
+		model->atom_values = weights + k;
+		model->atom_weights = weights + k + t->atoms_len;
+		for (size_t i = 0; i < t->atoms_len; i++)
+		{
+			model->atom_values[i] = t->atoms[i][0];
+			model->atom_weights[i] = t->atoms[i][1];
+		}
+	}
 	jt_error_clear(e);
 	rc = validate(model, e);
 	if (rc != VGM_MODEL_OK)

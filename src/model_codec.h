@@ -16,7 +16,23 @@
 #include "json_text.h"
 #include "vbem.h"
 
+/*
+ * Format versions: 1 is a model without atoms (its text and binary forms are
+ * those of every earlier build), 2 a model with atoms.  The version follows
+ * from the atom count (vgm_model_version_for), so a model has one form.
+ */
 #define VGM_MODEL_FORMAT_VERSION 1
+#define VGM_MODEL_FORMAT_VERSION_ATOMS 2
+
+/*
+ * Atoms: values that hold a share of the rows exactly (point masses), kept
+ * beside the mixture as zero-width components.  At most VGM_MAX_ATOMS, their
+ * values finite and strictly increasing, their weights in (0, 1]; the
+ * mixture weights and the atom weights together sum to 1, and a model with
+ * atoms keeps at least one valid mixture component (weight above the
+ * threshold), so every value that is not an atom has a component.
+ */
+#define VGM_MAX_ATOMS 16
 
 /* Errors of parsing and validation; the glue maps them to SQLSTATEs. */
 #define VGM_MODEL_OK VGM_TEXT_OK
@@ -35,6 +51,8 @@ typedef struct VgmModelHeader
 	int32_t		iterations;		/* fit diagnostics */
 	int32_t		converged;		/* 0 or 1 */
 	int32_t		max_iter;		/* options used by the fit */
+	int32_t		n_atoms;		/* atoms, 0 .. VGM_MAX_ATOMS */
+	int32_t		spare;			/* 0; keeps seed aligned without padding bytes */
 	uint64_t	seed;
 	double		tol;
 	double		weight_threshold;	/* a component is valid when weight > this */
@@ -54,16 +72,26 @@ typedef struct VgmModelHeader
 } VgmModelHeader;
 
 /*
- * A decoded model: header plus k components and k weights.  The arrays point
- * into memory the caller owns (vgm_model_parse allocates them with the given
- * allocator, in one block starting at comp).
+ * A decoded model: header plus k components and k weights, and n_atoms atom
+ * values and weights.  The arrays point into memory the caller owns
+ * (vgm_model_parse allocates them with the given allocator, in one block
+ * starting at comp); the atom arrays may be NULL when there are no atoms.
  */
 typedef struct VgmModelView
 {
 	VgmModelHeader hdr;
 	VgmComponent *comp;
 	double	   *weights;
+	double	   *atom_values;	/* n_atoms, strictly increasing */
+	double	   *atom_weights;	/* n_atoms, each in (0, 1] */
 } VgmModelView;
+
+/* The format version of a model with n_atoms atoms. */
+static inline int32_t
+vgm_model_version_for(int32_t n_atoms)
+{
+	return n_atoms > 0 ? VGM_MODEL_FORMAT_VERSION_ATOMS : VGM_MODEL_FORMAT_VERSION;
+}
 
 /*
  * Check every invariant of a model; returns VGM_MODEL_OK or an error code,

@@ -13,6 +13,14 @@
  * model's weight_threshold; the transforms number the valid components from
  * 0 in posterior order.
  *
+ * Atoms (point masses of a format-2 model) come after them: atom i is
+ * component n_valid + i of the transforms and posterior index k + i of
+ * predict and predict_proba.  A value equal to an atom gets the atom, with
+ * alpha 0 and probability 1 (the continuous part has no mass at a point);
+ * any other value is encoded among the mixture's components as before.
+ * Densities are with respect to counting measure on the atoms plus Lebesgue
+ * measure elsewhere: at an atom the log density is the log of its weight.
+ *
  * The draw is not random(): its uniform is a counter-based hash of the
  * model's seed, the key and the bits of x, so the same inputs give the same
  * draw in any plan, serial or parallel, and different keys draw
@@ -89,12 +97,18 @@ no_valid_components_error(const VgmCachedModel *c)
 					   c->k, c->weight_threshold)));
 }
 
-/* Error for a component number outside 0 .. n_valid - 1. */
+/* Error for a component number outside 0 .. n_valid + n_atoms - 1. */
 static pg_noinline void
 component_range_error(const VgmCachedModel *c, int32 component)
 {
 	if (c->n_valid == 0)
 		no_valid_components_error(c);
+	if (c->n_atoms > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("component %d is out of range", component),
+				 errdetail("Valid components of this model are numbered 0 to %d and its atoms %d to %d.",
+						   c->n_valid - 1, c->n_valid, c->n_valid + c->n_atoms - 1)));
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("component %d is out of range", component),
@@ -218,7 +232,13 @@ normalize_value(const VgmCachedModel *c, double x, bool has_key, int64 key,
 	}
 	if (unlikely(c->n_valid == 0))
 		no_valid_components_error(c);
-	if (has_key)
+	if (has_key && c->n_atoms > 0 && vgm_atom_index(c, x) >= 0)
+	{
+		/* a value at an atom is the atom's, whatever the key */
+		v = c->n_valid + vgm_atom_index(c, x);
+		*alpha = 0.0;
+	}
+	else if (has_key)
 	{
 		v = draw_valid(c, x, xbits, key);
 		vgm_alpha_of(c, v, x, alpha);
@@ -349,7 +369,10 @@ vgm_transform_normalize(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(site->tupdesc, values, nulls)));
 }
 
-/* vgm_encode(model, x [, key]): CTGAN's layout [alpha, one-hot over the valid components]. */
+/*
+ * vgm_encode(model, x [, key]): CTGAN's layout [alpha, one-hot over the valid
+ * components, then over the atoms].
+ */
 Datum
 vgm_transform_encode(PG_FUNCTION_ARGS)
 {
@@ -365,7 +388,7 @@ vgm_transform_encode(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	normalize_value(c, x, has_key, has_key ? PG_GETARG_INT64(2) : 0, &component, &alpha);
 	/* palloc0 leaves the one-hot part at zero */
-	result = new_float8_array(1 + c->n_valid, &data);
+	result = new_float8_array(1 + c->n_valid + c->n_atoms, &data);
 	data[0] = alpha;
 	data[1 + component] = 1.0;
 	PG_RETURN_ARRAYTYPE_P(result);
@@ -373,14 +396,15 @@ vgm_transform_encode(PG_FUNCTION_ARGS)
 
 /*
  * x = alpha 4 std_c + mean_c with alpha clipped to [-1, 1]; clamp limits x
- * to the training range.  The component is numbered among the valid ones.
+ * to the training range.  The component is numbered among the valid ones,
+ * then the atoms, whose value comes back exactly whatever the alpha.
  */
 static inline double
 denormalize_value(const VgmCachedModel *c, int32 component, double alpha, bool clamp)
 {
 	double		x;
 
-	if (unlikely(component < 0 || component >= c->n_valid))
+	if (unlikely(component < 0 || component >= c->n_valid + c->n_atoms))
 		component_range_error(c, component);
 	if (unlikely(!isfinite(alpha)))
 		alpha_not_finite_error(alpha);
@@ -388,7 +412,10 @@ denormalize_value(const VgmCachedModel *c, int32 component, double alpha, bool c
 		alpha = 1.0;
 	else if (alpha < -1.0)
 		alpha = -1.0;
-	x = alpha * c->v_four_std[component] + c->v_mean[component];
+	if (unlikely(component >= c->n_valid))
+		x = c->atom_value[component - c->n_valid];
+	else
+		x = alpha * c->v_four_std[component] + c->v_mean[component];
 	if (clamp)
 	{
 		if (x < c->min)
@@ -411,9 +438,9 @@ vgm_transform_denormalize(PG_FUNCTION_ARGS)
 
 /*
  * vgm_decode(model, encoded [, clamp]): the inverse of vgm_encode for a
- * generator's output: [alpha, a block of scores over the valid components]
- * (one-hot, softmax or logits); the component is the block's argmax, the
- * first of equal maxima, as CTGAN takes it.
+ * generator's output: [alpha, a block of scores over the valid components
+ * and the atoms] (one-hot, softmax or logits); the component is the block's
+ * argmax, the first of equal maxima, as CTGAN takes it.
  */
 Datum
 vgm_transform_decode(PG_FUNCTION_ARGS)
@@ -424,12 +451,24 @@ vgm_transform_decode(PG_FUNCTION_ARGS)
 	const double *e;
 	int32		best = 0;
 	int			v;
+	int			width = c->n_valid + c->n_atoms;
 	/* a slice of an array with NULLs elsewhere keeps the bitmap: look at the elements */
 	bool		has_nulls = array_contains_nulls(arr);
 
 	if (unlikely(c->n_valid == 0))
 		no_valid_components_error(c);
-	if (ARR_NDIM(arr) > 1 || has_nulls || n != 1 + c->n_valid)
+	if (ARR_NDIM(arr) > 1 || has_nulls || n != 1 + width)
+	{
+		if (c->n_atoms > 0)
+			ereport(ERROR,
+					(errcode(has_nulls ? ERRCODE_NULL_VALUE_NOT_ALLOWED
+							 : ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("vgm_decode needs a one-dimensional array of %d numbers without NULLs",
+							1 + width),
+					 errdetail("vgm_encode of this model writes [alpha, one score per valid component, one per atom] "
+							   "for its %d valid components and %d atoms; the array given has %d elements%s%s.",
+							   c->n_valid, c->n_atoms, n, ARR_NDIM(arr) > 1 ? " in several dimensions" : "",
+							   has_nulls ? ", some NULL" : "")));
 		ereport(ERROR,
 				(errcode(has_nulls ? ERRCODE_NULL_VALUE_NOT_ALLOWED
 						 : ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -439,8 +478,9 @@ vgm_transform_decode(PG_FUNCTION_ARGS)
 						   "for its %d valid components; the array given has %d elements%s%s.",
 						   c->n_valid, n, ARR_NDIM(arr) > 1 ? " in several dimensions" : "",
 						   has_nulls ? ", some NULL" : "")));
+	}
 	e = (const double *) ARR_DATA_PTR(arr);
-	for (v = 0; v < c->n_valid; v++)
+	for (v = 0; v < width; v++)
 	{
 		if (unlikely(isnan(e[1 + v])))
 			ereport(ERROR,
@@ -457,7 +497,10 @@ vgm_transform_decode(PG_FUNCTION_ARGS)
 /* scikit-learn's predictions                                              */
 /* ---------------------------------------------------------------------- */
 
-/* vgm_predict(model, x): scikit-learn's predict, a posterior index 0 .. k-1. */
+/*
+ * vgm_predict(model, x): scikit-learn's predict, a posterior index 0 .. k-1;
+ * k + i for a value equal to atom i.
+ */
 Datum
 vgm_transform_predict(PG_FUNCTION_ARGS)
 {
@@ -469,6 +512,8 @@ vgm_transform_predict(PG_FUNCTION_ARGS)
 
 	if (unlikely(c == NULL))
 		PG_RETURN_NULL();
+	if (unlikely(c->n_atoms > 0) && vgm_atom_index(c, x) >= 0)
+		PG_RETURN_INT32(c->k + vgm_atom_index(c, x));
 	for (j = 0; j < c->k; j++)
 	{
 		double		d = x - c->mean[j];
@@ -487,8 +532,9 @@ vgm_transform_predict(PG_FUNCTION_ARGS)
 
 /*
  * vgm_predict_proba(model, x): scikit-learn's predict_proba, k entries in
- * posterior order.  Every entry gets its exp(): the result is an array the
- * caller looks at, so tiny probabilities keep their relative precision.
+ * posterior order, then one per atom (1 for the atom x equals, else 0).
+ * Every entry gets its exp(): the result is an array the caller looks at,
+ * so tiny probabilities keep their relative precision.
  */
 Datum
 vgm_transform_predict_proba(PG_FUNCTION_ARGS)
@@ -504,8 +550,13 @@ vgm_transform_predict_proba(PG_FUNCTION_ARGS)
 
 	if (unlikely(c == NULL))
 		PG_RETURN_NULL();
+	result = new_float8_array(c->k + c->n_atoms, &data);
+	if (unlikely(c->n_atoms > 0) && vgm_atom_index(c, x) >= 0)
+	{
+		data[c->k + vgm_atom_index(c, x)] = 1.0;
+		PG_RETURN_ARRAYTYPE_P(result);
+	}
 	best = weighted_log_prob(c, x);
-	result = new_float8_array(c->k, &data);
 	if (unlikely(best == -INFINITY))
 	{
 		data[vgm_extreme_argmax_all(c, x)] = 1.0;
@@ -538,7 +589,12 @@ log_sum_exp(const double *v, int k, double best)
 	return best + log(sum);
 }
 
-/* vgm_score(model, x): scikit-learn's score_samples, the logsumexp of the weighted log probabilities. */
+/*
+ * vgm_score(model, x): scikit-learn's score_samples, the logsumexp of the
+ * weighted log probabilities.  With atoms: the log of the atom's weight at
+ * an atom, else the mixture's score plus the log of the mixture's share
+ * (the variational weights of the posterior sum to 1 over the mixture).
+ */
 Datum
 vgm_transform_score(PG_FUNCTION_ARGS)
 {
@@ -548,15 +604,20 @@ vgm_transform_score(PG_FUNCTION_ARGS)
 
 	if (unlikely(c == NULL))
 		PG_RETURN_NULL();
+	if (unlikely(c->n_atoms > 0) && vgm_atom_index(c, x) >= 0)
+		PG_RETURN_FLOAT8(c->log_atom_weight[vgm_atom_index(c, x)]);
 	best = weighted_log_prob(c, x);
-	PG_RETURN_FLOAT8(log_sum_exp(c->scratch, c->k, best));
+	PG_RETURN_FLOAT8(log_sum_exp(c->scratch, c->k, best) + c->log_mixture_share);
 }
 
 /* ---------------------------------------------------------------------- */
 /* the plug-in mixture (weights_, means_, covariances_)                    */
 /* ---------------------------------------------------------------------- */
 
-/* vgm_log_density(model, x): log of sum_j w_j N(x; mean_j, covariance_j). */
+/*
+ * vgm_log_density(model, x): log of sum_j w_j N(x; mean_j, covariance_j);
+ * at an atom, the log of its weight (the mass of the point).
+ */
 Datum
 vgm_transform_log_density(PG_FUNCTION_ARGS)
 {
@@ -568,6 +629,8 @@ vgm_transform_log_density(PG_FUNCTION_ARGS)
 
 	if (unlikely(c == NULL))
 		PG_RETURN_NULL();
+	if (unlikely(c->n_atoms > 0) && vgm_atom_index(c, x) >= 0)
+		PG_RETURN_FLOAT8(c->log_atom_weight[vgm_atom_index(c, x)]);
 	lp = c->scratch;
 	for (j = 0; j < c->k; j++)
 	{
@@ -581,7 +644,11 @@ vgm_transform_log_density(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(log_sum_exp(lp, c->k, best));
 }
 
-/* vgm_cdf(model, x): sum_j w_j Phi((x - mean_j) / std_j), through erfc for accurate tails. */
+/*
+ * vgm_cdf(model, x): sum_j w_j Phi((x - mean_j) / std_j), through erfc for
+ * accurate tails, plus the weights of the atoms at or below x: P(X <= x),
+ * right-continuous, with a jump of the atom's weight at each atom.
+ */
 Datum
 vgm_transform_cdf(PG_FUNCTION_ARGS)
 {
@@ -589,12 +656,16 @@ vgm_transform_cdf(PG_FUNCTION_ARGS)
 	VgmCachedModel *c = model_for_finite_x(fcinfo, &x);
 	double		p = 0.0;
 	int			j;
+	int			below;
 
 	if (unlikely(c == NULL))
 		PG_RETURN_NULL();
 	for (j = 0; j < c->k; j++)
 		if (c->weight[j] > 0.0)
 			p += c->weight[j] * 0.5 * erfc(-((x - c->mean[j]) / c->std[j]) * M_SQRT1_2);
+	below = vgm_atoms_at_or_below(c, x);
+	if (below > 0)
+		p += c->atom_below[below - 1] + c->atom_weight[below - 1];
 	/* the weights sum to 1 within 1e-9; a CDF must stay in [0, 1] */
 	if (p > 1.0)
 		p = 1.0;
@@ -615,7 +686,8 @@ typedef struct SampleState
 
 /*
  * vgm_sample(model, n, seed): n deterministic draws from the plug-in
- * mixture.  Draw i picks its component from the weights with the uniform
+ * mixture and its atoms (an atom is drawn with its weight and gives its
+ * value exactly).  Draw i picks its component from the weights with the uniform
  * hash(seed, 2i + 1) and its normal deviate by inverting the standard normal
  * CDF at hash(seed, 2i + 2), so any prefix of the result is the same for a
  * seed, and one value is produced per call so LIMIT stops early.
@@ -644,8 +716,9 @@ vgm_transform_sample(PG_FUNCTION_ARGS)
 					 errdetail("The value given was " INT64_FORMAT ".", n)));
 		funcctx = SRF_FIRSTCALL_INIT();
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		k = model->hdr.k;
 		vgm_model_check_layout(model);
+		/* the atoms are components of zero spread after the mixture's */
+		k = model->hdr.k + model->hdr.n_atoms;
 		w = VgmModelWeights(model);
 		st = palloc(sizeof(SampleState));
 		st->k = k;
@@ -655,11 +728,14 @@ vgm_transform_sample(PG_FUNCTION_ARGS)
 		st->last_positive = 0;
 		for (j = 0; j < k; j++)
 		{
-			acc += w[j];
+			bool		atom = j >= model->hdr.k;
+			double		wj = atom ? VgmModelAtomWeights(model)[j - model->hdr.k] : w[j];
+
+			acc += wj;
 			st->cum[j] = acc;
-			st->mean[j] = model->comp[j].mean;
-			st->std[j] = sqrt(model->comp[j].covariance);
-			if (w[j] > 0.0)
+			st->mean[j] = atom ? VgmModelAtomValues(model)[j - model->hdr.k] : model->comp[j].mean;
+			st->std[j] = atom ? 0.0 : sqrt(model->comp[j].covariance);
+			if (wj > 0.0)
 				st->last_positive = j;
 		}
 		st->total = acc;
@@ -692,7 +768,9 @@ vgm_transform_sample(PG_FUNCTION_ARGS)
 				lo = mid + 1;
 		}
 		j = st->cum[lo] > target ? lo : st->last_positive;
-		SRF_RETURN_NEXT(funcctx, Float8GetDatum(st->mean[j] + st->std[j] * z));
+		/* an atom's value exactly, not value + 0 * z */
+		SRF_RETURN_NEXT(funcctx, Float8GetDatum(st->std[j] > 0.0 ? st->mean[j] + st->std[j] * z
+												: st->mean[j]));
 	}
 	SRF_RETURN_DONE(funcctx);
 }

@@ -36,6 +36,7 @@ PG_FUNCTION_INFO_V1(vgm_rollup_sfunc);
 PG_FUNCTION_INFO_V1(vgm_summary_combine);
 PG_FUNCTION_INFO_V1(vgm_summary_info);
 PG_FUNCTION_INFO_V1(vgm_summary_buckets);
+PG_FUNCTION_INFO_V1(vgm_summary_heavy);
 
 /* The expanded (accumulating) form of a summary. */
 typedef struct VgmSummaryExpanded
@@ -45,6 +46,8 @@ typedef struct VgmSummaryExpanded
 	VgmAllocator alloc;			/* allocates in hdr.eoh_context */
 	VgmBucket  *flat;			/* buckets exported for flattening */
 	size_t		flat_n;
+	VgmHeavy   *flat_heavy;		/* heavy values exported with them */
+	size_t		flat_nheavy;
 	bool		flat_valid;
 } VgmSummaryExpanded;
 
@@ -147,10 +150,8 @@ summary_expanded_rw(Datum d)
 static void
 summary_expanded_merge(VgmSummaryExpanded *es, const VgmSummaryView *v)
 {
-	size_t		i;
-
-	for (i = 0; i < v->n; i++)
-		report_acc_status(vgm_acc_add_bucket(&es->acc, &v->buckets[i], v->shift));
+	report_acc_status(vgm_acc_merge_summary(&es->acc, v->shift, v->buckets, v->n,
+											v->heavy, v->nheavy));
 	report_acc_status(vgm_counts_merge(&es->acc.counts, &v->counts));
 	es->flat_valid = false;
 }
@@ -208,6 +209,15 @@ summary_expanded_export(VgmSummaryExpanded *es)
 	es->flat = MemoryContextAllocHuge(es->hdr.eoh_context,
 									  Max(es->acc.nused, 1) * sizeof(VgmBucket));
 	es->flat_n = vgm_acc_export(&es->acc, es->flat);
+	if (es->flat_heavy == NULL)
+		es->flat_heavy = MemoryContextAlloc(es->hdr.eoh_context, VGM_HEAVY_LIVE * sizeof(VgmHeavy));
+	{
+		double		total = 0.0;
+
+		for (size_t i = 0; i < es->flat_n; i++)
+			total += es->flat[i].weight;
+		es->flat_nheavy = vgm_acc_export_heavy(&es->acc, total, es->flat_heavy);
+	}
 	es->flat_valid = true;
 	/* a summary that could not be read back must not be stored */
 	{
@@ -216,6 +226,9 @@ summary_expanded_export(VgmSummaryExpanded *es)
 		if (vgm_summary_validate(VGM_SUMMARY_FORMAT_VERSION, es->acc.shift, &es->acc.counts,
 								 es->flat, es->flat_n, VGM_REPORT_BUFFERS(report)) != VGM_SUMMARY_OK)
 			report_unsummarizable(es);
+		if (vgm_heavy_validate(es->acc.shift, es->flat, es->flat_n, es->flat_heavy,
+							   es->flat_nheavy, VGM_REPORT_BUFFERS(report)) != VGM_SUMMARY_OK)
+			elog(ERROR, "vgm_summary heavy values inconsistent: %s (%s)", report.msg, report.detail);
 	}
 }
 
@@ -226,7 +239,7 @@ summary_get_flat_size(ExpandedObjectHeader *eohptr)
 	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
 
 	summary_expanded_export(es);
-	return VGM_SUMMARY_SIZE(es->flat_n);
+	return VGM_SUMMARY_SIZE_HEAVY(es->flat_n, es->flat_nheavy);
 }
 
 /* Write the flat form into memory the caller allocated. */
@@ -237,14 +250,16 @@ summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_
 	VgmSummary *s = (VgmSummary *) result;
 
 	summary_expanded_export(es);
-	Assert(allocated_size == VGM_SUMMARY_SIZE(es->flat_n));
+	Assert(allocated_size == VGM_SUMMARY_SIZE_HEAVY(es->flat_n, es->flat_nheavy));
 	memset(s, 0, offsetof(VgmSummary, buckets));
 	SET_VARSIZE(s, allocated_size);
-	s->version = VGM_SUMMARY_FORMAT_VERSION;
+	s->version = es->flat_nheavy > 0 ? VGM_SUMMARY_HEAVY_VERSION : VGM_SUMMARY_FORMAT_VERSION;
 	s->shift = es->acc.shift;
 	s->nbuckets = (int32) es->flat_n;
 	s->counts = es->acc.counts;
 	memcpy(s->buckets, es->flat, es->flat_n * sizeof(VgmBucket));
+	if (es->flat_nheavy > 0)
+		memcpy(&s->buckets[es->flat_n], es->flat_heavy, es->flat_nheavy * sizeof(VgmHeavy));
 }
 
 /* Read a summary argument without modifying it. */
@@ -264,6 +279,8 @@ vgm_summary_get_view(Datum datum, VgmSummaryView *view)
 			view->counts = es->acc.counts;
 			view->buckets = es->flat;
 			view->n = es->flat_n;
+			view->heavy = es->flat_heavy;
+			view->nheavy = es->flat_nheavy;
 			return;
 		}
 	}
@@ -274,6 +291,10 @@ vgm_summary_get_view(Datum datum, VgmSummaryView *view)
 		view->counts = s->counts;
 		view->buckets = s->buckets;
 		view->n = (size_t) s->nbuckets;
+		/* version 2: the heavy values fill the rest of the datum */
+		view->heavy = (const VgmHeavy *) &s->buckets[s->nbuckets];
+		view->nheavy = s->version == VGM_SUMMARY_HEAVY_VERSION
+			? (VARSIZE(s) - VGM_SUMMARY_SIZE(s->nbuckets)) / sizeof(VgmHeavy) : 0;
 	}
 }
 
@@ -431,18 +452,21 @@ vgm_summary_combine(PG_FUNCTION_ARGS)
 /* Flat summary from a view (copying). */
 static VgmSummary *
 summary_flat_from_parts(int shift, const VgmSummaryCounts *counts,
-						const VgmBucket *buckets, size_t n)
+						const VgmBucket *buckets, size_t n,
+						const VgmHeavy *heavy, size_t nheavy)
 {
-	Size		size = VGM_SUMMARY_SIZE(n);
+	Size		size = VGM_SUMMARY_SIZE_HEAVY(n, nheavy);
 	VgmSummary *s = palloc0(size);
 
 	SET_VARSIZE(s, size);
-	s->version = VGM_SUMMARY_FORMAT_VERSION;
+	s->version = nheavy > 0 ? VGM_SUMMARY_HEAVY_VERSION : VGM_SUMMARY_FORMAT_VERSION;
 	s->shift = shift;
 	s->nbuckets = (int32) n;
 	s->counts = *counts;
 	if (n)
 		memcpy(s->buckets, buckets, n * sizeof(VgmBucket));
+	if (nheavy)
+		memcpy(&s->buckets[n], heavy, nheavy * sizeof(VgmHeavy));
 	return s;
 }
 
@@ -455,15 +479,19 @@ vgm_summary_in(PG_FUNCTION_ARGS)
 	VgmSummaryCounts counts;
 	VgmBucket  *buckets;
 	size_t		n;
+	VgmHeavy   *heavy;
+	size_t		nheavy;
 	VgmCodecReport report;
 	VgmSummary *s;
 
-	vgm_codec_check(vgm_summary_parse(str, strlen(str), &shift, &counts, &buckets, &n,
+	vgm_codec_check(vgm_summary_parse(str, strlen(str), &shift, &counts, &buckets, &n, &heavy, &nheavy,
 									  vgm_palloc_allocator(), VGM_REPORT_BUFFERS(report)),
 					false, &report);
-	s = summary_flat_from_parts(shift, &counts, buckets, n);
+	s = summary_flat_from_parts(shift, &counts, buckets, n, heavy, nheavy);
 	if (buckets)
 		pfree(buckets);
+	if (heavy)
+		pfree(heavy);
 	PG_RETURN_POINTER(s);
 }
 
@@ -487,13 +515,13 @@ vgm_summary_out(PG_FUNCTION_ARGS)
 	if (vgm_summary_text_form == VGM_SUMMARY_TEXT_COMPACT
 		|| (vgm_summary_text_form == VGM_SUMMARY_TEXT_AUTO && v.n > VGM_SUMMARY_TEXT_AUTO_BUCKETS))
 	{
-		jt_out_growable(&out, vgm_palloc_allocator(), 320 + v.n * 32);
-		vgm_summary_write_packed(&out, v.shift, &v.counts, v.buckets, v.n);
+		jt_out_growable(&out, vgm_palloc_allocator(), 320 + v.n * 32 + v.nheavy * 80);
+		vgm_summary_write_packed(&out, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
 	}
 	else
 	{
-		jt_out_growable(&out, vgm_palloc_allocator(), 256 + v.n * 140);
-		vgm_summary_write(&out, v.shift, &v.counts, v.buckets, v.n);
+		jt_out_growable(&out, vgm_palloc_allocator(), 256 + v.n * 140 + v.nheavy * 80);
+		vgm_summary_write(&out, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
 	}
 	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_summary"));
 }
@@ -514,13 +542,14 @@ vgm_summary_recv(PG_FUNCTION_ARGS)
 	vgm_codec_check(vgm_summary_decode_head(data, len, &head, VGM_REPORT_BUFFERS(report)),
 					true, &report);
 	/* every byte is written below (the layout has no padding): no palloc0 */
-	s = palloc(VGM_SUMMARY_SIZE(head.n));
-	SET_VARSIZE(s, VGM_SUMMARY_SIZE(head.n));
-	s->version = VGM_SUMMARY_FORMAT_VERSION;
+	s = palloc(VGM_SUMMARY_SIZE_HEAVY(head.n, head.nheavy));
+	SET_VARSIZE(s, VGM_SUMMARY_SIZE_HEAVY(head.n, head.nheavy));
+	s->version = head.nheavy > 0 ? VGM_SUMMARY_HEAVY_VERSION : VGM_SUMMARY_FORMAT_VERSION;
 	s->shift = head.shift;
 	s->nbuckets = (int32) head.n;
 	s->counts = head.counts;
 	vgm_codec_check(vgm_summary_decode_body(data, len, &head, s->buckets,
+											(VgmHeavy *) &s->buckets[head.n],
 											VGM_REPORT_BUFFERS(report)),
 					true, &report);
 	PG_RETURN_POINTER(s);
@@ -534,8 +563,9 @@ vgm_summary_send(PG_FUNCTION_ARGS)
 	bytea	   *result;
 
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	result = vgm_send_buffer(vgm_summary_binary_size(v.n));
-	vgm_summary_encode(v.shift, &v.counts, v.buckets, v.n, (uint8 *) VARDATA(result));
+	result = vgm_send_buffer(vgm_summary_binary_size(v.n, v.nheavy));
+	vgm_summary_encode(v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy,
+					   (uint8 *) VARDATA(result));
 	PG_RETURN_BYTEA_P(result);
 }
 
@@ -546,8 +576,8 @@ vgm_summary_info(PG_FUNCTION_ARGS)
 	VgmSummaryView v;
 	VgmMoments	m;
 	TupleDesc	tupdesc;
-	Datum		values[11];
-	bool		nulls[11];
+	Datum		values[12];
+	bool		nulls[12];
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -566,7 +596,9 @@ vgm_summary_info(PG_FUNCTION_ARGS)
 	values[7] = Int64GetDatum(v.counts.neg_infs);
 	values[8] = Float8GetDatum(v.counts.min);
 	values[9] = Float8GetDatum(v.counts.max);
-	values[10] = Int64GetDatum((int64) VGM_SUMMARY_SIZE(v.n));
+	values[10] = Int64GetDatum((int64) VGM_SUMMARY_SIZE_HEAVY(v.n, v.nheavy));
+	/* values whose exact weight is known: every bucket at shift 0, else the table */
+	values[11] = Int64GetDatum((int64) (v.shift == 0 ? v.n : v.nheavy));
 	if (v.counts.rows == 0)
 		nulls[8] = nulls[9] = true;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
@@ -591,6 +623,50 @@ vgm_summary_buckets(PG_FUNCTION_ARGS)
 		values[1] = Float8GetDatum(v.buckets[i].weight);
 		values[2] = Float8GetDatum(v.buckets[i].mean);
 		values[3] = Float8GetDatum(sqrt(v.buckets[i].m2 / v.buckets[i].weight));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * The values with an exact or bounded weight: (value, weight, missed,
+ * exact).  At shift 0 every bucket is one value and all are listed (missed
+ * 0); otherwise the heavy-value table.  With min_share, only the values
+ * whose counted weight reaches that share of the total weight.
+ */
+Datum
+vgm_summary_heavy(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	VgmSummaryView v;
+	double		min_share = PG_GETARG_FLOAT8(1);
+	double		total = 0.0;
+	size_t		count;
+
+	if (!(min_share >= 0.0 && min_share <= 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_share must be in [0, 1]"),
+				 errdetail("The value given was %g.", min_share)));
+	InitMaterializedSRF(fcinfo, 0);
+	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
+	for (size_t i = 0; i < v.n; i++)
+		total += v.buckets[i].weight;
+	count = v.shift == 0 ? v.n : v.nheavy;
+	for (size_t i = 0; i < count; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		double		value = v.shift == 0 ? vgm_key_value(v.buckets[i].key) : v.heavy[i].value;
+		double		weight = v.shift == 0 ? v.buckets[i].weight : v.heavy[i].weight;
+		double		missed = v.shift == 0 ? 0.0 : v.heavy[i].missed;
+
+		if (weight < min_share * total)
+			continue;
+		values[0] = Float8GetDatum(value);
+		values[1] = Float8GetDatum(weight);
+		values[2] = Float8GetDatum(missed);
+		values[3] = BoolGetDatum(missed == 0.0);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -10,7 +10,12 @@
 
 #include "summary_core.h"
 
-/* Flat (on-disk) layout: counts, then buckets sorted by key. */
+/*
+ * Flat (on-disk) layout: counts, then buckets sorted by key; a version 2
+ * summary then has its heavy-value table (heavy_core.h), sorted by value,
+ * up to the end of the datum.  Version 1 is the layout from before the
+ * table, so stored summaries keep their bytes.
+ */
 typedef struct VgmSummary
 {
 	int32		vl_len_;		/* varlena header (do not touch directly) */
@@ -22,6 +27,7 @@ typedef struct VgmSummary
 } VgmSummary;
 
 #define VGM_SUMMARY_SIZE(n) (offsetof(VgmSummary, buckets) + (n) * sizeof(VgmBucket))
+#define VGM_SUMMARY_SIZE_HEAVY(n, nheavy) (VGM_SUMMARY_SIZE(n) + (nheavy) * sizeof(VgmHeavy))
 
 /* A read-only view of a summary datum, flat or expanded. */
 typedef struct VgmSummaryView
@@ -30,6 +36,8 @@ typedef struct VgmSummaryView
 	VgmSummaryCounts counts;
 	const VgmBucket *buckets;
 	size_t		n;
+	const VgmHeavy *heavy;		/* the heavy-value table, sorted by value */
+	size_t		nheavy;
 } VgmSummaryView;
 
 /* Read a summary argument without modifying it. */

@@ -216,6 +216,7 @@ merge_acc_bucket(VgmAccBucket *a, const VgmAccBucket *b)
 	}
 	shift_sums(b->weight, &s1, &s2, &s3, &s4, b->anchor - a->anchor);
 	a->weight += b->weight;
+	a->tracked += b->tracked;
 	a->s1 += s1;
 	a->s2 += s2;
 	a->s3 += s3;
@@ -250,6 +251,108 @@ alloc_slots(const VgmAllocator *alloc, uint32_t nslots, void **mem)
 	return slots;
 }
 
+/* ---------------------------------------------------------------------- */
+/* the heavy-value table while accumulating (heavy_core.h)                 */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * The summary leaves shift 0: each bucket is still one value, so the values
+ * with weight >= total / VGM_HEAVY_MAX enter the table with exact counts
+ * (at most VGM_HEAVY_MAX of them), and their buckets record that weight as
+ * counted.
+ */
+static int
+heavy_materialize(VgmAccumulator *acc)
+{
+	double		floor_weight = acc->total_weight / VGM_HEAVY_MAX;
+
+	if (!vgm_heavy_table_init(&acc->heavy, acc->alloc))
+		return VGM_SUMMARY_ERR_NOMEM;
+	for (uint32_t i = 0; i < acc->nslots; i++)
+	{
+		VgmAccBucket *s = &acc->slots[i];
+
+		if (s->weight == 0.0)
+			continue;
+		s->tracked = 0.0;
+		if (s->weight >= floor_weight && acc->heavy.nlive < VGM_HEAVY_MAX)
+		{
+			vgm_heavy_insert(&acc->heavy, vgm_key_value(s->key), s->weight, 0.0);
+			s->tracked = s->weight;
+		}
+	}
+	return VGM_SUMMARY_OK;
+}
+
+/*
+ * The table is full: keep the VGM_HEAVY_MAX entries with the largest counted
+ * weights (ties: smaller value).  The weight of a dropped entry becomes
+ * uncounted weight of its bucket again, so the bound of an absent value
+ * (its bucket's uncounted weight) still holds.
+ */
+static int
+heavy_evict(VgmAccumulator *acc)
+{
+	VgmHeavy   *entries = vgm_mem_alloc(acc->alloc, VGM_HEAVY_LIVE * sizeof(VgmHeavy));
+	size_t		n;
+
+	if (entries == NULL)
+		return VGM_SUMMARY_ERR_NOMEM;
+	n = vgm_heavy_table_entries(&acc->heavy, entries);
+	for (size_t i = VGM_HEAVY_MAX; i < n; i++)
+	{
+		VgmAccBucket *s = find_slot(acc->slots, acc->nslots,
+									vgm_bucket_key(entries[i].value, acc->shift));
+
+		if (s->weight != 0.0)
+			s->tracked = s->tracked > entries[i].weight ? s->tracked - entries[i].weight : 0.0;
+	}
+	vgm_heavy_table_reset(&acc->heavy, entries, n < VGM_HEAVY_MAX ? n : VGM_HEAVY_MAX);
+	vgm_mem_free(acc->alloc, entries);
+	return VGM_SUMMARY_OK;
+}
+
+/*
+ * Count weight w of value x, already added to its bucket s (shift > 0): in
+ * its entry if it has one; else it gets one when the bucket's uncounted
+ * weight, this row included, reaches total / VGM_HEAVY_MAX, with missed =
+ * the uncounted weight before this row (every earlier row of x is in it).
+ */
+static int
+heavy_count(VgmAccumulator *acc, VgmAccBucket *s, double x, double w)
+{
+	VgmHeavyTable *t = &acc->heavy;
+	uint64_t	bits = vgm_heavy_bits(x);
+	double		before;
+
+	if (t->nlive > 0)
+	{
+		int			i = vgm_heavy_find(t, bits);
+
+		if (i >= 0)
+		{
+			t->weight[i] += w;
+			s->tracked += w;
+			return VGM_SUMMARY_OK;
+		}
+	}
+	if (s->weight - s->tracked < acc->total_weight / VGM_HEAVY_MAX)
+		return VGM_SUMMARY_OK;
+	if (!vgm_heavy_table_init(t, acc->alloc))
+		return VGM_SUMMARY_ERR_NOMEM;
+	if (t->nlive >= VGM_HEAVY_LIVE)
+	{
+		int			status = heavy_evict(acc);
+
+		if (status != VGM_SUMMARY_OK)
+			return status;
+	}
+	before = s->weight - w - s->tracked;
+	vgm_heavy_insert(t, x == 0.0 ? 0.0 : x, w, before > 0.0 ? before : 0.0);
+	s->tracked += w;
+	return VGM_SUMMARY_OK;
+}
+
 /* Insert live bucket b into a table, rekeyed from old_shift; counts a new slot. */
 static inline void
 reinsert(VgmAccBucket *slots, uint32_t nslots, VgmAccBucket b, int old_shift, int shift,
@@ -279,6 +382,13 @@ rebuild(VgmAccumulator *acc, uint32_t nslots, int old_shift)
 	uint32_t	used = 0;
 	uint32_t	i;
 
+	if (old_shift == 0 && acc->shift > 0 && acc->heavy.bits == NULL)
+	{
+		int			status = heavy_materialize(acc);
+
+		if (status != VGM_SUMMARY_OK)
+			return status;
+	}
 	if (nslots == acc->nslots)
 	{
 		VgmAccBucket *live = vgm_mem_alloc(acc->alloc, ((size_t) acc->nused + 1) * sizeof(VgmAccBucket));
@@ -332,6 +442,7 @@ vgm_acc_init(VgmAccumulator *acc, const VgmAllocator *alloc, int shift, int max_
 void
 vgm_acc_free(VgmAccumulator *acc)
 {
+	vgm_heavy_table_free(&acc->heavy, acc->alloc);
 	vgm_mem_free(acc->alloc, acc->slots_mem);
 	acc->slots = NULL;
 	acc->slots_mem = NULL;
@@ -528,6 +639,7 @@ acc_insert(VgmAccumulator *acc, double x, double weight)
 			s->key = key;
 			s->anchor = x;
 			s->s1 = s->s2 = s->s3 = s->s4 = 0.0;
+			s->tracked = 0.0;
 			acc->nused++;
 		}
 	}
@@ -539,6 +651,8 @@ acc_insert(VgmAccumulator *acc, double x, double weight)
 	s->s2 += wd * d;
 	s->s3 += wd * d2;
 	s->s4 += wd * d2 * d;
+	if (acc->shift > 0)
+		return heavy_count(acc, s, x, weight);
 	return VGM_SUMMARY_OK;
 }
 
@@ -558,6 +672,8 @@ vgm_acc_flush(VgmAccumulator *acc)
 	uint32_t	i;
 	int			shift = acc->shift;
 	uint32_t	nslots = acc->nslots;
+	/* a row's value can be heavy only if its bucket's uncounted weight reaches this */
+	double		gate = acc->total_weight / VGM_HEAVY_MAX;
 
 	for (i = 0; i < n; i++)
 	{
@@ -571,6 +687,7 @@ vgm_acc_flush(VgmAccumulator *acc)
 		double		weight = acc->batch_w[i];
 		VgmAccBucket *s = &acc->slots[home[i]];
 
+		acc->total_weight += weight;
 		if (likely_true(s->key == keys[i] && s->weight != 0.0 &&
 						acc->shift == shift && acc->nslots == nslots))
 		{
@@ -583,6 +700,18 @@ vgm_acc_flush(VgmAccumulator *acc)
 			s->s2 += wd * d;
 			s->s3 += wd * d2;
 			s->s4 += wd * d2 * d;
+			/* beyond shift 0 the heavy values are counted apart (heavy_core.h) */
+			if (__builtin_expect(shift > 0, 0)
+				&& (acc->heavy.nlive > 0 || s->weight - s->tracked >= gate))
+			{
+				int			status = heavy_count(acc, s, x, weight);
+
+				if (status != VGM_SUMMARY_OK)
+				{
+					acc->nbatch = 0;
+					return status;
+				}
+			}
 		}
 		else
 		{
@@ -628,6 +757,8 @@ vgm_acc_add_bucket(VgmAccumulator *acc, const VgmBucket *bucket, int shift)
 	b.s2 = bucket->m2;
 	b.s3 = bucket->m3;
 	b.s4 = bucket->m4;
+	b.tracked = 0.0;			/* vgm_acc_merge_summary counts its heavy values */
+	acc->total_weight += bucket->weight;
 	s = find_slot(acc->slots, acc->nslots, b.key);
 	if (s->weight == 0.0)
 	{
@@ -640,6 +771,9 @@ vgm_acc_add_bucket(VgmAccumulator *acc, const VgmBucket *bucket, int shift)
 			acc->nused++;
 	}
 	merge_acc_bucket(s, &b);
+	/* a bucket at shift 0 is one value: it is counted as rows of that value */
+	if (shift == 0 && acc->shift > 0)
+		return heavy_count(acc, s, vgm_key_value(bucket->key), bucket->weight);
 	return VGM_SUMMARY_OK;
 }
 
@@ -735,6 +869,114 @@ vgm_acc_export(VgmAccumulator *acc, VgmBucket *out)
 	return n;
 }
 
+/* The stored heavy-value table after vgm_acc_export. */
+size_t
+vgm_acc_export_heavy(VgmAccumulator *acc, double total, VgmHeavy *out)
+{
+	if (acc->shift == 0 || acc->heavy.nlive == 0)
+		return 0;
+	return vgm_heavy_prune_sorted(out, vgm_heavy_table_entries(&acc->heavy, out), total);
+}
+
+/* Is value among the stored entries (sorted by value)? */
+static bool
+heavy_contains(const VgmHeavy *heavy, size_t n, double value)
+{
+	size_t		lo = 0;
+	size_t		hi = n;
+
+	while (lo < hi)
+	{
+		size_t		mid = lo + (hi - lo) / 2;
+
+		if (heavy[mid].value < value)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && heavy[lo].value == value;
+}
+
+/*
+ * Merge a stored summary.  Its buckets at shift 0 are values and are
+ * counted as rows (vgm_acc_add_bucket).  Otherwise, in three steps around
+ * the bucket merge: the table's values absent from the input get the
+ * input's bound (the weight of its bucket holding them) as missed; the
+ * input's values absent from the table enter it with the accumulator's
+ * bound (the uncounted weight of its bucket, read before the input's
+ * buckets arrive); then the input's counts and missed add.
+ */
+int
+vgm_acc_merge_summary(VgmAccumulator *acc, int shift, const VgmBucket *buckets, size_t n,
+					  const VgmHeavy *heavy, size_t nheavy)
+{
+	VgmHeavyTable *t = &acc->heavy;
+	int			status = vgm_acc_flush(acc);
+
+	if (status != VGM_SUMMARY_OK)
+		return status;
+	if (shift > 0 && acc->shift < shift)
+	{
+		int			old_shift = acc->shift;
+
+		acc->shift = shift;
+		status = rebuild(acc, acc->nslots, old_shift);
+		if (status != VGM_SUMMARY_OK)
+			return status;
+	}
+	if (shift > 0 && (nheavy > 0 || t->nlive > 0))
+	{
+		if (!vgm_heavy_table_init(t, acc->alloc))
+			return VGM_SUMMARY_ERR_NOMEM;
+		if (t->nlive + nheavy > VGM_HEAVY_LIVE && (status = heavy_evict(acc)) != VGM_SUMMARY_OK)
+			return status;
+		for (uint32_t i = 0; i < VGM_HEAVY_SLOTS; i++)
+		{
+			double		value;
+			long		b;
+
+			if (t->bits[i] == VGM_HEAVY_EMPTY)
+				continue;
+			memcpy(&value, &t->bits[i], sizeof(value));
+			if (heavy_contains(heavy, nheavy, value))
+				continue;
+			b = vgm_bucket_search(buckets, n, vgm_bucket_key(value, shift));
+			if (b >= 0)
+				t->missed[i] += buckets[b].weight;
+		}
+		for (size_t h = 0; h < nheavy; h++)
+		{
+			VgmAccBucket *s;
+			double		uncounted = 0.0;
+
+			if (vgm_heavy_find(t, vgm_heavy_bits(heavy[h].value)) >= 0)
+				continue;
+			s = find_slot(acc->slots, acc->nslots, vgm_bucket_key(heavy[h].value, acc->shift));
+			if (s->weight != 0.0 && s->weight > s->tracked)
+				uncounted = s->weight - s->tracked;
+			vgm_heavy_insert(t, heavy[h].value, 0.0, uncounted);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((status = vgm_acc_add_bucket(acc, &buckets[i], shift)) != VGM_SUMMARY_OK)
+			return status;
+	if (shift > 0)
+		for (size_t h = 0; h < nheavy; h++)
+		{
+			int			i = vgm_heavy_find(t, vgm_heavy_bits(heavy[h].value));
+			VgmAccBucket *s;
+
+			if (i < 0)
+				continue;
+			t->weight[i] += heavy[h].weight;
+			t->missed[i] += heavy[h].missed;
+			s = find_slot(acc->slots, acc->nslots, vgm_bucket_key(heavy[h].value, acc->shift));
+			if (s->weight != 0.0)
+				s->tracked += heavy[h].weight;
+		}
+	return VGM_SUMMARY_OK;
+}
+
 /* Coarsen a sorted bucket array in place until it has at most target buckets. */
 size_t
 vgm_buckets_coarsen(VgmBucket *buckets, size_t n, int *shift, size_t target)
@@ -791,11 +1033,11 @@ vgm_summary_validate(int version, int shift, const VgmSummaryCounts *c,
 
 	jt_error_init(&e, msg, msglen, detail, detaillen);
 
-	if (version != VGM_SUMMARY_FORMAT_VERSION)
+	if (version != VGM_SUMMARY_FORMAT_VERSION && version != VGM_SUMMARY_HEAVY_VERSION)
 		return jt_fail(&e, VGM_SUMMARY_ERR_VERSION, 0,
 					  "unsupported vgm_summary format version",
-					  "The version is %d; this build reads version %d.",
-					  version, VGM_SUMMARY_FORMAT_VERSION);
+					  "The version is %d; this build reads versions %d and %d.",
+					  version, VGM_SUMMARY_FORMAT_VERSION, VGM_SUMMARY_HEAVY_VERSION);
 	if (shift < 0 || shift > VGM_SUMMARY_MAX_SHIFT)
 		return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
 					  "invalid vgm_summary: resolution out of range",
@@ -878,12 +1120,15 @@ typedef struct SummaryText
 	const VgmAllocator *alloc;
 	const char *packed;			/* the "packed" string, decoded once the shift is known */
 	size_t		packed_len;
+	VgmHeavy   *heavy;			/* the heavy-value table (version 2), grown with alloc */
+	size_t		nheavy;
 } SummaryText;
 
 static int	read_int_field(JtCursor *c, const JtField *f, void *target, int depth);
 static int	read_double_field(JtCursor *c, const JtField *f, void *target, int depth);
 static int	read_buckets(JtCursor *c, const JtField *f, void *target, int depth);
 static int	read_packed(JtCursor *c, const JtField *f, void *target, int depth);
+static int	read_heavy(JtCursor *c, const JtField *f, void *target, int depth);
 
 #define STOFF(m) offsetof(SummaryText, m)
 
@@ -906,11 +1151,14 @@ static const JtField summary_fields[] = {
 	{"max", NULL, read_double_field, STOFF(counts.max), false},
 	{"buckets", NULL, read_buckets, 0, true},
 	{"packed", NULL, read_packed, 0, true},
+	{"heavy", NULL, read_heavy, 0, true},
 };
 
 /* Indexes of the two bucket fields: exactly one of them must be there. */
 #define F_BUCKETS 9
 #define F_PACKED 10
+/* The heavy-value table: present exactly in version 2. */
+#define F_HEAVY 11
 
 #define N_SUMMARY_FIELDS ((int) (sizeof(summary_fields) / sizeof(summary_fields[0])))
 
@@ -927,9 +1175,10 @@ static const JtMessages summary_messages = {
 
 /* The fields before the buckets, up to and including the comma after "max". */
 static void
-write_envelope(JtOut *o, int shift, const VgmSummaryCounts *c)
+write_envelope(JtOut *o, int shift, const VgmSummaryCounts *c, size_t nheavy)
 {
-	SummaryText head = {.version = VGM_SUMMARY_FORMAT_VERSION, .shift = shift, .counts = *c};
+	SummaryText head = {.version = nheavy > 0 ? VGM_SUMMARY_HEAVY_VERSION : VGM_SUMMARY_FORMAT_VERSION,
+	.shift = shift,.counts = *c};
 
 	jt_put_int64_fields(o, "{", summary_fields, N_SUMMARY_INT_FIELDS, &head);
 	jt_puts(o, ",\"min\":");
@@ -939,12 +1188,32 @@ write_envelope(JtOut *o, int shift, const VgmSummaryCounts *c)
 	jt_puts(o, ",");
 }
 
+/* The heavy-value table, when there is one: ,"heavy":[[value,weight,missed],...] */
+static void
+write_heavy(JtOut *o, const VgmHeavy *heavy, size_t nheavy)
+{
+	if (nheavy == 0)
+		return;
+	jt_puts(o, ",\"heavy\":[");
+	for (size_t i = 0; i < nheavy; i++)
+	{
+		jt_puts(o, i ? ",[" : "[");
+		jt_put_double(o, heavy[i].value);
+		jt_puts(o, ",");
+		jt_put_double(o, heavy[i].weight);
+		jt_puts(o, ",");
+		jt_put_double(o, heavy[i].missed);
+		jt_puts(o, "]");
+	}
+	jt_puts(o, "]");
+}
+
 /* Append the JSON text of a summary to an appender of the text kit. */
 void
 vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *c,
-				  const VgmBucket *b, size_t n)
+				  const VgmBucket *b, size_t n, const VgmHeavy *heavy, size_t nheavy)
 {
-	write_envelope(o, shift, c);
+	write_envelope(o, shift, c, nheavy);
 	jt_puts(o, "\"buckets\":[");
 	for (size_t i = 0; i < n; i++)
 	{
@@ -959,41 +1228,43 @@ vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *c,
 		}
 		jt_puts(o, "]");
 	}
-	jt_puts(o, "]}");
+	jt_puts(o, "]");
+	write_heavy(o, heavy, nheavy);
+	jt_puts(o, "}");
 }
 
 /* A writer of a summary's text: readable or packed. */
 typedef void (*SummaryWriter) (JtOut *o, int shift, const VgmSummaryCounts *c,
-							   const VgmBucket *b, size_t n);
+							   const VgmBucket *b, size_t n, const VgmHeavy *heavy, size_t nheavy);
 
 /* Run a writer into buf[buflen]; returns the length needed (excluding NUL). */
 static size_t
 format_fixed(SummaryWriter write, int shift, const VgmSummaryCounts *c, const VgmBucket *b,
-			 size_t n, char *buf, size_t buflen)
+			 size_t n, const VgmHeavy *heavy, size_t nheavy, char *buf, size_t buflen)
 {
 	JtOut		o;
 
-	write(jt_out_fixed(&o, buf, buflen), shift, c, b, n);
+	write(jt_out_fixed(&o, buf, buflen), shift, c, b, n, heavy, nheavy);
 	return jt_out_finish(&o);
 }
 
 /* JSON text of a summary; returns the length needed (excluding NUL). */
 size_t
 vgm_summary_format(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
-				   char *buf, size_t buflen)
+				   const VgmHeavy *heavy, size_t nheavy, char *buf, size_t buflen)
 {
-	return format_fixed(vgm_summary_write, shift, c, b, n, buf, buflen);
+	return format_fixed(vgm_summary_write, shift, c, b, n, heavy, nheavy, buf, buflen);
 }
 
 /* Append the compact JSON text of a summary: the buckets as one "packed" string. */
 void
 vgm_summary_write_packed(JtOut *o, int shift, const VgmSummaryCounts *c,
-						 const VgmBucket *b, size_t n)
+						 const VgmBucket *b, size_t n, const VgmHeavy *heavy, size_t nheavy)
 {
 	size_t		bound = vgm_pack_bound(n) + 1;
 	char	   *packed = vgm_mem_alloc(o->alloc, bound);
 
-	write_envelope(o, shift, c);
+	write_envelope(o, shift, c, nheavy);
 	jt_puts(o, "\"packed\":\"");
 	if (packed == NULL)
 	{
@@ -1006,15 +1277,17 @@ vgm_summary_write_packed(JtOut *o, int shift, const VgmSummaryCounts *c,
 		jt_put(o, packed, vgm_pack_buckets(shift, b, n, packed));
 		vgm_mem_free(o->alloc, packed);
 	}
-	jt_puts(o, "\"}");
+	jt_puts(o, "\"");
+	write_heavy(o, heavy, nheavy);
+	jt_puts(o, "}");
 }
 
 /* Compact JSON text of a summary; returns the length needed (excluding NUL). */
 size_t
 vgm_summary_format_packed(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
-						  char *buf, size_t buflen)
+						  const VgmHeavy *heavy, size_t nheavy, char *buf, size_t buflen)
 {
-	return format_fixed(vgm_summary_write_packed, shift, c, b, n, buf, buflen);
+	return format_fixed(vgm_summary_write_packed, shift, c, b, n, heavy, nheavy, buf, buflen);
 }
 
 /*
@@ -1171,6 +1444,62 @@ read_packed(JtCursor *c, const JtField *f, void *target, int depth)
 	return 0;
 }
 
+/* One heavy value: [value, weight, missed]. */
+static int
+read_heavy_entry(JtCursor *c, long idx, VgmHeavy *h)
+{
+	double	   *const numbers[] = {&h->value, &h->weight, &h->missed};
+
+	if (jt_expect(c, '[', "\"[\" to open a heavy value") < 0)
+		return -1;
+	for (size_t f = 0; f < 3; f++)
+	{
+		if (f > 0 && jt_expect(c, ',', "\",\" between the three numbers of a heavy value") < 0)
+			return -1;
+		jt_skip_ws(c);
+		if (read_number(c, "heavy", idx, NULL, numbers[f]) < 0)
+			return -1;
+	}
+	return jt_expect(c, ']', "\"]\" after the three numbers of a heavy value");
+}
+
+/* The heavy-value table: an array of [value, weight, missed]. */
+static int
+read_heavy(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	SummaryText *t = target;
+	int			more;
+
+	(void) f;
+	if (jt_peek(c) != '[')
+		return jt_syntax_error(c, c->pos, "expected \"[\" to begin the heavy values");
+	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c))
+	{
+		VgmHeavy	h;
+		size_t		at = c->pos;
+
+		if (read_heavy_entry(c, (long) t->nheavy, &h) < 0)
+			return -1;
+		if (c->err->status != VGM_TEXT_OK)
+			continue;
+		if (t->nheavy == VGM_HEAVY_MAX)
+		{
+			jt_fail(c->err, VGM_SUMMARY_ERR_RANGE, at, "invalid vgm_summary: too many heavy values",
+					"The limit is %d heavy values.", VGM_HEAVY_MAX);
+			continue;
+		}
+		if (t->heavy == NULL &&
+			(t->heavy = vgm_mem_alloc(t->alloc, VGM_HEAVY_MAX * sizeof(VgmHeavy))) == NULL)
+		{
+			jt_fail(c->err, VGM_SUMMARY_ERR_NOMEM, at, "out of memory",
+					"Parsing a vgm_summary needed more memory.");
+			return -1;
+		}
+		t->heavy[t->nheavy++] = h;
+	}
+	return more;
+}
+
 /*
  * Parse the JSON text of a summary.  The fields may come in any order, each
  * exactly once; unknown, repeated and missing fields are errors naming them.
@@ -1180,7 +1509,8 @@ read_packed(JtCursor *c, const JtField *f, void *target, int depth)
  */
 int
 vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
-				  VgmBucket **buckets_out, size_t *n_out, const VgmAllocator *alloc,
+				  VgmBucket **buckets_out, size_t *n_out,
+				  VgmHeavy **heavy_out, size_t *nheavy_out, const VgmAllocator *alloc,
 				  char *msg, size_t msglen, char *detail, size_t detaillen)
 {
 	SummaryText t;
@@ -1192,6 +1522,10 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 	memset(c, 0, sizeof(*c));
 	*buckets_out = NULL;
 	*n_out = 0;
+	if (heavy_out != NULL)
+		*heavy_out = NULL;
+	if (nheavy_out != NULL)
+		*nheavy_out = 0;
 	memset(&t, 0, sizeof(t));
 	t.alloc = alloc;
 	jt_error_init(&err, msg, msglen, detail, detaillen);
@@ -1209,11 +1543,19 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 				: "Field \"buckets\" (or \"packed\") is missing.");
 		goto fail;
 	}
-	if (t.version != VGM_SUMMARY_FORMAT_VERSION)
+	if (t.version != VGM_SUMMARY_FORMAT_VERSION && t.version != VGM_SUMMARY_HEAVY_VERSION)
 	{
 		jt_fail(&err, VGM_SUMMARY_ERR_VERSION, 0, "unsupported vgm_summary format version",
-				"The version is %" PRId64 "; this build reads version %d.",
-				t.version, VGM_SUMMARY_FORMAT_VERSION);
+				"The version is %" PRId64 "; this build reads versions %d and %d.",
+				t.version, VGM_SUMMARY_FORMAT_VERSION, VGM_SUMMARY_HEAVY_VERSION);
+		goto fail;
+	}
+	if (t.version == VGM_SUMMARY_HEAVY_VERSION ? t.nheavy == 0 : seen[F_HEAVY])
+	{
+		jt_fail(&err, VGM_SUMMARY_ERR_FIELD, 0, "invalid input syntax for type vgm_summary",
+				t.version == VGM_SUMMARY_HEAVY_VERSION
+				? "A version 2 summary has a non-empty field \"heavy\"."
+				: "Field \"heavy\" needs version 2.");
 		goto fail;
 	}
 	if (t.shift < 0 || t.shift > VGM_SUMMARY_MAX_SHIFT)
@@ -1228,22 +1570,37 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 		status = vgm_unpack_buckets(t.packed, t.packed_len, (int) t.shift, &t.buckets, &t.n, alloc,
 									msg, msglen, detail, detaillen);
 		if (status != VGM_SUMMARY_OK)
+		{
+			vgm_mem_free(alloc, t.heavy);
 			return status;
+		}
 	}
 	status = vgm_summary_validate((int) t.version, (int) t.shift, &t.counts, t.buckets, t.n,
 								  msg, msglen, detail, detaillen);
+	if (status == VGM_SUMMARY_OK)
+		status = vgm_heavy_validate((int) t.shift, t.buckets, t.n, t.heavy, t.nheavy,
+									msg, msglen, detail, detaillen);
 	if (status != VGM_SUMMARY_OK)
 	{
 		vgm_mem_free(alloc, t.buckets);
+		vgm_mem_free(alloc, t.heavy);
 		return status;
 	}
 	*c = t.counts;
 	*shift = (int) t.shift;
 	*buckets_out = t.buckets;
 	*n_out = t.n;
+	if (heavy_out != NULL && nheavy_out != NULL)
+	{
+		*heavy_out = t.heavy;
+		*nheavy_out = t.nheavy;
+	}
+	else
+		vgm_mem_free(alloc, t.heavy);
 	return VGM_SUMMARY_OK;
 
 fail:
 	vgm_mem_free(alloc, t.buckets);
+	vgm_mem_free(alloc, t.heavy);
 	return err.status;
 }

@@ -20,10 +20,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heavy_core.h"
 #include "json_text.h"
 #include "vbem.h"
 
 #define VGM_SUMMARY_FORMAT_VERSION 1
+/*
+ * The version of a summary that carries a heavy-value table (heavy_core.h);
+ * a summary without one keeps version 1 and the text and bytes it always
+ * had, so older readers and stored values are unaffected.
+ */
+#define VGM_SUMMARY_HEAVY_VERSION 2
 /*
  * Finest resolution: every distinct double is a bucket of its own, so small
  * groups, integer and heaped columns (timestamps, cents, counts) are stored
@@ -83,7 +90,7 @@ typedef struct VgmAccBucket
 	double		s2;
 	double		s3;
 	double		s4;
-	double		unused;
+	double		tracked;		/* weight counted in the heavy-value table */
 } VgmAccBucket;
 
 /*
@@ -104,6 +111,8 @@ typedef struct VgmAccumulator
 	void	   *slots_mem;		/* the allocation slots points into */
 	VgmSummaryCounts counts;
 	const VgmAllocator *alloc;
+	VgmHeavyTable heavy;		/* allocated once shift > 0 (heavy_core.h) */
+	double		total_weight;	/* of the rows and buckets added */
 	uint32_t	nbatch;			/* rows waiting in the batch */
 	double		batch_x[VGM_ACC_BATCH];
 	double		batch_w[VGM_ACC_BATCH];
@@ -188,6 +197,21 @@ int			vgm_acc_coarsen(VgmAccumulator *acc);
 /* Flush, then write the buckets sorted by key as central moments; returns the count. */
 size_t		vgm_acc_export(VgmAccumulator *acc, VgmBucket *out);
 
+/*
+ * After vgm_acc_export: the stored heavy-value table (sorted by value, the
+ * values with weight >= total / VGM_HEAVY_MAX; none at shift 0) into out,
+ * which has room for VGM_HEAVY_LIVE entries.  Returns the count.
+ */
+size_t		vgm_acc_export_heavy(VgmAccumulator *acc, double total, VgmHeavy *out);
+
+/*
+ * Merge a stored summary's buckets and heavy-value table (its counts are
+ * merged by vgm_counts_merge): counts of a value add, and the side where a
+ * value is absent adds its bound (heavy_core.h) to missed.
+ */
+int			vgm_acc_merge_summary(VgmAccumulator *acc, int shift, const VgmBucket *buckets,
+								  size_t n, const VgmHeavy *heavy, size_t nheavy);
+
 /* Moments of a bucket set, merged pairwise in key order (Pebay 2008). */
 void		vgm_buckets_moments(const VgmBucket *buckets, size_t n, VgmMoments *out);
 
@@ -202,19 +226,27 @@ size_t		vgm_buckets_coarsen(VgmBucket *buckets, size_t n, int *shift, size_t tar
 
 /*
  * Validate a decoded summary (sorted unique keys, valid keys for the shift,
- * positive finite weights, finite moments, consistent counts).
+ * positive finite weights, finite moments, consistent counts).  version is
+ * 1 or 2; the heavy-value table of a version 2 summary is checked by
+ * vgm_heavy_validate.
  */
 int			vgm_summary_validate(int version, int shift, const VgmSummaryCounts *counts,
 								 const VgmBucket *buckets, size_t n,
 								 char *msg, size_t msglen, char *detail, size_t detaillen);
 
-/* Append the JSON text of a summary to an appender of the text kit. */
+/*
+ * Append the JSON text of a summary to an appender of the text kit.  A
+ * heavy-value table (nheavy > 0) makes it version 2 with a "heavy" field;
+ * without one the text is version 1, byte for byte as before the table.
+ */
 void		vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *counts,
-							  const VgmBucket *buckets, size_t n);
+							  const VgmBucket *buckets, size_t n,
+							  const VgmHeavy *heavy, size_t nheavy);
 
 /* JSON text of a summary; returns the length needed (excluding NUL). */
 size_t		vgm_summary_format(int shift, const VgmSummaryCounts *counts,
 							   const VgmBucket *buckets, size_t n,
+							   const VgmHeavy *heavy, size_t nheavy,
 							   char *buf, size_t buflen);
 
 /*
@@ -223,19 +255,24 @@ size_t		vgm_summary_format(int shift, const VgmSummaryCounts *counts,
  * an allocation failure marks it failed, as any other append does.
  */
 void		vgm_summary_write_packed(JtOut *o, int shift, const VgmSummaryCounts *counts,
-									 const VgmBucket *buckets, size_t n);
+									 const VgmBucket *buckets, size_t n,
+									 const VgmHeavy *heavy, size_t nheavy);
 
 /* Compact JSON text of a summary; returns the length needed (excluding NUL). */
 size_t		vgm_summary_format_packed(int shift, const VgmSummaryCounts *counts,
 									  const VgmBucket *buckets, size_t n,
+									  const VgmHeavy *heavy, size_t nheavy,
 									  char *buf, size_t buflen);
 
 /*
  * Parse the JSON text of a summary, readable or packed (len bytes, not NUL-terminated), allocate
- * the bucket array with alloc and validate it.
+ * the bucket array and the heavy-value table (NULL when there is none) with alloc and validate
+ * them.  A caller that reads only the buckets passes NULL for heavy and nheavy: the table is
+ * then checked and released.
  */
 int			vgm_summary_parse(const char *text, size_t len, int *shift,
 							  VgmSummaryCounts *counts, VgmBucket **buckets, size_t *n,
+							  VgmHeavy **heavy, size_t *nheavy,
 							  const VgmAllocator *alloc,
 							  char *msg, size_t msglen, char *detail, size_t detaillen);
 

@@ -280,9 +280,19 @@ vgm_cdf_table_fill(const VgmCdfMixture *m, VgmCdfTable *t)
 double
 vgm_ks_statistic_1samp(const int64_t *counts, int nbins, int64_t n)
 {
+	return vgm_ks_statistic_1samp_jumps(counts, nbins, n, NULL);
+}
+
+/* One-sample statistic against a CDF with jumps (c may be NULL: none). */
+double
+vgm_ks_statistic_1samp_jumps(const int64_t *counts, int nbins, int64_t n,
+							 const VgmKsCounts *c)
+{
 	double		d = 0.0;
 	int64_t		cum = 0;
 	int			i;
+	int			jump = 0;
+	int			n_jumps = c != NULL ? c->n_jumps : 0;
 
 	if (n <= 0)
 		return NAN;
@@ -291,6 +301,11 @@ vgm_ks_statistic_1samp(const int64_t *counts, int nbins, int64_t n)
 		/* G(e-) is the share of values below edge e = i / nbins */
 		double		diff = fabs((double) cum / (double) n - (double) i / nbins);
 
+		/* edge i ends bin i - 1: inside a jump, F is its left limit, not u */
+		while (jump < n_jumps && c->jumps[jump][1] < i - 1)
+			jump++;
+		if (jump < n_jumps && i >= 1 && c->jumps[jump][0] <= i - 1)
+			diff = 0.0;
 		if (diff > d)
 			d = diff;
 		if (i < nbins)
@@ -639,6 +654,8 @@ typedef struct KsText
 	VgmKsCounts *c;
 	int64_t    *counts;
 	int			nbins;			/* the bin count of this build */
+	int64_t		version;		/* as read */
+	size_t		jumps_len;		/* [first, last] pairs seen (may exceed the max) */
 } KsText;
 
 /*
@@ -673,14 +690,14 @@ read_version(JtCursor *c, const JtField *f, void *target, int depth)
 	size_t		at = c->pos;
 	int64_t		version;
 
-	(void) target;
 	(void) depth;
 	if (read_int(c, f->name, &version) < 0)
 		return -1;
-	if (version != VGM_KS_FORMAT_VERSION)
+	((KsText *) target)->version = version;
+	if (version != VGM_KS_FORMAT_VERSION && version != VGM_KS_FORMAT_VERSION_JUMPS)
 		jt_fail(c->err, VGM_KS_ERR_VERSION, at, "unsupported vgm_ks_state version",
-				"The text has version %" PRId64 "; this build reads version %d.",
-				version, VGM_KS_FORMAT_VERSION);
+				"The text has version %" PRId64 "; this build reads versions %d and %d.",
+				version, VGM_KS_FORMAT_VERSION, VGM_KS_FORMAT_VERSION_JUMPS);
 	return 0;
 }
 
@@ -788,6 +805,54 @@ read_counts(JtCursor *c, const JtField *f, void *target, int depth)
 	return more;
 }
 
+/* The jumps: an array of [first bin, last bin] pairs into t->c->jumps. */
+static int
+read_jumps(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	KsText	   *t = target;
+	size_t		count = 0;
+	int			more;
+
+	if (jt_peek(c) != '[')
+		return jt_syntax_error(c, c->pos, "expected \"[\" to begin \"jumps\"");
+	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c), count++)
+	{
+		int64_t		pair[2];
+		int			inner;
+
+		if (jt_peek(c) != '[')
+			return jt_syntax_error(c, c->pos, "expected \"[\" to begin a jump");
+		inner = jt_array_begin(c, depth + 1);
+		for (int k = 0; k < 2; k++)
+		{
+			size_t		at = c->pos;
+
+			if (inner <= 0)
+				return inner < 0 ? -1 : jt_syntax_error(c, c->pos, "a jump is a pair of bins");
+			if (read_int(c, f->name, &pair[k]) < 0)
+				return -1;
+			if (pair[k] < 0 || pair[k] >= t->nbins)
+				jt_fail(c->err, VGM_KS_ERR_RANGE, at, "invalid vgm_ks_state: bin out of range",
+						"Jump %zu names bin %" PRId64 "; bins are 0 to %d.", count, pair[k], t->nbins - 1);
+			inner = jt_array_next(c);
+		}
+		if (inner != 0)
+			return inner < 0 ? -1 : jt_syntax_error(c, c->pos, "a jump is a pair of bins");
+		if (count < VGM_KS_MAX_JUMPS)
+		{
+			t->c->jumps[count][0] = (int32_t) pair[0];
+			t->c->jumps[count][1] = (int32_t) pair[1];
+		}
+	}
+	t->jumps_len = count;
+	if (more == 0 && count > VGM_KS_MAX_JUMPS)
+		jt_fail(c->err, VGM_KS_ERR_RANGE, c->pos, "invalid vgm_ks_state: too many jumps",
+				"\"jumps\" has %zu pairs; a state has at most %d.", count, VGM_KS_MAX_JUMPS);
+	else
+		t->c->n_jumps = (int32_t) count;
+	return more;
+}
+
 /* The fields of a state, in the order the writer puts them (any order reads). */
 static const JtField ks_fields[] = {
 	{"version", NULL, read_version, 0, false},
@@ -798,6 +863,7 @@ static const JtField ks_fields[] = {
 	{"nans", NULL, read_count, offsetof(VgmKsCounts, nans), false},
 	{"pos_infs", NULL, read_count, offsetof(VgmKsCounts, pos_infs), false},
 	{"neg_infs", NULL, read_count, offsetof(VgmKsCounts, neg_infs), false},
+	{"jumps", NULL, read_jumps, 0, true},
 	{"counts", NULL, read_counts, 0, false},
 };
 
@@ -821,9 +887,23 @@ vgm_ks_write(JtOut *o, const VgmKsCounts *c, const int64_t *counts, int nbins)
 	int			i = 0;
 
 	snprintf(head, sizeof(head), "{\"version\":%d,\"bins\":%d,\"model_hash\":\"%016" PRIx64 "\"",
-			 VGM_KS_FORMAT_VERSION, nbins, c->model_hash);
+			 vgm_ks_version_for(c->n_jumps), nbins, c->model_hash);
 	jt_puts(o, head);
 	jt_put_int64_fields(o, ",", ks_fields + 3, 5, c);	/* n .. neg_infs */
+	/* jumps only when there are some: a state without them keeps version 1's text */
+	if (c->n_jumps > 0 && c->n_jumps <= VGM_KS_MAX_JUMPS)
+	{
+		jt_puts(o, ",\"jumps\":[");
+		for (int j = 0; j < c->n_jumps; j++)
+		{
+			jt_puts(o, j > 0 ? ",[" : "[");
+			jt_put_i64(o, c->jumps[j][0]);
+			jt_puts(o, ",");
+			jt_put_i64(o, c->jumps[j][1]);
+			jt_puts(o, "]");
+		}
+		jt_puts(o, "]");
+	}
 	jt_puts(o, ",\"counts\":[");
 	while (i < nbins)
 	{
@@ -870,6 +950,25 @@ vgm_ks_validate(const VgmKsCounts *c, const int64_t *counts, int nbins,
 	if (c->model_hash == 0)
 		return jt_fail(&e, VGM_KS_ERR_RANGE, 0, "invalid vgm_ks_state: missing model hash",
 					   "A state always names the model it was built with.");
+	if (c->n_jumps < 0 || c->n_jumps > VGM_KS_MAX_JUMPS)
+		return jt_fail(&e, VGM_KS_ERR_RANGE, 0, "invalid vgm_ks_state: too many jumps",
+					   "The state has %d jumps; a state has at most %d.", (int) c->n_jumps,
+					   VGM_KS_MAX_JUMPS);
+	for (int j = 0; j < c->n_jumps; j++)
+	{
+		int32_t		lo = c->jumps[j][0];
+		int32_t		hi = c->jumps[j][1];
+
+		if (lo < 0 || hi >= nbins || lo > hi || (j > 0 && lo <= c->jumps[j - 1][1]))
+			return jt_fail(&e, VGM_KS_ERR_RANGE, 0, "invalid vgm_ks_state: bad jump",
+						   "Jump %d covers bins %d to %d; jumps lie within the bins, in increasing order, without overlap.",
+						   j, (int) lo, (int) hi);
+		for (int32_t b = lo; b <= hi; b++)
+			if (counts[b] != 0)
+				return jt_fail(&e, VGM_KS_ERR_RANGE, 0, "invalid vgm_ks_state: values inside a jump",
+							   "Bin %d lies inside jump %d of the model's CDF but holds %" PRId64 " values; no value maps there.",
+							   (int) b, j, counts[b]);
+	}
 	for (i = 0; i < nbins; i++)
 	{
 		if (counts[i] < 0)
@@ -890,7 +989,7 @@ int
 vgm_ks_parse(const char *text, size_t len, VgmKsCounts *c, int64_t *counts, int nbins,
 			 char *msg, size_t msglen, char *detail, size_t detaillen)
 {
-	KsText		t = {c, counts, nbins};
+	KsText		t = {c, counts, nbins, 0, 0};
 	bool		seen[N_KS_FIELDS] = {false};
 	JtError		err;
 	JtCursor	cur;
@@ -902,6 +1001,11 @@ vgm_ks_parse(const char *text, size_t len, VgmKsCounts *c, int64_t *counts, int 
 		jt_expect_end(&cur) < 0 || err.status != VGM_TEXT_OK ||
 		jt_check_missing(&cur, ks_fields, N_KS_FIELDS, seen) != VGM_TEXT_OK)
 		return err.status;
+	/* version 2 is a state with jumps, version 1 one without */
+	if (t.version != vgm_ks_version_for((int32_t) t.jumps_len))
+		return jt_fail(&err, VGM_KS_ERR_RANGE, 0, "invalid vgm_ks_state: version does not match the jumps",
+					   "The text has version %" PRId64 " and %zu jumps; a state with jumps has version %d, one without version %d.",
+					   t.version, t.jumps_len, VGM_KS_FORMAT_VERSION_JUMPS, VGM_KS_FORMAT_VERSION);
 	return vgm_ks_validate(c, counts, nbins, msg, msglen, detail, detaillen);
 }
 

@@ -263,7 +263,14 @@ vgm_cdf_table_eval(const VgmCdfTable *t, double x)
 /* KS histogram                                                              */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * Format versions of a KS state: 1 without jumps (the form of every earlier
+ * build), 2 with the jumps of a model with atoms.
+ */
 #define VGM_KS_FORMAT_VERSION 1
+#define VGM_KS_FORMAT_VERSION_JUMPS 2
+/* At most one jump of the model's CDF per atom. */
+#define VGM_KS_MAX_JUMPS 16
 /* bins over [0, 1] of the probability integral transform u = F(x) */
 #define VGM_KS_BINS_LOG2 16
 #define VGM_KS_BINS (1 << VGM_KS_BINS_LOG2)
@@ -277,16 +284,33 @@ vgm_ks_bin(double u)
 	return b >= VGM_KS_BINS ? VGM_KS_BINS - 1 : (b < 0 ? 0 : b);
 }
 
-/* Counts of a KS state apart from its bins. */
+/*
+ * Counts of a KS state apart from its bins, and the jumps of the model's
+ * CDF.  An atom of weight w at a makes F jump from F(a-) to F(a): no value
+ * maps into (F(a-), F(a)), and the one-sample D must compare the data with
+ * F(a-) there, not with u.  A jump is recorded as the first and last bin
+ * lying wholly inside (F(a-), F(a)) (bins are 1.5e-5 wide, so a jump
+ * narrower than two bins needs no record: its effect on D is below a bin);
+ * the one-sample statistic skips the edges those bins end.
+ */
 typedef struct VgmKsCounts
 {
-	uint64_t	model_hash;		/* identity of the plug-in mixture */
+	uint64_t	model_hash;		/* identity of the plug-in mixture and its atoms */
 	int64_t		n;				/* finite values binned */
 	int64_t		nulls;
 	int64_t		nans;
 	int64_t		pos_infs;
 	int64_t		neg_infs;
+	int32_t		n_jumps;		/* 0 .. VGM_KS_MAX_JUMPS */
+	int32_t		jumps[VGM_KS_MAX_JUMPS][2];	/* first, last bin inside a jump; increasing */
 } VgmKsCounts;
+
+/* The format version of a state with n_jumps jumps. */
+static inline int
+vgm_ks_version_for(int32_t n_jumps)
+{
+	return n_jumps > 0 ? VGM_KS_FORMAT_VERSION_JUMPS : VGM_KS_FORMAT_VERSION;
+}
 
 /*
  * One-sample statistic against the uniform CDF from binned counts.  With G
@@ -295,6 +319,14 @@ typedef struct VgmKsCounts
  * (capped at 1) is returned, within half a bin width of the exact D.
  */
 double		vgm_ks_statistic_1samp(const int64_t *counts, int nbins, int64_t n);
+
+/*
+ * The same against a CDF with jumps: the edges that bins inside a jump end
+ * are skipped (there the data are compared with the CDF's left limit, at
+ * the jump's first edge, and its right limit, after the atom's bin).
+ */
+double		vgm_ks_statistic_1samp_jumps(const int64_t *counts, int nbins, int64_t n,
+										 const VgmKsCounts *c);
 
 /*
  * Two-sample statistic max over bin edges |G1(e-) - G2(e-)|, as an exact

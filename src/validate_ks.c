@@ -74,6 +74,32 @@ ks_state_new(uint64 hash)
 	return s;
 }
 
+/*
+ * Record the jumps of a model with atoms in a new state: the bins wholly
+ * inside (F(a-), F(a)), which no value maps to (vgm_model_cache_ks_u).
+ */
+static void
+ks_state_set_jumps(VgmKsState *s, VgmCachedModel *m)
+{
+	int			i;
+
+	vgm_model_cache_cdf(m);
+	s->c.n_jumps = 0;
+	for (i = 0; i < m->n_atoms; i++)
+	{
+		/* above the bin of F(a-), below the bin of F(a) */
+		int			lo = vgm_ks_bin(m->atom_cdf_left[i]) + 1;
+		int			hi = vgm_ks_bin(m->atom_cdf_right[i]) - 1;
+
+		if (lo <= hi)
+		{
+			s->c.jumps[s->c.n_jumps][0] = lo;
+			s->c.jumps[s->c.n_jumps][1] = hi;
+			s->c.n_jumps++;
+		}
+	}
+}
+
 /* A stored state is validated on input; a wrong size or version means corruption. */
 static void
 ks_state_check(const VgmKsState *s)
@@ -147,7 +173,8 @@ Datum
 vgm_ks_state_send(PG_FUNCTION_ARGS)
 {
 	VgmKsState *s = ks_state_arg(fcinfo, 0);
-	bytea	   *result = vgm_send_buffer(vgm_ks_binary_size(s->counts, VGM_KS_BINS));
+	bytea	   *result = vgm_send_buffer(vgm_ks_binary_size(s->counts, VGM_KS_BINS) +
+											 vgm_ks_binary_jumps_size(&s->c));
 
 	vgm_ks_encode(&s->c, s->counts, VGM_KS_BINS, (uint8 *) VARDATA(result));
 	PG_RETURN_BYTEA_P(result);
@@ -178,7 +205,11 @@ vgm_ks_sfunc(PG_FUNCTION_ARGS)
 	m = vgm_model_cache_get(fcinfo, 1);
 	hash = vgm_model_cache_cdf_hash(m);
 	if (unlikely(PG_ARGISNULL(0)))
+	{
 		s = ks_state_new(hash);
+		if (m->n_atoms > 0)
+			ks_state_set_jumps(s, m);
+	}
 	else
 	{
 		s = (VgmKsState *) DatumGetPointer(PG_GETARG_DATUM(0));
@@ -209,8 +240,7 @@ vgm_ks_sfunc(PG_FUNCTION_ARGS)
 	if (unlikely(pg_add_s64_overflow(s->c.n, 1, &s->c.n)))
 		vgm_count_overflow_error("vgm_ks_state");
 	vgm_model_cache_cdf(m);
-	s->counts[vgm_ks_bin(likely(m->table.n > 0) ? vgm_cdf_table_eval(&m->table, x)
-						 : vgm_mixture_cdf(&m->mix, x))]++;
+	s->counts[vgm_ks_bin(vgm_model_cache_ks_u(m, x))]++;
 	PG_RETURN_POINTER(s);
 }
 
@@ -224,6 +254,14 @@ ks_state_add(VgmKsState *a, const VgmKsState *b)
 	if (a->c.model_hash != b->c.model_hash)
 		vgm_model_mismatch_error("vgm_ks_state values built with different models cannot be combined",
 							 "The two states", a->c.model_hash, b->c.model_hash);
+	/* one model has one set of jumps; states that disagree were not built with it */
+	if (a->c.n_jumps != b->c.n_jumps ||
+		memcmp(a->c.jumps, b->c.jumps, sizeof(a->c.jumps[0]) * a->c.n_jumps) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("vgm_ks_state values with different jumps cannot be combined"),
+				 errdetail("The states name the same model but record %d and %d jumps of its CDF.",
+						   (int) a->c.n_jumps, (int) b->c.n_jumps)));
 	overflow |= pg_add_s64_overflow(a->c.n, b->c.n, &a->c.n);
 	overflow |= pg_add_s64_overflow(a->c.nulls, b->c.nulls, &a->c.nulls);
 	overflow |= pg_add_s64_overflow(a->c.nans, b->c.nans, &a->c.nans);
@@ -273,7 +311,7 @@ vgm_ks_final(PG_FUNCTION_ARGS)
 		values[2] = Int64GetDatum(s->c.n);
 		if (s->c.n > 0)
 		{
-			double		d = vgm_ks_statistic_1samp(s->counts, VGM_KS_BINS, s->c.n);
+			double		d = vgm_ks_statistic_1samp_jumps(s->counts, VGM_KS_BINS, s->c.n, &s->c);
 
 			values[0] = Float8GetDatum(d);
 			values[1] = Float8GetDatum(vgm_kstwo_sf(s->c.n, d));
@@ -336,11 +374,67 @@ vgm_ks_info(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The effects of a state of a model with atoms: the rows at the atoms are
+ * taken out, the others are moved to the coordinates of the mixture alone
+ * (u minus the atoms below, over the mixture's share), and the effects of
+ * that histogram are the mixture's; the largest share of tied values not
+ * explained by the model is the larger of the mixture part's and of the
+ * atoms' surplus (rows at an atom beyond its weight).
+ */
+static void
+ks_effects_with_atoms(VgmCachedModel *m, const VgmKsState *s, double trim, VgmKsEffects *e)
+{
+	int64	   *cc = palloc0(sizeof(int64) * VGM_KS_BINS);
+	int64		n_mix = 0;
+	double		share = 1.0 - m->atoms_total;
+	double		surplus = 0.0;
+	int			atom_bin[VGM_MAX_ATOMS];
+	int			b;
+	int			i;
+
+	for (i = 0; i < m->n_atoms; i++)
+		atom_bin[i] = vgm_ks_bin(m->atom_cdf_right[i]);
+	for (b = 0; b < VGM_KS_BINS; b++)
+	{
+		double		u = (b + 0.5) / VGM_KS_BINS;
+		double		below = 0.0;
+		bool		at_atom = false;
+
+		if (s->counts[b] <= 0)
+			continue;
+		for (i = 0; i < m->n_atoms; i++)
+		{
+			if (b == atom_bin[i])
+			{
+				/* the atom's rows, beyond its weight unexplained */
+				surplus = fmax(surplus, (double) s->counts[b] / (double) s->c.n - m->atom_weight[i]);
+				at_atom = true;
+				break;
+			}
+			if (m->atom_cdf_right[i] <= u)
+				below = m->atom_below[i] + m->atom_weight[i];
+		}
+		if (at_atom)
+			continue;
+		cc[vgm_ks_bin((u - below) / share)] += s->counts[b];
+		n_mix += s->counts[b];
+	}
+	vgm_ks_effects(&m->mix, cc, VGM_KS_BINS, n_mix, trim, e);
+	if (n_mix > 0)
+		e->atom_share = fmax(e->atom_share * (double) n_mix / (double) s->c.n, surplus);
+	else
+		e->atom_share = surplus;
+	pfree(cc);
+}
+
+/*
  * vgm_ks_effects(model, state, trim_fraction): the KS test of the state with
  * effect sizes that do not shrink with n (validate_core.h): the largest
  * share of tied values and the floor D >= share / 2 it puts under the
  * statistic, D above that floor, and trimmed means and standard deviations
- * of the data and of the model.  The model must be the state's.
+ * of the data and of the model.  The model must be the state's.  With
+ * atoms, the tied values the atoms explain do not count, and the trimmed
+ * moments are those of the rows off the atoms and of the mixture.
  */
 Datum
 vgm_ks_effects_sql(PG_FUNCTION_ARGS)
@@ -372,14 +466,17 @@ vgm_ks_effects_sql(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid vgm_model: no component has a positive weight"),
 				 errdetail("The weights of a mixture sum to 1.")));
-	vgm_ks_effects(&m->mix, s->counts, VGM_KS_BINS, s->c.n, trim, &e);
+	if (m->n_atoms > 0)
+		ks_effects_with_atoms(m, s, trim, &e);
+	else
+		vgm_ks_effects(&m->mix, s->counts, VGM_KS_BINS, s->c.n, trim, &e);
 
 	memset(nulls, true, sizeof(nulls));
 	values[0] = Int64GetDatum(s->c.n);
 	nulls[0] = false;
 	if (s->c.n > 0)
 	{
-		double		d = vgm_ks_statistic_1samp(s->counts, VGM_KS_BINS, s->c.n);
+		double		d = vgm_ks_statistic_1samp_jumps(s->counts, VGM_KS_BINS, s->c.n, &s->c);
 
 		vgm_set_float(values, nulls, 1, d);
 		vgm_set_float(values, nulls, 2, vgm_kstwo_sf(s->c.n, d));

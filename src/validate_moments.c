@@ -307,26 +307,39 @@ vgm_moments_final(PG_FUNCTION_ARGS)
 								   (int64) v[M_POS_INFS], (int64) v[M_NEG_INFS]));
 }
 
-/* vgm_model_moments(model): closed-form moments of the plug-in mixture. */
+/*
+ * vgm_model_moments(model): closed-form moments of the plug-in mixture and
+ * its atoms (components of variance 0).
+ */
 Datum
 vgm_model_moments(PG_FUNCTION_ARGS)
 {
 	VgmModel   *model = PG_GETARG_VGM_MODEL_P(0);
 	int			k = model->hdr.k;
-	double		means[VGM_MAX_COMPONENTS];
-	double		vars[VGM_MAX_COMPONENTS];
+	int			n;
+	double		weights[VGM_MAX_COMPONENTS + VGM_MAX_ATOMS];
+	double		means[VGM_MAX_COMPONENTS + VGM_MAX_ATOMS];
+	double		vars[VGM_MAX_COMPONENTS + VGM_MAX_ATOMS];
 	VgmMixtureMoments mm;
 	Datum		values[5];
 	bool		nulls[5];
 	int			j;
 
 	vgm_model_check_layout(model);
+	n = k + model->hdr.n_atoms;
 	for (j = 0; j < k; j++)
 	{
+		weights[j] = VgmModelWeights(model)[j];
 		means[j] = model->comp[j].mean;
 		vars[j] = model->comp[j].covariance;
 	}
-	if (!vgm_mixture_moments(k, VgmModelWeights(model), means, vars, &mm))
+	for (j = k; j < n; j++)
+	{
+		weights[j] = VgmModelAtomWeights(model)[j - k];
+		means[j] = VgmModelAtomValues(model)[j - k];
+		vars[j] = 0.0;
+	}
+	if (!vgm_mixture_moments(n, weights, means, vars, &mm))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid vgm_model: no component has a positive weight"),

@@ -35,7 +35,7 @@ fuzz_model_send(const VgmModelView *m, size_t *len)
 {
 	uint8_t    *buf;
 
-	*len = vgm_model_binary_size(m->hdr.k);
+	*len = vgm_model_binary_size(m->hdr.k, m->hdr.n_atoms);
 	buf = malloc(*len);
 	FUZZ_CHECK(buf != NULL, "malloc");
 	vgm_model_encode(m, buf);
@@ -44,7 +44,8 @@ fuzz_model_send(const VgmModelView *m, size_t *len)
 
 /*
  * vgm_model_recv: decode a message into m, whose comp and weights are
- * malloc'ed at exactly k entries on success (free both); NULL otherwise.
+ * malloc'ed at exactly k entries and whose atom arrays at exactly n_atoms
+ * entries (NULL without atoms) on success (free all four); NULL otherwise.
  */
 static inline int
 fuzz_model_recv(const uint8_t *data, size_t len, VgmModelView *m, FuzzMsgs *e)
@@ -53,6 +54,8 @@ fuzz_model_recv(const uint8_t *data, size_t len, VgmModelView *m, FuzzMsgs *e)
 
 	m->comp = NULL;
 	m->weights = NULL;
+	m->atom_values = NULL;
+	m->atom_weights = NULL;
 	status = vgm_model_decode_head(data, len, &m->hdr, e->msg, sizeof(e->msg),
 								   e->detail, sizeof(e->detail));
 	if (status != VGM_BINARY_OK)
@@ -60,14 +63,25 @@ fuzz_model_recv(const uint8_t *data, size_t len, VgmModelView *m, FuzzMsgs *e)
 	m->comp = malloc((size_t) m->hdr.k * sizeof(VgmComponent));
 	m->weights = malloc((size_t) m->hdr.k * sizeof(double));
 	FUZZ_CHECK(m->comp != NULL && m->weights != NULL, "malloc");
+	if (m->hdr.n_atoms > 0)
+	{
+		m->atom_values = malloc((size_t) m->hdr.n_atoms * sizeof(double));
+		m->atom_weights = malloc((size_t) m->hdr.n_atoms * sizeof(double));
+		FUZZ_CHECK(m->atom_values != NULL && m->atom_weights != NULL, "malloc");
+	}
 	status = vgm_model_decode_body(data, len, &m->hdr, m->comp, m->weights,
+								   m->atom_values, m->atom_weights,
 								   e->msg, sizeof(e->msg), e->detail, sizeof(e->detail));
 	if (status != VGM_BINARY_OK)
 	{
 		free(m->comp);
 		free(m->weights);
+		free(m->atom_values);
+		free(m->atom_weights);
 		m->comp = NULL;
 		m->weights = NULL;
+		m->atom_values = NULL;
+		m->atom_weights = NULL;
 	}
 	return status;
 }
@@ -79,10 +93,10 @@ fuzz_summary_send(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size
 {
 	uint8_t    *buf;
 
-	*len = vgm_summary_binary_size(n);
+	*len = vgm_summary_binary_size(n, 0);
 	buf = malloc(*len);
 	FUZZ_CHECK(buf != NULL, "malloc");
-	vgm_summary_encode(shift, c, b, n, buf);
+	vgm_summary_encode(shift, c, b, n, NULL, 0, buf);
 	return buf;
 }
 
@@ -106,8 +120,12 @@ fuzz_summary_recv(const uint8_t *data, size_t len, VgmSummaryWireHead *head,
 		*buckets = malloc(head->n * sizeof(VgmBucket));
 		FUZZ_CHECK(*buckets != NULL, "malloc");
 	}
-	status = vgm_summary_decode_body(data, len, head, *buckets, e->msg, sizeof(e->msg),
-									 e->detail, sizeof(e->detail));
+	{
+		VgmHeavy	heavy[VGM_HEAVY_MAX];
+
+		status = vgm_summary_decode_body(data, len, head, *buckets, heavy, e->msg, sizeof(e->msg),
+										 e->detail, sizeof(e->detail));
+	}
 	if (status != VGM_BINARY_OK)
 	{
 		free(*buckets);
@@ -122,7 +140,7 @@ fuzz_ks_send(const VgmKsCounts *c, const int64_t *counts, size_t *len)
 {
 	uint8_t    *buf;
 
-	*len = vgm_ks_binary_size(counts, VGM_KS_BINS);
+	*len = vgm_ks_binary_size(counts, VGM_KS_BINS) + vgm_ks_binary_jumps_size(c);
 	buf = malloc(*len);
 	FUZZ_CHECK(buf != NULL, "malloc");
 	vgm_ks_encode(c, counts, VGM_KS_BINS, buf);

@@ -106,9 +106,9 @@ check_summary(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n
 	FUZZ_CHECK(st == VGM_SUMMARY_OK, "aggregate produced an invalid summary: %s / %s",
 			   e.msg, e.detail);
 	FUZZ_CHECK(text != NULL, "malloc");
-	need = vgm_summary_format(shift, c, b, n, text, cap);
+	need = vgm_summary_format(shift, c, b, n, NULL, 0, text, cap);
 	FUZZ_CHECK(need < cap, "summary text longer than vgm_summary_out's first guess");
-	st = vgm_summary_parse(text, need, &shift2, &c2, &b2, &n2, NULL,
+	st = vgm_summary_parse(text, need, &shift2, &c2, &b2, &n2, NULL, NULL, NULL,
 						   e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
 	FUZZ_CHECK(st == VGM_SUMMARY_OK, "summary text does not read back: %s / %s\n  %.1000s",
 			   e.msg, e.detail, text);

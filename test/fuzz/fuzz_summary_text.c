@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int			status;
 
 	fuzz_msgs_reset(&e);
-	status = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, &alloc,
+	status = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, NULL, NULL, &alloc,
 							   e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
 	fuzz_msgs_check(&e, status);
 	FUZZ_CHECK(status >= VGM_SUMMARY_OK && status <= VGM_SUMMARY_ERR_NOMEM, "status %d", status);
@@ -82,7 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		text = fuzz_summary_text(shift, &c, b, n, &tlen);
 		alloc2 = fuzz_allocator(&st2, 0);
 		fuzz_msgs_reset(&e2);
-		s2 = vgm_summary_parse(text, tlen, &shift2, &c2, &b2, &n2, &alloc2,
+		s2 = vgm_summary_parse(text, tlen, &shift2, &c2, &b2, &n2, NULL, NULL, &alloc2,
 							   e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
 		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "output text does not parse: %s / %s\n  %.2000s",
 				   e2.msg, e2.detail, text);
@@ -123,7 +123,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		b = NULL;
 		n = 0;
 		fuzz_msgs_reset(&e);
-		s3 = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, &failing,
+		s3 = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, NULL, NULL, &failing,
 							   e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
 		fuzz_msgs_check(&e, s3);
 		FUZZ_CHECK(b == NULL, "buckets without memory");

@@ -155,15 +155,19 @@ decode_model(const uint8_t *data, size_t len, VgmModelView *m)
 	if (o.status == VGM_BINARY_OK)
 	{
 		comp = malloc(hdr.k * sizeof(VgmComponent));
-		weights = malloc(hdr.k * sizeof(double));
-		o.status = vgm_model_decode_body(copy, len, &hdr, comp, weights, o.msg, sizeof(o.msg),
-										 o.detail, sizeof(o.detail));
+		weights = malloc((hdr.k + 2 * hdr.n_atoms) * sizeof(double));
+		o.status = vgm_model_decode_body(copy, len, &hdr, comp, weights,
+										 hdr.n_atoms > 0 ? weights + hdr.k : NULL,
+										 hdr.n_atoms > 0 ? weights + hdr.k + hdr.n_atoms : NULL,
+										 o.msg, sizeof(o.msg), o.detail, sizeof(o.detail));
 	}
 	if (o.status == VGM_BINARY_OK && m != NULL)
 	{
 		m->hdr = hdr;
 		m->comp = comp;
 		m->weights = weights;
+		m->atom_values = hdr.n_atoms > 0 ? weights + hdr.k : NULL;
+		m->atom_weights = hdr.n_atoms > 0 ? weights + hdr.k + hdr.n_atoms : NULL;
 	}
 	else
 	{
@@ -188,8 +192,10 @@ decode_summary(const uint8_t *data, size_t len, VgmSummaryWireHead *head, VgmBuc
 									   o.detail, sizeof(o.detail));
 	if (o.status == VGM_BINARY_OK)
 	{
+		VgmHeavy	heavy[VGM_HEAVY_MAX];
+
 		buckets = h.n ? malloc(h.n * sizeof(VgmBucket)) : NULL;
-		o.status = vgm_summary_decode_body(copy, len, &h, buckets, o.msg, sizeof(o.msg),
+		o.status = vgm_summary_decode_body(copy, len, &h, buckets, heavy, o.msg, sizeof(o.msg),
 										   o.detail, sizeof(o.detail));
 	}
 	if (o.status == VGM_BINARY_OK && b != NULL)
@@ -314,7 +320,7 @@ encode_model(const VgmModelView *m, size_t *len)
 {
 	uint8_t    *b;
 
-	*len = vgm_model_binary_size(m->hdr.k);
+	*len = vgm_model_binary_size(m->hdr.k, m->hdr.n_atoms);
 	b = malloc(*len);
 	vgm_model_encode(m, b);
 	return b;
@@ -392,11 +398,11 @@ test_model(void)
 	expect(decode_model(bin, 3, NULL), VGM_BINARY_ERR_SHORT, "insufficient data left in message",
 		   "model: 3 bytes");
 	bad = exact_copy(bin, len);
-	put32(bad, 0, 2);
+	put32(bad, 0, 3);
 	expect(decode_model(bad, len, NULL), VGM_BINARY_ERR_UNSUPPORTED,
-		   "unsupported vgm_model binary format version 2", "model: version 2");
+		   "unsupported vgm_model binary format version 3", "model: version 3");
 	expect(decode_model(bad, 4, NULL), VGM_BINARY_ERR_UNSUPPORTED,
-		   "unsupported vgm_model binary format version 2", "model: version 2, nothing after it");
+		   "unsupported vgm_model binary format version 3", "model: version 3, nothing after it");
 	expect(decode_model(bin, 8, NULL), VGM_BINARY_ERR_SHORT, "insufficient data left in message",
 		   "model: ends before k");
 	memcpy(bad, bin, len);
@@ -452,7 +458,7 @@ test_model(void)
 
 		memset(&o, 0, sizeof(o));
 		hdr.k = 3;
-		o.status = vgm_model_decode_body(bin, len, &hdr, comp, w, o.msg, sizeof(o.msg),
+		o.status = vgm_model_decode_body(bin, len, &hdr, comp, w, NULL, NULL, o.msg, sizeof(o.msg),
 										 o.detail, sizeof(o.detail));
 		expect(o, VGM_BINARY_ERR_INVALID,
 			   "invalid vgm_model: binary length does not match component count",
@@ -466,6 +472,72 @@ test_model(void)
 	free(m.comp);
 }
 
+/*
+ * A model with atoms (version 2): the atom count after the header, the
+ * atoms after the components; a bit-exact round trip, every truncation
+ * fails, and a count out of 1 .. 16 is refused before any length check.
+ */
+static void
+test_model_atoms(void)
+{
+	static const char *const text =
+		"{\"version\":2,\"dims\":1,\"k\":2,\"weights\":[0.6,0.2],\"means\":[-1,3],"
+		"\"covariances\":[0.5,2],\"mean_precision\":[76,26],\"degrees_of_freedom\":[76,26],"
+		"\"weight_concentration_a\":[76,26],\"weight_concentration_b\":[26.001,0.001],"
+		"\"atoms\":[[0,0.15],[9.99,0.05]],\"weight_threshold\":0.005,"
+		"\"priors\":{\"weight_concentration\":0.001,\"mean_precision\":1,\"mean\":0,"
+		"\"degrees_of_freedom\":1,\"covariance\":1,\"reg_covar\":1e-06},"
+		"\"fit\":{\"max_iter\":1000,\"tol\":1e-08,\"seed\":42,\"iterations\":7,\"converged\":true,"
+		"\"lower_bound\":-150.5,\"fit_ms\":1.5},\"training\":{\"rows\":100,\"total_weight\":100,"
+		"\"min\":-3,\"max\":7,\"buckets\":100,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0}}";
+	VgmModelView m;
+	VgmModelView back;
+	char		msg[MSG_LEN],
+				detail[MSG_LEN];
+	size_t		len;
+	uint8_t    *bin;
+	uint8_t    *bad;
+	Outcome		o;
+
+	if (vgm_model_parse(text, strlen(text), &m, NULL, msg, sizeof(msg), detail, sizeof(detail)) != VGM_MODEL_OK)
+	{
+		printf("Bail out! the model with atoms does not parse: %s\n", msg);
+		exit(1);
+	}
+	bin = encode_model(&m, &len);
+	tap_ok(len == VGM_MODEL_BINARY_HEADER + 4 + 2 * VGM_MODEL_BINARY_COMPONENT + 2 * VGM_MODEL_BINARY_ATOM,
+		   "model atoms: 184 + 4 + 56 k + 16 atoms bytes");
+	o = decode_model(bin, len, &back);
+	tap_ok(o.status == VGM_BINARY_OK && same_model(&m, &back) && back.hdr.n_atoms == 2 &&
+		   same_bits(back.atom_values[1], 9.99) && same_bits(back.atom_weights[0], 0.15),
+		   "model atoms: round trip is bit-exact");
+	if (o.status == VGM_BINARY_OK)
+	{
+		free(back.comp);
+		free(back.weights);
+	}
+	bad = exact_copy(bin, len);
+	put32(bad, VGM_MODEL_BINARY_HEADER, 0);
+	expect(decode_model(bad, len, NULL), VGM_BINARY_ERR_INVALID,
+		   "invalid vgm_model: atom count 0 out of range", "model atoms: version 2 with 0 atoms");
+	put32(bad, VGM_MODEL_BINARY_HEADER, 17);
+	expect(decode_model(bad, len, NULL), VGM_BINARY_ERR_INVALID,
+		   "invalid vgm_model: atom count 17 out of range", "model atoms: 17 atoms");
+	put32(bad, VGM_MODEL_BINARY_HEADER, 3);
+	expect(decode_model(bad, len, NULL), VGM_BINARY_ERR_INVALID,
+		   "invalid vgm_model: binary length does not match component count", "model atoms: one atom more than sent");
+	put32(bad, VGM_MODEL_BINARY_HEADER, 2);
+	/* the second atom's value below the first's */
+	putf64(bad, len - 16, -1.0);
+	expect(decode_model(bad, len, NULL), VGM_BINARY_ERR_INVALID,
+		   "invalid vgm_model: atom values not strictly increasing", "model atoms: the validator sees the atoms");
+	free(bad);
+	expect_truncations_fail(decode_model_only, bin, len, VGM_MODEL_BINARY_HEADER + 4,
+							"invalid vgm_model: binary length does not match component count", "model atoms");
+	free(bin);
+	free(m.comp);
+}
+
 /* ------------------------------------------------------------------------
  * vgm_summary
  * ------------------------------------------------------------------------ */
@@ -476,9 +548,9 @@ encode_summary(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t 
 {
 	uint8_t    *out;
 
-	*len = vgm_summary_binary_size(n);
+	*len = vgm_summary_binary_size(n, 0);
 	out = malloc(*len);
-	vgm_summary_encode(shift, c, b, n, out);
+	vgm_summary_encode(shift, c, b, n, NULL, 0, out);
 	return out;
 }
 
@@ -521,7 +593,7 @@ test_summary(void)
 	Outcome		o;
 	int			all;
 
-	if (vgm_summary_parse(base_summary_text, strlen(base_summary_text), &shift, &c, &b, &n,
+	if (vgm_summary_parse(base_summary_text, strlen(base_summary_text), &shift, &c, &b, &n, NULL, NULL,
 						  NULL, msg, sizeof(msg), detail, sizeof(detail)) != VGM_SUMMARY_OK)
 	{
 		printf("Bail out! base summary does not parse: %s\n", msg);
@@ -640,7 +712,7 @@ test_summary(void)
 		memset(&o, 0, sizeof(o));
 		vgm_summary_decode_head(bin, len, &h2, o.msg, sizeof(o.msg), o.detail, sizeof(o.detail));
 		h2.n = 6;
-		o.status = vgm_summary_decode_body(bin, len, &h2, bb, o.msg, sizeof(o.msg),
+		o.status = vgm_summary_decode_body(bin, len, &h2, bb, NULL, o.msg, sizeof(o.msg),
 										   o.detail, sizeof(o.detail));
 		expect(o, VGM_BINARY_ERR_INVALID,
 			   "invalid vgm_summary: binary length does not match bucket count",
@@ -746,9 +818,9 @@ test_ks(void)
 	expect(decode_ks(bin, 0, &back), VGM_BINARY_ERR_SHORT, "insufficient data left in message",
 		   "ks: empty message");
 	bad = exact_copy(bin, len);
-	put32(bad, 0, 2);
+	put32(bad, 0, 3);
 	expect(decode_ks(bad, len, &back), VGM_BINARY_ERR_UNSUPPORTED,
-		   "unsupported vgm_ks_state binary format version 2", "ks: version 2");
+		   "unsupported vgm_ks_state binary format version 3", "ks: version 3");
 	expect(decode_ks(bin, 6, &back), VGM_BINARY_ERR_SHORT, "insufficient data left in message",
 		   "ks: ends inside the bin count");
 	memcpy(bad, bin, len);
@@ -825,6 +897,7 @@ int
 main(void)
 {
 	test_model();
+	test_model_atoms();
 	test_summary();
 	test_ks();
 	return tap_done();

@@ -1157,10 +1157,10 @@ test_order_independence(void)
 static char *
 format_alloc(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n, size_t *len)
 {
-	size_t		need = vgm_summary_format(shift, c, b, n, NULL, 0);
+	size_t		need = vgm_summary_format(shift, c, b, n, NULL, 0, NULL, 0);
 	char	   *buf = malloc(need + 1);
 
-	*len = vgm_summary_format(shift, c, b, n, buf, need + 1);
+	*len = vgm_summary_format(shift, c, b, n, NULL, 0, buf, need + 1);
 	return buf;
 }
 
@@ -1168,7 +1168,7 @@ static int
 parse_str(const char *text, size_t len, int *shift, VgmSummaryCounts *c, VgmBucket **b, size_t *n,
 		  char *msg, char *detail)
 {
-	return vgm_summary_parse(text, len, shift, c, b, n, &counting, msg, 256, detail, 256);
+	return vgm_summary_parse(text, len, shift, c, b, n, NULL, NULL, &counting, msg, 256, detail, 256);
 }
 
 static void
@@ -1224,7 +1224,7 @@ test_text(void)
 	/* a small buffer: the needed length, NUL-terminated prefix */
 	{
 		char		small[40];
-		size_t		need = vgm_summary_format(shift, &c, b, nb, small, sizeof(small));
+		size_t		need = vgm_summary_format(shift, &c, b, nb, NULL, 0, small, sizeof(small));
 
 		tap_ok(need == len && strlen(small) == sizeof(small) - 1 && strncmp(small, text, sizeof(small) - 1) == 0,
 			   "text: a short buffer gets a NUL-terminated prefix and the needed length");
@@ -1398,12 +1398,12 @@ test_text_fields(void)
 	tap_ok(rc == VGM_SUMMARY_ERR_FIELD && strstr(detail, "\"neg_infs\" is missing") != NULL,
 		   "fields: a missing field is an error naming it");
 	printf("# %s\n", detail);
-	snprintf(text, sizeof(text), "{\"version\":2,\"shift\":0}");
+	snprintf(text, sizeof(text), "{\"version\":3,\"shift\":0}");
 	rc = parse_str(text, strlen(text), &shift, &c, &b, &n, msg, detail);
 	tap_ok(rc == VGM_SUMMARY_ERR_FIELD,
 		   "fields: a missing field is reported before the version is judged");
 	snprintf(text, sizeof(text), "{\"shift\":0,\"rows\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,"
-			 "\"neg_infs\":0,\"min\":0,\"max\":0,\"buckets\":[],\"version\":2}");
+			 "\"neg_infs\":0,\"min\":0,\"max\":0,\"buckets\":[],\"version\":3}");
 	rc = parse_str(text, strlen(text), &shift, &c, &b, &n, msg, detail);
 	tap_ok(rc == VGM_SUMMARY_ERR_VERSION, "fields: the version is judged wherever it stands");
 	snprintf(text, sizeof(text), "{}");
@@ -1430,7 +1430,7 @@ test_validation(void)
 #define ADD(nm, cd, ...) do { snprintf(texts[nc], sizeof(texts[nc]), __VA_ARGS__); cases[nc].name = nm; cases[nc].text = texts[nc]; cases[nc].code = cd; nc++; } while (0)
 
 	ADD("valid reference case", VGM_SUMMARY_OK, HEAD("3", "1.5", "3") "[%" PRId64 ",2,1.5,0,0,0],[%" PRId64 ",1,3,0,0,0]]}", k15, k3);
-	ADD("format version 2", VGM_SUMMARY_ERR_VERSION, "{\"version\":2,\"shift\":32,\"rows\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"min\":0,\"max\":0,\"buckets\":[]}");
+	ADD("format version 3", VGM_SUMMARY_ERR_VERSION, "{\"version\":3,\"shift\":32,\"rows\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"min\":0,\"max\":0,\"buckets\":[]}");
 	ADD("shift 64", VGM_SUMMARY_ERR_RANGE, "{\"version\":1,\"shift\":64,\"rows\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"min\":0,\"max\":0,\"buckets\":[]}");
 	ADD("shift -1", VGM_SUMMARY_ERR_RANGE, "{\"version\":1,\"shift\":-1,\"rows\":0,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"min\":0,\"max\":0,\"buckets\":[]}");
 	ADD("negative null count", VGM_SUMMARY_ERR_RANGE, "{\"version\":1,\"shift\":32,\"rows\":0,\"nulls\":-1,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0,\"min\":0,\"max\":0,\"buckets\":[]}");
@@ -1494,9 +1494,9 @@ test_validation(void)
 		c.rows = 1;
 		c.min = c.max = 1.5;
 		tap_ok(vgm_summary_validate(1, 32, &c, &one, 1, m1, 1, d1, 1) == VGM_SUMMARY_OK
-			   && vgm_summary_validate(2, 32, &c, &one, 1, m1, 1, d1, 1) == VGM_SUMMARY_ERR_VERSION
+			   && vgm_summary_validate(3, 32, &c, &one, 1, m1, 1, d1, 1) == VGM_SUMMARY_ERR_VERSION
 			   && m1[0] == '\0' && d1[0] == '\0'
-			   && vgm_summary_validate(2, 32, &c, &one, 1, NULL, 0, NULL, 0) == VGM_SUMMARY_ERR_VERSION,
+			   && vgm_summary_validate(3, 32, &c, &one, 1, NULL, 0, NULL, 0) == VGM_SUMMARY_ERR_VERSION,
 			   "validation: one-byte and absent message buffers are safe");
 	}
 	tap_ok(arena.live == before, "validation: no allocation outlives a parse");

@@ -167,7 +167,7 @@ test_real_summaries(void)
 		{
 			size_t		rcap = 256 + n * 140;
 			char	   *readable = malloc(rcap);
-			size_t		rlen = vgm_summary_format(shift, &c, b, n, readable, rcap);
+			size_t		rlen = vgm_summary_format(shift, &c, b, n, NULL, 0, readable, rcap);
 
 			snprintf(name, sizeof(name), "packed text %.1f chars a bucket, readable %.1f: under 45%%",
 					 (double) len / n, (double) rlen / n);
@@ -504,15 +504,15 @@ test_summary_text(void)
 	{
 		char		small[10];
 
-		len = vgm_summary_format_packed(shift, &c, b, n, small, sizeof(small));
+		len = vgm_summary_format_packed(shift, &c, b, n, NULL, 0, small, sizeof(small));
 		text = malloc(len + 1);
 		tap_ok(strlen(small) == sizeof(small) - 1
-			   && vgm_summary_format_packed(shift, &c, b, n, text, len + 1) == len,
+			   && vgm_summary_format_packed(shift, &c, b, n, NULL, 0, text, len + 1) == len,
 			   "packed format into a short buffer: truncated, and the length it needs");
 	}
 	tap_ok(len == strlen(text) && strstr(text, "\"packed\":\"1;") && !strstr(text, "\"buckets\""),
 		   "compact summary text has a packed field and no buckets array");
-	st = vgm_summary_parse(text, len, &shift2, &c2, &out, &m, &counting, msg, sizeof(msg), detail, sizeof(detail));
+	st = vgm_summary_parse(text, len, &shift2, &c2, &out, &m, NULL, NULL, &counting, msg, sizeof(msg), detail, sizeof(detail));
 	tap_ok(st == VGM_SUMMARY_OK && shift2 == shift && m == n && same_buckets(b, out, n)
 		   && c2.rows == c.rows && vgm_double_to_bits(c2.min) == vgm_double_to_bits(c.min) && vgm_double_to_bits(c2.max) == vgm_double_to_bits(c.max),
 		   "compact summary text parses back to the same summary, bit for bit");
@@ -525,7 +525,7 @@ test_summary_text(void)
 
 		sprintf(re, "{%.*s,%.*s}", (int) (len - head - 1), packed, (int) (head - 2), text + 1);
 		out = NULL;
-		st = vgm_summary_parse(re, strlen(re), &shift2, &c2, &out, &m, &counting, msg, sizeof(msg), detail, sizeof(detail));
+		st = vgm_summary_parse(re, strlen(re), &shift2, &c2, &out, &m, NULL, NULL, &counting, msg, sizeof(msg), detail, sizeof(detail));
 		tap_ok(st == VGM_SUMMARY_OK && m == n && same_buckets(b, out, n), "packed field before the shift: same summary");
 		count_free(out, NULL);
 		free(re);
@@ -543,17 +543,17 @@ test_summary_text(void)
 		const char *lying = "{\"version\":1,\"shift\":0,\"rows\":5,\"nulls\":0,\"nans\":0,\"pos_infs\":0,"
 			"\"neg_infs\":0,\"min\":0,\"max\":0,\"packed\":\"1;0;\"}";
 
-		st = vgm_summary_parse(both, strlen(both), &shift2, &c2, &out, &m, &counting, msg, sizeof(msg), detail, sizeof(detail));
+		st = vgm_summary_parse(both, strlen(both), &shift2, &c2, &out, &m, NULL, NULL, &counting, msg, sizeof(msg), detail, sizeof(detail));
 		tap_ok(st == VGM_SUMMARY_ERR_FIELD && strstr(detail, "exclude each other"), "buckets and packed together: rejected");
-		st = vgm_summary_parse(none, strlen(none), &shift2, &c2, &out, &m, &counting, msg, sizeof(msg), detail, sizeof(detail));
+		st = vgm_summary_parse(none, strlen(none), &shift2, &c2, &out, &m, NULL, NULL, &counting, msg, sizeof(msg), detail, sizeof(detail));
 		tap_ok(st == VGM_SUMMARY_ERR_FIELD && strstr(detail, "\"buckets\" (or \"packed\") is missing"), "neither buckets nor packed: rejected");
-		st = vgm_summary_parse(esc, strlen(esc), &shift2, &c2, &out, &m, &counting, msg, sizeof(msg), detail, sizeof(detail));
+		st = vgm_summary_parse(esc, strlen(esc), &shift2, &c2, &out, &m, NULL, NULL, &counting, msg, sizeof(msg), detail, sizeof(detail));
 		tap_ok(st == VGM_SUMMARY_ERR_SYNTAX && strstr(detail, "without escapes"), "escape in the packed string: rejected");
 		if (st != VGM_SUMMARY_ERR_SYNTAX)
 			fprintf(stderr, "# %s\n", detail);
-		st = vgm_summary_parse(empty, strlen(empty), &shift2, &c2, &out, &m, &counting, msg, sizeof(msg), detail, sizeof(detail));
+		st = vgm_summary_parse(empty, strlen(empty), &shift2, &c2, &out, &m, NULL, NULL, &counting, msg, sizeof(msg), detail, sizeof(detail));
 		tap_ok(st == VGM_SUMMARY_OK && m == 0 && out == NULL, "empty packed summary parses");
-		st = vgm_summary_parse(lying, strlen(lying), &shift2, &c2, &out, &m, &counting, msg, sizeof(msg), detail, sizeof(detail));
+		st = vgm_summary_parse(lying, strlen(lying), &shift2, &c2, &out, &m, NULL, NULL, &counting, msg, sizeof(msg), detail, sizeof(detail));
 		tap_ok(st == VGM_SUMMARY_ERR_RANGE && strstr(msg, "row count disagrees"), "packed summary still validated as a whole");
 	}
 	{
@@ -564,8 +564,8 @@ test_summary_text(void)
 
 		bad.mean = vgm_bits_to_double(((uint64_t) 101) << 4);
 		cc.min = cc.max = bad.mean;
-		vgm_summary_format_packed(4, &cc, &bad, 1, t, sizeof(t));
-		st = vgm_summary_parse(t, strlen(t), &shift2, &c2, &out, &m, &counting, msg, sizeof(msg), detail, sizeof(detail));
+		vgm_summary_format_packed(4, &cc, &bad, 1, NULL, 0, t, sizeof(t));
+		st = vgm_summary_parse(t, strlen(t), &shift2, &c2, &out, &m, NULL, NULL, &counting, msg, sizeof(msg), detail, sizeof(detail));
 		tap_ok(st == VGM_SUMMARY_ERR_RANGE && strstr(msg, "outside its bucket"), "mean outside its bucket: rejected after decoding");
 	}
 	tap_ok(live_allocs == 0, "every allocation released");

@@ -514,7 +514,7 @@ test_text(void)
 {
 	static int64_t counts[VGM_KS_BINS];
 	static int64_t back[VGM_KS_BINS];
-	VgmKsCounts c = {UINT64_C(0xfedcba9876543210), 0, 1, 2, 3, 4};
+	VgmKsCounts c = {UINT64_C(0xfedcba9876543210), 0, 1, 2, 3, 4, 0, {{0}}};
 	VgmKsCounts c2;
 	char		msg[256];
 	char		detail[256];

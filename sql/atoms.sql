@@ -1,0 +1,107 @@
+-- Atoms: the heavy-value table of vgm_summary and vgm_fit(..., atoms => true).
+-- A heaped money column (9 % at 9.99, 6 % at 100.00, cents elsewhere) with
+-- enough distinct cents that its summary coarsens, so the exact counts come
+-- from the table, not from the buckets.  Deterministic data, no random().
+SET client_min_messages = error;  -- the fit's notices are tested elsewhere
+CREATE TABLE atoms_data AS
+SELECT i AS id,
+       CASE WHEN i % 100 < 9 THEN 9.99
+            WHEN i % 100 < 15 THEN 100.00
+            ELSE round((1 + 1999 * (0.5 + 0.5 * sin(i * 0.7311)))::numeric, 2) END::float8 AS x
+FROM generate_series(1, 300000) i;
+ALTER TABLE atoms_data SET (parallel_workers = 2);
+CREATE TABLE atoms_truth AS
+SELECT x, count(*)::float8 AS n FROM atoms_data GROUP BY x HAVING count(*) >= 3000;
+
+-- serial summary: coarse grid, the two heaps counted exactly
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE atoms_serial AS SELECT vgm_summarize(x) AS s FROM atoms_data;
+SELECT relative_width > 1e-10 AS coarsened, heavy_values
+FROM atoms_serial, vgm_summary_info(s);
+SELECT h.value, h.weight, h.missed, h.exact, h.weight = t.n AS equals_count
+FROM atoms_serial, vgm_summary_heavy(s) h LEFT JOIN atoms_truth t ON t.x = h.value ORDER BY h.value;
+-- min_share filters, and is checked
+SELECT count(*) FROM atoms_serial, vgm_summary_heavy(s, 0.07);
+SELECT count(*) FROM atoms_serial, vgm_summary_heavy(s, 1.5);
+-- at resolution 0 every bucket is a value with its exact weight
+SELECT value, weight, exact FROM vgm_summary_heavy(
+    (SELECT vgm_summarize(x) FROM unnest(ARRAY[1, 1, 2.5, 7, 7, 7]::float8[]) x)) ORDER BY value;
+
+-- the text and binary forms carry the table (version 2); jsonb too
+SELECT s::text::vgm_summary = s AS text_round_trip, s::jsonb::vgm_summary = s AS jsonb_round_trip,
+       (s::jsonb ->> 'version')::int AS version, jsonb_array_length(s::jsonb -> 'heavy') AS heavy
+FROM atoms_serial;
+SET vgm.summary_text = 'compact';
+SELECT s::text::vgm_summary = s AS packed_round_trip FROM atoms_serial;
+RESET vgm.summary_text;
+-- a summary without heavy values keeps version 1 and no "heavy" field
+SELECT (s::jsonb ->> 'version')::int AS version, s::jsonb ? 'heavy' AS has_heavy
+FROM (SELECT vgm_summarize(x) AS s FROM generate_series(1, 1000) x) q;
+
+-- parallel plan (partial summaries combined) and rollup of stored parts give
+-- the same table as the serial scan
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF) SELECT vgm_summarize(x) FROM atoms_data;
+CREATE TABLE atoms_parallel AS SELECT vgm_summarize(x) AS s FROM atoms_data;
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE atoms_parts AS SELECT id % 5 AS part, vgm_summarize(x) AS s FROM atoms_data GROUP BY id % 5;
+CREATE TABLE atoms_rollup AS SELECT vgm_rollup(s ORDER BY part DESC) AS s FROM atoms_parts;
+SELECT (SELECT array_agg(ROW(value, weight, missed) ORDER BY value) FROM atoms_serial, vgm_summary_heavy(s))
+     = (SELECT array_agg(ROW(value, weight, missed) ORDER BY value) FROM atoms_parallel, vgm_summary_heavy(s)) AS parallel_same,
+       (SELECT array_agg(ROW(value, weight, missed) ORDER BY value) FROM atoms_serial, vgm_summary_heavy(s))
+     = (SELECT array_agg(ROW(value, weight, missed) ORDER BY value) FROM atoms_rollup, vgm_summary_heavy(s)) AS rollup_same;
+
+-- the fit with atoms: two atoms, weights exactly count / rows, the mixture
+-- weights scaled to the rest; serial, parallel and rollup give the same atoms
+CREATE TABLE atoms_models AS
+SELECT 'serial' AS plan, vgm_fit(s, atoms => true) AS m FROM atoms_serial
+UNION ALL SELECT 'parallel', vgm_fit(s, atoms => true) FROM atoms_parallel
+UNION ALL SELECT 'rollup', vgm_fit(s, atoms => true) FROM atoms_rollup;
+SELECT plan, c.mean AS atom, c.weight = t.n / 300000 AS weight_exact
+FROM atoms_models, vgm_components(m) c JOIN atoms_truth t ON t.x = c.mean
+WHERE c.atom ORDER BY plan, atom;
+SELECT plan, round(sum(c.weight)::numeric, 12) AS total_weight,
+       round(sum(c.weight) FILTER (WHERE NOT c.atom)::numeric, 12) AS mixture_weight
+FROM atoms_models, vgm_components(m) c GROUP BY plan ORDER BY plan;
+-- the same model whatever the plan (summation order aside)
+SELECT a.plan, b.plan, (SELECT bool_and(abs(x.weight - y.weight) < 1e-9 AND abs(x.mean - y.mean) < 1e-6 * (1 + abs(y.mean)))
+        FROM vgm_components(a.m) x JOIN vgm_components(b.m) y USING (index)) AS same
+FROM atoms_models a, atoms_models b WHERE a.plan = 'serial' AND b.plan <> 'serial' ORDER BY b.plan;
+-- a smaller share finds no more here, a larger one only 9.99
+SELECT (SELECT count(*) FROM vgm_components(vgm_fit(s, atoms => true, atom_share => 0.07)) WHERE atom) AS share_7pct,
+       (SELECT count(*) FROM vgm_components(vgm_fit(s, atoms => true, atom_share => 0.005)) WHERE atom) AS share_half_pct
+FROM atoms_serial;
+-- the one-step aggregates (serial plans)
+SELECT (SELECT count(*) FROM vgm_components(vgm_fit(x, true)) WHERE atom) AS atoms_default,
+       (SELECT count(*) FROM vgm_components(vgm_fit(x, true, 0.07)) WHERE atom) AS atoms_7pct,
+       (SELECT count(*) FROM vgm_components(vgm_fit(x, false)) WHERE atom) AS atoms_off
+FROM atoms_data;
+
+-- atoms => false is the fit from before atoms existed, bit for bit: the
+-- md5 below was computed with the build of the commit before them on this
+-- very data (serial plan; the fit time is the one field that differs)
+SELECT md5((vgm_fit(s, atoms => false)::jsonb #- '{fit,fit_ms}')::text) = '012e3ee4825a09d8c74696364cad6436' AS as_before,
+       vgm_fit(s, atoms => false)::jsonb #- '{fit,fit_ms}' = vgm_fit(s)::jsonb #- '{fit,fit_ms}' AS default_off
+FROM atoms_serial;
+
+-- every row an atom: the lightest atoms go back to the mixture until it keeps
+-- a valid component; a constant column is a plain one-component model
+SELECT (SELECT count(*) FROM vgm_components(m) WHERE atom) AS atoms, vgm_n_components(m) AS k
+FROM (SELECT vgm_fit(vgm_summarize(x), atoms => true) AS m
+      FROM unnest(ARRAY[1, 1, 1, 2, 2, 3]::float8[]) x) q;
+SELECT (SELECT count(*) FROM vgm_components(m) WHERE atom) AS atoms
+FROM (SELECT vgm_fit(vgm_summarize(x), atoms => true) AS m FROM generate_series(1, 100) g, (VALUES (5.0::float8)) v(x)) q;
+
+-- options are checked while planning, before the scan
+SET client_min_messages = notice;
+EXPLAIN (COSTS OFF) SELECT vgm_fit(vgm_summarize(x), atoms => true, atom_share => 0) FROM atoms_data;
+EXPLAIN (COSTS OFF) SELECT vgm_fit(vgm_summarize(x), atoms => true, atom_share => 1.5) FROM atoms_data;
+EXPLAIN (COSTS OFF) SELECT vgm_fit(vgm_summarize(x), atoms => NULL) FROM atoms_data;
+EXPLAIN (COSTS OFF) SELECT vgm_fit(vgm_summarize(x), atom_share => 'NaN') FROM atoms_data;
+-- the aggregate's share is checked on its first row; a computed option is refused
+SELECT vgm_fit(x, true, -1) FROM atoms_data;
+SELECT vgm_fit(x, id > 0) FROM atoms_data WHERE id < 10;

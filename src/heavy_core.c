@@ -1,0 +1,341 @@
+/*
+ * heavy_core.c - the heavy-value table of vgm_summary and the atoms a fit
+ *                takes from it, without PostgreSQL headers.
+ *
+ * heavy_core.h explains what the table guarantees and why it is cheap; this
+ * file holds the table operations that do not touch the accumulator's
+ * buckets (those are in summary_core.c), the checks of a stored table, and
+ * the two steps of a fit with atoms: choosing them and taking their rows out
+ * of the buckets.  Taking a point mass out of a bucket inverts Pebay's
+ * pairwise merge (P. Pebay, SAND2008-6212) with the point's own moments 0.
+ */
+#include "heavy_core.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_text.h"
+#include "summary_core.h"
+
+/* Allocate an empty table (once); false when out of memory. */
+bool
+vgm_heavy_table_init(VgmHeavyTable *t, const VgmAllocator *alloc)
+{
+	if (t->bits != NULL)
+		return true;
+	t->bits = vgm_mem_alloc(alloc, VGM_HEAVY_SLOTS * sizeof(uint64_t));
+	t->weight = vgm_mem_alloc(alloc, VGM_HEAVY_SLOTS * sizeof(double));
+	t->missed = vgm_mem_alloc(alloc, VGM_HEAVY_SLOTS * sizeof(double));
+	if (t->bits == NULL || t->weight == NULL || t->missed == NULL)
+	{
+		vgm_heavy_table_free(t, alloc);
+		return false;
+	}
+	memset(t->bits, 0xFF, VGM_HEAVY_SLOTS * sizeof(uint64_t));
+	t->nlive = 0;
+	return true;
+}
+
+/* Release the table. */
+void
+vgm_heavy_table_free(VgmHeavyTable *t, const VgmAllocator *alloc)
+{
+	vgm_mem_free(alloc, t->bits);
+	vgm_mem_free(alloc, t->weight);
+	vgm_mem_free(alloc, t->missed);
+	t->bits = NULL;
+	t->weight = NULL;
+	t->missed = NULL;
+	t->nlive = 0;
+}
+
+/* Insert a value that is not in the table; returns its slot. */
+int
+vgm_heavy_insert(VgmHeavyTable *t, double value, double weight, double missed)
+{
+	uint64_t	bits = vgm_heavy_bits(value);
+	uint32_t	i = vgm_heavy_home(bits);
+
+	while (t->bits[i] != VGM_HEAVY_EMPTY)
+		i = (i + 1) & (VGM_HEAVY_SLOTS - 1);
+	t->bits[i] = bits;
+	t->weight[i] = weight;
+	t->missed[i] = missed;
+	t->nlive++;
+	return (int) i;
+}
+
+/* Heavier first, then the smaller value: the order entries survive in. */
+static int
+survival_cmp(const void *a, const void *b)
+{
+	const VgmHeavy *x = a;
+	const VgmHeavy *y = b;
+
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
+	return x->value < y->value ? -1 : (x->value > y->value ? 1 : 0);
+}
+
+/* Ascending values. */
+static int
+value_cmp(const void *a, const void *b)
+{
+	double		x = ((const VgmHeavy *) a)->value;
+	double		y = ((const VgmHeavy *) b)->value;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* The live entries in survival order; returns the count. */
+size_t
+vgm_heavy_table_entries(const VgmHeavyTable *t, VgmHeavy *out)
+{
+	size_t		n = 0;
+
+	if (t->bits == NULL)
+		return 0;
+	for (uint32_t i = 0; i < VGM_HEAVY_SLOTS; i++)
+	{
+		if (t->bits[i] == VGM_HEAVY_EMPTY)
+			continue;
+		memcpy(&out[n].value, &t->bits[i], sizeof(double));
+		out[n].weight = t->weight[i];
+		out[n].missed = t->missed[i];
+		n++;
+	}
+	qsort(out, n, sizeof(VgmHeavy), survival_cmp);
+	return n;
+}
+
+/* Empty the table and put entries back. */
+void
+vgm_heavy_table_reset(VgmHeavyTable *t, const VgmHeavy *entries, size_t n)
+{
+	memset(t->bits, 0xFF, VGM_HEAVY_SLOTS * sizeof(uint64_t));
+	t->nlive = 0;
+	for (size_t i = 0; i < n; i++)
+		vgm_heavy_insert(t, entries[i].value, entries[i].weight, entries[i].missed);
+}
+
+/* Sort by value and keep the entries with weight >= total / VGM_HEAVY_MAX. */
+size_t
+vgm_heavy_prune_sorted(VgmHeavy *entries, size_t n, double total)
+{
+	double		floor_weight = total / VGM_HEAVY_MAX;
+	size_t		kept = 0;
+
+	qsort(entries, n, sizeof(VgmHeavy), survival_cmp);
+	for (size_t i = 0; i < n && kept < VGM_HEAVY_MAX; i++)
+		if (entries[i].weight > 0.0 && entries[i].weight >= floor_weight)
+			entries[kept++] = entries[i];
+	qsort(entries, kept, sizeof(VgmHeavy), value_cmp);
+	return kept;
+}
+
+/* Index of the bucket with key in a sorted bucket array, or -1. */
+long
+vgm_bucket_search(const VgmBucket *buckets, size_t n, int64_t key)
+{
+	size_t		lo = 0;
+	size_t		hi = n;
+
+	while (lo < hi)
+	{
+		size_t		mid = lo + (hi - lo) / 2;
+
+		if (buckets[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && buckets[lo].key == key ? (long) lo : -1;
+}
+
+/* The value of a bucket at resolution 0 (one value per key). */
+double
+vgm_key_value(int64_t key)
+{
+	uint64_t	bits;
+	double		x;
+
+	if (key == 0)
+		return 0.0;
+	bits = (uint64_t) (key < 0 ? -(key + 1) : key - 1);
+	memcpy(&x, &bits, sizeof(x));
+	return key < 0 ? -x : x;
+}
+
+/*
+ * Relative slack of the counted weights in a bucket against the bucket's
+ * weight: weighted sums reach the two in different orders.
+ */
+#define WEIGHT_SLACK 1e-9
+
+/* Check a stored table against its summary's buckets. */
+int
+vgm_heavy_validate(int shift, const VgmBucket *buckets, size_t n,
+				   const VgmHeavy *heavy, size_t nheavy,
+				   char *msg, size_t msglen, char *detail, size_t detaillen)
+{
+	JtError		e;
+	long		bucket = -1;
+	double		in_bucket = 0.0;
+
+	jt_error_init(&e, msg, msglen, detail, detaillen);
+	if (nheavy == 0)
+		return VGM_SUMMARY_OK;
+	if (nheavy > VGM_HEAVY_MAX)
+		return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
+					   "invalid vgm_summary: too many heavy values",
+					   "The summary has %zu heavy values; the limit is %d.",
+					   nheavy, VGM_HEAVY_MAX);
+	if (shift == 0)
+		return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
+					   "invalid vgm_summary: heavy values at resolution 0",
+					   "At shift 0 every bucket is one value; such a summary has no heavy-value table.");
+	for (size_t i = 0; i < nheavy; i++)
+	{
+		const VgmHeavy *h = &heavy[i];
+		long		b;
+
+		if (!isfinite(h->value) || (h->value == 0.0 && signbit(h->value)))
+			return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
+						   "invalid vgm_summary: bad heavy value",
+						   "Heavy value %zu is %.17g; values are finite and zero is written 0.",
+						   i, h->value);
+		if (i > 0 && !(heavy[i - 1].value < h->value))
+			return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
+						   "invalid vgm_summary: heavy values not sorted or duplicated",
+						   "Heavy value %zu is %.17g after %.17g.", i, h->value,
+						   heavy[i - 1].value);
+		if (!(h->weight > 0.0) || !isfinite(h->weight) || !(h->missed >= 0.0) || !isfinite(h->missed))
+			return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
+						   "invalid vgm_summary: bad heavy weight",
+						   "Heavy value %.17g has weight %g and missed %g; the weight must be positive and finite, missed finite and non-negative.",
+						   h->value, h->weight, h->missed);
+		b = vgm_bucket_search(buckets, n, vgm_bucket_key(h->value, shift));
+		if (b < 0)
+			return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
+						   "invalid vgm_summary: heavy value outside the buckets",
+						   "Heavy value %.17g lies in no bucket of the summary.", h->value);
+		/* values ascend, so the values of one bucket are neighbours */
+		in_bucket = b == bucket ? in_bucket + h->weight : h->weight;
+		bucket = b;
+		if (in_bucket > buckets[b].weight * (1.0 + WEIGHT_SLACK))
+			return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
+						   "invalid vgm_summary: heavy weights exceed their bucket",
+						   "The heavy values of bucket %" PRId64 " weigh %.17g; the bucket weighs %.17g.",
+						   buckets[b].key, in_bucket, buckets[b].weight);
+	}
+	return VGM_SUMMARY_OK;
+}
+
+/* Atoms of a fit: values with at least share of the total weight. */
+size_t
+vgm_atoms_select(int shift, const VgmBucket *buckets, size_t n,
+				 const VgmHeavy *heavy, size_t nheavy, double share,
+				 size_t max_atoms, VgmHeavy *atoms)
+{
+	double		total = 0.0;
+	double		floor_weight;
+	size_t		found = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += buckets[i].weight;
+	floor_weight = share * total;
+	if (shift == 0)
+	{
+		for (size_t i = 0; i < n; i++)
+			if (buckets[i].weight >= floor_weight)
+			{
+				/* keep the heaviest max_atoms: replace the lightest when full */
+				VgmHeavy	h = {vgm_key_value(buckets[i].key), buckets[i].weight, 0.0};
+
+				if (found < max_atoms)
+					atoms[found++] = h;
+				else
+				{
+					size_t		worst = 0;
+
+					for (size_t j = 1; j < found; j++)
+						if (survival_cmp(&atoms[j], &atoms[worst]) > 0)
+							worst = j;
+					if (found > 0 && survival_cmp(&h, &atoms[worst]) < 0)
+						atoms[worst] = h;
+				}
+			}
+	}
+	else
+	{
+		for (size_t i = 0; i < nheavy; i++)
+			if (heavy[i].weight >= floor_weight)
+				atoms[found++] = heavy[i];
+		qsort(atoms, found, sizeof(VgmHeavy), survival_cmp);
+		if (found > max_atoms)
+			found = max_atoms;
+	}
+	qsort(atoms, found, sizeof(VgmHeavy), value_cmp);
+	return found;
+}
+
+/*
+ * Take c rows at v out of bucket b: the inverse of merging a point mass into
+ * the rest R of the bucket.  With na = w - c, the rest's mean is
+ * mean + c (mean - v) / na, and with d = v - mean_R Pebay's merge of R and
+ * the point reads M2 = M2_R + d^2 na c / w, M3 = M3_R + d^3 na c (na - c) / w^2
+ * - 3 d c M2_R / w, M4 = M4_R + d^4 na c (na^2 - na c + c^2) / w^3
+ * + 6 d^2 c^2 M2_R / w^2 - 4 d c M3_R / w, solved here for the rest.
+ * Returns false when nothing is left.
+ */
+static bool
+remove_point(VgmBucket *b, double v, double c)
+{
+	double		w = b->weight;
+	double		na = w - c;
+	double		mean_r;
+	double		d;
+	double		m2;
+	double		m3;
+	double		m4;
+
+	if (!(na > w * WEIGHT_SLACK))
+		return false;
+	mean_r = b->mean + c * (b->mean - v) / na;
+	d = v - mean_r;
+	m2 = b->m2 - d * d * na * c / w;
+	if (m2 < 0.0)
+		m2 = 0.0;
+	m3 = b->m3 - d * d * d * na * c * (na - c) / (w * w) + 3.0 * d * c * m2 / w;
+	m4 = b->m4 - d * d * d * d * na * c * (na * na - na * c + c * c) / (w * w * w)
+		- 6.0 * d * d * c * c * m2 / (w * w) + 4.0 * d * c * m3 / w;
+	b->weight = na;
+	b->mean = mean_r;
+	b->m2 = m2;
+	b->m3 = m3;
+	b->m4 = m4 < 0.0 ? 0.0 : m4;
+	return true;
+}
+
+/* Remove the atoms' weights from the buckets in place. */
+size_t
+vgm_atoms_remove(VgmBucket *buckets, size_t n, int shift, const VgmHeavy *atoms, size_t natoms)
+{
+	size_t		out = 0;
+
+	for (size_t a = 0; a < natoms; a++)
+	{
+		long		b = vgm_bucket_search(buckets, n, vgm_bucket_key(atoms[a].value, shift));
+
+		if (b < 0)
+			continue;
+		if (!remove_point(&buckets[b], atoms[a].value, atoms[a].weight))
+			buckets[b].weight = 0.0;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (buckets[i].weight > 0.0)
+			buckets[out++] = buckets[i];
+	return out;
+}

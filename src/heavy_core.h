@@ -1,0 +1,173 @@
+/*
+ * heavy_core.h - exact counts of the values that hold a large share of a
+ *                summary's weight (its "heavy values"), in pure C.
+ *
+ * Why: a fit with atoms (point masses such as 9.99 or 100.00 modelled as
+ * zero-width components) needs the exact weight of each such value, and the
+ * buckets cannot give it once a summary has coarsened and a bucket holds
+ * several values.  While a summary is at resolution 0 every bucket is one
+ * value, so the buckets are the exact table and nothing is stored.  Beyond
+ * it, a summary carries a small table of (value, weight, missed):
+ *
+ *   weight  rows (weights) of the value that were counted: a lower bound;
+ *   missed  an upper bound on the rows of the value that were not counted,
+ *           so the true weight lies in [weight, weight + missed], and the
+ *           count is exact when missed is 0.
+ *
+ * A value that is not in the table holds at most the weight of its bucket
+ * (and, at resolution 0, exactly that).  These two rules are all a merge
+ * needs: counts add, and a side where the value is absent adds its bound to
+ * missed.  Stored tables keep the values with weight >= total / VGM_HEAVY_MAX,
+ * so at most VGM_HEAVY_MAX of them; a value with that share of the union has
+ * it in at least one part (shares average), and it is exact in the union
+ * when it is exact and kept in every part that holds it.
+ *
+ * While accumulating (summary_core.c) the table is an open-addressing hash
+ * set of up to 2 * VGM_HEAVY_MAX live values, allocated only when the
+ * summary first leaves resolution 0 (small groups never pay for it).  At
+ * that moment the values with share >= 1 / VGM_HEAVY_MAX enter it exactly
+ * from the resolution-0 buckets.  Afterwards every row whose value is in the
+ * table is counted; a row whose value is not enters the table only when the
+ * uncounted weight of its bucket reaches total / VGM_HEAVY_MAX (a value
+ * cannot be heavy otherwise), with missed = that uncounted weight.  So a
+ * continuous column, whose buckets are all light, never probes the table,
+ * and a heaped one probes a table of a few kilobytes.  When the table is
+ * full the entries with the smallest counted weights (ties: the smaller
+ * value) are dropped down to VGM_HEAVY_MAX; their rows count as uncounted
+ * weight of their buckets again, which keeps the bound of every absent value.
+ */
+#ifndef VGM_HEAVY_CORE_H
+#define VGM_HEAVY_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "allocator.h"
+
+/* Stored tables keep the values with weight >= total / VGM_HEAVY_MAX. */
+#define VGM_HEAVY_MAX 256
+/* Live values the accumulating table holds before it drops the lightest. */
+#define VGM_HEAVY_LIVE (2 * VGM_HEAVY_MAX)
+/* Slots of the accumulating table: a power of two, at most half full. */
+#define VGM_HEAVY_SLOTS (4 * VGM_HEAVY_MAX)
+
+/* One heavy value as stored. */
+typedef struct VgmHeavy
+{
+	double		value;
+	double		weight;			/* counted weight: a lower bound */
+	double		missed;			/* bound on the weight not counted; 0: exact */
+} VgmHeavy;
+
+/* The accumulating table: parallel arrays over VGM_HEAVY_SLOTS slots. */
+typedef struct VgmHeavyTable
+{
+	uint64_t   *bits;			/* value bits; VGM_HEAVY_EMPTY marks a free slot */
+	double	   *weight;
+	double	   *missed;
+	uint32_t	nlive;
+} VgmHeavyTable;
+
+/* A NaN pattern: never the bits of a finite value. */
+#define VGM_HEAVY_EMPTY UINT64_MAX
+
+/* The bits a value is keyed by (-0 and 0 are one value). */
+static inline uint64_t
+vgm_heavy_bits(double x)
+{
+	uint64_t	bits;
+
+	if (x == 0.0)
+		return 0;
+	__builtin_memcpy(&bits, &x, sizeof(bits));
+	return bits;
+}
+
+/* Slot of a value's bits: the top bits of a Fibonacci hash. */
+static inline uint32_t
+vgm_heavy_home(uint64_t bits)
+{
+	return (uint32_t) ((bits * 0x9E3779B97F4A7C15ULL) >> (64 - __builtin_ctz(VGM_HEAVY_SLOTS)));
+}
+
+/* Slot holding bits, or -1; the table must be allocated. */
+static inline int
+vgm_heavy_find(const VgmHeavyTable *t, uint64_t bits)
+{
+	uint32_t	i = vgm_heavy_home(bits);
+
+	for (;;)
+	{
+		if (t->bits[i] == bits)
+			return (int) i;
+		if (t->bits[i] == VGM_HEAVY_EMPTY)
+			return -1;
+		i = (i + 1) & (VGM_HEAVY_SLOTS - 1);
+	}
+}
+
+/* Allocate an empty table (once); false when out of memory. */
+bool		vgm_heavy_table_init(VgmHeavyTable *t, const VgmAllocator *alloc);
+
+/* Release the table. */
+void		vgm_heavy_table_free(VgmHeavyTable *t, const VgmAllocator *alloc);
+
+/* Insert a value that is not in the table (there must be a free live place). */
+int			vgm_heavy_insert(VgmHeavyTable *t, double value, double weight, double missed);
+
+/*
+ * The live entries, sorted by counted weight descending, then value
+ * ascending (the order in which they survive); returns the count.
+ */
+size_t		vgm_heavy_table_entries(const VgmHeavyTable *t, VgmHeavy *out);
+
+/* Empty the table and put entries[0..n) back. */
+void		vgm_heavy_table_reset(VgmHeavyTable *t, const VgmHeavy *entries, size_t n);
+
+/*
+ * Sort entries by value and keep those with weight >= total / VGM_HEAVY_MAX:
+ * the stored table.  Returns the count kept.
+ */
+size_t		vgm_heavy_prune_sorted(VgmHeavy *entries, size_t n, double total);
+
+/*
+ * Check a stored table against its summary's buckets (keys at shift):
+ * at most VGM_HEAVY_MAX entries, strictly increasing finite values (0, not
+ * -0), positive finite weights, finite non-negative missed, no table at
+ * resolution 0, every value inside a bucket, and the counted weights in a
+ * bucket not above its weight (beyond rounding).  Returns a status of
+ * summary_core.h and writes the message and detail.
+ */
+struct VgmBucket;
+int			vgm_heavy_validate(int shift, const struct VgmBucket *buckets, size_t n,
+							   const VgmHeavy *heavy, size_t nheavy,
+							   char *msg, size_t msglen, char *detail, size_t detaillen);
+
+/* Index of the bucket with key in a sorted bucket array, or -1. */
+long		vgm_bucket_search(const struct VgmBucket *buckets, size_t n, int64_t key);
+
+/* The value of a bucket at resolution 0 (one value per key). */
+double		vgm_key_value(int64_t key);
+
+/*
+ * Atoms of a fit: the values holding at least share of the total weight,
+ * heaviest first (ties: smaller value), at most max_atoms, returned sorted
+ * by value.  At resolution 0 they come from the buckets (exact), otherwise
+ * from the heavy table (counted weight; missed is copied so the caller can
+ * say when a weight is a lower bound).  Returns the count.
+ */
+size_t		vgm_atoms_select(int shift, const struct VgmBucket *buckets, size_t n,
+							 const VgmHeavy *heavy, size_t nheavy, double share,
+							 size_t max_atoms, VgmHeavy *atoms);
+
+/*
+ * Remove the atoms' weights from the buckets in place (each atom from the
+ * bucket that holds its value, at its exact value, so the bucket keeps the
+ * weight, mean and spread of its other values); buckets left without weight
+ * are dropped.  Returns the new bucket count.
+ */
+size_t		vgm_atoms_remove(struct VgmBucket *buckets, size_t n, int shift,
+							 const VgmHeavy *atoms, size_t natoms);
+
+#endif							/* VGM_HEAVY_CORE_H */
