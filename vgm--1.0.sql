@@ -1574,3 +1574,85 @@ COMMENT ON FUNCTION vgm_ks_state_ge(vgm_ks_state, vgm_ks_state) IS 'byte order: 
 COMMENT ON FUNCTION vgm_ks_state_cmp(vgm_ks_state, vgm_ks_state) IS 'btree support: byte order of the stored values';
 COMMENT ON FUNCTION vgm_ks_state_hash(vgm_ks_state) IS 'hash support: a hash of the stored bytes';
 COMMENT ON FUNCTION vgm_ks_state_hash_extended(vgm_ks_state, bigint) IS 'hash support with a seed: a hash of the stored bytes';
+
+-- BEGIN joint_summary
+-------------------------------------------------------------------------------
+-- vgm_joint_summary: a mergeable one-pass summary of rows of up to 16 columns
+-------------------------------------------------------------------------------
+CREATE TYPE vgm_joint_summary;
+
+CREATE FUNCTION vgm_joint_summary_in(cstring) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_in(cstring) IS
+    'input function of type vgm_joint_summary: parses and validates its JSON text';
+CREATE FUNCTION vgm_joint_summary_out(vgm_joint_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_out(vgm_joint_summary) IS
+    'output function of type vgm_joint_summary: its JSON text';
+CREATE FUNCTION vgm_joint_summary_recv(internal) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_recv(internal) IS
+    'binary input function of type vgm_joint_summary (COPY BINARY, protocol): validates untrusted bytes';
+CREATE FUNCTION vgm_joint_summary_send(vgm_joint_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_send(vgm_joint_summary) IS
+    'binary output function of type vgm_joint_summary';
+
+CREATE TYPE vgm_joint_summary (
+    INPUT = vgm_joint_summary_in,
+    OUTPUT = vgm_joint_summary_out,
+    RECEIVE = vgm_joint_summary_recv,
+    SEND = vgm_joint_summary_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE vgm_joint_summary IS
+    'mergeable one-pass summary of rows of up to 16 columns (cells with weight, mean and scatter); text form is JSON';
+CREATE CAST (vgm_joint_summary AS jsonb) WITH INOUT;
+CREATE CAST (jsonb AS vgm_joint_summary) WITH INOUT;
+
+CREATE FUNCTION vgm_joint_summarize_sfunc(vgm_joint_summary, float8[]) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summarize_sfunc(vgm_joint_summary, float8[]) IS
+    'transition function of aggregates vgm_joint_summarize(float8[]) and vgm_joint_fit(float8[])';
+CREATE FUNCTION vgm_joint_summary_combine(vgm_joint_summary, vgm_joint_summary) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_combine(vgm_joint_summary, vgm_joint_summary) IS
+    'combine function of the joint summary aggregates, transition of vgm_rollup(vgm_joint_summary): merges two summaries';
+
+-- SSPACE: a state grows from under 1 kB to 4,096 cells of 8 (2d + 1 +
+-- d(d+1)/2) bytes plus their index; 1 MB is a state of d = 4 at the cap
+-- with room to export it.  Hash aggregation counts the real memory and
+-- spills (see model_cache.h).
+CREATE AGGREGATE vgm_joint_summarize(float8[]) (
+    SFUNC = vgm_joint_summarize_sfunc,
+    STYPE = vgm_joint_summary,
+    SSPACE = 1048576,
+    COMBINEFUNC = vgm_joint_summary_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_joint_summarize(float8[]) IS
+    'one-pass mergeable summary of rows of up to 16 columns (ARRAY[a, b, ...])';
+
+CREATE AGGREGATE vgm_rollup(vgm_joint_summary) (
+    SFUNC = vgm_joint_summary_combine,
+    STYPE = vgm_joint_summary,
+    SSPACE = 1048576,
+    COMBINEFUNC = vgm_joint_summary_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_rollup(vgm_joint_summary) IS 'merge stored joint summaries (partitions, days, shards)';
+
+CREATE FUNCTION vgm_joint_summary_info(vgm_joint_summary,
+    OUT rows bigint, OUT skipped_rows bigint, OUT columns int, OUT cells int,
+    OUT shift int, OUT relative_width float8, OUT bytes bigint)
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_info(vgm_joint_summary) IS
+    'what a joint summary holds: rows, skipped rows, columns, cells, resolution (shift, relative bucket width per column), size in bytes';
+CREATE FUNCTION vgm_joint_summary_moments(vgm_joint_summary,
+    OUT rows bigint, OUT mean float8[], OUT covariance float8[])
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_moments(vgm_joint_summary) IS
+    'exact mean vector and covariance matrix (divisor rows, as covar_pop) of the rows a joint summary holds';
+-- END joint_summary

@@ -23,7 +23,9 @@
  * wire.h.  Both are validated as untrusted input by
  * vgm_joint_summary_validate.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE				/* qsort_r */
+#endif
 #include "joint_summary_core.h"
 
 #include <inttypes.h>
@@ -573,7 +575,7 @@ vgm_joint_summary_validate(int version, const VgmJointSummaryView *v,
 
 /* Global weight, mean and covariance (two passes over the cells). */
 void
-vgm_joint_summary_moments(const VgmJointSummaryView *v, double *weight, double *mean, double *cov)
+vgm_joint_global_moments(const VgmJointSummaryView *v, double *weight, double *mean, double *cov)
 {
 	int			d = v->d;
 	int			stride = VGM_JOINT_STRIDE(d);

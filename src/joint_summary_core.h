@@ -187,8 +187,8 @@ int			vgm_joint_summary_validate(int version, const VgmJointSummaryView *v,
 									   char *detail, size_t detaillen);
 
 /* Global weight, mean (d) and covariance (d x d, divided by the weight). */
-void		vgm_joint_summary_moments(const VgmJointSummaryView *v, double *weight,
-									  double *mean, double *cov);
+void		vgm_joint_global_moments(const VgmJointSummaryView *v, double *weight,
+									 double *mean, double *cov);
 
 /*
  * The engine's points of a summary: weight (n), mean (n x d) and

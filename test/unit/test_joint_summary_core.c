@@ -385,7 +385,7 @@ test_merge_and_order(void)
 					c[16] = {0};
 		double		worst = 0.0;
 
-		vgm_joint_summary_moments(&ow.v, &w, mean, cov);
+		vgm_joint_global_moments(&ow.v, &w, mean, cov);
 		for (size_t i = 0; i < n; i++)
 			for (int j = 0; j < d; j++)
 				m[j] += rows[i * d + j];
@@ -467,7 +467,7 @@ test_sixteen_columns(void)
 	export_owned(&acc, &o);
 	tap_ok(o.v.n <= VGM_JOINT_SUMMARY_MAX_CELLS && o.v.shift == 64 && o.v.n == 1,
 		   "d=16: random signs in 16 columns end in the single cell of shift 64");
-	vgm_joint_summary_moments(&o.v, &w, mean, cov);
+	vgm_joint_global_moments(&o.v, &w, mean, cov);
 	for (size_t i = 0; i < n; i++)
 		m0 += rows[i * d];
 	tap_ok(fabs(mean[0] - (double) (m0 / n)) < 1e-13, "d=16: the single cell keeps the exact mean");
