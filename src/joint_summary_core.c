@@ -815,12 +815,13 @@ reserve_cell(JointText *t)
 	return true;
 }
 
-/* One cell: [[keys], weight, [means], [scatter]]. */
+/*
+ * One cell, [[keys], weight, [means], [scatter]], into k and st (the widest
+ * strides); keep says whether it counts (its lengths are checked).
+ */
 static int
-read_cell(JtCursor *c, JointText *t, int depth)
+read_cell(JtCursor *c, JointText *t, int depth, int64_t *k, double *st, bool keep)
 {
-	int64_t    *k = &t->keys[t->n * PARSE_KEYS];
-	double	   *st = &t->stats[t->n * PARSE_STATS];
 	int			nk;
 	int			nm;
 	int			ns;
@@ -846,6 +847,8 @@ read_cell(JtCursor *c, JointText *t, int depth)
 					 NULL, st + 1 + VGM_JOINT_MAX_DIMS, &ns) < 0 ||
 		jt_expect(c, ']', "\"]\" to close a cell") < 0)
 		return -1;
+	if (!keep)
+		return 0;
 	if (t->n == 0)
 	{
 		t->nkeys = nk;
@@ -873,6 +876,16 @@ read_cells(JtCursor *c, const JtField *f, void *target, int depth)
 	{
 		size_t		at = c->pos;
 
+		if (c->err->status != VGM_TEXT_OK)
+		{
+			/* an error is kept: only the syntax matters now, nothing is stored */
+			int64_t		k[PARSE_KEYS];
+			double		st[PARSE_STATS];
+
+			if (read_cell(c, t, depth, k, st, false) < 0)
+				return -1;
+			continue;
+		}
 		if (t->n == VGM_JOINT_SUMMARY_MAX_CELLS)
 		{
 			jt_fail(c->err, VGM_JOINT_ERR_RANGE, at, "invalid vgm_joint_summary: too many cells",
@@ -886,7 +899,7 @@ read_cells(JtCursor *c, const JtField *f, void *target, int depth)
 					"Parsing a vgm_joint_summary needed more memory.");
 			return -1;
 		}
-		if (read_cell(c, t, depth) < 0)
+		if (read_cell(c, t, depth, &t->keys[t->n * PARSE_KEYS], &t->stats[t->n * PARSE_STATS], true) < 0)
 			return -1;
 		t->n++;
 	}
