@@ -73,6 +73,12 @@
  * diagonal that makes dpotrf succeed is added to it; beyond that the fit
  * returns VGM_ERR_SINGULAR.  So a stored posterior always factors.
  *
+ * Order and repeats: the fit works on a copy of the points sorted by value
+ * (so the result does not depend on the order they arrive in) in which
+ * points at the same place are merged into one carrying their summed
+ * weight: rows repeated in heaped data share their responsibilities, so
+ * this is the same fit at the cost of the distinct points.
+ *
  * Memory: every buffer comes from the caller's allocator (opt->alloc); the
  * work buffers of a pass are O(block x (d + k)), the sorted copy of the
  * points O(n d (1 + d)).
@@ -541,28 +547,34 @@ stats_add_block(Stats *s, BlockWork *bw, size_t m, const double *x,
 	for (j = 0; j < k; j++)
 	{
 		const double *sh = s->shift + (size_t) j * d;
+		double	   *s1 = s->s1 + (size_t) j * d;
 		double		cnt = 0.0;
-		int			any = 0;
+		size_t		used = 0;
 
+		/* only the rows this component holds: far components get r = 0 exactly */
 		for (i = 0; i < m; i++)
 		{
 			double		wr = bw->wr[i * k + j];
-			double		root = sqrt(wr);
+			double		root;
+			double	   *row;
 
+			if (wr == 0.0)
+				continue;
+			root = sqrt(wr);
+			row = bw->diff + used * d;
 			cnt += wr;
-			if (wr > 0.0)
-				any = 1;
 			for (a = 0; a < d; a++)
 			{
 				double		dev = x[i * d + a] - sh[a];
 
-				s->s1[(size_t) j * d + a] += wr * dev;
-				bw->diff[i * d + a] = root * dev;
+				s1[a] += wr * dev;
+				row[a] = root * dev;
 			}
+			used++;
 		}
 		s->count[j] += cnt;
-		if (any)
-			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, (int) m, 1.0,
+		if (used > 0)
+			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, d, (int) used, 1.0,
 						bw->diff, d, 1.0, s->s2 + (size_t) j * dd, d);
 	}
 	if (v)
@@ -1024,6 +1036,7 @@ fused_iteration(const VgmJointPoints *pts, PassMemory *m,
 		for (i = 0; i < len; i++)
 		{
 			double	   *row = m->work.lp + i * k;
+			double		shifted[VGM_JOINT_MAX_COMPONENTS];
 			double		best = -INFINITY;
 			double		sum = 0.0;
 			double		log_norm;
@@ -1031,21 +1044,22 @@ fused_iteration(const VgmJointPoints *pts, PassMemory *m,
 			for (j = 0; j < k; j++)
 				if (row[j] > best)
 					best = row[j];
+			/* shifted log probabilities in shifted[], their exp() in row[] */
 			for (j = 0; j < k; j++)
 			{
 				double		t = row[j] - best;
 
-				row[j] = t;
-				sum += t > NEGLIGIBLE_LOG_RESP ? exp(t) : 0.0;
+				shifted[j] = t;
+				row[j] = t > NEGLIGIBLE_LOG_RESP ? exp(t) : 0.0;
+				sum += row[j];
 			}
 			log_norm = log(sum);
 			for (j = 0; j < k; j++)
 			{
-				double		t = row[j];
-				double		r = t > NEGLIGIBLE_LOG_RESP ? exp(t) / sum : 0.0;
+				double		r = row[j] / sum;
 
 				if (r > 0.0)
-					ent -= w[i] * r * (t - log_norm);
+					ent -= w[i] * r * (shifted[j] - log_norm);
 				row[j] = r;
 			}
 		}
@@ -1421,7 +1435,7 @@ initialize_posterior(const VgmJointPoints *pts, const VgmJointFitOptions *opt,
 /* canonical order of the points                                           */
 /* ---------------------------------------------------------------------- */
 
-/* Lexicographic order of points by mean vector, then weight, then covariance. */
+/* Lexicographic order of points by mean vector, then covariance, then weight. */
 static int
 point_cmp(const void *pa, const void *pb, void *arg)
 {
@@ -1435,13 +1449,26 @@ point_cmp(const void *pa, const void *pb, void *arg)
 	for (a = 0; a < (size_t) d; a++)
 		if (pts->mean[i * d + a] != pts->mean[j * d + a])
 			return pts->mean[i * d + a] < pts->mean[j * d + a] ? -1 : 1;
-	if (pts->weight[i] != pts->weight[j])
-		return pts->weight[i] < pts->weight[j] ? -1 : 1;
 	if (pts->scatter)
 		for (a = 0; a < dd; a++)
 			if (pts->scatter[i * dd + a] != pts->scatter[j * dd + a])
 				return pts->scatter[i * dd + a] < pts->scatter[j * dd + a] ? -1 : 1;
+	if (pts->weight[i] != pts->weight[j])
+		return pts->weight[i] < pts->weight[j] ? -1 : 1;
 	return 0;
+}
+
+/* Same mean vector and same within-point covariance (weights aside). */
+static int
+same_place(const VgmJointPoints *pts, size_t i, size_t j)
+{
+	size_t		d = pts->d;
+	size_t		dd = d * d;
+
+	if (memcmp(pts->mean + i * d, pts->mean + j * d, d * sizeof(double)) != 0)
+		return 0;
+	return !pts->scatter
+		|| memcmp(pts->scatter + i * dd, pts->scatter + j * dd, dd * sizeof(double)) == 0;
 }
 
 /*
@@ -1572,7 +1599,7 @@ typedef struct SortedPoints
 	double	   *block;
 } SortedPoints;
 
-/* Copy the points with positive weight in canonical order into one block. */
+/* Copy the points with positive weight in canonical order into one block, merging repeats. */
 static int
 copy_sorted(const VgmJointPoints *in, const VgmJointFitOptions *opt,
 			const VgmAllocator *alloc, SortedPoints *out, double *total)
@@ -1581,7 +1608,9 @@ copy_sorted(const VgmJointPoints *in, const VgmJointFitOptions *opt,
 	size_t		dd = (size_t) d * d;
 	size_t		used = 0;
 	size_t	   *idx;
-	size_t		i;
+	size_t		i,
+				o,
+				last = 0;
 	int			status;
 	double	   *w,
 			   *x,
@@ -1625,14 +1654,27 @@ copy_sorted(const VgmJointPoints *in, const VgmJointFitOptions *opt,
 	x = w + used;
 	if (in->scatter)
 		v = x + used * d;
-	for (i = 0; i < used; i++)
+	/*
+	 * Points at the same place (rows repeated in heaped data) share their
+	 * responsibilities exactly, so they become one point carrying the sum
+	 * of their weights: the same fit, at the cost of the distinct points.
+	 */
+	for (i = 0, o = 0; i < used; i++)
 	{
-		w[i] = in->weight[idx[i]];
-		memcpy(x + i * d, in->mean + idx[i] * d, d * sizeof(double));
+		if (o > 0 && same_place(in, idx[i], idx[last]))
+		{
+			w[o - 1] += in->weight[idx[i]];
+			continue;
+		}
+		last = i;
+		w[o] = in->weight[idx[i]];
+		memcpy(x + o * d, in->mean + idx[i] * d, d * sizeof(double));
 		if (v)
-			memcpy(v + i * dd, in->scatter + idx[i] * dd, dd * sizeof(double));
+			memcpy(v + o * dd, in->scatter + idx[i] * dd, dd * sizeof(double));
+		o++;
 	}
 	vgm_mem_free(alloc, idx);
+	used = o;
 	out->pts.n = used;
 	out->pts.d = d;
 	out->pts.weight = w;

@@ -16,7 +16,7 @@
  * compared relative to sqrt(S_aa S_bb) of the expected matrix, a mean
  * relative to max(|mean|, the column's standard deviation).  Cases on real
  * tables read their rows from ../shared/data beside the project
- * (VGM_SHARED_DATA overrides); without it they are skipped, and a line says
+ * (VGM_DATA_DIR overrides); without it they are skipped, and a line says
  * so.
  *
  * Part 2, properties that need no reference: a weighted point with a
@@ -1481,7 +1481,7 @@ int
 main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "../golden/joint_fixtures.txt";
-	const char *data_dir = getenv("VGM_SHARED_DATA");
+	const char *data_dir = getenv("VGM_DATA_DIR");
 	const char *env = getenv("VGM_TEST_VERBOSE");
 	Case	   *cases = NULL;
 	int			ncase;
