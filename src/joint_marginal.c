@@ -118,6 +118,8 @@ vgm_joint_marginal(PG_FUNCTION_ARGS)
 	hdr.min = Max(lo, -DBL_MAX);
 	hdr.max = Min(hi, DBL_MAX);
 
+	/* every field of the view set: later formats add arrays (none here) */
+	memset(&one, 0, sizeof(one));
 	one.hdr = hdr;
 	one.comp = comp;
 	one.weights = p->weights;
