@@ -17,8 +17,10 @@
  * (their difference shrinks like 1 / N_k), so the default of a million rows
  * gives the mixture as written.  The priors are the fit's defaults around
  * the mixture's own mean and covariance (sum of w_k (Sigma_k + (mu_k - m)
- * (mu_k - m)^T)).  The covariances must be symmetric positive definite:
- * the model's validator checks them like every other input.
+ * (mu_k - m)^T)).  The weights are kept as written (they must sum to 1
+ * within 1e-9, as a model's do), and the covariances must be symmetric
+ * positive definite: the model's validator checks them like every other
+ * input.
  */
 #include "postgres.h"
 
@@ -173,9 +175,9 @@ vgm_joint_model_from_mixture(PG_FUNCTION_ARGS)
 	h->priors.reg_covar = DEFAULT_REG_COVAR;
 
 	/* the mixture's mean and covariance are the priors' */
+	/* the weights stay as written: they sum to 1 within the validator's 1e-9 */
 	for (int j = 0; j < k; j++)
 	{
-		w[j] /= sum;
 		for (int a = 0; a < d; a++)
 			h->priors.mean[a] += w[j] * mu[j * d + a];
 	}
