@@ -27,6 +27,8 @@ CORE_SRCS = src/vbem.c src/joint_vbem.c src/json_text.c src/model_codec.c src/su
             src/weights_core.c src/validate_core.c src/binary_codec.c
 # the joint (several-column) summary
 CORE_SRCS += src/joint_summary_core.c
+# the joint model's codecs (issue 17)
+CORE_SRCS += src/joint_model_codec.c src/joint_model_binary.c
 UNIT_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -Isrc
 UNIT_LIBS = -lgsl -lopenblas -lm
 UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(wildcard test/unit/test_*.c))

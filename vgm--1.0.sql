@@ -1575,6 +1575,162 @@ COMMENT ON FUNCTION vgm_ks_state_cmp(vgm_ks_state, vgm_ks_state) IS 'btree suppo
 COMMENT ON FUNCTION vgm_ks_state_hash(vgm_ks_state) IS 'hash support: a hash of the stored bytes';
 COMMENT ON FUNCTION vgm_ks_state_hash_extended(vgm_ks_state, bigint) IS 'hash support with a seed: a hash of the stored bytes';
 
+-------------------------------------------------------------------------------
+-- vgm_joint_model: a fitted mixture over several columns (issue 17), full
+-- covariances; its rows are float8[] of d numbers.  src/joint_model*.c,
+-- src/joint_functions.c, src/joint_marginal.c.
+-------------------------------------------------------------------------------
+CREATE TYPE vgm_joint_model;
+
+CREATE FUNCTION vgm_joint_model_in(cstring) RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_model_in(cstring) IS
+    'input function of type vgm_joint_model: parses and validates its JSON text';
+CREATE FUNCTION vgm_joint_model_out(vgm_joint_model) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_model_out(vgm_joint_model) IS
+    'output function of type vgm_joint_model: its JSON text';
+CREATE FUNCTION vgm_joint_model_recv(internal) RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_model_recv(internal) IS
+    'binary input function of type vgm_joint_model (COPY BINARY, protocol): validates untrusted bytes';
+CREATE FUNCTION vgm_joint_model_send(vgm_joint_model) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_model_send(vgm_joint_model) IS
+    'binary output function of type vgm_joint_model';
+
+CREATE TYPE vgm_joint_model (
+    INPUT = vgm_joint_model_in,
+    OUTPUT = vgm_joint_model_out,
+    RECEIVE = vgm_joint_model_recv,
+    SEND = vgm_joint_model_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE vgm_joint_model IS
+    'fitted variational Gaussian mixture over several columns (full covariances); text form is JSON';
+
+CREATE CAST (vgm_joint_model AS jsonb) WITH INOUT;
+CREATE CAST (vgm_joint_model AS json) WITH INOUT;
+CREATE CAST (jsonb AS vgm_joint_model) WITH INOUT;
+CREATE CAST (json AS vgm_joint_model) WITH INOUT;
+
+-- accessors
+CREATE FUNCTION vgm_n_components(vgm_joint_model) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_joint_model_n_components' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_n_components(vgm_joint_model) IS
+    'number of posterior components k of a joint model';
+CREATE FUNCTION vgm_dims(vgm_joint_model) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_joint_model_dims' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_dims(vgm_joint_model) IS
+    'number of columns d of the rows a joint model describes';
+CREATE FUNCTION vgm_weights(vgm_joint_model) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'vgm_joint_model_weights' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_weights(vgm_joint_model) IS
+    'mixture weights of a joint model, in posterior order';
+CREATE FUNCTION vgm_means(vgm_joint_model) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'vgm_joint_model_means' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_means(vgm_joint_model) IS
+    'component mean vectors of a joint model: a k x d float8[][]';
+CREATE FUNCTION vgm_covariances(vgm_joint_model) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'vgm_joint_model_covariances' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_covariances(vgm_joint_model) IS
+    'component covariance matrices of a joint model (scikit-learn''s covariances_): a k x d x d float8[][][]';
+CREATE FUNCTION vgm_diagnostics(vgm_joint_model,
+    OUT dims int, OUT n_components int, OUT n_valid int, OUT rows bigint, OUT skipped_rows bigint,
+    OUT total_weight float8, OUT points bigint, OUT iterations int, OUT converged boolean,
+    OUT lower_bound float8, OUT lower_bound_per_weight float8, OUT fit_ms float8)
+    RETURNS record
+    AS 'MODULE_PATHNAME', 'vgm_joint_model_diagnostics' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_diagnostics(vgm_joint_model) IS
+    'fit diagnostics of a joint model: dims, components, rows, skipped rows, weight, points, iterations, convergence, lower bound, time';
+
+-- a joint model of a mixture written by hand (src/joint_model_make.c states the assumptions)
+CREATE FUNCTION vgm_joint_model_from_mixture(weights float8[], means float8[], covariances float8[],
+    rows bigint DEFAULT 1000000, weight_threshold float8 DEFAULT 0.005)
+    RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_model_from_mixture(float8[], float8[], float8[], bigint, float8) IS
+    'a vgm_joint_model of a mixture given by weights (k), means (k x d) and covariances (k x d x d), its posterior filled as a fit to rows rows would leave it';
+
+-- row functions: x is a float8[] of d finite numbers
+CREATE FUNCTION vgm_log_density(model vgm_joint_model, x float8[]) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_joint_log_density' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_log_density(vgm_joint_model, float8[]) IS
+    'log density of the plug-in mixture (weights_, means_, covariances_) at the row x: an anomaly score';
+CREATE FUNCTION vgm_score(model vgm_joint_model, x float8[]) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_joint_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_score(vgm_joint_model, float8[]) IS
+    'scikit-learn score_samples: logsumexp of the weighted variational log probabilities of the row x';
+CREATE FUNCTION vgm_predict(model vgm_joint_model, x float8[]) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_joint_predict' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_predict(vgm_joint_model, float8[]) IS
+    'scikit-learn predict: posterior index (0 .. k-1) of the most probable component of the row x';
+CREATE FUNCTION vgm_predict_proba(model vgm_joint_model, x float8[]) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'vgm_joint_predict_proba' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_predict_proba(vgm_joint_model, float8[]) IS
+    'scikit-learn predict_proba: k probabilities of the row x in posterior order';
+CREATE FUNCTION vgm_sample(model vgm_joint_model, n bigint, seed bigint) RETURNS SETOF float8[]
+    AS 'MODULE_PATHNAME', 'vgm_joint_sample' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    ROWS 1000;
+COMMENT ON FUNCTION vgm_sample(vgm_joint_model, bigint, bigint) IS
+    'n deterministic correlated rows (float8[]) drawn from the plug-in mixture for a seed';
+CREATE FUNCTION vgm_marginal(model vgm_joint_model, "column" int) RETURNS vgm_model
+    AS 'MODULE_PATHNAME', 'vgm_joint_marginal' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_marginal(vgm_joint_model, int) IS
+    'the one-dimensional vgm_model of column 1 .. d of a joint model (exact plug-in marginal; src/joint_marginal.c)';
+
+-- equality, order and hashing: the same stored value byte for byte (src/equality.c)
+CREATE FUNCTION vgm_joint_model_eq(vgm_joint_model, vgm_joint_model) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_joint_model_ne(vgm_joint_model, vgm_joint_model) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_joint_model_lt(vgm_joint_model, vgm_joint_model) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_joint_model_le(vgm_joint_model, vgm_joint_model) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_joint_model_gt(vgm_joint_model, vgm_joint_model) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_joint_model_ge(vgm_joint_model, vgm_joint_model) RETURNS bool
+    AS 'MODULE_PATHNAME', 'vgm_stored_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_joint_model_cmp(vgm_joint_model, vgm_joint_model) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_stored_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_joint_model_hash(vgm_joint_model) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_stored_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vgm_joint_model_hash_extended(vgm_joint_model, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'vgm_stored_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OPERATOR = (LEFTARG = vgm_joint_model, RIGHTARG = vgm_joint_model, FUNCTION = vgm_joint_model_eq,
+    COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR <> (LEFTARG = vgm_joint_model, RIGHTARG = vgm_joint_model, FUNCTION = vgm_joint_model_ne,
+    COMMUTATOR = <>, NEGATOR = =, RESTRICT = neqsel, JOIN = neqjoinsel);
+CREATE OPERATOR < (LEFTARG = vgm_joint_model, RIGHTARG = vgm_joint_model, FUNCTION = vgm_joint_model_lt,
+    COMMUTATOR = >, NEGATOR = >=, RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR <= (LEFTARG = vgm_joint_model, RIGHTARG = vgm_joint_model, FUNCTION = vgm_joint_model_le,
+    COMMUTATOR = >=, NEGATOR = >, RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR > (LEFTARG = vgm_joint_model, RIGHTARG = vgm_joint_model, FUNCTION = vgm_joint_model_gt,
+    COMMUTATOR = <, NEGATOR = <=, RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR >= (LEFTARG = vgm_joint_model, RIGHTARG = vgm_joint_model, FUNCTION = vgm_joint_model_ge,
+    COMMUTATOR = <=, NEGATOR = <, RESTRICT = scalargesel, JOIN = scalargejoinsel);
+CREATE OPERATOR CLASS vgm_joint_model_ops DEFAULT FOR TYPE vgm_joint_model USING btree AS
+    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+    FUNCTION 1 vgm_joint_model_cmp(vgm_joint_model, vgm_joint_model);
+CREATE OPERATOR CLASS vgm_joint_model_hash_ops DEFAULT FOR TYPE vgm_joint_model USING hash AS
+    OPERATOR 1 =,
+    FUNCTION 1 vgm_joint_model_hash(vgm_joint_model),
+    FUNCTION 2 vgm_joint_model_hash_extended(vgm_joint_model, bigint);
+COMMENT ON OPERATOR = (vgm_joint_model, vgm_joint_model) IS 'equal: the same stored value, byte for byte';
+COMMENT ON FUNCTION vgm_joint_model_eq(vgm_joint_model, vgm_joint_model) IS 'equal stored values (operator =)';
+COMMENT ON FUNCTION vgm_joint_model_ne(vgm_joint_model, vgm_joint_model) IS 'different stored values (operator <>)';
+COMMENT ON FUNCTION vgm_joint_model_lt(vgm_joint_model, vgm_joint_model) IS 'byte order of the stored values: less (operator <)';
+COMMENT ON FUNCTION vgm_joint_model_le(vgm_joint_model, vgm_joint_model) IS 'byte order: less or equal (operator <=)';
+COMMENT ON FUNCTION vgm_joint_model_gt(vgm_joint_model, vgm_joint_model) IS 'byte order: greater (operator >)';
+COMMENT ON FUNCTION vgm_joint_model_ge(vgm_joint_model, vgm_joint_model) IS 'byte order: greater or equal (operator >=)';
+COMMENT ON FUNCTION vgm_joint_model_cmp(vgm_joint_model, vgm_joint_model) IS 'btree support: byte order of the stored values';
+COMMENT ON FUNCTION vgm_joint_model_hash(vgm_joint_model) IS 'hash support: a hash of the stored bytes';
+COMMENT ON FUNCTION vgm_joint_model_hash_extended(vgm_joint_model, bigint) IS 'hash support with a seed: a hash of the stored bytes';
+-- END vgm_joint_model
+
 -- BEGIN joint_summary
 -------------------------------------------------------------------------------
 -- vgm_joint_summary: a mergeable one-pass summary of rows of up to 16 columns
