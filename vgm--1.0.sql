@@ -1811,4 +1811,39 @@ CREATE FUNCTION vgm_joint_summary_moments(vgm_joint_summary,
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_joint_summary_moments(vgm_joint_summary) IS
     'exact mean vector and covariance matrix (divisor rows, as covar_pop) of the rows a joint summary holds';
+-- the joint fit: a vgm_joint_model from a summary, with options; the
+-- support function checks constant options while the query is planned
+CREATE FUNCTION vgm_joint_fit_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_fit_support(internal) IS
+    'planner support function of vgm_joint_fit(vgm_joint_summary, ...): checks constant options while the query is planned';
+CREATE FUNCTION vgm_joint_fit(summary vgm_joint_summary,
+    max_components int DEFAULT 10,
+    weight_concentration_prior float8 DEFAULT 0.001,
+    weight_threshold float8 DEFAULT 0.005,
+    max_iter int DEFAULT 20000,
+    tol float8 DEFAULT 1e-8,
+    seed bigint DEFAULT 42,
+    n_init int DEFAULT 5,
+    reg_covar float8 DEFAULT 1e-6)
+    RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME', 'vgm_joint_fit_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
+    SUPPORT vgm_joint_fit_support;
+COMMENT ON FUNCTION vgm_joint_fit(vgm_joint_summary, int, float8, float8, int, float8, bigint, int, float8) IS
+    'fit a full-covariance mixture to a joint summary with options (max_components, weight_concentration_prior, weight_threshold, max_iter, tol, seed, n_init, reg_covar)';
+
+CREATE FUNCTION vgm_joint_fit_final(vgm_joint_summary) RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_fit_final(vgm_joint_summary) IS
+    'final function of aggregate vgm_joint_fit(float8[]): fits the summary with the defaults';
+CREATE AGGREGATE vgm_joint_fit(float8[]) (
+    SFUNC = vgm_joint_summarize_sfunc,
+    STYPE = vgm_joint_summary,
+    SSPACE = 1048576,
+    FINALFUNC = vgm_joint_fit_final,
+    COMBINEFUNC = vgm_joint_summary_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_joint_fit(float8[]) IS
+    'fit a full-covariance mixture over the columns of ARRAY[a, b, ...] in one step, with the defaults';
 -- END joint_summary
