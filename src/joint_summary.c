@@ -176,6 +176,20 @@ joint_expanded_export(JointExpanded *je)
 	report_acc_status(vgm_joint_acc_export(&je->acc, je->flat_keys, je->flat_stats,
 										   &je->flat_n));
 	je->flat_valid = true;
+	/* a summary that could not be read back must not be stored or sent */
+	{
+		VgmJointSummaryView v = {je->acc.d, je->acc.shift, je->flat_n, je->acc.rows,
+		je->acc.skipped, je->flat_keys, je->flat_stats};
+		char		msg[MSG_LEN];
+		char		detail[MSG_LEN];
+
+		if (vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &v, msg, sizeof(msg),
+									   detail, sizeof(detail)) != VGM_JOINT_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("cannot summarize these rows: %s", msg),
+					 errdetail("%s", detail)));
+	}
 }
 
 /* The view of an expanded summary. */
