@@ -232,7 +232,9 @@ check "after it, z equals the single-node vgm_alpha of every row" "$Z_SAME"
 # coordinator into the single-node summary (the same cells: keys and row
 # counts exactly, moments within 1e-9) and the same fit (weights, means,
 # covariances within 1e-9).
-ROW="ARRAY[x, w, (id % 24)::float8]"
+# (x holds NaN and infinities, which a joint summary refuses: they become
+# NULL, which skips the row and counts it)
+ROW="ARRAY[CASE WHEN abs(x) < 'Infinity' THEN x END, w, (id % 24)::float8]"
 PGOPTIONS="-c citus.enable_ddl_propagation=off" q coord -c "
 CREATE FUNCTION vgm_test.joint_summary_same(a vgm_joint_summary, b vgm_joint_summary) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS \$f\$
@@ -253,10 +255,21 @@ case_joint() {
 		"SELECT $expr FROM dist" 'worker_partial_agg\(' 'coord_combine_agg\(' "Task Count: $SHARDS"
 	check "$name: equals the single-node answer" "SELECT $cmp((SELECT $expr FROM dist), (SELECT $expr FROM dist_src))"
 }
-case_joint "vgm_joint_summarize(ARRAY[x, w, id % 24])" "vgm_joint_summarize($ROW)" vgm_test.joint_summary_same
+case_joint "vgm_joint_summarize(ARRAY[x, w, id % 24]), non-finite x as NULL" "vgm_joint_summarize($ROW)" vgm_test.joint_summary_same
 case_joint "vgm_joint_fit(vgm_joint_summarize(...), max_components => 4)" \
 	"vgm_joint_fit(vgm_joint_summarize($ROW), max_components => 4)" vgm_test.joint_model_same
-case_joint "vgm_joint_fit(ARRAY[...]), the one-step aggregate" "vgm_joint_fit($ROW)" vgm_test.joint_model_same
+# The one-step aggregate fits 10 components with 5 starts: on these rows
+# several optima lie close together, and the sums of a cell differ from the
+# single-node ones in the last bits (the shards' states arrive in any
+# order), which is enough to send the fit to another one.  So it is checked
+# to run distributed and to fit the same rows; equality of fits is checked
+# above and below with 4 components (README, "Joint fit": reproducibility).
+plan_has "vgm_joint_fit(ARRAY[...]), the one-step aggregate: worker_partial_agg on the shards, coord_combine_agg on the coordinator" \
+	"SELECT vgm_joint_fit($ROW) FROM dist" 'worker_partial_agg\(' 'coord_combine_agg\(' "Task Count: $SHARDS"
+check "vgm_joint_fit(ARRAY[...]), the one-step aggregate: a model of the single-node rows" \
+	"SELECT (d.rows, d.skipped_rows, d.dims) = (l.rows, l.skipped_rows, l.dims)
+	 FROM vgm_diagnostics((SELECT vgm_joint_fit($ROW) FROM dist)) d,
+	      vgm_diagnostics((SELECT vgm_joint_fit($ROW) FROM dist_src)) l"
 q coord -c "CREATE TABLE dist_joint (g int, s vgm_joint_summary)" \
 	-c "SELECT create_distributed_table('dist_joint', 'g')" \
 	-c "INSERT INTO dist_joint SELECT id % 64, vgm_joint_summarize($ROW) FROM dist GROUP BY 1" \
@@ -264,6 +277,7 @@ q coord -c "CREATE TABLE dist_joint (g int, s vgm_joint_summary)" \
 plan_has "vgm_rollup(s) over stored joint summaries: partial on the shards" \
 	"SELECT vgm_rollup(s) FROM dist_joint" 'worker_partial_agg\(' 'coord_combine_agg\('
 check "vgm_joint_fit(vgm_rollup(s)) of 64 stored joint summaries equals the single-node joint fit" \
-	"SELECT vgm_test.joint_model_same((SELECT vgm_joint_fit(vgm_rollup(s)) FROM dist_joint), (SELECT vgm_joint_fit($ROW) FROM dist_src))"
+	"SELECT vgm_test.joint_model_same((SELECT vgm_joint_fit(vgm_rollup(s), max_components => 4) FROM dist_joint),
+	                                  (SELECT vgm_joint_fit(vgm_joint_summarize($ROW), max_components => 4) FROM dist_src))"
 
 tap_finish
