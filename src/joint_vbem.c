@@ -127,6 +127,8 @@ extern void openblas_set_num_threads(int num_threads);
 #define PRIOR_RIDGE 1e-10
 /* a prior pivot below this share of its diagonal counts as singular */
 #define PRIOR_PIVOT_FLOOR 1e-12
+/* share of its diagonal a stored covariance's Cholesky pivot keeps at least */
+#define PIVOT_MARGIN (256.0 * DBL_EPSILON)
 /* first and last relative ridge tried on a component covariance without a factor */
 #define JITTER_FIRST 1e-14
 #define JITTER_LAST 1e-8
@@ -200,8 +202,26 @@ inverse_from_cholesky(const double *l, int d, double *inv)
 }
 
 /*
- * Make the covariance a (row-major, symmetric) factor: when dpotrf fails,
- * add the smallest relative ridge JITTER_FIRST .. JITTER_LAST of its
+ * The factor of a exists and every pivot keeps more than PIVOT_MARGIN of
+ * its diagonal: then any other Cholesky code (another summation order, as
+ * the model's validation uses) factors the stored matrix too.
+ */
+static int
+factors_with_margin(const double *a, int d, double *l)
+{
+	int			i;
+
+	if (cholesky_lower(a, d, l) != 0)
+		return 0;
+	for (i = 0; i < d; i++)
+		if (!(l[i * d + i] * l[i * d + i] > PIVOT_MARGIN * a[i * d + i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Make the covariance a (row-major, symmetric) factor: when dpotrf fails
+ * (or leaves a pivot within PIVOT_MARGIN of zero), add the smallest relative ridge JITTER_FIRST .. JITTER_LAST of its
  * diagonal (times ten each try) that lets it succeed, into a itself.
  * Writes the factor to l.  Returns VGM_OK or VGM_ERR_SINGULAR.
  */
@@ -212,7 +232,7 @@ factor_with_ridge(double *a, int d, double *l)
 	double		tau;
 	int			i;
 
-	if (cholesky_lower(a, d, l) == 0)
+	if (factors_with_margin(a, d, l))
 		return VGM_OK;
 	for (i = 0; i < d; i++)
 	{
@@ -224,7 +244,7 @@ factor_with_ridge(double *a, int d, double *l)
 	{
 		for (i = 0; i < d; i++)
 			a[i * d + i] = diag[i] * (1.0 + tau);
-		if (cholesky_lower(a, d, l) == 0)
+		if (factors_with_margin(a, d, l))
 			return VGM_OK;
 	}
 	for (i = 0; i < d; i++)
@@ -448,6 +468,7 @@ typedef struct Stats
 typedef struct BlockWork
 {
 	double	   *diff;			/* BLOCK x d */
+	double	   *proj;			/* BLOCK x k d: the block's rows times every P_k */
 	double	   *lp;				/* BLOCK x k: log probabilities, then responsibilities */
 	double	   *trace;			/* BLOCK x k: <Sigma_k^{-1}, V_i> */
 	double	   *wr;				/* BLOCK x k: w r */
@@ -459,6 +480,9 @@ typedef struct CompCache
 	double	   *chol;			/* k x d x d: lower Cholesky factors of Sigma_k */
 	double	   *inverse;		/* k x d x d: Sigma_k^{-1} (when points carry V) */
 	double	   *log_const;		/* k: everything but -q/2 */
+	double	   *center;			/* d: the weighted mean of the component means */
+	double	   *proj;			/* d x k d: [P_1 .. P_k], P_k = L_k^{-T} */
+	double	   *offset;			/* k d: (m_k - center)^T P_k */
 } CompCache;
 
 /* One allocation for the stats, the cache and the block buffers of a pass. */
@@ -476,8 +500,8 @@ pass_memory_alloc(PassMemory *m, int k, int d, const VgmAllocator *alloc)
 {
 	size_t		dd = (size_t) d * d;
 	size_t		total = (size_t) k * (1 + 2 * d + dd)	/* stats */
-		+ (size_t) k * (2 * dd + 1)	/* cache */
-		+ (size_t) BLOCK * (d + 3 * (size_t) k);	/* block */
+		+ (size_t) k * (3 * dd + 1 + d) + d	/* cache */
+		+ (size_t) BLOCK * (d + 3 * (size_t) k + (size_t) k * d);	/* block */
 	double	   *p;
 
 	memset(m, 0, sizeof(*m));
@@ -502,8 +526,16 @@ pass_memory_alloc(PassMemory *m, int k, int d, const VgmAllocator *alloc)
 	p += (size_t) k * dd;
 	m->cache.log_const = p;
 	p += k;
+	m->cache.center = p;
+	p += d;
+	m->cache.proj = p;
+	p += (size_t) k * dd;
+	m->cache.offset = p;
+	p += (size_t) k * d;
 	m->work.diff = p;
 	p += (size_t) BLOCK * d;
+	m->work.proj = p;
+	p += (size_t) BLOCK * k * d;
 	m->work.lp = p;
 	p += (size_t) BLOCK * k;
 	m->work.trace = p;
@@ -771,7 +803,9 @@ expected_log_weights(const VgmJointPosterior *post, double *out)
 /*
  * Factor every Sigma_k and collect the E-step's per-component constant:
  * E[log pi_k] + log|L_k^{-1}| - d/2 log nu_k - d/2 log 2 pi
- * + 1/2 (d log 2 + sum_j psi((nu_k - j)/2) - d / beta_k).
+ * + 1/2 (d log 2 + sum_j psi((nu_k - j)/2) - d / beta_k),
+ * and the projections of block_log_prob: P_k = L_k^{-T} side by side, and
+ * each mean's projection about a center among the components.
  */
 static int
 cache_components(const VgmJointPosterior *post, CompCache *c, int need_inverse)
@@ -783,9 +817,19 @@ cache_components(const VgmJointPosterior *post, CompCache *c, int need_inverse)
 				a;
 
 	expected_log_weights(post, c->log_const);
+	memset(c->center, 0, d * sizeof(double));
+	for (j = 0; j < k; j++)
+		for (a = 0; a < d; a++)
+			c->center[a] += post->weights[j] * post->means[j * d + a];
+	for (a = 0; a < d; a++)
+		if (!isfinite(c->center[a]))
+			c->center[a] = post->means[a];
 	for (j = 0; j < k; j++)
 	{
 		double	   *l = c->chol + j * dd;
+		double		linv[VGM_JOINT_MAX_DIMS * VGM_JOINT_MAX_DIMS];
+		int			b,
+					e;
 		double		log_det_prec_chol = 0.0;
 		double		log_lambda = d * LOG_2;
 
@@ -794,6 +838,27 @@ cache_components(const VgmJointPosterior *post, CompCache *c, int need_inverse)
 			return VGM_ERR_SINGULAR;
 		if (need_inverse && inverse_from_cholesky(l, d, c->inverse + j * dd) != 0)
 			return VGM_ERR_SINGULAR;
+		/* L_k^{-1} by a triangular solve against the identity */
+		memset(linv, 0, dd * sizeof(double));
+		for (a = 0; a < d; a++)
+			linv[a * d + a] = 1.0;
+		cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit,
+					d, d, 1.0, l, d, linv, d);
+		for (b = 0; b < d; b++)
+		{
+			double		off = 0.0;
+
+			for (a = 0; a < d; a++)
+			{
+				/* P_k[a][b] = L_k^{-1}[b][a] */
+				c->proj[(size_t) a * k * d + (size_t) j * d + b] = linv[b * d + a];
+				off += (post->means[j * d + a] - c->center[a]) * linv[b * d + a];
+			}
+			c->offset[(size_t) j * d + b] = off;
+		}
+		for (e = 0; e < (int) dd; e++)
+			if (!isfinite(linv[e]))
+				return VGM_ERR_SINGULAR;
 		for (a = 0; a < d; a++)
 		{
 			log_det_prec_chol -= log(l[a * d + a]);
@@ -811,6 +876,10 @@ cache_components(const VgmJointPosterior *post, CompCache *c, int need_inverse)
 /*
  * Weighted log probabilities of a block of m points into bw->lp (m x k):
  * log_const_k - 1/2 (|L_k^{-1}(x_i - m_k)|^2 + <Sigma_k^{-1}, V_i>).
+ * One dgemm projects the block's rows, taken about the center c, on every
+ * P_k at once: z_ik = P_k^T (x_i - c) - P_k^T (m_k - c), as scikit-learn
+ * computes X P_k - m_k P_k but about c instead of the origin, so that data
+ * far from zero keeps its precision; one more dgemm gives every trace.
  */
 static void
 block_log_prob(const VgmJointPosterior *post, const CompCache *c, BlockWork *bw,
@@ -823,25 +892,31 @@ block_log_prob(const VgmJointPosterior *post, const CompCache *c, BlockWork *bw,
 	int			j,
 				a;
 
+	int			kd = k * d;
+
 	if (v)
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int) m, k, dd, 1.0,
 					v, dd, c->inverse, dd, 0.0, bw->trace, k);
-	for (j = 0; j < k; j++)
+	for (i = 0; i < m; i++)
+		for (a = 0; a < d; a++)
+			bw->diff[i * d + a] = x[i * d + a] - c->center[a];
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) m, kd, d, 1.0,
+				bw->diff, d, c->proj, kd, 0.0, bw->proj, kd);
+	for (i = 0; i < m; i++)
 	{
-		const double *mu = post->means + (size_t) j * d;
+		const double *y = bw->proj + i * kd;
 
-		for (i = 0; i < m; i++)
-			for (a = 0; a < d; a++)
-				bw->diff[i * d + a] = x[i * d + a] - mu[a];
-		/* rows z_i = L_k^{-1} (x_i - m_k): solve Z L_k^T = D */
-		cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit,
-					(int) m, d, 1.0, c->chol + (size_t) j * dd, d, bw->diff, d);
-		for (i = 0; i < m; i++)
+		for (j = 0; j < k; j++)
 		{
+			const double *off = c->offset + (size_t) j * d;
 			double		q = 0.0;
 
 			for (a = 0; a < d; a++)
-				q += bw->diff[i * d + a] * bw->diff[i * d + a];
+			{
+				double		z = y[j * d + a] - off[a];
+
+				q += z * z;
+			}
 			if (v)
 				q += bw->trace[i * k + j];
 			bw->lp[i * k + j] = c->log_const[j] - 0.5 * q;
