@@ -1730,3 +1730,120 @@ COMMENT ON FUNCTION vgm_joint_model_cmp(vgm_joint_model, vgm_joint_model) IS 'bt
 COMMENT ON FUNCTION vgm_joint_model_hash(vgm_joint_model) IS 'hash support: a hash of the stored bytes';
 COMMENT ON FUNCTION vgm_joint_model_hash_extended(vgm_joint_model, bigint) IS 'hash support with a seed: a hash of the stored bytes';
 -- END vgm_joint_model
+
+-- BEGIN joint_summary
+-------------------------------------------------------------------------------
+-- vgm_joint_summary: a mergeable one-pass summary of rows of up to 16 columns
+-------------------------------------------------------------------------------
+CREATE TYPE vgm_joint_summary;
+
+CREATE FUNCTION vgm_joint_summary_in(cstring) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_in(cstring) IS
+    'input function of type vgm_joint_summary: parses and validates its JSON text';
+CREATE FUNCTION vgm_joint_summary_out(vgm_joint_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_out(vgm_joint_summary) IS
+    'output function of type vgm_joint_summary: its JSON text';
+CREATE FUNCTION vgm_joint_summary_recv(internal) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_recv(internal) IS
+    'binary input function of type vgm_joint_summary (COPY BINARY, protocol): validates untrusted bytes';
+CREATE FUNCTION vgm_joint_summary_send(vgm_joint_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_send(vgm_joint_summary) IS
+    'binary output function of type vgm_joint_summary';
+
+CREATE TYPE vgm_joint_summary (
+    INPUT = vgm_joint_summary_in,
+    OUTPUT = vgm_joint_summary_out,
+    RECEIVE = vgm_joint_summary_recv,
+    SEND = vgm_joint_summary_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE vgm_joint_summary IS
+    'mergeable one-pass summary of rows of up to 16 columns (cells with weight, mean and scatter); text form is JSON';
+CREATE CAST (vgm_joint_summary AS jsonb) WITH INOUT;
+CREATE CAST (jsonb AS vgm_joint_summary) WITH INOUT;
+
+CREATE FUNCTION vgm_joint_summarize_sfunc(vgm_joint_summary, float8[]) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summarize_sfunc(vgm_joint_summary, float8[]) IS
+    'transition function of aggregates vgm_joint_summarize(float8[]) and vgm_joint_fit(float8[])';
+CREATE FUNCTION vgm_joint_summary_combine(vgm_joint_summary, vgm_joint_summary) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_combine(vgm_joint_summary, vgm_joint_summary) IS
+    'combine function of the joint summary aggregates, transition of vgm_rollup(vgm_joint_summary): merges two summaries';
+
+-- SSPACE: a state grows from under 1 kB to 4,096 cells of 8 (2d + 1 +
+-- d(d+1)/2) bytes plus their index; 1 MB is a state of d = 4 at the cap
+-- with room to export it.  Hash aggregation counts the real memory and
+-- spills (see model_cache.h).
+CREATE AGGREGATE vgm_joint_summarize(float8[]) (
+    SFUNC = vgm_joint_summarize_sfunc,
+    STYPE = vgm_joint_summary,
+    SSPACE = 1048576,
+    COMBINEFUNC = vgm_joint_summary_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_joint_summarize(float8[]) IS
+    'one-pass mergeable summary of rows of up to 16 columns (ARRAY[a, b, ...])';
+
+CREATE AGGREGATE vgm_rollup(vgm_joint_summary) (
+    SFUNC = vgm_joint_summary_combine,
+    STYPE = vgm_joint_summary,
+    SSPACE = 1048576,
+    COMBINEFUNC = vgm_joint_summary_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_rollup(vgm_joint_summary) IS 'merge stored joint summaries (partitions, days, shards)';
+
+CREATE FUNCTION vgm_joint_summary_info(vgm_joint_summary,
+    OUT rows bigint, OUT skipped_rows bigint, OUT columns int, OUT cells int,
+    OUT shift int, OUT relative_width float8, OUT bytes bigint)
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_info(vgm_joint_summary) IS
+    'what a joint summary holds: rows, skipped rows, columns, cells, resolution (shift, relative bucket width per column), size in bytes';
+CREATE FUNCTION vgm_joint_summary_moments(vgm_joint_summary,
+    OUT rows bigint, OUT mean float8[], OUT covariance float8[])
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_moments(vgm_joint_summary) IS
+    'exact mean vector and covariance matrix (divisor rows, as covar_pop) of the rows a joint summary holds';
+-- the joint fit: a vgm_joint_model from a summary, with options; the
+-- support function checks constant options while the query is planned
+CREATE FUNCTION vgm_joint_fit_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_fit_support(internal) IS
+    'planner support function of vgm_joint_fit(vgm_joint_summary, ...): checks constant options while the query is planned';
+CREATE FUNCTION vgm_joint_fit(summary vgm_joint_summary,
+    max_components int DEFAULT 10,
+    weight_concentration_prior float8 DEFAULT 0.001,
+    weight_threshold float8 DEFAULT 0.005,
+    max_iter int DEFAULT 20000,
+    tol float8 DEFAULT 1e-8,
+    seed bigint DEFAULT 42,
+    n_init int DEFAULT 5,
+    reg_covar float8 DEFAULT 1e-6)
+    RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME', 'vgm_joint_fit_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
+    SUPPORT vgm_joint_fit_support;
+COMMENT ON FUNCTION vgm_joint_fit(vgm_joint_summary, int, float8, float8, int, float8, bigint, int, float8) IS
+    'fit a full-covariance mixture to a joint summary with options (max_components, weight_concentration_prior, weight_threshold, max_iter, tol, seed, n_init, reg_covar)';
+
+CREATE FUNCTION vgm_joint_fit_final(vgm_joint_summary) RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_fit_final(vgm_joint_summary) IS
+    'final function of aggregate vgm_joint_fit(float8[]): fits the summary with the defaults';
+CREATE AGGREGATE vgm_joint_fit(float8[]) (
+    SFUNC = vgm_joint_summarize_sfunc,
+    STYPE = vgm_joint_summary,
+    SSPACE = 1048576,
+    FINALFUNC = vgm_joint_fit_final,
+    COMBINEFUNC = vgm_joint_summary_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_joint_fit(float8[]) IS
+    'fit a full-covariance mixture over the columns of ARRAY[a, b, ...] in one step, with the defaults';
+-- END joint_summary
