@@ -30,7 +30,10 @@ CREATE TYPE vgm_model (
     SEND = vgm_model_send,
     INTERNALLENGTH = VARIABLE,
     ALIGNMENT = double,
-    STORAGE = extended
+    STORAGE = extended,
+    -- vgm_weights, vgm_sample, vgm_diagnostics ... also take a vgm_joint_model:
+    -- an untyped literal ('{...}', a psql :'model') still means a vgm_model
+    PREFERRED = true
 );
 COMMENT ON TYPE vgm_model IS 'fitted variational Gaussian mixture; text form is JSON';
 
