@@ -1849,4 +1849,25 @@ CREATE AGGREGATE vgm_joint_fit(float8[]) (
 );
 COMMENT ON AGGREGATE vgm_joint_fit(float8[]) IS
     'fit a full-covariance mixture over the columns of ARRAY[a, b, ...] in one step, with the defaults';
+CREATE FUNCTION vgm_joint_summarize_k_sfunc(vgm_joint_summary, float8[], int) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME', 'vgm_joint_summarize_sfunc' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summarize_k_sfunc(vgm_joint_summary, float8[], int) IS
+    'transition function of aggregate vgm_joint_fit(float8[], int)';
+CREATE FUNCTION vgm_joint_fit_final(vgm_joint_summary, float8[], int) RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_fit_final(vgm_joint_summary, float8[], int) IS
+    'final function of aggregate vgm_joint_fit(float8[], int): fits the summary with max_components from the last argument';
+-- No combine function, as vgm_fit(float8, int): a combining aggregate sees
+-- only the partial states, not the constant k.  Parallel and distributed
+-- plans use vgm_joint_fit(vgm_joint_summarize(row), max_components => k).
+CREATE AGGREGATE vgm_joint_fit(float8[], int) (
+    SFUNC = vgm_joint_summarize_k_sfunc,
+    STYPE = vgm_joint_summary,
+    SSPACE = 1048576,
+    FINALFUNC = vgm_joint_fit_final,
+    FINALFUNC_EXTRA,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_joint_fit(float8[], int) IS
+    'fit a full-covariance mixture in one step with a constant number of components (serial; see vgm_joint_fit(vgm_joint_summary, ...) for parallel plans)';
 -- END joint_summary

@@ -80,6 +80,14 @@ SELECT vgm_joint_fit(vgm_joint_summarize(ARRAY[amount, hour, balance]), max_comp
 -- the one-step aggregate is the fit of the summary with the defaults
 SELECT jf_same(vgm_joint_fit(ARRAY[amount, hour, balance]), vgm_joint_fit(vgm_joint_summarize(ARRAY[amount, hour, balance]))) AS one_step_same
 FROM jf_data;
+-- with a constant number of components (serial: that aggregate has no
+-- combine function), the fit of the summary with that many
+SELECT vgm_n_components(vgm_joint_fit(ARRAY[amount, hour], 3)) AS k,
+       jf_same(vgm_joint_fit(ARRAY[amount, hour], 3), (SELECT m FROM jf_model)) AS same_as_summary_fit
+FROM jf_data;
+SELECT vgm_joint_fit(ARRAY[amount, hour], (id % 3)::int) FROM jf_data;
+SELECT vgm_joint_fit(ARRAY[amount, hour], 0) FROM jf_data;
+SELECT vgm_joint_fit(ARRAY[amount, hour], NULL) FROM jf_data;
 CREATE TABLE jf_groups_serial AS
 SELECT g, vgm_joint_fit(ARRAY[amount, hour]) AS m FROM jf_data GROUP BY g;
 

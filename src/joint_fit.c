@@ -7,7 +7,8 @@
  * A fit turns the summary's cells into the engine's weighted points (weight,
  * mean, within-cell covariance = scatter / weight; joint_summary_core.h),
  * runs the joint VB-EM engine (joint_vbem.h) with the options, and stores
- * the posterior as a vgm_joint_model (joint_model.h).  The options and their
+ * the posterior as a vgm_joint_model (joint_model.h); vgm_joint_fit(float8[],
+ * int) is the one-step aggregate with a constant number of components.  The options and their
  * defaults are those of the one-dimensional vgm_fit where they apply
  * (max_components, weight_concentration_prior, weight_threshold, max_iter,
  * tol, seed, n_init), plus reg_covar.  A summary without rows fits to NULL
@@ -25,6 +26,7 @@
 
 #include "joint_model.h"
 #include "joint_summary.h"
+#include "model_cache.h"
 #include "vgm.h"
 
 PG_FUNCTION_INFO_V1(vgm_joint_fit_summary);
@@ -314,19 +316,45 @@ vgm_joint_fit_summary(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(fit_view(&v, &o));
 }
 
-/* Final function of the one-step aggregate vgm_joint_fit(float8[]): the defaults. */
+/*
+ * Final function of the one-step aggregates vgm_joint_fit(float8[]) (the
+ * defaults) and vgm_joint_fit(float8[], int) (max_components from the
+ * call's constant second argument; that aggregate has no combine function,
+ * so its Aggref always carries its arguments).
+ */
 Datum
 vgm_joint_fit_final(PG_FUNCTION_ARGS)
 {
 	JointSqlOptions o;
 	VgmJointSummaryView v;
 
+	joint_default_options(&o);
+	if (PG_NARGS() > 1)
+	{
+		Const	   *k_arg = vgm_call_arg_const(fcinfo, 1);
+
+		if (k_arg == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("the number of components of vgm_joint_fit must be a constant"),
+					 errdetail("Use vgm_joint_fit(vgm_joint_summarize(row), max_components => ...) for a computed value.")));
+		if (k_arg->constisnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("the number of components of vgm_joint_fit must not be null"),
+					 errdetail("Omit the argument to use 10 components.")));
+		o.engine.max_components = DatumGetInt32(k_arg->constvalue);
+		if (o.engine.max_components < 1 || o.engine.max_components > VGM_JOINT_MAX_COMPONENTS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("max_components must be between 1 and %d", VGM_JOINT_MAX_COMPONENTS),
+					 errdetail("The value given was %d.", o.engine.max_components)));
+	}
 	if (PG_ARGISNULL(0))
 	{
 		notice_null_fit(0);
 		PG_RETURN_NULL();
 	}
-	joint_default_options(&o);
 	vgm_joint_summary_get_view(PG_GETARG_DATUM(0), &v);
 	if (v.rows == 0)
 	{

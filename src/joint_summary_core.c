@@ -257,10 +257,11 @@ vgm_joint_acc_coarsen(VgmJointAcc *acc)
 }
 
 /*
- * Make room for the cell of keys k (at the current shift; recomputed by
- * rekey_fn after each coarsening): grow the arrays, or coarsen while the
- * state is at the cap and k is a new cell.  Returns the status; *k holds
- * the keys at the final shift.
+ * Make room for the cell of keys k (at the current shift): grow the arrays,
+ * or coarsen while the state is at the cap and k is a new cell.  After each
+ * coarsening k is computed again, from the row x when given, else from the
+ * keys orig of a merged cell at orig_shift.  Returns the status; k then
+ * holds the keys at the final shift.
  */
 static int
 make_room(VgmJointAcc *acc, int64_t *k, const int64_t *orig, int orig_shift,
