@@ -61,6 +61,11 @@ SELECT m::jsonb -> 'mean_precision' AS mean_precision, m::jsonb -> 'degrees_of_f
        m::jsonb -> 'weight_concentration_b' AS conc_b, m::jsonb -> 'priors' -> 'mean' AS prior_mean
 FROM jm WHERE name = 'three_b';
 
+-- the accessors are overloaded for vgm_model and vgm_joint_model: an untyped
+-- literal still means a vgm_model (vgm_model is its category's preferred type)
+SELECT vgm_n_components('{"version":1,"dims":1,"k":2,"weights":[0.75,0.25],"means":[-1,3],"covariances":[0.5,2],"mean_precision":[76,26],"degrees_of_freedom":[76,26],"weight_concentration_a":[76,26],"weight_concentration_b":[26.001,0.001],"weight_threshold":0.005,"priors":{"weight_concentration":0.001,"mean_precision":1,"mean":0,"degrees_of_freedom":1,"covariance":1,"reg_covar":1e-06},"fit":{"max_iter":1000,"tol":1e-08,"seed":42,"iterations":7,"converged":true,"lower_bound":-150.5,"fit_ms":1.5},"training":{"rows":100,"total_weight":100,"min":-3,"max":7,"buckets":100,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0}}') AS k_1d,
+       (SELECT count(*) FROM vgm_sample('{"version":1,"dims":1,"k":2,"weights":[0.75,0.25],"means":[-1,3],"covariances":[0.5,2],"mean_precision":[76,26],"degrees_of_freedom":[76,26],"weight_concentration_a":[76,26],"weight_concentration_b":[26.001,0.001],"weight_threshold":0.005,"priors":{"weight_concentration":0.001,"mean_precision":1,"mean":0,"degrees_of_freedom":1,"covariance":1,"reg_covar":1e-06},"fit":{"max_iter":1000,"tol":1e-08,"seed":42,"iterations":7,"converged":true,"lower_bound":-150.5,"fit_ms":1.5},"training":{"rows":100,"total_weight":100,"min":-3,"max":7,"buckets":100,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0}}', 4, 1)) AS samples_1d;
+
 -------------------------------------------------------------------------------
 -- the row functions against SciPy / scikit-learn
 -------------------------------------------------------------------------------

@@ -778,7 +778,7 @@ static const JtField top_fields[N_TOP] = {
 /* Append "name":value for each scalar field of a table (its reader tells the type). */
 static void
 write_scalars(JtOut *o, const char *first, const JtField *fields, int n,
-			  const VgmJointModelHeader *h, const VgmJointModelView *model)
+			  const VgmJointModelHeader *h)
 {
 	const char *sep = first;
 
@@ -844,10 +844,9 @@ write_scalars(JtOut *o, const char *first, const JtField *fields, int n,
 			jt_put_double(o, dbl);
 		}
 	}
-	(void) model;
 }
 
-/* Append n doubles as a JSON array, in groups of `group` (0: flat) nested once or twice. */
+/* Append an outer x mid x inner array of doubles as nested JSON arrays (mid, inner 0: fewer levels). */
 static void
 write_numbers(JtOut *o, const double *v, int outer, int mid, int inner)
 {
@@ -906,7 +905,7 @@ vgm_joint_model_write(JtOut *o, const VgmJointModelView *model)
 	k = (h.k >= 1 && h.k <= MAXK && p->conc_a != NULL) ? h.k : 0;
 	h.d = d;
 
-	write_scalars(o, "{", top_fields, TOP_K + 1, &h, model);
+	write_scalars(o, "{", top_fields, TOP_K + 1, &h);
 	jt_put_key(o, ",", "weights");
 	write_numbers(o, p->weights, k, 0, 0);
 	jt_put_key(o, ",", "means");
@@ -921,11 +920,11 @@ vgm_joint_model_write(JtOut *o, const VgmJointModelView *model)
 	write_numbers(o, p->conc_a, k, 0, 0);
 	jt_put_key(o, ",", "weight_concentration_b");
 	write_numbers(o, p->conc_b, k, 0, 0);
-	write_scalars(o, ",", &top_fields[TOP_WEIGHT_THRESHOLD], 1, &h, model);
+	write_scalars(o, ",", &top_fields[TOP_WEIGHT_THRESHOLD], 1, &h);
 	for (int ob = 0; ob < N_OBJS; ob++)
 	{
 		jt_put_key(o, ",", top_fields[TOP_PRIORS + ob].name);
-		write_scalars(o, "{", objects[ob].fields, objects[ob].n, &h, model);
+		write_scalars(o, "{", objects[ob].fields, objects[ob].n, &h);
 		jt_puts(o, "}");
 	}
 	jt_puts(o, "}");
@@ -935,7 +934,7 @@ vgm_joint_model_write(JtOut *o, const VgmJointModelView *model)
  * Parser: cross-field checks
  * ------------------------------------------------------------------------ */
 
-/* The shape an array must have for dims d and k components, as words. */
+/* Check that an array has the shape dims d and k components give it. */
 static int
 check_shape(JtError *e, int which, const ArrayText *a, size_t k, size_t d)
 {

@@ -10,7 +10,7 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = error;
 BEGIN;
-SELECT plan(66);
+SELECT plan(68);
 \ir include/tap_common.sql
 
 -- a valid model (dims 2, k 2) that the cases below damage, as text
@@ -107,6 +107,20 @@ SELECT throws_ok($q$SELECT vgm_joint_model_from_mixture(ARRAY[1], ARRAY[[0, 0]],
 -- --------------------------------------------------------------------------
 CREATE TEMP TABLE jbytes AS SELECT vgm_joint_model_send(m) AS b FROM jm;
 SELECT ok((SELECT length(b) FROM jbytes) = 132 + 8 * (2 + 4) + 2 * 8 * (5 + 2 + 4), 'the binary form is 132 bytes + priors + components');
+
+-- --------------------------------------------------------------------------
+-- every function on the type is IMMUTABLE STRICT PARALLEL SAFE (the constructor is
+-- CALLED ON NULL INPUT: it names the NULL argument)
+-- --------------------------------------------------------------------------
+SELECT is((SELECT count(*)::int FROM pg_proc
+           WHERE 'vgm_joint_model'::regtype = ANY (proargtypes::oid[])
+             AND proname NOT LIKE 'vgm\_joint\_model\_%'
+             AND NOT (provolatile = 'i' AND proisstrict AND proparallel = 's')), 0,
+    'the functions on vgm_joint_model are IMMUTABLE STRICT PARALLEL SAFE');
+SELECT is((SELECT count(*)::int FROM pg_proc
+           WHERE 'vgm_joint_model'::regtype = ANY (proargtypes::oid[])
+             AND proname NOT LIKE 'vgm\_joint\_model\_%'), 12,
+    'twelve functions take a vgm_joint_model (I/O and operator support aside)');
 
 SELECT is((SELECT 1), 1, 'SELECT 1 still works after every bad input');
 SELECT * FROM finish();
