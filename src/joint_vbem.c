@@ -79,9 +79,10 @@
  * weight: rows repeated in heaped data share their responsibilities, so
  * this is the same fit at the cost of the distinct points.
  *
- * Memory: every buffer comes from the caller's allocator (opt->alloc); the
- * work buffers of a pass are O(block x (d + k)), the sorted copy of the
- * points O(n d (1 + d)).
+ * Memory: every buffer of the engine comes from the caller's allocator
+ * (opt->alloc); the work buffers of a pass are O(block x k d), the sorted
+ * copy of the points O(n d (1 + d)).  OpenBLAS's routines work in its own
+ * buffer pool, allocated once per process, not per call.
  */
 /* qsort_r (glibc) sorts the point indexes with the points as context */
 #ifndef _GNU_SOURCE
