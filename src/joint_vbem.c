@@ -79,9 +79,10 @@
  * weight: rows repeated in heaped data share their responsibilities, so
  * this is the same fit at the cost of the distinct points.
  *
- * Memory: every buffer comes from the caller's allocator (opt->alloc); the
- * work buffers of a pass are O(block x (d + k)), the sorted copy of the
- * points O(n d (1 + d)).
+ * Memory: every buffer of the engine comes from the caller's allocator
+ * (opt->alloc); the work buffers of a pass are O(block x k d), the sorted
+ * copy of the points O(n d (1 + d)).  OpenBLAS's routines work in its own
+ * buffer pool, allocated once per process, not per call.
  */
 /* qsort_r (glibc) sorts the point indexes with the points as context */
 #ifndef _GNU_SOURCE
@@ -480,7 +481,7 @@ typedef struct CompCache
 	double	   *chol;			/* k x d x d: lower Cholesky factors of Sigma_k */
 	double	   *inverse;		/* k x d x d: Sigma_k^{-1} (when points carry V) */
 	double	   *log_const;		/* k: everything but -q/2 */
-	double	   *center;			/* d: the weighted mean of the component means */
+	double	   *center;			/* d: the average of the component means */
 	double	   *proj;			/* d x k d: [P_1 .. P_k], P_k = L_k^{-T} */
 	double	   *offset;			/* k d: (m_k - center)^T P_k */
 } CompCache;
@@ -817,10 +818,11 @@ cache_components(const VgmJointPosterior *post, CompCache *c, int need_inverse)
 				a;
 
 	expected_log_weights(post, c->log_const);
+	/* the plain average of the means: it lies among the components */
 	memset(c->center, 0, d * sizeof(double));
 	for (j = 0; j < k; j++)
 		for (a = 0; a < d; a++)
-			c->center[a] += post->weights[j] * post->means[j * d + a];
+			c->center[a] += post->means[j * d + a] / k;
 	for (a = 0; a < d; a++)
 		if (!isfinite(c->center[a]))
 			c->center[a] = post->means[a];

@@ -130,7 +130,11 @@ typedef struct VgmJointFitInfo
 /* Fill options with the defaults (those of vgm_fit_options_default, n_init above). */
 void		vgm_joint_fit_options_default(VgmJointFitOptions *opt);
 
-/* Allocate the arrays of a posterior of k components in d dimensions (one block). */
+/*
+ * Allocate the arrays of a posterior of k components in d dimensions in one
+ * block, in this order: conc_a, conc_b, mean_precision, dof, weights (k
+ * each), means (k x d), covariances (k x d x d); post->conc_a is the block.
+ */
 int			vgm_joint_posterior_alloc(VgmJointPosterior *post, int k, int d,
 									  const VgmAllocator *alloc);
 
