@@ -23,8 +23,12 @@ $(OBJS): $(wildcard src/*.h)
 
 # ---- engine unit tests: pure C, no server ---------------------------------
 # Sources of the numerical core that build without PostgreSQL headers.
-CORE_SRCS = src/vbem.c src/json_text.c src/model_codec.c src/summary_core.c src/summary_pack.c \
+CORE_SRCS = src/vbem.c src/joint_vbem.c src/json_text.c src/model_codec.c src/summary_core.c src/summary_pack.c \
             src/weights_core.c src/validate_core.c src/binary_codec.c src/heavy_core.c
+# the joint (several-column) summary
+CORE_SRCS += src/joint_summary_core.c
+# the joint model's codecs
+CORE_SRCS += src/joint_model_codec.c src/joint_model_binary.c
 UNIT_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -Isrc
 UNIT_LIBS = -lgsl -lopenblas -lm
 UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(wildcard test/unit/test_*.c))

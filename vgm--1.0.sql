@@ -30,7 +30,10 @@ CREATE TYPE vgm_model (
     SEND = vgm_model_send,
     INTERNALLENGTH = VARIABLE,
     ALIGNMENT = double,
-    STORAGE = extended
+    STORAGE = extended,
+    -- vgm_weights, vgm_sample, vgm_diagnostics ... also take a vgm_joint_model:
+    -- an untyped literal ('{...}', a psql :'model') still means a vgm_model
+    PREFERRED = true
 );
 COMMENT ON TYPE vgm_model IS 'fitted variational Gaussian mixture; text form is JSON';
 
@@ -1422,6 +1425,113 @@ COMMENT ON FUNCTION vgm_validate_table(regclass, regclass, float8, float8, float
 -- END tables
 
 -------------------------------------------------------------------------------
+-- vgm_joint_model: a fitted mixture over several columns, full
+-- covariances; its rows are float8[] of d numbers.  src/joint_model*.c,
+-- src/joint_functions.c, src/joint_marginal.c.
+-------------------------------------------------------------------------------
+CREATE TYPE vgm_joint_model;
+
+CREATE FUNCTION vgm_joint_model_in(cstring) RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_model_in(cstring) IS
+    'input function of type vgm_joint_model: parses and validates its JSON text';
+CREATE FUNCTION vgm_joint_model_out(vgm_joint_model) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_model_out(vgm_joint_model) IS
+    'output function of type vgm_joint_model: its JSON text';
+CREATE FUNCTION vgm_joint_model_recv(internal) RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_model_recv(internal) IS
+    'binary input function of type vgm_joint_model (COPY BINARY, protocol): validates untrusted bytes';
+CREATE FUNCTION vgm_joint_model_send(vgm_joint_model) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_model_send(vgm_joint_model) IS
+    'binary output function of type vgm_joint_model';
+
+CREATE TYPE vgm_joint_model (
+    INPUT = vgm_joint_model_in,
+    OUTPUT = vgm_joint_model_out,
+    RECEIVE = vgm_joint_model_recv,
+    SEND = vgm_joint_model_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE vgm_joint_model IS
+    'fitted variational Gaussian mixture over several columns (full covariances); text form is JSON';
+
+CREATE CAST (vgm_joint_model AS jsonb) WITH INOUT;
+CREATE CAST (vgm_joint_model AS json) WITH INOUT;
+CREATE CAST (jsonb AS vgm_joint_model) WITH INOUT;
+CREATE CAST (json AS vgm_joint_model) WITH INOUT;
+
+-- accessors
+CREATE FUNCTION vgm_n_components(vgm_joint_model) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_joint_model_n_components' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_n_components(vgm_joint_model) IS
+    'number of posterior components k of a joint model';
+CREATE FUNCTION vgm_dims(vgm_joint_model) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_joint_model_dims' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_dims(vgm_joint_model) IS
+    'number of columns d of the rows a joint model describes';
+CREATE FUNCTION vgm_weights(vgm_joint_model) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'vgm_joint_model_weights' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_weights(vgm_joint_model) IS
+    'mixture weights of a joint model, in posterior order';
+CREATE FUNCTION vgm_means(vgm_joint_model) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'vgm_joint_model_means' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_means(vgm_joint_model) IS
+    'component mean vectors of a joint model: a k x d float8[][]';
+CREATE FUNCTION vgm_covariances(vgm_joint_model) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'vgm_joint_model_covariances' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_covariances(vgm_joint_model) IS
+    'component covariance matrices of a joint model (scikit-learn''s covariances_): a k x d x d float8[][][]';
+CREATE FUNCTION vgm_diagnostics(vgm_joint_model,
+    OUT dims int, OUT n_components int, OUT n_valid int, OUT rows bigint, OUT skipped_rows bigint,
+    OUT total_weight float8, OUT points bigint, OUT iterations int, OUT converged boolean,
+    OUT lower_bound float8, OUT lower_bound_per_weight float8, OUT fit_ms float8)
+    RETURNS record
+    AS 'MODULE_PATHNAME', 'vgm_joint_model_diagnostics' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_diagnostics(vgm_joint_model) IS
+    'fit diagnostics of a joint model: dims, components, rows, skipped rows, weight, points, iterations, convergence, lower bound, time';
+
+-- a joint model of a mixture written by hand (src/joint_model_make.c states the assumptions)
+CREATE FUNCTION vgm_joint_model_from_mixture(weights float8[], means float8[], covariances float8[],
+    rows bigint DEFAULT 1000000, weight_threshold float8 DEFAULT 0.005)
+    RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_model_from_mixture(float8[], float8[], float8[], bigint, float8) IS
+    'a vgm_joint_model of a mixture given by weights (k), means (k x d) and covariances (k x d x d), its posterior filled as a fit to rows rows would leave it';
+
+-- row functions: x is a float8[] of d finite numbers
+CREATE FUNCTION vgm_log_density(model vgm_joint_model, x float8[]) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_joint_log_density' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_log_density(vgm_joint_model, float8[]) IS
+    'log density of the plug-in mixture (weights_, means_, covariances_) at the row x: an anomaly score';
+CREATE FUNCTION vgm_score(model vgm_joint_model, x float8[]) RETURNS float8
+    AS 'MODULE_PATHNAME', 'vgm_joint_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_score(vgm_joint_model, float8[]) IS
+    'scikit-learn score_samples: logsumexp of the weighted variational log probabilities of the row x';
+CREATE FUNCTION vgm_predict(model vgm_joint_model, x float8[]) RETURNS int
+    AS 'MODULE_PATHNAME', 'vgm_joint_predict' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_predict(vgm_joint_model, float8[]) IS
+    'scikit-learn predict: posterior index (0 .. k-1) of the most probable component of the row x';
+CREATE FUNCTION vgm_predict_proba(model vgm_joint_model, x float8[]) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'vgm_joint_predict_proba' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_predict_proba(vgm_joint_model, float8[]) IS
+    'scikit-learn predict_proba: k probabilities of the row x in posterior order';
+CREATE FUNCTION vgm_sample(model vgm_joint_model, n bigint, seed bigint) RETURNS SETOF float8[]
+    AS 'MODULE_PATHNAME', 'vgm_joint_sample' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    ROWS 1000;
+COMMENT ON FUNCTION vgm_sample(vgm_joint_model, bigint, bigint) IS
+    'n deterministic correlated rows (float8[]) drawn from the plug-in mixture for a seed';
+CREATE FUNCTION vgm_marginal(model vgm_joint_model, "column" int) RETURNS vgm_model
+    AS 'MODULE_PATHNAME', 'vgm_joint_marginal' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_marginal(vgm_joint_model, int) IS
+    'the one-dimensional vgm_model of column 1 .. d of a joint model (exact plug-in marginal; src/joint_marginal.c)';
+-- END vgm_joint_model
+
+-------------------------------------------------------------------------------
 -- equality, order and hashing of the stored types (src/equality.c): equal
 -- means the same stored bytes; the order is that of the bytes, arbitrary but
 -- total, so DISTINCT, GROUP BY, UNION, IN and joins work by hash or by sort.
@@ -1434,7 +1544,7 @@ DO $vgm$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['vgm_model', 'vgm_summary', 'vgm_ks_state'] LOOP
+    FOREACH t IN ARRAY ARRAY['vgm_model', 'vgm_summary', 'vgm_ks_state', 'vgm_joint_model'] LOOP
         EXECUTE format($def$
 CREATE FUNCTION %1$s_eq(%1$s, %1$s) RETURNS bool
     AS 'MODULE_PATHNAME', 'vgm_stored_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -1487,3 +1597,141 @@ $def$, t);
     END LOOP;
 END
 $vgm$;
+
+-- BEGIN joint_summary
+-------------------------------------------------------------------------------
+-- vgm_joint_summary: a mergeable one-pass summary of rows of up to 16 columns
+-------------------------------------------------------------------------------
+CREATE TYPE vgm_joint_summary;
+
+CREATE FUNCTION vgm_joint_summary_in(cstring) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_in(cstring) IS
+    'input function of type vgm_joint_summary: parses and validates its JSON text';
+CREATE FUNCTION vgm_joint_summary_out(vgm_joint_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_out(vgm_joint_summary) IS
+    'output function of type vgm_joint_summary: its JSON text';
+CREATE FUNCTION vgm_joint_summary_recv(internal) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_recv(internal) IS
+    'binary input function of type vgm_joint_summary (COPY BINARY, protocol): validates untrusted bytes';
+CREATE FUNCTION vgm_joint_summary_send(vgm_joint_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_send(vgm_joint_summary) IS
+    'binary output function of type vgm_joint_summary';
+
+CREATE TYPE vgm_joint_summary (
+    INPUT = vgm_joint_summary_in,
+    OUTPUT = vgm_joint_summary_out,
+    RECEIVE = vgm_joint_summary_recv,
+    SEND = vgm_joint_summary_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE vgm_joint_summary IS
+    'mergeable one-pass summary of rows of up to 16 columns (cells with weight, mean and scatter); text form is JSON';
+CREATE CAST (vgm_joint_summary AS jsonb) WITH INOUT;
+CREATE CAST (jsonb AS vgm_joint_summary) WITH INOUT;
+
+CREATE FUNCTION vgm_joint_summarize_sfunc(vgm_joint_summary, float8[]) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summarize_sfunc(vgm_joint_summary, float8[]) IS
+    'transition function of aggregates vgm_joint_summarize(float8[]) and vgm_joint_fit(float8[])';
+CREATE FUNCTION vgm_joint_summary_combine(vgm_joint_summary, vgm_joint_summary) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_combine(vgm_joint_summary, vgm_joint_summary) IS
+    'combine function of the joint summary aggregates, transition of vgm_rollup(vgm_joint_summary): merges two summaries';
+
+-- SSPACE: a state grows from under 1 kB to 4,096 cells of 8 (2d + 1 +
+-- d(d+1)/2) bytes plus their index; 1 MB is a state of d = 4 at the cap
+-- with room to export it.  Hash aggregation counts the real memory and
+-- spills (see model_cache.h).
+CREATE AGGREGATE vgm_joint_summarize(float8[]) (
+    SFUNC = vgm_joint_summarize_sfunc,
+    STYPE = vgm_joint_summary,
+    SSPACE = 1048576,
+    COMBINEFUNC = vgm_joint_summary_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_joint_summarize(float8[]) IS
+    'one-pass mergeable summary of rows of up to 16 columns (ARRAY[a, b, ...])';
+
+CREATE AGGREGATE vgm_rollup(vgm_joint_summary) (
+    SFUNC = vgm_joint_summary_combine,
+    STYPE = vgm_joint_summary,
+    SSPACE = 1048576,
+    COMBINEFUNC = vgm_joint_summary_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_rollup(vgm_joint_summary) IS 'merge stored joint summaries (partitions, days, shards)';
+
+CREATE FUNCTION vgm_joint_summary_info(vgm_joint_summary,
+    OUT rows bigint, OUT skipped_rows bigint, OUT columns int, OUT cells int,
+    OUT shift int, OUT relative_width float8, OUT bytes bigint)
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_info(vgm_joint_summary) IS
+    'what a joint summary holds: rows, skipped rows, columns, cells, resolution (shift, relative bucket width per column), size in bytes';
+CREATE FUNCTION vgm_joint_summary_moments(vgm_joint_summary,
+    OUT rows bigint, OUT mean float8[], OUT covariance float8[])
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summary_moments(vgm_joint_summary) IS
+    'exact mean vector and covariance matrix (divisor rows, as covar_pop) of the rows a joint summary holds';
+-- the joint fit: a vgm_joint_model from a summary, with options; the
+-- support function checks constant options while the query is planned
+CREATE FUNCTION vgm_joint_fit_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_fit_support(internal) IS
+    'planner support function of vgm_joint_fit(vgm_joint_summary, ...): checks constant options while the query is planned';
+CREATE FUNCTION vgm_joint_fit(summary vgm_joint_summary,
+    max_components int DEFAULT 10,
+    weight_concentration_prior float8 DEFAULT 0.001,
+    weight_threshold float8 DEFAULT 0.005,
+    max_iter int DEFAULT 20000,
+    tol float8 DEFAULT 1e-8,
+    seed bigint DEFAULT 42,
+    n_init int DEFAULT 5,
+    reg_covar float8 DEFAULT 1e-6)
+    RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME', 'vgm_joint_fit_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
+    SUPPORT vgm_joint_fit_support;
+COMMENT ON FUNCTION vgm_joint_fit(vgm_joint_summary, int, float8, float8, int, float8, bigint, int, float8) IS
+    'fit a full-covariance mixture to a joint summary with options (max_components, weight_concentration_prior, weight_threshold, max_iter, tol, seed, n_init, reg_covar)';
+
+CREATE FUNCTION vgm_joint_fit_final(vgm_joint_summary) RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_fit_final(vgm_joint_summary) IS
+    'final function of aggregate vgm_joint_fit(float8[]): fits the summary with the defaults';
+CREATE AGGREGATE vgm_joint_fit(float8[]) (
+    SFUNC = vgm_joint_summarize_sfunc,
+    STYPE = vgm_joint_summary,
+    SSPACE = 1048576,
+    FINALFUNC = vgm_joint_fit_final,
+    COMBINEFUNC = vgm_joint_summary_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_joint_fit(float8[]) IS
+    'fit a full-covariance mixture over the columns of ARRAY[a, b, ...] in one step, with the defaults';
+CREATE FUNCTION vgm_joint_summarize_k_sfunc(vgm_joint_summary, float8[], int) RETURNS vgm_joint_summary
+    AS 'MODULE_PATHNAME', 'vgm_joint_summarize_sfunc' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_summarize_k_sfunc(vgm_joint_summary, float8[], int) IS
+    'transition function of aggregate vgm_joint_fit(float8[], int)';
+CREATE FUNCTION vgm_joint_fit_final(vgm_joint_summary, float8[], int) RETURNS vgm_joint_model
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_joint_fit_final(vgm_joint_summary, float8[], int) IS
+    'final function of aggregate vgm_joint_fit(float8[], int): fits the summary with max_components from the last argument';
+-- No combine function, as vgm_fit(float8, int): a combining aggregate sees
+-- only the partial states, not the constant k.  Parallel and distributed
+-- plans use vgm_joint_fit(vgm_joint_summarize(row), max_components => k).
+CREATE AGGREGATE vgm_joint_fit(float8[], int) (
+    SFUNC = vgm_joint_summarize_k_sfunc,
+    STYPE = vgm_joint_summary,
+    SSPACE = 1048576,
+    FINALFUNC = vgm_joint_fit_final,
+    FINALFUNC_EXTRA,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_joint_fit(float8[], int) IS
+    'fit a full-covariance mixture in one step with a constant number of components (serial; see vgm_joint_fit(vgm_joint_summary, ...) for parallel plans)';
+-- END joint_summary

@@ -68,6 +68,32 @@ SELECT source, to_char(n, 'FM999,999,999') AS n, report.num(mean) AS mean, repor
 FROM report.moments ORDER BY ord;
 
 \echo
+\echo 'JOINT  one mixture over (amount, hour of day), full covariances: vgm_joint_fit(ARRAY[amount, hour])'
+SELECT dims, format('%s of %s', n_valid, n_components) AS "valid components",
+       to_char(rows, 'FM999,999,999') AS rows, skipped_rows AS "skipped (NULL amount)",
+       to_char(points, 'FM999,999,999') AS "summary points",
+       format('%s%s', iterations, CASE WHEN converged THEN ', converged' ELSE ', NOT converged' END)
+           AS "VB-EM iterations"
+FROM report.joint_fit;
+SELECT index AS "#", to_char(weight, 'FM0.0000') AS weight, report.num(amount_mean) AS "amount mean",
+       report.num(amount_sd) AS "amount sd", report.num(hour_mean) AS "hour mean",
+       report.num(hour_sd) AS "hour sd", round(correlation::numeric, 3) AS correlation
+FROM report.joint_components WHERE valid ORDER BY amount_mean;
+\echo 'the 10 rarest pairs (log density of the pair, and of each column alone under vgm_marginal):'
+SELECT rank AS "#", id, category, report.num(amount) AS amount, to_char(hour, 'FM90.00') AS hour,
+       round(log_density::numeric, 2) AS "log density", round(amount_alone::numeric, 2) AS "amount alone",
+       round(hour_alone::numeric, 2) AS "hour alone"
+FROM report.joint_anomalies ORDER BY rank;
+\echo 'rare only as a pair: log p(pair) - log p(amount) - log p(hour) lowest (each column ordinary alone):'
+SELECT id, category, report.num(amount) AS amount, to_char(hour, 'FM90.00') AS hour,
+       round(log_density::numeric, 2) AS "log density", round(amount_alone::numeric, 2) AS "amount alone",
+       round(hour_alone::numeric, 2) AS "hour alone", round(pair_excess::numeric, 2) AS "pair - columns"
+FROM report.joint_pair_only ORDER BY pair_excess;
+\echo 'share of amounts within 9-11 at night (0:00-5:00) and by day (8:00-20:00):'
+SELECT source, report.num(night_share_near_9_99) AS night, report.num(day_share_near_9_99) AS day
+FROM report.joint_night ORDER BY source;
+
+\echo
 \echo 'CHECKS'
 SELECT step, name AS "check", value, threshold,
        CASE WHEN passed THEN 'PASS' WHEN NOT passed AND warn_only THEN 'WARN'

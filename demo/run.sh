@@ -202,7 +202,7 @@ start_server() {
 
 T_START=$EPOCHREALTIME
 rm -rf -- "$DATA_DIR" "$LOG_DIR"
-rm -f -- "$OUT/report.txt" "$OUT/vgm_demo.png" "$OUT/vgm_demo.svg"
+rm -f -- "$OUT/report.txt" "$OUT/vgm_demo.png" "$OUT/vgm_demo.svg" "$OUT/vgm_joint.png" "$OUT/vgm_joint.svg"
 mkdir -p "$DATA_DIR" "$LOG_DIR"
 
 N=$(commas "$ROWS")
@@ -261,6 +261,10 @@ begin "drawing $(commas "$N_AMOUNTS") synthetic amounts with vgm_sample, compari
 sql sample.sql
 end
 
+begin "joint model of amount x hour (vgm_joint_fit), rarest pairs, synthetic pairs"
+sql joint.sql -v datadir="$DATA_DIR"
+end
+
 # gnuplot-nox has no cairo terminals on some builds: take the best there is.
 TERM_NAME=svg
 if gnuplot -e 'set terminal' 2>&1 | grep -qw pngcairo; then
@@ -274,6 +278,9 @@ begin "histograms in SQL, picture with gnuplot ($TERM_NAME)"
 sql plot.sql -v datadir="$DATA_DIR"
 gnuplot -e "datadir='$DATA_DIR'; outfile='$PICTURE'; term='$TERM_NAME'" "$DEMO_DIR/plot.gnuplot" \
 	>"$LOG_DIR/gnuplot.log" 2>&1 || fail "$LOG_DIR/gnuplot.log" "gnuplot failed"
+JOINT_PICTURE=${PICTURE/vgm_demo/vgm_joint}
+gnuplot -e "datadir='$DATA_DIR'; outfile='$JOINT_PICTURE'; term='$TERM_NAME'" "$DEMO_DIR/joint_plot.gnuplot" \
+	>"$LOG_DIR/gnuplot_joint.log" 2>&1 || fail "$LOG_DIR/gnuplot_joint.log" "gnuplot (joint picture) failed"
 end
 
 # ------------------------------------------------------------- report ----
@@ -285,6 +292,7 @@ N_FAILED=$("${PSQL[@]}" -At -c "SELECT count(*) FROM report.checks WHERE NOT pas
 	echo
 	echo "FILES"
 	echo "  picture       $PICTURE"
+	echo "  joint picture $JOINT_PICTURE"
 	echo "  this report   $OUT/report.txt"
 	echo "  plot data     $DATA_DIR/ (hist.csv, components.csv, plot_vars.gp; replot with demo/plot.gnuplot)"
 	echo "  logs          $LOG_DIR/"

@@ -23,6 +23,11 @@
  * 'dirichlet_process').
  *
  * Matrices are row-major and dense (d x d, symmetric where a covariance).
+ *
+ * Status codes are those of vbem.h; the joint engine adds VGM_ERR_SINGULAR
+ * (a component covariance without a Cholesky factor even after the small
+ * ridge joint_vbem.c describes).  Every posterior the steps return has
+ * covariances that factor.
  */
 #ifndef VGM_JOINT_VBEM_H
 #define VGM_JOINT_VBEM_H
@@ -35,6 +40,14 @@
 
 #define VGM_JOINT_MAX_DIMS 16
 #define VGM_JOINT_MAX_COMPONENTS 64
+
+/*
+ * Starts of a cold fit when the caller names none, and the iterations each
+ * start runs before the best one is kept (docs/accuracy.md has the
+ * measurements behind them).
+ */
+#define VGM_JOINT_DEFAULT_N_INIT 5
+#define VGM_JOINT_START_ITER 200
 
 /*
  * Weighted points: n points of d coordinates.  scatter may be NULL (all
@@ -95,6 +108,9 @@ typedef struct VgmJointFitOptions
 	uint64_t	seed;
 	int			n_init;			/* starts screened; <= 1 the single k-means++ start */
 	int			start_iter;		/* iterations per screened start (<= 0: max_iter) */
+	/* warm start: the first step is an E-step from this posterior (its k and d
+	 * must be those of the fit); n_init is then ignored.  NULL: cold start. */
+	const VgmJointPosterior *init;
 	int			(*check_interrupt) (void *arg);
 	void	   *interrupt_arg;
 	const VgmAllocator *alloc;	/* work memory; NULL: malloc */
@@ -111,10 +127,14 @@ typedef struct VgmJointFitInfo
 	int			start;			/* index of the winning start */
 } VgmJointFitInfo;
 
-/* Fill options with the defaults (those of vgm_fit_options_default). */
+/* Fill options with the defaults (those of vgm_fit_options_default, n_init above). */
 void		vgm_joint_fit_options_default(VgmJointFitOptions *opt);
 
-/* Allocate the arrays of a posterior of k components in d dimensions (one block). */
+/*
+ * Allocate the arrays of a posterior of k components in d dimensions in one
+ * block, in this order: conc_a, conc_b, mean_precision, dof, weights (k
+ * each), means (k x d), covariances (k x d x d); post->conc_a is the block.
+ */
 int			vgm_joint_posterior_alloc(VgmJointPosterior *post, int k, int d,
 									  const VgmAllocator *alloc);
 
@@ -139,6 +159,10 @@ int			vgm_joint_fit(const VgmJointPoints *pts,
 /*
  * The steps, exposed so that unit tests can drive the engine iteration by
  * iteration against scikit-learn (resp and log_resp are n x k, row-major).
+ * vgm_joint_m_step fills every array of post, weights included, and
+ * returns VGM_OK, VGM_ERR_NOMEM, VGM_ERR_OVERFLOW or VGM_ERR_SINGULAR;
+ * vgm_joint_e_step returns VGM_OK, VGM_ERR_NOMEM or VGM_ERR_SINGULAR;
+ * vgm_joint_lower_bound is NaN when a covariance does not factor.
  */
 int			vgm_joint_m_step(const VgmJointPoints *pts, const double *resp,
 							 const VgmJointPriors *priors,

@@ -83,6 +83,8 @@ vgm_status_message(int status)
 			return "interrupted";
 		case VGM_ERR_OVERFLOW:
 			return "the values are too large: their variance overflows a double";
+		case VGM_ERR_SINGULAR:
+			return "a covariance matrix has no Cholesky factor in double precision: columns nearly linear combinations of others, or scales too far apart";
 	}
 	return "unknown status";
 }

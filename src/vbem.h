@@ -30,6 +30,7 @@
 #define VGM_ERR_NOMEM 3			/* allocation failed */
 #define VGM_ERR_INTERRUPTED 4	/* the interrupt hook asked to stop */
 #define VGM_ERR_OVERFLOW 5		/* the data's spread overflows a double */
+#define VGM_ERR_SINGULAR 6		/* a covariance has no Cholesky factor (joint engine) */
 
 typedef struct VgmPoint
 {

@@ -122,3 +122,18 @@ state("bimodal_60", [(2 + math.sin(i)) if i % 3 else (-2 + math.cos(i)) for i in
 state("empty", [], 0xffffffffffffffff, nulls=5, pinf=1, ninf=2)
 state("tails", [-9, -8.4, 0, 8.4, 9], 1)
 PY
+
+# joint summaries (vgm_joint_summary_out / _send): small, skipped rows,
+# coarsened under the cap, only NULL rows, sixteen columns
+mkdir -p "$C/fuzz_joint_summary_text" "$C/fuzz_joint_summary_binary"
+joint() {
+	local name=$1 sql=$2
+	"${PSQL[@]}" -c "SELECT ($sql)::text" | tr -d '\n' >"$C/fuzz_joint_summary_text/$name.json"
+	"${PSQL[@]}" -c "SELECT encode(vgm_joint_summary_send(($sql)), 'hex')" | unhex \
+		>"$C/fuzz_joint_summary_binary/$name.bin"
+}
+joint small "SELECT vgm_joint_summarize(ARRAY[x, 2 * x + 1]) FROM generate_series(1, 3) x"
+joint skipped "SELECT vgm_joint_summarize(CASE WHEN x % 3 = 0 THEN ARRAY[x, NULL, x] ELSE ARRAY[x, sin(x), -x] END) FROM generate_series(1, 40) x"
+joint coarse "SELECT vgm_joint_summarize(ARRAY[exp(sin(x * 0.37)) * 1e6]) FROM generate_series(1, 5000) x"
+joint nulls "SELECT vgm_joint_summarize(NULL::float8[]) FROM generate_series(1, 3)"
+joint wide "SELECT vgm_joint_summarize(ARRAY(SELECT sin(x * k) FROM generate_series(1, 16) k)) FROM generate_series(1, 20) x"

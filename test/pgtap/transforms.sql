@@ -41,14 +41,16 @@ SELECT is(pg_temp.error_detail($$SELECT vgm_component(m, 1) FROM tap_models WHER
 SELECT is((SELECT count(*)::int FROM pg_proc
            WHERE proname IN ('vgm_component', 'vgm_alpha', 'vgm_normalize', 'vgm_encode',
                              'vgm_denormalize', 'vgm_predict', 'vgm_predict_proba', 'vgm_score',
-                             'vgm_log_density', 'vgm_cdf', 'vgm_sample')),
-    15, 'fifteen transform functions');
+                             'vgm_log_density', 'vgm_cdf', 'vgm_sample')
+             AND proargtypes[0] = 'vgm_model'::regtype),
+    15, 'fifteen transform functions of vgm_model');
 SELECT ok(provolatile = 'i' AND proisstrict AND proparallel = 's',
           format('%s is IMMUTABLE STRICT PARALLEL SAFE', p.oid::regprocedure))
 FROM pg_proc p
 WHERE proname IN ('vgm_component', 'vgm_alpha', 'vgm_normalize', 'vgm_encode',
                   'vgm_denormalize', 'vgm_predict', 'vgm_predict_proba', 'vgm_score',
                   'vgm_log_density', 'vgm_cdf', 'vgm_sample')
+  AND proargtypes[0] = 'vgm_model'::regtype
 ORDER BY p.oid::regprocedure::text;
 
 -- --------------------------------------------------------------- memo ----

@@ -332,6 +332,7 @@ WHERE proname IN ('vgm_moments', 'vgm_model_moments', 'vgm_ks', 'vgm_ks_state', 
 ORDER BY p.oid::regprocedure::text;
 SELECT is((SELECT count(*)::int FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
            WHERE p.proname IN ('vgm_moments', 'vgm_ks', 'vgm_ks_state', 'vgm_bounds', 'vgm_rollup')
+             AND (p.proname <> 'vgm_rollup' OR p.proargtypes[0] IN ('vgm_summary'::regtype, 'vgm_ks_state'::regtype))
              AND a.aggcombinefn <> 0 AND p.proparallel = 's'),
     6, 'six validation aggregates, each PARALLEL SAFE with a combine function');
 SELECT ok(NOT prosecdef AND proconfig = '{"search_path=pg_catalog, pg_temp"}',

@@ -1,0 +1,310 @@
+/*
+ * joint_model.c - the vgm_joint_model type: the stored layout of
+ *                 joint_model.h, text and binary I/O, and the accessors.
+ *
+ * Both input paths end in vgm_joint_model_validate (joint_model_codec.c),
+ * so a value that arrives as JSON text, as jsonb, through COPY BINARY or
+ * from another node is checked the same way; the codecs are pure C, so
+ * in/out/recv/send here only move bytes and raise what the codecs report.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+#include "binary_codec.h"
+#include "codec_errcode.h"
+#include "joint_model.h"
+#include "vgm.h"
+
+PG_FUNCTION_INFO_V1(vgm_joint_model_in);
+PG_FUNCTION_INFO_V1(vgm_joint_model_out);
+PG_FUNCTION_INFO_V1(vgm_joint_model_recv);
+PG_FUNCTION_INFO_V1(vgm_joint_model_send);
+PG_FUNCTION_INFO_V1(vgm_joint_model_n_components);
+PG_FUNCTION_INFO_V1(vgm_joint_model_dims);
+PG_FUNCTION_INFO_V1(vgm_joint_model_weights);
+PG_FUNCTION_INFO_V1(vgm_joint_model_means);
+PG_FUNCTION_INFO_V1(vgm_joint_model_covariances);
+PG_FUNCTION_INFO_V1(vgm_joint_model_diagnostics);
+
+
+/* Build a vgm_joint_model datum from a validated view. */
+Datum
+vgm_joint_model_datum(const VgmJointModelView *model)
+{
+	const VgmJointModelHeader *h = &model->hdr;
+	const VgmJointPosterior *p = &model->post;
+	int			d = h->d;
+	int			k = h->k;
+	Size		size = VGM_JOINT_MODEL_SIZE(d, k);
+	VgmJointModel *m = palloc0(size);
+	VgmJointPosterior dst;
+
+	SET_VARSIZE(m, size);
+	m->version = h->version;
+	m->d = d;
+	m->k = k;
+	m->iterations = h->iterations;
+	m->converged = h->converged;
+	m->max_iter = h->max_iter;
+	m->n_init = h->n_init;
+	m->seed = h->seed;
+	m->tol = h->tol;
+	m->weight_threshold = h->weight_threshold;
+	m->prior_weight_concentration = h->priors.weight_concentration;
+	m->prior_mean_precision = h->priors.mean_precision;
+	m->prior_degrees_of_freedom = h->priors.degrees_of_freedom;
+	m->prior_reg_covar = h->priors.reg_covar;
+	m->lower_bound = h->lower_bound;
+	m->fit_ms = h->fit_ms;
+	m->rows = h->rows;
+	m->points = h->points;
+	m->skipped_rows = h->skipped_rows;
+	m->total_weight = h->total_weight;
+	memcpy(m->data, h->priors.mean, sizeof(double) * d);
+	memcpy(m->data + d, h->priors.covariance, sizeof(double) * d * d);
+	vgm_joint_model_arrays(&dst, d, k, m->data + d + d * d);
+	memcpy(dst.conc_a, p->conc_a, sizeof(double) * k);
+	memcpy(dst.conc_b, p->conc_b, sizeof(double) * k);
+	memcpy(dst.mean_precision, p->mean_precision, sizeof(double) * k);
+	memcpy(dst.dof, p->dof, sizeof(double) * k);
+	memcpy(dst.weights, p->weights, sizeof(double) * k);
+	memcpy(dst.means, p->means, sizeof(double) * k * d);
+	memcpy(dst.covariances, p->covariances, sizeof(double) * k * d * d);
+	PG_RETURN_POINTER(m);
+}
+
+/* A view of a detoasted stored model; its size must match what it claims. */
+void
+vgm_joint_model_view(const VgmJointModel *m, VgmJointModelView *model)
+{
+	VgmJointModelHeader *h = &model->hdr;
+	bool		shape_ok = m->version == VGM_JOINT_MODEL_FORMAT_VERSION &&
+		m->d >= 1 && m->d <= VGM_JOINT_MAX_DIMS &&
+		m->k >= 1 && m->k <= VGM_JOINT_MAX_COMPONENTS;
+
+	if (!shape_ok || VARSIZE(m) != VGM_JOINT_MODEL_SIZE(m->d, m->k))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid vgm_joint_model: size does not match dims and k"),
+				 errdetail("The stored value claims version %d, dims %d and k %d in %zu bytes%s.",
+						   m->version, m->d, m->k, (Size) VARSIZE(m),
+						   shape_ok ? psprintf("; that shape takes %zu", (Size) VGM_JOINT_MODEL_SIZE(m->d, m->k))
+						   : "; no valid model has that shape")));
+	memset(h, 0, sizeof(*h));
+	h->version = m->version;
+	h->d = m->d;
+	h->k = m->k;
+	h->iterations = m->iterations;
+	h->converged = m->converged;
+	h->max_iter = m->max_iter;
+	h->n_init = m->n_init;
+	h->seed = m->seed;
+	h->tol = m->tol;
+	h->weight_threshold = m->weight_threshold;
+	h->priors.d = m->d;
+	h->priors.weight_concentration = m->prior_weight_concentration;
+	h->priors.mean_precision = m->prior_mean_precision;
+	h->priors.degrees_of_freedom = m->prior_degrees_of_freedom;
+	h->priors.reg_covar = m->prior_reg_covar;
+	memcpy(h->priors.mean, m->data, sizeof(double) * m->d);
+	memcpy(h->priors.covariance, m->data + m->d, sizeof(double) * m->d * m->d);
+	h->lower_bound = m->lower_bound;
+	h->fit_ms = m->fit_ms;
+	h->rows = m->rows;
+	h->points = m->points;
+	h->skipped_rows = m->skipped_rows;
+	h->total_weight = m->total_weight;
+	vgm_joint_model_arrays(&model->post, m->d, m->k,
+						   (double *) m->data + m->d + m->d * m->d);
+}
+
+/* A view of a stored joint model datum (detoasted). */
+void
+vgm_joint_model_view_datum(Datum datum, VgmJointModelView *model)
+{
+	vgm_joint_model_view((VgmJointModel *) PG_DETOAST_DATUM(datum), model);
+}
+
+/* Text input: parse and validate the JSON form. */
+Datum
+vgm_joint_model_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	VgmJointModelView view;
+	VgmCodecReport report;
+	int			status;
+	Datum		result;
+
+	status = vgm_joint_model_parse(str, strlen(str), &view, vgm_palloc_allocator(),
+								   VGM_REPORT_BUFFERS(report));
+	if (status != VGM_TEXT_OK)
+		vgm_codec_error(status, false, report.msg, report.detail);
+	result = vgm_joint_model_datum(&view);
+	pfree(view.post.conc_a);
+	PG_RETURN_DATUM(result);
+}
+
+/* Text output: JSON with shortest round-trip numbers. */
+Datum
+vgm_joint_model_out(PG_FUNCTION_ARGS)
+{
+	VgmJointModelView view;
+	JtOut		out;
+
+	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
+	jt_out_growable(&out, vgm_palloc_allocator(),
+					1024 + 24 * (Size) view.hdr.k * (6 + view.hdr.d * (1 + view.hdr.d)));
+	vgm_joint_model_write(&out, &view);
+	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_joint_model"));
+}
+
+/* Binary input: decoded and validated by joint_model_binary.c. */
+Datum
+vgm_joint_model_recv(PG_FUNCTION_ARGS)
+{
+	size_t		len;
+	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
+	VgmJointModelView view;
+	VgmCodecReport report;
+	Datum		result;
+
+	vgm_codec_check(vgm_joint_model_decode(data, len, &view, vgm_palloc_allocator(),
+										   VGM_REPORT_BUFFERS(report)),
+					true, &report);
+	result = vgm_joint_model_datum(&view);
+	pfree(view.post.conc_a);
+	PG_RETURN_DATUM(result);
+}
+
+/* Binary output: the layout of joint_model_codec.h. */
+Datum
+vgm_joint_model_send(PG_FUNCTION_ARGS)
+{
+	VgmJointModelView view;
+	bytea	   *result;
+
+	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
+	result = vgm_send_buffer(vgm_joint_model_binary_size(&view));
+	vgm_joint_model_encode(&view, (uint8 *) VARDATA(result));
+	PG_RETURN_BYTEA_P(result);
+}
+
+/* A float8 array of the given dimensions (1 to 3) from n doubles. */
+static ArrayType *
+float8_md_array(const double *values, int ndim, const int *dims)
+{
+	int			lbs[3] = {1, 1, 1};
+	int			n = 1;
+	Datum	   *d;
+
+	for (int i = 0; i < ndim; i++)
+		n *= dims[i];
+	d = palloc(sizeof(Datum) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		d[i] = Float8GetDatum(values[i]);
+	return construct_md_array(d, NULL, ndim, (int *) dims, lbs, FLOAT8OID,
+							  sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+/* vgm_n_components(m): posterior components k. */
+Datum
+vgm_joint_model_n_components(PG_FUNCTION_ARGS)
+{
+	VgmJointModelView view;
+
+	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
+	PG_RETURN_INT32(view.hdr.k);
+}
+
+/* vgm_dims(m): the columns d of a row. */
+Datum
+vgm_joint_model_dims(PG_FUNCTION_ARGS)
+{
+	VgmJointModelView view;
+
+	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
+	PG_RETURN_INT32(view.hdr.d);
+}
+
+/* vgm_weights(m): mixture weights, posterior order. */
+Datum
+vgm_joint_model_weights(PG_FUNCTION_ARGS)
+{
+	VgmJointModelView view;
+	int			dims[1];
+
+	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
+	dims[0] = view.hdr.k;
+	PG_RETURN_ARRAYTYPE_P(float8_md_array(view.post.weights, 1, dims));
+}
+
+/* vgm_means(m): k x d means as float8[][]. */
+Datum
+vgm_joint_model_means(PG_FUNCTION_ARGS)
+{
+	VgmJointModelView view;
+	int			dims[2];
+
+	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
+	dims[0] = view.hdr.k;
+	dims[1] = view.hdr.d;
+	PG_RETURN_ARRAYTYPE_P(float8_md_array(view.post.means, 2, dims));
+}
+
+/* vgm_covariances(m): k x d x d covariances (scikit-learn's covariances_) as float8[][][]. */
+Datum
+vgm_joint_model_covariances(PG_FUNCTION_ARGS)
+{
+	VgmJointModelView view;
+	int			dims[3];
+
+	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
+	dims[0] = view.hdr.k;
+	dims[1] = view.hdr.d;
+	dims[2] = view.hdr.d;
+	PG_RETURN_ARRAYTYPE_P(float8_md_array(view.post.covariances, 3, dims));
+}
+
+/* vgm_diagnostics(m): fit diagnostics and training facts as one record. */
+Datum
+vgm_joint_model_diagnostics(PG_FUNCTION_ARGS)
+{
+	VgmJointModelView view;
+	const VgmJointModelHeader *h = &view.hdr;
+	TupleDesc	tupdesc;
+	Datum		values[12];
+	bool		nulls[12];
+	int			valid = 0;
+
+	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("function returning record called in context that cannot accept type record"),
+				 errdetail("vgm_diagnostics returns a record of the fit's diagnostics.")));
+	tupdesc = BlessTupleDesc(tupdesc);
+	for (int j = 0; j < h->k; j++)
+		if (view.post.weights[j] > h->weight_threshold)
+			valid++;
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = Int32GetDatum(h->d);
+	values[1] = Int32GetDatum(h->k);
+	values[2] = Int32GetDatum(valid);
+	values[3] = Int64GetDatum(h->rows);
+	values[4] = Int64GetDatum(h->skipped_rows);
+	values[5] = Float8GetDatum(h->total_weight);
+	values[6] = Int64GetDatum(h->points);
+	values[7] = Int32GetDatum(h->iterations);
+	values[8] = BoolGetDatum(h->converged != 0);
+	values[9] = Float8GetDatum(h->lower_bound);
+	values[10] = Float8GetDatum(h->total_weight > 0 ? h->lower_bound / h->total_weight : 0.0);
+	values[11] = Float8GetDatum(h->fit_ms);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}

@@ -1,0 +1,225 @@
+/*
+ * joint_model_binary.c - the binary (send/recv) form of vgm_joint_model;
+ *                        the layout is written down in joint_model_codec.h.
+ *
+ * Pure C on wire.h, like binary_codec.c for the one-dimensional types, and
+ * as distrustful: the checks run in the order the fields arrive and stop at
+ * the first problem, so a given message always fails the same way.  A
+ * message that ends inside the fixed part fails there (as pq_getmsgint
+ * would); dims and k are range-checked before the length they imply is
+ * looked at; the length must then match exactly before anything is
+ * allocated; and only then does vgm_joint_model_validate see the values.
+ * Statuses are binary_codec.h's, so the server maps them with the same
+ * vgm_codec_check as every other type.
+ */
+#include "joint_model_codec.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "binary_codec.h"
+#include "wire.h"
+
+static int	fail(int status, char *msg, size_t msglen, char *detail, size_t detaillen,
+				 const char *message, const char *fmt,...) __attribute__((format(printf, 7, 8)));
+
+/* Write a status's message and detail (printf-style) into the caller's buffers. */
+static int
+fail(int status, char *msg, size_t msglen, char *detail, size_t detaillen,
+	 const char *message, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (msg != NULL && msglen > 0)
+		snprintf(msg, msglen, "%s", message);
+	if (detail != NULL && detaillen > 0)
+	{
+		va_start(ap, fmt);
+		vsnprintf(detail, detaillen, fmt, ap);
+		va_end(ap);
+	}
+	return status;
+}
+
+/* Bytes of the d-dependent priors and of one component. */
+static size_t
+priors_bytes(int d)
+{
+	return 8 * ((size_t) d + (size_t) d * d);
+}
+
+static size_t
+component_bytes(int d)
+{
+	return 8 * (5 + (size_t) d + (size_t) d * d);
+}
+
+/* Bytes of the binary form of model. */
+size_t
+vgm_joint_model_binary_size(const VgmJointModelView *model)
+{
+	int			d = model->hdr.d;
+
+	return VGM_JOINT_MODEL_BINARY_HEADER + priors_bytes(d) + (size_t) model->hdr.k * component_bytes(d);
+}
+
+/* Write the binary form of model into buf. */
+void
+vgm_joint_model_encode(const VgmJointModelView *model, uint8_t *buf)
+{
+	const VgmJointModelHeader *h = &model->hdr;
+	const VgmJointPosterior *p = &model->post;
+	VgmWireWriter w = {buf, 0};
+	int			d = h->d;
+
+	vgm_wire_put_u32(&w, (uint32_t) h->version);
+	vgm_wire_put_u32(&w, (uint32_t) h->d);
+	vgm_wire_put_u32(&w, (uint32_t) h->k);
+	vgm_wire_put_u32(&w, (uint32_t) h->iterations);
+	vgm_wire_put_u32(&w, (uint32_t) h->converged);
+	vgm_wire_put_u32(&w, (uint32_t) h->max_iter);
+	vgm_wire_put_u32(&w, (uint32_t) h->n_init);
+	vgm_wire_put_u64(&w, h->seed);
+	vgm_wire_put_f64(&w, h->tol);
+	vgm_wire_put_f64(&w, h->weight_threshold);
+	vgm_wire_put_f64(&w, h->priors.weight_concentration);
+	vgm_wire_put_f64(&w, h->priors.mean_precision);
+	vgm_wire_put_f64(&w, h->priors.degrees_of_freedom);
+	vgm_wire_put_f64(&w, h->priors.reg_covar);
+	vgm_wire_put_f64(&w, h->lower_bound);
+	vgm_wire_put_f64(&w, h->fit_ms);
+	vgm_wire_put_u64(&w, (uint64_t) h->rows);
+	vgm_wire_put_u64(&w, (uint64_t) h->points);
+	vgm_wire_put_u64(&w, (uint64_t) h->skipped_rows);
+	vgm_wire_put_f64(&w, h->total_weight);
+	for (int i = 0; i < d; i++)
+		vgm_wire_put_f64(&w, h->priors.mean[i]);
+	for (int i = 0; i < d * d; i++)
+		vgm_wire_put_f64(&w, h->priors.covariance[i]);
+	for (int j = 0; j < h->k; j++)
+	{
+		vgm_wire_put_f64(&w, p->weights[j]);
+		vgm_wire_put_f64(&w, p->conc_a[j]);
+		vgm_wire_put_f64(&w, p->conc_b[j]);
+		vgm_wire_put_f64(&w, p->mean_precision[j]);
+		vgm_wire_put_f64(&w, p->dof[j]);
+		for (int i = 0; i < d; i++)
+			vgm_wire_put_f64(&w, p->means[(size_t) j * d + i]);
+		for (int i = 0; i < d * d; i++)
+			vgm_wire_put_f64(&w, p->covariances[(size_t) j * d * d + i]);
+	}
+}
+
+/* Decode and validate the binary form of a joint model. */
+int
+vgm_joint_model_decode(const uint8_t *buf, size_t len, VgmJointModelView *model,
+					   const VgmAllocator *alloc,
+					   char *msg, size_t msglen, char *detail, size_t detaillen)
+{
+	VgmWireReader r = {buf, len, 0};
+	VgmJointModelHeader *h = &model->hdr;
+	VgmJointPosterior *p = &model->post;
+	int32_t		version;
+	size_t		want;
+	size_t		size;
+	double	   *block;
+	int			d,
+				k;
+	int			status;
+
+	memset(model, 0, sizeof(*model));
+	if (vgm_wire_left(&r) < 4)
+		return fail(VGM_BINARY_ERR_SHORT, msg, msglen, detail, detaillen,
+					"insufficient data left in message",
+					"The vgm_joint_model message has %zu bytes; its fields up to here need 4.", len);
+	version = vgm_wire_get_i32(&r);
+	if (version != VGM_JOINT_MODEL_FORMAT_VERSION)
+	{
+		char		text[96];
+
+		snprintf(text, sizeof(text), "unsupported vgm_joint_model binary format version %d", (int) version);
+		return fail(VGM_BINARY_ERR_UNSUPPORTED, msg, msglen, detail, detaillen, text,
+					"This build reads format version %d.", VGM_JOINT_MODEL_FORMAT_VERSION);
+	}
+	if (vgm_wire_left(&r) < 8)
+		return fail(VGM_BINARY_ERR_SHORT, msg, msglen, detail, detaillen,
+					"insufficient data left in message",
+					"The vgm_joint_model message has %zu bytes; its fields up to here need 12.", len);
+	h->version = version;
+	h->d = vgm_wire_get_i32(&r);
+	h->k = vgm_wire_get_i32(&r);
+	if (h->d < 1 || h->d > VGM_JOINT_MAX_DIMS)
+		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+					"invalid vgm_joint_model: dims out of range",
+					"The message has dims = %d; a joint model has between 1 and %d.",
+					(int) h->d, VGM_JOINT_MAX_DIMS);
+	if (h->k < 1 || h->k > VGM_JOINT_MAX_COMPONENTS)
+		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+					"invalid vgm_joint_model: component count out of range",
+					"The message has k = %d; a joint model has between 1 and %d components.",
+					(int) h->k, VGM_JOINT_MAX_COMPONENTS);
+	d = h->d;
+	k = h->k;
+	if (vgm_wire_left(&r) < VGM_JOINT_MODEL_BINARY_HEADER - 12)
+		return fail(VGM_BINARY_ERR_SHORT, msg, msglen, detail, detaillen,
+					"insufficient data left in message",
+					"The vgm_joint_model message has %zu bytes; its fixed part needs %d.",
+					len, VGM_JOINT_MODEL_BINARY_HEADER);
+	h->iterations = vgm_wire_get_i32(&r);
+	h->converged = vgm_wire_get_i32(&r);
+	h->max_iter = vgm_wire_get_i32(&r);
+	h->n_init = vgm_wire_get_i32(&r);
+	h->seed = vgm_wire_get_u64(&r);
+	h->tol = vgm_wire_get_f64(&r);
+	h->weight_threshold = vgm_wire_get_f64(&r);
+	h->priors.d = d;
+	h->priors.weight_concentration = vgm_wire_get_f64(&r);
+	h->priors.mean_precision = vgm_wire_get_f64(&r);
+	h->priors.degrees_of_freedom = vgm_wire_get_f64(&r);
+	h->priors.reg_covar = vgm_wire_get_f64(&r);
+	h->lower_bound = vgm_wire_get_f64(&r);
+	h->fit_ms = vgm_wire_get_f64(&r);
+	h->rows = vgm_wire_get_i64(&r);
+	h->points = vgm_wire_get_i64(&r);
+	h->skipped_rows = vgm_wire_get_i64(&r);
+	h->total_weight = vgm_wire_get_f64(&r);
+
+	/* the remaining length must match dims and k before anything is allocated */
+	want = priors_bytes(d) + (size_t) k * component_bytes(d);
+	if (vgm_wire_left(&r) != want)
+		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+					"invalid vgm_joint_model: binary length does not match dims and k",
+					"Expected %zu bytes of priors and components for dims %d and k %d, found %zu.",
+					want, d, k, vgm_wire_left(&r));
+	for (int i = 0; i < d; i++)
+		h->priors.mean[i] = vgm_wire_get_f64(&r);
+	for (int i = 0; i < d * d; i++)
+		h->priors.covariance[i] = vgm_wire_get_f64(&r);
+
+	size = vgm_joint_model_doubles(d, k) * sizeof(double);
+	block = vgm_mem_alloc(alloc, size);
+	if (block == NULL)
+		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+					"out of memory", "Failed on request of size %zu.", size);
+	vgm_joint_model_arrays(p, d, k, block);
+	for (int j = 0; j < k; j++)
+	{
+		p->weights[j] = vgm_wire_get_f64(&r);
+		p->conc_a[j] = vgm_wire_get_f64(&r);
+		p->conc_b[j] = vgm_wire_get_f64(&r);
+		p->mean_precision[j] = vgm_wire_get_f64(&r);
+		p->dof[j] = vgm_wire_get_f64(&r);
+		for (int i = 0; i < d; i++)
+			p->means[(size_t) j * d + i] = vgm_wire_get_f64(&r);
+		for (int i = 0; i < d * d; i++)
+			p->covariances[(size_t) j * d * d + i] = vgm_wire_get_f64(&r);
+	}
+	status = vgm_joint_model_validate(model, msg, msglen, detail, detaillen);
+	if (status == VGM_TEXT_OK)
+		return VGM_BINARY_OK;
+	vgm_mem_free(alloc, block);
+	memset(p, 0, sizeof(*p));
+	return status == VGM_TEXT_ERR_VERSION ? VGM_BINARY_ERR_UNSUPPORTED : VGM_BINARY_ERR_INVALID;
+}

@@ -1,0 +1,1121 @@
+/*
+ * joint_model_codec.c - validation of a vgm_joint_model and its JSON text
+ *                       form, on the text kit of json_text.c.
+ *
+ * Pure C11: no PostgreSQL headers, no LAPACK and no global mutable state,
+ * so the same object links into the server module, the unit tests and the
+ * fuzz harnesses.  Positive definiteness is checked with a Cholesky
+ * factorisation written here (d <= 16 makes it a few hundred flops): the
+ * validator must give the same answer wherever it runs, and the fuzzers link
+ * no BLAS.
+ *
+ * The writer emits one compact JSON object with the keys in a fixed order
+ * (joint_model_codec.h) and every double as its shortest round-trip decimal.
+ *
+ * The reader is the kit's object reader driven by four field tables (top
+ * level, priors, fit, training).  Because "dims" and "k" may come after the
+ * arrays they size, nested arrays are read into one scratch block of the
+ * largest size a valid model can have, recording the length of every
+ * level; only then are the lengths compared with k and d.  Precedence of
+ * errors, so that a text with several problems gets a stable answer:
+ * malformed JSON (first in text order) > unsupported version > the first
+ * unknown / duplicate field or ill-typed / out-of-range value in text order
+ * > the first missing field > dims or k out of range > an array whose shape
+ * is not what dims and k say > vgm_joint_model_validate.
+ */
+#include "joint_model_codec.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json_text.h"
+
+#define MSG_PREFIX "invalid vgm_joint_model: "
+
+#define set_msg(e, fmt, ...) jt_msg((e), MSG_PREFIX fmt, ##__VA_ARGS__)
+#define set_detail(e, ...) jt_detail((e), __VA_ARGS__)
+
+#define MAXD VGM_JOINT_MAX_DIMS
+#define MAXK VGM_JOINT_MAX_COMPONENTS
+
+/* ------------------------------------------------------------------------
+ * Layout of the posterior block
+ * ------------------------------------------------------------------------ */
+
+/* Doubles of the posterior arrays of k components in d dimensions. */
+size_t
+vgm_joint_model_doubles(int d, int k)
+{
+	return (size_t) k * (5 + (size_t) d + (size_t) d * d);
+}
+
+/* Point the posterior's arrays into one block (order in the header). */
+void
+vgm_joint_model_arrays(VgmJointPosterior *post, int d, int k, double *block)
+{
+	post->k = k;
+	post->d = d;
+	post->conc_a = block;
+	post->conc_b = block + k;
+	post->mean_precision = block + 2 * (size_t) k;
+	post->dof = block + 3 * (size_t) k;
+	post->weights = block + 4 * (size_t) k;
+	post->means = block + 5 * (size_t) k;
+	post->covariances = post->means + (size_t) k * d;
+}
+
+/* ------------------------------------------------------------------------
+ * Cholesky
+ * ------------------------------------------------------------------------ */
+
+/* Lower Cholesky factor of a (lower triangle read); 0 or 1 + failing row. */
+int
+vgm_joint_cholesky(const double *a, int d, double *l)
+{
+	for (int i = 0; i < d; i++)
+	{
+		for (int j = 0; j <= i; j++)
+		{
+			double		s = a[i * d + j];
+
+			for (int p = 0; p < j; p++)
+				s -= l[i * d + p] * l[j * d + p];
+			if (i == j)
+			{
+				/* not positive (or NaN): not positive definite in doubles */
+				if (!(s > 0.0) || !isfinite(s))
+					return i + 1;
+				l[i * d + i] = sqrt(s);
+			}
+			else
+				l[i * d + j] = s / l[j * d + j];
+		}
+		for (int j = i + 1; j < d; j++)
+			l[i * d + j] = 0.0;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Validation
+ * ------------------------------------------------------------------------ */
+
+/* A finite double, or an error naming the field (element idx when >= 0). */
+static int
+check_finite(JtError *e, const char *name, const char *idx, double v)
+{
+	char		num[40];
+
+	if (isfinite(v))
+		return VGM_TEXT_OK;
+	set_msg(e, "non-finite number in field \"%s%s\"", name, idx);
+	set_detail(e, "Field \"%s%s\" is %s; every number of a model must be finite.",
+			   name, idx, jt_num_text(v, num, sizeof(num)));
+	return VGM_TEXT_ERR_RANGE;
+}
+
+/* A double that must satisfy a rule written in words. */
+static int
+check_rule(JtError *e, const char *name, const char *idx, double v, bool ok,
+		   const char *rule)
+{
+	char		num[40];
+
+	if (ok)
+		return VGM_TEXT_OK;
+	set_msg(e, "field \"%s%s\" out of range", name, idx);
+	set_detail(e, "Field \"%s%s\" is %s; it must be %s.",
+			   name, idx, jt_num_text(v, num, sizeof(num)), rule);
+	return VGM_TEXT_ERR_RANGE;
+}
+
+/* A count or option that must not be negative. */
+static int
+check_nonneg_int(JtError *e, const char *name, int64_t v)
+{
+	if (v >= 0)
+		return VGM_TEXT_OK;
+	set_msg(e, "field \"%s\" out of range", name);
+	set_detail(e, "Field \"%s\" is %" PRId64 "; it must be at least 0.", name, v);
+	return VGM_TEXT_ERR_RANGE;
+}
+
+/* Every element of n doubles finite; idx names element i as "[i]" or "[i][j]..." */
+static int
+check_all_finite(JtError *e, const char *name, const double *v, size_t n,
+				 int inner, int inner2)
+{
+	char		idx[48];
+
+	for (size_t i = 0; i < n; i++)
+	{
+		if (isfinite(v[i]))
+			continue;
+		if (inner2 > 0)
+			snprintf(idx, sizeof(idx), "[%zu][%zu][%zu]", i / ((size_t) inner * inner2),
+					 (i / inner2) % inner, i % inner2);
+		else if (inner > 0)
+			snprintf(idx, sizeof(idx), "[%zu][%zu]", i / inner, i % inner);
+		else
+			snprintf(idx, sizeof(idx), "[%zu]", i);
+		return check_finite(e, name, idx, v[i]);
+	}
+	return VGM_TEXT_OK;
+}
+
+/*
+ * A covariance matrix: symmetric within VGM_JOINT_SYMMETRY_TOL and positive
+ * definite (its Cholesky factorisation succeeds).  what names it in
+ * messages ("covariances[2]", "priors.covariance").
+ */
+static int
+check_covariance(JtError *e, const char *what, const double *a, int d)
+{
+	double		l[MAXD * MAXD];
+	int			row;
+
+	for (int i = 0; i < d; i++)
+		for (int j = 0; j < i; j++)
+		{
+			double		scale = sqrt(fabs(a[i * d + i]) * fabs(a[j * d + j]));
+			double		diff = fabs(a[i * d + j] - a[j * d + i]);
+
+			if (!(diff <= VGM_JOINT_SYMMETRY_TOL * scale))
+			{
+				char		n1[40],
+							n2[40];
+
+				set_msg(e, "field \"%s\" is not symmetric", what);
+				set_detail(e, "Element [%d][%d] is %s and element [%d][%d] is %s; a covariance "
+						   "matrix must be symmetric (within %g of the diagonal's scale).",
+						   i, j, jt_num_text(a[i * d + j], n1, sizeof(n1)), j, i,
+						   jt_num_text(a[j * d + i], n2, sizeof(n2)), VGM_JOINT_SYMMETRY_TOL);
+				return VGM_TEXT_ERR_RANGE;
+			}
+		}
+	row = vgm_joint_cholesky(a, d, l);
+	if (row != 0)
+	{
+		set_msg(e, "field \"%s\" is not positive definite", what);
+		set_detail(e, "Its Cholesky factorisation fails at row %d: the matrix is singular or "
+				   "indefinite in double precision.", row - 1);
+		return VGM_TEXT_ERR_RANGE;
+	}
+	return VGM_TEXT_OK;
+}
+
+/* Every invariant of a joint model, in a fixed order. */
+static int
+validate(const VgmJointModelView *model, JtError *e)
+{
+	const VgmJointModelHeader *h;
+	const VgmJointPosterior *p;
+	const VgmJointPriors *pr;
+	int			rc;
+	int			d,
+				k;
+	double		sum = 0.0;
+	char		idx[24];
+
+	if (model == NULL || model->post.conc_a == NULL || model->post.conc_b == NULL ||
+		model->post.mean_precision == NULL || model->post.dof == NULL ||
+		model->post.means == NULL || model->post.covariances == NULL ||
+		model->post.weights == NULL)
+	{
+		set_msg(e, "model has no components");
+		set_detail(e, "The component arrays of the model are missing.");
+		return VGM_TEXT_ERR_RANGE;
+	}
+	h = &model->hdr;
+	p = &model->post;
+	pr = &h->priors;
+	if (h->version != VGM_JOINT_MODEL_FORMAT_VERSION)
+	{
+		set_msg(e, "unsupported format version %" PRId32, h->version);
+		set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads version %d only.",
+				   h->version, VGM_JOINT_MODEL_FORMAT_VERSION);
+		return VGM_TEXT_ERR_VERSION;
+	}
+	if (h->d < 1 || h->d > MAXD)
+	{
+		set_msg(e, "dims out of range");
+		set_detail(e, "The model has dims = %" PRId32 "; dims must be between 1 and %d.", h->d, MAXD);
+		return VGM_TEXT_ERR_RANGE;
+	}
+	if (h->k < 1 || h->k > MAXK)
+	{
+		set_msg(e, "k out of range");
+		set_detail(e, "The model has k = %" PRId32 "; k must be between 1 and %d.", h->k, MAXK);
+		return VGM_TEXT_ERR_RANGE;
+	}
+	d = h->d;
+	k = h->k;
+	if (p->d != d || p->k != k || pr->d != d)
+	{
+		set_msg(e, "dimensions disagree");
+		set_detail(e, "The header has dims %d and k %d, the posterior dims %d and k %d, the priors dims %d.",
+				   d, k, p->d, p->k, pr->d);
+		return VGM_TEXT_ERR_RANGE;
+	}
+
+	/* every number finite, in the order of the text form */
+	if ((rc = check_all_finite(e, "weights", p->weights, k, 0, 0)) ||
+		(rc = check_all_finite(e, "means", p->means, (size_t) k * d, d, 0)) ||
+		(rc = check_all_finite(e, "covariances", p->covariances, (size_t) k * d * d, d, d)) ||
+		(rc = check_all_finite(e, "mean_precision", p->mean_precision, k, 0, 0)) ||
+		(rc = check_all_finite(e, "degrees_of_freedom", p->dof, k, 0, 0)) ||
+		(rc = check_all_finite(e, "weight_concentration_a", p->conc_a, k, 0, 0)) ||
+		(rc = check_all_finite(e, "weight_concentration_b", p->conc_b, k, 0, 0)) ||
+		(rc = check_finite(e, "weight_threshold", "", h->weight_threshold)) ||
+		(rc = check_finite(e, "priors.weight_concentration", "", pr->weight_concentration)) ||
+		(rc = check_finite(e, "priors.mean_precision", "", pr->mean_precision)) ||
+		(rc = check_all_finite(e, "priors.mean", pr->mean, d, 0, 0)) ||
+		(rc = check_finite(e, "priors.degrees_of_freedom", "", pr->degrees_of_freedom)) ||
+		(rc = check_all_finite(e, "priors.covariance", pr->covariance, (size_t) d * d, d, 0)) ||
+		(rc = check_finite(e, "priors.reg_covar", "", pr->reg_covar)) ||
+		(rc = check_finite(e, "fit.tol", "", h->tol)) ||
+		(rc = check_finite(e, "fit.lower_bound", "", h->lower_bound)) ||
+		(rc = check_finite(e, "fit.fit_ms", "", h->fit_ms)) ||
+		(rc = check_finite(e, "training.total_weight", "", h->total_weight)))
+		return rc;
+
+	/* weights in [0, 1], summing to 1 */
+	for (int j = 0; j < k; j++)
+	{
+		snprintf(idx, sizeof(idx), "[%d]", j);
+		if ((rc = check_rule(e, "weights", idx, p->weights[j],
+							 p->weights[j] >= 0.0 && p->weights[j] <= 1.0, "between 0 and 1")))
+			return rc;
+		sum += p->weights[j];
+	}
+	if (!(fabs(sum - 1.0) <= VGM_JOINT_WEIGHT_SUM_TOL))
+	{
+		char		num[40];
+
+		set_msg(e, "weights do not sum to 1");
+		set_detail(e, "The weights sum to %s; a model's weights must sum to 1 within 1e-9.",
+				   jt_num_text(sum, num, sizeof(num)));
+		return VGM_TEXT_ERR_RANGE;
+	}
+
+	/* per-component posterior domains; a Wishart needs dof > d - 1 */
+	for (int j = 0; j < k; j++)
+	{
+		char		what[40];
+
+		snprintf(idx, sizeof(idx), "[%d]", j);
+		if ((rc = check_rule(e, "mean_precision", idx, p->mean_precision[j],
+							 p->mean_precision[j] > 0.0, "greater than 0")) ||
+			(rc = check_rule(e, "degrees_of_freedom", idx, p->dof[j],
+							 p->dof[j] > d - 1, d == 1 ? "greater than 0" : "greater than dims - 1")) ||
+			(rc = check_rule(e, "weight_concentration_a", idx, p->conc_a[j],
+							 p->conc_a[j] > 0.0, "greater than 0")) ||
+			(rc = check_rule(e, "weight_concentration_b", idx, p->conc_b[j],
+							 p->conc_b[j] > 0.0, "greater than 0")))
+			return rc;
+		snprintf(what, sizeof(what), "covariances[%d]", j);
+		if ((rc = check_covariance(e, what, p->covariances + (size_t) j * d * d, d)))
+			return rc;
+	}
+
+	/* header domains */
+	if ((rc = check_rule(e, "weight_threshold", "", h->weight_threshold,
+						 h->weight_threshold >= 0.0 && h->weight_threshold < 1.0,
+						 "at least 0 and less than 1")) ||
+		(rc = check_rule(e, "priors.weight_concentration", "", pr->weight_concentration,
+						 pr->weight_concentration > 0.0, "greater than 0")) ||
+		(rc = check_rule(e, "priors.mean_precision", "", pr->mean_precision,
+						 pr->mean_precision > 0.0, "greater than 0")) ||
+		(rc = check_rule(e, "priors.degrees_of_freedom", "", pr->degrees_of_freedom,
+						 pr->degrees_of_freedom > d - 1,
+						 d == 1 ? "greater than 0" : "greater than dims - 1")) ||
+		(rc = check_covariance(e, "priors.covariance", pr->covariance, d)) ||
+		(rc = check_rule(e, "priors.reg_covar", "", pr->reg_covar,
+						 pr->reg_covar >= 0.0, "at least 0")) ||
+		(rc = check_nonneg_int(e, "fit.max_iter", h->max_iter)) ||
+		(rc = check_nonneg_int(e, "fit.n_init", h->n_init)) ||
+		(rc = check_rule(e, "fit.tol", "", h->tol, h->tol >= 0.0, "at least 0")) ||
+		(rc = check_nonneg_int(e, "fit.iterations", h->iterations)))
+		return rc;
+	if (h->converged != 0 && h->converged != 1)
+	{
+		set_msg(e, "field \"fit.converged\" out of range");
+		set_detail(e, "Field \"fit.converged\" is %" PRId32 "; it must be 0 or 1.", h->converged);
+		return VGM_TEXT_ERR_RANGE;
+	}
+	if ((rc = check_rule(e, "fit.fit_ms", "", h->fit_ms, h->fit_ms >= 0.0, "at least 0")) ||
+		(rc = check_nonneg_int(e, "training.rows", h->rows)) ||
+		(rc = check_nonneg_int(e, "training.points", h->points)) ||
+		(rc = check_nonneg_int(e, "training.skipped_rows", h->skipped_rows)) ||
+		(rc = check_rule(e, "training.total_weight", "", h->total_weight,
+						 h->total_weight >= 0.0, "at least 0")))
+		return rc;
+	return VGM_TEXT_OK;
+}
+
+/* Check every invariant of a joint model. */
+int
+vgm_joint_model_validate(const VgmJointModelView *model,
+						 char *msg, size_t msglen,
+						 char *detail, size_t detaillen)
+{
+	JtError		e;
+
+	jt_error_init(&e, msg, msglen, detail, detaillen);
+	return validate(model, &e);
+}
+
+/* ------------------------------------------------------------------------
+ * Parser: what is read, and the readers
+ * ------------------------------------------------------------------------ */
+
+/* The arrays of the text form (per component, then the priors'). */
+enum
+{
+	ARR_WEIGHTS,
+	ARR_MEANS,
+	ARR_COVARIANCES,
+	ARR_MEAN_PRECISION,
+	ARR_DOF,
+	ARR_CONC_A,
+	ARR_CONC_B,
+	ARR_PRIOR_MEAN,
+	ARR_PRIOR_COVARIANCE,
+	N_ARRAYS
+};
+
+/* Name in messages, nesting levels and capacity of each array. */
+static const struct
+{
+	const char *name;
+	int			levels;
+	size_t		cap;
+}			arrays[N_ARRAYS] = {
+	[ARR_WEIGHTS] = {"weights", 1, MAXK},
+	[ARR_MEANS] = {"means", 2, MAXK * MAXD},
+	[ARR_COVARIANCES] = {"covariances", 3, MAXK * MAXD * MAXD},
+	[ARR_MEAN_PRECISION] = {"mean_precision", 1, MAXK},
+	[ARR_DOF] = {"degrees_of_freedom", 1, MAXK},
+	[ARR_CONC_A] = {"weight_concentration_a", 1, MAXK},
+	[ARR_CONC_B] = {"weight_concentration_b", 1, MAXK},
+	[ARR_PRIOR_MEAN] = {"priors.mean", 1, MAXD},
+	[ARR_PRIOR_COVARIANCE] = {"priors.covariance", 2, MAXD * MAXD},
+};
+
+/* What one array of the text held: its numbers and the length of each level. */
+typedef struct ArrayText
+{
+	double	   *v;				/* cap numbers, row-major */
+	size_t		count;			/* numbers seen (may exceed cap) */
+	size_t		len[4];			/* len[level]: elements of the first array of that level */
+	bool		len_seen[4];
+	bool		ragged;			/* an array of some level differs from the first */
+} ArrayText;
+
+/* The nested objects of a model. */
+enum
+{
+	OBJ_PRIORS,
+	OBJ_FIT,
+	OBJ_TRAINING,
+	N_OBJS
+};
+
+/* Everything read so far; the readers' target. */
+typedef struct JointText
+{
+	VgmJointModelHeader hdr;
+	bool		version_bad;	/* "version" is not an int32 */
+	bool		seen_top[16];
+	bool		seen[N_OBJS][16];
+	bool		obj_ok[N_OBJS];
+	ArrayText	arr[N_ARRAYS];
+	double		store[];		/* the arrays' numbers */
+} JointText;
+
+static const JtMessages joint_messages = {
+	.syntax = MSG_PREFIX "malformed JSON",
+	.trailing = MSG_PREFIX "trailing garbage after the JSON object",
+	.noun = "the model",
+	.unknown = MSG_PREFIX "unknown field \"%s\"",
+	.duplicate = MSG_PREFIX "duplicate field \"%s\"",
+	.missing = MSG_PREFIX "missing field \"%s\"",
+	.version = VGM_JOINT_MODEL_FORMAT_VERSION,
+};
+
+/* Is f the top-level "version" field? */
+static bool
+is_version_field(const JtField *f)
+{
+	return f->path == NULL && strcmp(f->name, "version") == 0;
+}
+
+/* Complain that a value has the wrong JSON type, then step over it. */
+static int
+wrong_type(JtCursor *c, const JtField *f, JointText *t, const char *want, int depth)
+{
+	size_t		start = c->pos;
+
+	if (jt_skip_value(c, depth) < 0)
+		return -1;
+	if (is_version_field(f))
+		t->version_bad = true;
+	else if (jt_claim(c->err, VGM_TEXT_ERR_RANGE, start))
+	{
+		set_msg(c->err, "field \"%s\" must be %s", jt_field_path(f), want);
+		set_detail(c->err, "The value of field \"%s\" at byte offset %zu is not %s.",
+				   jt_field_path(f), start, want);
+	}
+	return 0;
+}
+
+/* A number token as a double for field name; range problems are kept. */
+static int
+read_number(JtCursor *c, const char *name, double *out)
+{
+	JtNumber	tok;
+	int			rc;
+
+	*out = 0;
+	if (jt_scan_number(c, &tok) < 0)
+		return -1;
+	rc = jt_number_double(c, &tok, out);
+	if (rc <= JT_NUM_OK)
+		return rc;
+	if (!jt_claim(c->err, VGM_TEXT_ERR_RANGE, tok.start))
+		return 0;
+	if (rc == JT_NUM_TOO_LONG)
+	{
+		set_msg(c->err, "number too long in field \"%s\"", name);
+		set_detail(c->err, "The number at byte offset %zu has %zu characters; at most %d are allowed.",
+				   tok.start, tok.len, JT_MAX_NUMBER_CHARS);
+	}
+	else
+	{
+		set_msg(c->err, "field \"%s\" out of range", name);
+		set_detail(c->err, "The number at byte offset %zu is outside the range of type double precision.",
+				   tok.start);
+	}
+	return 0;
+}
+
+/* Integer kinds of the header. */
+enum
+{
+	INT_I32, INT_I64, INT_U64, INT_BOOL
+};
+
+/* An integer (or true/false) into the header at f->arg; kind in the reader. */
+static int
+read_integer(JtCursor *c, const JtField *f, JointText *t, int depth, int kind)
+{
+	static const char *const tname[] = {"integer", "bigint", "64-bit unsigned integer"};
+	const uint64_t max_pos[] = {INT32_MAX, INT64_MAX, UINT64_MAX};
+	const uint64_t max_neg[] = {(uint64_t) INT32_MAX + 1, (uint64_t) INT64_MAX + 1, 0};
+	char	   *dst = (char *) &t->hdr + f->arg;
+	JtNumber	tok;
+	bool		neg;
+	uint64_t	mag;
+	int			rc;
+
+	if (kind == INT_BOOL)
+	{
+		int			ch = jt_peek(c);
+		int32_t		v = ch == 't';
+
+		if (ch != 't' && ch != 'f')
+			return wrong_type(c, f, t, "true or false", depth);
+		if (jt_literal(c, ch == 't' ? "true" : "false") < 0)
+			return -1;
+		memcpy(dst, &v, sizeof(v));
+		return 0;
+	}
+	if (!jt_number_start(jt_peek(c)))
+		return wrong_type(c, f, t, "an integer", depth);
+	if (jt_scan_number(c, &tok) < 0)
+		return -1;
+	rc = jt_number_magnitude(c, &tok, &neg, &mag);
+	if (rc == JT_NUM_OK && mag <= (neg ? max_neg[kind] : max_pos[kind]))
+	{
+		/* two's complement: the low bytes of the 64-bit value */
+		uint64_t	v = neg ? 0 - mag : mag;
+
+		if (kind == INT_I32)
+		{
+			int32_t		v32 = (int32_t) (int64_t) v;
+
+			memcpy(dst, &v32, sizeof(v32));
+		}
+		else
+			memcpy(dst, &v, sizeof(v));
+		return 0;
+	}
+	if (is_version_field(f))
+	{
+		t->version_bad = true;
+		return 0;
+	}
+	if (!jt_claim(c->err, VGM_TEXT_ERR_RANGE, tok.start))
+		return 0;
+	if (rc == JT_NUM_NOT_INTEGER)
+	{
+		set_msg(c->err, "field \"%s\" must be an integer", jt_field_path(f));
+		set_detail(c->err, "The number at byte offset %zu has a fraction or an exponent.", tok.start);
+	}
+	else
+	{
+		set_msg(c->err, "field \"%s\" out of range", jt_field_path(f));
+		set_detail(c->err, "The number at byte offset %zu is outside the range of type %s.",
+				   tok.start, tname[kind]);
+	}
+	return 0;
+}
+
+/* An int32 field. */
+static int
+read_i32(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	return read_integer(c, f, target, depth, INT_I32);
+}
+
+/* An int64 field. */
+static int
+read_i64(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	return read_integer(c, f, target, depth, INT_I64);
+}
+
+/* A uint64 field (the seed). */
+static int
+read_u64(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	return read_integer(c, f, target, depth, INT_U64);
+}
+
+/* true or false into an int32 field. */
+static int
+read_bool(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	return read_integer(c, f, target, depth, INT_BOOL);
+}
+
+/* A number field into the header at f->arg. */
+static int
+read_dbl(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	JointText  *t = target;
+	double		v;
+
+	if (!jt_number_start(jt_peek(c)))
+		return wrong_type(c, f, t, "a number", depth);
+	if (read_number(c, jt_field_path(f), &v) < 0)
+		return -1;
+	memcpy((char *) &t->hdr + f->arg, &v, sizeof(v));
+	return 0;
+}
+
+/*
+ * One level of a nested array of numbers at the cursor ('['): numbers at
+ * level 1, arrays of the level below otherwise.  Records the length of the
+ * first array of each level and whether any other differs.
+ */
+static int
+read_level(JtCursor *c, const char *name, ArrayText *a, size_t cap, int level, int depth)
+{
+	size_t		n = 0;
+	int			more;
+
+	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c), n++)
+	{
+		size_t		start = c->pos;
+		int			ch = jt_peek(c);
+
+		if (level == 1 && jt_number_start(ch))
+		{
+			double		v;
+
+			if (read_number(c, name, &v) < 0)
+				return -1;
+			if (a->count < cap)
+				a->v[a->count] = v;
+			a->count++;
+			continue;
+		}
+		if (level > 1 && ch == '[')
+		{
+			if (read_level(c, name, a, cap, level - 1, depth + 1) < 0)
+				return -1;
+			continue;
+		}
+		if (jt_skip_value(c, depth + 1) < 0)
+			return -1;
+		a->ragged = true;
+		if (jt_claim(c->err, VGM_TEXT_ERR_RANGE, start))
+		{
+			set_msg(c->err, "field \"%s\" must be %s", name,
+					level == 1 ? "an array of numbers" : "an array of arrays");
+			set_detail(c->err, "The element at byte offset %zu is not %s.", start,
+					   level == 1 ? "a number" : "an array");
+		}
+	}
+	if (more < 0)
+		return -1;
+	if (!a->len_seen[level])
+	{
+		a->len[level] = n;
+		a->len_seen[level] = true;
+	}
+	else if (a->len[level] != n)
+		a->ragged = true;
+	return 0;
+}
+
+/* An array field: f->arg indexes arrays[]. */
+static int
+read_array(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	JointText  *t = target;
+	int			which = (int) f->arg;
+	ArrayText  *a = &t->arr[which];
+
+	if (jt_peek(c) != '[')
+		return wrong_type(c, f, t, arrays[which].levels == 1 ? "an array of numbers" :
+						  "an array of arrays", depth);
+	return read_level(c, arrays[which].name, a, arrays[which].cap, arrays[which].levels, depth);
+}
+
+#define HOFF(m) offsetof(VgmJointModelHeader, m)
+
+/* The fields of the nested objects, one slice per object. */
+enum
+{
+	PRIORS_FIRST = 0, FIT_FIRST = 6, TRAINING_FIRST = 14, NESTED_END = 18
+};
+
+static const JtField nested_fields[] = {
+	{"weight_concentration", "priors.weight_concentration", read_dbl, HOFF(priors.weight_concentration), false},
+	{"mean_precision", "priors.mean_precision", read_dbl, HOFF(priors.mean_precision), false},
+	{"mean", "priors.mean", read_array, ARR_PRIOR_MEAN, false},
+	{"degrees_of_freedom", "priors.degrees_of_freedom", read_dbl, HOFF(priors.degrees_of_freedom), false},
+	{"covariance", "priors.covariance", read_array, ARR_PRIOR_COVARIANCE, false},
+	{"reg_covar", "priors.reg_covar", read_dbl, HOFF(priors.reg_covar), false},
+	{"max_iter", "fit.max_iter", read_i32, HOFF(max_iter), false},
+	{"n_init", "fit.n_init", read_i32, HOFF(n_init), false},
+	{"tol", "fit.tol", read_dbl, HOFF(tol), false},
+	{"seed", "fit.seed", read_u64, HOFF(seed), false},
+	{"iterations", "fit.iterations", read_i32, HOFF(iterations), false},
+	{"converged", "fit.converged", read_bool, HOFF(converged), false},
+	{"lower_bound", "fit.lower_bound", read_dbl, HOFF(lower_bound), false},
+	{"fit_ms", "fit.fit_ms", read_dbl, HOFF(fit_ms), false},
+	{"rows", "training.rows", read_i64, HOFF(rows), false},
+	{"points", "training.points", read_i64, HOFF(points), false},
+	{"skipped_rows", "training.skipped_rows", read_i64, HOFF(skipped_rows), false},
+	{"total_weight", "training.total_weight", read_dbl, HOFF(total_weight), false},
+};
+
+_Static_assert(sizeof(nested_fields) / sizeof(nested_fields[0]) == NESTED_END,
+			   "the slices of nested_fields");
+
+static const struct
+{
+	const JtField *fields;
+	int			n;
+	const char *prefix;
+}			objects[N_OBJS] = {
+	[OBJ_PRIORS] = {&nested_fields[PRIORS_FIRST], FIT_FIRST - PRIORS_FIRST, "priors."},
+	[OBJ_FIT] = {&nested_fields[FIT_FIRST], TRAINING_FIRST - FIT_FIRST, "fit."},
+	[OBJ_TRAINING] = {&nested_fields[TRAINING_FIRST], NESTED_END - TRAINING_FIRST, "training."},
+};
+
+/* One of the nested objects (priors, fit, training). */
+static int
+read_object(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	JointText  *t = target;
+	size_t		o = f->arg;
+
+	if (jt_peek(c) != '{')
+		return wrong_type(c, f, t, "an object", depth);
+	if (jt_read_object(c, objects[o].fields, objects[o].n, t->seen[o],
+					   objects[o].prefix, t, depth) < 0)
+		return -1;
+	t->obj_ok[o] = true;
+	return 0;
+}
+
+/* The top-level fields, in the order of the text form. */
+enum
+{
+	TOP_VERSION, TOP_DIMS, TOP_K, TOP_WEIGHTS, TOP_MEANS, TOP_COVARIANCES,
+	TOP_MEAN_PRECISION, TOP_DOF, TOP_CONC_A, TOP_CONC_B, TOP_WEIGHT_THRESHOLD,
+	TOP_PRIORS, TOP_FIT, TOP_TRAINING, N_TOP
+};
+
+static const JtField top_fields[N_TOP] = {
+	[TOP_VERSION] = {"version", NULL, read_i32, HOFF(version), false},
+	[TOP_DIMS] = {"dims", NULL, read_i32, HOFF(d), false},
+	[TOP_K] = {"k", NULL, read_i32, HOFF(k), false},
+	[TOP_WEIGHTS] = {"weights", NULL, read_array, ARR_WEIGHTS, false},
+	[TOP_MEANS] = {"means", NULL, read_array, ARR_MEANS, false},
+	[TOP_COVARIANCES] = {"covariances", NULL, read_array, ARR_COVARIANCES, false},
+	[TOP_MEAN_PRECISION] = {"mean_precision", NULL, read_array, ARR_MEAN_PRECISION, false},
+	[TOP_DOF] = {"degrees_of_freedom", NULL, read_array, ARR_DOF, false},
+	[TOP_CONC_A] = {"weight_concentration_a", NULL, read_array, ARR_CONC_A, false},
+	[TOP_CONC_B] = {"weight_concentration_b", NULL, read_array, ARR_CONC_B, false},
+	[TOP_WEIGHT_THRESHOLD] = {"weight_threshold", NULL, read_dbl, HOFF(weight_threshold), false},
+	[TOP_PRIORS] = {"priors", NULL, read_object, OBJ_PRIORS, false},
+	[TOP_FIT] = {"fit", NULL, read_object, OBJ_FIT, false},
+	[TOP_TRAINING] = {"training", NULL, read_object, OBJ_TRAINING, false},
+};
+
+/* ------------------------------------------------------------------------
+ * Writer: the same tables
+ * ------------------------------------------------------------------------ */
+
+/* Append "name":value for each scalar field of a table (its reader tells the type). */
+static void
+write_scalars(JtOut *o, const char *first, const JtField *fields, int n,
+			  const VgmJointModelHeader *h)
+{
+	const char *sep = first;
+
+	for (int i = 0; i < n; i++)
+	{
+		const char *at = (const char *) h + fields[i].arg;
+		JtReadFn	read = fields[i].read;
+		int32_t		i32;
+		int64_t		i64;
+		uint64_t	u64;
+		double		dbl;
+
+		jt_put_key(o, sep, fields[i].name);
+		sep = ",";
+		if (read == read_array)
+		{
+			/* the priors' mean and covariance */
+			const double *v = fields[i].arg == ARR_PRIOR_MEAN ? h->priors.mean : h->priors.covariance;
+			int			d = h->d;
+
+			jt_puts(o, "[");
+			for (int r = 0; r < d; r++)
+			{
+				if (r > 0)
+					jt_puts(o, ",");
+				if (fields[i].arg == ARR_PRIOR_MEAN)
+					jt_put_double(o, v[r]);
+				else
+				{
+					jt_puts(o, "[");
+					for (int s = 0; s < d; s++)
+					{
+						if (s > 0)
+							jt_puts(o, ",");
+						jt_put_double(o, v[r * d + s]);
+					}
+					jt_puts(o, "]");
+				}
+			}
+			jt_puts(o, "]");
+		}
+		else if (read == read_i32 || read == read_bool)
+		{
+			memcpy(&i32, at, sizeof(i32));
+			if (read == read_bool)
+				jt_puts(o, i32 ? "true" : "false");
+			else
+				jt_put_i64(o, i32);
+		}
+		else if (read == read_i64)
+		{
+			memcpy(&i64, at, sizeof(i64));
+			jt_put_i64(o, i64);
+		}
+		else if (read == read_u64)
+		{
+			memcpy(&u64, at, sizeof(u64));
+			jt_put_u64(o, u64);
+		}
+		else
+		{
+			memcpy(&dbl, at, sizeof(dbl));
+			jt_put_double(o, dbl);
+		}
+	}
+}
+
+/* Append an outer x mid x inner array of doubles as nested JSON arrays (mid, inner 0: fewer levels). */
+static void
+write_numbers(JtOut *o, const double *v, int outer, int mid, int inner)
+{
+	jt_puts(o, "[");
+	for (int a = 0; a < outer; a++)
+	{
+		if (a > 0)
+			jt_puts(o, ",");
+		if (mid == 0)
+		{
+			jt_put_double(o, v[a]);
+			continue;
+		}
+		jt_puts(o, "[");
+		for (int b = 0; b < mid; b++)
+		{
+			if (b > 0)
+				jt_puts(o, ",");
+			if (inner == 0)
+			{
+				jt_put_double(o, v[(size_t) a * mid + b]);
+				continue;
+			}
+			jt_puts(o, "[");
+			for (int c = 0; c < inner; c++)
+			{
+				if (c > 0)
+					jt_puts(o, ",");
+				jt_put_double(o, v[((size_t) a * mid + b) * inner + c]);
+			}
+			jt_puts(o, "]");
+		}
+		jt_puts(o, "]");
+	}
+	jt_puts(o, "]");
+}
+
+/* Write the JSON text of a joint model to o: the field tables in their order. */
+void
+vgm_joint_model_write(JtOut *o, const VgmJointModelView *model)
+{
+	VgmJointModelHeader h;
+	const VgmJointPosterior *p;
+	int			k,
+				d;
+
+	if (model == NULL)
+	{
+		jt_puts(o, "null");
+		return;
+	}
+	h = model->hdr;
+	p = &model->post;
+	/* never read beyond what a valid model can hold */
+	d = (h.d >= 1 && h.d <= MAXD) ? h.d : 0;
+	k = (h.k >= 1 && h.k <= MAXK && p->conc_a != NULL) ? h.k : 0;
+	h.d = d;
+
+	write_scalars(o, "{", top_fields, TOP_K + 1, &h);
+	jt_put_key(o, ",", "weights");
+	write_numbers(o, p->weights, k, 0, 0);
+	jt_put_key(o, ",", "means");
+	write_numbers(o, p->means, k, d, 0);
+	jt_put_key(o, ",", "covariances");
+	write_numbers(o, p->covariances, k, d, d);
+	jt_put_key(o, ",", "mean_precision");
+	write_numbers(o, p->mean_precision, k, 0, 0);
+	jt_put_key(o, ",", "degrees_of_freedom");
+	write_numbers(o, p->dof, k, 0, 0);
+	jt_put_key(o, ",", "weight_concentration_a");
+	write_numbers(o, p->conc_a, k, 0, 0);
+	jt_put_key(o, ",", "weight_concentration_b");
+	write_numbers(o, p->conc_b, k, 0, 0);
+	write_scalars(o, ",", &top_fields[TOP_WEIGHT_THRESHOLD], 1, &h);
+	for (int ob = 0; ob < N_OBJS; ob++)
+	{
+		jt_put_key(o, ",", top_fields[TOP_PRIORS + ob].name);
+		write_scalars(o, "{", objects[ob].fields, objects[ob].n, &h);
+		jt_puts(o, "}");
+	}
+	jt_puts(o, "}");
+}
+
+/* ------------------------------------------------------------------------
+ * Parser: cross-field checks
+ * ------------------------------------------------------------------------ */
+
+/* Check that an array has the shape dims d and k components give it. */
+static int
+check_shape(JtError *e, int which, const ArrayText *a, size_t k, size_t d)
+{
+	const char *name = arrays[which].name;
+	int			levels = arrays[which].levels;
+	size_t		want[4] = {0, 0, 0, 0};
+	bool		per_component = which <= ARR_CONC_B;
+
+	/* want[levels] is the outermost length */
+	if (which == ARR_MEANS)
+		want[2] = k, want[1] = d;
+	else if (which == ARR_COVARIANCES)
+		want[3] = k, want[2] = d, want[1] = d;
+	else if (which == ARR_PRIOR_MEAN)
+		want[1] = d;
+	else if (which == ARR_PRIOR_COVARIANCE)
+		want[2] = d, want[1] = d;
+	else
+		want[1] = k;
+
+	if (a->len[levels] != want[levels])
+	{
+		set_msg(e, "length of field \"%s\" does not match %s", name, per_component ? "k" : "dims");
+		set_detail(e, "Field \"%s\" has %zu elements, but %s is %zu.", name, a->len[levels],
+				   per_component ? "k" : "dims", want[levels]);
+		return VGM_TEXT_ERR_RANGE;
+	}
+	for (int l = levels - 1; l >= 1; l--)
+		if (!a->len_seen[l] || a->len[l] != want[l] || a->ragged)
+		{
+			set_msg(e, "shape of field \"%s\" does not match dims", name);
+			set_detail(e, "Field \"%s\" must hold %s; dims is %zu.", name,
+					   which == ARR_MEANS ? "k arrays of dims numbers" :
+					   which == ARR_COVARIANCES ? "k arrays of dims arrays of dims numbers" :
+					   "dims arrays of dims numbers", d);
+			return VGM_TEXT_ERR_RANGE;
+		}
+	if (a->ragged)
+	{
+		set_msg(e, "shape of field \"%s\" does not match k", name);
+		set_detail(e, "Field \"%s\" must hold one number per component.", name);
+		return VGM_TEXT_ERR_RANGE;
+	}
+	return VGM_TEXT_OK;
+}
+
+/* Everything after a syntactically valid text; fills model on success. */
+static int
+finish(JtCursor *c, JointText *t, VgmJointModelView *model, const VgmAllocator *alloc)
+{
+	JtError    *e = c->err;
+	VgmJointModelHeader *h = &t->hdr;
+	size_t		k,
+				d;
+	size_t		size;
+	double	   *block;
+	int			rc;
+
+	if (t->seen_top[TOP_VERSION] && (t->version_bad || h->version != VGM_JOINT_MODEL_FORMAT_VERSION))
+	{
+		jt_error_clear(e);
+		set_msg(e, "unsupported format version");
+		if (t->version_bad)
+			set_detail(e, "The field \"version\" must be the integer %d.", VGM_JOINT_MODEL_FORMAT_VERSION);
+		else
+			set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads version %d only.",
+					   h->version, VGM_JOINT_MODEL_FORMAT_VERSION);
+		return VGM_TEXT_ERR_VERSION;
+	}
+	if (e->status != VGM_TEXT_OK)
+		return e->status;
+	if ((rc = jt_check_missing(c, top_fields, N_TOP, t->seen_top)) != VGM_TEXT_OK)
+		return rc;
+	for (int o = 0; o < N_OBJS; o++)
+		if (t->obj_ok[o] &&
+			(rc = jt_check_missing(c, objects[o].fields, objects[o].n, t->seen[o])) != VGM_TEXT_OK)
+			return rc;
+	if (h->d < 1 || h->d > MAXD)
+	{
+		set_msg(e, "dims out of range");
+		set_detail(e, "The model has dims = %" PRId32 "; dims must be between 1 and %d.", h->d, MAXD);
+		return VGM_TEXT_ERR_RANGE;
+	}
+	if (h->k < 1 || h->k > MAXK)
+	{
+		set_msg(e, "k out of range");
+		set_detail(e, "The model has k = %" PRId32 "; k must be between 1 and %d.", h->k, MAXK);
+		return VGM_TEXT_ERR_RANGE;
+	}
+	k = (size_t) h->k;
+	d = (size_t) h->d;
+	for (int a = 0; a < N_ARRAYS; a++)
+		if ((rc = check_shape(e, a, &t->arr[a], k, d)))
+			return rc;
+
+	size = vgm_joint_model_doubles((int) d, (int) k) * sizeof(double);
+	block = vgm_mem_alloc(alloc, size);
+	if (block == NULL)
+	{
+		set_msg(e, "out of memory");
+		set_detail(e, "Failed on request of size %zu.", size);
+		return VGM_TEXT_ERR_NOMEM;
+	}
+	h->priors.d = (int) d;
+	memcpy(h->priors.mean, t->arr[ARR_PRIOR_MEAN].v, d * sizeof(double));
+	memcpy(h->priors.covariance, t->arr[ARR_PRIOR_COVARIANCE].v, d * d * sizeof(double));
+	model->hdr = *h;
+	vgm_joint_model_arrays(&model->post, (int) d, (int) k, block);
+	memcpy(model->post.weights, t->arr[ARR_WEIGHTS].v, k * sizeof(double));
+	memcpy(model->post.means, t->arr[ARR_MEANS].v, k * d * sizeof(double));
+	memcpy(model->post.covariances, t->arr[ARR_COVARIANCES].v, k * d * d * sizeof(double));
+	memcpy(model->post.mean_precision, t->arr[ARR_MEAN_PRECISION].v, k * sizeof(double));
+	memcpy(model->post.dof, t->arr[ARR_DOF].v, k * sizeof(double));
+	memcpy(model->post.conc_a, t->arr[ARR_CONC_A].v, k * sizeof(double));
+	memcpy(model->post.conc_b, t->arr[ARR_CONC_B].v, k * sizeof(double));
+
+	jt_error_clear(e);
+	rc = validate(model, e);
+	if (rc != VGM_TEXT_OK)
+	{
+		vgm_mem_free(alloc, block);
+		memset(model, 0, sizeof(*model));
+	}
+	return rc;
+}
+
+/* Parse and validate the JSON text of a joint model. */
+int
+vgm_joint_model_parse(const char *text, size_t len, VgmJointModelView *model,
+					  const VgmAllocator *alloc,
+					  char *msg, size_t msglen,
+					  char *detail, size_t detaillen)
+{
+	JointText  *t;
+	JtError		err;
+	JtCursor	c;
+	size_t		ndoubles = 0;
+	size_t		size;
+	double	   *store;
+	int			rc;
+
+	jt_error_init(&err, msg, msglen, detail, detaillen);
+	if (model == NULL)
+	{
+		set_msg(&err, "no output model");
+		set_detail(&err, "The parser was called without a place for its result.");
+		return VGM_TEXT_ERR_RANGE;
+	}
+	memset(model, 0, sizeof(*model));
+	jt_init(&c, text, len, &err, &joint_messages);
+	jt_skip_ws(&c);
+	if (jt_peek(&c) != '{')
+	{
+		jt_syntax_error(&c, c.pos, "expected \"{\" to begin the model");
+		return VGM_TEXT_ERR_SYNTAX;
+	}
+
+	/* room for the largest arrays a valid model has (about 140 KiB) */
+	for (int a = 0; a < N_ARRAYS; a++)
+		ndoubles += arrays[a].cap;
+	size = sizeof(JointText) + ndoubles * sizeof(double);
+	t = vgm_mem_alloc(alloc, size);
+	if (t == NULL)
+	{
+		set_msg(&err, "out of memory");
+		set_detail(&err, "Failed on request of size %zu.", size);
+		return VGM_TEXT_ERR_NOMEM;
+	}
+	memset(t, 0, sizeof(JointText));
+	store = t->store;
+	for (int a = 0; a < N_ARRAYS; a++)
+	{
+		t->arr[a].v = store;
+		store += arrays[a].cap;
+	}
+
+	if (jt_read_object(&c, top_fields, N_TOP, t->seen_top, "", t, 1) < 0 ||
+		jt_expect_end(&c) < 0)
+		rc = VGM_TEXT_ERR_SYNTAX;
+	else
+		rc = finish(&c, t, model, alloc);
+	vgm_mem_free(alloc, t);
+	return rc;
+}

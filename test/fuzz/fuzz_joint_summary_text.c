@@ -1,0 +1,217 @@
+/*
+ * fuzz_joint_summary_text.c - libFuzzer harness for vgm_joint_summary_parse,
+ *                             the parser behind vgm_joint_summary_in.
+ *
+ * Properties checked besides memory safety and UB:
+ *   - failure: printable message and detail, no block returned, nothing
+ *     left allocated through the hooks;
+ *   - success: vgm_joint_summary_validate accepts the result; its text
+ *     (vgm_joint_summary_out) parses back to the same bits and is a fixed
+ *     point; its binary form decodes (vgm_joint_summary_recv's decoder) to
+ *     the same bits; merged into an empty accumulator (vgm_rollup, combine)
+ *     and exported, it is again a valid summary of as many rows, or the
+ *     export reports values too large; the engine's points and the global
+ *     moments are computed from it (UBSan watches them);
+ *   - with every allocation failing: an error, out of memory only when the
+ *     parser asked for memory.
+ */
+// fuzz-srcs: src/joint_summary_core.c
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_common.h"
+#include "joint_summary_core.h"
+
+/* The JSON text of a summary (malloc'd, NUL-terminated). */
+static char *
+write_text(const VgmJointSummaryView *v, size_t *len)
+{
+	JtOut		o;
+	char	   *text;
+
+	jt_out_growable(&o, NULL, 64);
+	vgm_joint_summary_write(&o, v);
+	FUZZ_CHECK(!o.failed, "text writer out of memory");
+	*len = o.len;
+	text = jt_out_text(&o);
+	FUZZ_CHECK(strlen(text) == *len, "text length");
+	return text;
+}
+
+/* The binary form of a summary (malloc'd). */
+static uint8_t *
+write_binary(const VgmJointSummaryView *v, size_t *len)
+{
+	uint8_t    *bin;
+
+	*len = vgm_joint_summary_binary_size(v->d, v->n);
+	bin = malloc(*len);
+	FUZZ_CHECK(bin != NULL, "malloc");
+	vgm_joint_summary_encode(v, bin);
+	return bin;
+}
+
+/* Merge v into an empty accumulator and check what comes out. */
+static void
+check_merge(const VgmJointSummaryView *v)
+{
+	FuzzAllocState st;
+	VgmAllocator alloc = fuzz_allocator(&st, 0);
+	VgmJointAcc acc;
+	int			status;
+
+	vgm_joint_acc_init(&acc, &alloc);
+	status = vgm_joint_acc_merge(&acc, v);
+	FUZZ_CHECK(status == VGM_JOINT_OK, "a valid summary does not merge: %d", status);
+	/* twice: the rows double, the cells stay */
+	status = vgm_joint_acc_merge(&acc, v);
+	FUZZ_CHECK(status == VGM_JOINT_OK || status == VGM_JOINT_ERR_OVERFLOW,
+			   "a valid summary does not merge twice: %d", status);
+	if (status == VGM_JOINT_OK && acc.d > 0)
+	{
+		int64_t    *keys = malloc(((size_t) acc.n + 1) * acc.d * sizeof(int64_t));
+		double	   *stats = malloc(((size_t) acc.n + 1) * acc.stride * sizeof(double));
+		VgmJointSummaryView m = {acc.d, acc.shift, 0, acc.rows, acc.skipped, keys, stats};
+		FuzzMsgs	e;
+
+		status = vgm_joint_acc_export(&acc, keys, stats, &m.n);
+		FUZZ_CHECK(status == VGM_JOINT_OK || status == VGM_JOINT_ERR_HUGE, "export %d", status);
+		if (status == VGM_JOINT_OK)
+		{
+			fuzz_msgs_reset(&e);
+			status = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &m,
+												e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
+			FUZZ_CHECK(status == VGM_JOINT_OK, "merged summary invalid: %s / %s", e.msg, e.detail);
+			FUZZ_CHECK(m.rows == 2 * v->rows && m.shift >= v->shift && m.n <= v->n,
+					   "merge changed the rows or grew the cells");
+		}
+		free(keys);
+		free(stats);
+	}
+	vgm_joint_acc_free(&acc);
+	FUZZ_CHECK(st.live == 0, "accumulator leak");
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	FuzzAllocState st;
+	VgmAllocator alloc = fuzz_allocator(&st, 0);
+	FuzzMsgs	e;
+	VgmJointSummaryView v;
+	void	   *block = (void *) 1;
+	int			status;
+
+	fuzz_msgs_reset(&e);
+	status = vgm_joint_summary_parse((const char *) data, size, &v, &block, &alloc,
+									 e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
+	fuzz_msgs_check(&e, status);
+	FUZZ_CHECK(status >= VGM_JOINT_OK && status <= VGM_JOINT_ERR_NOMEM, "status %d", status);
+	if (status != VGM_JOINT_OK)
+	{
+		FUZZ_CHECK(block == NULL, "error %d with a block", status);
+		FUZZ_CHECK(st.live == 0, "error %d leaves %ld allocations", status, st.live);
+	}
+	else
+	{
+		FuzzMsgs	e2;
+		char	   *text,
+				   *text2;
+		size_t		tlen,
+					tlen2,
+					blen,
+					blen2;
+		uint8_t    *bin,
+				   *bin2;
+		VgmJointSummaryView v2,
+					b;
+		void	   *block2;
+		int64_t    *keys;
+		double	   *stats;
+		int			s2;
+
+		FUZZ_CHECK(st.live == (v.n > 0 ? 1 : 0), "%zu cells in %ld allocations", v.n, st.live);
+		fuzz_msgs_reset(&e2);
+		s2 = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &v,
+										e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
+		FUZZ_CHECK(s2 == VGM_JOINT_OK, "parsed summary fails validation: %s", e2.msg);
+
+		/* what vgm_joint_summary_moments and the fit compute */
+		if (v.rows > 0)
+		{
+			double		w,
+						mean[VGM_JOINT_MAX_DIMS],
+						cov[VGM_JOINT_MAX_DIMS * VGM_JOINT_MAX_DIMS];
+			double	   *pw = malloc(v.n * sizeof(double));
+			double	   *pm = malloc(v.n * v.d * sizeof(double));
+			double	   *pc = malloc(v.n * v.d * v.d * sizeof(double));
+			VgmJointPoints pts;
+
+			vgm_joint_global_moments(&v, &w, mean, cov);
+			vgm_joint_summary_points(&v, pw, pm, pc, &pts);
+			FUZZ_CHECK(w == (double) v.rows, "weights do not add up");
+			free(pw);
+			free(pm);
+			free(pc);
+		}
+
+		/* text round trip, a fixed point */
+		text = write_text(&v, &tlen);
+		fuzz_msgs_reset(&e2);
+		s2 = vgm_joint_summary_parse(text, tlen, &v2, &block2, NULL,
+									 e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
+		FUZZ_CHECK(s2 == VGM_JOINT_OK, "output text does not parse: %s / %s\n  %.2000s",
+				   e2.msg, e2.detail, text);
+		text2 = write_text(&v2, &tlen2);
+		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0,
+				   "text not a fixed point:\n  %.2000s\n  %.2000s", text, text2);
+		bin = write_binary(&v, &blen);
+		bin2 = write_binary(&v2, &blen2);
+		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "text round trip changed bits");
+		free(block2);
+		free(bin2);
+
+		/* binary round trip through the decoder of vgm_joint_summary_recv */
+		fuzz_msgs_reset(&e2);
+		s2 = vgm_joint_summary_decode_head(bin, blen, &b, e2.msg, sizeof(e2.msg),
+										   e2.detail, sizeof(e2.detail));
+		FUZZ_CHECK(s2 == VGM_JOINT_OK, "binary head rejected: %s / %s", e2.msg, e2.detail);
+		keys = malloc((b.n + 1) * (b.d + 1) * sizeof(int64_t));
+		stats = malloc((b.n + 1) * VGM_JOINT_STRIDE(b.d) * sizeof(double));
+		s2 = vgm_joint_summary_decode_body(bin, blen, &b, keys, stats, e2.msg, sizeof(e2.msg),
+										   e2.detail, sizeof(e2.detail));
+		FUZZ_CHECK(s2 == VGM_JOINT_OK, "binary body rejected: %s / %s", e2.msg, e2.detail);
+		bin2 = write_binary(&b, &blen2);
+		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "binary round trip changed bits");
+		free(keys);
+		free(stats);
+		free(bin);
+		free(bin2);
+		free(text);
+		free(text2);
+
+		check_merge(&v);
+		vgm_mem_free(&alloc, block);
+		FUZZ_CHECK(st.live == 0, "leak");
+	}
+
+	/* the same text when every allocation fails */
+	{
+		FuzzAllocState fst;
+		VgmAllocator failing = fuzz_allocator(&fst, 1);
+		int			s3;
+
+		fuzz_msgs_reset(&e);
+		s3 = vgm_joint_summary_parse((const char *) data, size, &v, &block, &failing,
+									 e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
+		fuzz_msgs_check(&e, s3);
+		FUZZ_CHECK(block == NULL, "a block without memory");
+		if (fst.calls == 0)
+			FUZZ_CHECK(s3 == status, "status %d without memory, %d with", s3, status);
+		else
+			FUZZ_CHECK(s3 == VGM_JOINT_ERR_NOMEM, "status %d after a failed allocation", s3);
+	}
+	return 0;
+}

@@ -1,0 +1,686 @@
+/*
+ * test_joint_summary_core.c - unit tests of the one-pass joint summary
+ * (src/joint_summary_core.c): keys and re-keying, the cells against a
+ * brute-force regrouping of the rows, exact merging of split inputs,
+ * independence of row order, the canonical (smallest fitting) resolution
+ * under the cap, global moments, the points the engine gets, the text and
+ * binary forms (round trips, hostile inputs, truncation at every byte) and
+ * memory balance.
+ *
+ * Every allocation of the core goes through a counting allocator; the test
+ * checks that nothing stays allocated.  Reference moments are two-pass sums
+ * in long double.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "joint_summary_core.h"
+#include "rng.h"
+#include "tap.h"
+
+/* ------------------------------------------------------------------------
+ * A counting allocator
+ * ------------------------------------------------------------------------ */
+
+static long live_blocks = 0;
+
+static void *
+count_alloc(size_t size, void *arg)
+{
+	(void) arg;
+	live_blocks++;
+	return malloc(size);
+}
+
+static void
+count_free(void *ptr, void *arg)
+{
+	(void) arg;
+	live_blocks--;
+	free(ptr);
+}
+
+static const VgmAllocator counting = {count_alloc, count_free, NULL};
+
+/* ------------------------------------------------------------------------
+ * Helpers
+ * ------------------------------------------------------------------------ */
+
+/* An exported summary that owns its arrays. */
+typedef struct Owned
+{
+	VgmJointSummaryView v;
+	int64_t    *keys;
+	double	   *stats;
+} Owned;
+
+/* Export an accumulator into an Owned summary. */
+static int
+export_owned(const VgmJointAcc *acc, Owned *o)
+{
+	int			d = acc->d;
+	int			status;
+
+	memset(o, 0, sizeof(*o));
+	o->keys = malloc(((size_t) acc->n + 1) * (d + 1) * sizeof(int64_t));
+	o->stats = malloc(((size_t) acc->n + 1) * VGM_JOINT_STRIDE(d) * sizeof(double));
+	status = vgm_joint_acc_export(acc, o->keys, o->stats, &o->v.n);
+	o->v.d = d;
+	o->v.shift = acc->shift;
+	o->v.rows = acc->rows;
+	o->v.skipped = acc->skipped;
+	o->v.keys = o->keys;
+	o->v.stats = o->stats;
+	return status;
+}
+
+static void
+owned_free(Owned *o)
+{
+	free(o->keys);
+	free(o->stats);
+}
+
+/* Summarize rows[from .. to) (n x d, row-major) into a fresh accumulator. */
+static void
+summarize(VgmJointAcc *acc, const double *rows, int d, size_t from, size_t to)
+{
+	vgm_joint_acc_init(acc, &counting);
+	vgm_joint_acc_set_dims(acc, d);
+	for (size_t i = from; i < to; i++)
+		vgm_joint_acc_add(acc, &rows[i * d]);
+}
+
+/* Largest relative difference of two summaries' stats; -1 if their cells differ. */
+static double
+summary_distance(const VgmJointSummaryView *a, const VgmJointSummaryView *b)
+{
+	double		worst = 0.0;
+	int			stride = VGM_JOINT_STRIDE(a->d);
+
+	if (a->d != b->d || a->shift != b->shift || a->n != b->n || a->rows != b->rows
+		|| a->skipped != b->skipped
+		|| memcmp(a->keys, b->keys, a->n * a->d * sizeof(int64_t)) != 0)
+		return -1.0;
+	for (size_t c = 0; c < a->n; c++)
+	{
+		const double *sa = &a->stats[c * stride];
+		const double *sb = &b->stats[c * stride];
+		/* scale of the cell: its spread and its position */
+		double		scale = 0.0;
+
+		for (int j = 0; j < a->d; j++)
+			scale = fmax(scale, fabs(sa[1 + j]));
+		for (int t = 0; t < stride; t++)
+		{
+			double		ref = t == 0 ? sa[0] : t <= a->d ? scale
+				: fmax(sa[0] * scale * scale * 1e-6, fabs(sa[t]));
+			double		diff = fabs(sa[t] - sb[t]) / fmax(ref, 1e-300);
+
+			worst = fmax(worst, diff);
+		}
+	}
+	return worst;
+}
+
+/* Correlated rows: a mixture of three Gaussians in d columns of different scales. */
+static double *
+make_rows(size_t n, int d, uint64_t seed)
+{
+	double	   *x = malloc(n * d * sizeof(double));
+
+	rng_state = seed;
+	for (size_t i = 0; i < n; i++)
+	{
+		int			comp = (int) (rng_next() % 3);
+		double		z = rng_normal();
+
+		for (int j = 0; j < d; j++)
+		{
+			double		scale = pow(10.0, j % 4);
+
+			x[i * d + j] = scale * (comp * 3.0 - 2.0 + 0.6 * z + 0.8 * rng_normal());
+		}
+	}
+	return x;
+}
+
+/* Number of distinct key tuples of the rows at a shift (brute force by sorting). */
+static int
+cmp_tuple_d;
+
+static int
+cmp_tuple(const void *a, const void *b)
+{
+	const int64_t *x = a;
+	const int64_t *y = b;
+
+	for (int j = 0; j < cmp_tuple_d; j++)
+		if (x[j] != y[j])
+			return x[j] < y[j] ? -1 : 1;
+	return 0;
+}
+
+static size_t
+distinct_cells(const double *rows, size_t n, int d, int shift)
+{
+	int64_t    *k = malloc(n * d * sizeof(int64_t));
+	size_t		distinct = 0;
+
+	for (size_t i = 0; i < n * d; i++)
+		k[i] = vgm_joint_key(rows[i], shift);
+	cmp_tuple_d = d;
+	qsort(k, n, d * sizeof(int64_t), cmp_tuple);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || cmp_tuple(&k[i * d], &k[(i - 1) * d]) != 0)
+			distinct++;
+	free(k);
+	return distinct;
+}
+
+/* ------------------------------------------------------------------------
+ * Tests
+ * ------------------------------------------------------------------------ */
+
+/* Keys: mirrored, zero apart, nested under re-keying, all one at shift 64. */
+static void
+test_keys(void)
+{
+	int			ok = 1;
+
+	rng_state = 7;
+	for (int i = 0; i < 20000; i++)
+	{
+		double		x = (rng_unif() - 0.5) * pow(10.0, (double) (rng_next() % 40) - 20.0);
+		int			from = (int) (rng_next() % 65);
+		int			to = from + (int) (rng_next() % (65 - from));
+
+		ok &= vgm_joint_key(-x, from) == -vgm_joint_key(x, from);
+		ok &= vgm_joint_rekey(vgm_joint_key(x, from), from, to) == vgm_joint_key(x, to);
+	}
+	tap_ok(ok, "keys: mirrored, and re-keying equals keying at the coarser shift");
+	tap_ok(vgm_joint_key(0.0, 0) == 0 && vgm_joint_key(-0.0, 5) == 0
+		   && vgm_joint_key(3.5, 64) == 0 && vgm_joint_key(-1e300, 64) == 0
+		   && vgm_joint_key(2.0, 63) == 1 && vgm_joint_key(-2.0, 63) == -1,
+		   "keys: zero has its own key, shift 63 keeps the sign, shift 64 one key");
+}
+
+/* The cells are exactly the rows grouped by their keys at the final shift. */
+static void
+test_cells_are_groups(void)
+{
+	const size_t n = 6000;
+	const int	d = 3;
+	double	   *rows = make_rows(n, d, 11);
+	VgmJointAcc acc;
+	Owned		o;
+	double		worst = 0.0;
+	size_t		found = 0;
+
+	summarize(&acc, rows, d, 0, n);
+	tap_ok(export_owned(&acc, &o) == VGM_JOINT_OK, "cells: export");
+	tap_ok(o.v.n <= VGM_JOINT_SUMMARY_MAX_CELLS && o.v.n == acc.n && o.v.rows == (int64_t) n,
+		   "cells: at most the cap, every row counted");
+	for (size_t c = 0; c < o.v.n; c++)
+	{
+		const double *st = &o.v.stats[c * VGM_JOINT_STRIDE(d)];
+		long double w = 0,
+					s[3] = {0},
+					m[3],
+					sc[6] = {0};
+
+		for (size_t i = 0; i < n; i++)
+		{
+			int			in = 1;
+
+			for (int j = 0; j < d; j++)
+				in &= vgm_joint_key(rows[i * d + j], o.v.shift) == o.v.keys[c * d + j];
+			if (!in)
+				continue;
+			w += 1;
+			for (int j = 0; j < d; j++)
+				s[j] += rows[i * d + j];
+		}
+		found += (size_t) w;
+		for (int j = 0; j < d; j++)
+			m[j] = s[j] / w;
+		for (size_t i = 0; i < n; i++)
+		{
+			int			in = 1;
+			int			t = 0;
+
+			for (int j = 0; j < d; j++)
+				in &= vgm_joint_key(rows[i * d + j], o.v.shift) == o.v.keys[c * d + j];
+			if (!in)
+				continue;
+			for (int a = 0; a < d; a++)
+				for (int b = a; b < d; b++, t++)
+					sc[t] += (rows[i * d + a] - m[a]) * (rows[i * d + b] - m[b]);
+		}
+		worst = fmax(worst, fabs(st[0] - (double) w));
+		for (int j = 0; j < d; j++)
+			worst = fmax(worst, fabs(st[1 + j] - (double) m[j]) / (1e-300 + fabsl(m[j]) + sqrtl(sc[vgm_joint_tri_index(d, j, j)] / w)));
+		for (int t = 0; t < VGM_JOINT_TRI(d); t++)
+		{
+			/* scatter relative to the product of the two diagonal spreads */
+			int			a = 0,
+						b = 0,
+						u = t;
+
+			while (u >= d - a)
+			{
+				u -= d - a;
+				a++;
+			}
+			b = a + u;
+			worst = fmax(worst, fabs(st[1 + d + t] - (double) sc[t]) /
+						 (1e-300 + sqrtl(sc[vgm_joint_tri_index(d, a, a)] * sc[vgm_joint_tri_index(d, b, b)]) + 1e-12L * w * fabsl(m[a] * m[b])));
+		}
+	}
+	tap_ok(found == n, "cells: every row lies in exactly one cell");
+	tap_ok(worst < 1e-10, "cells: weight, mean and scatter of every cell are those of its rows");
+	printf("# %zu cells at shift %d, worst relative error %.3g\n", o.v.n, o.v.shift, worst);
+	owned_free(&o);
+	vgm_joint_acc_free(&acc);
+	free(rows);
+}
+
+/* The shift is the smallest at which all rows fit in the cap. */
+static void
+test_canonical_shift(void)
+{
+	const size_t n = 50000;
+	const int	d = 4;
+	double	   *rows = make_rows(n, d, 12);
+	VgmJointAcc acc;
+
+	summarize(&acc, rows, d, 0, n);
+	tap_ok(distinct_cells(rows, n, d, acc.shift) == acc.n
+		   && acc.n <= VGM_JOINT_SUMMARY_MAX_CELLS
+		   && (acc.shift == 0 || distinct_cells(rows, n, d, acc.shift - 1) > VGM_JOINT_SUMMARY_MAX_CELLS),
+		   "cap: the final shift is the smallest at which every row fits in the cap");
+	printf("# d=4, %zu rows: %u cells at shift %d\n", n, acc.n, acc.shift);
+	vgm_joint_acc_free(&acc);
+	free(rows);
+}
+
+/* Split into parts, summarize each, merge: the same cells as one pass, in any order. */
+static void
+test_merge_and_order(void)
+{
+	const size_t n = 40000;
+	const int	d = 4;
+	double	   *rows = make_rows(n, d, 13);
+	double	   *shuffled = malloc(n * d * sizeof(double));
+	VgmJointAcc whole,
+				parts[4],
+				merged,
+				again;
+	Owned		ow,
+				op[4],
+				om,
+				oa;
+	size_t		cut[5] = {0, 17, 9000, 31000, n};
+	int			ok = 1;
+
+	summarize(&whole, rows, d, 0, n);
+	export_owned(&whole, &ow);
+	vgm_joint_acc_init(&merged, &counting);
+	for (int p = 0; p < 4; p++)
+	{
+		summarize(&parts[p], rows, d, cut[p], cut[p + 1]);
+		export_owned(&parts[p], &op[p]);
+	}
+	/* merge in an order unlike the rows' */
+	for (int p = 3; p >= 0; p--)
+		ok &= vgm_joint_acc_merge(&merged, &op[(p + 2) % 4].v) == VGM_JOINT_OK;
+	export_owned(&merged, &om);
+	tap_ok(ok, "merge: four partial states merge");
+	tap_ok(summary_distance(&ow.v, &om.v) >= 0 && summary_distance(&ow.v, &om.v) < 1e-9,
+		   "merge: the merged parts equal the one-pass summary (same cells, stats within 1e-9)");
+	printf("# merged vs one pass: %.3g\n", summary_distance(&ow.v, &om.v));
+
+	/* reversed and interleaved row order */
+	for (size_t i = 0; i < n; i++)
+	{
+		size_t		src = (i * 7919) % n;
+
+		memcpy(&shuffled[i * d], &rows[src * d], d * sizeof(double));
+	}
+	summarize(&again, shuffled, d, 0, n);
+	export_owned(&again, &oa);
+	tap_ok(summary_distance(&ow.v, &oa.v) >= 0 && summary_distance(&ow.v, &oa.v) < 1e-9,
+		   "order: permuted rows give the same cells and stats within 1e-9");
+	printf("# permuted vs one pass: %.3g\n", summary_distance(&ow.v, &oa.v));
+
+	/* a state at a coarser shift merged into a fine one */
+	{
+		VgmJointAcc fine,
+					coarse;
+		Owned		oc;
+		int			shift_before;
+
+		summarize(&fine, rows, d, 0, 100);
+		summarize(&coarse, rows, d, 100, n);
+		export_owned(&coarse, &oc);
+		shift_before = fine.shift;
+		vgm_joint_acc_merge(&fine, &oc.v);
+		tap_ok(shift_before < oc.v.shift && fine.shift == whole.shift && fine.n == whole.n,
+			   "merge: a fine state coarsens to the other's shift and lands on the one-pass cells");
+		owned_free(&oc);
+		vgm_joint_acc_free(&fine);
+		vgm_joint_acc_free(&coarse);
+	}
+
+	/* global moments against two-pass long double sums */
+	{
+		double		w,
+					mean[4],
+					cov[16];
+		long double m[4] = {0},
+					c[16] = {0};
+		double		worst = 0.0;
+
+		vgm_joint_global_moments(&ow.v, &w, mean, cov);
+		for (size_t i = 0; i < n; i++)
+			for (int j = 0; j < d; j++)
+				m[j] += rows[i * d + j];
+		for (int j = 0; j < d; j++)
+			m[j] /= n;
+		for (size_t i = 0; i < n; i++)
+			for (int a = 0; a < d; a++)
+				for (int b = 0; b < d; b++)
+					c[a * d + b] += (rows[i * d + a] - m[a]) * (rows[i * d + b] - m[b]);
+		for (int a = 0; a < d; a++)
+		{
+			worst = fmax(worst, fabs(mean[a] - (double) m[a]) / sqrt((double) c[a * d + a] / n));
+			for (int b = 0; b < d; b++)
+				worst = fmax(worst, fabs(cov[a * d + b] - (double) (c[a * d + b] / n)) /
+							 sqrt((double) (c[a * d + a] * c[b * d + b])) * n);
+		}
+		tap_ok(w == (double) n && worst < 1e-12,
+			   "moments: global mean and covariance within 1e-12 of two-pass sums");
+		printf("# moments worst %.3g (in standard deviations / correlations)\n", worst);
+	}
+
+	/* the engine's points */
+	{
+		double	   *pw = malloc(ow.v.n * sizeof(double));
+		double	   *pm = malloc(ow.v.n * d * sizeof(double));
+		double	   *pc = malloc(ow.v.n * d * d * sizeof(double));
+		VgmJointPoints pts;
+		int			sym = 1;
+		double		tw = 0.0;
+
+		vgm_joint_summary_points(&ow.v, pw, pm, pc, &pts);
+		for (size_t c = 0; c < pts.n; c++)
+		{
+			tw += pts.weight[c];
+			for (int a = 0; a < d; a++)
+				for (int b = 0; b < d; b++)
+					sym &= pts.scatter[c * d * d + a * d + b] == pts.scatter[c * d * d + b * d + a];
+		}
+		tap_ok(pts.n == ow.v.n && pts.d == d && tw == (double) n && sym,
+			   "points: one per cell, weights add up to the rows, symmetric covariances");
+		free(pw);
+		free(pm);
+		free(pc);
+	}
+
+	owned_free(&ow);
+	owned_free(&om);
+	owned_free(&oa);
+	for (int p = 0; p < 4; p++)
+	{
+		owned_free(&op[p]);
+		vgm_joint_acc_free(&parts[p]);
+	}
+	vgm_joint_acc_free(&whole);
+	vgm_joint_acc_free(&merged);
+	vgm_joint_acc_free(&again);
+	free(rows);
+	free(shuffled);
+}
+
+/* d = 16 with random signs: the cap forces shift 64, one cell, exact moments. */
+static void
+test_sixteen_columns(void)
+{
+	const size_t n = 30000;
+	const int	d = 16;
+	double	   *rows = malloc(n * d * sizeof(double));
+	VgmJointAcc acc;
+	Owned		o;
+	double		w,
+				mean[16],
+				cov[256];
+	long double m0 = 0;
+
+	rng_state = 99;
+	for (size_t i = 0; i < n * d; i++)
+		rows[i] = rng_normal();
+	summarize(&acc, rows, d, 0, n);
+	export_owned(&acc, &o);
+	tap_ok(o.v.n <= VGM_JOINT_SUMMARY_MAX_CELLS && o.v.shift == 64 && o.v.n == 1,
+		   "d=16: random signs in 16 columns end in the single cell of shift 64");
+	vgm_joint_global_moments(&o.v, &w, mean, cov);
+	for (size_t i = 0; i < n; i++)
+		m0 += rows[i * d];
+	tap_ok(fabs(mean[0] - (double) (m0 / n)) < 1e-13, "d=16: the single cell keeps the exact mean");
+	owned_free(&o);
+	vgm_joint_acc_free(&acc);
+	free(rows);
+}
+
+/* Non-finite coordinates are refused and change nothing. */
+static void
+test_nonfinite(void)
+{
+	VgmJointAcc acc;
+	double		good[2] = {1.0, 2.0};
+	double		bad[2] = {1.0, NAN};
+	double		inf[2] = {-INFINITY, 2.0};
+
+	vgm_joint_acc_init(&acc, &counting);
+	tap_ok(vgm_joint_acc_set_dims(&acc, 17) == VGM_JOINT_ERR_DIMS
+		   && vgm_joint_acc_set_dims(&acc, 0) == VGM_JOINT_ERR_DIMS,
+		   "dims: 0 and 17 columns are refused");
+	vgm_joint_acc_set_dims(&acc, 2);
+	vgm_joint_acc_add(&acc, good);
+	tap_ok(vgm_joint_acc_add(&acc, bad) == VGM_JOINT_ERR_NONFINITE
+		   && vgm_joint_acc_add(&acc, inf) == VGM_JOINT_ERR_NONFINITE
+		   && acc.rows == 1 && acc.n == 1,
+		   "nonfinite: NaN and infinities are refused and leave the state as it was");
+	vgm_joint_acc_free(&acc);
+}
+
+/* Parse text into an Owned-like pair; returns the status. */
+static int
+parse(const char *text, VgmJointSummaryView *v, void **block, char *msg, char *detail)
+{
+	return vgm_joint_summary_parse(text, strlen(text), v, block, &counting, msg, 256, detail, 256);
+}
+
+/* Text and binary forms: round trips and hostile inputs. */
+static void
+test_codecs(void)
+{
+	const size_t n = 3000;
+	const int	d = 3;
+	double	   *rows = make_rows(n, d, 14);
+	VgmJointAcc acc;
+	Owned		o;
+	JtOut		out;
+	char	   *text;
+	VgmJointSummaryView v;
+	void	   *block;
+	char		msg[256],
+				detail[256];
+	int			status;
+
+	summarize(&acc, rows, d, 0, n);
+	vgm_joint_acc_skip(&acc);
+	export_owned(&acc, &o);
+	jt_out_growable(&out, NULL, 64);
+	vgm_joint_summary_write(&out, &o.v);
+	text = jt_out_text(&out);
+	status = parse(text, &v, &block, msg, detail);
+	tap_ok(status == VGM_JOINT_OK && summary_distance(&o.v, &v) == 0.0,
+		   "text: the written text parses back to the same bits");
+	if (status != VGM_JOINT_OK)
+		printf("# %s / %s\n", msg, detail);
+	vgm_mem_free(&counting, block);
+
+	/* binary round trip */
+	{
+		size_t		len = vgm_joint_summary_binary_size(d, o.v.n);
+		uint8_t    *bin = malloc(len);
+		VgmJointSummaryView b;
+		int64_t    *keys = malloc(o.v.n * d * sizeof(int64_t));
+		double	   *stats = malloc(o.v.n * VGM_JOINT_STRIDE(d) * sizeof(double));
+		int			s1,
+					s2 = -1,
+					ok = 1;
+
+		vgm_joint_summary_encode(&o.v, bin);
+		s1 = vgm_joint_summary_decode_head(bin, len, &b, msg, 256, detail, 256);
+		if (s1 == VGM_JOINT_OK)
+			s2 = vgm_joint_summary_decode_body(bin, len, &b, keys, stats, msg, 256, detail, 256);
+		tap_ok(s1 == VGM_JOINT_OK && s2 == VGM_JOINT_OK && summary_distance(&o.v, &b) == 0.0,
+			   "binary: encode then decode gives the same bits");
+		/* every shorter message fails before reading past its end */
+		for (size_t cut = 0; cut < len; cut += (cut < 64 ? 1 : 97))
+			ok &= vgm_joint_summary_decode_head(bin, cut, &b, msg, 256, detail, 256) != VGM_JOINT_OK;
+		tap_ok(ok, "binary: truncated messages are refused by the head");
+		/* a flipped weight breaks the row count */
+		{
+			double		w2 = 2.5;
+			uint64_t	bits;
+
+			memcpy(&bits, &w2, 8);
+			bits = __builtin_bswap64(bits);
+			memcpy(bin + VGM_JOINT_SUMMARY_WIRE_HEAD + d * 8, &bits, 8);
+			vgm_joint_summary_decode_head(bin, len, &b, msg, 256, detail, 256);
+			tap_ok(vgm_joint_summary_decode_body(bin, len, &b, keys, stats, msg, 256, detail, 256)
+				   == VGM_JOINT_ERR_RANGE && strstr(msg, "weight") != NULL,
+				   "binary: a fractional weight is refused");
+		}
+		free(bin);
+		free(keys);
+		free(stats);
+	}
+
+	/* truncation of the text of 40 rows at every byte: an error, no leak */
+	free(text);
+	{
+		VgmJointAcc small;
+		Owned		os;
+
+		summarize(&small, rows, d, 0, 40);
+		export_owned(&small, &os);
+		jt_out_growable(&out, NULL, 64);
+		vgm_joint_summary_write(&out, &os.v);
+		text = jt_out_text(&out);
+		owned_free(&os);
+		vgm_joint_acc_free(&small);
+	}
+	{
+		int			ok = 1;
+		size_t		len = strlen(text);
+
+		for (size_t cut = 0; cut < len; cut++)
+		{
+			VgmJointSummaryView t;
+
+			ok &= vgm_joint_summary_parse(text, cut, &t, &block, &counting, msg, 256, detail, 256) != VGM_JOINT_OK
+				&& block == NULL;
+		}
+		tap_ok(ok && live_blocks == (long) 3, "text: every truncation is an error and frees what it took");
+	}
+	free(text);
+
+	/* hostile texts, each with the error it must give */
+	{
+		struct
+		{
+			const char *text;
+			int			status;
+			const char *needle;
+		}			cases[] = {
+			{"{\"version\":1,\"d\":2,\"shift\":0,\"rows\":1,\"skipped_rows\":0,\"cells\":[[[1,9218868437227405313],1,[1,2],[0,0,0]]]}",
+			VGM_JOINT_ERR_RANGE, "key out of range"},
+			{"{\"version\":2,\"d\":1,\"shift\":0,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
+			VGM_JOINT_ERR_VERSION, "version"},
+			{"{\"version\":1,\"d\":17,\"shift\":0,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
+			VGM_JOINT_ERR_RANGE, "columns"},
+			{"{\"version\":1,\"d\":1,\"shift\":65,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
+			VGM_JOINT_ERR_RANGE, "resolution"},
+			{"{\"version\":1,\"d\":1,\"shift\":64,\"rows\":3,\"skipped_rows\":0,\"cells\":[[[0],2,[1],[0.5]]]}",
+			VGM_JOINT_ERR_RANGE, "add up"},
+			{"{\"version\":1,\"d\":2,\"shift\":64,\"rows\":2,\"skipped_rows\":0,\"cells\":[[[0,0],2,[1,1],[1,5,1]]]}",
+			VGM_JOINT_ERR_RANGE, "Cauchy"},
+			{"{\"version\":1,\"d\":1,\"shift\":64,\"rows\":1,\"skipped_rows\":0,\"cells\":[[[0],1,[1],[0.5]]]}",
+			VGM_JOINT_ERR_RANGE, "scatter"},
+			{"{\"version\":1,\"d\":1,\"shift\":63,\"rows\":2,\"skipped_rows\":0,\"cells\":[[[1],1,[1],[0]],[[1],1,[1],[0]]]}",
+			VGM_JOINT_ERR_RANGE, "order"},
+			{"{\"version\":1,\"d\":2,\"shift\":64,\"rows\":1,\"skipped_rows\":0,\"cells\":[[[0],1,[1],[0]]]}",
+			VGM_JOINT_ERR_RANGE, "match the columns"},
+			{"{\"version\":1,\"d\":1,\"shift\":63,\"rows\":2,\"skipped_rows\":0,\"cells\":[[[-1],1,[-1],[0]],[[1,1],1,[1],[0]]]}",
+			VGM_JOINT_ERR_RANGE, "different lengths"},
+			{"{\"version\":1,\"d\":1,\"shift\":64,\"rows\":1,\"skipped_rows\":-1,\"cells\":[[[0],1,[1],[0]]]}",
+			VGM_JOINT_ERR_RANGE, "counts"},
+			{"{\"version\":1,\"d\":1,\"shift\":64,\"rows\":1,\"skipped_rows\":0,\"cells\":[[[0],1,[NaN],[0]]]}",
+			VGM_JOINT_ERR_SYNTAX, "syntax"},
+			{"{\"version\":1,\"d\":1,\"shift\":64,\"rows\":1,\"cells\":[[[0],1,[1],[0]]]}",
+			VGM_JOINT_ERR_FIELD, "skipped_rows"},
+			{"{\"version\":1,\"d\":1,\"shift\":64,\"rows\":1,\"skipped_rows\":0,\"cells\":[],\"x\":1}",
+			VGM_JOINT_ERR_FIELD, "x"},
+			{"{\"version\":1,\"d\":0,\"shift\":0,\"rows\":1,\"skipped_rows\":0,\"cells\":[]}",
+			VGM_JOINT_ERR_RANGE, "without columns"},
+		};
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		{
+			int			s = parse(cases[i].text, &v, &block, msg, detail);
+			char		name[200];
+			int			hit = strstr(msg, cases[i].needle) != NULL || strstr(detail, cases[i].needle) != NULL;
+
+			snprintf(name, sizeof(name), "hostile text %zu: status %d and a message about \"%s\"",
+					 i, cases[i].status, cases[i].needle);
+			tap_ok(s == cases[i].status && hit && block == NULL, name);
+			if (s == VGM_JOINT_OK)
+				vgm_mem_free(&counting, block);
+			if (s != cases[i].status || !hit)
+				printf("# got %d: %s / %s\n", s, msg, detail);
+		}
+	}
+	/* jsonb's key order (by length) parses as well */
+	{
+		const char *sorted = "{\"d\": 1, \"rows\": 2, \"cells\": [[[0], 2, [1.5], [0.5]]], \"shift\": 64, \"version\": 1, \"skipped_rows\": 4}";
+
+		status = parse(sorted, &v, &block, msg, detail);
+		tap_ok(status == VGM_JOINT_OK && v.rows == 2 && v.skipped == 4 && v.stats[1] == 1.5,
+			   "text: fields in any order (jsonb's), with whitespace");
+		vgm_mem_free(&counting, block);
+	}
+	owned_free(&o);
+	vgm_joint_acc_free(&acc);
+	free(rows);
+}
+
+int
+main(void)
+{
+	test_keys();
+	test_cells_are_groups();
+	test_canonical_shift();
+	test_merge_and_order();
+	test_sixteen_columns();
+	test_nonfinite();
+	test_codecs();
+	tap_ok(live_blocks == 0, "memory: every block allocated through the hooks was released");
+	return tap_done();
+}
