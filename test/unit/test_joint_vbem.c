@@ -1322,6 +1322,13 @@ test_errors(void)
 		v[3] = 1.0;
 		tap_ok(vgm_joint_fit(&D.pts, &opt, &p, &info) == VGM_OK && posterior_finite(&p),
 			   "errors: a valid within-point covariance fits");
+		/* V_11 V_22 underflows to 0: the bound must not */
+		v[0] = v[3] = 1e-200;
+		v[1] = v[2] = 0.5e-200;
+		tap_ok(vgm_joint_fit(&D.pts, &opt, &p, &info) == VGM_OK && posterior_finite(&p),
+			   "errors: a tiny valid within-point covariance (1e-200) fits");
+		v[0] = v[3] = 1.0;
+		v[1] = v[2] = 0.5;
 		D.pts.scatter = NULL;
 		free(v);
 	}
