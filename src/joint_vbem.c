@@ -1660,7 +1660,7 @@ check_inputs(const VgmJointPoints *pts, const VgmJointFitOptions *opt)
 					return VGM_ERR_INVALID;
 				for (b = 0; b < a; b++)
 					if (!isfinite(v[a * d + b]) || v[a * d + b] != v[b * d + a]
-						|| fabs(v[a * d + b]) > sqrt(v[a * d + a] * v[b * d + b])
+						|| fabs(v[a * d + b]) > sqrt(v[a * d + a]) * sqrt(v[b * d + b])
 						* (1.0 + 1e-12))
 						return VGM_ERR_INVALID;
 			}

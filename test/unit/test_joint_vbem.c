@@ -24,7 +24,8 @@
  * exactly with one component, a whole fit on well-separated cells), weights
  * equal copies, order independence and determinism, degenerate data
  * (constant columns, collinear columns, a column constant inside one
- * cluster, fewer distinct points than components) without NaN, error codes,
+ * cluster, fewer distinct points than components, randomized awkward
+ * inputs) without NaN, error codes,
  * the interrupt hook, the allocator (no leak, every failed allocation
  * reported), a non-decreasing lower bound, and multi-start.
  *
@@ -1237,6 +1238,98 @@ test_degenerate(void)
 	data_free(&D);
 }
 
+/*
+ * Randomized awkward inputs: d 1..16, k up to 64, scales 1e-100..1e100,
+ * offsets, repeated rows, a constant column, collinear columns, heaped
+ * values, tiny weights (down to 1e-299), rank-1 within-point covariances.
+ * Every fit must end VGM_OK with a finite posterior whose covariances
+ * factor, or VGM_ERR_SINGULAR (the ill-posed cases: data at 1e20 and
+ * beyond that is constant, where reg_covar 1e-6 cannot regularize).
+ */
+static void
+test_randomized(void)
+{
+	const int	trials = 100;
+	int			ok = 0,
+				singular = 0,
+				bad = 0;
+
+	for (int t = 0; t < trials; t++)
+	{
+		int			d,
+					k,
+					mode;
+		size_t		n;
+		double		scale,
+					off;
+		Data		D;
+		VgmJointPosterior p;
+		VgmJointFitInfo info;
+		VgmJointFitOptions opt;
+		int			rc;
+
+		rng_state = 1000 + t;
+		d = 1 + (int) (rng_next() % 16);
+		k = 1 + (int) (rng_next() % (t % 3 == 0 ? 64 : 8));
+		n = 1 + rng_next() % 300;
+		scale = pow(10.0, (double) ((int) (rng_next() % 200) - 100));
+		off = rng_next() % 4 == 0 ? pow(10.0, (double) (rng_next() % 12)) : 0.0;
+		data_alloc(&D, n, d, rng_next() % 3 == 0);
+		mode = (int) (rng_next() % 6);
+		for (size_t i = 0; i < n; i++)
+		{
+			D.w[i] = rng_next() % 5 == 0 ? pow(10.0, -(double) (rng_next() % 300))
+				: 1.0 + (double) (rng_next() % 3);
+			for (int a = 0; a < d; a++)
+			{
+				double		z = rng_normal() * scale + off;
+
+				if (mode == 2 && a == 0)
+					z = off + 1.0;	/* a constant column */
+				if (mode == 3 && a > 0)
+					z = 2.0 * D.x[i * d] + a;	/* collinear with the first */
+				if (mode == 4)
+					z = floor(z / scale) * scale;	/* heaped */
+				D.x[i * d + a] = z;
+			}
+			if (mode == 1 && i > 0)		/* a repeat of an earlier row */
+				memcpy(D.x + i * d, D.x + (rng_next() % i) * d, d * sizeof(double));
+			if (D.v)
+			{
+				double		u[VGM_JOINT_MAX_DIMS];
+
+				for (int a = 0; a < d; a++)
+					u[a] = rng_normal() * scale;
+				for (int a = 0; a < d; a++)
+					for (int b = 0; b < d; b++)
+						D.v[(i * d + a) * d + b] = u[a] * u[b];
+			}
+		}
+		vgm_joint_fit_options_default(&opt);
+		opt.max_components = k;
+		opt.max_iter = 300;
+		opt.n_init = 1 + (int) (rng_next() % 3);
+		vgm_joint_posterior_alloc(&p, k, d, NULL);
+		rc = vgm_joint_fit(&D.pts, &opt, &p, &info);
+		if (rc == VGM_OK && posterior_finite(&p) && isfinite(info.lower_bound))
+			ok++;
+		else if (rc == VGM_ERR_SINGULAR)
+			singular++;
+		else
+		{
+			bad++;
+			printf("# trial %d (d %d, k %d, n %zu, mode %d, scale %g): status %d\n",
+				   t, d, k, n, mode, scale, rc);
+		}
+		vgm_joint_posterior_free(&p, NULL);
+		data_free(&D);
+	}
+	tap_ok(bad == 0 && ok >= trials * 9 / 10,
+		   "randomized awkward inputs: 100 fits end OK and finite or VGM_ERR_SINGULAR, at least 90 OK");
+	if (verbose || bad)
+		printf("# randomized: %d OK, %d singular, %d wrong\n", ok, singular, bad);
+}
+
 /* Status codes for bad input. */
 static void
 test_errors(void)
@@ -1322,6 +1415,13 @@ test_errors(void)
 		v[3] = 1.0;
 		tap_ok(vgm_joint_fit(&D.pts, &opt, &p, &info) == VGM_OK && posterior_finite(&p),
 			   "errors: a valid within-point covariance fits");
+		/* V_11 V_22 underflows to 0: the bound must not */
+		v[0] = v[3] = 1e-200;
+		v[1] = v[2] = 0.5e-200;
+		tap_ok(vgm_joint_fit(&D.pts, &opt, &p, &info) == VGM_OK && posterior_finite(&p),
+			   "errors: a tiny valid within-point covariance (1e-200) fits");
+		v[0] = v[3] = 1.0;
+		v[1] = v[2] = 0.5;
 		D.pts.scatter = NULL;
 		free(v);
 	}
@@ -1579,6 +1679,7 @@ main(int argc, char **argv)
 	test_summary_exactness();
 	test_weights_order_determinism();
 	test_degenerate();
+	test_randomized();
 	test_errors();
 	test_memory_and_interrupt();
 	test_monotone();
