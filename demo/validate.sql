@@ -65,8 +65,12 @@ FROM (SELECT (vgm_ks_2samp(a.s, b.s)).*
 
 -- the one-scan report, with thresholds for this data: the KS p-value is not
 -- checked (it is ~0 for any model at this size), the statistic is, with the
--- point-mass floor; skewness and kurtosis within 10 % and 20 % of the data's
-SELECT skewness AS d_skew, excess_kurtosis AS d_kurt FROM report.moments WHERE ord = 1 \gset
+-- point-mass floor; skewness within 10 % of the data's.  The excess kurtosis
+-- is reported, not checked: on this heavy-tailed column the data's is set by
+-- its few largest refunds and the model's by its widest component, so the
+-- two move by tens of percent between equally good fits (vgm_validate
+-- leaves it unchecked by default too)
+SELECT skewness AS d_skew FROM report.moments WHERE ord = 1 \gset
 SELECT clock_timestamp() AS t0 \gset
 INSERT INTO report.checks (step, name, value, threshold, passed)
 SELECT 'vgm_validate', v."check", report.num(v.statistic),
@@ -80,7 +84,7 @@ FROM vgm_validate(:'model', 'demo.transactions', 'amount',
                   mean_tol => 0.01,
                   std_tol => 0.02,
                   skewness_tol => 0.1 * abs(:d_skew),
-                  kurtosis_tol => 0.2 * abs(:d_kurt),
+                  kurtosis_tol => NULL,
                   outside_max => 0.001,
                   clipped_max => 0.01,
                   nonfinite_max => 0) v;
@@ -120,8 +124,7 @@ SELECT report.check('moments', 'model mean vs data (|diff| / stddev)',
                     abs(m.skewness - d.skewness) <= 0.1 * abs(d.skewness)),
        report.check('moments', 'model excess kurtosis vs data (|diff|)',
                     report.num(abs(m.excess_kurtosis - d.excess_kurtosis)),
-                    '<= ' || report.num(0.2 * abs(d.excess_kurtosis)),
-                    abs(m.excess_kurtosis - d.excess_kurtosis) <= 0.2 * abs(d.excess_kurtosis))
+                    'information: heavy tails', NULL)
 FROM d, m;
 SELECT report.check('KS', 'KS data vs model CDF (one-sample D)', report.num(d_model),
                     '<= ' || report.num(:ks_max) || ' (floor + 0.05 + 1% crit.)', d_model <= :ks_max)
