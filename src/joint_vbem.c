@@ -1869,7 +1869,13 @@ multi_start(const VgmJointPoints *pts, const VgmJointFitOptions *opt,
 									&lb, &iterations, &converged);
 		if (status != VGM_OK)
 			break;
-		if (s == 0 || lb > best_lb)
+		/*
+		 * A later start must win by more than rounding: lower bounds that
+		 * agree to 1e-9 relative are a tie, kept by the earlier start, so
+		 * that last-bit differences between the summaries of two plans do
+		 * not pick different starts.
+		 */
+		if (s == 0 || lb > best_lb + 1e-9 * fabs(best_lb))
 		{
 			posterior_copy(post, &trial);
 			best_lb = lb;
