@@ -49,11 +49,14 @@ set style fill solid 0.45 noborder
 set boxwidth 1.0 relative
 
 # ---- left: data and model -------------------------------------------------
-set title sprintf("Data: %s non-NULL amounts with the fitted mixture (KS D = %s)\n{/*0.85 curves: the model's expected histogram on the same bins (weighted components; the mixture is their sum)}", n_data_str, ks_model)
+set title sprintf("Data: %s non-NULL amounts with the fitted mixture (KS D = %s)%s\n{/*0.85 curves: the model's expected histogram on the same bins (weighted components; the mixture is their sum)}", \
+                  n_data_str, ks_model, have_atoms ? sprintf("; with %d atoms KS D = %s", n_atoms, ks_atoms) : "")
 plot hist using 1:2 with boxes fs solid 0.55 noborder lc rgb "#4f86c6" title "data histogram", \
      for [i=1:n_valid] comps using 2:($1 == i - 1 ? $3 : NaN) with lines lw 1.8 lc rgb col[(i - 1) % 10 + 1] \
          title "component ".ctitle[i], \
-     hist using 1:4 with lines lw 2.2 lc rgb "black" title "fitted mixture"
+     hist using 1:4 with lines lw 2.2 lc rgb "black" title "fitted mixture", \
+     hist using 1:(have_atoms ? $7 : NaN) with lines lw 1.6 dt 2 lc rgb "#c00000" \
+         title (have_atoms ? sprintf("mixture with %d atoms (atoms => true)", n_atoms) : "")
 
 # ---- right: synthetic sample ---------------------------------------------
 set title sprintf("Synthetic: %s draws with vgm\\_sample(model, n, 42) (two-sample KS D vs data = %s)\n{/*0.85 same bins and scale; the data's histogram as an outline}", n_synth_str, ks_synth)

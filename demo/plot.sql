@@ -40,13 +40,17 @@ LEFT JOIN (SELECT width_bucket(pg_temp.s(amount), :lo, :hi, :nbins) AS b, count(
 LEFT JOIN (SELECT width_bucket(pg_temp.s(amount), :lo, :hi, :nbins) AS b, count(*) AS c
            FROM demo.synthetic GROUP BY 1) s USING (b);
 
+-- the model with atoms (demo/atoms.sql), when there is one: its CDF jumps
+-- at each atom, so its expected histogram has the spike in the atom's bin
+SELECT EXISTS (SELECT FROM demo.models WHERE name = 'atoms') AS have_atoms \gset
 CREATE TEMP TABLE hist_out AS
 SELECT b, round(y::numeric, 5) AS s_mid,
        n_data::float8 / :n_data / dy AS data,
        n_synth::float8 / :n_synth / dy AS synthetic,
        (vgm_cdf(:'model', x1) - vgm_cdf(:'model', x0)) / dy AS model,
-       n_data, n_synth
-FROM hist;
+       n_data, n_synth,
+       (vgm_cdf(a.m, x1) - vgm_cdf(a.m, x0)) / dy AS model_atoms
+FROM hist LEFT JOIN demo.models a ON a.name = 'atoms';
 CREATE TEMP TABLE components_out AS
 SELECT c.component, h.b, round(h.y::numeric, 5) AS s_mid,
        c.weight * (report.norm_cdf((h.x1 - c.mean) / c.stddev)
@@ -56,7 +60,7 @@ WHERE c.valid;
 
 -- \copy takes no psql variables, so change into the output directory first
 \cd :datadir
-\copy (SELECT s_mid, data, synthetic, model, n_data, n_synth FROM hist_out ORDER BY b) TO 'hist.csv' WITH (FORMAT csv, HEADER)
+\copy (SELECT s_mid, data, synthetic, model, n_data, n_synth, model_atoms FROM hist_out ORDER BY b) TO 'hist.csv' WITH (FORMAT csv, HEADER)
 \copy (SELECT component, s_mid, density FROM components_out ORDER BY component, b) TO 'components.csv' WITH (FORMAT csv, HEADER)
 
 -- gnuplot settings that depend on the data
@@ -68,6 +72,10 @@ SELECT format('lo = %s; hi = %s; rows_str = "%s"; n_data_str = "%s"; n_synth_str
               to_char(:n_data, 'FM999,999,999,999'), to_char(:n_synth, 'FM999,999,999,999'));
 SELECT format('ks_model = "%s"; ks_synth = "%s"', report.num(d_model), report.num(d_synthetic))
 FROM report.ks;
+SELECT format('have_atoms = %s; ks_atoms = "%s"; n_atoms = %s', CASE WHEN :'have_atoms'::boolean THEN 1 ELSE 0 END,
+              coalesce(report.num((SELECT (vgm_ks(a.m, t.amount)).statistic FROM demo.transactions t, demo.models a
+                                   WHERE a.name = 'atoms' GROUP BY a.m)), ''),
+              (SELECT count(*) FROM demo.models a, vgm_components(a.m) c WHERE a.name = 'atoms' AND c.atom));
 SELECT format('n_valid = %s; n_comp = %s; max_density = %s', n_valid, n_components,
               (SELECT max(greatest(n_data::float8 / :n_data / dy, n_synth::float8 / :n_synth / dy)) FROM hist))
 FROM vgm_diagnostics(:'model');

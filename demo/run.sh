@@ -20,7 +20,8 @@
 # generates a transactions table in SQL and runs the pipeline on it: fit on a
 # 1% sample and on the whole table, compare the models, normalize every row
 # into a new table, decode it back, validate (moments, KS, bounds), draw a
-# synthetic sample, print a report and draw a picture.  The server is stopped
+# synthetic sample, fit the column again with atoms (point masses kept
+# exact) and check it, print a report and draw a picture.  The server is stopped
 # and its directory removed at the end, also on failure or Ctrl-C.
 #
 # The exit status is 0 only if every step ran and every check passed.
@@ -259,6 +260,10 @@ end
 N_AMOUNTS=$("${PSQL[@]}" -At -c "SELECT count(amount) FROM demo.transactions")
 begin "drawing $(commas "$N_AMOUNTS") synthetic amounts with vgm_sample, comparing"
 sql sample.sql
+end
+
+begin "the same column with atoms: fit, KS, synthetic draws, exact round trip"
+sql atoms.sql
 end
 
 # gnuplot-nox has no cairo terminals on some builds: take the best there is.

@@ -696,8 +696,8 @@ read_version(JtCursor *c, const JtField *f, void *target, int depth)
 	((KsText *) target)->version = version;
 	if (version != VGM_KS_FORMAT_VERSION && version != VGM_KS_FORMAT_VERSION_JUMPS)
 		jt_fail(c->err, VGM_KS_ERR_VERSION, at, "unsupported vgm_ks_state version",
-				"The text has version %" PRId64 "; this build reads version %d.",
-				version, VGM_KS_FORMAT_VERSION);
+				"The text has version %" PRId64 "; this build reads versions %d and %d.",
+				version, VGM_KS_FORMAT_VERSION, VGM_KS_FORMAT_VERSION_JUMPS);
 	return 0;
 }
 

@@ -77,6 +77,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(text);
 		free(m.comp);
 		free(m.weights);
+		free(m.atom_values);
+		free(m.atom_weights);
 	}
 	return 0;
 }

@@ -116,6 +116,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "binary round trip changed bits");
 		free(m2.comp);
 		free(m2.weights);
+		free(m2.atom_values);
+		free(m2.atom_weights);
 		free(bin);
 		free(bin2);
 		free(text);

@@ -21,7 +21,7 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = error;
 BEGIN;
-SELECT plan(210);
+SELECT plan(229);
 -- pg_temp.error_detail (and models this file does not use)
 \ir include/tap_common.sql
 
@@ -715,6 +715,58 @@ SELECT CASE WHEN to_regprocedure('vgm_validate(vgm_model,regclass,name,double pr
     THEN skip('vgm_validate is not installed', 1)
     ELSE throws_ok($q$SELECT * FROM bad_input_base, vgm_validate(m::vgm_model, 'bad_input_data', 'x', ks_pvalue_min => 'NaN')$q$,
         '22023', NULL, 'vgm_validate rejects a NaN threshold') END;
+
+-- --------------------------------------------------------------------------
+-- vgm_model atoms (format version 2): the base model with 20 % of its rows
+-- in two atoms, damaged one rule at a time
+-- --------------------------------------------------------------------------
+CREATE TEMP TABLE bad_atoms_base AS
+SELECT replace(replace(replace(m, '"version":1', '"version":2'),
+                       '"weights":[0.75,0.25]', '"weights":[0.6,0.2]'),
+               '"weight_threshold"', '"atoms":[[0,0.1],[5,0.1]],"weight_threshold"') AS a
+FROM bad_input_base;
+SELECT lives_ok($q$SELECT a::vgm_model FROM bad_atoms_base$q$, 'atoms: the base model with atoms is valid');
+SELECT throws_ok($q$SELECT replace(a, '[[0,0.1],[5,0.1]]', '[[5,0.1],[0,0.1]]')::vgm_model FROM bad_atoms_base$q$,
+    '22023', 'invalid vgm_model: atom values not strictly increasing', 'atoms: values out of order');
+SELECT throws_ok($q$SELECT replace(a, '[[0,0.1],[5,0.1]]', '[[0,0.1],[0,0.1]]')::vgm_model FROM bad_atoms_base$q$,
+    '22023', 'invalid vgm_model: atom values not strictly increasing', 'atoms: a value twice');
+SELECT throws_ok($q$SELECT replace(a, '[5,0.1]', '[5,0]')::vgm_model FROM bad_atoms_base$q$,
+    '22023', 'invalid vgm_model: field "atoms[1][1]" out of range', 'atoms: a zero weight');
+SELECT throws_ok($q$SELECT replace(a, '[5,0.1]', '[5,-0.1]')::vgm_model FROM bad_atoms_base$q$,
+    '22023', 'invalid vgm_model: field "atoms[1][1]" out of range', 'atoms: a negative weight');
+SELECT throws_ok($q$SELECT replace(a, '[5,0.1]', '[5,0.2]')::vgm_model FROM bad_atoms_base$q$,
+    '22023', 'invalid vgm_model: weights do not sum to 1', 'atoms: mixture and atom weights sum above 1');
+SELECT throws_ok($q$SELECT replace(a, '[5,0.1]', '[1e999,0.1]')::vgm_model FROM bad_atoms_base$q$,
+    '22023', 'invalid vgm_model: field "atoms[1][0]" out of range', 'atoms: a value beyond double');
+SELECT throws_ok($q$SELECT replace(a, '[5,0.1]', '[5]')::vgm_model FROM bad_atoms_base$q$,
+    '22023', 'invalid vgm_model: field "atoms" must be an array of [value, weight] pairs', 'atoms: a pair of one');
+SELECT throws_ok($q$SELECT replace(a, '[5,0.1]', '"5"')::vgm_model FROM bad_atoms_base$q$,
+    '22023', 'invalid vgm_model: field "atoms" must be an array of [value, weight] pairs', 'atoms: a string for a pair');
+SELECT throws_ok($q$SELECT replace(a, '[[0,0.1],[5,0.1]]', '{}')::vgm_model FROM bad_atoms_base$q$,
+    '22023', 'invalid vgm_model: field "atoms" must be an array of [value, weight] pairs', 'atoms: an object');
+SELECT throws_ok($q$SELECT replace(a, '[[0,0.1],[5,0.1]]', '[]')::vgm_model FROM bad_atoms_base$q$,
+    '22P02', 'invalid vgm_model: empty field "atoms"', 'atoms: version 2 with no atoms');
+SELECT throws_ok($q$SELECT replace(a, '"atoms":[[0,0.1],[5,0.1]],', '')::vgm_model FROM bad_atoms_base$q$,
+    '22P02', 'invalid vgm_model: missing field "atoms"', 'atoms: version 2 without the field');
+SELECT throws_ok($q$SELECT replace(a, '"version":2', '"version":1')::vgm_model FROM bad_atoms_base$q$,
+    '22P02', 'invalid vgm_model: field "atoms" needs format version 2', 'atoms: version 1 with atoms');
+SELECT throws_ok($q$SELECT replace(a, '[[0,0.1],[5,0.1]]',
+        '[' || (SELECT string_agg(format('[%s,0.01]', i), ',') FROM generate_series(1, 17) i) || ']')::vgm_model
+    FROM bad_atoms_base$q$,
+    '22023', 'invalid vgm_model: too many atoms', 'atoms: 17 atoms');
+SELECT throws_ok($q$SELECT replace(replace(a, '"weights":[0.6,0.2]', '"weights":[0.004,0.004]'),
+        '[5,0.1]', '[5,0.892]')::vgm_model FROM bad_atoms_base$q$,
+    '22023', 'invalid vgm_model: model with atoms has no valid mixture component', 'atoms: no valid mixture component');
+SELECT throws_ok($q$SELECT vgm_denormalize(a::vgm_model, 4, 0) FROM bad_atoms_base$q$,
+    '22023', 'component 4 is out of range', 'atoms: a component number past the atoms');
+SELECT throws_ok($q$SELECT vgm_decode(a::vgm_model, ARRAY[0, 1, 0]) FROM bad_atoms_base$q$,
+    '2202E', 'vgm_decode needs a one-dimensional array of 5 numbers without NULLs', 'atoms: a decode block without the atoms');
+SELECT throws_ok($q$SELECT replace(s::text, '"version":2', '"version":1')::vgm_ks_state
+    FROM (SELECT vgm_ks_state(a::vgm_model, x) AS s FROM bad_atoms_base, bad_input_data GROUP BY a) t$q$,
+    '22023', 'invalid vgm_ks_state: version does not match the jumps', 'atoms: KS state text with jumps and version 1');
+SELECT throws_ok($q$SELECT regexp_replace(s::text, '"jumps":\[\[([0-9]+),', '"jumps":[[\1000000,')::vgm_ks_state
+    FROM (SELECT vgm_ks_state(a::vgm_model, x) AS s FROM bad_atoms_base, bad_input_data GROUP BY a) t$q$,
+    '22023', 'invalid vgm_ks_state: bin out of range', 'atoms: KS state with a jump beyond the bins');
 
 -- --------------------------------------------------------------------------
 -- after all of the above the backend is alive and well

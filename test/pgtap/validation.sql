@@ -47,10 +47,10 @@ SELECT throws_ok($$SELECT vgm_bounds(m, x) FROM tap_val, tap_models WHERE name =
 -- ------------------------------------------------------- untrusted input ----
 SELECT throws_ok($$SELECT 'garbage'::vgm_ks_state$$,
     '22P02', 'invalid input syntax for type vgm_ks_state', 'vgm_ks_state: not JSON');
-SELECT throws_ok($$SELECT '{"version":2,"bins":65536}'::vgm_ks_state$$,
+SELECT throws_ok($$SELECT '{"version":3,"bins":65536}'::vgm_ks_state$$,
     '0A000', 'unsupported vgm_ks_state version', 'vgm_ks_state: future version');
-SELECT is(pg_temp.error_detail($$SELECT '{"version":2,"bins":65536}'::vgm_ks_state$$),
-    'The text has version 2; this build reads version 1.', 'vgm_ks_state: version detail');
+SELECT is(pg_temp.error_detail($$SELECT '{"version":3,"bins":65536}'::vgm_ks_state$$),
+    'The text has version 3; this build reads versions 1 and 2.', 'vgm_ks_state: version detail');
 SELECT throws_ok($$SELECT '{"version":1,"bins":1024,"model_hash":"00000000000000ff","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-1024]}'::vgm_ks_state$$,
     '0A000', 'unsupported vgm_ks_state bin count', 'vgm_ks_state: other bin count');
 SELECT throws_ok($$SELECT '{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":5,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$$,

@@ -525,7 +525,7 @@ def test_bad_binary(db, tmp):
         ("vgm_model", "empty", b"", "08P01"),
         ("vgm_model", "truncated by one byte", model[:-1], "22P03"),
         ("vgm_model", "one byte too many", model + b"\x00", "22P03"),
-        ("vgm_model", "version 2", m_with(0, struct.pack(">i", 2)), "0A000"),
+        ("vgm_model", "version 3", m_with(0, struct.pack(">i", 3)), "0A000"),
         ("vgm_model", "k = 0", m_with(8, struct.pack(">i", 0)), "22P03"),
         ("vgm_model", "k = 257", m_with(8, struct.pack(">i", 257)), "22P03"),
         ("vgm_model", "k = -1", m_with(8, struct.pack(">i", -1)), "22P03"),

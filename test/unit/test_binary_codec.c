@@ -175,6 +175,8 @@ decode_model(const uint8_t *data, size_t len, VgmModelView *m)
 		m->hdr = hdr;
 		m->comp = comp;
 		m->weights = weights;
+		m->atom_values = hdr.n_atoms > 0 ? weights + hdr.k : NULL;
+		m->atom_weights = hdr.n_atoms > 0 ? weights + hdr.k + hdr.n_atoms : NULL;
 	}
 	else
 	{
@@ -476,6 +478,72 @@ test_model(void)
 							"invalid vgm_model: binary length does not match component count", "model");
 	free(bin);
 	free(golden);
+	free(m.comp);
+}
+
+/*
+ * A model with atoms (version 2): the atom count after the header, the
+ * atoms after the components; a bit-exact round trip, every truncation
+ * fails, and a count out of 1 .. 16 is refused before any length check.
+ */
+static void
+test_model_atoms(void)
+{
+	static const char *const text =
+		"{\"version\":2,\"dims\":1,\"k\":2,\"weights\":[0.6,0.2],\"means\":[-1,3],"
+		"\"covariances\":[0.5,2],\"mean_precision\":[76,26],\"degrees_of_freedom\":[76,26],"
+		"\"weight_concentration_a\":[76,26],\"weight_concentration_b\":[26.001,0.001],"
+		"\"atoms\":[[0,0.15],[9.99,0.05]],\"weight_threshold\":0.005,"
+		"\"priors\":{\"weight_concentration\":0.001,\"mean_precision\":1,\"mean\":0,"
+		"\"degrees_of_freedom\":1,\"covariance\":1,\"reg_covar\":1e-06},"
+		"\"fit\":{\"max_iter\":1000,\"tol\":1e-08,\"seed\":42,\"iterations\":7,\"converged\":true,"
+		"\"lower_bound\":-150.5,\"fit_ms\":1.5},\"training\":{\"rows\":100,\"total_weight\":100,"
+		"\"min\":-3,\"max\":7,\"buckets\":100,\"nulls\":0,\"nans\":0,\"pos_infs\":0,\"neg_infs\":0}}";
+	VgmModelView m;
+	VgmModelView back;
+	char		msg[MSG_LEN],
+				detail[MSG_LEN];
+	size_t		len;
+	uint8_t    *bin;
+	uint8_t    *bad;
+	Outcome		o;
+
+	if (vgm_model_parse(text, strlen(text), &m, NULL, msg, sizeof(msg), detail, sizeof(detail)) != VGM_MODEL_OK)
+	{
+		printf("Bail out! the model with atoms does not parse: %s\n", msg);
+		exit(1);
+	}
+	bin = encode_model(&m, &len);
+	tap_ok(len == VGM_MODEL_BINARY_HEADER + 4 + 2 * VGM_MODEL_BINARY_COMPONENT + 2 * VGM_MODEL_BINARY_ATOM,
+		   "model atoms: 184 + 4 + 56 k + 16 atoms bytes");
+	o = decode_model(bin, len, &back);
+	tap_ok(o.status == VGM_BINARY_OK && same_model(&m, &back) && back.hdr.n_atoms == 2 &&
+		   same_bits(back.atom_values[1], 9.99) && same_bits(back.atom_weights[0], 0.15),
+		   "model atoms: round trip is bit-exact");
+	if (o.status == VGM_BINARY_OK)
+	{
+		free(back.comp);
+		free(back.weights);
+	}
+	bad = exact_copy(bin, len);
+	put32(bad, VGM_MODEL_BINARY_HEADER, 0);
+	expect(decode_model(bad, len, NULL), VGM_BINARY_ERR_INVALID,
+		   "invalid vgm_model: atom count 0 out of range", "model atoms: version 2 with 0 atoms");
+	put32(bad, VGM_MODEL_BINARY_HEADER, 17);
+	expect(decode_model(bad, len, NULL), VGM_BINARY_ERR_INVALID,
+		   "invalid vgm_model: atom count 17 out of range", "model atoms: 17 atoms");
+	put32(bad, VGM_MODEL_BINARY_HEADER, 3);
+	expect(decode_model(bad, len, NULL), VGM_BINARY_ERR_INVALID,
+		   "invalid vgm_model: binary length does not match component count", "model atoms: one atom more than sent");
+	put32(bad, VGM_MODEL_BINARY_HEADER, 2);
+	/* the second atom's value below the first's */
+	putf64(bad, len - 16, -1.0);
+	expect(decode_model(bad, len, NULL), VGM_BINARY_ERR_INVALID,
+		   "invalid vgm_model: atom values not strictly increasing", "model atoms: the validator sees the atoms");
+	free(bad);
+	expect_truncations_fail(decode_model_only, bin, len, VGM_MODEL_BINARY_HEADER + 4,
+							"invalid vgm_model: binary length does not match component count", "model atoms");
+	free(bin);
 	free(m.comp);
 }
 
@@ -838,6 +906,7 @@ int
 main(void)
 {
 	test_model();
+	test_model_atoms();
 	test_summary();
 	test_ks();
 	return tap_done();

@@ -1575,6 +1575,129 @@ test_validate(void)
 	}
 }
 
+/*
+ * Atoms (format version 2): the text round trip is exact, the field is
+ * written only with atoms, and every rule of the atoms is enforced by the
+ * parser and by the validator alike.
+ */
+static void
+test_atoms(void)
+{
+	static VgmComponent comp[2];
+	static double w[2];
+	double		av[2] = {0.0, 9.99};
+	double		aw[2] = {0.15, 0.05};
+	VgmModelView m;
+	char	   *plain;
+	char	   *text;
+	char	   *again;
+	Parsed		r;
+	char		msg[256];
+	char		detail[512];
+
+	base_model(&m, comp, w, 2);
+	plain = format_alloc(&m);
+	tap_ok(plain != NULL && strstr(plain, "\"atoms\"") == NULL && strstr(plain, "\"version\":1,") != NULL,
+		   "atoms: a model without atoms has version 1 and no atoms field");
+	free(plain);
+
+	/* the same mixture with 20 % of its weight moved to two atoms */
+	w[0] *= 0.8;
+	w[1] *= 0.8;
+	m.hdr.version = vgm_model_version_for(2);
+	m.hdr.n_atoms = 2;
+	m.atom_values = av;
+	m.atom_weights = aw;
+	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), detail, sizeof(detail)) == VGM_MODEL_OK,
+		   "atoms: a model with two atoms is valid");
+	text = format_alloc(&m);
+	tap_ok(text != NULL && strstr(text, "\"version\":2,") != NULL &&
+		   strstr(text, "\"atoms\":[[0,0.15],[9.99,0.05]],\"weight_threshold\"") != NULL,
+		   "atoms: written as [value, weight] pairs before weight_threshold");
+	parse_exact(text, strlen(text), &r);
+	tap_ok(r.rc == VGM_MODEL_OK && r.m.hdr.n_atoms == 2 && r.m.hdr.version == 2 &&
+		   r.m.atom_values[0] == 0.0 && r.m.atom_values[1] == 9.99 &&
+		   r.m.atom_weights[0] == 0.15 && r.m.atom_weights[1] == 0.05 && r.ca.allocs == 1,
+		   "atoms: parsed back exactly, in the one block");
+	again = r.rc == VGM_MODEL_OK ? format_alloc(&r.m) : NULL;
+	tap_ok(again != NULL && strcmp(again, text) == 0, "atoms: text round trip is byte-identical");
+	free(again);
+	parsed_free(&r);
+	tap_ok(r.ca.live == 0, "atoms: the block is released");
+
+	/* the parser's rules */
+	expect_subst("atoms out of order", text, "[[0,0.15],[9.99,0.05]]", "[[9.99,0.05],[0,0.15]]",
+				 VGM_MODEL_ERR_RANGE, "atom values not strictly increasing");
+	expect_subst("atoms repeated", text, "[[0,0.15],[9.99,0.05]]", "[[0,0.15],[0,0.05]]",
+				 VGM_MODEL_ERR_RANGE, "atom values not strictly increasing");
+	expect_subst("atom weight 0", text, "[9.99,0.05]", "[9.99,0]",
+				 VGM_MODEL_ERR_RANGE, "field \"atoms[1][1]\" out of range");
+	expect_subst("atom weight above 1", text, "[9.99,0.05]", "[9.99,1.5]",
+				 VGM_MODEL_ERR_RANGE, "field \"atoms[1][1]\" out of range");
+	expect_subst("atom weights off the sum", text, "[9.99,0.05]", "[9.99,0.06]",
+				 VGM_MODEL_ERR_RANGE, "weights do not sum to 1");
+	expect_subst("atom value 1e999", text, "[9.99,0.05]", "[1e999,0.05]",
+				 VGM_MODEL_ERR_RANGE, "field \"atoms[1][0]\" out of range");
+	expect_subst("atom of one number", text, "[9.99,0.05]", "[9.99]",
+				 VGM_MODEL_ERR_RANGE, "must be an array of [value, weight] pairs");
+	expect_subst("atom of three numbers", text, "[9.99,0.05]", "[9.99,0.05,1]",
+				 VGM_MODEL_ERR_RANGE, "must be an array of [value, weight] pairs");
+	expect_subst("atom as a number", text, "[9.99,0.05]", "9.99",
+				 VGM_MODEL_ERR_RANGE, "must be an array of [value, weight] pairs");
+	expect_subst("atoms as an object", text, "[[0,0.15],[9.99,0.05]]", "{}",
+				 VGM_MODEL_ERR_RANGE, "must be an array of [value, weight] pairs");
+	expect_subst("atoms empty", text, "[[0,0.15],[9.99,0.05]]", "[]",
+				 VGM_MODEL_ERR_FIELD, "empty field \"atoms\"");
+	expect_subst("atoms missing in version 2", text, "\"atoms\":[[0,0.15],[9.99,0.05]],", "",
+				 VGM_MODEL_ERR_FIELD, "missing field \"atoms\"");
+	expect_subst("atoms in version 1", text, "\"version\":2", "\"version\":1",
+				 VGM_MODEL_ERR_FIELD, "field \"atoms\" needs format version 2");
+	expect_subst("atoms unclosed", text, "[9.99,0.05]]", "[9.99,0.05]",
+				 VGM_MODEL_ERR_SYNTAX, NULL);
+	{
+		char		many[2048];
+		size_t		n = 0;
+		char	   *t;
+
+		n += snprintf(many + n, sizeof(many) - n, "[");
+		for (int i = 0; i < 17; i++)
+			n += snprintf(many + n, sizeof(many) - n, "%s[%d,0.01]", i ? "," : "", i);
+		snprintf(many + n, sizeof(many) - n, "]");
+		t = replace(text, "[[0,0.15],[9.99,0.05]]", many);
+		expect_error_str("17 atoms", t, VGM_MODEL_ERR_RANGE, "too many atoms");
+		free(t);
+	}
+
+	/* the validator's rules on a view */
+	m.hdr.version = 1;
+	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), detail, sizeof(detail)) == VGM_MODEL_ERR_RANGE &&
+		   strstr(msg, "format version does not match the atoms") != NULL,
+		   "atoms: validate refuses version 1 with atoms");
+	m.hdr.version = 2;
+	m.hdr.n_atoms = 0;
+	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), detail, sizeof(detail)) == VGM_MODEL_ERR_RANGE,
+		   "atoms: validate refuses version 2 without atoms");
+	m.hdr.n_atoms = VGM_MAX_ATOMS + 1;
+	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), detail, sizeof(detail)) == VGM_MODEL_ERR_RANGE &&
+		   strstr(msg, "too many atoms") != NULL, "atoms: validate refuses 17 atoms");
+	m.hdr.n_atoms = 2;
+	m.atom_values = NULL;
+	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), detail, sizeof(detail)) == VGM_MODEL_ERR_RANGE,
+		   "atoms: validate refuses missing atom arrays");
+	m.atom_values = av;
+	av[1] = NAN;
+	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), detail, sizeof(detail)) == VGM_MODEL_ERR_RANGE &&
+		   strstr(msg, "non-finite number in field \"atoms[1][0]\"") != NULL,
+		   "atoms: validate refuses a NaN atom value");
+	av[1] = 9.99;
+	/* every mixture weight at or below the threshold: no component for the other values */
+	m.hdr.weight_threshold = 0.79;
+	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), detail, sizeof(detail)) == VGM_MODEL_ERR_RANGE &&
+		   strstr(msg, "no valid mixture component") != NULL,
+		   "atoms: validate refuses atoms without a valid mixture component");
+	free(text);
+}
+
 int
 main(void)
 {
@@ -1596,6 +1719,7 @@ main(void)
 	test_truncation_and_mutation();
 	test_allocator(base);
 	test_validate();
+	test_atoms();
 
 	free(base);
 	return tap_done();

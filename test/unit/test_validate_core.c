@@ -692,6 +692,50 @@ test_effects(void)
 	free(counts);
 }
 
+/*
+ * A CDF with a jump: u-space data that follow F exactly, an atom of weight
+ * about 0.1 between u = 0.3 and 0.4 (no value maps inside the jump, the
+ * atom's rows sit in the bin of F(a)).  Compared with the jump's left and
+ * right limits D is within a bin; a continuous comparison sees the gap.
+ */
+static void
+test_jumps(void)
+{
+	static int64_t counts[VGM_KS_BINS];
+	VgmKsCounts c;
+	int			lo = (int) (0.3 * VGM_KS_BINS) + 1;
+	int			hi = (int) (0.4 * VGM_KS_BINS) - 1;
+	double		d_jumps;
+	double		d_plain;
+
+	memset(&c, 0, sizeof(c));
+	for (int b = 0; b < VGM_KS_BINS; b++)
+		counts[b] = b >= lo && b <= hi ? 0 : 1;
+	counts[hi + 1] += hi - lo + 1;
+	c.n = VGM_KS_BINS;
+	c.model_hash = 1;
+	c.n_jumps = 1;
+	c.jumps[0][0] = lo;
+	c.jumps[0][1] = hi;
+	tap_ok(vgm_ks_validate(&c, counts, VGM_KS_BINS, NULL, 0, NULL, 0) == VGM_KS_OK,
+		   "jumps: a state with a jump and empty bins inside it is valid");
+	d_jumps = vgm_ks_statistic_1samp_jumps(counts, VGM_KS_BINS, c.n, &c);
+	d_plain = vgm_ks_statistic_1samp(counts, VGM_KS_BINS, c.n);
+	printf("# jumps: D with the jump's limits %.3g, as if continuous %.3g\n", d_jumps, d_plain);
+	tap_ok(d_jumps <= 1.0 / VGM_KS_BINS, "jumps: D against the CDF with its jump is within a bin");
+	tap_ok(d_plain > 0.09, "jumps: the same counts against a continuous CDF show the gap");
+	/* rows inside a jump contradict the model the state names */
+	counts[lo] = 1;
+	counts[hi + 1] -= 1;
+	tap_ok(vgm_ks_validate(&c, counts, VGM_KS_BINS, NULL, 0, NULL, 0) == VGM_KS_ERR_RANGE,
+		   "jumps: a count inside a jump is refused");
+	counts[lo] = 0;
+	counts[hi + 1] += 1;
+	c.jumps[0][1] = VGM_KS_BINS;
+	tap_ok(vgm_ks_validate(&c, counts, VGM_KS_BINS, NULL, 0, NULL, 0) == VGM_KS_ERR_RANGE,
+		   "jumps: a jump beyond the bins is refused");
+}
+
 int
 main(void)
 {
@@ -704,5 +748,6 @@ main(void)
 	test_text();
 	test_distributions();
 	test_effects();
+	test_jumps();
 	return tap_done();
 }
