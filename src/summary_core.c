@@ -284,6 +284,13 @@ heavy_materialize(VgmAccumulator *acc)
 	return VGM_SUMMARY_OK;
 }
 
+/* The bucket of a value in the table (it exists: the value's rows are in it). */
+static inline VgmAccBucket *
+bucket_of(VgmAccumulator *acc, double value)
+{
+	return find_slot(acc->slots, acc->nslots, vgm_bucket_key(value, acc->shift));
+}
+
 /*
  * The table is full: keep the VGM_HEAVY_MAX entries with the largest counted
  * weights (ties: smaller value).  The weight of a dropped entry becomes
@@ -299,13 +306,29 @@ heavy_evict(VgmAccumulator *acc)
 	if (entries == NULL)
 		return VGM_SUMMARY_ERR_NOMEM;
 	n = vgm_heavy_table_entries(&acc->heavy, entries);
+
+	/*
+	 * The buckets of the dropped entries get their counted weight anew from
+	 * the entries they keep, summed rather than subtracted, so rounding can
+	 * never leave a bucket that holds an entry at 0 (rows are only probed
+	 * in buckets with counted weight).  A bucket being recounted is marked
+	 * by a negative value: -1, then -1 minus the counts of its kept entries.
+	 */
+	for (size_t i = VGM_HEAVY_MAX; i < n; i++)
+		bucket_of(acc, entries[i].value)->tracked = -1.0;
+	for (size_t i = 0; i < n && i < VGM_HEAVY_MAX; i++)
+	{
+		VgmAccBucket *s = bucket_of(acc, entries[i].value);
+
+		if (s->tracked < 0.0)
+			s->tracked -= entries[i].weight;
+	}
 	for (size_t i = VGM_HEAVY_MAX; i < n; i++)
 	{
-		VgmAccBucket *s = find_slot(acc->slots, acc->nslots,
-									vgm_bucket_key(entries[i].value, acc->shift));
+		VgmAccBucket *s = bucket_of(acc, entries[i].value);
 
-		if (s->weight != 0.0)
-			s->tracked = s->tracked > entries[i].weight ? s->tracked - entries[i].weight : 0.0;
+		if (s->tracked < 0.0)
+			s->tracked = -(s->tracked + 1.0);
 	}
 	vgm_heavy_table_reset(&acc->heavy, entries, n < VGM_HEAVY_MAX ? n : VGM_HEAVY_MAX);
 	vgm_mem_free(acc->alloc, entries);
@@ -672,8 +695,13 @@ vgm_acc_flush(VgmAccumulator *acc)
 	uint32_t	i;
 	int			shift = acc->shift;
 	uint32_t	nslots = acc->nslots;
+	double		gate;
+
+	/* the batch's weight counts at once; the thresholds only need its size */
+	for (i = 0; i < n; i++)
+		acc->total_weight += acc->batch_w[i];
 	/* a row's value can be heavy only if its bucket's uncounted weight reaches this */
-	double		gate = acc->total_weight / VGM_HEAVY_MAX;
+	gate = acc->total_weight / VGM_HEAVY_MAX;
 
 	for (i = 0; i < n; i++)
 	{
@@ -687,7 +715,6 @@ vgm_acc_flush(VgmAccumulator *acc)
 		double		weight = acc->batch_w[i];
 		VgmAccBucket *s = &acc->slots[home[i]];
 
-		acc->total_weight += weight;
 		if (likely_true(s->key == keys[i] && s->weight != 0.0 &&
 						acc->shift == shift && acc->nslots == nslots))
 		{
@@ -700,9 +727,12 @@ vgm_acc_flush(VgmAccumulator *acc)
 			s->s2 += wd * d;
 			s->s3 += wd * d2;
 			s->s4 += wd * d2 * d;
-			/* beyond shift 0 the heavy values are counted apart (heavy_core.h) */
-			if (__builtin_expect(shift > 0, 0)
-				&& (acc->heavy.nlive > 0 || s->weight - s->tracked >= gate))
+			/*
+			 * Beyond shift 0 the heavy values are counted apart (heavy_core.h):
+			 * rows of a bucket that holds one (counted weight > 0), or whose
+			 * uncounted weight could make a new one.
+			 */
+			if (shift > 0 && (s->tracked > 0.0 || s->weight - s->tracked >= gate))
 			{
 				int			status = heavy_count(acc, s, x, weight);
 

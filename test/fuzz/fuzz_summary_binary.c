@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t		blen;
 		uint8_t    *bin = fuzz_summary_send(h.shift, &h.counts, b, h.n, &blen);
 		size_t		need;
-		char	   *text = fuzz_summary_text(h.shift, &h.counts, b, h.n, &need);
+		char	   *text = fuzz_summary_text(h.shift, &h.counts, b, h.n, NULL, 0, &need);
 		FuzzAllocState st;
 		VgmAllocator alloc = fuzz_allocator(&st, 0);
 		int			shift2;

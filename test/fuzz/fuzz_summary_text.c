@@ -33,17 +33,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	VgmSummaryCounts c;
 	VgmBucket  *b = NULL;
 	size_t		n = 0;
+	VgmHeavy   *h = NULL;
+	size_t		nh = 0;
 	int			status;
 
 	fuzz_msgs_reset(&e);
-	status = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, NULL, NULL, &alloc,
+	status = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, &h, &nh, &alloc,
 							   e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
 	fuzz_msgs_check(&e, status);
 	FUZZ_CHECK(status >= VGM_SUMMARY_OK && status <= VGM_SUMMARY_ERR_NOMEM, "status %d", status);
 
 	if (status != VGM_SUMMARY_OK)
 	{
-		FUZZ_CHECK(b == NULL && n == 0, "error %d with buckets", status);
+		FUZZ_CHECK(b == NULL && n == 0 && h == NULL && nh == 0, "error %d with buckets", status);
 		FUZZ_CHECK(st.live == 0, "error %d leaves %ld allocations", status, st.live);
 	}
 	else
@@ -67,26 +69,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		VgmMoments	mom;
 		int			s2;
 
-		FUZZ_CHECK(st.live == (n > 0 ? 1 : 0), "%zu buckets in %ld allocations", n, st.live);
+		VgmHeavy   *h2 = NULL;
+		size_t		nh2 = 0;
+
+		FUZZ_CHECK(st.live == (n > 0 ? 1 : 0) + (h != NULL ? 1 : 0), "%zu buckets in %ld allocations", n, st.live);
+		FUZZ_CHECK((nh == 0) == (h == NULL), "%zu heavy values at %p", nh, (void *) h);
 		FUZZ_CHECK((n == 0) == (b == NULL), "%zu buckets at %p", n, (void *) b);
 		fuzz_msgs_reset(&e2);
 		s2 = vgm_summary_validate(VGM_SUMMARY_FORMAT_VERSION, shift, &c, b, n,
 								  e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
 		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "parsed summary fails validation: %s", e2.msg);
+		s2 = vgm_heavy_validate(shift, b, n, h, nh, e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
+		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "parsed heavy values fail validation: %s", e2.msg);
 
 		/* what vgm_summary_info computes */
 		vgm_buckets_moments(b, n, &mom);
 		(void) ldexp(1.0, shift - 52);
 
 		/* text round trip */
-		text = fuzz_summary_text(shift, &c, b, n, &tlen);
+		text = fuzz_summary_text(shift, &c, b, n, h, nh, &tlen);
 		alloc2 = fuzz_allocator(&st2, 0);
 		fuzz_msgs_reset(&e2);
-		s2 = vgm_summary_parse(text, tlen, &shift2, &c2, &b2, &n2, NULL, NULL, &alloc2,
+		s2 = vgm_summary_parse(text, tlen, &shift2, &c2, &b2, &n2, &h2, &nh2, &alloc2,
 							   e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
 		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "output text does not parse: %s / %s\n  %.2000s",
 				   e2.msg, e2.detail, text);
-		text2 = fuzz_summary_text(shift2, &c2, b2, n2, &tlen2);
+		text2 = fuzz_summary_text(shift2, &c2, b2, n2, h2, nh2, &tlen2);
 		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0,
 				   "text not a fixed point:\n  %.2000s\n  %.2000s", text, text2);
 		bin = fuzz_summary_send(shift, &c, b, n, &blen);
@@ -95,6 +103,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   "text round trip changed bits: %.2000s", text);
 		if (b2)
 			fuzz_release(b2, &st2);
+		if (h2)
+			fuzz_release(h2, &st2);
 		FUZZ_CHECK(st2.live == 0, "leak in the round trip");
 		free(bin2);
 
@@ -111,6 +121,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(text2);
 		if (b)
 			fuzz_release(b, &st);
+		if (h)
+			fuzz_release(h, &st);
 		FUZZ_CHECK(st.live == 0, "leak");
 	}
 

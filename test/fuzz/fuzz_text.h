@@ -70,6 +70,8 @@ typedef struct FuzzSummaryParts
 	const VgmSummaryCounts *counts;
 	const VgmBucket *buckets;
 	size_t		n;
+	const VgmHeavy *heavy;
+	size_t		nheavy;
 } FuzzSummaryParts;
 
 /* vgm_summary_format as a FuzzFormatter. */
@@ -78,16 +80,17 @@ format_summary_value(const void *value, char *buf, size_t buflen)
 {
 	const FuzzSummaryParts *s = value;
 
-	return vgm_summary_format(s->shift, s->counts, s->buckets, s->n, NULL, 0, buf, buflen);
+	return vgm_summary_format(s->shift, s->counts, s->buckets, s->n, s->heavy, s->nheavy, buf, buflen);
 }
 
 /* vgm_summary_out (readable form): the text of a summary, starting at that function's buffer size. */
 static inline char *
-fuzz_summary_text(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n, size_t *len)
+fuzz_summary_text(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
+				  const VgmHeavy *h, size_t nh, size_t *len)
 {
-	FuzzSummaryParts s = {shift, c, b, n};
+	FuzzSummaryParts s = {shift, c, b, n, h, nh};
 
-	return fuzz_format(format_summary_value, &s, 256 + n * 140, len);
+	return fuzz_format(format_summary_value, &s, 256 + n * 140 + nh * 80, len);
 }
 
 /* The parts of a KS state, as the formatter takes them. */
