@@ -37,7 +37,7 @@ SELECT (vgm_ks(:'model_atoms', amount)).statistic AS d_atoms,
        (vgm_ks(:'model', amount)).statistic AS d_plain
 FROM demo.transactions \gset
 SELECT report.timed('vgm_ks of both models (one scan)', :'t0', :n_rows);
--- issue 13's target is 0.01; on this data the mixture of the rows off the
+-- the target is 0.01; on this data the mixture of the rows off the
 -- atoms still misses by about 0.013 (docs/accuracy.md), so the check warns
 SELECT report.check('atoms', 'KS D of the atoms model vs data',
                     format('%s (without atoms %s)', report.num(:d_atoms), report.num(:d_plain)),

@@ -157,7 +157,7 @@ SELECT replace(m::text, '[9.99,0.05]', '[9.99,0.05,1]')::vgm_model FROM atom_mod
 SELECT vgm_denormalize(m, 4, 0) FROM atom_models WHERE name = 'atoms';
 SELECT vgm_decode(m, ARRAY[0, 1, 0]) FROM atom_models WHERE name = 'atoms';
 
--- end to end (issue 13's target): a 1M-row heaped money column, 9 % at
+-- end to end (the target): a 1M-row heaped money column, 9 % at
 -- 9.99, 6 % at 100.00 and log-normal amounts in cents elsewhere, fitted
 -- with and without atoms.  With atoms: KS D of the model against its own
 -- data <= 0.01, the rows at an atom round-trip exactly, and the model's
