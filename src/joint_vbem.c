@@ -101,6 +101,8 @@
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 
+#include "seeded_draws.h"
+
 /*
  * LAPACK's Fortran entry points as OpenBLAS exports them (there is no
  * LAPACKE header on the build machines).  The trailing size_t is the hidden
@@ -1150,43 +1152,6 @@ fused_iteration(const VgmJointPoints *pts, PassMemory *m,
 /* ---------------------------------------------------------------------- */
 /* deterministic initialization: weighted k-means++ and Lloyd              */
 /* ---------------------------------------------------------------------- */
-
-/* splitmix64: a small counter-based generator, reproducible everywhere. */
-static uint64_t
-splitmix64(uint64_t *state)
-{
-	uint64_t	z = (*state += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
-
-/* Uniform double in [0, 1). */
-static double
-uniform01(uint64_t *state)
-{
-	return (double) (splitmix64(state) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-/* Index of the first point whose cumulative weight exceeds target. */
-static size_t
-pick_by_cumulative(const double *cum, size_t n, double target)
-{
-	size_t		lo = 0;
-	size_t		hi = n - 1;
-
-	while (lo < hi)
-	{
-		size_t		mid = lo + (hi - lo) / 2;
-
-		if (cum[mid] > target)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
 
 /* Squared Euclidean distance of two d-vectors. */
 static double

@@ -8,9 +8,9 @@
  * files of CORE_SRCS in the Makefile), which builds, is unit-tested and is
  * fuzzed without a single PostgreSQL header.
  *
- *   0  allocator.h, codec_status.h, wire.h
+ *   0  allocator.h, codec_status.h, wire.h, seeded_draws.h
  *                                   memory hooks; the codec statuses;
- *                                   big-endian bytes
+ *                                   big-endian bytes; the engines' seeded draws
  *   1  vbem.h, json_text.h          the VB-EM engine; the JSON text kit
  *   2  model_codec.h, summary_core.h, summary_pack.h, weights_core.h,
  *      validate_core.h, joint_vbem.h, joint_model_codec.h
