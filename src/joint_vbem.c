@@ -101,7 +101,8 @@
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 
-#include "seeded_draws.h"
+#include "kmeans_seed.h"
+#include "stick_breaking.h"
 
 /*
  * LAPACK's Fortran entry points as OpenBLAS exports them (there is no
@@ -126,6 +127,8 @@ extern void openblas_set_num_threads(int num_threads);
 #define INTERRUPT_STRIDE ((size_t) 1 << 16)
 /* Lloyd iterations of the k-means initialization */
 #define KMEANS_MAX_ITER 300
+
+_Static_assert(VGM_JOINT_MAX_COMPONENTS <= VGM_SEED_MAX_CENTERS, "kmeans_seed.c serves every k");
 /* ridge of a numerically singular prior covariance, relative to its diagonal */
 #define PRIOR_RIDGE 1e-10
 /* a prior pivot below this share of its diagonal counts as singular */
@@ -635,13 +638,8 @@ posterior_from_stats(Stats *s, const VgmJointPriors *pr, VgmJointPosterior *post
 				b;
 
 	for (j = k - 1; j >= 0; j--)
-	{
-		double		nk = s->count[j] + COUNT_GUARD;
-
-		post->conc_a[j] = 1.0 + nk;
-		post->conc_b[j] = pr->weight_concentration + tail;
-		tail += nk;
-	}
+		vgm_stick_beta(s->count[j] + COUNT_GUARD, pr->weight_concentration, &tail,
+					   &post->conc_a[j], &post->conc_b[j]);
 	for (j = 0; j < k; j++)
 	{
 		double		cnt = s->count[j];
@@ -707,10 +705,7 @@ posterior_from_stats(Stats *s, const VgmJointPriors *pr, VgmJointPosterior *post
 
 		for (j = 0; j < k; j++)
 		{
-			double		sum = post->conc_a[j] + post->conc_b[j];
-
-			post->weights[j] = post->conc_a[j] / sum * remaining;
-			remaining *= post->conc_b[j] / sum;
+			post->weights[j] = vgm_stick_weight(post->conc_a[j], post->conc_b[j], &remaining);
 			total_w += post->weights[j];
 		}
 		for (j = 0; j < k; j++)
@@ -795,12 +790,7 @@ expected_log_weights(const VgmJointPosterior *post, double *out)
 	int			j;
 
 	for (j = 0; j < post->k; j++)
-	{
-		double		dsum = gsl_sf_psi(post->conc_a[j] + post->conc_b[j]);
-
-		out[j] = gsl_sf_psi(post->conc_a[j]) - dsum + broken;
-		broken += gsl_sf_psi(post->conc_b[j]) - dsum;
-	}
+		out[j] = vgm_stick_expected_log_weight(post->conc_a[j], post->conc_b[j], &broken);
 }
 
 /*
@@ -1153,22 +1143,6 @@ fused_iteration(const VgmJointPoints *pts, PassMemory *m,
 /* deterministic initialization: weighted k-means++ and Lloyd              */
 /* ---------------------------------------------------------------------- */
 
-/* Squared Euclidean distance of two d-vectors. */
-static double
-sq_dist(const double *a, const double *b, int d)
-{
-	double		s = 0.0;
-	int			i;
-
-	for (i = 0; i < d; i++)
-	{
-		double		t = a[i] - b[i];
-
-		s += t * t;
-	}
-	return s;
-}
-
 /* Scratch arrays and callbacks of the initialization. */
 typedef struct InitScratch
 {
@@ -1186,134 +1160,20 @@ interrupted(const InitScratch *s)
 	return s->check_interrupt && s->check_interrupt(s->interrupt_arg);
 }
 
-/*
- * Weighted k-means++ seeding (Arthur & Vassilvitskii 2007) with 2 + log k
- * greedy local trials per center, as scikit-learn seeds its k-means.  The
- * first `fixed` centers are given (0: the first is drawn by weight).
- * Returns the number of centers found (fewer than k when every point
- * already sits on a center), or -1 when interrupted.
- */
-static int
-kmeanspp_seed(const VgmJointPoints *pts, int k, uint64_t seed, double *centers,
-			  int fixed, InitScratch *s)
+/* Squared Euclidean distance of two d-vectors. */
+static double
+sq_dist(const double *a, const double *b, int d)
 {
-	size_t		n = pts->n;
-	int			d = pts->d;
-	uint64_t	rng = seed ^ 0x5DEECE66DULL;
-	int			trials = 2 + (int) log((double) k);
-	double		potential = 0.0;
-	double		acc = 0.0;
-	size_t		i;
-	int			c;
+	double		s = 0.0;
+	int			i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < d; i++)
 	{
-		acc += pts->weight[i];
-		s->cum[i] = acc;
+		double		t = a[i] - b[i];
+
+		s += t * t;
 	}
-	if (fixed == 0)
-	{
-		size_t		p = pick_by_cumulative(s->cum, n, uniform01(&rng) * acc);
-
-		memcpy(centers, pts->mean + p * d, d * sizeof(double));
-		fixed = 1;
-	}
-	for (i = 0; i < n; i++)
-	{
-		s->dist[i] = sq_dist(pts->mean + i * d, centers, d);
-		for (c = 1; c < fixed; c++)
-		{
-			double		e = sq_dist(pts->mean + i * d, centers + (size_t) c * d, d);
-
-			if (e < s->dist[i])
-				s->dist[i] = e;
-		}
-		potential += pts->weight[i] * s->dist[i];
-	}
-	for (c = fixed; c < k; c++)
-	{
-		double		best_potential = INFINITY;
-		size_t		best = 0;
-		int			t;
-
-		if (!(potential > 0.0))
-			break;				/* every point already sits on a center */
-		if (interrupted(s))
-			return -1;
-		acc = 0.0;
-		for (i = 0; i < n; i++)
-		{
-			acc += pts->weight[i] * s->dist[i];
-			s->cum[i] = acc;
-		}
-		for (t = 0; t < trials; t++)
-		{
-			size_t		cand = pick_by_cumulative(s->cum, n, uniform01(&rng) * acc);
-			const double *cx = pts->mean + cand * d;
-			double		pot = 0.0;
-
-			for (i = 0; i < n; i++)
-			{
-				double		dd = sq_dist(pts->mean + i * d, cx, d);
-
-				pot += pts->weight[i] * (dd < s->dist[i] ? dd : s->dist[i]);
-			}
-			if (pot < best_potential)
-			{
-				best_potential = pot;
-				best = cand;
-			}
-		}
-		memcpy(centers + (size_t) c * d, pts->mean + best * d, d * sizeof(double));
-		potential = 0.0;
-		for (i = 0; i < n; i++)
-		{
-			double		dd = sq_dist(pts->mean + i * d, centers + (size_t) c * d, d);
-
-			if (dd < s->dist[i])
-				s->dist[i] = dd;
-			potential += pts->weight[i] * s->dist[i];
-		}
-	}
-	return c;
-}
-
-/*
- * Centers of a heavy start: the up to k heaviest points among those that
- * carry more than twice the mean point weight (a summary's dense cells),
- * heaviest first, ties to the earlier point.  Returns how many.
- */
-static int
-heavy_centers(const VgmJointPoints *pts, int k, double *centers)
-{
-	size_t		top[VGM_JOINT_MAX_COMPONENTS];
-	double		total = 0.0;
-	double		floor_weight;
-	int			found = 0;
-	size_t		i;
-	int			c;
-
-	for (i = 0; i < pts->n; i++)
-		total += pts->weight[i];
-	floor_weight = 2.0 * total / (double) pts->n;
-	for (i = 0; i < pts->n; i++)
-	{
-		if (!(pts->weight[i] > floor_weight))
-			continue;
-		if (found == k && !(pts->weight[i] > pts->weight[top[k - 1]]))
-			continue;
-		c = found < k ? found++ : k - 1;
-		while (c > 0 && pts->weight[i] > pts->weight[top[c - 1]])
-		{
-			top[c] = top[c - 1];
-			c--;
-		}
-		top[c] = i;
-	}
-	for (c = 0; c < found; c++)
-		memcpy(centers + (size_t) c * pts->d, pts->mean + top[c] * pts->d,
-			   pts->d * sizeof(double));
-	return found;
+	return s;
 }
 
 /*
@@ -1377,25 +1237,6 @@ kmeans_lloyd(const VgmJointPoints *pts, int k, double *centers, int max_iter,
 	return 0;
 }
 
-/* Cluster order for the stick-breaking prior: heaviest cluster first. */
-typedef struct ClusterRank
-{
-	double		weight;
-	int			index;
-} ClusterRank;
-
-/* Heavier first; ties by cluster index (the seeding order) so the order is total. */
-static int
-cluster_rank_cmp(const void *a, const void *b)
-{
-	const ClusterRank *ca = a;
-	const ClusterRank *cb = b;
-
-	if (ca->weight != cb->weight)
-		return ca->weight > cb->weight ? -1 : 1;
-	return ca->index - cb->index;
-}
-
 /*
  * Initial posterior of start s: hard responsibilities from k-means (or from
  * the nearest heavy center), turned into a posterior by one M-step exactly
@@ -1411,8 +1252,10 @@ initialize_posterior(const VgmJointPoints *pts, const VgmJointFitOptions *opt,
 	int			d = pts->d;
 	double		centers[VGM_JOINT_MAX_COMPONENTS * VGM_JOINT_MAX_DIMS];
 	double		mean[VGM_JOINT_MAX_COMPONENTS * VGM_JOINT_MAX_DIMS];
-	ClusterRank rank[VGM_JOINT_MAX_COMPONENTS];
 	int			slot[VGM_JOINT_MAX_COMPONENTS];
+	VgmSeedPoints seed_points = {.n = pts->n, .dim = d,
+		.weight = pts->weight, .weight_stride = sizeof(double),
+	.coord = pts->mean, .coord_stride = (size_t) d * sizeof(double)};
 	int			heavy = 0;
 	int			found;
 	size_t		i,
@@ -1421,8 +1264,9 @@ initialize_posterior(const VgmJointPoints *pts, const VgmJointFitOptions *opt,
 				a;
 
 	if (vgm_start_kind(start) == VGM_START_HEAVY)
-		heavy = heavy_centers(pts, k, centers);
-	found = kmeanspp_seed(pts, k, vgm_start_seed(opt->seed, start), centers, heavy, s);
+		heavy = vgm_heavy_centers(&seed_points, k, centers);
+	found = vgm_kmeanspp_seed(&seed_points, k, vgm_start_seed(opt->seed, start), centers, heavy,
+							  s->dist, s->cum, s->check_interrupt, s->interrupt_arg);
 	if (found < 0)
 		return VGM_ERR_INTERRUPTED;
 	for (i = 0; i < pts->n; i++)
@@ -1432,16 +1276,8 @@ initialize_posterior(const VgmJointPoints *pts, const VgmJointFitOptions *opt,
 					 vgm_start_kind(start) == VGM_START_HEAVY ? 1 : KMEANS_MAX_ITER, s) != 0)
 		return VGM_ERR_INTERRUPTED;
 
-	for (c = 0; c < found; c++)
-	{
-		rank[c].weight = 0.0;
-		rank[c].index = c;
-	}
-	for (i = 0; i < pts->n; i++)
-		rank[s->label[i]].weight += pts->weight[i];
-	qsort(rank, found, sizeof(ClusterRank), cluster_rank_cmp);
-	for (c = 0; c < found; c++)
-		slot[rank[c].index] = c;
+	/* heaviest first, ties in seeding order */
+	vgm_number_clusters(&seed_points, s->label, found, NULL, slot);
 
 	/* two passes as scikit-learn: the cluster means, then the sums around them */
 	memset(m->stats.count, 0, k * sizeof(double));

@@ -26,7 +26,9 @@
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 
+#include "kmeans_seed.h"
 #include "seeded_draws.h"
+#include "stick_breaking.h"
 
 /* points between two interrupt checks inside one pass (2^18 - 1 as a mask) */
 #define INTERRUPT_STRIDE_MASK ((size_t) 0x3FFFF)
@@ -42,6 +44,8 @@
 #define NEGLIGIBLE_LOG_RESP (-37.0)
 /* Lloyd iterations of the k-means initialization */
 #define KMEANS_MAX_ITER 300
+
+_Static_assert(VGM_MAX_COMPONENTS <= VGM_SEED_MAX_CENTERS, "kmeans_seed.c serves every k");
 
 /* ---------------------------------------------------------------------- */
 /* small helpers                                                           */
@@ -186,13 +190,8 @@ posterior_from_stats(int k, const double *count, const double *xbar,
 
 	/* stick-breaking Beta parameters: b_j collects the counts of later sticks */
 	for (j = k - 1; j >= 0; j--)
-	{
-		double		nk = count[j] + COUNT_GUARD;
-
-		comp[j].conc_a = 1.0 + nk;
-		comp[j].conc_b = priors->weight_concentration + tail;
-		tail += nk;
-	}
+		vgm_stick_beta(count[j] + COUNT_GUARD, priors->weight_concentration, &tail,
+					   &comp[j].conc_a, &comp[j].conc_b);
 	for (j = 0; j < k; j++)
 	{
 		double		nk = count[j] + COUNT_GUARD;
@@ -255,12 +254,7 @@ vgm_expected_log_weights(int k, const VgmComponent *comp, double *out)
 
 	quiet_gsl();
 	for (j = 0; j < k; j++)
-	{
-		double		dsum = digamma(comp[j].conc_a + comp[j].conc_b);
-
-		out[j] = digamma(comp[j].conc_a) - dsum + broken;
-		broken += digamma(comp[j].conc_b) - dsum;
-	}
+		out[j] = vgm_stick_expected_log_weight(comp[j].conc_a, comp[j].conc_b, &broken);
 }
 
 /*
@@ -392,10 +386,7 @@ vgm_mixture_weights(int k, const VgmComponent *comp, double *weights)
 
 	for (j = 0; j < k; j++)
 	{
-		double		s = comp[j].conc_a + comp[j].conc_b;
-
-		weights[j] = comp[j].conc_a / s * remaining;
-		remaining *= comp[j].conc_b / s;
+		weights[j] = vgm_stick_weight(comp[j].conc_a, comp[j].conc_b, &remaining);
 		total += weights[j];
 	}
 	for (j = 0; j < k; j++)
@@ -537,147 +528,6 @@ double_cmp(const void *a, const void *b)
 }
 
 /*
- * Weighted k-means++ seeding (Arthur & Vassilvitskii 2007) with greedy local
- * trials, as scikit-learn seeds its k-means.  Points are sorted.  The first
- * `fixed` centers are given (0: the first is drawn by weight).  Returns the
- * number of distinct centers found (fewer than k when the data has fewer
- * distinct values).
- */
-static int
-kmeanspp_seed(const VgmPoint *pts, size_t n, int k, uint64_t seed,
-			  double *centers, int fixed, double *dist, double *cum,
-			  int (*check_interrupt) (void *), void *arg, int *interrupted)
-{
-	uint64_t	rng = seed ^ 0x5DEECE66DULL;
-	int			trials = 2 + (int) log((double) k);
-	double		potential = 0.0;
-	double		acc = 0.0;
-	size_t		i;
-	int			c;
-
-	for (i = 0; i < n; i++)
-	{
-		acc += pts[i].weight;
-		cum[i] = acc;
-	}
-	if (fixed == 0)
-	{
-		centers[0] = pts[pick_by_cumulative(cum, n, uniform01(&rng) * acc)].mean;
-		fixed = 1;
-	}
-	for (i = 0; i < n; i++)
-	{
-		double		d = pts[i].mean - centers[0];
-
-		dist[i] = d * d;
-		for (c = 1; c < fixed; c++)
-		{
-			double		e = pts[i].mean - centers[c];
-
-			if (e * e < dist[i])
-				dist[i] = e * e;
-		}
-		potential += pts[i].weight * dist[i];
-	}
-	for (c = fixed; c < k; c++)
-	{
-		double		best_potential = INFINITY;
-		double		best_center = 0.0;
-		int			t;
-
-		if (!(potential > 0.0))
-			break;				/* every point already sits on a center */
-		/* each center costs 2 + trials passes over the points */
-		if (check_interrupt && check_interrupt(arg))
-		{
-			*interrupted = 1;
-			return c;
-		}
-		acc = 0.0;
-		for (i = 0; i < n; i++)
-		{
-			acc += pts[i].weight * dist[i];
-			cum[i] = acc;
-		}
-		for (t = 0; t < trials; t++)
-		{
-			double		cand = pts[pick_by_cumulative(cum, n, uniform01(&rng) * acc)].mean;
-			double		pot = 0.0;
-
-			if (t > 0 && check_interrupt && check_interrupt(arg))
-			{
-				*interrupted = 1;
-				return c;
-			}
-
-			for (i = 0; i < n; i++)
-			{
-				double		d = pts[i].mean - cand;
-				double		dd = d * d;
-
-				pot += pts[i].weight * (dd < dist[i] ? dd : dist[i]);
-			}
-			if (pot < best_potential)
-			{
-				best_potential = pot;
-				best_center = cand;
-			}
-		}
-		centers[c] = best_center;
-		potential = 0.0;
-		for (i = 0; i < n; i++)
-		{
-			double		d = pts[i].mean - best_center;
-			double		dd = d * d;
-
-			if (dd < dist[i])
-				dist[i] = dd;
-			potential += pts[i].weight * dist[i];
-		}
-	}
-	return c;
-}
-
-/*
- * Centers of a heavy start: the up to k heaviest points among those that
- * carry more than twice the mean point weight (the heaps of a column of
- * round values), heaviest first, ties to the smaller value.  Returns how
- * many were found; k-means++ draws the rest.
- */
-static int
-heavy_centers(const VgmPoint *pts, size_t n, int k, double *centers)
-{
-	size_t		top[VGM_MAX_COMPONENTS];
-	double		total = 0.0;
-	double		floor_weight;
-	int			found = 0;
-	size_t		i;
-	int			c;
-
-	for (i = 0; i < n; i++)
-		total += pts[i].weight;
-	floor_weight = 2.0 * total / (double) n;
-	for (i = 0; i < n; i++)
-	{
-		if (!(pts[i].weight > floor_weight))
-			continue;
-		if (found == k && !(pts[i].weight > pts[top[k - 1]].weight))
-			continue;
-		/* insertion into the list kept heaviest first; equal weights keep their order */
-		c = found < k ? found++ : k - 1;
-		while (c > 0 && pts[i].weight > pts[top[c - 1]].weight)
-		{
-			top[c] = top[c - 1];
-			c--;
-		}
-		top[c] = i;
-	}
-	for (c = 0; c < found; c++)
-		centers[c] = pts[top[c]].mean;
-	return found;
-}
-
-/*
  * Lloyd's algorithm in one dimension.  With sorted points and sorted centers,
  * the nearest-center regions are intervals between midpoints, so one merge
  * pass assigns every point.  Writes each point's cluster to label[].  With
@@ -729,28 +579,6 @@ kmeans_lloyd(const VgmPoint *pts, size_t n, int k, double *centers, int max_iter
 	}
 }
 
-/* Cluster order for the stick-breaking prior: heaviest cluster first. */
-typedef struct ClusterRank
-{
-	double		weight;
-	double		center;
-	int			index;
-} ClusterRank;
-
-/* Heavier first; ties by center so the order is total. */
-static int
-cluster_rank_cmp(const void *a, const void *b)
-{
-	const ClusterRank *ca = a;
-	const ClusterRank *cb = b;
-
-	if (ca->weight != cb->weight)
-		return ca->weight > cb->weight ? -1 : 1;
-	if (ca->center != cb->center)
-		return ca->center < cb->center ? -1 : 1;
-	return ca->index - cb->index;
-}
-
 /* Kind of start s (0-based): 0 is k-means++ of seed, 1 heavy, the rest k-means++. */
 VgmStartKind
 vgm_start_kind(int s)
@@ -784,10 +612,10 @@ initialize_posterior(const VgmPoint *sorted, size_t n, int k,
 	double		count[VGM_MAX_COMPONENTS];
 	double		xbar[VGM_MAX_COMPONENTS];
 	double		spread[VGM_MAX_COMPONENTS];
-	double		sw[VGM_MAX_COMPONENTS];
-	double		swx[VGM_MAX_COMPONENTS];
-	ClusterRank rank[VGM_MAX_COMPONENTS];
 	int			slot[VGM_MAX_COMPONENTS];
+	VgmSeedPoints seed_points = {.n = n, .dim = 1,
+		.weight = &sorted[0].weight, .weight_stride = sizeof(VgmPoint),
+	.coord = &sorted[0].mean, .coord_stride = sizeof(VgmPoint)};
 	double	   *dist;
 	double	   *cum;
 	int		   *label;
@@ -807,9 +635,10 @@ initialize_posterior(const VgmPoint *sorted, size_t n, int k,
 		vgm_mem_free(alloc, label);
 		return VGM_ERR_NOMEM;
 	}
-	heavy = vgm_start_kind(start) == VGM_START_HEAVY ? heavy_centers(sorted, n, k, centers) : 0;
-	found = kmeanspp_seed(sorted, n, k, vgm_start_seed(opt->seed, start), centers, heavy,
-						  dist, cum, opt->check_interrupt, opt->interrupt_arg, &interrupted);
+	heavy = vgm_start_kind(start) == VGM_START_HEAVY ? vgm_heavy_centers(&seed_points, k, centers) : 0;
+	found = vgm_kmeanspp_seed(&seed_points, k, vgm_start_seed(opt->seed, start), centers, heavy,
+							  dist, cum, opt->check_interrupt, opt->interrupt_arg);
+	interrupted = found < 0;
 	for (i = 0; i < n; i++)
 		label[i] = -1;
 	/* a heavy start keeps its centers on the heaps: assignment only, no Lloyd */
@@ -825,20 +654,8 @@ initialize_posterior(const VgmPoint *sorted, size_t n, int k,
 		return VGM_ERR_INTERRUPTED;
 	}
 
-	/* order clusters heaviest first; empty extra components go last */
-	for (c = 0; c < found; c++)
-		sw[c] = swx[c] = 0.0;
-	for (i = 0; i < n; i++)
-		sw[label[i]] += sorted[i].weight;
-	for (c = 0; c < found; c++)
-	{
-		rank[c].weight = sw[c];
-		rank[c].center = centers[c];
-		rank[c].index = c;
-	}
-	qsort(rank, found, sizeof(ClusterRank), cluster_rank_cmp);
-	for (c = 0; c < found; c++)
-		slot[rank[c].index] = c;
+	/* order clusters heaviest first, ties to the smaller center; empty extra components go last */
+	vgm_number_clusters(&seed_points, label, found, centers, slot);
 
 	/* statistics of the hard assignment, two-pass around each cluster mean */
 	for (c = 0; c < k; c++)

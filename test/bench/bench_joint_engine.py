@@ -69,7 +69,7 @@ def read_columns(name, columns):
 def build_engine(tmp):
     exe = os.path.join(tmp, "joint_engine_main")
     srcs = [os.path.join(HERE, "joint_engine_main.c"), os.path.join(REPO, "src", "joint_vbem.c"),
-            os.path.join(REPO, "src", "vbem.c")]
+            os.path.join(REPO, "src", "vbem.c"), os.path.join(REPO, "src", "kmeans_seed.c")]
     subprocess.run(["cc", "-O2", "-std=gnu11", "-I" + os.path.join(REPO, "src"), "-o", exe] + srcs
                    + ["-lgsl", "-lopenblas", "-lm"], check=True)
     return exe
