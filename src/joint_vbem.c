@@ -101,6 +101,7 @@
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 
+#include "interruptible_sort.h"
 #include "kmeans_seed.h"
 #include "stick_breaking.h"
 
@@ -138,8 +139,6 @@ _Static_assert(VGM_JOINT_MAX_COMPONENTS <= VGM_SEED_MAX_CENTERS, "kmeans_seed.c 
 /* first and last relative ridge tried on a component covariance without a factor */
 #define JITTER_FIRST 1e-14
 #define JITTER_LAST 1e-8
-/* points per run sorted by qsort_r before the runs are merged */
-#define SORT_RUN 8192
 
 /* ---------------------------------------------------------------------- */
 /* small helpers                                                           */
@@ -1350,8 +1349,8 @@ same_place(const VgmJointPoints *pts, size_t i, size_t j)
 }
 
 /*
- * Sort the indexes idx[0..n) by point_cmp, checking for interrupts: runs of
- * SORT_RUN indexes by qsort_r, then pairwise merges through tmp.  Equal
+ * Sort the indexes idx[0..n) by point_cmp through the scratch tmp (n
+ * indexes), checking for interrupts (see interruptible_sort.h).  Equal
  * points are identical, so the order of the copy does not depend on the
  * order the points arrived in.
  */
@@ -1359,58 +1358,9 @@ static int
 sort_indexes(const VgmJointPoints *pts, size_t *idx, size_t *tmp,
 			 const VgmJointFitOptions *opt)
 {
-	size_t		n = pts->n;
-	size_t	   *src = idx;
-	size_t	   *dst = tmp;
-	size_t		since = 0;
-	size_t		run,
-				lo;
-
-	for (lo = 0; lo < n; lo += SORT_RUN)
-	{
-		size_t		len = n - lo < SORT_RUN ? n - lo : SORT_RUN;
-
-		qsort_r(idx + lo, len, sizeof(size_t), point_cmp, (void *) pts);
-		since += len;
-		if (since >= INTERRUPT_STRIDE)
-		{
-			since = 0;
-			if (opt->check_interrupt && opt->check_interrupt(opt->interrupt_arg))
-				return VGM_ERR_INTERRUPTED;
-		}
-	}
-	for (run = SORT_RUN; run < n; run *= 2)
-	{
-		size_t	   *swap;
-
-		for (lo = 0; lo < n; lo += 2 * run)
-		{
-			size_t		mid = n - lo < run ? n : lo + run;
-			size_t		hi = n - lo < 2 * run ? n : lo + 2 * run;
-			size_t		i = lo,
-						j = mid,
-						o = lo;
-
-			while (i < mid && j < hi)
-				dst[o++] = point_cmp(&src[j], &src[i], (void *) pts) < 0 ? src[j++] : src[i++];
-			while (i < mid)
-				dst[o++] = src[i++];
-			while (j < hi)
-				dst[o++] = src[j++];
-			since += hi - lo;
-			if (since >= INTERRUPT_STRIDE)
-			{
-				since = 0;
-				if (opt->check_interrupt && opt->check_interrupt(opt->interrupt_arg))
-					return VGM_ERR_INTERRUPTED;
-			}
-		}
-		swap = src;
-		src = dst;
-		dst = swap;
-	}
-	if (src != idx)
-		memcpy(idx, src, n * sizeof(size_t));
+	if (vgm_interruptible_sort(idx, pts->n, sizeof(size_t), tmp, point_cmp, (void *) pts,
+							   opt->check_interrupt, opt->interrupt_arg, INTERRUPT_STRIDE))
+		return VGM_ERR_INTERRUPTED;
 	return VGM_OK;
 }
 

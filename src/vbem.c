@@ -15,6 +15,11 @@
  * sum w r ((m - xbar)^2 + v), and the E-step's expected squared distance
  * is (m - mu)^2 + v.
  */
+/* qsort_r (glibc) in interruptible_sort.h */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
 #include "vbem.h"
 
 #include <float.h>
@@ -26,6 +31,7 @@
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 
+#include "interruptible_sort.h"
 #include "kmeans_seed.h"
 #include "seeded_draws.h"
 #include "stick_breaking.h"
@@ -503,11 +509,12 @@ fused_iteration(const VgmPoint *pts, size_t n, int k, VgmComponent *comp,
 
 /* Order points by mean, then variance, then weight: the init must not depend on arrival order. */
 static int
-point_cmp(const void *a, const void *b)
+point_cmp(const void *a, const void *b, void *unused)
 {
 	const VgmPoint *pa = a;
 	const VgmPoint *pb = b;
 
+	(void) unused;
 	if (pa->mean != pb->mean)
 		return pa->mean < pb->mean ? -1 : 1;
 	if (pa->var != pb->var)
@@ -714,82 +721,27 @@ check_inputs(const VgmPoint *pts, size_t n, const VgmFitOptions *opt)
 	return VGM_OK;
 }
 
-/* Points per run sorted by qsort before the runs are merged. */
-#define SORT_RUN 8192
-
 /*
- * Sort points by point_cmp like qsort would (equal points are identical, so
- * any order of them is the same array), checking for interrupts every few
- * hundred thousand points: qsort of millions of points takes seconds and
- * cannot be interrupted.  Runs of SORT_RUN points are sorted by qsort, then
- * merged pairwise through a scratch array of n points.
+ * Sort points by point_cmp, checking for interrupts every 2^18 points (see
+ * interruptible_sort.h); the scratch copy is needed only beyond one run.
  */
 static int
 sort_points(VgmPoint *pts, size_t n, const VgmFitOptions *opt, const VgmAllocator *alloc)
 {
-	VgmPoint   *tmp;
-	VgmPoint   *src = pts;
-	VgmPoint   *dst;
-	size_t		since = 0;
-	size_t		run;
-	size_t		lo;
+	VgmPoint   *tmp = NULL;
+	int			stopped;
 
-	for (lo = 0; lo < n; lo += SORT_RUN)
+	if (n > VGM_SORT_RUN)
 	{
-		size_t		len = n - lo < SORT_RUN ? n - lo : SORT_RUN;
-
-		qsort(pts + lo, len, sizeof(VgmPoint), point_cmp);
-		since += len;
-		if (since > INTERRUPT_STRIDE_MASK && opt->check_interrupt)
-		{
-			since = 0;
-			if (opt->check_interrupt(opt->interrupt_arg))
-				return VGM_ERR_INTERRUPTED;
-		}
+		tmp = vgm_mem_alloc(alloc, n * sizeof(VgmPoint));
+		if (!tmp)
+			return VGM_ERR_NOMEM;
 	}
-	if (n <= SORT_RUN)
-		return VGM_OK;
-	tmp = vgm_mem_alloc(alloc, n * sizeof(VgmPoint));
-	if (!tmp)
-		return VGM_ERR_NOMEM;
-	dst = tmp;
-	for (run = SORT_RUN; run < n; run *= 2)
-	{
-		VgmPoint   *swap;
-
-		for (lo = 0; lo < n; lo += 2 * run)
-		{
-			size_t		mid = n - lo < run ? n : lo + run;
-			size_t		hi = n - lo < 2 * run ? n : lo + 2 * run;
-			size_t		i = lo,
-						j = mid,
-						o = lo;
-
-			while (i < mid && j < hi)
-				dst[o++] = point_cmp(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
-			while (i < mid)
-				dst[o++] = src[i++];
-			while (j < hi)
-				dst[o++] = src[j++];
-			since += hi - lo;
-			if (since > INTERRUPT_STRIDE_MASK && opt->check_interrupt)
-			{
-				since = 0;
-				if (opt->check_interrupt(opt->interrupt_arg))
-				{
-					vgm_mem_free(alloc, tmp);
-					return VGM_ERR_INTERRUPTED;
-				}
-			}
-		}
-		swap = src;
-		src = dst;
-		dst = swap;
-	}
-	if (src != pts)
-		memcpy(pts, src, n * sizeof(VgmPoint));
+	stopped = vgm_interruptible_sort(pts, n, sizeof(VgmPoint), tmp, point_cmp, NULL,
+									 opt->check_interrupt, opt->interrupt_arg,
+									 INTERRUPT_STRIDE_MASK + 1);
 	vgm_mem_free(alloc, tmp);
-	return VGM_OK;
+	return stopped ? VGM_ERR_INTERRUPTED : VGM_OK;
 }
 
 /*
