@@ -103,6 +103,7 @@
 
 #include "interruptible_sort.h"
 #include "kmeans_seed.h"
+#include "log_normalize.h"
 #include "stick_breaking.h"
 
 /*
@@ -120,8 +121,6 @@ extern void openblas_set_num_threads(int num_threads);
 #define LOG_2 0.69314718055994530942
 /* scikit-learn adds 10 * machine epsilon to every component's count */
 #define COUNT_GUARD (10.0 * DBL_EPSILON)
-/* a responsibility below exp(-37) relative to the largest adds nothing to a sum >= 1 */
-#define NEGLIGIBLE_LOG_RESP (-37.0)
 /* points per batch of BLAS calls: the block buffers stay in the L1/L2 cache */
 #define BLOCK 256
 /* points between two interrupt checks inside one pass */
@@ -926,25 +925,9 @@ block_normalize(BlockWork *bw, size_t m, int k, const double *w)
 {
 	double		total = 0.0;
 	size_t		i;
-	int			j;
 
 	for (i = 0; i < m; i++)
-	{
-		double	   *row = bw->lp + i * k;
-		double		best = -INFINITY;
-		double		sum = 0.0;
-		double		norm;
-
-		for (j = 0; j < k; j++)
-			if (row[j] > best)
-				best = row[j];
-		for (j = 0; j < k; j++)
-			sum += exp(row[j] - best);
-		norm = best + log(sum);
-		for (j = 0; j < k; j++)
-			row[j] -= norm;
-		total += w[i] * norm;
-	}
+		total += w[i] * vgm_log_normalize_row(bw->lp + i * k, k);
 	return total;
 }
 
@@ -1105,23 +1088,13 @@ fused_iteration(const VgmJointPoints *pts, PassMemory *m,
 		{
 			double	   *row = m->work.lp + i * k;
 			double		shifted[VGM_JOINT_MAX_COMPONENTS];
-			double		best = -INFINITY;
-			double		sum = 0.0;
+			double		sum;
 			double		log_norm;
 
-			for (j = 0; j < k; j++)
-				if (row[j] > best)
-					best = row[j];
 			/* shifted log probabilities in shifted[], their exp() in row[] */
-			for (j = 0; j < k; j++)
-			{
-				double		t = row[j] - best;
-
-				shifted[j] = t;
-				row[j] = t > NEGLIGIBLE_LOG_RESP ? exp(t) : 0.0;
-				sum += row[j];
-			}
+			sum = vgm_exp_shifted_row(row, shifted, k, vgm_row_max(row, k));
 			log_norm = log(sum);
+
 			for (j = 0; j < k; j++)
 			{
 				double		r = row[j] / sum;

@@ -33,6 +33,7 @@
 
 #include "interruptible_sort.h"
 #include "kmeans_seed.h"
+#include "log_normalize.h"
 #include "seeded_draws.h"
 #include "stick_breaking.h"
 
@@ -42,12 +43,6 @@
 #define LOG_2 0.69314718055994530942
 /* scikit-learn adds 10 * machine epsilon to every component's count */
 #define COUNT_GUARD (10.0 * DBL_EPSILON)
-/*
- * A component whose weighted log probability is this far below the best one
- * has responsibility below 1e-16 relative: skipping its exp() changes no
- * digit that matters and saves most of the E-step's cost.
- */
-#define NEGLIGIBLE_LOG_RESP (-37.0)
 /* Lloyd iterations of the k-means initialization */
 #define KMEANS_MAX_ITER 300
 
@@ -311,8 +306,6 @@ vgm_e_step(const VgmPoint *pts, size_t n, int k, const VgmComponent *comp,
 	for (i = 0; i < n; i++)
 	{
 		double	   *row = log_resp + i * k;
-		double		best = -INFINITY;
-		double		sum = 0.0;
 		double		norm;
 
 		for (j = 0; j < k; j++)
@@ -324,14 +317,8 @@ vgm_e_step(const VgmPoint *pts, size_t n, int k, const VgmComponent *comp,
 				- 0.5 * log(comp[j].dof);
 
 			row[j] = log_gauss + log_const[j] + log_weight[j];
-			if (row[j] > best)
-				best = row[j];
 		}
-		for (j = 0; j < k; j++)
-			sum += exp(row[j] - best);
-		norm = best + log(sum);
-		for (j = 0; j < k; j++)
-			row[j] -= norm;
+		norm = vgm_log_normalize_row(row, k);
 		total_norm += pts[i].weight * norm;
 		total_weight += pts[i].weight;
 	}
@@ -436,7 +423,7 @@ fused_iteration(const VgmPoint *pts, size_t n, int k, VgmComponent *comp,
 		const double v = pts[i].var;
 		const double w = pts[i].weight;
 		double		best = -INFINITY;
-		double		sum = 0.0;
+		double		sum;
 		double		log_norm;
 		double		inv_sum;
 
@@ -456,14 +443,7 @@ fused_iteration(const VgmPoint *pts, size_t n, int k, VgmComponent *comp,
 			if (wlp[j] > best)
 				best = wlp[j];
 		}
-		for (j = 0; j < k; j++)
-		{
-			double		t = wlp[j] - best;
-
-			shifted[j] = t;
-			wlp[j] = t > NEGLIGIBLE_LOG_RESP ? exp(t) : 0.0;
-			sum += wlp[j];
-		}
+		sum = vgm_exp_shifted_row(wlp, shifted, k, best);
 		log_norm = log(sum);
 		inv_sum = 1.0 / sum;
 		for (j = 0; j < k; j++)
