@@ -157,23 +157,40 @@ prepare_libraries(void)
 	}
 }
 
+/* A LAPACK routine on a symmetric matrix in place: dpotrf_ or dpotri_. */
+typedef void (*LapackSymmetric) (const char *uplo, const int *n, double *a, const int *lda,
+								 int *info, size_t uplo_len);
+
+/*
+ * Copy the row-major d x d matrix a to out and run routine on it with
+ * uplo "U": row-major a is its own column-major transpose, so LAPACK's
+ * column-major upper triangle is the row-major lower one.  Returns the
+ * routine's info (0 on success).
+ */
+static int
+lapack_on_copy(LapackSymmetric routine, const double *a, int d, double *out)
+{
+	int			info = 0;
+	int			n = d;
+
+	memcpy(out, a, (size_t) d * d * sizeof(double));
+	routine("U", &n, out, &n, &info, 1);
+	return info;
+}
+
 /*
  * Cholesky factor of the row-major symmetric d x d matrix a into l (lower
- * triangle, upper zeroed).  Row-major a is its own column-major transpose,
- * so dpotrf's column-major upper factor U (a = U^T U) is the row-major lower
- * L.  Returns 0 on success, -1 when a is not numerically positive definite.
+ * triangle, upper zeroed): dpotrf's column-major upper factor U (a = U^T U)
+ * is the row-major lower L.  Returns 0 on success, -1 when a is not
+ * numerically positive definite.
  */
 static int
 cholesky_lower(const double *a, int d, double *l)
 {
-	int			info = 0;
-	int			n = d;
 	int			i,
 				j;
 
-	memcpy(l, a, (size_t) d * d * sizeof(double));
-	dpotrf_("U", &n, l, &n, &info, 1);
-	if (info != 0)
+	if (lapack_on_copy(dpotrf_, a, d, l) != 0)
 		return -1;
 	for (i = 0; i < d; i++)
 	{
@@ -189,14 +206,10 @@ cholesky_lower(const double *a, int d, double *l)
 static int
 inverse_from_cholesky(const double *l, int d, double *inv)
 {
-	int			info = 0;
-	int			n = d;
 	int			i,
 				j;
 
-	memcpy(inv, l, (size_t) d * d * sizeof(double));
-	dpotri_("U", &n, inv, &n, &info, 1);
-	if (info != 0)
+	if (lapack_on_copy(dpotri_, l, d, inv) != 0)
 		return -1;
 	/* dpotri filled the row-major lower triangle: mirror it */
 	for (i = 0; i < d; i++)
@@ -282,15 +295,19 @@ mirror_upper(double *a, int d)
 void
 vgm_joint_fit_options_default(VgmJointFitOptions *opt)
 {
+	VgmFitOptions one;
+
+	/* taken from the one-dimensional defaults so that the two cannot drift */
+	vgm_fit_options_default(&one);
 	memset(opt, 0, sizeof(*opt));
-	opt->max_components = 10;
-	opt->weight_concentration_prior = 0.001;
-	opt->mean_precision_prior = NAN;
-	opt->degrees_of_freedom_prior = NAN;
-	opt->reg_covar = 1e-6;
-	opt->max_iter = 20000;
-	opt->tol = 1e-8;
-	opt->seed = 42;
+	opt->max_components = one.max_components;
+	opt->weight_concentration_prior = one.weight_concentration_prior;
+	opt->mean_precision_prior = one.mean_precision_prior;
+	opt->degrees_of_freedom_prior = one.degrees_of_freedom_prior;
+	opt->reg_covar = one.reg_covar;
+	opt->max_iter = one.max_iter;
+	opt->tol = one.tol;
+	opt->seed = one.seed;
 	opt->n_init = VGM_JOINT_DEFAULT_N_INIT;
 	opt->start_iter = VGM_JOINT_START_ITER;
 }
@@ -498,6 +515,16 @@ typedef struct PassMemory
 	double	   *block;
 } PassMemory;
 
+/* The next n doubles of a block being handed out; advances *p past them. */
+static double *
+carve(double **p, size_t n)
+{
+	double	   *start = *p;
+
+	*p += n;
+	return start;
+}
+
 /* Allocate a pass's memory for k components in d dimensions. */
 static int
 pass_memory_alloc(PassMemory *m, int k, int d, const VgmAllocator *alloc)
@@ -516,34 +543,20 @@ pass_memory_alloc(PassMemory *m, int k, int d, const VgmAllocator *alloc)
 	p = m->block;
 	m->stats.k = k;
 	m->stats.d = d;
-	m->stats.count = p;
-	p += k;
-	m->stats.shift = p;
-	p += (size_t) k * d;
-	m->stats.s1 = p;
-	p += (size_t) k * d;
-	m->stats.s2 = p;
-	p += (size_t) k * dd;
-	m->cache.chol = p;
-	p += (size_t) k * dd;
-	m->cache.inverse = p;
-	p += (size_t) k * dd;
-	m->cache.log_const = p;
-	p += k;
-	m->cache.center = p;
-	p += d;
-	m->cache.proj = p;
-	p += (size_t) k * dd;
-	m->cache.offset = p;
-	p += (size_t) k * d;
-	m->work.diff = p;
-	p += (size_t) BLOCK * d;
-	m->work.proj = p;
-	p += (size_t) BLOCK * k * d;
-	m->work.lp = p;
-	p += (size_t) BLOCK * k;
-	m->work.trace = p;
-	p += (size_t) BLOCK * k;
+	m->stats.count = carve(&p, k);
+	m->stats.shift = carve(&p, (size_t) k * d);
+	m->stats.s1 = carve(&p, (size_t) k * d);
+	m->stats.s2 = carve(&p, (size_t) k * dd);
+	m->cache.chol = carve(&p, (size_t) k * dd);
+	m->cache.inverse = carve(&p, (size_t) k * dd);
+	m->cache.log_const = carve(&p, k);
+	m->cache.center = carve(&p, d);
+	m->cache.proj = carve(&p, (size_t) k * dd);
+	m->cache.offset = carve(&p, (size_t) k * d);
+	m->work.diff = carve(&p, (size_t) BLOCK * d);
+	m->work.proj = carve(&p, (size_t) BLOCK * k * d);
+	m->work.lp = carve(&p, (size_t) BLOCK * k);
+	m->work.trace = carve(&p, (size_t) BLOCK * k);
 	m->work.wr = p;
 	return VGM_OK;
 }
@@ -712,14 +725,19 @@ posterior_from_stats(Stats *s, const VgmJointPriors *pr, VgmJointPosterior *post
 	return VGM_OK;
 }
 
-/* Check the shapes shared by the exposed steps. */
+/*
+ * Start of an exposed step: check the shapes it shares with the others and
+ * allocate its pass memory.
+ */
 static int
-check_shapes(const VgmJointPoints *pts, const VgmJointPosterior *post)
+begin_exposed_step(const VgmJointPoints *pts, const VgmJointPosterior *post,
+				   PassMemory *m, const VgmAllocator *alloc)
 {
+	prepare_libraries();
 	if (pts->d < 1 || pts->d > VGM_JOINT_MAX_DIMS || post->d != pts->d
 		|| post->k < 1 || post->k > VGM_JOINT_MAX_COMPONENTS)
 		return VGM_ERR_INVALID;
-	return VGM_OK;
+	return pass_memory_alloc(m, post->k, pts->d, alloc);
 }
 
 /*
@@ -740,11 +758,7 @@ vgm_joint_m_step(const VgmJointPoints *pts, const double *resp,
 	int			j,
 				a;
 
-	prepare_libraries();
-	status = check_shapes(pts, post);
-	if (status != VGM_OK)
-		return status;
-	status = pass_memory_alloc(&m, k, d, alloc);
+	status = begin_exposed_step(pts, post, &m, alloc);
 	if (status != VGM_OK)
 		return status;
 	/* pass 1: xbar_k = sum w r x / (sum w r + guard) */
@@ -945,11 +959,7 @@ vgm_joint_e_step(const VgmJointPoints *pts, const VgmJointPosterior *post,
 	size_t		lo;
 	int			status;
 
-	prepare_libraries();
-	status = check_shapes(pts, post);
-	if (status != VGM_OK)
-		return status;
-	status = pass_memory_alloc(&m, k, d, alloc);
+	status = begin_exposed_step(pts, post, &m, alloc);
 	if (status != VGM_OK)
 		return status;
 	status = cache_components(post, &m.cache, pts->scatter != NULL);
@@ -1358,12 +1368,9 @@ check_inputs(const VgmJointPoints *pts, const VgmJointFitOptions *opt)
 
 	if (d < 1 || d > VGM_JOINT_MAX_DIMS)
 		return VGM_ERR_INVALID;
-	if (opt->max_components < 1 || opt->max_components > VGM_JOINT_MAX_COMPONENTS)
-		return VGM_ERR_INVALID;
-	if (!(opt->weight_concentration_prior > 0.0) || !isfinite(opt->weight_concentration_prior))
-		return VGM_ERR_INVALID;
-	if (opt->max_iter < 1 || !(opt->tol >= 0.0) || !(opt->reg_covar >= 0.0)
-		|| !isfinite(opt->reg_covar))
+	if (vgm_check_shared_options(opt->max_components, VGM_JOINT_MAX_COMPONENTS,
+								 opt->weight_concentration_prior, opt->max_iter,
+								 opt->tol, opt->reg_covar) != VGM_OK)
 		return VGM_ERR_INVALID;
 	if (pts->n > 0 && (!pts->weight || !pts->mean))
 		return VGM_ERR_INVALID;

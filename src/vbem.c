@@ -124,6 +124,21 @@ vgm_fit_options_default(VgmFitOptions *opt)
 	opt->seed = 42;
 }
 
+/* The option checks both engines make; see vbem.h. */
+int
+vgm_check_shared_options(int max_components, int max_allowed,
+						 double weight_concentration_prior, int max_iter,
+						 double tol, double reg_covar)
+{
+	if (max_components < 1 || max_components > max_allowed)
+		return VGM_ERR_INVALID;
+	if (!(weight_concentration_prior > 0.0) || !isfinite(weight_concentration_prior))
+		return VGM_ERR_INVALID;
+	if (max_iter < 1 || !(tol >= 0.0) || !(reg_covar >= 0.0) || !isfinite(reg_covar))
+		return VGM_ERR_INVALID;
+	return VGM_OK;
+}
+
 /* Priors from the data as scikit-learn derives them (mean, unbiased variance). */
 int
 vgm_priors_from_points(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
@@ -683,12 +698,9 @@ check_inputs(const VgmPoint *pts, size_t n, const VgmFitOptions *opt)
 {
 	size_t		i;
 
-	if (opt->max_components < 1 || opt->max_components > VGM_MAX_COMPONENTS)
-		return VGM_ERR_INVALID;
-	if (!(opt->weight_concentration_prior > 0.0) || !isfinite(opt->weight_concentration_prior))
-		return VGM_ERR_INVALID;
-	if (opt->max_iter < 1 || !(opt->tol >= 0.0) || !(opt->reg_covar >= 0.0)
-		|| !isfinite(opt->reg_covar))
+	if (vgm_check_shared_options(opt->max_components, VGM_MAX_COMPONENTS,
+								 opt->weight_concentration_prior, opt->max_iter,
+								 opt->tol, opt->reg_covar) != VGM_OK)
 		return VGM_ERR_INVALID;
 	if (opt->init && (opt->init_k < 1 || opt->init_k > VGM_MAX_COMPONENTS))
 		return VGM_ERR_INVALID;

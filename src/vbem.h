@@ -125,6 +125,15 @@ uint64_t	vgm_start_seed(uint64_t seed, int s);
 /* Fill options with the defaults of RDT's ClusterBasedNormalizer. */
 void		vgm_fit_options_default(VgmFitOptions *opt);
 
+/*
+ * The option checks both engines make: 1 <= max_components <= max_allowed,
+ * a positive finite weight_concentration_prior, max_iter >= 1, tol >= 0 and
+ * a finite reg_covar >= 0.  Returns VGM_OK or VGM_ERR_INVALID.
+ */
+int			vgm_check_shared_options(int max_components, int max_allowed,
+									 double weight_concentration_prior, int max_iter,
+									 double tol, double reg_covar);
+
 /* Priors from the data as scikit-learn derives them (mean, unbiased variance). */
 int			vgm_priors_from_points(const VgmPoint *pts, size_t n,
 								   const VgmFitOptions *opt, VgmPriors *priors);
