@@ -1142,22 +1142,6 @@ interrupted(const InitScratch *s)
 	return s->check_interrupt && s->check_interrupt(s->interrupt_arg);
 }
 
-/* Squared Euclidean distance of two d-vectors. */
-static double
-sq_dist(const double *a, const double *b, int d)
-{
-	double		s = 0.0;
-	int			i;
-
-	for (i = 0; i < d; i++)
-	{
-		double		t = a[i] - b[i];
-
-		s += t * t;
-	}
-	return s;
-}
-
 /*
  * Lloyd's algorithm: assign each point to its nearest center (the first of
  * equal distances), move each center to its cluster's weighted mean, until
@@ -1190,7 +1174,7 @@ kmeans_lloyd(const VgmJointPoints *pts, int k, double *centers, int max_iter,
 
 			for (c = 0; c < k; c++)
 			{
-				double		e = sq_dist(x, centers + (size_t) c * d, d);
+				double		e = vgm_sq_dist(x, centers + (size_t) c * d, d);
 
 				if (e < best)
 				{

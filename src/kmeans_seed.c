@@ -31,22 +31,6 @@ point_coord(const VgmSeedPoints *pts, size_t i)
 	return (const double *) ((const char *) pts->coord + i * pts->coord_stride);
 }
 
-/* Squared Euclidean distance of two dim-vectors. */
-static inline double
-sq_dist(const double *a, const double *b, int dim)
-{
-	double		s = 0.0;
-	int			i;
-
-	for (i = 0; i < dim; i++)
-	{
-		double		t = a[i] - b[i];
-
-		s += t * t;
-	}
-	return s;
-}
-
 /* Copy point i's coordinates into center slot c. */
 static void
 set_center(const VgmSeedPoints *pts, size_t i, double *centers, int c)
@@ -88,10 +72,10 @@ vgm_kmeanspp_seed(const VgmSeedPoints *pts, int k, uint64_t seed,
 	}
 	for (i = 0; i < n; i++)
 	{
-		dist[i] = sq_dist(point_coord(pts, i), centers, dim);
+		dist[i] = vgm_sq_dist(point_coord(pts, i), centers, dim);
 		for (c = 1; c < fixed; c++)
 		{
-			double		e = sq_dist(point_coord(pts, i), centers + (size_t) c * dim, dim);
+			double		e = vgm_sq_dist(point_coord(pts, i), centers + (size_t) c * dim, dim);
 
 			if (e < dist[i])
 				dist[i] = e;
@@ -123,7 +107,7 @@ vgm_kmeanspp_seed(const VgmSeedPoints *pts, int k, uint64_t seed,
 				return -1;
 			for (i = 0; i < n; i++)
 			{
-				double		dd = sq_dist(point_coord(pts, i), cx, dim);
+				double		dd = vgm_sq_dist(point_coord(pts, i), cx, dim);
 
 				pot += point_weight(pts, i) * (dd < dist[i] ? dd : dist[i]);
 			}
@@ -137,7 +121,7 @@ vgm_kmeanspp_seed(const VgmSeedPoints *pts, int k, uint64_t seed,
 		potential = 0.0;
 		for (i = 0; i < n; i++)
 		{
-			double		dd = sq_dist(point_coord(pts, i), centers + (size_t) c * dim, dim);
+			double		dd = vgm_sq_dist(point_coord(pts, i), centers + (size_t) c * dim, dim);
 
 			if (dd < dist[i])
 				dist[i] = dd;

@@ -20,6 +20,22 @@
 /* most centers a seeding or a heavy start gives (the engines' component caps are at most this) */
 #define VGM_SEED_MAX_CENTERS 256
 
+/* Squared Euclidean distance of two dim-vectors, summed in order from 0.0. */
+static inline double
+vgm_sq_dist(const double *a, const double *b, int dim)
+{
+	double		s = 0.0;
+	int			i;
+
+	for (i = 0; i < dim; i++)
+	{
+		double		t = a[i] - b[i];
+
+		s += t * t;
+	}
+	return s;
+}
+
 /*
  * n weighted points of dim coordinates: point i's weight is the double at
  * byte offset i * weight_stride from weight, its coordinates the dim
