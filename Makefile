@@ -23,7 +23,7 @@ $(OBJS): $(wildcard src/*.h)
 
 # ---- engine unit tests: pure C, no server ---------------------------------
 # Sources of the numerical core that build without PostgreSQL headers.
-CORE_SRCS = src/vbem.c src/joint_vbem.c src/json_text.c src/model_codec.c src/summary_core.c src/summary_pack.c \
+CORE_SRCS = src/vbem.c src/joint_vbem.c src/json_text.c src/json_record.c src/model_codec.c src/summary_core.c src/summary_pack.c \
             src/weights_core.c src/validate_core.c src/binary_codec.c src/heavy_core.c
 # the engines' shared k-means++ seeding
 CORE_SRCS += src/kmeans_seed.c

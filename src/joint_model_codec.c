@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_record.h"
 #include "json_text.h"
 
 #define MSG_PREFIX "invalid vgm_joint_model: "
@@ -427,6 +428,7 @@ enum
 /* Everything read so far; the readers' target. */
 typedef struct JointText
 {
+	JtRecord	rec;			/* the header's fields: base is &hdr */
 	VgmJointModelHeader hdr;
 	bool		version_bad;	/* "version" is not an int32 */
 	bool		seen_top[16];
@@ -437,6 +439,7 @@ typedef struct JointText
 } JointText;
 
 static const JtMessages joint_messages = {
+	.prefix = MSG_PREFIX,
 	.syntax = MSG_PREFIX "malformed JSON",
 	.trailing = MSG_PREFIX "trailing garbage after the JSON object",
 	.noun = "the model",
@@ -446,175 +449,24 @@ static const JtMessages joint_messages = {
 	.version = VGM_JOINT_MODEL_FORMAT_VERSION,
 };
 
-/* Is f the top-level "version" field? */
+/*
+ * A bad top-level "version" is judged before anything else, in finish:
+ * note it (the JtRecord hook).
+ */
 static bool
-is_version_field(const JtField *f)
+mark_version_bad(JtRecord *rec, const JtField *f)
 {
-	return f->path == NULL && strcmp(f->name, "version") == 0;
+	if (f->path != NULL || strcmp(f->name, "version") != 0)
+		return false;
+	((JointText *) rec)->version_bad = true;
+	return true;
 }
 
 /* Complain that a value has the wrong JSON type, then step over it. */
 static int
 wrong_type(JtCursor *c, const JtField *f, JointText *t, const char *want, int depth)
 {
-	size_t		start = c->pos;
-
-	if (jt_skip_value(c, depth) < 0)
-		return -1;
-	if (is_version_field(f))
-		t->version_bad = true;
-	else if (jt_claim(c->err, VGM_TEXT_ERR_RANGE, start))
-	{
-		set_msg(c->err, "field \"%s\" must be %s", jt_field_path(f), want);
-		set_detail(c->err, "The value of field \"%s\" at byte offset %zu is not %s.",
-				   jt_field_path(f), start, want);
-	}
-	return 0;
-}
-
-/* A number token as a double for field name; range problems are kept. */
-static int
-read_number(JtCursor *c, const char *name, double *out)
-{
-	JtNumber	tok;
-	int			rc;
-
-	*out = 0;
-	if (jt_scan_number(c, &tok) < 0)
-		return -1;
-	rc = jt_number_double(c, &tok, out);
-	if (rc <= JT_NUM_OK)
-		return rc;
-	if (!jt_claim(c->err, VGM_TEXT_ERR_RANGE, tok.start))
-		return 0;
-	if (rc == JT_NUM_TOO_LONG)
-	{
-		set_msg(c->err, "number too long in field \"%s\"", name);
-		set_detail(c->err, "The number at byte offset %zu has %zu characters; at most %d are allowed.",
-				   tok.start, tok.len, JT_MAX_NUMBER_CHARS);
-	}
-	else
-	{
-		set_msg(c->err, "field \"%s\" out of range", name);
-		set_detail(c->err, "The number at byte offset %zu is outside the range of type double precision.",
-				   tok.start);
-	}
-	return 0;
-}
-
-/* Integer kinds of the header. */
-enum
-{
-	INT_I32, INT_I64, INT_U64, INT_BOOL
-};
-
-/* An integer (or true/false) into the header at f->arg; kind in the reader. */
-static int
-read_integer(JtCursor *c, const JtField *f, JointText *t, int depth, int kind)
-{
-	static const char *const tname[] = {"integer", "bigint", "64-bit unsigned integer"};
-	const uint64_t max_pos[] = {INT32_MAX, INT64_MAX, UINT64_MAX};
-	const uint64_t max_neg[] = {(uint64_t) INT32_MAX + 1, (uint64_t) INT64_MAX + 1, 0};
-	char	   *dst = (char *) &t->hdr + f->arg;
-	JtNumber	tok;
-	bool		neg;
-	uint64_t	mag;
-	int			rc;
-
-	if (kind == INT_BOOL)
-	{
-		int			ch = jt_peek(c);
-		int32_t		v = ch == 't';
-
-		if (ch != 't' && ch != 'f')
-			return wrong_type(c, f, t, "true or false", depth);
-		if (jt_literal(c, ch == 't' ? "true" : "false") < 0)
-			return -1;
-		memcpy(dst, &v, sizeof(v));
-		return 0;
-	}
-	if (!jt_number_start(jt_peek(c)))
-		return wrong_type(c, f, t, "an integer", depth);
-	if (jt_scan_number(c, &tok) < 0)
-		return -1;
-	rc = jt_number_magnitude(c, &tok, &neg, &mag);
-	if (rc == JT_NUM_OK && mag <= (neg ? max_neg[kind] : max_pos[kind]))
-	{
-		/* two's complement: the low bytes of the 64-bit value */
-		uint64_t	v = neg ? 0 - mag : mag;
-
-		if (kind == INT_I32)
-		{
-			int32_t		v32 = (int32_t) (int64_t) v;
-
-			memcpy(dst, &v32, sizeof(v32));
-		}
-		else
-			memcpy(dst, &v, sizeof(v));
-		return 0;
-	}
-	if (is_version_field(f))
-	{
-		t->version_bad = true;
-		return 0;
-	}
-	if (!jt_claim(c->err, VGM_TEXT_ERR_RANGE, tok.start))
-		return 0;
-	if (rc == JT_NUM_NOT_INTEGER)
-	{
-		set_msg(c->err, "field \"%s\" must be an integer", jt_field_path(f));
-		set_detail(c->err, "The number at byte offset %zu has a fraction or an exponent.", tok.start);
-	}
-	else
-	{
-		set_msg(c->err, "field \"%s\" out of range", jt_field_path(f));
-		set_detail(c->err, "The number at byte offset %zu is outside the range of type %s.",
-				   tok.start, tname[kind]);
-	}
-	return 0;
-}
-
-/* An int32 field. */
-static int
-read_i32(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	return read_integer(c, f, target, depth, INT_I32);
-}
-
-/* An int64 field. */
-static int
-read_i64(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	return read_integer(c, f, target, depth, INT_I64);
-}
-
-/* A uint64 field (the seed). */
-static int
-read_u64(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	return read_integer(c, f, target, depth, INT_U64);
-}
-
-/* true or false into an int32 field. */
-static int
-read_bool(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	return read_integer(c, f, target, depth, INT_BOOL);
-}
-
-/* A number field into the header at f->arg. */
-static int
-read_dbl(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	JointText  *t = target;
-	double		v;
-
-	if (!jt_number_start(jt_peek(c)))
-		return wrong_type(c, f, t, "a number", depth);
-	if (read_number(c, jt_field_path(f), &v) < 0)
-		return -1;
-	memcpy((char *) &t->hdr + f->arg, &v, sizeof(v));
-	return 0;
+	return jt_record_wrong_type(c, f, &t->rec, want, depth);
 }
 
 /*
@@ -637,7 +489,7 @@ read_level(JtCursor *c, const char *name, ArrayText *a, size_t cap, int level, i
 		{
 			double		v;
 
-			if (read_number(c, name, &v) < 0)
+			if (jt_read_double_for(c, name, &v) < 0)
 				return -1;
 			if (a->count < cap)
 				a->v[a->count] = v;
@@ -696,24 +548,24 @@ enum
 };
 
 static const JtField nested_fields[] = {
-	{"weight_concentration", "priors.weight_concentration", read_dbl, HOFF(priors.weight_concentration), false},
-	{"mean_precision", "priors.mean_precision", read_dbl, HOFF(priors.mean_precision), false},
+	{"weight_concentration", "priors.weight_concentration", jt_record_double, HOFF(priors.weight_concentration), false},
+	{"mean_precision", "priors.mean_precision", jt_record_double, HOFF(priors.mean_precision), false},
 	{"mean", "priors.mean", read_array, ARR_PRIOR_MEAN, false},
-	{"degrees_of_freedom", "priors.degrees_of_freedom", read_dbl, HOFF(priors.degrees_of_freedom), false},
+	{"degrees_of_freedom", "priors.degrees_of_freedom", jt_record_double, HOFF(priors.degrees_of_freedom), false},
 	{"covariance", "priors.covariance", read_array, ARR_PRIOR_COVARIANCE, false},
-	{"reg_covar", "priors.reg_covar", read_dbl, HOFF(priors.reg_covar), false},
-	{"max_iter", "fit.max_iter", read_i32, HOFF(max_iter), false},
-	{"n_init", "fit.n_init", read_i32, HOFF(n_init), false},
-	{"tol", "fit.tol", read_dbl, HOFF(tol), false},
-	{"seed", "fit.seed", read_u64, HOFF(seed), false},
-	{"iterations", "fit.iterations", read_i32, HOFF(iterations), false},
-	{"converged", "fit.converged", read_bool, HOFF(converged), false},
-	{"lower_bound", "fit.lower_bound", read_dbl, HOFF(lower_bound), false},
-	{"fit_ms", "fit.fit_ms", read_dbl, HOFF(fit_ms), false},
-	{"rows", "training.rows", read_i64, HOFF(rows), false},
-	{"points", "training.points", read_i64, HOFF(points), false},
-	{"skipped_rows", "training.skipped_rows", read_i64, HOFF(skipped_rows), false},
-	{"total_weight", "training.total_weight", read_dbl, HOFF(total_weight), false},
+	{"reg_covar", "priors.reg_covar", jt_record_double, HOFF(priors.reg_covar), false},
+	{"max_iter", "fit.max_iter", jt_record_i32, HOFF(max_iter), false},
+	{"n_init", "fit.n_init", jt_record_i32, HOFF(n_init), false},
+	{"tol", "fit.tol", jt_record_double, HOFF(tol), false},
+	{"seed", "fit.seed", jt_record_u64, HOFF(seed), false},
+	{"iterations", "fit.iterations", jt_record_i32, HOFF(iterations), false},
+	{"converged", "fit.converged", jt_record_bool, HOFF(converged), false},
+	{"lower_bound", "fit.lower_bound", jt_record_double, HOFF(lower_bound), false},
+	{"fit_ms", "fit.fit_ms", jt_record_double, HOFF(fit_ms), false},
+	{"rows", "training.rows", jt_record_i64, HOFF(rows), false},
+	{"points", "training.points", jt_record_i64, HOFF(points), false},
+	{"skipped_rows", "training.skipped_rows", jt_record_i64, HOFF(skipped_rows), false},
+	{"total_weight", "training.total_weight", jt_record_double, HOFF(total_weight), false},
 };
 
 _Static_assert(sizeof(nested_fields) / sizeof(nested_fields[0]) == NESTED_END,
@@ -755,9 +607,9 @@ enum
 };
 
 static const JtField top_fields[N_TOP] = {
-	[TOP_VERSION] = {"version", NULL, read_i32, HOFF(version), false},
-	[TOP_DIMS] = {"dims", NULL, read_i32, HOFF(d), false},
-	[TOP_K] = {"k", NULL, read_i32, HOFF(k), false},
+	[TOP_VERSION] = {"version", NULL, jt_record_i32, HOFF(version), false},
+	[TOP_DIMS] = {"dims", NULL, jt_record_i32, HOFF(d), false},
+	[TOP_K] = {"k", NULL, jt_record_i32, HOFF(k), false},
 	[TOP_WEIGHTS] = {"weights", NULL, read_array, ARR_WEIGHTS, false},
 	[TOP_MEANS] = {"means", NULL, read_array, ARR_MEANS, false},
 	[TOP_COVARIANCES] = {"covariances", NULL, read_array, ARR_COVARIANCES, false},
@@ -765,7 +617,7 @@ static const JtField top_fields[N_TOP] = {
 	[TOP_DOF] = {"degrees_of_freedom", NULL, read_array, ARR_DOF, false},
 	[TOP_CONC_A] = {"weight_concentration_a", NULL, read_array, ARR_CONC_A, false},
 	[TOP_CONC_B] = {"weight_concentration_b", NULL, read_array, ARR_CONC_B, false},
-	[TOP_WEIGHT_THRESHOLD] = {"weight_threshold", NULL, read_dbl, HOFF(weight_threshold), false},
+	[TOP_WEIGHT_THRESHOLD] = {"weight_threshold", NULL, jt_record_double, HOFF(weight_threshold), false},
 	[TOP_PRIORS] = {"priors", NULL, read_object, OBJ_PRIORS, false},
 	[TOP_FIT] = {"fit", NULL, read_object, OBJ_FIT, false},
 	[TOP_TRAINING] = {"training", NULL, read_object, OBJ_TRAINING, false},
@@ -774,77 +626,6 @@ static const JtField top_fields[N_TOP] = {
 /* ------------------------------------------------------------------------
  * Writer: the same tables
  * ------------------------------------------------------------------------ */
-
-/* Append "name":value for each scalar field of a table (its reader tells the type). */
-static void
-write_scalars(JtOut *o, const char *first, const JtField *fields, int n,
-			  const VgmJointModelHeader *h)
-{
-	const char *sep = first;
-
-	for (int i = 0; i < n; i++)
-	{
-		const char *at = (const char *) h + fields[i].arg;
-		JtReadFn	read = fields[i].read;
-		int32_t		i32;
-		int64_t		i64;
-		uint64_t	u64;
-		double		dbl;
-
-		jt_put_key(o, sep, fields[i].name);
-		sep = ",";
-		if (read == read_array)
-		{
-			/* the priors' mean and covariance */
-			const double *v = fields[i].arg == ARR_PRIOR_MEAN ? h->priors.mean : h->priors.covariance;
-			int			d = h->d;
-
-			jt_puts(o, "[");
-			for (int r = 0; r < d; r++)
-			{
-				if (r > 0)
-					jt_puts(o, ",");
-				if (fields[i].arg == ARR_PRIOR_MEAN)
-					jt_put_double(o, v[r]);
-				else
-				{
-					jt_puts(o, "[");
-					for (int s = 0; s < d; s++)
-					{
-						if (s > 0)
-							jt_puts(o, ",");
-						jt_put_double(o, v[r * d + s]);
-					}
-					jt_puts(o, "]");
-				}
-			}
-			jt_puts(o, "]");
-		}
-		else if (read == read_i32 || read == read_bool)
-		{
-			memcpy(&i32, at, sizeof(i32));
-			if (read == read_bool)
-				jt_puts(o, i32 ? "true" : "false");
-			else
-				jt_put_i64(o, i32);
-		}
-		else if (read == read_i64)
-		{
-			memcpy(&i64, at, sizeof(i64));
-			jt_put_i64(o, i64);
-		}
-		else if (read == read_u64)
-		{
-			memcpy(&u64, at, sizeof(u64));
-			jt_put_u64(o, u64);
-		}
-		else
-		{
-			memcpy(&dbl, at, sizeof(dbl));
-			jt_put_double(o, dbl);
-		}
-	}
-}
 
 /* Append an outer x mid x inner array of doubles as nested JSON arrays (mid, inner 0: fewer levels). */
 static void
@@ -882,6 +663,33 @@ write_numbers(JtOut *o, const double *v, int outer, int mid, int inner)
 		jt_puts(o, "]");
 	}
 	jt_puts(o, "]");
+}
+
+/*
+ * Append "name":value for each field of a header table: the record's
+ * scalars, and the priors' mean and covariance (d and d x d numbers).
+ */
+static void
+write_scalars(JtOut *o, const char *first, const JtField *fields, int n,
+			  const VgmJointModelHeader *h)
+{
+	for (int i = 0; i < n; i++)
+	{
+		const char *sep = i == 0 ? first : ",";
+
+		if (fields[i].read != read_array)
+			jt_put_record_field(o, sep, &fields[i], h);
+		else if (fields[i].arg == ARR_PRIOR_MEAN)
+		{
+			jt_put_key(o, sep, fields[i].name);
+			write_numbers(o, h->priors.mean, h->d, 0, 0);
+		}
+		else
+		{
+			jt_put_key(o, sep, fields[i].name);
+			write_numbers(o, h->priors.covariance, h->d, h->d, 0);
+		}
+	}
 }
 
 /* Write the JSON text of a joint model to o: the field tables in their order. */
@@ -1104,6 +912,8 @@ vgm_joint_model_parse(const char *text, size_t len, VgmJointModelView *model,
 		return VGM_TEXT_ERR_NOMEM;
 	}
 	memset(t, 0, sizeof(JointText));
+	t->rec.base = (char *) &t->hdr;
+	t->rec.judge_later = mark_version_bad;
 	store = t->store;
 	for (int a = 0; a < N_ARRAYS; a++)
 	{

@@ -198,6 +198,7 @@ const char *jt_num_text(double v, char *buf, size_t buflen);
  */
 typedef struct JtMessages
 {
+	const char *prefix;			/* "invalid vgm_model: ": the start of a field's message (json_record.c); NULL: none */
 	const char *syntax;			/* malformed text */
 	const char *trailing;		/* text after the value */
 	const char *noun;			/* "the model": what the text holds */

@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_record.h"
 #include "json_text.h"
 
 #define MSG_PREFIX "invalid vgm_model: "
@@ -449,6 +450,7 @@ enum
 /* Everything read so far; the readers' target. */
 typedef struct ModelText
 {
+	JtRecord	rec;			/* the header's fields: base is &hdr */
 	VgmModelHeader hdr;
 	bool		version_bad;	/* "version" is not an int32 */
 	bool		dims_bad;		/* "dims" is not an int32 */
@@ -462,6 +464,7 @@ typedef struct ModelText
 } ModelText;
 
 static const JtMessages model_messages = {
+	.prefix = MSG_PREFIX,
 	.syntax = MSG_PREFIX "malformed JSON",
 	.trailing = MSG_PREFIX "trailing garbage after the JSON object",
 	.noun = "the model",
@@ -476,8 +479,10 @@ static const JtMessages model_messages = {
  * report whether the field was one of them.
  */
 static bool
-mark_version_bad(ModelText *t, const JtField *f)
+mark_version_bad(JtRecord *rec, const JtField *f)
 {
+	ModelText  *t = (ModelText *) rec;
+
 	if (f->path != NULL)
 		return false;			/* a nested field */
 	if (strcmp(f->name, "version") == 0)
@@ -493,156 +498,20 @@ mark_version_bad(ModelText *t, const JtField *f)
 static int
 wrong_type(JtCursor *c, const JtField *f, ModelText *t, const char *want, int depth)
 {
-	size_t		start = c->pos;
-
-	if (jt_skip_value(c, depth) < 0)
-		return -1;
-	if (!mark_version_bad(t, f) && jt_claim(c->err, VGM_TEXT_ERR_RANGE, start))
-	{
-		set_msg(c->err, "field \"%s\" must be %s", jt_field_path(f), want);
-		set_detail(c->err, "The value of field \"%s\" at byte offset %zu is not %s.",
-				   jt_field_path(f), start, want);
-	}
-	return 0;
+	return jt_record_wrong_type(c, f, &t->rec, want, depth);
 }
 
 /* A JSON number as a double, for the field named path (element idx >= 0). */
 static int
 read_number(JtCursor *c, const char *path, long idx, double *out)
 {
-	JtNumber	tok;
 	char		name[96];
-	int			rc;
 
-	*out = 0;
-	if (jt_scan_number(c, &tok) < 0)
-		return -1;
-	rc = jt_number_double(c, &tok, out);
-	if (rc <= JT_NUM_OK)
-		return rc;
 	if (idx >= 0)
 		snprintf(name, sizeof(name), "%s[%ld]", path, idx);
 	else
 		snprintf(name, sizeof(name), "%s", path);
-	if (!jt_claim(c->err, VGM_TEXT_ERR_RANGE, tok.start))
-		return 0;
-	if (rc == JT_NUM_TOO_LONG)
-	{
-		set_msg(c->err, "number too long in field \"%s\"", name);
-		set_detail(c->err, "The number at byte offset %zu has %zu characters; at most %d are allowed.",
-				   tok.start, tok.len, JT_MAX_NUMBER_CHARS);
-	}
-	else
-	{
-		set_msg(c->err, "field \"%s\" out of range", name);
-		set_detail(c->err, "The number at byte offset %zu is outside the range of type double precision.",
-				   tok.start);
-	}
-	return 0;
-}
-
-/* A JSON integer of the given range into the header at f->arg. */
-static int
-read_integer(JtCursor *c, const JtField *f, ModelText *t, int depth,
-			 uint64_t max_pos, uint64_t max_neg, size_t size, const char *tname)
-{
-	JtNumber	tok;
-	bool		neg;
-	uint64_t	mag;
-	int			rc;
-
-	if (!jt_number_start(jt_peek(c)))
-		return wrong_type(c, f, t, "an integer", depth);
-	if (jt_scan_number(c, &tok) < 0)
-		return -1;
-	rc = jt_number_magnitude(c, &tok, &neg, &mag);
-	if (rc == JT_NUM_OK && mag <= (neg ? max_neg : max_pos))
-	{
-		/* two's complement: the low size bytes of the 64-bit value */
-		uint64_t	v = neg ? 0 - mag : mag;
-		char	   *dst = (char *) &t->hdr + f->arg;
-
-		if (size == sizeof(int32_t))
-		{
-			int32_t		v32 = (int32_t) (int64_t) v;
-
-			memcpy(dst, &v32, sizeof(v32));
-		}
-		else
-			memcpy(dst, &v, sizeof(v));
-		return 0;
-	}
-	if (mark_version_bad(t, f) || !jt_claim(c->err, VGM_TEXT_ERR_RANGE, tok.start))
-		return 0;
-	if (rc == JT_NUM_NOT_INTEGER)
-	{
-		set_msg(c->err, "field \"%s\" must be an integer", jt_field_path(f));
-		set_detail(c->err, "The number at byte offset %zu has a fraction or an exponent.",
-				   tok.start);
-	}
-	else
-	{
-		set_msg(c->err, "field \"%s\" out of range", jt_field_path(f));
-		set_detail(c->err, "The number at byte offset %zu is outside the range of type %s.",
-				   tok.start, tname);
-	}
-	return 0;
-}
-
-/* An integer field of type int32. */
-static int
-read_i32(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	return read_integer(c, f, target, depth, (uint64_t) INT32_MAX,
-						(uint64_t) INT32_MAX + 1, sizeof(int32_t), "integer");
-}
-
-/* An integer field of type int64. */
-static int
-read_i64(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	return read_integer(c, f, target, depth, (uint64_t) INT64_MAX,
-						(uint64_t) INT64_MAX + 1, sizeof(int64_t), "bigint");
-}
-
-/* An integer field of type uint64 (-0 is 0). */
-static int
-read_u64(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	return read_integer(c, f, target, depth, UINT64_MAX, 0, sizeof(uint64_t),
-						"64-bit unsigned integer");
-}
-
-/* A number field into the header at f->arg. */
-static int
-read_dbl(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	ModelText  *t = target;
-	double		v;
-
-	if (!jt_number_start(jt_peek(c)))
-		return wrong_type(c, f, t, "a number", depth);
-	if (read_number(c, jt_field_path(f), -1, &v) < 0)
-		return -1;
-	memcpy((char *) &t->hdr + f->arg, &v, sizeof(v));
-	return 0;
-}
-
-/* true or false into the int32 at f->arg. */
-static int
-read_bool(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	ModelText  *t = target;
-	int			ch = jt_peek(c);
-	int32_t		v;
-
-	if (ch != 't' && ch != 'f')
-		return wrong_type(c, f, t, "true or false", depth);
-	if (jt_literal(c, ch == 't' ? "true" : "false") < 0)
-		return -1;
-	v = ch == 't';
-	memcpy((char *) &t->hdr + f->arg, &v, sizeof(v));
-	return 0;
+	return jt_read_double_for(c, name, out);
 }
 
 #define HOFF(m) offsetof(VgmModelHeader, m)
@@ -654,28 +523,28 @@ enum
 };
 
 static const JtField nested_fields[] = {
-	{"weight_concentration", "priors.weight_concentration", read_dbl, HOFF(priors.weight_concentration), false},
-	{"mean_precision", "priors.mean_precision", read_dbl, HOFF(priors.mean_precision), false},
-	{"mean", "priors.mean", read_dbl, HOFF(priors.mean), false},
-	{"degrees_of_freedom", "priors.degrees_of_freedom", read_dbl, HOFF(priors.degrees_of_freedom), false},
-	{"covariance", "priors.covariance", read_dbl, HOFF(priors.covariance), false},
-	{"reg_covar", "priors.reg_covar", read_dbl, HOFF(priors.reg_covar), false},
-	{"max_iter", "fit.max_iter", read_i32, HOFF(max_iter), false},
-	{"tol", "fit.tol", read_dbl, HOFF(tol), false},
-	{"seed", "fit.seed", read_u64, HOFF(seed), false},
-	{"iterations", "fit.iterations", read_i32, HOFF(iterations), false},
-	{"converged", "fit.converged", read_bool, HOFF(converged), false},
-	{"lower_bound", "fit.lower_bound", read_dbl, HOFF(lower_bound), false},
-	{"fit_ms", "fit.fit_ms", read_dbl, HOFF(fit_ms), false},
-	{"rows", "training.rows", read_i64, HOFF(rows), false},
-	{"total_weight", "training.total_weight", read_dbl, HOFF(total_weight), false},
-	{"min", "training.min", read_dbl, HOFF(min), false},
-	{"max", "training.max", read_dbl, HOFF(max), false},
-	{"buckets", "training.buckets", read_i64, HOFF(buckets), false},
-	{"nulls", "training.nulls", read_i64, HOFF(nulls), false},
-	{"nans", "training.nans", read_i64, HOFF(nans), false},
-	{"pos_infs", "training.pos_infs", read_i64, HOFF(pos_infs), false},
-	{"neg_infs", "training.neg_infs", read_i64, HOFF(neg_infs), false},
+	{"weight_concentration", "priors.weight_concentration", jt_record_double, HOFF(priors.weight_concentration), false},
+	{"mean_precision", "priors.mean_precision", jt_record_double, HOFF(priors.mean_precision), false},
+	{"mean", "priors.mean", jt_record_double, HOFF(priors.mean), false},
+	{"degrees_of_freedom", "priors.degrees_of_freedom", jt_record_double, HOFF(priors.degrees_of_freedom), false},
+	{"covariance", "priors.covariance", jt_record_double, HOFF(priors.covariance), false},
+	{"reg_covar", "priors.reg_covar", jt_record_double, HOFF(priors.reg_covar), false},
+	{"max_iter", "fit.max_iter", jt_record_i32, HOFF(max_iter), false},
+	{"tol", "fit.tol", jt_record_double, HOFF(tol), false},
+	{"seed", "fit.seed", jt_record_u64, HOFF(seed), false},
+	{"iterations", "fit.iterations", jt_record_i32, HOFF(iterations), false},
+	{"converged", "fit.converged", jt_record_bool, HOFF(converged), false},
+	{"lower_bound", "fit.lower_bound", jt_record_double, HOFF(lower_bound), false},
+	{"fit_ms", "fit.fit_ms", jt_record_double, HOFF(fit_ms), false},
+	{"rows", "training.rows", jt_record_i64, HOFF(rows), false},
+	{"total_weight", "training.total_weight", jt_record_double, HOFF(total_weight), false},
+	{"min", "training.min", jt_record_double, HOFF(min), false},
+	{"max", "training.max", jt_record_double, HOFF(max), false},
+	{"buckets", "training.buckets", jt_record_i64, HOFF(buckets), false},
+	{"nulls", "training.nulls", jt_record_i64, HOFF(nulls), false},
+	{"nans", "training.nans", jt_record_i64, HOFF(nans), false},
+	{"pos_infs", "training.pos_infs", jt_record_i64, HOFF(pos_infs), false},
+	{"neg_infs", "training.neg_infs", jt_record_i64, HOFF(neg_infs), false},
 };
 
 _Static_assert(sizeof(nested_fields) / sizeof(nested_fields[0]) == NESTED_END,
@@ -829,9 +698,9 @@ enum
 };
 
 static const JtField top_fields[] = {
-	[TOP_VERSION] = {"version", NULL, read_i32, HOFF(version), false},
-	[TOP_DIMS] = {"dims", NULL, read_i32, HOFF(dims), false},
-	[TOP_K] = {"k", NULL, read_i32, HOFF(k), false},
+	[TOP_VERSION] = {"version", NULL, jt_record_i32, HOFF(version), false},
+	[TOP_DIMS] = {"dims", NULL, jt_record_i32, HOFF(dims), false},
+	[TOP_K] = {"k", NULL, jt_record_i32, HOFF(k), false},
 	{"weights", NULL, read_array, ARR_WEIGHTS, false},
 	{"means", NULL, read_array, ARR_MEANS, false},
 	{"covariances", NULL, read_array, ARR_COVARIANCES, false},
@@ -840,7 +709,7 @@ static const JtField top_fields[] = {
 	{"weight_concentration_a", NULL, read_array, ARR_CONC_A, false},
 	{"weight_concentration_b", NULL, read_array, ARR_CONC_B, false},
 	[TOP_ATOMS] = {"atoms", NULL, read_atoms, 0, true},
-	[TOP_WEIGHT_THRESHOLD] = {"weight_threshold", NULL, read_dbl, HOFF(weight_threshold), false},
+	[TOP_WEIGHT_THRESHOLD] = {"weight_threshold", NULL, jt_record_double, HOFF(weight_threshold), false},
 	{"priors", NULL, read_object, OBJ_PRIORS, false},
 	{"fit", NULL, read_object, OBJ_FIT, false},
 	{"training", NULL, read_object, OBJ_TRAINING, false},
@@ -856,30 +725,7 @@ write_fields(JtOut *o, const char *first, const JtField *fields, int n,
 			 const VgmModelHeader *h)
 {
 	for (int i = 0; i < n; i++)
-	{
-		const char *at = (const char *) h + fields[i].arg;
-		JtReadFn	read = fields[i].read;
-		union
-		{
-			int32_t		i32;
-			int64_t		i64;
-			uint64_t	u64;
-			double		dbl;
-		}			v;
-
-		jt_put_key(o, i == 0 ? first : ",", fields[i].name);
-		memcpy(&v, at, read == read_i32 || read == read_bool ? sizeof(int32_t) : sizeof(int64_t));
-		if (read == read_i32)
-			jt_put_i64(o, v.i32);
-		else if (read == read_bool)
-			jt_puts(o, v.i32 ? "true" : "false");
-		else if (read == read_i64)
-			jt_put_i64(o, v.i64);
-		else if (read == read_u64)
-			jt_put_u64(o, v.u64);
-		else
-			jt_put_double(o, v.dbl);
-	}
+		jt_put_record_field(o, i == 0 ? first : ",", &fields[i], h);
 }
 
 /* Write the JSON text of a model to o: the field tables in their order. */
@@ -1108,6 +954,8 @@ vgm_model_parse(const char *text, size_t len, VgmModelView *model,
 		return VGM_MODEL_ERR_SYNTAX;
 	}
 	memset(&t, 0, sizeof(t));
+	t.rec.base = (char *) &t.hdr;
+	t.rec.judge_later = mark_version_bad;
 	if (jt_read_object(&c, top_fields, N_OF(top_fields), t.seen_top, "", &t, 1) < 0 ||
 		jt_expect_end(&c) < 0)
 		return VGM_MODEL_ERR_SYNTAX;

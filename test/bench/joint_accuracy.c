@@ -21,7 +21,7 @@
  *
  * Build (from the repository root; test/bench/joint_summary_bench.sh does it):
  *   gcc -O2 -std=gnu11 -Isrc -o /tmp/joint_accuracy test/bench/joint_accuracy.c \
- *       src/joint_summary_core.c src/joint_vbem.c src/vbem.c src/json_text.c -lgsl -lopenblas -lm
+ *       src/joint_summary_core.c src/joint_vbem.c src/vbem.c src/kmeans_seed.c src/json_text.c -lgsl -lopenblas -lm
  */
 #include <math.h>
 #include <stdint.h>

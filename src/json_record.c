@@ -1,0 +1,226 @@
+/*
+ * json_record.c - the scalar fields of a record in a JSON text (see
+ *                 json_record.h): the readers and the writer both model
+ *                 codecs drive with their field tables.
+ *
+ * Pure C11.  Errors follow the kit's rule: a syntax error stops reading,
+ * any other is kept if it is the first (jt_claim) and reading goes on.
+ */
+#include "json_record.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Kinds of integer field. */
+typedef enum
+{
+	INT_I32, INT_I64, INT_U64
+} IntKind;
+
+/* The start of every message of the form. */
+static const char *
+prefix(const JtCursor *c)
+{
+	return c->messages && c->messages->prefix ? c->messages->prefix : "";
+}
+
+/* Does the codec judge f itself (and has now noted it)? */
+static bool
+judged_later(JtRecord *rec, const JtField *f)
+{
+	return rec->judge_later != NULL && rec->judge_later(rec, f);
+}
+
+/* Complain that the value of f is not want, then step over it. */
+int
+jt_record_wrong_type(JtCursor *c, const JtField *f, JtRecord *rec, const char *want, int depth)
+{
+	size_t		start = c->pos;
+
+	if (jt_skip_value(c, depth) < 0)
+		return -1;
+	if (!judged_later(rec, f) && jt_claim(c->err, VGM_TEXT_ERR_RANGE, start))
+	{
+		jt_msg(c->err, "%sfield \"%s\" must be %s", prefix(c), jt_field_path(f), want);
+		jt_detail(c->err, "The value of field \"%s\" at byte offset %zu is not %s.",
+				  jt_field_path(f), start, want);
+	}
+	return 0;
+}
+
+/* A number as a double for the field called name; range problems are kept. */
+int
+jt_read_double_for(JtCursor *c, const char *name, double *out)
+{
+	JtNumber	tok;
+	int			rc;
+
+	*out = 0;
+	if (jt_scan_number(c, &tok) < 0)
+		return -1;
+	rc = jt_number_double(c, &tok, out);
+	if (rc <= JT_NUM_OK)
+		return rc;
+	if (!jt_claim(c->err, VGM_TEXT_ERR_RANGE, tok.start))
+		return 0;
+	if (rc == JT_NUM_TOO_LONG)
+	{
+		jt_msg(c->err, "%snumber too long in field \"%s\"", prefix(c), name);
+		jt_detail(c->err, "The number at byte offset %zu has %zu characters; at most %d are allowed.",
+				  tok.start, tok.len, JT_MAX_NUMBER_CHARS);
+	}
+	else
+	{
+		jt_msg(c->err, "%sfield \"%s\" out of range", prefix(c), name);
+		jt_detail(c->err, "The number at byte offset %zu is outside the range of type double precision.",
+				  tok.start);
+	}
+	return 0;
+}
+
+/* A JSON integer of the kind's range into the record at f->arg. */
+static int
+read_integer(JtCursor *c, const JtField *f, JtRecord *rec, int depth, IntKind kind)
+{
+	static const char *const type_name[] = {"integer", "bigint", "64-bit unsigned integer"};
+	static const uint64_t max_pos[] = {INT32_MAX, INT64_MAX, UINT64_MAX};
+	/* -0 is the only negative a uint64 takes */
+	static const uint64_t max_neg[] = {(uint64_t) INT32_MAX + 1, (uint64_t) INT64_MAX + 1, 0};
+	JtNumber	tok;
+	bool		neg;
+	uint64_t	mag;
+	int			rc;
+
+	if (!jt_number_start(jt_peek(c)))
+		return jt_record_wrong_type(c, f, rec, "an integer", depth);
+	if (jt_scan_number(c, &tok) < 0)
+		return -1;
+	rc = jt_number_magnitude(c, &tok, &neg, &mag);
+	if (rc == JT_NUM_OK && mag <= (neg ? max_neg[kind] : max_pos[kind]))
+	{
+		/* two's complement: the low bytes of the 64-bit value */
+		uint64_t	v = neg ? 0 - mag : mag;
+		char	   *dst = rec->base + f->arg;
+
+		if (kind == INT_I32)
+		{
+			int32_t		v32 = (int32_t) (int64_t) v;
+
+			memcpy(dst, &v32, sizeof(v32));
+		}
+		else
+			memcpy(dst, &v, sizeof(v));
+		return 0;
+	}
+	if (judged_later(rec, f) || !jt_claim(c->err, VGM_TEXT_ERR_RANGE, tok.start))
+		return 0;
+	if (rc == JT_NUM_NOT_INTEGER)
+	{
+		jt_msg(c->err, "%sfield \"%s\" must be an integer", prefix(c), jt_field_path(f));
+		jt_detail(c->err, "The number at byte offset %zu has a fraction or an exponent.",
+				  tok.start);
+	}
+	else
+	{
+		jt_msg(c->err, "%sfield \"%s\" out of range", prefix(c), jt_field_path(f));
+		jt_detail(c->err, "The number at byte offset %zu is outside the range of type %s.",
+				  tok.start, type_name[kind]);
+	}
+	return 0;
+}
+
+/* An int32 field. */
+int
+jt_record_i32(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	return read_integer(c, f, target, depth, INT_I32);
+}
+
+/* An int64 field. */
+int
+jt_record_i64(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	return read_integer(c, f, target, depth, INT_I64);
+}
+
+/* A uint64 field (-0 is 0). */
+int
+jt_record_u64(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	return read_integer(c, f, target, depth, INT_U64);
+}
+
+/* true or false into the int32 at f->arg. */
+int
+jt_record_bool(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	JtRecord   *rec = target;
+	int			ch = jt_peek(c);
+	int32_t		v = ch == 't';
+
+	if (ch != 't' && ch != 'f')
+		return jt_record_wrong_type(c, f, rec, "true or false", depth);
+	if (jt_literal(c, ch == 't' ? "true" : "false") < 0)
+		return -1;
+	memcpy(rec->base + f->arg, &v, sizeof(v));
+	return 0;
+}
+
+/* A number field into the double at f->arg. */
+int
+jt_record_double(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	JtRecord   *rec = target;
+	double		v;
+
+	if (!jt_number_start(jt_peek(c)))
+		return jt_record_wrong_type(c, f, rec, "a number", depth);
+	if (jt_read_double_for(c, jt_field_path(f), &v) < 0)
+		return -1;
+	memcpy(rec->base + f->arg, &v, sizeof(v));
+	return 0;
+}
+
+/* Is f read by one of the record readers? */
+bool
+jt_record_is_scalar(const JtField *f)
+{
+	return f->read == jt_record_i32 || f->read == jt_record_i64 || f->read == jt_record_u64
+		|| f->read == jt_record_bool || f->read == jt_record_double;
+}
+
+/* Append sep "name":value for the scalar field f of the record at base. */
+void
+jt_put_record_field(JtOut *o, const char *sep, const JtField *f, const void *base)
+{
+	const char *at = (const char *) base + f->arg;
+	int32_t		i32;
+	int64_t		i64;
+	uint64_t	u64;
+	double		dbl;
+
+	jt_put_key(o, sep, f->name);
+	if (f->read == jt_record_i32 || f->read == jt_record_bool)
+	{
+		memcpy(&i32, at, sizeof(i32));
+		if (f->read == jt_record_bool)
+			jt_puts(o, i32 ? "true" : "false");
+		else
+			jt_put_i64(o, i32);
+	}
+	else if (f->read == jt_record_i64)
+	{
+		memcpy(&i64, at, sizeof(i64));
+		jt_put_i64(o, i64);
+	}
+	else if (f->read == jt_record_u64)
+	{
+		memcpy(&u64, at, sizeof(u64));
+		jt_put_u64(o, u64);
+	}
+	else
+	{
+		memcpy(&dbl, at, sizeof(dbl));
+		jt_put_double(o, dbl);
+	}
+}
