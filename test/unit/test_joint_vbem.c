@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "joint_model_codec.h"
 #include "joint_vbem.h"
 #include "rng.h"
 #include "tap.h"
@@ -487,45 +488,22 @@ compare_snapshot(const Case *c, const Snapshot *s, const char *path,
 	}
 }
 
-/* A plain Cholesky (row by row, not LAPACK's order): does the matrix factor? */
-static int
-plain_cholesky_ok(const double *a, int d)
-{
-	double		l[VGM_JOINT_MAX_DIMS * VGM_JOINT_MAX_DIMS];
-
-	for (int i = 0; i < d; i++)
-		for (int j = 0; j <= i; j++)
-		{
-			double		s = a[i * d + j];
-
-			for (int p = 0; p < j; p++)
-				s -= l[i * d + p] * l[j * d + p];
-			if (i == j)
-			{
-				if (!(s > 0.0) || !isfinite(s))
-					return 0;
-				l[i * d + i] = sqrt(s);
-			}
-			else
-				l[i * d + j] = s / l[j * d + j];
-		}
-	return 1;
-}
-
 /*
  * Every parameter of a posterior finite, every covariance symmetric and
- * factored by a plain Cholesky (as a stored model is validated).
+ * factored by the plain Cholesky (row by row, not LAPACK's order) that
+ * validates a stored model.
  */
 static int
 posterior_finite(const VgmJointPosterior *p)
 {
 	int			d = p->d;
+	double		l[VGM_JOINT_MAX_DIMS * VGM_JOINT_MAX_DIMS];
 
 	for (int j = 0; j < p->k; j++)
 	{
 		const double *cov = p->covariances + (size_t) j * d * d;
 
-		if (!plain_cholesky_ok(cov, d))
+		if (vgm_joint_cholesky(cov, d, l) != 0)
 			return 0;
 		for (int a = 0; a < d; a++)
 			for (int b = 0; b < a; b++)
