@@ -8,10 +8,14 @@
  * files of CORE_SRCS in the Makefile), which builds, is unit-tested and is
  * fuzzed without a single PostgreSQL header.
  *
- *   0  allocator.h, codec_status.h, wire.h, seeded_draws.h
+ *   0  allocator.h, codec_status.h, wire.h, seeded_draws.h,
+ *      stick_breaking.h, log_normalize.h, interruptible_sort.h
  *                                   memory hooks; the codec statuses;
- *                                   big-endian bytes; the engines' seeded draws
- *   1  vbem.h, json_text.h          the VB-EM engine; the JSON text kit
+ *                                   big-endian bytes; the engines' seeded
+ *                                   draws, weights, E-step rows and sort
+ *   1  vbem.h, json_text.h, kmeans_seed.h, json_record.h
+ *                                   the VB-EM engine; the JSON text kit;
+ *                                   the engines' k-means++; record fields
  *   2  model_codec.h, summary_core.h, summary_pack.h, weights_core.h,
  *      validate_core.h, joint_vbem.h, joint_model_codec.h
  *                                   the values, their validation, text forms
