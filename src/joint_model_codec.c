@@ -149,7 +149,7 @@ static int
 check_all_finite(JtError *e, const char *name, const double *v, size_t n,
 				 int inner, int inner2)
 {
-	char		idx[48];
+	char		idx[72];			/* three size_t indexes in brackets */
 
 	for (size_t i = 0; i < n; i++)
 	{
@@ -208,6 +208,25 @@ check_covariance(JtError *e, const char *what, const double *a, int d)
 	return VGM_TEXT_OK;
 }
 
+/* dims 1 .. MAXD and k 1 .. MAXK: what sizes every array of the model. */
+static int
+check_dims_and_k(JtError *e, const VgmJointModelHeader *h)
+{
+	if (h->d < 1 || h->d > MAXD)
+	{
+		set_msg(e, "dims out of range");
+		set_detail(e, "The model has dims = %" PRId32 "; dims must be between 1 and %d.", h->d, MAXD);
+		return VGM_TEXT_ERR_RANGE;
+	}
+	if (h->k < 1 || h->k > MAXK)
+	{
+		set_msg(e, "k out of range");
+		set_detail(e, "The model has k = %" PRId32 "; k must be between 1 and %d.", h->k, MAXK);
+		return VGM_TEXT_ERR_RANGE;
+	}
+	return VGM_TEXT_OK;
+}
+
 /* Every invariant of a joint model, in a fixed order. */
 static int
 validate(const VgmJointModelView *model, JtError *e)
@@ -240,18 +259,8 @@ validate(const VgmJointModelView *model, JtError *e)
 				   h->version, VGM_JOINT_MODEL_FORMAT_VERSION);
 		return VGM_TEXT_ERR_VERSION;
 	}
-	if (h->d < 1 || h->d > MAXD)
-	{
-		set_msg(e, "dims out of range");
-		set_detail(e, "The model has dims = %" PRId32 "; dims must be between 1 and %d.", h->d, MAXD);
-		return VGM_TEXT_ERR_RANGE;
-	}
-	if (h->k < 1 || h->k > MAXK)
-	{
-		set_msg(e, "k out of range");
-		set_detail(e, "The model has k = %" PRId32 "; k must be between 1 and %d.", h->k, MAXK);
-		return VGM_TEXT_ERR_RANGE;
-	}
+	if ((rc = check_dims_and_k(e, h)) != VGM_TEXT_OK)
+		return rc;
 	d = h->d;
 	k = h->k;
 	if (p->d != d || p->k != k || pr->d != d)
@@ -820,18 +829,8 @@ finish(JtCursor *c, JointText *t, VgmJointModelView *model, const VgmAllocator *
 		if (t->obj_ok[o] &&
 			(rc = jt_check_missing(c, objects[o].fields, objects[o].n, t->seen[o])) != VGM_TEXT_OK)
 			return rc;
-	if (h->d < 1 || h->d > MAXD)
-	{
-		set_msg(e, "dims out of range");
-		set_detail(e, "The model has dims = %" PRId32 "; dims must be between 1 and %d.", h->d, MAXD);
-		return VGM_TEXT_ERR_RANGE;
-	}
-	if (h->k < 1 || h->k > MAXK)
-	{
-		set_msg(e, "k out of range");
-		set_detail(e, "The model has k = %" PRId32 "; k must be between 1 and %d.", h->k, MAXK);
-		return VGM_TEXT_ERR_RANGE;
-	}
+	if ((rc = check_dims_and_k(e, h)) != VGM_TEXT_OK)
+		return rc;
 	k = (size_t) h->k;
 	d = (size_t) h->d;
 	for (int a = 0; a < N_ARRAYS; a++)
