@@ -1,0 +1,255 @@
+/*
+ * fit_shared.c - the SQL glue both fits share: the option checker driven
+ *                by a fit's option table, the planner support that checks
+ *                a call's constant options before the scan, the constant
+ *                max_components of a one-step aggregate, the errors of an
+ *                engine status and the fit clock.
+ *
+ * vgm_fit and vgm_joint_fit take the same options where they apply, with
+ * the same ranges and messages (README "Fitting" and docs/joint_model.md);
+ * one checker reading each fit's table keeps them so.  See fit_shared.h.
+ */
+#include "postgres.h"
+
+#include <math.h>
+#include <time.h>
+
+#include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "nodes/supportnodes.h"
+
+#include "fit_shared.h"
+#include "model_cache.h"
+#include "vbem.h"
+
+/* The address of an option's value inside a fit's options struct. */
+static inline void *
+option_field(void *options, const VgmOptionSpec *spec)
+{
+	return (char *) options + spec->offset;
+}
+
+/* An option's value in a fit's options struct, as the Datum SQL would pass. */
+static Datum
+option_datum(const void *options, const VgmOptionSpec *spec)
+{
+	const void *field = (const char *) options + spec->offset;
+
+	switch (spec->type)
+	{
+		case VGM_OPTION_INT32:
+			return Int32GetDatum(*(const int32 *) field);
+		case VGM_OPTION_INT64:
+			return Int64GetDatum(*(const int64 *) field);
+		case VGM_OPTION_FLOAT8:
+			return Float8GetDatum(*(const double *) field);
+		case VGM_OPTION_BOOL:
+			return BoolGetDatum(*(const bool *) field);
+	}
+	elog(ERROR, "unknown option type %d", (int) spec->type);
+	return (Datum) 0;
+}
+
+/* Store an option's SQL value into a fit's options struct. */
+static void
+option_store(void *options, const VgmOptionSpec *spec, Datum value)
+{
+	void	   *field = option_field(options, spec);
+
+	switch (spec->type)
+	{
+		case VGM_OPTION_INT32:
+			*(int32 *) field = DatumGetInt32(value);
+			return;
+		case VGM_OPTION_INT64:
+			/* the seed: SQL's bigint carries the engine's uint64 bit for bit */
+			*(int64 *) field = DatumGetInt64(value);
+			return;
+		case VGM_OPTION_FLOAT8:
+			*(double *) field = DatumGetFloat8(value);
+			return;
+		case VGM_OPTION_BOOL:
+			*(bool *) field = DatumGetBool(value);
+			return;
+	}
+	elog(ERROR, "unknown option type %d", (int) spec->type);
+}
+
+/* Raise the error of a number outside a range: "name must be ...". */
+static void
+report_number(const VgmOptionSpec *spec, const char *must_be, double x)
+{
+	if (spec->meaning != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be %s", spec->name, must_be),
+				 errdetail("The value given was %g; %s.", x, spec->meaning)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s must be %s", spec->name, must_be),
+			 errdetail("The value given was %g.", x)));
+}
+
+/* Raise the error of a value outside the option's range. */
+void
+vgm_option_check(const VgmOptionSpec *spec, Datum value)
+{
+	double		x;
+
+	if (spec->range == VGM_RANGE_ANY)
+		return;
+	if (spec->range == VGM_RANGE_COUNT)
+	{
+		int32		count = DatumGetInt32(value);
+
+		if (count < 1 || count > spec->max)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must be between 1 and %d", spec->name, spec->max),
+					 errdetail("The value given was %d.", count)));
+		return;
+	}
+	x = DatumGetFloat8(value);
+	switch (spec->range)
+	{
+		case VGM_RANGE_POSITIVE:
+			if (!(x > 0.0) || !isfinite(x))
+				report_number(spec, "a positive finite number", x);
+			return;
+		case VGM_RANGE_NON_NEGATIVE:
+			if (!(x >= 0.0) || !isfinite(x))
+				report_number(spec, "a non-negative finite number", x);
+			return;
+		case VGM_RANGE_FRACTION:
+			if (!(x >= 0.0 && x < 1.0))
+				report_number(spec, "in [0, 1)", x);
+			return;
+		case VGM_RANGE_SHARE:
+			if (!(x > 0.0 && x <= 1.0))
+				report_number(spec, "in (0, 1]", x);
+			return;
+		default:
+			elog(ERROR, "unknown option range %d", (int) spec->range);
+	}
+}
+
+/* Read every option of the table: NULL tests first, then the ranges. */
+void
+vgm_options_read(FunctionCallInfo fcinfo, const VgmOptionTable *table, void *options)
+{
+	for (int i = 0; i < table->n; i++)
+		if (PG_ARGISNULL(table->specs[i].arg))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s option \"%s\" must not be null", table->function,
+							table->specs[i].name),
+					 errdetail("Omit the argument to use its default.")));
+	for (int i = 0; i < table->n; i++)
+	{
+		const VgmOptionSpec *spec = &table->specs[i];
+		Datum		value = PG_GETARG_DATUM(spec->arg);
+
+		vgm_option_check(spec, value);
+		option_store(options, spec, value);
+	}
+}
+
+/* The call a planner support request asks to simplify; NULL for other requests. */
+FuncExpr *
+vgm_support_simplify_call(Node *request)
+{
+	if (!IsA(request, SupportRequestSimplify))
+		return NULL;
+	return ((SupportRequestSimplify *) request)->fcall;
+}
+
+/* The call's constant options, its defaults for the computed ones, NULL elsewhere. */
+void
+vgm_options_of_call(FuncExpr *call, FunctionCallInfo check,
+					const VgmOptionTable *const *tables, int ntables,
+					const void *defaults)
+{
+	int			nargs = list_length(call->args);
+
+	InitFunctionCallInfoData(*check, NULL, nargs, InvalidOid, NULL, NULL);
+	for (int i = 0; i < nargs; i++)
+	{
+		check->args[i].value = (Datum) 0;
+		check->args[i].isnull = true;
+	}
+	for (int t = 0; t < ntables; t++)
+		for (int i = 0; i < tables[t]->n; i++)
+		{
+			const VgmOptionSpec *spec = &tables[t]->specs[i];
+			Node	   *arg;
+
+			if (spec->arg >= nargs)
+				continue;
+			arg = (Node *) list_nth(call->args, spec->arg);
+			if (IsA(arg, Const))
+			{
+				check->args[spec->arg].value = ((Const *) arg)->constvalue;
+				check->args[spec->arg].isnull = ((Const *) arg)->constisnull;
+			}
+			else
+			{
+				check->args[spec->arg].value = option_datum(defaults, spec);
+				check->args[spec->arg].isnull = false;
+			}
+		}
+}
+
+/* max_components of a one-step aggregate: its constant argument argno, checked. */
+int32
+vgm_aggregate_components(FunctionCallInfo fcinfo, int argno, const VgmOptionSpec *spec,
+						 const char *aggregate, const char *summary_call)
+{
+	Const	   *k_arg = vgm_call_arg_const(fcinfo, argno);
+
+	if (k_arg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the number of components of %s must be a constant", aggregate),
+				 errdetail("Use %s for a computed value.", summary_call)));
+	if (k_arg->constisnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the number of components of %s must not be null", aggregate),
+				 errdetail("Omit the argument to use 10 components.")));
+	vgm_option_check(spec, k_arg->constvalue);
+	return DatumGetInt32(k_arg->constvalue);
+}
+
+/* Raise the error of an engine status other than VGM_OK. */
+void
+vgm_fit_status_check(int status, size_t n, const char *type_name)
+{
+	if (status == VGM_OK)
+		return;
+	if (status == VGM_ERR_NOMEM)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory while fitting a %s", type_name),
+				 errdetail("The fit needed working memory for %zu points.", n)));
+	/* the interrupt hook stopped the engine: raise the pending cancel itself */
+	if (status == VGM_ERR_INTERRUPTED)
+		CHECK_FOR_INTERRUPTS();
+	ereport(ERROR,
+			(errcode(status == VGM_ERR_OVERFLOW ? ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
+					 : status == VGM_ERR_EMPTY || status == VGM_ERR_SINGULAR ? ERRCODE_DATA_EXCEPTION
+					 : ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("cannot fit a %s: %s", type_name, vgm_status_message(status)),
+			 status == VGM_ERR_OVERFLOW
+			 ? errdetail("Squared deviations of %zu points exceed the double range; values up to about 1e150 in magnitude can be fitted.", n)
+			 : errdetail("The fit saw %zu points.", n)));
+}
+
+/* Milliseconds of a monotonic clock. */
+double
+vgm_fit_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
