@@ -19,7 +19,6 @@
 #include "utils/array.h"
 #include "nodes/primnodes.h"
 #include "nodes/pg_list.h"
-#include "nodes/supportnodes.h"
 #include "utils/builtins.h"
 
 #include "fit.h"
@@ -74,7 +73,28 @@ static const VgmOptionSpec atom_option_specs[] = {
 
 static const VgmOptionTable atom_options = {"vgm_fit", atom_option_specs, lengthof(atom_option_specs)};
 
-#define ATOM_SHARE_SPEC (&atom_option_specs[1])
+/* The options of the one-step aggregates vgm_fit(x, k) and vgm_fit(x, atoms [, atom_share]). */
+static const VgmAggregateOption aggregate_components = {
+	VGM_MAX_COMPONENTS_SPEC(fit_option_specs),
+	"the number of components of vgm_fit must be a constant",
+	"vgm_fit(vgm_summarize(x), max_components => ...)",
+	"the number of components of vgm_fit must not be null",
+	"Omit the argument to use 10 components."
+};
+static const VgmAggregateOption aggregate_atoms = {
+	&atom_option_specs[0],
+	"the option \"atoms\" of the aggregate vgm_fit must be a constant",
+	"vgm_fit(vgm_summarize(x), atoms => ...)",
+	"vgm_fit option \"atoms\" must not be null",
+	"Omit the argument to use its default."
+};
+static const VgmAggregateOption aggregate_atom_share = {
+	&atom_option_specs[1],
+	"the option \"atom_share\" of the aggregate vgm_fit must be a constant",
+	"vgm_fit(vgm_summarize(x), atom_share => ...)",
+	"vgm_fit option \"atom_share\" must not be null",
+	"Omit the argument to use its default."
+};
 
 /* Read and validate the atom options. */
 void
@@ -577,10 +597,8 @@ summary_has_no_rows(const VgmSummaryView *v)
 	return true;
 }
 
-/* Arguments of vgm_fit(data or summary, the eight options). */
-#define FIT_FUNCTION_NARGS 9
-/* vgm_fit(summary, ...) also has the two atom options. */
-#define FIT_SUMMARY_NARGS (FIT_FUNCTION_NARGS + 2)
+/* Arguments of vgm_fit(summary, the eight options, the two atom options). */
+#define FIT_SUMMARY_NARGS 11
 
 /*
  * Planner support of vgm_fit(summary | float8[], options...): options given
@@ -593,22 +611,11 @@ PG_FUNCTION_INFO_V1(vgm_fit_support);
 Datum
 vgm_fit_support(PG_FUNCTION_ARGS)
 {
-	FuncExpr   *call = vgm_support_simplify_call((Node *) PG_GETARG_POINTER(0));
 	static const VgmOptionTable *const tables[] = {&fit_options, &atom_options};
+	VgmSqlFitOptions defaults;
 
-	if (call != NULL && (list_length(call->args) == FIT_FUNCTION_NARGS
-						 || list_length(call->args) == FIT_SUMMARY_NARGS))
-	{
-		LOCAL_FCINFO(check, FIT_SUMMARY_NARGS);
-		VgmSqlFitOptions options;
-		VgmSqlFitOptions defaults;
-
-		vgm_default_sql_fit_options(&defaults);
-		vgm_options_of_call(call, check, tables, lengthof(tables), &defaults);
-		vgm_read_fit_options(check, &options);
-		if (list_length(call->args) == FIT_SUMMARY_NARGS)
-			vgm_read_atom_options(check, &options);
-	}
+	vgm_default_sql_fit_options(&defaults);
+	vgm_options_check_planned((Node *) PG_GETARG_POINTER(0), tables, lengthof(tables), &defaults);
 	PG_RETURN_POINTER(NULL);
 }
 
@@ -678,33 +685,9 @@ vgm_fit_final(PG_FUNCTION_ARGS)
 	if (PG_NARGS() > 1)
 	{
 		aggregate_with_options(fcinfo, "vgm_fit_final", "aggregate vgm_fit(float8, int)");
-		options.engine.max_components =
-			vgm_aggregate_components(fcinfo, 1, VGM_MAX_COMPONENTS_SPEC(fit_option_specs), "vgm_fit",
-									 "vgm_fit(vgm_summarize(x), max_components => ...)");
+		options.engine.max_components = DatumGetInt32(vgm_aggregate_option(fcinfo, 1, &aggregate_components));
 	}
 	return fit_summary_arg(fcinfo, &options);
-}
-
-/*
- * The constant argument i of the one-step aggregate vgm_fit(x, atoms [,
- * atom_share]), with the errors of a computed or NULL option.
- */
-static Const *
-atom_option_const(FunctionCallInfo fcinfo, int i, const char *name)
-{
-	Const	   *arg = vgm_call_arg_const(fcinfo, i);
-
-	if (arg == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the option \"%s\" of the aggregate vgm_fit must be a constant", name),
-				 errdetail("Use vgm_fit(vgm_summarize(x), %s => ...) for a computed value.", name)));
-	if (arg->constisnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("vgm_fit option \"%s\" must not be null", name),
-				 errdetail("Omit the argument to use its default.")));
-	return arg;
 }
 
 extern Datum vgm_summarize_sfunc(PG_FUNCTION_ARGS);
@@ -725,7 +708,7 @@ vgm_fit_atoms_sfunc(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("vgm_fit option \"atom_share\" must not be null"),
 					 errdetail("Omit the argument to use its default.")));
-		vgm_option_check(ATOM_SHARE_SPEC, PG_GETARG_DATUM(3));
+		vgm_option_check(aggregate_atom_share.spec, PG_GETARG_DATUM(3));
 	}
 	return vgm_summarize_sfunc(fcinfo);
 }
@@ -743,15 +726,10 @@ vgm_fit_atoms_final(PG_FUNCTION_ARGS)
 	VgmSqlFitOptions options;
 	Aggref	   *aggref = aggregate_with_options(fcinfo, "vgm_fit_atoms_final",
 												"aggregates vgm_fit(float8, boolean[, float8])");
-	Datum		share;
 
 	vgm_default_sql_fit_options(&options);
-	options.atoms = DatumGetBool(atom_option_const(fcinfo, 1, "atoms")->constvalue);
+	options.atoms = DatumGetBool(vgm_aggregate_option(fcinfo, 1, &aggregate_atoms));
 	if (list_length(aggref->args) > 2)
-	{
-		share = atom_option_const(fcinfo, 2, "atom_share")->constvalue;
-		vgm_option_check(ATOM_SHARE_SPEC, share);
-		options.atom_share = DatumGetFloat8(share);
-	}
+		options.atom_share = DatumGetFloat8(vgm_aggregate_option(fcinfo, 2, &aggregate_atom_share));
 	return fit_summary_arg(fcinfo, &options);
 }

@@ -133,9 +133,9 @@ vgm_option_check(const VgmOptionSpec *spec, Datum value)
 	}
 }
 
-/* Read every option of the table: NULL tests first, then the ranges. */
-void
-vgm_options_read(FunctionCallInfo fcinfo, const VgmOptionTable *table, void *options)
+/* Check every option of the table: NULL tests first, then the ranges. */
+static void
+options_check(FunctionCallInfo fcinfo, const VgmOptionTable *table)
 {
 	for (int i = 0; i < table->n; i++)
 		if (PG_ARGISNULL(table->specs[i].arg))
@@ -145,32 +145,37 @@ vgm_options_read(FunctionCallInfo fcinfo, const VgmOptionTable *table, void *opt
 							table->specs[i].name),
 					 errdetail("Omit the argument to use its default.")));
 	for (int i = 0; i < table->n; i++)
-	{
-		const VgmOptionSpec *spec = &table->specs[i];
-		Datum		value = PG_GETARG_DATUM(spec->arg);
-
-		vgm_option_check(spec, value);
-		option_store(options, spec, value);
-	}
+		vgm_option_check(&table->specs[i], PG_GETARG_DATUM(table->specs[i].arg));
 }
 
-/* The call a planner support request asks to simplify; NULL for other requests. */
-FuncExpr *
-vgm_support_simplify_call(Node *request)
-{
-	if (!IsA(request, SupportRequestSimplify))
-		return NULL;
-	return ((SupportRequestSimplify *) request)->fcall;
-}
-
-/* The call's constant options, its defaults for the computed ones, NULL elsewhere. */
+/* Read every option of the table into the options struct, checked. */
 void
-vgm_options_of_call(FuncExpr *call, FunctionCallInfo check,
-					const VgmOptionTable *const *tables, int ntables,
-					const void *defaults)
+vgm_options_read(FunctionCallInfo fcinfo, const VgmOptionTable *table, void *options)
 {
-	int			nargs = list_length(call->args);
+	options_check(fcinfo, table);
+	for (int i = 0; i < table->n; i++)
+		option_store(options, &table->specs[i], PG_GETARG_DATUM(table->specs[i].arg));
+}
 
+/* The most arguments a fit takes (vgm_fit(summary, ...) has eleven). */
+#define FIT_MAX_ARGS 16
+
+/* Check the options of the call a planner support request is about. */
+void
+vgm_options_check_planned(Node *request, const VgmOptionTable *const *tables, int ntables,
+						  const void *defaults)
+{
+	LOCAL_FCINFO(check, FIT_MAX_ARGS);
+	FuncExpr   *call;
+	int			nargs;
+
+	if (!IsA(request, SupportRequestSimplify))
+		return;
+	call = ((SupportRequestSimplify *) request)->fcall;
+	nargs = list_length(call->args);
+	if (nargs > FIT_MAX_ARGS)
+		return;
+	/* every argument NULL but the options the tables check */
 	InitFunctionCallInfoData(*check, NULL, nargs, InvalidOid, NULL, NULL);
 	for (int i = 0; i < nargs; i++)
 	{
@@ -186,38 +191,40 @@ vgm_options_of_call(FuncExpr *call, FunctionCallInfo check,
 			if (spec->arg >= nargs)
 				continue;
 			arg = (Node *) list_nth(call->args, spec->arg);
-			if (IsA(arg, Const))
-			{
-				check->args[spec->arg].value = ((Const *) arg)->constvalue;
-				check->args[spec->arg].isnull = ((Const *) arg)->constisnull;
-			}
-			else
-			{
-				check->args[spec->arg].value = option_datum(defaults, spec);
-				check->args[spec->arg].isnull = false;
-			}
+			check->args[spec->arg].isnull = IsA(arg, Const) && ((Const *) arg)->constisnull;
+			check->args[spec->arg].value = IsA(arg, Const) ? ((Const *) arg)->constvalue
+				: option_datum(defaults, spec);
 		}
+	/* a table is the call's when the call has all its arguments (vgm_fit's atoms) */
+	for (int t = 0; t < ntables; t++)
+	{
+		bool		complete = true;
+
+		for (int i = 0; i < tables[t]->n; i++)
+			complete = complete && tables[t]->specs[i].arg < nargs;
+		if (complete)
+			options_check(check, tables[t]);
+	}
 }
 
-/* max_components of a one-step aggregate: its constant argument argno, checked. */
-int32
-vgm_aggregate_components(FunctionCallInfo fcinfo, int argno, const VgmOptionSpec *spec,
-						 const char *aggregate, const char *summary_call)
+/* The constant argument argno of a one-step aggregate's call, checked. */
+Datum
+vgm_aggregate_option(FunctionCallInfo fcinfo, int argno, const VgmAggregateOption *option)
 {
-	Const	   *k_arg = vgm_call_arg_const(fcinfo, argno);
+	Const	   *arg = vgm_call_arg_const(fcinfo, argno);
 
-	if (k_arg == NULL)
+	if (arg == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the number of components of %s must be a constant", aggregate),
-				 errdetail("Use %s for a computed value.", summary_call)));
-	if (k_arg->constisnull)
+				 errmsg("%s", option->not_constant),
+				 errdetail("Use %s for a computed value.", option->summary_call)));
+	if (arg->constisnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("the number of components of %s must not be null", aggregate),
-				 errdetail("Omit the argument to use 10 components.")));
-	vgm_option_check(spec, k_arg->constvalue);
-	return DatumGetInt32(k_arg->constvalue);
+				 errmsg("%s", option->not_null),
+				 errdetail("%s", option->default_hint)));
+	vgm_option_check(option->spec, arg->constvalue);
+	return arg->constvalue;
 }
 
 /* Raise the error of an engine status other than VGM_OK. */

@@ -101,31 +101,35 @@ extern void vgm_options_read(FunctionCallInfo fcinfo, const VgmOptionTable *tabl
 /* Raise the error of a value outside the option's range. */
 extern void vgm_option_check(const VgmOptionSpec *spec, Datum value);
 
-/* The call a planner support request asks to simplify; NULL for other requests. */
-extern FuncExpr *vgm_support_simplify_call(Node *request);
+/*
+ * The planner support of a fit (SupportRequestSimplify; other requests are
+ * ignored): each table whose arguments the call has is checked on the
+ * call's constants, with the default (read from the defaults struct) in
+ * place of an option computed at run time.  The errors are those the fit
+ * raises at run time, raised while planning, so a bad option fails before
+ * the scan that builds the summary.
+ */
+extern void vgm_options_check_planned(Node *request, const VgmOptionTable *const *tables,
+									  int ntables, const void *defaults);
 
 /*
- * Fill check, which has room for the call's arguments, with what the
- * planner can check of the call: each option of the tables as the call's
- * constant, or as its default (read from the defaults struct) where it is
- * computed at run time; every other argument NULL.  The fit's reader run
- * on check then raises while planning the errors it would raise at run
- * time, before the scan that builds the summary.
+ * How a one-step aggregate (vgm_fit(x, k), vgm_fit(x, atoms), ...) names
+ * one of its options in the errors of a computed or a NULL value: such an
+ * aggregate has no combine function, so its Aggref keeps its arguments and
+ * the option must be a constant of the call.
  */
-extern void vgm_options_of_call(FuncExpr *call, FunctionCallInfo check,
-								const VgmOptionTable *const *tables, int ntables,
-								const void *defaults);
+typedef struct VgmAggregateOption
+{
+	const VgmOptionSpec *spec;	/* its range */
+	const char *not_constant;	/* the error of a computed value */
+	const char *summary_call;	/* the form that takes a computed value */
+	const char *not_null;		/* the error of a NULL */
+	const char *default_hint;	/* what omitting it gives */
+} VgmAggregateOption;
 
-/*
- * max_components of a one-step aggregate vgm_fit(x, k) or
- * vgm_joint_fit(row, k): the call's constant argument argno (such an
- * aggregate has no combine function, so its Aggref keeps its arguments),
- * checked by spec.  A computed or NULL value is an error that points to
- * the summary form named in summary_call.
- */
-extern int32 vgm_aggregate_components(FunctionCallInfo fcinfo, int argno,
-									  const VgmOptionSpec *spec, const char *aggregate,
-									  const char *summary_call);
+/* The constant argument argno of a one-step aggregate's call, checked. */
+extern Datum vgm_aggregate_option(FunctionCallInfo fcinfo, int argno,
+								  const VgmAggregateOption *option);
 
 /*
  * Raise the error of an engine status other than VGM_OK; type_name is the

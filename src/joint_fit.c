@@ -28,9 +28,6 @@ PG_FUNCTION_INFO_V1(vgm_joint_fit_summary);
 PG_FUNCTION_INFO_V1(vgm_joint_fit_final);
 PG_FUNCTION_INFO_V1(vgm_joint_fit_support);
 
-/* Arguments of vgm_joint_fit(summary, the eight options). */
-#define JOINT_FIT_NARGS 9
-
 /* Options as SQL passes them, after validation. */
 typedef struct JointSqlOptions
 {
@@ -146,19 +143,11 @@ fit_view(const VgmJointSummaryView *v, const JointSqlOptions *o)
 Datum
 vgm_joint_fit_support(PG_FUNCTION_ARGS)
 {
-	FuncExpr   *call = vgm_support_simplify_call((Node *) PG_GETARG_POINTER(0));
 	static const VgmOptionTable *const tables[] = {&joint_options};
+	JointSqlOptions defaults;
 
-	if (call != NULL && list_length(call->args) == JOINT_FIT_NARGS)
-	{
-		LOCAL_FCINFO(check, JOINT_FIT_NARGS);
-		JointSqlOptions o;
-		JointSqlOptions defaults;
-
-		joint_default_options(&defaults);
-		vgm_options_of_call(call, check, tables, lengthof(tables), &defaults);
-		joint_read_options(check, &o);
-	}
+	joint_default_options(&defaults);
+	vgm_options_check_planned((Node *) PG_GETARG_POINTER(0), tables, lengthof(tables), &defaults);
 	PG_RETURN_POINTER(NULL);
 }
 
@@ -170,20 +159,16 @@ vgm_joint_fit_support(PG_FUNCTION_ARGS)
 static Datum
 fit_summary_arg(FunctionCallInfo fcinfo, const JointSqlOptions *o)
 {
-	VgmJointSummaryView v;
+	VgmJointSummaryView v = {0};
 
-	if (PG_ARGISNULL(0))
+	if (!PG_ARGISNULL(0))
 	{
-		notice_null_fit(0);
-		PG_RETURN_NULL();
+		vgm_joint_summary_get_view(PG_GETARG_DATUM(0), &v);
+		if (v.rows > 0)
+			PG_RETURN_DATUM(fit_view(&v, o));
 	}
-	vgm_joint_summary_get_view(PG_GETARG_DATUM(0), &v);
-	if (v.rows == 0)
-	{
-		notice_null_fit(v.skipped);
-		PG_RETURN_NULL();
-	}
-	PG_RETURN_DATUM(fit_view(&v, o));
+	notice_null_fit(v.skipped);
+	PG_RETURN_NULL();
 }
 
 /* vgm_joint_fit(vgm_joint_summary, options...): fit a summary. */
@@ -196,11 +181,19 @@ vgm_joint_fit_summary(PG_FUNCTION_ARGS)
 	return fit_summary_arg(fcinfo, &o);
 }
 
+/* max_components of the one-step aggregate vgm_joint_fit(row, k). */
+static const VgmAggregateOption aggregate_components = {
+	VGM_MAX_COMPONENTS_SPEC(joint_option_specs),
+	"the number of components of vgm_joint_fit must be a constant",
+	"vgm_joint_fit(vgm_joint_summarize(row), max_components => ...)",
+	"the number of components of vgm_joint_fit must not be null",
+	"Omit the argument to use 10 components."
+};
+
 /*
  * Final function of the one-step aggregates vgm_joint_fit(float8[]) (the
  * defaults) and vgm_joint_fit(float8[], int) (max_components from the
- * call's constant second argument; that aggregate has no combine function,
- * so its Aggref always carries its arguments).
+ * call's constant second argument).
  */
 Datum
 vgm_joint_fit_final(PG_FUNCTION_ARGS)
@@ -209,8 +202,6 @@ vgm_joint_fit_final(PG_FUNCTION_ARGS)
 
 	joint_default_options(&o);
 	if (PG_NARGS() > 1)
-		o.engine.max_components =
-			vgm_aggregate_components(fcinfo, 1, VGM_MAX_COMPONENTS_SPEC(joint_option_specs), "vgm_joint_fit",
-									 "vgm_joint_fit(vgm_joint_summarize(row), max_components => ...)");
+		o.engine.max_components = DatumGetInt32(vgm_aggregate_option(fcinfo, 1, &aggregate_components));
 	return fit_summary_arg(fcinfo, &o);
 }
