@@ -605,18 +605,17 @@ summary_has_no_rows(const VgmSummaryView *v)
  * as constants are checked while the query is planned, so a bad one fails
  * before the scan that builds the summary, not after it.  The arguments
  * arrive positional with their defaults filled in; an option that is not a
- * constant is checked at run time as always.
+ * constant is checked at run time as always.  vgm_fit of an array has no
+ * atom options: the table of those is checked only where the call has them.
  */
 PG_FUNCTION_INFO_V1(vgm_fit_support);
 Datum
 vgm_fit_support(PG_FUNCTION_ARGS)
 {
 	static const VgmOptionTable *const tables[] = {&fit_options, &atom_options};
-	VgmSqlFitOptions defaults;
 
-	vgm_default_sql_fit_options(&defaults);
-	vgm_options_check_planned((Node *) PG_GETARG_POINTER(0), tables, lengthof(tables), &defaults);
-	PG_RETURN_POINTER(NULL);
+	PG_RETURN_POINTER(vgm_options_check_planned((Node *) PG_GETARG_POINTER(0), tables,
+												lengthof(tables)));
 }
 
 /*

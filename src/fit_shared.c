@@ -2,7 +2,7 @@
  * fit_shared.c - the SQL glue both fits share: the option checker driven
  *                by a fit's option table, the planner support that checks
  *                a call's constant options before the scan, the constant
- *                max_components of a one-step aggregate, the errors of an
+ *                options of the one-step aggregates, the errors of an
  *                engine status and the fit clock.
  *
  * vgm_fit and vgm_joint_fit take the same options where they apply, with
@@ -22,39 +22,11 @@
 #include "model_cache.h"
 #include "vbem.h"
 
-/* The address of an option's value inside a fit's options struct. */
-static inline void *
-option_field(void *options, const VgmOptionSpec *spec)
-{
-	return (char *) options + spec->offset;
-}
-
-/* An option's value in a fit's options struct, as the Datum SQL would pass. */
-static Datum
-option_datum(const void *options, const VgmOptionSpec *spec)
-{
-	const void *field = (const char *) options + spec->offset;
-
-	switch (spec->type)
-	{
-		case VGM_OPTION_INT32:
-			return Int32GetDatum(*(const int32 *) field);
-		case VGM_OPTION_INT64:
-			return Int64GetDatum(*(const int64 *) field);
-		case VGM_OPTION_FLOAT8:
-			return Float8GetDatum(*(const double *) field);
-		case VGM_OPTION_BOOL:
-			return BoolGetDatum(*(const bool *) field);
-	}
-	elog(ERROR, "unknown option type %d", (int) spec->type);
-	return (Datum) 0;
-}
-
 /* Store an option's SQL value into a fit's options struct. */
 static void
 option_store(void *options, const VgmOptionSpec *spec, Datum value)
 {
-	void	   *field = option_field(options, spec);
+	void	   *field = (char *) options + spec->offset;
 
 	switch (spec->type)
 	{
@@ -133,78 +105,80 @@ vgm_option_check(const VgmOptionSpec *spec, Datum value)
 	}
 }
 
-/* Check every option of the table: NULL tests first, then the ranges. */
+/* Raise the error of a NULL option: omitting the argument gives its default. */
 static void
-options_check(FunctionCallInfo fcinfo, const VgmOptionTable *table)
+report_null(const VgmOptionTable *table, const VgmOptionSpec *spec)
 {
-	for (int i = 0; i < table->n; i++)
-		if (PG_ARGISNULL(table->specs[i].arg))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s option \"%s\" must not be null", table->function,
-							table->specs[i].name),
-					 errdetail("Omit the argument to use its default.")));
-	for (int i = 0; i < table->n; i++)
-		vgm_option_check(&table->specs[i], PG_GETARG_DATUM(table->specs[i].arg));
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("%s option \"%s\" must not be null", table->function, spec->name),
+			 errdetail("Omit the argument to use its default.")));
 }
 
-/* Read every option of the table into the options struct, checked. */
+/* Read every option of the table into the options struct: NULL tests first, then the ranges. */
 void
 vgm_options_read(FunctionCallInfo fcinfo, const VgmOptionTable *table, void *options)
 {
-	options_check(fcinfo, table);
 	for (int i = 0; i < table->n; i++)
-		option_store(options, &table->specs[i], PG_GETARG_DATUM(table->specs[i].arg));
+		if (PG_ARGISNULL(table->specs[i].arg))
+			report_null(table, &table->specs[i]);
+	for (int i = 0; i < table->n; i++)
+	{
+		Datum		value = PG_GETARG_DATUM(table->specs[i].arg);
+
+		vgm_option_check(&table->specs[i], value);
+		option_store(options, &table->specs[i], value);
+	}
 }
 
-/* The most arguments a fit takes (vgm_fit(summary, ...) has eleven). */
-#define FIT_MAX_ARGS 16
-
-/* Check the options of the call a planner support request is about. */
-void
-vgm_options_check_planned(Node *request, const VgmOptionTable *const *tables, int ntables,
-						  const void *defaults)
+/*
+ * The option of spec as a constant of the call, or NULL when the call has
+ * no such argument (vgm_fit of an array has no atom options) or computes it
+ * at run time.
+ */
+static Const *
+constant_option(FuncExpr *call, const VgmOptionSpec *spec)
 {
-	LOCAL_FCINFO(check, FIT_MAX_ARGS);
+	Node	   *arg;
+
+	if (spec->arg >= list_length(call->args))
+		return NULL;
+	arg = (Node *) list_nth(call->args, spec->arg);
+	return IsA(arg, Const) ? (Const *) arg : NULL;
+}
+
+/*
+ * Check the constant options of the call a planner support request is
+ * about, in the order and with the errors of vgm_options_read (the NULL
+ * tests of all tables, then the ranges); the others are checked at run
+ * time.
+ */
+Node *
+vgm_options_check_planned(Node *request, const VgmOptionTable *const *tables, int ntables)
+{
 	FuncExpr   *call;
-	int			nargs;
 
 	if (!IsA(request, SupportRequestSimplify))
-		return;
+		return NULL;
 	call = ((SupportRequestSimplify *) request)->fcall;
-	nargs = list_length(call->args);
-	if (nargs > FIT_MAX_ARGS)
-		return;
-	/* every argument NULL but the options the tables check */
-	InitFunctionCallInfoData(*check, NULL, nargs, InvalidOid, NULL, NULL);
-	for (int i = 0; i < nargs; i++)
-	{
-		check->args[i].value = (Datum) 0;
-		check->args[i].isnull = true;
-	}
 	for (int t = 0; t < ntables; t++)
 		for (int i = 0; i < tables[t]->n; i++)
 		{
-			const VgmOptionSpec *spec = &tables[t]->specs[i];
-			Node	   *arg;
+			Const	   *c = constant_option(call, &tables[t]->specs[i]);
 
-			if (spec->arg >= nargs)
-				continue;
-			arg = (Node *) list_nth(call->args, spec->arg);
-			check->args[spec->arg].isnull = IsA(arg, Const) && ((Const *) arg)->constisnull;
-			check->args[spec->arg].value = IsA(arg, Const) ? ((Const *) arg)->constvalue
-				: option_datum(defaults, spec);
+			if (c != NULL && c->constisnull)
+				report_null(tables[t], &tables[t]->specs[i]);
 		}
-	/* a table is the call's when the call has all its arguments (vgm_fit's atoms) */
 	for (int t = 0; t < ntables; t++)
-	{
-		bool		complete = true;
-
 		for (int i = 0; i < tables[t]->n; i++)
-			complete = complete && tables[t]->specs[i].arg < nargs;
-		if (complete)
-			options_check(check, tables[t]);
-	}
+		{
+			Const	   *c = constant_option(call, &tables[t]->specs[i]);
+
+			if (c != NULL)
+				vgm_option_check(&tables[t]->specs[i], c->constvalue);
+		}
+	/* nothing to simplify: the call stays as it is */
+	return NULL;
 }
 
 /* The constant argument argno of a one-step aggregate's call, checked. */

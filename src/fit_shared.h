@@ -8,17 +8,18 @@
  *
  * Each fit describes its options once, as a table of VgmOptionSpec rows
  * (name, argument position, type, allowed range, where the value goes in
- * its own options struct); the checker, the planner support and the
- * defaults the planner substitutes for computed arguments all read that one
- * table, so an option's range and its message cannot drift between the
- * run-time check, the plan-time check and the two fits.
+ * its own options struct); the run-time checker and the planner support
+ * both read that one table, and the rows of the options both fits take are
+ * written once (VGM_FIT_COMMON_OPTION_SPECS), so an option's range and its
+ * message cannot drift between the run-time check, the plan-time check and
+ * the two fits.
  */
 #ifndef VGM_FIT_SHARED_H
 #define VGM_FIT_SHARED_H
 
 #include "postgres.h"
 #include "fmgr.h"
-#include "nodes/primnodes.h"
+#include "nodes/nodes.h"
 
 /* The SQL type of an option argument. */
 typedef enum VgmOptionType
@@ -103,14 +104,13 @@ extern void vgm_option_check(const VgmOptionSpec *spec, Datum value);
 
 /*
  * The planner support of a fit (SupportRequestSimplify; other requests are
- * ignored): each table whose arguments the call has is checked on the
- * call's constants, with the default (read from the defaults struct) in
- * place of an option computed at run time.  The errors are those the fit
- * raises at run time, raised while planning, so a bad option fails before
- * the scan that builds the summary.
+ * ignored): the options of the tables that the call gives as constants are
+ * checked while planning, with the errors the fit raises at run time, so a
+ * bad option fails before the scan that builds the summary.  Returns what
+ * a support function returns: NULL, the call is not replaced.
  */
-extern void vgm_options_check_planned(Node *request, const VgmOptionTable *const *tables,
-									  int ntables, const void *defaults);
+extern Node *vgm_options_check_planned(Node *request, const VgmOptionTable *const *tables,
+									   int ntables);
 
 /*
  * How a one-step aggregate (vgm_fit(x, k), vgm_fit(x, atoms), ...) names

@@ -144,11 +144,9 @@ Datum
 vgm_joint_fit_support(PG_FUNCTION_ARGS)
 {
 	static const VgmOptionTable *const tables[] = {&joint_options};
-	JointSqlOptions defaults;
 
-	joint_default_options(&defaults);
-	vgm_options_check_planned((Node *) PG_GETARG_POINTER(0), tables, lengthof(tables), &defaults);
-	PG_RETURN_POINTER(NULL);
+	PG_RETURN_POINTER(vgm_options_check_planned((Node *) PG_GETARG_POINTER(0), tables,
+												lengthof(tables)));
 }
 
 /*
