@@ -12,7 +12,6 @@
 #include "postgres.h"
 
 #include <math.h>
-#include <time.h>
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
@@ -20,10 +19,10 @@
 #include "utils/array.h"
 #include "nodes/primnodes.h"
 #include "nodes/pg_list.h"
-#include "nodes/supportnodes.h"
 #include "utils/builtins.h"
 
 #include "fit.h"
+#include "fit_shared.h"
 #include "heavy_core.h"
 #include "model_cache.h"
 #include "summary.h"
@@ -47,115 +46,70 @@ vgm_default_sql_fit_options(VgmSqlFitOptions *options)
 	options->atom_share = VGM_DEFAULT_ATOM_SHARE;
 }
 
-/* Check an atom share: in (0, 1]. */
-void
-vgm_check_atom_share(double share)
-{
-	if (!(share > 0.0 && share <= 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("atom_share must be in (0, 1]"),
-				 errdetail("The value given was %g; a value becomes an atom when it holds at least this share of the rows.",
-						   share)));
-}
+/*
+ * The options of vgm_fit(data or summary, max_components,
+ * weight_concentration_prior, weight_threshold, max_iter, tol, seed, init,
+ * n_init): every argument but the data and the init model, which is not a
+ * number to check (fit_shared.h).
+ */
+static const VgmOptionSpec fit_option_specs[] = {
+	VGM_FIT_COMMON_OPTION_SPECS(VgmSqlFitOptions, VGM_MAX_COMPONENTS),
+	{"n_init", 8, VGM_OPTION_INT32, VGM_RANGE_COUNT, VGM_MAX_N_INIT,
+	offsetof(VgmSqlFitOptions, engine.n_init)},
+};
+
+/* The position of the init model among the arguments of vgm_fit. */
+#define FIT_INIT_ARG 7
+
+static const VgmOptionTable fit_options = {"vgm_fit", fit_option_specs, lengthof(fit_option_specs)};
+
+/* vgm_fit(summary, ...) also has the two atom options, after the eight others. */
+static const VgmOptionSpec atom_option_specs[] = {
+	{"atoms", 9, VGM_OPTION_BOOL, VGM_RANGE_ANY, 0, offsetof(VgmSqlFitOptions, atoms)},
+	{"atom_share", 10, VGM_OPTION_FLOAT8, VGM_RANGE_SHARE, 0,
+		offsetof(VgmSqlFitOptions, atom_share),
+	"a value becomes an atom when it holds at least this share of the rows"},
+};
+
+static const VgmOptionTable atom_options = {"vgm_fit", atom_option_specs, lengthof(atom_option_specs)};
+
+/* The options of the one-step aggregates vgm_fit(x, k) and vgm_fit(x, atoms [, atom_share]). */
+static const VgmAggregateOption aggregate_components = {
+	VGM_MAX_COMPONENTS_SPEC(fit_option_specs),
+	"the number of components of vgm_fit must be a constant",
+	"vgm_fit(vgm_summarize(x), max_components => ...)",
+	"the number of components of vgm_fit must not be null",
+	"Omit the argument to use 10 components."
+};
+static const VgmAggregateOption aggregate_atoms = {
+	&atom_option_specs[0],
+	"the option \"atoms\" of the aggregate vgm_fit must be a constant",
+	"vgm_fit(vgm_summarize(x), atoms => ...)",
+	"vgm_fit option \"atoms\" must not be null",
+	"Omit the argument to use its default."
+};
+static const VgmAggregateOption aggregate_atom_share = {
+	&atom_option_specs[1],
+	"the option \"atom_share\" of the aggregate vgm_fit must be a constant",
+	"vgm_fit(vgm_summarize(x), atom_share => ...)",
+	"vgm_fit option \"atom_share\" must not be null",
+	"Omit the argument to use its default."
+};
 
 /* Read and validate the atom options. */
 void
-vgm_read_atom_options(FunctionCallInfo fcinfo, int first, VgmSqlFitOptions *options)
+vgm_read_atom_options(FunctionCallInfo fcinfo, VgmSqlFitOptions *options)
 {
-	if (PG_ARGISNULL(first))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("vgm_fit option \"atoms\" must not be null"),
-				 errdetail("Omit the argument to use its default.")));
-	if (PG_ARGISNULL(first + 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("vgm_fit option \"atom_share\" must not be null"),
-				 errdetail("Omit the argument to use its default.")));
-	options->atoms = PG_GETARG_BOOL(first);
-	options->atom_share = PG_GETARG_FLOAT8(first + 1);
-	vgm_check_atom_share(options->atom_share);
-}
-
-/* Error for a NULL option argument. */
-static void
-require_option(FunctionCallInfo fcinfo, int arg, const char *name)
-{
-	if (PG_ARGISNULL(arg))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("vgm_fit option \"%s\" must not be null", name),
-				 errdetail("Omit the argument to use its default.")));
+	vgm_options_read(fcinfo, &atom_options, options);
 }
 
 /* Read and validate the standard option arguments. */
 void
-vgm_read_fit_options(FunctionCallInfo fcinfo, int first, VgmSqlFitOptions *options)
+vgm_read_fit_options(FunctionCallInfo fcinfo, VgmSqlFitOptions *options)
 {
-	int32		max_components;
-	double		wcp;
-	double		threshold;
-	int32		max_iter;
-	double		tol;
-	int32		n_init;
-
 	vgm_default_sql_fit_options(options);
-
-	require_option(fcinfo, first, "max_components");
-	require_option(fcinfo, first + 1, "weight_concentration_prior");
-	require_option(fcinfo, first + 2, "weight_threshold");
-	require_option(fcinfo, first + 3, "max_iter");
-	require_option(fcinfo, first + 4, "tol");
-	require_option(fcinfo, first + 5, "seed");
-	require_option(fcinfo, first + 7, "n_init");
-
-	max_components = PG_GETARG_INT32(first);
-	wcp = PG_GETARG_FLOAT8(first + 1);
-	threshold = PG_GETARG_FLOAT8(first + 2);
-	max_iter = PG_GETARG_INT32(first + 3);
-	tol = PG_GETARG_FLOAT8(first + 4);
-	n_init = PG_GETARG_INT32(first + 7);
-
-	if (max_components < 1 || max_components > VGM_MAX_COMPONENTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_components must be between 1 and %d", VGM_MAX_COMPONENTS),
-				 errdetail("The value given was %d.", max_components)));
-	if (!(wcp > 0.0) || !isfinite(wcp))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weight_concentration_prior must be a positive finite number"),
-				 errdetail("The value given was %g.", wcp)));
-	if (!(threshold >= 0.0 && threshold < 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weight_threshold must be in [0, 1)"),
-				 errdetail("The value given was %g.", threshold)));
-	if (max_iter < 1 || max_iter > 1000000)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_iter must be between 1 and 1000000"),
-				 errdetail("The value given was %d.", max_iter)));
-	if (!(tol >= 0.0) || !isfinite(tol))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("tol must be a non-negative finite number"),
-				 errdetail("The value given was %g.", tol)));
-	if (n_init < 1 || n_init > VGM_MAX_N_INIT)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n_init must be between 1 and %d", VGM_MAX_N_INIT),
-				 errdetail("The value given was %d.", n_init)));
-
-	options->engine.max_components = max_components;
-	options->engine.weight_concentration_prior = wcp;
-	options->engine.max_iter = max_iter;
-	options->engine.tol = tol;
-	options->engine.n_init = n_init;
-	options->engine.seed = (uint64) PG_GETARG_INT64(first + 5);
-	options->weight_threshold = threshold;
-	options->init = PG_ARGISNULL(first + 6) ? NULL : PG_GETARG_VGM_MODEL_P(first + 6);
+	vgm_options_read(fcinfo, &fit_options, options);
+	options->init = PG_ARGISNULL(FIT_INIT_ARG) ? NULL : PG_GETARG_VGM_MODEL_P(FIT_INIT_ARG);
 }
 
 /* The atoms of a fit and the share of the weight the mixture keeps. */
@@ -172,17 +126,6 @@ static VgmModel *model_from_result(const VgmFitResult *result, const VgmFitOptio
 								   const VgmSqlFitOptions *options,
 								   const VgmModelHeader *training, size_t n, double start,
 								   const FitAtoms *atoms);
-static int	fit_status_check(int status, size_t n);
-
-/* Milliseconds of a monotonic clock. */
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 /* Fit the points and build the model. */
 VgmModel *
@@ -191,8 +134,7 @@ vgm_fit_points(const VgmPoint *pts, size_t n, const VgmSqlFitOptions *options,
 {
 	VgmFitOptions opt = options->engine;
 	VgmFitResult *result = palloc(sizeof(VgmFitResult));
-	double		start = now_ms();
-	int			status;
+	double		start = vgm_fit_clock_ms();
 
 	opt.check_interrupt = vgm_engine_check_interrupts;
 	opt.interrupt_arg = NULL;
@@ -201,9 +143,7 @@ vgm_fit_points(const VgmPoint *pts, size_t n, const VgmSqlFitOptions *options,
 		opt.init = options->init->comp;
 		opt.init_k = options->init->hdr.k;
 	}
-	status = vgm_fit(pts, n, &opt, result, vgm_palloc_allocator());
-	status = fit_status_check(status, n);
-	(void) status;
+	vgm_fit_status_check(vgm_fit(pts, n, &opt, result, vgm_palloc_allocator()), n, "vgm_model");
 	return model_from_result(result, &opt, options, training, n, start, NULL);
 }
 
@@ -233,7 +173,7 @@ model_from_result(const VgmFitResult *result, const VgmFitOptions *opt,
 	hdr.lower_bound = result->lower_bound;
 	hdr.total_weight = result->total_weight;
 	hdr.buckets = (int64) n;
-	hdr.fit_ms = now_ms() - start;
+	hdr.fit_ms = vgm_fit_clock_ms() - start;
 	if (vgm_log_fits_level >= 0)
 		ereport(vgm_log_fits_level,
 				(errmsg("vgm fit: %lld rows, %zu points, %d components, %d iterations, %s, lower bound per weight %.9g, %.1f ms",
@@ -269,27 +209,6 @@ model_from_result(const VgmFitResult *result, const VgmFitOptions *opt,
 		return vgm_model_build_view(&view);
 	}
 	return vgm_model_build(&hdr, result->comp, result->weights);
-}
-
-/* Raise the error for an engine status; returns VGM_OK otherwise. */
-static int
-fit_status_check(int status, size_t n)
-{
-	if (status == VGM_ERR_NOMEM)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory while fitting a vgm_model"),
-				 errdetail("The fit needed working memory for %zu points.", n)));
-	if (status != VGM_OK)
-		ereport(ERROR,
-				(errcode(status == VGM_ERR_OVERFLOW ? ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
-						 : status == VGM_ERR_EMPTY ? ERRCODE_DATA_EXCEPTION
-						 : ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot fit a vgm_model: %s", vgm_status_message(status)),
-				 status == VGM_ERR_OVERFLOW
-				 ? errdetail("Squared deviations of %zu points exceed the double range; values up to about 1e150 in magnitude can be fitted.", n)
-				 : errdetail("The fit saw %zu points.", n)));
-	return status;
 }
 
 /*
@@ -384,7 +303,7 @@ vgm_fit_array(PG_FUNCTION_ARGS)
 	size_t		n = 0;
 	int			i;
 
-	vgm_read_fit_options(fcinfo, 1, &options);
+	vgm_read_fit_options(fcinfo, &options);
 	if (PG_ARGISNULL(0))
 	{
 		notice_no_rows();
@@ -541,7 +460,7 @@ fit_buckets(const VgmSummaryView *v, const VgmModelHeader *training,
 	VgmComponent *warm = palloc(VGM_MAX_COMPONENTS * sizeof(VgmComponent));
 	VgmPoint   *pts;
 	VgmBucket  *buckets = buckets_in_rows(v);
-	double		start = now_ms();
+	double		start = vgm_fit_clock_ms();
 	int			used = 0;
 	int			reserve = Max(1, Min(options->engine.max_iter / 10, 200));
 	int			level;
@@ -569,7 +488,7 @@ fit_buckets(const VgmSummaryView *v, const VgmModelHeader *training,
 			nc = vgm_buckets_coarsen(coarse, v->n, &shift, coarse_levels[level]);
 			cpts = points_from_buckets(coarse, nc);
 			opt.max_iter = options->engine.max_iter - reserve - used;
-			fit_status_check(vgm_fit(cpts, nc, &opt, result, vgm_palloc_allocator()), nc);
+			vgm_fit_status_check(vgm_fit(cpts, nc, &opt, result, vgm_palloc_allocator()), nc, "vgm_model");
 			used += result->iterations;
 			memcpy(warm, result->comp, result->k * sizeof(VgmComponent));
 			opt.init = warm;
@@ -580,7 +499,7 @@ fit_buckets(const VgmSummaryView *v, const VgmModelHeader *training,
 	}
 	pts = points_from_buckets(buckets, v->n);
 	opt.max_iter = Max(options->engine.max_iter - used, 1);
-	fit_status_check(vgm_fit(pts, v->n, &opt, result, vgm_palloc_allocator()), v->n);
+	vgm_fit_status_check(vgm_fit(pts, v->n, &opt, result, vgm_palloc_allocator()), v->n, "vgm_model");
 	result->iterations += used;
 	opt.max_iter = options->engine.max_iter;
 	return model_from_result(result, &opt, options, training, v->n, start, atoms);
@@ -678,75 +597,46 @@ summary_has_no_rows(const VgmSummaryView *v)
 	return true;
 }
 
-/* Arguments of vgm_fit(data or summary, the eight options). */
-#define FIT_FUNCTION_NARGS 9
-/* vgm_fit(summary, ...) also has the two atom options. */
-#define FIT_SUMMARY_NARGS (FIT_FUNCTION_NARGS + 2)
+/* Arguments of vgm_fit(summary, the eight options, the two atom options). */
+#define FIT_SUMMARY_NARGS 11
 
 /*
  * Planner support of vgm_fit(summary | float8[], options...): options given
  * as constants are checked while the query is planned, so a bad one fails
  * before the scan that builds the summary, not after it.  The arguments
  * arrive positional with their defaults filled in; an option that is not a
- * constant is checked at run time as always.
+ * constant is checked at run time as always.  vgm_fit of an array has no
+ * atom options: the table of those is checked only where the call has them.
  */
 PG_FUNCTION_INFO_V1(vgm_fit_support);
 Datum
 vgm_fit_support(PG_FUNCTION_ARGS)
 {
-	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	static const VgmOptionTable *const tables[] = {&fit_options, &atom_options};
 
-	if (IsA(rawreq, SupportRequestSimplify))
+	PG_RETURN_POINTER(vgm_options_check_planned((Node *) PG_GETARG_POINTER(0), tables,
+												lengthof(tables)));
+}
+
+/*
+ * The fit of the summary argument 0 with the options, or NULL (said once per
+ * statement) when there is nothing to fit: the last step of every fit of a
+ * summary, the function and the one-step aggregates alike.
+ */
+static Datum
+fit_summary_arg(FunctionCallInfo fcinfo, const VgmSqlFitOptions *options)
+{
+	VgmSummaryView v;
+
+	if (PG_ARGISNULL(0))
 	{
-		FuncExpr   *call = ((SupportRequestSimplify *) rawreq)->fcall;
-
-		int			nargs = list_length(call->args);
-
-		if (nargs == FIT_FUNCTION_NARGS || nargs == FIT_SUMMARY_NARGS)
-		{
-			LOCAL_FCINFO(check, FIT_SUMMARY_NARGS);
-			VgmSqlFitOptions options;
-			VgmSqlFitOptions defaults;
-			Datum		fallback[FIT_SUMMARY_NARGS];
-			ListCell   *lc;
-			int			i = 0;
-
-			vgm_default_sql_fit_options(&defaults);
-			fallback[0] = (Datum) 0;
-			fallback[1] = Int32GetDatum(defaults.engine.max_components);
-			fallback[2] = Float8GetDatum(defaults.engine.weight_concentration_prior);
-			fallback[3] = Float8GetDatum(defaults.weight_threshold);
-			fallback[4] = Int32GetDatum(defaults.engine.max_iter);
-			fallback[5] = Float8GetDatum(defaults.engine.tol);
-			fallback[6] = Int64GetDatum((int64) defaults.engine.seed);
-			fallback[7] = (Datum) 0;
-			fallback[8] = Int32GetDatum(defaults.engine.n_init);
-			fallback[9] = BoolGetDatum(defaults.atoms);
-			fallback[10] = Float8GetDatum(defaults.atom_share);
-			InitFunctionCallInfoData(*check, NULL, nargs, InvalidOid, NULL, NULL);
-			foreach(lc, call->args)
-			{
-				Node	   *arg = (Node *) lfirst(lc);
-
-				/* the data and the init model are not options to check here */
-				if (i != 0 && i != 7 && IsA(arg, Const))
-				{
-					check->args[i].value = ((Const *) arg)->constvalue;
-					check->args[i].isnull = ((Const *) arg)->constisnull;
-				}
-				else
-				{
-					check->args[i].value = fallback[i];
-					check->args[i].isnull = (i == 0 || i == 7);
-				}
-				i++;
-			}
-			vgm_read_fit_options(check, 1, &options);
-			if (nargs == FIT_SUMMARY_NARGS)
-				vgm_read_atom_options(check, FIT_FUNCTION_NARGS, &options);
-		}
+		notice_no_rows();
+		PG_RETURN_NULL();
 	}
-	PG_RETURN_POINTER(NULL);
+	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
+	if (summary_has_no_rows(&v))
+		PG_RETURN_NULL();
+	PG_RETURN_VGM_MODEL_P(fit_summary_view(&v, options));
 }
 
 /* vgm_fit(vgm_summary, options...): fit a summary with explicit options. */
@@ -754,20 +644,28 @@ Datum
 vgm_fit_summary(PG_FUNCTION_ARGS)
 {
 	VgmSqlFitOptions options;
-	VgmSummaryView v;
 
-	vgm_read_fit_options(fcinfo, 1, &options);
+	vgm_read_fit_options(fcinfo, &options);
 	if (PG_NARGS() >= FIT_SUMMARY_NARGS)
-		vgm_read_atom_options(fcinfo, FIT_FUNCTION_NARGS, &options);
-	if (PG_ARGISNULL(0))
-	{
-		notice_no_rows();
-		PG_RETURN_NULL();
-	}
-	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	if (summary_has_no_rows(&v))
-		PG_RETURN_NULL();
-	PG_RETURN_VGM_MODEL_P(fit_summary_view(&v, &options));
+		vgm_read_atom_options(fcinfo, &options);
+	return fit_summary_arg(fcinfo, &options);
+}
+
+/*
+ * The aggregate call this final function serves, which must have at least
+ * two arguments (the value and a constant option).
+ */
+static Aggref *
+aggregate_with_options(FunctionCallInfo fcinfo, const char *fname, const char *aggregates)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+
+	if (aggref == NULL || list_length(aggref->args) < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fname),
+				 errdetail("This function is the final function of the %s.", aggregates)));
+	return aggref;
 }
 
 /* Final function of the one-step aggregate vgm_fit(float8): CTGAN/RDT defaults. */
@@ -775,7 +673,6 @@ Datum
 vgm_fit_final(PG_FUNCTION_ARGS)
 {
 	VgmSqlFitOptions options;
-	VgmSummaryView v;
 
 	if (PG_ARGISNULL(0))
 	{
@@ -783,65 +680,13 @@ vgm_fit_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	}
 	vgm_default_sql_fit_options(&options);
-	/*
-	 * vgm_fit(x, max_components): the extra argument is a constant of the
-	 * call.  That aggregate has no combine function, so the Aggref here
-	 * always carries its original arguments.
-	 */
+	/* vgm_fit(x, max_components): the extra argument is a constant of the call */
 	if (PG_NARGS() > 1)
 	{
-		Aggref	   *aggref = AggGetAggref(fcinfo);
-		Const	   *k_arg;
-
-		if (aggref == NULL || list_length(aggref->args) < 2)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("vgm_fit_final called in non-aggregate context"),
-					 errdetail("This function is the final function of the aggregate vgm_fit(float8, int).")));
-		k_arg = vgm_call_arg_const(fcinfo, 1);
-		if (k_arg == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("the number of components of vgm_fit must be a constant"),
-					 errdetail("Use vgm_fit(vgm_summarize(x), max_components => ...) for a computed value.")));
-		if (k_arg->constisnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("the number of components of vgm_fit must not be null"),
-					 errdetail("Omit the argument to use 10 components.")));
-		options.engine.max_components = DatumGetInt32(k_arg->constvalue);
-		if (options.engine.max_components < 1 || options.engine.max_components > VGM_MAX_COMPONENTS)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("max_components must be between 1 and %d", VGM_MAX_COMPONENTS),
-					 errdetail("The value given was %d.", options.engine.max_components)));
+		aggregate_with_options(fcinfo, "vgm_fit_final", "aggregate vgm_fit(float8, int)");
+		options.engine.max_components = DatumGetInt32(vgm_aggregate_option(fcinfo, 1, &aggregate_components));
 	}
-	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	if (summary_has_no_rows(&v))
-		PG_RETURN_NULL();
-	PG_RETURN_VGM_MODEL_P(fit_summary_view(&v, &options));
-}
-
-/*
- * The constant argument i of the one-step aggregate vgm_fit(x, atoms [,
- * atom_share]), with the errors of a computed or NULL option.
- */
-static Const *
-atom_option_const(FunctionCallInfo fcinfo, int i, const char *name)
-{
-	Const	   *arg = vgm_call_arg_const(fcinfo, i);
-
-	if (arg == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the option \"%s\" of the aggregate vgm_fit must be a constant", name),
-				 errdetail("Use vgm_fit(vgm_summarize(x), %s => ...) for a computed value.", name)));
-	if (arg->constisnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("vgm_fit option \"%s\" must not be null", name),
-				 errdetail("Omit the argument to use its default.")));
-	return arg;
+	return fit_summary_arg(fcinfo, &options);
 }
 
 extern Datum vgm_summarize_sfunc(PG_FUNCTION_ARGS);
@@ -862,7 +707,7 @@ vgm_fit_atoms_sfunc(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("vgm_fit option \"atom_share\" must not be null"),
 					 errdetail("Omit the argument to use its default.")));
-		vgm_check_atom_share(PG_GETARG_FLOAT8(3));
+		vgm_option_check(aggregate_atom_share.spec, PG_GETARG_DATUM(3));
 	}
 	return vgm_summarize_sfunc(fcinfo);
 }
@@ -878,28 +723,12 @@ Datum
 vgm_fit_atoms_final(PG_FUNCTION_ARGS)
 {
 	VgmSqlFitOptions options;
-	VgmSummaryView v;
-	Aggref	   *aggref = AggGetAggref(fcinfo);
+	Aggref	   *aggref = aggregate_with_options(fcinfo, "vgm_fit_atoms_final",
+												"aggregates vgm_fit(float8, boolean[, float8])");
 
-	if (aggref == NULL || list_length(aggref->args) < 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("vgm_fit_atoms_final called in non-aggregate context"),
-				 errdetail("This function is the final function of the aggregates vgm_fit(float8, boolean[, float8]).")));
 	vgm_default_sql_fit_options(&options);
-	options.atoms = DatumGetBool(atom_option_const(fcinfo, 1, "atoms")->constvalue);
+	options.atoms = DatumGetBool(vgm_aggregate_option(fcinfo, 1, &aggregate_atoms));
 	if (list_length(aggref->args) > 2)
-	{
-		options.atom_share = DatumGetFloat8(atom_option_const(fcinfo, 2, "atom_share")->constvalue);
-		vgm_check_atom_share(options.atom_share);
-	}
-	if (PG_ARGISNULL(0))
-	{
-		notice_no_rows();
-		PG_RETURN_NULL();
-	}
-	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	if (summary_has_no_rows(&v))
-		PG_RETURN_NULL();
-	PG_RETURN_VGM_MODEL_P(fit_summary_view(&v, &options));
+		options.atom_share = DatumGetFloat8(vgm_aggregate_option(fcinfo, 2, &aggregate_atom_share));
+	return fit_summary_arg(fcinfo, &options);
 }

@@ -39,22 +39,17 @@ typedef struct VgmSqlFitOptions
 } VgmSqlFitOptions;
 
 /*
- * Read and validate the standard option arguments starting at argument
- * first: max_components, weight_concentration_prior, weight_threshold,
- * max_iter, tol, seed, init, n_init.
+ * Read and validate the standard option arguments 1 to 8 of vgm_fit:
+ * max_components, weight_concentration_prior, weight_threshold, max_iter,
+ * tol, seed, init, n_init (their table is in fit.c).
  */
-extern void vgm_read_fit_options(FunctionCallInfo fcinfo, int first,
-								 VgmSqlFitOptions *options);
+extern void vgm_read_fit_options(FunctionCallInfo fcinfo, VgmSqlFitOptions *options);
 
 /*
- * Read and validate the atom options (atoms boolean, atom_share float8) at
- * arguments first and first + 1.
+ * Read and validate the atom options of vgm_fit(summary, ...): atoms
+ * boolean and atom_share float8, arguments 9 and 10.
  */
-extern void vgm_read_atom_options(FunctionCallInfo fcinfo, int first,
-								  VgmSqlFitOptions *options);
-
-/* Check an atom share: in (0, 1]. */
-extern void vgm_check_atom_share(double share);
+extern void vgm_read_atom_options(FunctionCallInfo fcinfo, VgmSqlFitOptions *options);
 
 /* Defaults of the one-step aggregate. */
 extern void vgm_default_sql_fit_options(VgmSqlFitOptions *options);

@@ -16,14 +16,9 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-#include <time.h>
-
-#include "miscadmin.h"
-#include "nodes/primnodes.h"
-#include "nodes/supportnodes.h"
 #include "utils/builtins.h"
 
+#include "fit_shared.h"
 #include "joint_model.h"
 #include "joint_summary.h"
 #include "model_cache.h"
@@ -32,9 +27,6 @@
 PG_FUNCTION_INFO_V1(vgm_joint_fit_summary);
 PG_FUNCTION_INFO_V1(vgm_joint_fit_final);
 PG_FUNCTION_INFO_V1(vgm_joint_fit_support);
-
-/* Arguments of vgm_joint_fit(summary, the eight options). */
-#define JOINT_FIT_NARGS 9
 
 /* Options as SQL passes them, after validation. */
 typedef struct JointSqlOptions
@@ -51,122 +43,27 @@ joint_default_options(JointSqlOptions *o)
 	o->weight_threshold = 0.005;
 }
 
-/* Error for a NULL option argument. */
-static void
-require_option(FunctionCallInfo fcinfo, int arg, const char *name)
-{
-	if (PG_ARGISNULL(arg))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("vgm_joint_fit option \"%s\" must not be null", name),
-				 errdetail("Omit the argument to use its default.")));
-}
-
 /*
- * Read and validate the options at arguments first .. first + 7:
- * max_components, weight_concentration_prior, weight_threshold, max_iter,
- * tol, seed, n_init, reg_covar.
+ * The options of vgm_joint_fit(summary, ...), arguments 1 to 8, with the
+ * ranges and messages of vgm_fit's (fit_shared.h).
  */
-static void
-joint_read_options(FunctionCallInfo fcinfo, int first, JointSqlOptions *o)
-{
-	static const char *const names[] = {"max_components", "weight_concentration_prior",
-		"weight_threshold", "max_iter", "tol", "seed", "n_init", "reg_covar"};
-	int32		max_components;
-	double		wcp;
-	double		threshold;
-	int32		max_iter;
-	double		tol;
-	int32		n_init;
-	double		reg_covar;
+static const VgmOptionSpec joint_option_specs[] = {
+	VGM_FIT_COMMON_OPTION_SPECS(JointSqlOptions, VGM_JOINT_MAX_COMPONENTS),
+	{"n_init", 7, VGM_OPTION_INT32, VGM_RANGE_COUNT, 100,
+	offsetof(JointSqlOptions, engine.n_init)},
+	{"reg_covar", 8, VGM_OPTION_FLOAT8, VGM_RANGE_NON_NEGATIVE, 0,
+	offsetof(JointSqlOptions, engine.reg_covar)},
+};
 
+static const VgmOptionTable joint_options = {"vgm_joint_fit", joint_option_specs,
+lengthof(joint_option_specs)};
+
+/* Read and validate the options at arguments 1 .. 8. */
+static void
+joint_read_options(FunctionCallInfo fcinfo, JointSqlOptions *o)
+{
 	joint_default_options(o);
-	for (int i = 0; i < (int) lengthof(names); i++)
-		require_option(fcinfo, first + i, names[i]);
-	max_components = PG_GETARG_INT32(first);
-	wcp = PG_GETARG_FLOAT8(first + 1);
-	threshold = PG_GETARG_FLOAT8(first + 2);
-	max_iter = PG_GETARG_INT32(first + 3);
-	tol = PG_GETARG_FLOAT8(first + 4);
-	n_init = PG_GETARG_INT32(first + 6);
-	reg_covar = PG_GETARG_FLOAT8(first + 7);
-
-	if (max_components < 1 || max_components > VGM_JOINT_MAX_COMPONENTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_components must be between 1 and %d", VGM_JOINT_MAX_COMPONENTS),
-				 errdetail("The value given was %d.", max_components)));
-	if (!(wcp > 0.0) || !isfinite(wcp))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weight_concentration_prior must be a positive finite number"),
-				 errdetail("The value given was %g.", wcp)));
-	if (!(threshold >= 0.0 && threshold < 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weight_threshold must be in [0, 1)"),
-				 errdetail("The value given was %g.", threshold)));
-	if (max_iter < 1 || max_iter > 1000000)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_iter must be between 1 and 1000000"),
-				 errdetail("The value given was %d.", max_iter)));
-	if (!(tol >= 0.0) || !isfinite(tol))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("tol must be a non-negative finite number"),
-				 errdetail("The value given was %g.", tol)));
-	if (n_init < 1 || n_init > 100)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n_init must be between 1 and 100"),
-				 errdetail("The value given was %d.", n_init)));
-	if (!(reg_covar >= 0.0) || !isfinite(reg_covar))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("reg_covar must be a non-negative finite number"),
-				 errdetail("The value given was %g.", reg_covar)));
-	o->engine.max_components = max_components;
-	o->engine.weight_concentration_prior = wcp;
-	o->engine.max_iter = max_iter;
-	o->engine.tol = tol;
-	o->engine.seed = (uint64) PG_GETARG_INT64(first + 5);
-	o->engine.n_init = n_init;
-	o->engine.reg_covar = reg_covar;
-	o->weight_threshold = threshold;
-}
-
-/* Milliseconds of a monotonic clock. */
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-/* Raise the error of an engine status. */
-static void
-joint_status_check(int status, size_t n)
-{
-	if (status == VGM_OK)
-		return;
-	if (status == VGM_ERR_NOMEM)
-		ereport(ERROR,
-				(errcode(ERRCODE_OUT_OF_MEMORY),
-				 errmsg("out of memory while fitting a vgm_joint_model"),
-				 errdetail("The fit needed working memory for %zu points.", n)));
-	if (status == VGM_ERR_INTERRUPTED)
-		CHECK_FOR_INTERRUPTS();
-	ereport(ERROR,
-			(errcode(status == VGM_ERR_OVERFLOW ? ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
-					 : status == VGM_ERR_EMPTY || status == VGM_ERR_SINGULAR ? ERRCODE_DATA_EXCEPTION
-					 : ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("cannot fit a vgm_joint_model: %s", vgm_status_message(status)),
-			 status == VGM_ERR_OVERFLOW
-			 ? errdetail("Squared deviations of the %zu points exceed the double range; values up to about 1e150 in magnitude can be fitted.", n)
-			 : errdetail("The fit saw %zu points.", n)));
+	vgm_options_read(fcinfo, &joint_options, o);
 }
 
 /* Say, once per call, why the fit returns NULL. */
@@ -190,7 +87,7 @@ fit_view(const VgmJointSummaryView *v, const JointSqlOptions *o)
 	VgmJointFitOptions opt = o->engine;
 	VgmJointModelView model;
 	VgmJointFitInfo info;
-	double		start = now_ms();
+	double		start = vgm_fit_clock_ms();
 
 	vgm_joint_summary_points(v, weight, mean, cov, &pts);
 	opt.check_interrupt = vgm_engine_check_interrupts;
@@ -198,8 +95,8 @@ fit_view(const VgmJointSummaryView *v, const JointSqlOptions *o)
 	opt.alloc = vgm_palloc_allocator();
 	memset(&model, 0, sizeof(model));
 	if (vgm_joint_posterior_alloc(&model.post, opt.max_components, v->d, opt.alloc) != VGM_OK)
-		joint_status_check(VGM_ERR_NOMEM, v->n);
-	joint_status_check(vgm_joint_fit(&pts, &opt, &model.post, &info), v->n);
+		vgm_fit_status_check(VGM_ERR_NOMEM, v->n, "vgm_joint_model");
+	vgm_fit_status_check(vgm_joint_fit(&pts, &opt, &model.post, &info), v->n, "vgm_joint_model");
 
 	model.hdr.version = VGM_JOINT_MODEL_FORMAT_VERSION;
 	model.hdr.d = v->d;
@@ -217,7 +114,7 @@ fit_view(const VgmJointSummaryView *v, const JointSqlOptions *o)
 	model.hdr.points = (int64) v->n;
 	model.hdr.skipped_rows = v->skipped;
 	model.hdr.total_weight = info.total_weight;
-	model.hdr.fit_ms = now_ms() - start;
+	model.hdr.fit_ms = vgm_fit_clock_ms() - start;
 	{
 		char		msg[256];
 		char		detail[256];
@@ -246,52 +143,30 @@ fit_view(const VgmJointSummaryView *v, const JointSqlOptions *o)
 Datum
 vgm_joint_fit_support(PG_FUNCTION_ARGS)
 {
-	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	static const VgmOptionTable *const tables[] = {&joint_options};
 
-	if (IsA(rawreq, SupportRequestSimplify))
+	PG_RETURN_POINTER(vgm_options_check_planned((Node *) PG_GETARG_POINTER(0), tables,
+												lengthof(tables)));
+}
+
+/*
+ * The fit of the joint summary argument 0 with the options, or NULL with a
+ * NOTICE when it has no rows: the last step of the function and the
+ * one-step aggregates alike.
+ */
+static Datum
+fit_summary_arg(FunctionCallInfo fcinfo, const JointSqlOptions *o)
+{
+	VgmJointSummaryView v = {0};
+
+	if (!PG_ARGISNULL(0))
 	{
-		FuncExpr   *call = ((SupportRequestSimplify *) rawreq)->fcall;
-
-		if (list_length(call->args) == JOINT_FIT_NARGS)
-		{
-			LOCAL_FCINFO(check, JOINT_FIT_NARGS);
-			JointSqlOptions o;
-			JointSqlOptions defaults;
-			Datum		fallback[JOINT_FIT_NARGS];
-			ListCell   *lc;
-			int			i = 0;
-
-			joint_default_options(&defaults);
-			fallback[0] = (Datum) 0;
-			fallback[1] = Int32GetDatum(defaults.engine.max_components);
-			fallback[2] = Float8GetDatum(defaults.engine.weight_concentration_prior);
-			fallback[3] = Float8GetDatum(defaults.weight_threshold);
-			fallback[4] = Int32GetDatum(defaults.engine.max_iter);
-			fallback[5] = Float8GetDatum(defaults.engine.tol);
-			fallback[6] = Int64GetDatum((int64) defaults.engine.seed);
-			fallback[7] = Int32GetDatum(defaults.engine.n_init);
-			fallback[8] = Float8GetDatum(defaults.engine.reg_covar);
-			InitFunctionCallInfoData(*check, NULL, JOINT_FIT_NARGS, InvalidOid, NULL, NULL);
-			foreach(lc, call->args)
-			{
-				Node	   *arg = (Node *) lfirst(lc);
-
-				if (i != 0 && IsA(arg, Const))
-				{
-					check->args[i].value = ((Const *) arg)->constvalue;
-					check->args[i].isnull = ((Const *) arg)->constisnull;
-				}
-				else
-				{
-					check->args[i].value = fallback[i];
-					check->args[i].isnull = (i == 0);
-				}
-				i++;
-			}
-			joint_read_options(check, 1, &o);
-		}
+		vgm_joint_summary_get_view(PG_GETARG_DATUM(0), &v);
+		if (v.rows > 0)
+			PG_RETURN_DATUM(fit_view(&v, o));
 	}
-	PG_RETURN_POINTER(NULL);
+	notice_null_fit(v.skipped);
+	PG_RETURN_NULL();
 }
 
 /* vgm_joint_fit(vgm_joint_summary, options...): fit a summary. */
@@ -299,67 +174,32 @@ Datum
 vgm_joint_fit_summary(PG_FUNCTION_ARGS)
 {
 	JointSqlOptions o;
-	VgmJointSummaryView v;
 
-	joint_read_options(fcinfo, 1, &o);
-	if (PG_ARGISNULL(0))
-	{
-		notice_null_fit(0);
-		PG_RETURN_NULL();
-	}
-	vgm_joint_summary_get_view(PG_GETARG_DATUM(0), &v);
-	if (v.rows == 0)
-	{
-		notice_null_fit(v.skipped);
-		PG_RETURN_NULL();
-	}
-	PG_RETURN_DATUM(fit_view(&v, &o));
+	joint_read_options(fcinfo, &o);
+	return fit_summary_arg(fcinfo, &o);
 }
+
+/* max_components of the one-step aggregate vgm_joint_fit(row, k). */
+static const VgmAggregateOption aggregate_components = {
+	VGM_MAX_COMPONENTS_SPEC(joint_option_specs),
+	"the number of components of vgm_joint_fit must be a constant",
+	"vgm_joint_fit(vgm_joint_summarize(row), max_components => ...)",
+	"the number of components of vgm_joint_fit must not be null",
+	"Omit the argument to use 10 components."
+};
 
 /*
  * Final function of the one-step aggregates vgm_joint_fit(float8[]) (the
  * defaults) and vgm_joint_fit(float8[], int) (max_components from the
- * call's constant second argument; that aggregate has no combine function,
- * so its Aggref always carries its arguments).
+ * call's constant second argument).
  */
 Datum
 vgm_joint_fit_final(PG_FUNCTION_ARGS)
 {
 	JointSqlOptions o;
-	VgmJointSummaryView v;
 
 	joint_default_options(&o);
 	if (PG_NARGS() > 1)
-	{
-		Const	   *k_arg = vgm_call_arg_const(fcinfo, 1);
-
-		if (k_arg == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("the number of components of vgm_joint_fit must be a constant"),
-					 errdetail("Use vgm_joint_fit(vgm_joint_summarize(row), max_components => ...) for a computed value.")));
-		if (k_arg->constisnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("the number of components of vgm_joint_fit must not be null"),
-					 errdetail("Omit the argument to use 10 components.")));
-		o.engine.max_components = DatumGetInt32(k_arg->constvalue);
-		if (o.engine.max_components < 1 || o.engine.max_components > VGM_JOINT_MAX_COMPONENTS)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("max_components must be between 1 and %d", VGM_JOINT_MAX_COMPONENTS),
-					 errdetail("The value given was %d.", o.engine.max_components)));
-	}
-	if (PG_ARGISNULL(0))
-	{
-		notice_null_fit(0);
-		PG_RETURN_NULL();
-	}
-	vgm_joint_summary_get_view(PG_GETARG_DATUM(0), &v);
-	if (v.rows == 0)
-	{
-		notice_null_fit(v.skipped);
-		PG_RETURN_NULL();
-	}
-	PG_RETURN_DATUM(fit_view(&v, &o));
+		o.engine.max_components = DatumGetInt32(vgm_aggregate_option(fcinfo, 1, &aggregate_components));
+	return fit_summary_arg(fcinfo, &o);
 }

@@ -47,6 +47,7 @@
 
 #include "joint_model.h"
 #include "model_cache.h"
+#include "seeded_draws.h"
 
 PG_FUNCTION_INFO_V1(vgm_joint_log_density);
 PG_FUNCTION_INFO_V1(vgm_joint_score);
@@ -344,14 +345,13 @@ row_values(FunctionCallInfo fcinfo, int argno, int d, const char *fname)
 }
 
 /*
- * |L_j^{-1} (x - mu_j)|^2, the squared Mahalanobis distance of x from
- * component j; +inf when it overflows (NaN from inf - inf included).
+ * |L_j^{-1} r|^2 for a residual r from component j's mean, by forward
+ * substitution on its Cholesky factor L_j.
  */
 static inline double
-mahalanobis2(const JointDerived *m, int j, const double *x)
+whitened_norm2(const JointDerived *m, int j, const double *r)
 {
 	int			d = m->d;
-	const double *mu = m->mean + (Size) j * d;
 	const double *l = m->chol + (Size) j * d * d;
 	const double *inv = m->inv_diag + (Size) j * d;
 	double		y[VGM_JOINT_MAX_DIMS];
@@ -359,13 +359,30 @@ mahalanobis2(const JointDerived *m, int j, const double *x)
 
 	for (int i = 0; i < d; i++)
 	{
-		double		s = x[i] - mu[i];
+		double		s = r[i];
 
 		for (int p = 0; p < i; p++)
 			s -= l[i * d + p] * y[p];
 		y[i] = s * inv[i];
 		q += y[i] * y[i];
 	}
+	return q;
+}
+
+/*
+ * |L_j^{-1} (x - mu_j)|^2, the squared Mahalanobis distance of x from
+ * component j; +inf when it overflows (NaN from inf - inf included).
+ */
+static inline double
+mahalanobis2(const JointDerived *m, int j, const double *x)
+{
+	const double *mu = m->mean + (Size) j * m->d;
+	double		r[VGM_JOINT_MAX_DIMS];
+	double		q;
+
+	for (int i = 0; i < m->d; i++)
+		r[i] = x[i] - mu[i];
+	q = whitened_norm2(m, j, r);
 	return likely(q <= DBL_MAX) ? q : INFINITY;
 }
 
@@ -385,22 +402,11 @@ extreme_argmin(const JointDerived *m, const double *x)
 	for (int j = 0; j < m->k; j++)
 	{
 		const double *mu = m->mean + (Size) j * d;
-		const double *l = m->chol + (Size) j * d * d;
-		const double *inv = m->inv_diag + (Size) j * d;
-		double		y[VGM_JOINT_MAX_DIMS];
-		double		q = 0.0;
+		double		q;
 
 		for (int i = 0; i < d; i++)
 			scaled[i] = ldexp(x[i], -600) - ldexp(mu[i], -600);
-		for (int i = 0; i < d; i++)
-		{
-			double		s = scaled[i];
-
-			for (int p = 0; p < i; p++)
-				s -= l[i * d + p] * y[p];
-			y[i] = s * inv[i];
-			q += y[i] * y[i];
-		}
+		q = whitened_norm2(m, j, scaled);
 		if (q < best)
 		{
 			best = q;
@@ -598,20 +604,11 @@ vgm_joint_sample(PG_FUNCTION_ARGS)
 		ArrayType  *result = (ArrayType *) palloc0(nbytes);
 		double	   *x;
 		const double *l;
-		int			lo = 0;
-		int			hi = m->k - 1;
+		int			lo;
 		int			j;
 
-		/* first component whose cumulative weight exceeds the target */
-		while (lo < hi)
-		{
-			int			mid = lo + (hi - lo) / 2;
-
-			if (st->cum[mid] > target)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
+		/* the first component whose cumulative weight exceeds the target */
+		lo = (int) pick_by_cumulative(st->cum, (size_t) m->k, target);
 		j = st->cum[lo] > target ? lo : st->last_positive;
 		for (int c = 0; c < d; c++)
 			z[c] = gsl_cdf_ugaussian_Pinv(vgm_unit_open(vgm_mix64(st->base + (counter + 2 + c) * VGM_GOLDEN_GAMMA)));

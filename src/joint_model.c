@@ -132,6 +132,21 @@ vgm_joint_model_view_datum(Datum datum, VgmJointModelView *model)
 	vgm_joint_model_view((VgmJointModel *) PG_DETOAST_DATUM(datum), model);
 }
 
+/*
+ * The stored model of what the text or binary decoder read into view, or
+ * the error it reported; the decoder's one block of arrays is freed.
+ */
+static Datum
+datum_of_decoded(int status, bool binary, const VgmCodecReport *report, VgmJointModelView *view)
+{
+	Datum		result;
+
+	vgm_codec_check(status, binary, report);
+	result = vgm_joint_model_datum(view);
+	pfree(view->post.conc_a);
+	return result;
+}
+
 /* Text input: parse and validate the JSON form. */
 Datum
 vgm_joint_model_in(PG_FUNCTION_ARGS)
@@ -139,16 +154,11 @@ vgm_joint_model_in(PG_FUNCTION_ARGS)
 	char	   *str = PG_GETARG_CSTRING(0);
 	VgmJointModelView view;
 	VgmCodecReport report;
-	int			status;
-	Datum		result;
 
-	status = vgm_joint_model_parse(str, strlen(str), &view, vgm_palloc_allocator(),
-								   VGM_REPORT_BUFFERS(report));
-	if (status != VGM_TEXT_OK)
-		vgm_codec_error(status, false, report.msg, report.detail);
-	result = vgm_joint_model_datum(&view);
-	pfree(view.post.conc_a);
-	PG_RETURN_DATUM(result);
+	PG_RETURN_DATUM(datum_of_decoded(vgm_joint_model_parse(str, strlen(str), &view,
+														   vgm_palloc_allocator(),
+														   VGM_REPORT_BUFFERS(report)),
+									 false, &report, &view));
 }
 
 /* Text output: JSON with shortest round-trip numbers. */
@@ -173,14 +183,11 @@ vgm_joint_model_recv(PG_FUNCTION_ARGS)
 	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
 	VgmJointModelView view;
 	VgmCodecReport report;
-	Datum		result;
 
-	vgm_codec_check(vgm_joint_model_decode(data, len, &view, vgm_palloc_allocator(),
-										   VGM_REPORT_BUFFERS(report)),
-					true, &report);
-	result = vgm_joint_model_datum(&view);
-	pfree(view.post.conc_a);
-	PG_RETURN_DATUM(result);
+	PG_RETURN_DATUM(datum_of_decoded(vgm_joint_model_decode(data, len, &view,
+															vgm_palloc_allocator(),
+															VGM_REPORT_BUFFERS(report)),
+									 true, &report, &view));
 }
 
 /* Binary output: the layout of joint_model_codec.h. */
@@ -233,43 +240,43 @@ vgm_joint_model_dims(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(view.hdr.d);
 }
 
+/*
+ * The posterior array of rank ndim of the model argument: the weights (k),
+ * the means (k x d) or the covariances (k x d x d).
+ */
+static Datum
+posterior_array(FunctionCallInfo fcinfo, int ndim)
+{
+	VgmJointModelView view;
+	int			dims[3];
+	const double *values;
+
+	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
+	dims[0] = view.hdr.k;
+	dims[1] = dims[2] = view.hdr.d;
+	values = ndim == 1 ? view.post.weights : ndim == 2 ? view.post.means : view.post.covariances;
+	PG_RETURN_ARRAYTYPE_P(float8_md_array(values, ndim, dims));
+}
+
 /* vgm_weights(m): mixture weights, posterior order. */
 Datum
 vgm_joint_model_weights(PG_FUNCTION_ARGS)
 {
-	VgmJointModelView view;
-	int			dims[1];
-
-	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
-	dims[0] = view.hdr.k;
-	PG_RETURN_ARRAYTYPE_P(float8_md_array(view.post.weights, 1, dims));
+	return posterior_array(fcinfo, 1);
 }
 
 /* vgm_means(m): k x d means as float8[][]. */
 Datum
 vgm_joint_model_means(PG_FUNCTION_ARGS)
 {
-	VgmJointModelView view;
-	int			dims[2];
-
-	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
-	dims[0] = view.hdr.k;
-	dims[1] = view.hdr.d;
-	PG_RETURN_ARRAYTYPE_P(float8_md_array(view.post.means, 2, dims));
+	return posterior_array(fcinfo, 2);
 }
 
 /* vgm_covariances(m): k x d x d covariances (scikit-learn's covariances_) as float8[][][]. */
 Datum
 vgm_joint_model_covariances(PG_FUNCTION_ARGS)
 {
-	VgmJointModelView view;
-	int			dims[3];
-
-	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
-	dims[0] = view.hdr.k;
-	dims[1] = view.hdr.d;
-	dims[2] = view.hdr.d;
-	PG_RETURN_ARRAYTYPE_P(float8_md_array(view.post.covariances, 3, dims));
+	return posterior_array(fcinfo, 3);
 }
 
 /* vgm_diagnostics(m): fit diagnostics and training facts as one record. */

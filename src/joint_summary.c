@@ -31,6 +31,7 @@
 #include "utils/memutils.h"
 
 #include "codec_errcode.h"
+#include "expanded_state.h"
 #include "joint_summary.h"
 #include "vgm.h"
 
@@ -58,26 +59,13 @@ typedef struct JointExpanded
 
 static Size joint_get_flat_size(ExpandedObjectHeader *eohptr);
 static void joint_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
+static void joint_expanded_start(ExpandedObjectHeader *eohptr, const Datum *input);
 
-static const ExpandedObjectMethods joint_methods = {
-	joint_get_flat_size,
-	joint_flatten_into
+/* The expanded form of vgm_joint_summary (expanded_state.h). */
+static const VgmExpandedKind joint_kind = {
+	{joint_get_flat_size, joint_flatten_into},
+	"vgm_joint_summary states", sizeof(JointExpanded), joint_expanded_start
 };
-
-/* Allocation hook: memory of the expanded object's own context. */
-static void *
-expanded_alloc(size_t size, void *arg)
-{
-	return MemoryContextAllocExtended((MemoryContext) arg, size,
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-}
-
-/* Release hook for expanded_alloc. */
-static void
-expanded_free(void *ptr, void *arg)
-{
-	pfree(ptr);
-}
 
 /* Raise the error for a failed accumulator operation. */
 static void
@@ -107,53 +95,6 @@ report_acc_status(int status)
 				 errdetail("The scatter of a cell overflows a double; values up to about 1e150 in magnitude can be summarized."),
 				 errhint("Rescale the column, for example divide it by 1e100.")));
 	elog(ERROR, "unexpected vgm_joint_summary status %d", status);
-}
-
-#define STATES_CONTEXT_NAME "vgm_joint_summary states"
-
-/*
- * The one context under an aggregate context that holds all its joint
- * states (one per state would make a hash aggregate's memory accounting
- * quadratic in the groups; see summary_states_context in summary.c).
- */
-static MemoryContext
-joint_states_context(MemoryContext aggcxt)
-{
-	MemoryContext child;
-
-	for (child = aggcxt->firstchild; child != NULL; child = child->nextchild)
-		if (strcmp(child->name, STATES_CONTEXT_NAME) == 0)
-			return child;
-	return AllocSetContextCreate(aggcxt, STATES_CONTEXT_NAME, ALLOCSET_DEFAULT_SIZES);
-}
-
-/* A new empty expanded joint summary under aggcxt. */
-static JointExpanded *
-joint_expanded_new(MemoryContext aggcxt)
-{
-	MemoryContext cxt = joint_states_context(aggcxt);
-	JointExpanded *je = MemoryContextAllocZero(cxt, sizeof(JointExpanded));
-
-	EOH_init_header(&je->hdr, &joint_methods, cxt);
-	je->alloc.alloc = expanded_alloc;
-	je->alloc.release = expanded_free;
-	je->alloc.arg = cxt;
-	vgm_joint_acc_init(&je->acc, &je->alloc);
-	return je;
-}
-
-/* Is this datum one of our read-write expanded joint summaries? */
-static inline JointExpanded *
-joint_expanded_rw(Datum d)
-{
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-	{
-		ExpandedObjectHeader *eoh = DatumGetEOHP(d);
-
-		if (eoh->eoh_methods == &joint_methods)
-			return (JointExpanded *) eoh;
-	}
-	return NULL;
 }
 
 /* Export the cells of an expanded summary (cached until it changes). */
@@ -213,12 +154,10 @@ joint_get_flat_size(ExpandedObjectHeader *eohptr)
 	return VGM_JOINT_SUMMARY_SIZE(je->acc.d, je->flat_n);
 }
 
-/* Fill a flat summary from a view (the caller sized it). */
+/* Write the header of a flat summary of the view's size. */
 static void
-flat_fill(VgmJointSummary *s, const VgmJointSummaryView *v)
+flat_header(VgmJointSummary *s, const VgmJointSummaryView *v)
 {
-	Size		kbytes = v->n * v->d * sizeof(int64);
-
 	memset(s, 0, offsetof(VgmJointSummary, data));
 	SET_VARSIZE(s, VGM_JOINT_SUMMARY_SIZE(v->d, v->n));
 	s->version = VGM_JOINT_SUMMARY_FORMAT_VERSION;
@@ -227,6 +166,15 @@ flat_fill(VgmJointSummary *s, const VgmJointSummaryView *v)
 	s->ncells = (int32) v->n;
 	s->rows = v->rows;
 	s->skipped = v->skipped;
+}
+
+/* Fill a flat summary from a view (the caller sized it). */
+static void
+flat_fill(VgmJointSummary *s, const VgmJointSummaryView *v)
+{
+	Size		kbytes = v->n * v->d * sizeof(int64);
+
+	flat_header(s, v);
 	if (v->n)
 	{
 		memcpy(s->data, v->keys, kbytes);
@@ -250,17 +198,13 @@ joint_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 void
 vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view)
 {
+	JointExpanded *je = (JointExpanded *) vgm_expanded_of(datum, &joint_kind, false);
 	VgmJointSummary *s;
 
-	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(datum)))
+	if (je != NULL)
 	{
-		ExpandedObjectHeader *eoh = DatumGetEOHP(datum);
-
-		if (eoh->eoh_methods == &joint_methods)
-		{
-			joint_expanded_view((JointExpanded *) eoh, view);
-			return;
-		}
+		joint_expanded_view(je, view);
+		return;
 	}
 	s = (VgmJointSummary *) PG_DETOAST_DATUM(datum);
 	view->d = s->d;
@@ -288,36 +232,30 @@ joint_expanded_merge(JointExpanded *je, const VgmJointSummaryView *v)
 }
 
 /*
- * The transition state for this call: the R/W expanded state itself (every
- * row but the first), otherwise a new one in the aggregate context holding
- * a copy of a flat input state, if any.
+ * Start a new expanded joint summary: an empty accumulator on the state's
+ * own memory, holding a copy of the input summary, if any.
  */
-static inline JointExpanded *
-joint_state(FunctionCallInfo fcinfo, const char *fname)
+static void
+joint_expanded_start(ExpandedObjectHeader *eohptr, const Datum *input)
 {
-	MemoryContext aggcxt;
-	JointExpanded *je;
+	JointExpanded *je = (JointExpanded *) eohptr;
 
-	if (likely(!PG_ARGISNULL(0)))
-	{
-		je = joint_expanded_rw(PG_GETARG_DATUM(0));
-		if (likely(je != NULL))
-			return je;
-	}
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname),
-				 errdetail("This function is the transition function of an aggregate.")));
-	je = joint_expanded_new(aggcxt);
-	if (!PG_ARGISNULL(0))
+	je->alloc = vgm_context_allocator(je->hdr.eoh_context);
+	vgm_joint_acc_init(&je->acc, &je->alloc);
+	if (input != NULL)
 	{
 		VgmJointSummaryView v;
 
-		vgm_joint_summary_get_view(PG_GETARG_DATUM(0), &v);
+		vgm_joint_summary_get_view(*input, &v);
 		joint_expanded_merge(je, &v);
 	}
-	return je;
+}
+
+/* The transition state for this call (expanded_state.h). */
+static inline JointExpanded *
+joint_state(FunctionCallInfo fcinfo, const char *fname)
+{
+	return (JointExpanded *) vgm_transition_state(fcinfo, fname, &joint_kind);
 }
 
 /* Check the shape of a row array; returns its element count. */
@@ -440,19 +378,15 @@ vgm_joint_summary_in(PG_FUNCTION_ARGS)
 	VgmJointSummaryView v;
 	void	   *block;
 	VgmCodecReport report;
-	int			status;
+	VgmJointSummary *s;
 
-	status = vgm_joint_summary_parse(str, strlen(str), &v, &block, vgm_palloc_allocator(),
-									 VGM_REPORT_BUFFERS(report));
-	if (status != VGM_JOINT_OK)
-		vgm_codec_error(status, false, report.msg, report.detail);
-	{
-		VgmJointSummary *s = flat_from_view(&v);
-
-		if (block)
-			pfree(block);
-		PG_RETURN_POINTER(s);
-	}
+	vgm_codec_check(vgm_joint_summary_parse(str, strlen(str), &v, &block, vgm_palloc_allocator(),
+											VGM_REPORT_BUFFERS(report)),
+					false, &report);
+	s = flat_from_view(&v);
+	if (block)
+		pfree(block);
+	PG_RETURN_POINTER(s);
 }
 
 /* Text output: the JSON form. */
@@ -477,24 +411,15 @@ vgm_joint_summary_recv(PG_FUNCTION_ARGS)
 	VgmJointSummaryView v;
 	VgmJointSummary *s;
 	VgmCodecReport report;
-	int			status;
 
-	status = vgm_joint_summary_decode_head(data, len, &v, VGM_REPORT_BUFFERS(report));
-	if (status != VGM_JOINT_OK)
-		vgm_codec_error(status, true, report.msg, report.detail);
+	vgm_codec_check(vgm_joint_summary_decode_head(data, len, &v, VGM_REPORT_BUFFERS(report)),
+					true, &report);
 	s = palloc0(VGM_JOINT_SUMMARY_SIZE(v.d, v.n));
-	status = vgm_joint_summary_decode_body(data, len, &v, s->data,
-										   (double *) ((char *) s->data + v.n * v.d * sizeof(int64)),
-										   VGM_REPORT_BUFFERS(report));
-	if (status != VGM_JOINT_OK)
-		vgm_codec_error(status, true, report.msg, report.detail);
-	SET_VARSIZE(s, VGM_JOINT_SUMMARY_SIZE(v.d, v.n));
-	s->version = VGM_JOINT_SUMMARY_FORMAT_VERSION;
-	s->d = v.d;
-	s->shift = v.shift;
-	s->ncells = (int32) v.n;
-	s->rows = v.rows;
-	s->skipped = v.skipped;
+	flat_header(s, &v);
+	vgm_codec_check(vgm_joint_summary_decode_body(data, len, &v, s->data,
+												  (double *) ((char *) s->data + v.n * v.d * sizeof(int64)),
+												  VGM_REPORT_BUFFERS(report)),
+					true, &report);
 	PG_RETURN_POINTER(s);
 }
 

@@ -49,6 +49,7 @@
 #include "utils/builtins.h"
 
 #include "model_cache.h"
+#include "seeded_draws.h"
 
 PG_FUNCTION_INFO_V1(vgm_transform_component);
 PG_FUNCTION_INFO_V1(vgm_transform_alpha);
@@ -753,20 +754,11 @@ vgm_transform_sample(PG_FUNCTION_ARGS)
 		uint64		i = funcctx->call_cntr;
 		double		target = vgm_unit_closed_open(vgm_mix64(st->base + (2 * i + 1) * VGM_GOLDEN_GAMMA)) * st->total;
 		double		z = gsl_cdf_ugaussian_Pinv(vgm_unit_open(vgm_mix64(st->base + (2 * i + 2) * VGM_GOLDEN_GAMMA)));
-		int			lo = 0;
-		int			hi = st->k - 1;
+		int			lo;
 		int			j;
 
-		/* first component whose cumulative weight exceeds the target */
-		while (lo < hi)
-		{
-			int			mid = lo + (hi - lo) / 2;
-
-			if (st->cum[mid] > target)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
+		/* the first component whose cumulative weight exceeds the target */
+		lo = (int) pick_by_cumulative(st->cum, (size_t) st->k, target);
 		j = st->cum[lo] > target ? lo : st->last_positive;
 		/* an atom's value exactly, not value + 0 * z */
 		SRF_RETURN_NEXT(funcctx, Float8GetDatum(st->std[j] > 0.0 ? st->mean[j] + st->std[j] * z

@@ -4,7 +4,8 @@
  *             their shared combine function, text and binary I/O.
  *
  * While an aggregate runs, the state is a read-write expanded object (a
- * hash table of buckets, see summary_core.c) whose memory context is a child
+ * hash table of buckets, see summary_core.c; the glue it shares with the
+ * joint summary is in expanded_state.h) whose memory context is a child
  * of the aggregate context: the executor then neither copies nor frees it
  * between rows, so each row costs one hash probe and a few multiply-adds.
  * Whenever the state leaves the aggregate (parallel workers, Citus, a
@@ -23,6 +24,7 @@
 
 #include "binary_codec.h"
 #include "codec_errcode.h"
+#include "expanded_state.h"
 #include "summary.h"
 #include "vgm.h"
 
@@ -53,26 +55,13 @@ typedef struct VgmSummaryExpanded
 
 static Size summary_get_flat_size(ExpandedObjectHeader *eohptr);
 static void summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
+static void summary_expanded_start(ExpandedObjectHeader *eohptr, const Datum *input);
 
-static const ExpandedObjectMethods summary_methods = {
-	summary_get_flat_size,
-	summary_flatten_into
+/* The expanded form of vgm_summary (expanded_state.h). */
+static const VgmExpandedKind summary_kind = {
+	{summary_get_flat_size, summary_flatten_into},
+	"vgm_summary states", sizeof(VgmSummaryExpanded), summary_expanded_start
 };
-
-/* Allocation hook: memory of the expanded object's own context. */
-static void *
-expanded_alloc(size_t size, void *arg)
-{
-	return MemoryContextAllocExtended((MemoryContext) arg, size,
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-}
-
-/* Release hook for expanded_alloc. */
-static void
-expanded_free(void *ptr, void *arg)
-{
-	pfree(ptr);
-}
 
 /* Raise the error for a failed accumulator operation. */
 static void
@@ -91,59 +80,6 @@ report_acc_status(int status)
 						   (long long) PG_INT64_MAX)));
 	if (status != VGM_SUMMARY_OK)
 		elog(ERROR, "unexpected vgm_summary status %d", status);
-}
-
-#define STATES_CONTEXT_NAME "vgm_summary states"
-
-/*
- * The context that holds every summary state of an aggregate context: one
- * child of it, found among its children or created.  Not one context per
- * state: a hash aggregate sums the memory of all contexts below its own
- * each time it adds a group, so 100,000 groups with a context each cost
- * 100,000^2 / 2 visits (minutes).  Sharing is safe because a state is only
- * ever deleted by the executor when a transition function returns a
- * different datum than the R/W state it was given, which ours never do;
- * the states go when the aggregate context is reset or deleted.
- */
-static MemoryContext
-summary_states_context(MemoryContext aggcxt)
-{
-	MemoryContext child;
-
-	for (child = aggcxt->firstchild; child != NULL; child = child->nextchild)
-		if (strcmp(child->name, STATES_CONTEXT_NAME) == 0)
-			return child;
-	return AllocSetContextCreate(aggcxt, STATES_CONTEXT_NAME, ALLOCSET_DEFAULT_SIZES);
-}
-
-/* A new empty expanded summary in the states context of aggcxt. */
-static VgmSummaryExpanded *
-summary_expanded_new(MemoryContext aggcxt)
-{
-	MemoryContext cxt = summary_states_context(aggcxt);
-	VgmSummaryExpanded *es = MemoryContextAllocZero(cxt, sizeof(VgmSummaryExpanded));
-
-	EOH_init_header(&es->hdr, &summary_methods, cxt);
-	es->alloc.alloc = expanded_alloc;
-	es->alloc.release = expanded_free;
-	es->alloc.arg = cxt;
-	report_acc_status(vgm_acc_init(&es->acc, &es->alloc, VGM_SUMMARY_FINEST_SHIFT,
-								   VGM_SUMMARY_MAX_BUCKETS));
-	return es;
-}
-
-/* Is this datum one of our read-write expanded summaries? */
-static inline VgmSummaryExpanded *
-summary_expanded_rw(Datum d)
-{
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-	{
-		ExpandedObjectHeader *eoh = DatumGetEOHP(d);
-
-		if (eoh->eoh_methods == &summary_methods)
-			return (VgmSummaryExpanded *) eoh;
-	}
-	return NULL;
 }
 
 /* Merge a summary view into an expanded summary. */
@@ -232,6 +168,27 @@ summary_expanded_export(VgmSummaryExpanded *es)
 	}
 }
 
+/*
+ * Write a flat summary of size bytes: its header, then the buckets and the
+ * heavy values when given (NULL: the caller decodes them into place).  The
+ * version is the oldest that holds the summary: 2 only with heavy values.
+ */
+static void
+summary_flat_fill(VgmSummary *s, Size size, int shift, const VgmSummaryCounts *counts,
+				  const VgmBucket *buckets, size_t n, const VgmHeavy *heavy, size_t nheavy)
+{
+	memset(s, 0, offsetof(VgmSummary, buckets));
+	SET_VARSIZE(s, size);
+	s->version = nheavy > 0 ? VGM_SUMMARY_HEAVY_VERSION : VGM_SUMMARY_FORMAT_VERSION;
+	s->shift = shift;
+	s->nbuckets = (int32) n;
+	s->counts = *counts;
+	if (buckets != NULL && n > 0)
+		memcpy(s->buckets, buckets, n * sizeof(VgmBucket));
+	if (heavy != NULL && nheavy > 0)
+		memcpy(&s->buckets[n], heavy, nheavy * sizeof(VgmHeavy));
+}
+
 /* Size of the flat form. */
 static Size
 summary_get_flat_size(ExpandedObjectHeader *eohptr)
@@ -247,43 +204,30 @@ static void
 summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 {
 	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
-	VgmSummary *s = (VgmSummary *) result;
 
 	summary_expanded_export(es);
 	Assert(allocated_size == VGM_SUMMARY_SIZE_HEAVY(es->flat_n, es->flat_nheavy));
-	memset(s, 0, offsetof(VgmSummary, buckets));
-	SET_VARSIZE(s, allocated_size);
-	s->version = es->flat_nheavy > 0 ? VGM_SUMMARY_HEAVY_VERSION : VGM_SUMMARY_FORMAT_VERSION;
-	s->shift = es->acc.shift;
-	s->nbuckets = (int32) es->flat_n;
-	s->counts = es->acc.counts;
-	memcpy(s->buckets, es->flat, es->flat_n * sizeof(VgmBucket));
-	if (es->flat_nheavy > 0)
-		memcpy(&s->buckets[es->flat_n], es->flat_heavy, es->flat_nheavy * sizeof(VgmHeavy));
+	summary_flat_fill((VgmSummary *) result, allocated_size, es->acc.shift, &es->acc.counts,
+					  es->flat, es->flat_n, es->flat_heavy, es->flat_nheavy);
 }
 
 /* Read a summary argument without modifying it. */
 void
 vgm_summary_get_view(Datum datum, VgmSummaryView *view)
 {
-	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(datum)))
+	VgmSummaryExpanded *es = (VgmSummaryExpanded *) vgm_expanded_of(datum, &summary_kind, false);
+
+	if (es != NULL)
 	{
-		ExpandedObjectHeader *eoh = DatumGetEOHP(datum);
-
-		if (eoh->eoh_methods == &summary_methods)
-		{
-			VgmSummaryExpanded *es = (VgmSummaryExpanded *) eoh;
-
-			summary_expanded_export(es);
-			view->shift = es->acc.shift;
-			view->counts = es->acc.counts;
-			view->buckets = es->flat;
-			view->n = es->flat_n;
-			view->heavy = es->flat_heavy;
-			view->nheavy = es->flat_nheavy;
-			return;
-		}
+		summary_expanded_export(es);
+		view->shift = es->acc.shift;
+		view->counts = es->acc.counts;
+		view->buckets = es->flat;
+		view->n = es->flat_n;
+		view->heavy = es->flat_heavy;
+		view->nheavy = es->flat_nheavy;
 	}
+	else
 	{
 		VgmSummary *s = (VgmSummary *) PG_DETOAST_DATUM(datum);
 
@@ -299,38 +243,31 @@ vgm_summary_get_view(Datum datum, VgmSummaryView *view)
 }
 
 /*
- * The transition state for this call: the R/W expanded state itself when the
- * executor hands it back, otherwise a new expanded state in the aggregate
- * context (holding a copy of a flat input state, if any).  The R/W case is
- * checked first because it is every row but the first: whoever holds a R/W
- * pointer lets the callee change the object in place, so it needs no
- * aggregate context.
+ * Start a new expanded summary: an empty accumulator on the state's own
+ * memory, holding a copy of the input summary, if any.
  */
+static void
+summary_expanded_start(ExpandedObjectHeader *eohptr, const Datum *input)
+{
+	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
+
+	es->alloc = vgm_context_allocator(es->hdr.eoh_context);
+	report_acc_status(vgm_acc_init(&es->acc, &es->alloc, VGM_SUMMARY_FINEST_SHIFT,
+								   VGM_SUMMARY_MAX_BUCKETS));
+	if (input != NULL)
+	{
+		VgmSummaryView v;
+
+		vgm_summary_get_view(*input, &v);
+		summary_expanded_merge(es, &v);
+	}
+}
+
+/* The transition state for this call (expanded_state.h). */
 static inline VgmSummaryExpanded *
 summary_state(FunctionCallInfo fcinfo, const char *fname)
 {
-	MemoryContext aggcxt;
-	VgmSummaryExpanded *es;
-	VgmSummaryView v;
-
-	if (likely(!PG_ARGISNULL(0)))
-	{
-		es = summary_expanded_rw(PG_GETARG_DATUM(0));
-		if (likely(es != NULL))
-			return es;
-	}
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname),
-				 errdetail("This function is the transition function of an aggregate.")));
-	es = summary_expanded_new(aggcxt);
-	if (!PG_ARGISNULL(0))
-	{
-		vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-		summary_expanded_merge(es, &v);
-	}
-	return es;
+	return (VgmSummaryExpanded *) vgm_transition_state(fcinfo, fname, &summary_kind);
 }
 
 /* Add one to a count, which a rolled-up input may have brought to INT64_MAX. */
@@ -456,17 +393,9 @@ summary_flat_from_parts(int shift, const VgmSummaryCounts *counts,
 						const VgmHeavy *heavy, size_t nheavy)
 {
 	Size		size = VGM_SUMMARY_SIZE_HEAVY(n, nheavy);
-	VgmSummary *s = palloc0(size);
+	VgmSummary *s = palloc(size);
 
-	SET_VARSIZE(s, size);
-	s->version = nheavy > 0 ? VGM_SUMMARY_HEAVY_VERSION : VGM_SUMMARY_FORMAT_VERSION;
-	s->shift = shift;
-	s->nbuckets = (int32) n;
-	s->counts = *counts;
-	if (n)
-		memcpy(s->buckets, buckets, n * sizeof(VgmBucket));
-	if (nheavy)
-		memcpy(&s->buckets[n], heavy, nheavy * sizeof(VgmHeavy));
+	summary_flat_fill(s, size, shift, counts, buckets, n, heavy, nheavy);
 	return s;
 }
 
@@ -543,11 +472,8 @@ vgm_summary_recv(PG_FUNCTION_ARGS)
 					true, &report);
 	/* every byte is written below (the layout has no padding): no palloc0 */
 	s = palloc(VGM_SUMMARY_SIZE_HEAVY(head.n, head.nheavy));
-	SET_VARSIZE(s, VGM_SUMMARY_SIZE_HEAVY(head.n, head.nheavy));
-	s->version = head.nheavy > 0 ? VGM_SUMMARY_HEAVY_VERSION : VGM_SUMMARY_FORMAT_VERSION;
-	s->shift = head.shift;
-	s->nbuckets = (int32) head.n;
-	s->counts = head.counts;
+	summary_flat_fill(s, VGM_SUMMARY_SIZE_HEAVY(head.n, head.nheavy), head.shift, &head.counts,
+					  NULL, head.n, NULL, head.nheavy);
 	vgm_codec_check(vgm_summary_decode_body(data, len, &head, s->buckets,
 											(VgmHeavy *) &s->buckets[head.n],
 											VGM_REPORT_BUFFERS(report)),

@@ -1,0 +1,88 @@
+/*
+ * expanded_state.h - the aggregate-state glue both summaries share: the
+ *                    read-write expanded object a vgm_summary or a
+ *                    vgm_joint_summary accumulates in while an aggregate
+ *                    runs (the rule is written down in model_cache.h).
+ *
+ * A summary type describes its expanded form once as a VgmExpandedKind
+ * (its methods, the name of the context its states live in, its size and
+ * how a new state starts); this module finds the state behind a datum,
+ * creates it in the one shared states context under the aggregate context
+ * and gives it an allocator on its own memory.  What a state holds, how it
+ * is flattened and what its errors say stay with its type.
+ */
+#ifndef VGM_EXPANDED_STATE_H
+#define VGM_EXPANDED_STATE_H
+
+#include "postgres.h"
+#include "fmgr.h"
+#include "utils/expandeddatum.h"
+
+#include "allocator.h"
+
+/* What makes one type's expanded state (see the file comment). */
+typedef struct VgmExpandedKind
+{
+	ExpandedObjectMethods methods;	/* flat size and flattening; its address
+									 * tells this type's states apart */
+	const char *states_context; /* the context all states of an aggregate share */
+	Size		size;			/* of the state, which starts with its header */
+
+	/*
+	 * Start a new zeroed state: its accumulator on the state's allocator,
+	 * then the flat or read-only summary input, if not NULL, merged in.
+	 */
+	void		(*start) (ExpandedObjectHeader *state, const Datum *input);
+} VgmExpandedKind;
+
+/*
+ * The state of this kind behind d, else NULL (a flat datum, or another
+ * type's state); with read_write, only through a read-write pointer, the
+ * one a transition function may change in place.
+ */
+static inline ExpandedObjectHeader *
+vgm_expanded_of(Datum d, const VgmExpandedKind *kind, bool read_write)
+{
+	if (read_write ? VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d))
+		: VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		ExpandedObjectHeader *eoh = DatumGetEOHP(d);
+
+		if (eoh->eoh_methods == &kind->methods)
+			return eoh;
+	}
+	return NULL;
+}
+
+/*
+ * A new state for a transition function that was not handed its own
+ * read-write state: in the aggregate's states context (fname names the
+ * function in the error of a call outside an aggregate), started from
+ * argument 0 when that is a summary.
+ */
+extern ExpandedObjectHeader *vgm_expanded_start(FunctionCallInfo fcinfo, const char *fname,
+												const VgmExpandedKind *kind);
+
+/*
+ * The transition state for this call: the read-write state itself when the
+ * executor hands it back (every row but the first, so this test is inline
+ * and first; whoever holds a read-write pointer may change the object in
+ * place, so no aggregate context is needed), otherwise a new one.
+ */
+static inline ExpandedObjectHeader *
+vgm_transition_state(FunctionCallInfo fcinfo, const char *fname, const VgmExpandedKind *kind)
+{
+	if (likely(!PG_ARGISNULL(0)))
+	{
+		ExpandedObjectHeader *state = vgm_expanded_of(PG_GETARG_DATUM(0), kind, true);
+
+		if (likely(state != NULL))
+			return state;
+	}
+	return vgm_expanded_start(fcinfo, fname, kind);
+}
+
+/* An allocator on a memory context for the pure-C core: huge blocks allowed, NULL when out of memory. */
+extern VgmAllocator vgm_context_allocator(MemoryContext cxt);
+
+#endif							/* VGM_EXPANDED_STATE_H */
