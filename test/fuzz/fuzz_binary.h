@@ -15,6 +15,8 @@
 
 #include "binary_codec.h"
 #include "fuzz_common.h"
+#include "joint_model_codec.h"
+#include "joint_summary_core.h"
 
 /*
  * Whether a binary decoder may answer status: success, an unsupported
@@ -144,6 +146,32 @@ fuzz_ks_send(const VgmKsCounts *c, const int64_t *counts, size_t *len)
 	buf = malloc(*len);
 	FUZZ_CHECK(buf != NULL, "malloc");
 	vgm_ks_encode(c, counts, VGM_KS_BINS, buf);
+	return buf;
+}
+
+/* vgm_joint_model_send: the binary form of a joint model, malloc'ed. */
+static inline uint8_t *
+fuzz_joint_model_send(const VgmJointModelView *m, size_t *len)
+{
+	uint8_t    *buf;
+
+	*len = vgm_joint_model_binary_size(m);
+	buf = malloc(*len);
+	FUZZ_CHECK(buf != NULL, "malloc");
+	vgm_joint_model_encode(m, buf);
+	return buf;
+}
+
+/* vgm_joint_summary_send: the binary form of a joint summary, malloc'ed. */
+static inline uint8_t *
+fuzz_joint_summary_send(const VgmJointSummaryView *v, size_t *len)
+{
+	uint8_t    *buf;
+
+	*len = vgm_joint_summary_binary_size(v->d, v->n);
+	buf = malloc(*len);
+	FUZZ_CHECK(buf != NULL, "malloc");
+	vgm_joint_summary_encode(v, buf);
 	return buf;
 }
 

@@ -6,7 +6,8 @@
  *               summary's first buffer has the size the server's output
  *               function starts with, so both the "it fits" and the "it
  *               needs more" paths run; a KS state's length is asked first
- *               with a NULL buffer.
+ *               with a NULL buffer.  The joint types' growable writers
+ *               (json_text.h's JtOut) are called the same way.
  */
 #ifndef VGM_FUZZ_TEXT_H
 #define VGM_FUZZ_TEXT_H
@@ -16,6 +17,9 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "joint_model_codec.h"
+#include "joint_summary_core.h"
+#include "json_text.h"
 #include "model_codec.h"
 #include "summary_core.h"
 #include "validate_core.h"
@@ -116,6 +120,77 @@ fuzz_ks_text(const VgmKsCounts *c, const int64_t *counts, size_t *len)
 	FuzzKsParts s = {c, counts};
 
 	return fuzz_format(format_ks_value, &s, 0, len);
+}
+
+/*
+ * The text of a KS state (malloc'ed, its length in *len), which must parse
+ * back (vgm_ks_parse) into *c2 and counts2 as the same state.
+ */
+static inline char *
+fuzz_ks_text_round_trip(const VgmKsCounts *c, const int64_t *counts, size_t *len,
+						VgmKsCounts *c2, int64_t *counts2)
+{
+	char	   *text = fuzz_ks_text(c, counts, len);
+	FuzzMsgs	e;
+	int			status;
+
+	fuzz_msgs_reset(&e);
+	status = vgm_ks_parse(text, *len, c2, counts2, VGM_KS_BINS, FUZZ_MSGS(e));
+	FUZZ_CHECK(status == VGM_KS_OK, "the text of a valid state does not parse: %s / %s", e.msg, e.detail);
+	FUZZ_CHECK(memcmp(c, c2, sizeof(*c)) == 0 &&
+			   memcmp(counts, counts2, VGM_KS_BINS * sizeof(int64_t)) == 0, "text round trip changed the state");
+	return text;
+}
+
+/* A growable-buffer writer of one value (the joint types' text writers). */
+typedef void (*FuzzJtWriter) (JtOut *o, const void *value);
+
+/*
+ * The text a JtOut writer makes of value, malloc'ed and NUL-terminated, its
+ * length in *len: the writer must not run out of memory, and the length it
+ * counts is the length of the text.
+ */
+static inline char *
+fuzz_jt_text(FuzzJtWriter write, const void *value, size_t initial, size_t *len)
+{
+	JtOut		o;
+	char	   *text;
+
+	jt_out_growable(&o, NULL, initial);
+	write(&o, value);
+	FUZZ_CHECK(!o.failed, "text writer out of memory");
+	*len = o.len;
+	text = jt_out_text(&o);
+	FUZZ_CHECK(strlen(text) == *len, "text length %zu, counted %zu", strlen(text), *len);
+	return text;
+}
+
+/* vgm_joint_model_write as a FuzzJtWriter. */
+static void
+write_joint_model_value(JtOut *o, const void *value)
+{
+	vgm_joint_model_write(o, value);
+}
+
+/* vgm_joint_model_out: the text of a joint model. */
+static inline char *
+fuzz_joint_model_text(const VgmJointModelView *m, size_t *len)
+{
+	return fuzz_jt_text(write_joint_model_value, m, 256, len);
+}
+
+/* vgm_joint_summary_write as a FuzzJtWriter. */
+static void
+write_joint_summary_value(JtOut *o, const void *value)
+{
+	vgm_joint_summary_write(o, value);
+}
+
+/* vgm_joint_summary_out: the text of a joint summary. */
+static inline char *
+fuzz_joint_summary_text(const VgmJointSummaryView *v, size_t *len)
+{
+	return fuzz_jt_text(write_joint_summary_value, v, 64, len);
 }
 
 #endif							/* VGM_FUZZ_TEXT_H */
