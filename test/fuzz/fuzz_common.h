@@ -31,6 +31,16 @@
 		} \
 	} while (0)
 
+/* malloc(len) for a harness's own buffer, which must not fail. */
+static inline void *
+fuzz_malloc(size_t len)
+{
+	void	   *buf = malloc(len);
+
+	FUZZ_CHECK(buf != NULL || len == 0, "malloc of %zu bytes", len);
+	return buf;
+}
+
 /* Allocations made through the hooks and not yet released. */
 typedef struct FuzzAllocState
 {

@@ -46,7 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					blen2,
 					tlen;
 		uint8_t    *bin = fuzz_joint_model_send(&m, &blen);
-		char	   *text = fuzz_joint_model_text(&m, &tlen);
+		char	   *text = fuzz_joint_text(&m, false, &tlen);
 		VgmJointModelView m2;
 		uint8_t    *bin2;
 

@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						blen2,
 						tlen;
 			uint8_t    *bin = fuzz_joint_summary_send(&v, &blen);
-			char	   *text = fuzz_joint_summary_text(&v, &tlen);
+			char	   *text = fuzz_joint_text(&v, true, &tlen);
 			VgmJointSummaryView t;
 			void	   *block;
 			uint8_t    *bin2;

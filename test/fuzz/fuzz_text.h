@@ -12,6 +12,7 @@
 #ifndef VGM_FUZZ_TEXT_H
 #define VGM_FUZZ_TEXT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,55 +143,35 @@ fuzz_ks_text_round_trip(const VgmKsCounts *c, const int64_t *counts, size_t *len
 	return text;
 }
 
-/* A growable-buffer writer of one value (the joint types' text writers). */
-typedef void (*FuzzJtWriter) (JtOut *o, const void *value);
-
 /*
- * The text a JtOut writer makes of value, malloc'ed and NUL-terminated, its
- * length in *len: the writer must not run out of memory, and the length it
- * counts is the length of the text.
+ * The text a JtOut writer (the joint types' text form) has written into o,
+ * malloc'ed and NUL-terminated, its length in *len: the writer must not have
+ * run out of memory, and the length it counted is the length of the text.
  */
 static inline char *
-fuzz_jt_text(FuzzJtWriter write, const void *value, size_t initial, size_t *len)
+fuzz_jt_text(JtOut *o, size_t *len)
 {
-	JtOut		o;
 	char	   *text;
 
-	jt_out_growable(&o, NULL, initial);
-	write(&o, value);
-	FUZZ_CHECK(!o.failed, "text writer out of memory");
-	*len = o.len;
-	text = jt_out_text(&o);
+	FUZZ_CHECK(!o->failed, "text writer out of memory");
+	*len = o->len;
+	text = jt_out_text(o);
 	FUZZ_CHECK(strlen(text) == *len, "text length %zu, counted %zu", strlen(text), *len);
 	return text;
 }
 
-/* vgm_joint_model_write as a FuzzJtWriter. */
-static void
-write_joint_model_value(JtOut *o, const void *value)
-{
-	vgm_joint_model_write(o, value);
-}
-
-/* vgm_joint_model_out: the text of a joint model. */
+/* vgm_joint_model_out and vgm_joint_summary_out: the text of a joint value (model: summary false). */
 static inline char *
-fuzz_joint_model_text(const VgmJointModelView *m, size_t *len)
+fuzz_joint_text(const void *value, bool summary, size_t *len)
 {
-	return fuzz_jt_text(write_joint_model_value, m, 256, len);
-}
+	JtOut		o;
 
-/* vgm_joint_summary_write as a FuzzJtWriter. */
-static void
-write_joint_summary_value(JtOut *o, const void *value)
-{
-	vgm_joint_summary_write(o, value);
-}
-
-/* vgm_joint_summary_out: the text of a joint summary. */
-static inline char *
-fuzz_joint_summary_text(const VgmJointSummaryView *v, size_t *len)
-{
-	return fuzz_jt_text(write_joint_summary_value, v, 64, len);
+	jt_out_growable(&o, NULL, summary ? 64 : 256);
+	if (summary)
+		vgm_joint_summary_write(&o, value);
+	else
+		vgm_joint_model_write(&o, value);
+	return fuzz_jt_text(&o, len);
 }
 
 #endif							/* VGM_FUZZ_TEXT_H */
