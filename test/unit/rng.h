@@ -1,7 +1,7 @@
 /*
- * rng.h - deterministic test data for the C unit tests: splitmix64 and
- * Box-Muller normals.  Each test seeds rng_state itself, or keeps streams
- * of its own state with splitmix64.
+ * rng.h - deterministic test data for the C unit tests: splitmix64 (the
+ * engines' own, from src/seeded_draws.h) and Box-Muller normals.  Each test
+ * seeds rng_state itself, or keeps streams of its own state with splitmix64.
  */
 #ifndef VGM_TEST_RNG_H
 #define VGM_TEST_RNG_H
@@ -9,18 +9,9 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "seeded_draws.h"		/* splitmix64: the engines' generator */
+
 static uint64_t rng_state;
-
-/* Next 64 random bits of the stream whose state is *state (splitmix64). */
-static inline uint64_t
-splitmix64(uint64_t *state)
-{
-	uint64_t	z = (*state += 0x9E3779B97F4A7C15ULL);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	return z ^ (z >> 31);
-}
 
 /* Next 64 random bits of the tests' shared stream. */
 static inline uint64_t

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counting_alloc.h"
 #include "joint_vbem.h"
 #include "rng.h"
 #include "tap.h"
@@ -1451,37 +1452,6 @@ test_errors(void)
 	data_free(&D);
 }
 
-/* Counting allocator that can fail its n-th allocation. */
-typedef struct CountingArena
-{
-	long		live;
-	long		calls;
-	long		fail_at;		/* 1-based; 0 never */
-} CountingArena;
-
-/* malloc with a header that remembers nothing but counts. */
-static void *
-counting_alloc(size_t size, void *arg)
-{
-	CountingArena *a = arg;
-
-	a->calls++;
-	if (a->fail_at && a->calls == a->fail_at)
-		return NULL;
-	a->live++;
-	return malloc(size);
-}
-
-/* free and count. */
-static void
-counting_release(void *ptr, void *arg)
-{
-	CountingArena *a = arg;
-
-	a->live--;
-	free(ptr);
-}
-
 /* Interrupt hook: stop at the n-th call. */
 static int
 interrupt_after(void *arg)
@@ -1498,8 +1468,8 @@ test_memory_and_interrupt(void)
 	Data		D;
 	const int	d = 3,
 				k = 5;
-	CountingArena arena = {0, 0, 0};
-	VgmAllocator alloc = {counting_alloc, counting_release, &arena};
+	CountingAlloc arena;
+	VgmAllocator alloc = counting_allocator(&arena, -1);
 	VgmJointPosterior p;
 	VgmJointFitInfo info;
 	VgmJointFitOptions opt;
