@@ -36,9 +36,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../lib/benchserver.sh
 . "$REPO_ROOT/test/lib/benchserver.sh"
 REPS=${BENCH_REPS:-3}
-bench_start "${1:-10000000}"
-TABLE=vgm_bench.joint_$ROWS
-bench_joint_table "$TABLE" "$ROWS"
+bench_joint_start "${1:-10000000}"
 
 # ten components along the data's three groups, each with its own correlated covariance
 "${PSQL[@]}" <<-EOF

@@ -30,9 +30,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../lib/benchserver.sh
 . "$REPO_ROOT/test/lib/benchserver.sh"
 REPS=${BENCH_REPS:-3}
-bench_start "${1:-10000000}"
-TABLE=vgm_bench.joint_$ROWS
-bench_joint_table "$TABLE" "$ROWS"
+bench_joint_start "${1:-10000000}"
 
 "${PSQL[@]}" -F $'\t' <<-EOF | bench_ratio_report "query ($ROWS rows, d = 4)"
 	SET max_parallel_workers_per_gather = 0;

@@ -24,9 +24,9 @@
 #       bench_start, then TABLE=TABLE_PREFIX_ROWS (id, x: ROWS draws of a
 #       fixed mixture, kept between runs) and MODEL (m vgm_model: a
 #       10-component fit of its first 100,000 rows).
-#   bench_joint_table TABLE ROWS
-#       the joint benchmarks' table (id, a, b, c, d, x = ARRAY[a, b, c, d]),
-#       kept between runs.
+#   bench_joint_start ROWS
+#       bench_start, then TABLE=vgm_bench.joint_ROWS, the joint benchmarks'
+#       table (id, a, b, c, d, x = ARRAY[a, b, c, d]), kept between runs.
 #   bench_timing_sql
 #       prints the SQL of pg_temp.cpu_ns() and pg_temp.best_ms(reps), which
 #       time every row of a temp table bench_queries (n, name, sql); paste
@@ -93,29 +93,31 @@ bench_per_row_setup() {
 	bench_fit_model "$3" "$TABLE"
 }
 
-# bench_table_missing TABLE ROWS - true (and says so) when TABLE is still to be built.
-bench_table_missing() {
-	[[ $("${BENCH_PSQL[@]}" -c "SELECT to_regclass('$1') IS NOT NULL") == t ]] && return 1
+# bench_build_table TABLE ROWS SEED SELECT - unless TABLE exists, CREATE TABLE
+# TABLE AS SELECT (which reads $rows draws of random() after setseed(SEED),
+# so every run builds the same data), without autovacuum, analyzed.
+bench_build_table() {
+	if [[ $("${BENCH_PSQL[@]}" -c "SELECT to_regclass('$1') IS NOT NULL") == t ]]; then
+		return 0
+	fi
 	echo "# creating $1 ($2 rows)" >&2
+	"${BENCH_PSQL[@]}" <<-EOF
+		SET max_parallel_workers_per_gather = 0;
+		SELECT setseed($3);
+		CREATE TABLE $1 AS $4;
+		ALTER TABLE $1 SET (autovacuum_enabled = off);
+		VACUUM ANALYZE $1;
+	EOF
 }
 
 # bench_mixture_table TABLE ROWS - x from a mixture of three normals
-# (Box-Muller on random() after setseed, so every run builds the same data);
-# kept between runs.
+# (Box-Muller on random()); kept between runs.
 bench_mixture_table() {
-	local table=$1 rows=$2
-	bench_table_missing "$table" "$rows" || return 0
-	"${BENCH_PSQL[@]}" <<-EOF
-		SET max_parallel_workers_per_gather = 0;
-		SELECT setseed(0.42);
-		CREATE TABLE $table AS
+	bench_build_table "$1" "$2" 0.42 "
 		SELECT id, CASE WHEN u < 0.5 THEN 10 + 2 * z WHEN u < 0.8 THEN 50 + 5 * z ELSE 200 + 20 * z END AS x
 		FROM (SELECT id, random() AS u,
 		             sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z
-		      FROM generate_series(1, $rows::bigint) id) s;
-		ALTER TABLE $table SET (autovacuum_enabled = off);
-		VACUUM ANALYZE $table;
-	EOF
+		      FROM generate_series(1, $2::bigint) id) s"
 }
 
 # bench_fit_model MODEL TABLE - the benchmark's model, fitted afresh.
@@ -129,16 +131,13 @@ bench_fit_model() {
 	EOF
 }
 
-# bench_joint_table TABLE ROWS - (id, a, b, c, d, x = ARRAY[a, b, c, d]) from a
-# mixture of three correlated normals (random() after setseed, so every run
-# builds the same data); kept between runs.
-bench_joint_table() {
-	local table=$1 rows=$2
-	bench_table_missing "$table" "$rows" || return 0
-	"${BENCH_PSQL[@]}" <<-EOF
-		SET max_parallel_workers_per_gather = 0;
-		SELECT setseed(0.17);
-		CREATE TABLE $table AS
+# bench_joint_start ROWS - bench_start, then the joint benchmarks' table
+# TABLE=vgm_bench.joint_ROWS: (id, a, b, c, d, x = ARRAY[a, b, c, d]) from a
+# mixture of three correlated normals; kept between runs.
+bench_joint_start() {
+	bench_start "$1"
+	TABLE=vgm_bench.joint_$ROWS
+	bench_build_table "$TABLE" "$ROWS" 0.17 "
 		SELECT id, a, b, c, d, ARRAY[a, b, c, d] AS x
 		FROM (SELECT id, 3 * g + z1 AS a, 0.5 * z1 + z2 - g AS b, 10 + 2 * z3 + g * z1 AS c,
 		             100 * g + 5 * z4 + z2 AS d
@@ -147,10 +146,7 @@ bench_joint_table() {
 		                   sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z2,
 		                   sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z3,
 		                   sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z4
-		            FROM generate_series(1, $rows::bigint) id) s) t;
-		ALTER TABLE $table SET (autovacuum_enabled = off);
-		VACUUM ANALYZE $table;
-	EOF
+		            FROM generate_series(1, $ROWS::bigint) id) s) t"
 }
 
 # bench_timing_sql - the timing functions, see the top of the file.
