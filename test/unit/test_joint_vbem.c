@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "counting_alloc.h"
+#include "joint_model_codec.h"
 #include "joint_vbem.h"
 #include "rng.h"
 #include "tap.h"
@@ -488,29 +489,16 @@ compare_snapshot(const Case *c, const Snapshot *s, const char *path,
 	}
 }
 
-/* A plain Cholesky (row by row, not LAPACK's order): does the matrix factor? */
+/*
+ * Does the matrix factor by the plain Cholesky (row by row, not LAPACK's
+ * order) with which a stored model is validated?
+ */
 static int
 plain_cholesky_ok(const double *a, int d)
 {
 	double		l[VGM_JOINT_MAX_DIMS * VGM_JOINT_MAX_DIMS];
 
-	for (int i = 0; i < d; i++)
-		for (int j = 0; j <= i; j++)
-		{
-			double		s = a[i * d + j];
-
-			for (int p = 0; p < j; p++)
-				s -= l[i * d + p] * l[j * d + p];
-			if (i == j)
-			{
-				if (!(s > 0.0) || !isfinite(s))
-					return 0;
-				l[i * d + i] = sqrt(s);
-			}
-			else
-				l[i * d + j] = s / l[j * d + j];
-		}
-	return 1;
+	return vgm_joint_cholesky(a, d, l) == 0;
 }
 
 /*
