@@ -53,22 +53,21 @@ bench_joint_start "${1:-10000000}"
 	ANALYZE vgm_bench.joint_model;
 EOF
 
+# the timed queries, one a line: name<TAB>SQL (%M: the model; see bench_queries_sql)
+QUERIES=$(cat <<-EOF
+	sum(a + b + c + d)	SELECT sum(a + b + c + d) FROM $TABLE
+	sum((ARRAY[a, b, c, d])[1])	SELECT sum((ARRAY[a, b, c, d])[1]) FROM $TABLE
+	sum(vgm_log_density(m, ARRAY[a, b, c, d]))	SELECT sum(vgm_log_density(%M, ARRAY[a, b, c, d])) FROM $TABLE
+	sum(vgm_log_density(m, x)), x stored float8[]	SELECT sum(vgm_log_density(%M, x)) FROM $TABLE
+	sum(vgm_score(m, ARRAY[a, b, c, d]))	SELECT sum(vgm_score(%M, ARRAY[a, b, c, d])) FROM $TABLE
+	sum(vgm_predict(m, ARRAY[a, b, c, d]))	SELECT sum(vgm_predict(%M, ARRAY[a, b, c, d])) FROM $TABLE
+	sum(vgm_predict_proba(m, ARRAY[a, b, c, d])[1])	SELECT sum((vgm_predict_proba(%M, ARRAY[a, b, c, d]))[1]) FROM $TABLE
+	vgm_log_density, model from a subquery	SELECT sum(vgm_log_density((SELECT m FROM vgm_bench.joint_model), ARRAY[a, b, c, d])) FROM $TABLE
+	vgm_log_density, model through a join	SELECT sum(vgm_log_density(m, ARRAY[a, b, c, d])) FROM $TABLE, vgm_bench.joint_model
+EOF
+)
 "${PSQL[@]}" -F $'\t' <<-EOF | bench_ratio_report "query ($ROWS rows, d = 4, k = 10)"
-	SET max_parallel_workers_per_gather = 0;
-	SET jit = $JIT;
-	CREATE TEMP TABLE bench_queries (n serial, name text, sql text);
-	SELECT m::text AS model_text FROM vgm_bench.joint_model \gset
-	INSERT INTO bench_queries (name, sql) VALUES
-	  ('sum(a + b + c + d)', 'SELECT sum(a + b + c + d) FROM $TABLE'),
-	  ('sum((ARRAY[a, b, c, d])[1])', 'SELECT sum((ARRAY[a, b, c, d])[1]) FROM $TABLE'),
-	  ('sum(vgm_log_density(m, ARRAY[a, b, c, d]))', 'SELECT sum(vgm_log_density(%M, ARRAY[a, b, c, d])) FROM $TABLE'),
-	  ('sum(vgm_log_density(m, x)), x stored float8[]', 'SELECT sum(vgm_log_density(%M, x)) FROM $TABLE'),
-	  ('sum(vgm_score(m, ARRAY[a, b, c, d]))', 'SELECT sum(vgm_score(%M, ARRAY[a, b, c, d])) FROM $TABLE'),
-	  ('sum(vgm_predict(m, ARRAY[a, b, c, d]))', 'SELECT sum(vgm_predict(%M, ARRAY[a, b, c, d])) FROM $TABLE'),
-	  ('sum(vgm_predict_proba(m, ARRAY[a, b, c, d])[1])', 'SELECT sum((vgm_predict_proba(%M, ARRAY[a, b, c, d]))[1]) FROM $TABLE'),
-	  ('vgm_log_density, model from a subquery', 'SELECT sum(vgm_log_density((SELECT m FROM vgm_bench.joint_model), ARRAY[a, b, c, d])) FROM $TABLE'),
-	  ('vgm_log_density, model through a join', 'SELECT sum(vgm_log_density(m, ARRAY[a, b, c, d])) FROM $TABLE, vgm_bench.joint_model');
-	UPDATE bench_queries SET sql = replace(sql, '%M', quote_literal(:'model_text') || '::vgm_joint_model');
+	$(bench_queries_sql vgm_bench.joint_model vgm_joint_model <<<"$QUERIES")
 
 	$(bench_timing_sql)
 	SELECT count(*), sum(vgm_log_density(:'model_text'::vgm_joint_model, x)) FROM $TABLE \g /dev/null

@@ -32,15 +32,16 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 REPS=${BENCH_REPS:-3}
 bench_joint_start "${1:-10000000}"
 
+# the timed queries, one a line: name<TAB>SQL (%M: the model; see bench_queries_sql)
+QUERIES=$(cat <<-EOF
+	sum(a + b + c + d)	SELECT sum(a + b + c + d) FROM $TABLE
+	sum((ARRAY[a, b, c, d])[1])	SELECT sum((ARRAY[a, b, c, d])[1]) FROM $TABLE
+	vgm_joint_summarize(ARRAY[a, b, c, d])	SELECT (vgm_joint_summary_info(vgm_joint_summarize(ARRAY[a, b, c, d]))).cells FROM $TABLE
+	vgm_joint_summarize(x), x stored float8[]	SELECT (vgm_joint_summary_info(vgm_joint_summarize(x))).cells FROM $TABLE
+EOF
+)
 "${PSQL[@]}" -F $'\t' <<-EOF | bench_ratio_report "query ($ROWS rows, d = 4)"
-	SET max_parallel_workers_per_gather = 0;
-	SET jit = $JIT;
-	CREATE TEMP TABLE bench_queries (n serial, name text, sql text);
-	INSERT INTO bench_queries (name, sql) VALUES
-	  ('sum(a + b + c + d)', 'SELECT sum(a + b + c + d) FROM $TABLE'),
-	  ('sum((ARRAY[a, b, c, d])[1])', 'SELECT sum((ARRAY[a, b, c, d])[1]) FROM $TABLE'),
-	  ('vgm_joint_summarize(ARRAY[a, b, c, d])', 'SELECT (vgm_joint_summary_info(vgm_joint_summarize(ARRAY[a, b, c, d]))).cells FROM $TABLE'),
-	  ('vgm_joint_summarize(x), x stored float8[]', 'SELECT (vgm_joint_summary_info(vgm_joint_summarize(x))).cells FROM $TABLE');
+	$(bench_queries_sql <<<"$QUERIES")
 
 	$(bench_timing_sql)
 	SELECT count(*), sum(a) FROM $TABLE \g /dev/null

@@ -27,6 +27,11 @@
 #   bench_joint_start ROWS
 #       bench_start, then TABLE=vgm_bench.joint_ROWS, the joint benchmarks'
 #       table (id, a, b, c, d, x = ARRAY[a, b, c, d]), kept between runs.
+#   bench_queries_sql [MODEL_TABLE MODEL_TYPE] <<< "NAME<TAB>SQL lines"
+#       prints the SQL of the session settings (serial plans, jit = JIT) and
+#       of the temp table bench_queries (n, name, sql), one row per line read;
+#       with a model table, :model_text is its model's text and %M in SQL
+#       becomes that model as a MODEL_TYPE literal (a Const in every plan).
 #   bench_timing_sql
 #       prints the SQL of pg_temp.cpu_ns() and pg_temp.best_ms(reps), which
 #       time every row of a temp table bench_queries (n, name, sql); paste
@@ -147,6 +152,22 @@ bench_joint_start() {
 		                   sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z3,
 		                   sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z4
 		            FROM generate_series(1, $ROWS::bigint) id) s) t"
+}
+
+# bench_queries_sql [MODEL_TABLE MODEL_TYPE] - the queries, see the top of the file.
+bench_queries_sql() {
+	local name sql q="'" rows=()
+	echo "SET max_parallel_workers_per_gather = 0;"
+	echo "SET jit = $JIT;"
+	echo "CREATE TEMP TABLE bench_queries (n serial, name text, sql text);"
+	while IFS=$'\t' read -r name sql; do
+		[[ -n $name ]] && rows+=("('${name//$q/$q$q}', '${sql//$q/$q$q}')")
+	done
+	(IFS=,; echo "INSERT INTO bench_queries (name, sql) VALUES ${rows[*]};")
+	if [[ -n ${1:-} ]]; then
+		echo "SELECT m::text AS model_text FROM $1 \\gset"
+		echo "UPDATE bench_queries SET sql = replace(sql, '%M', quote_literal(:'model_text') || '::$2');"
+	fi
 }
 
 # bench_timing_sql - the timing functions, see the top of the file.
