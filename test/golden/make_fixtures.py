@@ -6,7 +6,7 @@ What
     scikit-learn's BayesianGaussianMixture(covariance_type='full',
     weight_concentration_prior_type='dirichlet_process', reg_covar=1e-6)
     through its own private methods, exactly as BaseMixture.fit_predict does
-    after initialisation:
+    after initialisation (golden_common.iterate):
 
         bgm._check_parameters(X)          # priors
         bgm._initialize(X, resp)          # "iteration 0" (an M-step on resp)

@@ -3,18 +3,9 @@
 
 What
     For fixed d-dimensional data sets (d = 2, 3, 5, 8) and fixed initial
-    responsibilities, drive scikit-learn's BayesianGaussianMixture(
-    covariance_type='full', weight_concentration_prior_type='dirichlet_process',
-    reg_covar=1e-6) through its own private methods, exactly as
-    BaseMixture.fit_predict does after initialisation:
-
-        bgm._check_parameters(X)          # priors
-        bgm._initialize(X, resp)          # "iteration 0" (an M-step on resp)
-        for it in 1..100:
-            log_prob_norm, log_resp = bgm._e_step(X)
-            bgm._m_step(X, log_resp)
-            lb = bgm._compute_lower_bound(log_resp, log_prob_norm)
-
+    responsibilities, drive scikit-learn as make_fixtures.py does for the
+    1-D engine (golden_common.new_mixture and golden_common.iterate: the
+    private methods BaseMixture.fit_predict calls after initialisation)
     and record the priors and the posterior after iterations 0, 1, 10 and
     100 (both Beta arrays of weight_concentration_, mean_precision_, means_,
     degrees_of_freedom_, covariances_, weights_), plus the lower bound and
