@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "counting_alloc.h"
+#include "golden_records.h"
 #include "joint_model_codec.h"
 #include "joint_vbem.h"
 #include "rng.h"
@@ -59,11 +60,7 @@ typedef struct Snapshot
 {
 	int			iter;
 	double	   *q[N_QTY];
-	int			has_lb;
-	double		lower_bound;
-	int			has_lpn;
-	double		log_prob_norm;
-	double		tolerance;		/* 0: the default for the iteration */
+	GoldenIterRecords rec;		/* lower bound, log normaliser, tolerance */
 } Snapshot;
 
 #define MAX_SNAPS 8
@@ -107,33 +104,6 @@ free_case(Case *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Parse the numbers after the key; returns a malloc'd array, count in *m. */
-static double *
-parse_numbers(const char *p, long *m)
-{
-	long		cap = 16,
-				cnt = 0;
-	double	   *v = malloc(cap * sizeof(double));
-
-	for (;;)
-	{
-		char	   *end;
-		double		x = strtod(p, &end);
-
-		if (end == p)
-			break;
-		if (cnt == cap)
-		{
-			cap *= 2;
-			v = realloc(v, cap * sizeof(double));
-		}
-		v[cnt++] = x;
-		p = end;
-	}
-	*m = cnt;
-	return v;
-}
-
 /* Expected length of a snapshot quantity. */
 static long
 qty_len(const Case *c, int q)
@@ -149,36 +119,28 @@ qty_len(const Case *c, int q)
 static int
 read_fixtures(const char *path, Case **cases_out)
 {
-	FILE	   *f = fopen(path, "r");
-	char	   *line = NULL;
-	size_t		lcap = 0;
+	GoldenReader r;
+	char		key[64];
+	char	   *rest;
 	Case	   *cases = NULL;
 	int			ncase = 0;
 	Case	   *c = NULL;
 	Snapshot   *s = NULL;
-	long		lineno = 0;
 
-	if (!f)
+	if (!golden_open(&r, path))
 		return -1;
-	while (getline(&line, &lcap, f) >= 0)
+	while (golden_next(&r, key, &rest))
 	{
-		char		key[64];
-		int			klen;
 		double	   *v;
 		long		m;
 		int			q;
 
-		lineno++;
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		if (sscanf(line, "%63s%n", key, &klen) != 1)
-			continue;
 		if (strcmp(key, "case") == 0)
 		{
 			cases = realloc(cases, (ncase + 1) * sizeof(Case));
 			c = &cases[ncase++];
 			memset(c, 0, sizeof(*c));
-			sscanf(line + klen, "%127s", c->name);
+			sscanf(rest, "%127s", c->name);
 			s = NULL;
 			continue;
 		}
@@ -197,10 +159,10 @@ read_fixtures(const char *path, Case **cases_out)
 			int			off = 0;
 			char	   *p;
 
-			if (sscanf(line + klen, "%255s %ld %ld%n", c->source, &c->first, &c->count, &off) != 3
+			if (sscanf(rest, "%255s %ld %ld%n", c->source, &c->first, &c->count, &off) != 3
 				|| c->d < 1)
 				goto bad;
-			p = line + klen + off;
+			p = rest + off;
 			for (int a = 0; a < c->d; a++)
 				c->columns[a] = (int) strtol(p, &p, 10);
 			continue;
@@ -208,7 +170,7 @@ read_fixtures(const char *path, Case **cases_out)
 		if (strcmp(key, "d") == 0 || strcmp(key, "n") == 0 || strcmp(key, "k") == 0
 			|| strcmp(key, "iter") == 0)
 		{
-			long		x = strtol(line + klen, NULL, 10);
+			long		x = strtol(rest, NULL, 10);
 
 			if (key[0] == 'd')
 			{
@@ -233,7 +195,7 @@ read_fixtures(const char *path, Case **cases_out)
 			}
 			continue;
 		}
-		v = parse_numbers(line + klen, &m);
+		v = golden_numbers(rest, &m);
 		if (strcmp(key, "weight_concentration_prior") == 0 && m == 1)
 		{
 			c->gamma = v[0];
@@ -290,26 +252,8 @@ read_fixtures(const char *path, Case **cases_out)
 			free(v);
 			continue;
 		}
-		if (s != NULL && m == 1 && strcmp(key, "lower_bound") == 0)
-		{
-			s->lower_bound = v[0];
-			s->has_lb = 1;
-			free(v);
+		if (s != NULL && golden_iter_record(&s->rec, key, v, m))
 			continue;
-		}
-		if (s != NULL && m == 1 && strcmp(key, "log_prob_norm") == 0)
-		{
-			s->log_prob_norm = v[0];
-			s->has_lpn = 1;
-			free(v);
-			continue;
-		}
-		if (s != NULL && m == 1 && strcmp(key, "tolerance") == 0 && v[0] > 0)
-		{
-			s->tolerance = v[0];
-			free(v);
-			continue;
-		}
 		for (q = 0; q < N_QTY; q++)
 			if (strcmp(key, qty_names[q]) == 0)
 				break;
@@ -321,8 +265,7 @@ read_fixtures(const char *path, Case **cases_out)
 		free(v);
 		goto bad;
 	}
-	free(line);
-	fclose(f);
+	golden_close(&r);
 	if (c != NULL)
 	{
 		printf("# %s: case %s not terminated by 'end'\n", path, c->name);
@@ -332,9 +275,7 @@ read_fixtures(const char *path, Case **cases_out)
 	return ncase;
 
 bad:
-	printf("# %s:%ld: unexpected record '%.40s'\n", path, lineno, line);
-	free(line);
-	fclose(f);
+	golden_bad(&r);
 fail:
 	for (int i = 0; i < ncase; i++)
 		free_case(&cases[i]);
@@ -448,15 +389,6 @@ check_qty(const Case *c, int q, const char *name, const double *got,
 	return worst <= rel;
 }
 
-/* Tolerance of a snapshot: its own record, else 1e-9 (<= 10) / 1e-6 (100). */
-static double
-snapshot_tolerance(const Snapshot *s)
-{
-	if (s->tolerance > 0.0)
-		return s->tolerance;
-	return s->iter >= 100 ? 1e-6 : 1e-9;
-}
-
 /* Compare a posterior (and a bound / normaliser unless NaN) with a snapshot. */
 static void
 compare_snapshot(const Case *c, const Snapshot *s, const char *path,
@@ -466,7 +398,7 @@ compare_snapshot(const Case *c, const Snapshot *s, const char *path,
 		post->conc_a, post->conc_b, post->mean_precision, post->means, post->dof,
 		post->covariances, post->weights
 	};
-	double		rel = snapshot_tolerance(s);
+	double		rel = golden_tolerance(&s->rec, s->iter);
 	char		name[320];
 
 	for (int q = 0; q < N_QTY; q++)
@@ -477,15 +409,15 @@ compare_snapshot(const Case *c, const Snapshot *s, const char *path,
 				 qty_names[q]);
 		check_qty(c, q, name, got[q], s->q[q], qty_len(c, q), rel);
 	}
-	if (s->has_lb && !isnan(lb))
+	if (s->rec.has_lb && !isnan(lb))
 	{
 		snprintf(name, sizeof(name), "%s %s iter %d lower_bound", path, c->name, s->iter);
-		check_qty(c, 0, name, &lb, &s->lower_bound, 1, rel);
+		check_qty(c, 0, name, &lb, &s->rec.lower_bound, 1, rel);
 	}
-	if (s->has_lpn && !isnan(lpn))
+	if (s->rec.has_lpn && !isnan(lpn))
 	{
 		snprintf(name, sizeof(name), "%s %s iter %d log_prob_norm", path, c->name, s->iter);
-		check_qty(c, 0, name, &lpn, &s->log_prob_norm, 1, rel);
+		check_qty(c, 0, name, &lpn, &s->rec.log_prob_norm, 1, rel);
 	}
 }
 

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "golden_records.h"
 #include "rng.h"
 #include "tap.h"
 #include "vbem.h"
@@ -54,11 +55,7 @@ typedef struct Snapshot
 {
 	int			iter;
 	double	   *q[N_QTY];		/* each of length k */
-	int			has_lb;
-	double		lower_bound;
-	int			has_lpn;
-	double		log_prob_norm;
-	double		tolerance;		/* 0: the default for the iteration */
+	GoldenIterRecords rec;		/* lower bound, log normaliser, tolerance */
 } Snapshot;
 
 #define MAX_SNAPS 8
@@ -93,33 +90,6 @@ free_case(Case *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Parse the numbers after the key; returns a malloc'd array, count in *m. */
-static double *
-parse_numbers(const char *p, long *m)
-{
-	long		cap = 16,
-				cnt = 0;
-	double	   *v = malloc(cap * sizeof(double));
-
-	for (;;)
-	{
-		char	   *end;
-		double		x = strtod(p, &end);
-
-		if (end == p)
-			break;
-		if (cnt == cap)
-		{
-			cap *= 2;
-			v = realloc(v, cap * sizeof(double));
-		}
-		v[cnt++] = x;
-		p = end;
-	}
-	*m = cnt;
-	return v;
-}
-
 /*
  * Reads all cases; returns the count (or -1 on a format error, with a
  * message on stdout as a TAP diagnostic).
@@ -127,36 +97,27 @@ parse_numbers(const char *p, long *m)
 static int
 read_fixtures(const char *path, Case **cases_out)
 {
-	FILE	   *f = fopen(path, "r");
-	char	   *line = NULL;
-	size_t		lcap = 0;
-	ssize_t		len;
+	GoldenReader r;
+	char		key[64];
+	char	   *rest;
 	Case	   *cases = NULL;
 	int			ncase = 0;
 	Case	   *c = NULL;
 	Snapshot   *s = NULL;
-	long		lineno = 0;
 
-	if (!f)
+	if (!golden_open(&r, path))
 		return -1;
-	while ((len = getline(&line, &lcap, f)) >= 0)
+	while (golden_next(&r, key, &rest))
 	{
-		char		key[64];
-		int			klen;
 		double	   *v;
 		long		m;
 
-		lineno++;
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		if (sscanf(line, "%63s%n", key, &klen) != 1)
-			continue;
 		if (strcmp(key, "case") == 0)
 		{
 			cases = realloc(cases, (ncase + 1) * sizeof(Case));
 			c = &cases[ncase++];
 			memset(c, 0, sizeof(*c));
-			sscanf(line + klen, "%127s", c->name);
+			sscanf(rest, "%127s", c->name);
 			s = NULL;
 			continue;
 		}
@@ -171,12 +132,12 @@ read_fixtures(const char *path, Case **cases_out)
 		}
 		if (strcmp(key, "n") == 0)
 		{
-			c->n = strtol(line + klen, NULL, 10);
+			c->n = strtol(rest, NULL, 10);
 			continue;
 		}
 		if (strcmp(key, "k") == 0)
 		{
-			c->k = (int) strtol(line + klen, NULL, 10);
+			c->k = (int) strtol(rest, NULL, 10);
 			if (c->k < 1 || c->k > VGM_MAX_COMPONENTS)
 				goto bad;
 			continue;
@@ -186,11 +147,11 @@ read_fixtures(const char *path, Case **cases_out)
 			if (c->nsnap == MAX_SNAPS)
 				goto bad;
 			s = &c->snap[c->nsnap++];
-			s->iter = (int) strtol(line + klen, NULL, 10);
+			s->iter = (int) strtol(rest, NULL, 10);
 			continue;
 		}
 
-		v = parse_numbers(line + klen, &m);
+		v = golden_numbers(rest, &m);
 		if (strcmp(key, "weight_concentration_prior") == 0 && m == 1)
 		{
 			c->gamma = v[0];
@@ -218,26 +179,8 @@ read_fixtures(const char *path, Case **cases_out)
 			}
 		if (v == NULL)
 			continue;
-		if (s != NULL && m == 1 && strcmp(key, "lower_bound") == 0)
-		{
-			s->lower_bound = v[0];
-			s->has_lb = 1;
-			free(v);
+		if (s != NULL && golden_iter_record(&s->rec, key, v, m))
 			continue;
-		}
-		if (s != NULL && m == 1 && strcmp(key, "tolerance") == 0 && v[0] > 0)
-		{
-			s->tolerance = v[0];
-			free(v);
-			continue;
-		}
-		if (s != NULL && m == 1 && strcmp(key, "log_prob_norm") == 0)
-		{
-			s->log_prob_norm = v[0];
-			s->has_lpn = 1;
-			free(v);
-			continue;
-		}
 		if (s != NULL && m == c->k)
 		{
 			int			q;
@@ -254,8 +197,7 @@ read_fixtures(const char *path, Case **cases_out)
 		free(v);
 		goto bad;
 	}
-	free(line);
-	fclose(f);
+	golden_close(&r);
 	if (c != NULL)
 	{
 		printf("# %s: case %s not terminated by 'end'\n", path, c->name);
@@ -265,9 +207,7 @@ read_fixtures(const char *path, Case **cases_out)
 	return ncase;
 
 bad:
-	printf("# %s:%ld: unexpected record '%.40s'\n", path, lineno, line);
-	free(line);
-	fclose(f);
+	golden_bad(&r);
 fail:
 	for (int i = 0; i < ncase; i++)
 		free_case(&cases[i]);
@@ -355,15 +295,6 @@ comp_quantities(int k, const VgmComponent *comp, double *q[N_QTY])
 	vgm_mixture_weights(k, comp, q[6]);
 }
 
-/* Tolerance of a snapshot: its own record, else 1e-9 (<= 10) / 1e-6 (100). */
-static double
-snapshot_tolerance(const Snapshot *s)
-{
-	if (s->tolerance > 0.0)
-		return s->tolerance;
-	return s->iter >= 100 ? 1e-6 : 1e-9;
-}
-
 /*
  * Compare a posterior (and optionally the weights, lower bound and log
  * normaliser; NaN = not available) with a snapshot.  weights NULL: computed
@@ -375,13 +306,13 @@ compare_snapshot(const Case *c, const Snapshot *s, const char *path,
 				 double lpn)
 {
 	double	   *got[N_QTY];
-	double		rel = snapshot_tolerance(s);
+	double		rel = golden_tolerance(&s->rec, s->iter);
 	/* Means can be ~0 for centred data: absolute floor, 1e-12 of the spread. */
 	double		mean_floor = 1e-12 * sqrt(fabs(c->prior[4]));
 	char		tol_note[64] = "";
 	char		name[320];
 
-	if (s->tolerance > 0.0)
+	if (s->rec.tolerance > 0.0)
 		snprintf(tol_note, sizeof(tol_note),
 				 " (tolerance %g from scikit-learn's own round-off)", rel);
 	for (int q = 0; q < N_QTY; q++)
@@ -397,17 +328,17 @@ compare_snapshot(const Case *c, const Snapshot *s, const char *path,
 				 s->iter, qty_names[q], tol_note);
 		check_vec(name, got[q], s->q[q], c->k, rel, q == 3 ? mean_floor : 0.0);
 	}
-	if (s->has_lb && !isnan(lb))
+	if (s->rec.has_lb && !isnan(lb))
 	{
 		snprintf(name, sizeof(name), "%s %s iter %d lower_bound%s", path,
 				 c->name, s->iter, tol_note);
-		check_vec(name, &lb, &s->lower_bound, 1, rel, 0.0);
+		check_vec(name, &lb, &s->rec.lower_bound, 1, rel, 0.0);
 	}
-	if (s->has_lpn && !isnan(lpn))
+	if (s->rec.has_lpn && !isnan(lpn))
 	{
 		snprintf(name, sizeof(name), "%s %s iter %d log_prob_norm%s", path,
 				 c->name, s->iter, tol_note);
-		check_vec(name, &lpn, &s->log_prob_norm, 1, rel, 0.0);
+		check_vec(name, &lpn, &s->rec.log_prob_norm, 1, rel, 0.0);
 	}
 	for (int q = 0; q < N_QTY; q++)
 		free(got[q]);
