@@ -76,6 +76,24 @@ def new_mixture(k, gamma):
     )
 
 
+def posterior_records(bgm, means, covariances):
+    """The records of a posterior, in the fixtures' order: both Beta arrays
+    of weight_concentration_, mean_precision_, the means and covariances as
+    the caller's engine stores them, degrees_of_freedom_ and weights_ (after
+    _set_parameters(_get_parameters()), which fit_predict also ends with)."""
+    bgm._set_parameters(bgm._get_parameters())
+    a, b = bgm.weight_concentration_
+    return [
+        ("conc_a", a),
+        ("conc_b", b),
+        ("mean_precision", bgm.mean_precision_),
+        ("means", means(bgm)),
+        ("dof", bgm.degrees_of_freedom_),
+        ("covariances", covariances(bgm)),
+        ("weights", bgm.weights_),
+    ]
+
+
 def iterate(bgm, X, resp, snapshot):
     """Initialise bgm from resp and run N_ITER steps as BaseMixture.fit_predict
     does; {iteration: snapshot(bgm) records} for RECORD_ITERS, with the lower

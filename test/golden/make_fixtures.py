@@ -84,8 +84,8 @@ import os
 import numpy as np
 
 from golden_common import (RECORD_ITERS, fmt, hard_resp, iterate, new_mixture,
-                           quantile_labels, require_sklearn_1_2_1, round_up_1sig,
-                           soft_resp, write_header)
+                           posterior_records, quantile_labels, require_sklearn_1_2_1,
+                           round_up_1sig, soft_resp, write_header)
 
 
 def make_cases():
@@ -146,17 +146,9 @@ def make_cases():
 
 
 def snapshot(bgm, shift=0.0):
-    bgm._set_parameters(bgm._get_parameters())
-    a, b = bgm.weight_concentration_
-    return [
-        ("conc_a", a),
-        ("conc_b", b),
-        ("mean_precision", bgm.mean_precision_),
-        ("means", bgm.means_[:, 0] + shift),
-        ("dof", bgm.degrees_of_freedom_),
-        ("covariances", bgm.covariances_[:, 0, 0]),
-        ("weights", bgm.weights_),
-    ]
+    """The posterior's records, 1-D: the means moved back by shift."""
+    return posterior_records(bgm, lambda b: b.means_[:, 0] + shift,
+                             lambda b: b.covariances_[:, 0, 0])
 
 
 def drive(x, k, gamma, resp, shift=0.0):

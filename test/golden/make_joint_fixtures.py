@@ -68,8 +68,8 @@ import sys
 import numpy as np
 
 from golden_common import (RECORD_ITERS, fmt, hard_resp, iterate, new_mixture,
-                           quantile_labels, require_sklearn_1_2_1, round_up_1sig,
-                           soft_resp, write_header)
+                           posterior_records, quantile_labels, require_sklearn_1_2_1,
+                           round_up_1sig, soft_resp, write_header)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -157,17 +157,8 @@ def make_cases(data_dir):
 
 
 def snapshot(bgm):
-    bgm._set_parameters(bgm._get_parameters())
-    a, b = bgm.weight_concentration_
-    return [
-        ("conc_a", a),
-        ("conc_b", b),
-        ("mean_precision", bgm.mean_precision_),
-        ("means", bgm.means_),
-        ("dof", bgm.degrees_of_freedom_),
-        ("covariances", bgm.covariances_),
-        ("weights", bgm.weights_),
-    ]
+    """The posterior's records: means k x d, covariances k x d x d."""
+    return posterior_records(bgm, lambda b: b.means_, lambda b: b.covariances_)
 
 
 def drive(X, k, gamma, resp):
