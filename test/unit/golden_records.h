@@ -3,13 +3,14 @@
  * (fixtures.txt for the 1-D engine, joint_fixtures.txt for the joint one,
  * both written by the generators there): one record a line, a key and then
  * its numbers; lines starting with '#' and empty lines are skipped.  The
- * record loop, the number lists and the records every iteration of both
- * engines' fixtures may carry (lower_bound, log_prob_norm, tolerance) are
- * read here; each test reads the records of its own shapes.
+ * record loop, the cases, the number lists and the records every iteration
+ * of both engines' fixtures may carry (lower_bound, log_prob_norm,
+ * tolerance) are read here; each test reads the records of its own shapes.
  */
 #ifndef VGM_TEST_GOLDEN_RECORDS_H
 #define VGM_TEST_GOLDEN_RECORDS_H
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,78 @@ golden_tolerance(const GoldenIterRecords *it, int iter)
 	if (it->tolerance > 0.0)
 		return it->tolerance;
 	return iter >= 100 ? 1e-6 : 1e-9;
+}
+
+/*
+ * What a test tells golden_read_cases about its case type: its size, where
+ * its name (a char[128]) is, how to read one record of a case (key, the text
+ * after it; 0 when the record is not expected there), whether a case is
+ * complete at its "end" record, and how to release a case's arrays.
+ */
+typedef struct GoldenCaseType
+{
+	size_t		size;
+	size_t		name_offset;
+	int			(*record) (void *c, const char *key, char *rest);
+	int			(*complete) (const void *c);
+	void		(*release) (void *c);
+} GoldenCaseType;
+
+/*
+ * Read every case ("case NAME" ... "end") of path into *cases_out, an array
+ * of type->size entries (malloc'ed); returns the count, or -1 on a format
+ * error (with a message on stdout as a TAP diagnostic).
+ */
+static int
+golden_read_cases(const char *path, const GoldenCaseType *type, void **cases_out)
+{
+	GoldenReader r;
+	char		key[64];
+	char	   *rest;
+	char	   *cases = NULL;
+	int			ncase = 0;
+	char	   *c = NULL;
+
+	if (!golden_open(&r, path))
+		return -1;
+	while (golden_next(&r, key, &rest))
+	{
+		if (strcmp(key, "case") == 0)
+		{
+			cases = realloc(cases, (ncase + 1) * type->size);
+			c = cases + (size_t) ncase++ * type->size;
+			memset(c, 0, type->size);
+			sscanf(rest, "%127s", c + type->name_offset);
+			continue;
+		}
+		if (c == NULL)
+			goto bad;
+		if (strcmp(key, "end") == 0)
+		{
+			if (!type->complete(c))
+				goto bad;
+			c = NULL;
+			continue;
+		}
+		if (!type->record(c, key, rest))
+			goto bad;
+	}
+	golden_close(&r);
+	if (c != NULL)
+	{
+		printf("# %s: case %s not terminated by 'end'\n", path, c + type->name_offset);
+		goto fail;
+	}
+	*cases_out = cases;
+	return ncase;
+
+bad:
+	golden_bad(&r);
+fail:
+	for (int i = 0; i < ncase; i++)
+		type->release(cases + (size_t) i * type->size);
+	free(cases);
+	return -1;
 }
 
 #endif							/* VGM_TEST_GOLDEN_RECORDS_H */

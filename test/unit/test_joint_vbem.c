@@ -115,172 +115,152 @@ qty_len(const Case *c, int q)
 	return c->k;
 }
 
+/* One record of a case (see golden_read_cases); 0 when unexpected. */
+static int
+read_record(void *case_, const char *key, char *rest)
+{
+	Case	   *c = case_;
+	Snapshot   *s = c->nsnap > 0 ? &c->snap[c->nsnap - 1] : NULL;
+	double	   *v;
+	long		m;
+	int			q;
+
+	if (strcmp(key, "source") == 0)
+	{
+		int			off = 0;
+		char	   *p;
+
+		if (sscanf(rest, "%255s %ld %ld%n", c->source, &c->first, &c->count, &off) != 3
+			|| c->d < 1)
+			return 0;
+		p = rest + off;
+		for (int a = 0; a < c->d; a++)
+			c->columns[a] = (int) strtol(p, &p, 10);
+		return 1;
+	}
+	if (strcmp(key, "d") == 0 || strcmp(key, "n") == 0 || strcmp(key, "k") == 0
+		|| strcmp(key, "iter") == 0)
+	{
+		long		x = strtol(rest, NULL, 10);
+
+		if (key[0] == 'd')
+		{
+			c->d = (int) x;
+			if (c->d < 1 || c->d > VGM_JOINT_MAX_DIMS)
+				return 0;
+		}
+		else if (key[0] == 'n')
+			c->n = x;
+		else if (key[0] == 'k')
+		{
+			c->k = (int) x;
+			if (c->k < 1 || c->k > VGM_JOINT_MAX_COMPONENTS)
+				return 0;
+		}
+		else
+		{
+			if (c->nsnap == MAX_SNAPS)
+				return 0;
+			s = &c->snap[c->nsnap++];
+			s->iter = (int) x;
+		}
+		return 1;
+	}
+	v = golden_numbers(rest, &m);
+	if (strcmp(key, "weight_concentration_prior") == 0 && m == 1)
+	{
+		c->gamma = v[0];
+		free(v);
+		return 1;
+	}
+	if (strcmp(key, "data") == 0 && m == c->n * c->d && c->n > 0)
+	{
+		c->data = v;
+		return 1;
+	}
+	if (strcmp(key, "data_sum") == 0 && m == 1)
+	{
+		c->data_sum = v[0];
+		free(v);
+		return 1;
+	}
+	if (strcmp(key, "labels") == 0 && m == c->n && c->k > 0)
+	{
+		c->resp = calloc((size_t) c->n * c->k, sizeof(double));
+		for (long i = 0; i < c->n; i++)
+		{
+			if (v[i] < 0 || v[i] >= c->k)
+			{
+				free(v);
+				return 0;
+			}
+			c->resp[i * c->k + (int) v[i]] = 1.0;
+		}
+		free(v);
+		return 1;
+	}
+	if (strcmp(key, "resp") == 0 && m == c->n * c->k && c->k > 0)
+	{
+		c->resp = v;
+		return 1;
+	}
+	if (strcmp(key, "prior_mean") == 0 && m == c->d)
+	{
+		c->prior_mean = v;
+		return 1;
+	}
+	if (strcmp(key, "prior_covariance") == 0 && m == (long) c->d * c->d)
+	{
+		c->prior_cov = v;
+		return 1;
+	}
+	for (q = 0; q < 4; q++)
+		if (strcmp(key, prior_scalar_names[q]) == 0 && m == 1)
+			break;
+	if (q < 4)
+	{
+		c->prior_scalar[q] = v[0];
+		free(v);
+		return 1;
+	}
+	if (s != NULL && golden_iter_record(&s->rec, key, v, m))
+		return 1;
+	for (q = 0; q < N_QTY; q++)
+		if (strcmp(key, qty_names[q]) == 0)
+			break;
+	if (s != NULL && q < N_QTY && m == qty_len(c, q) && s->q[q] == NULL)
+	{
+		s->q[q] = v;
+		return 1;
+	}
+	free(v);
+	return 0;
+}
+
+/* A case is complete at its "end" record when it has data (or a source), responsibilities, priors and at least one iteration. */
+static int
+case_complete(const void *case_)
+{
+	const Case *c = case_;
+
+	return (c->data || c->source[0]) && c->resp && c->nsnap > 0 && c->prior_mean && c->prior_cov;
+}
+
+/* free_case for golden_read_cases. */
+static void
+release_case(void *c)
+{
+	free_case(c);
+}
+
 /* Read all cases; returns the count, or -1 on a format error (with a message). */
 static int
 read_fixtures(const char *path, Case **cases_out)
 {
-	GoldenReader r;
-	char		key[64];
-	char	   *rest;
-	Case	   *cases = NULL;
-	int			ncase = 0;
-	Case	   *c = NULL;
-	Snapshot   *s = NULL;
+	static const GoldenCaseType type = {sizeof(Case), offsetof(Case, name), read_record,
+		case_complete, release_case};
 
-	if (!golden_open(&r, path))
-		return -1;
-	while (golden_next(&r, key, &rest))
-	{
-		double	   *v;
-		long		m;
-		int			q;
-
-		if (strcmp(key, "case") == 0)
-		{
-			cases = realloc(cases, (ncase + 1) * sizeof(Case));
-			c = &cases[ncase++];
-			memset(c, 0, sizeof(*c));
-			sscanf(rest, "%127s", c->name);
-			s = NULL;
-			continue;
-		}
-		if (c == NULL)
-			goto bad;
-		if (strcmp(key, "end") == 0)
-		{
-			if ((!c->data && !c->source[0]) || !c->resp || c->nsnap == 0
-				|| !c->prior_mean || !c->prior_cov)
-				goto bad;
-			c = NULL;
-			continue;
-		}
-		if (strcmp(key, "source") == 0)
-		{
-			int			off = 0;
-			char	   *p;
-
-			if (sscanf(rest, "%255s %ld %ld%n", c->source, &c->first, &c->count, &off) != 3
-				|| c->d < 1)
-				goto bad;
-			p = rest + off;
-			for (int a = 0; a < c->d; a++)
-				c->columns[a] = (int) strtol(p, &p, 10);
-			continue;
-		}
-		if (strcmp(key, "d") == 0 || strcmp(key, "n") == 0 || strcmp(key, "k") == 0
-			|| strcmp(key, "iter") == 0)
-		{
-			long		x = strtol(rest, NULL, 10);
-
-			if (key[0] == 'd')
-			{
-				c->d = (int) x;
-				if (c->d < 1 || c->d > VGM_JOINT_MAX_DIMS)
-					goto bad;
-			}
-			else if (key[0] == 'n')
-				c->n = x;
-			else if (key[0] == 'k')
-			{
-				c->k = (int) x;
-				if (c->k < 1 || c->k > VGM_JOINT_MAX_COMPONENTS)
-					goto bad;
-			}
-			else
-			{
-				if (c->nsnap == MAX_SNAPS)
-					goto bad;
-				s = &c->snap[c->nsnap++];
-				s->iter = (int) x;
-			}
-			continue;
-		}
-		v = golden_numbers(rest, &m);
-		if (strcmp(key, "weight_concentration_prior") == 0 && m == 1)
-		{
-			c->gamma = v[0];
-			free(v);
-			continue;
-		}
-		if (strcmp(key, "data") == 0 && m == c->n * c->d && c->n > 0)
-		{
-			c->data = v;
-			continue;
-		}
-		if (strcmp(key, "data_sum") == 0 && m == 1)
-		{
-			c->data_sum = v[0];
-			free(v);
-			continue;
-		}
-		if (strcmp(key, "labels") == 0 && m == c->n && c->k > 0)
-		{
-			c->resp = calloc((size_t) c->n * c->k, sizeof(double));
-			for (long i = 0; i < c->n; i++)
-			{
-				if (v[i] < 0 || v[i] >= c->k)
-				{
-					free(v);
-					goto bad;
-				}
-				c->resp[i * c->k + (int) v[i]] = 1.0;
-			}
-			free(v);
-			continue;
-		}
-		if (strcmp(key, "resp") == 0 && m == c->n * c->k && c->k > 0)
-		{
-			c->resp = v;
-			continue;
-		}
-		if (strcmp(key, "prior_mean") == 0 && m == c->d)
-		{
-			c->prior_mean = v;
-			continue;
-		}
-		if (strcmp(key, "prior_covariance") == 0 && m == (long) c->d * c->d)
-		{
-			c->prior_cov = v;
-			continue;
-		}
-		for (q = 0; q < 4; q++)
-			if (strcmp(key, prior_scalar_names[q]) == 0 && m == 1)
-				break;
-		if (q < 4)
-		{
-			c->prior_scalar[q] = v[0];
-			free(v);
-			continue;
-		}
-		if (s != NULL && golden_iter_record(&s->rec, key, v, m))
-			continue;
-		for (q = 0; q < N_QTY; q++)
-			if (strcmp(key, qty_names[q]) == 0)
-				break;
-		if (s != NULL && q < N_QTY && m == qty_len(c, q) && s->q[q] == NULL)
-		{
-			s->q[q] = v;
-			continue;
-		}
-		free(v);
-		goto bad;
-	}
-	golden_close(&r);
-	if (c != NULL)
-	{
-		printf("# %s: case %s not terminated by 'end'\n", path, c->name);
-		goto fail;
-	}
-	*cases_out = cases;
-	return ncase;
-
-bad:
-	golden_bad(&r);
-fail:
-	for (int i = 0; i < ncase; i++)
-		free_case(&cases[i]);
-	free(cases);
-	return -1;
+	return golden_read_cases(path, &type, (void **) cases_out);
 }
 
 /*

@@ -90,129 +90,107 @@ free_case(Case *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/*
- * Reads all cases; returns the count (or -1 on a format error, with a
- * message on stdout as a TAP diagnostic).
- */
+/* One record of a case (see golden_read_cases); 0 when unexpected. */
+static int
+read_record(void *case_, const char *key, char *rest)
+{
+	Case	   *c = case_;
+	Snapshot   *s = c->nsnap > 0 ? &c->snap[c->nsnap - 1] : NULL;
+	double	   *v;
+	long		m;
+
+	if (strcmp(key, "n") == 0)
+	{
+		c->n = strtol(rest, NULL, 10);
+		return 1;
+	}
+	if (strcmp(key, "k") == 0)
+	{
+		c->k = (int) strtol(rest, NULL, 10);
+		if (c->k < 1 || c->k > VGM_MAX_COMPONENTS)
+			return 0;
+		return 1;
+	}
+	if (strcmp(key, "iter") == 0)
+	{
+		if (c->nsnap == MAX_SNAPS)
+			return 0;
+		s = &c->snap[c->nsnap++];
+		s->iter = (int) strtol(rest, NULL, 10);
+		return 1;
+	}
+
+	v = golden_numbers(rest, &m);
+	if (strcmp(key, "weight_concentration_prior") == 0 && m == 1)
+	{
+		c->gamma = v[0];
+		free(v);
+		return 1;
+	}
+	if (strcmp(key, "data") == 0 && m == c->n && c->n > 0)
+	{
+		c->data = v;
+		return 1;
+	}
+	if (strcmp(key, "resp") == 0 && c->k > 0 && m == c->n * c->k)
+	{
+		c->resp = v;
+		return 1;
+	}
+	for (int p = 0; p < N_PRIORS; p++)
+		if (strcmp(key, prior_names[p]) == 0 && m == 1)
+		{
+			c->prior[p] = v[0];
+			c->have_prior[p] = 1;
+			free(v);
+			v = NULL;
+			break;
+		}
+	if (v == NULL)
+		return 1;
+	if (s != NULL && golden_iter_record(&s->rec, key, v, m))
+		return 1;
+	if (s != NULL && m == c->k)
+	{
+		int			q;
+
+		for (q = 0; q < N_QTY; q++)
+			if (strcmp(key, qty_names[q]) == 0)
+				break;
+		if (q < N_QTY && s->q[q] == NULL)
+		{
+			s->q[q] = v;
+			return 1;
+		}
+	}
+	free(v);
+	return 0;
+}
+
+/* A case is complete at its "end" record when it has data, responsibilities and at least one iteration. */
+static int
+case_complete(const void *case_)
+{
+	const Case *c = case_;
+
+	return c->data && c->resp && c->nsnap > 0;
+}
+
+/* free_case for golden_read_cases. */
+static void
+release_case(void *c)
+{
+	free_case(c);
+}
+
+/* Read all cases; returns the count, or -1 on a format error (with a message). */
 static int
 read_fixtures(const char *path, Case **cases_out)
 {
-	GoldenReader r;
-	char		key[64];
-	char	   *rest;
-	Case	   *cases = NULL;
-	int			ncase = 0;
-	Case	   *c = NULL;
-	Snapshot   *s = NULL;
+	static const GoldenCaseType type = {sizeof(Case), offsetof(Case, name), read_record,
+		case_complete, release_case};
 
-	if (!golden_open(&r, path))
-		return -1;
-	while (golden_next(&r, key, &rest))
-	{
-		double	   *v;
-		long		m;
-
-		if (strcmp(key, "case") == 0)
-		{
-			cases = realloc(cases, (ncase + 1) * sizeof(Case));
-			c = &cases[ncase++];
-			memset(c, 0, sizeof(*c));
-			sscanf(rest, "%127s", c->name);
-			s = NULL;
-			continue;
-		}
-		if (c == NULL)
-			goto bad;
-		if (strcmp(key, "end") == 0)
-		{
-			if (!c->data || !c->resp || c->nsnap == 0)
-				goto bad;
-			c = NULL;
-			continue;
-		}
-		if (strcmp(key, "n") == 0)
-		{
-			c->n = strtol(rest, NULL, 10);
-			continue;
-		}
-		if (strcmp(key, "k") == 0)
-		{
-			c->k = (int) strtol(rest, NULL, 10);
-			if (c->k < 1 || c->k > VGM_MAX_COMPONENTS)
-				goto bad;
-			continue;
-		}
-		if (strcmp(key, "iter") == 0)
-		{
-			if (c->nsnap == MAX_SNAPS)
-				goto bad;
-			s = &c->snap[c->nsnap++];
-			s->iter = (int) strtol(rest, NULL, 10);
-			continue;
-		}
-
-		v = golden_numbers(rest, &m);
-		if (strcmp(key, "weight_concentration_prior") == 0 && m == 1)
-		{
-			c->gamma = v[0];
-			free(v);
-			continue;
-		}
-		if (strcmp(key, "data") == 0 && m == c->n && c->n > 0)
-		{
-			c->data = v;
-			continue;
-		}
-		if (strcmp(key, "resp") == 0 && c->k > 0 && m == c->n * c->k)
-		{
-			c->resp = v;
-			continue;
-		}
-		for (int p = 0; p < N_PRIORS; p++)
-			if (strcmp(key, prior_names[p]) == 0 && m == 1)
-			{
-				c->prior[p] = v[0];
-				c->have_prior[p] = 1;
-				free(v);
-				v = NULL;
-				break;
-			}
-		if (v == NULL)
-			continue;
-		if (s != NULL && golden_iter_record(&s->rec, key, v, m))
-			continue;
-		if (s != NULL && m == c->k)
-		{
-			int			q;
-
-			for (q = 0; q < N_QTY; q++)
-				if (strcmp(key, qty_names[q]) == 0)
-					break;
-			if (q < N_QTY && s->q[q] == NULL)
-			{
-				s->q[q] = v;
-				continue;
-			}
-		}
-		free(v);
-		goto bad;
-	}
-	golden_close(&r);
-	if (c != NULL)
-	{
-		printf("# %s: case %s not terminated by 'end'\n", path, c->name);
-		goto fail;
-	}
-	*cases_out = cases;
-	return ncase;
-
-bad:
-	golden_bad(&r);
-fail:
-	for (int i = 0; i < ncase; i++)
-		free_case(&cases[i]);
-	free(cases);
-	return -1;
+	return golden_read_cases(path, &type, (void **) cases_out);
 }
 
 /* ------------------------------------------------------------------------
