@@ -28,14 +28,14 @@
 #       bench_start, then TABLE=vgm_bench.joint_ROWS, the joint benchmarks'
 #       table (id, a, b, c, d, x = ARRAY[a, b, c, d]), kept between runs.
 #   bench_queries_sql [MODEL_TABLE MODEL_TYPE] <<< "NAME<TAB>SQL lines"
-#       prints the SQL of the session settings (serial plans, jit = JIT) and
-#       of the temp table bench_queries (n, name, sql), one row per line read;
-#       with a model table, :model_text is its model's text and %M in SQL
+#       prints the SQL of the settings every benchmark runs with (serial
+#       plans, jit = JIT) and of the temp table bench_queries (n, name, sql),
+#       one row per line read; with a model table, :model_text is its model's text and %M in SQL
 #       becomes that model as a MODEL_TYPE literal (a Const in every plan).
 #   bench_timing_sql
 #       prints the SQL of pg_temp.cpu_ns() and pg_temp.best_ms(reps), which
 #       time every row of a temp table bench_queries (n, name, sql); paste
-#       it into the session's script.
+#       it into the script psql runs.
 #   bench_ratio_report TITLE
 #       a filter from best_ms's rows (name, wall ms, cpu ms) to the table
 #       with ns/row and the ratio to the first line.
