@@ -38,7 +38,7 @@ UNIT_TESTS = $(patsubst test/unit/%.c,test/unit/bin/%,$(wildcard test/unit/test_
 # without that source's own object: src/X.c named in an '#include "X.c"' line.
 unit_included = $(patsubst %,src/%,$(shell sed -n 's|^\#include "\([a-z_]*\.c\)".*|\1|p' $(1)))
 
-test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*.h) test/unit/tap.h test/unit/rng.h test/unit/bits.h
+test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*.h) $(wildcard test/unit/*.h)
 	@mkdir -p test/unit/bin
 	$(CC) $(UNIT_CFLAGS) $(UNIT_EXTRA_CFLAGS) -o $@ $< \
 		$(filter-out $(call unit_included,$<),$(CORE_SRCS)) $(UNIT_LIBS)

@@ -2,39 +2,64 @@
 \echo Use "CREATE EXTENSION vgm" to load this file. \quit
 
 -------------------------------------------------------------------------------
--- vgm_model: a fitted mixture (full variational posterior, priors, diagnostics)
+-- the stored types
+--
+-- vgm_model, vgm_summary, vgm_ks_state, vgm_joint_model and
+-- vgm_joint_summary are all varlenas of doubles with a JSON text form and a
+-- binary form, each read and written by its own four C functions
+-- (TYPE_in / _out / _recv / _send; text and bytes are validated as untrusted
+-- input).  One definition, run for each type in the list; each type's
+-- section below adds its comment, casts and functions.  vgm_model is the
+-- PREFERRED type of its category: vgm_weights, vgm_sample, vgm_diagnostics
+-- ... also take a vgm_joint_model, and an untyped literal ('{...}', a psql
+-- :'model') must still mean a vgm_model.
 -------------------------------------------------------------------------------
-CREATE TYPE vgm_model;
-
-CREATE FUNCTION vgm_model_in(cstring) RETURNS vgm_model
+DO $vgm$
+DECLARE
+    t text[];
+BEGIN
+    FOREACH t SLICE 1 IN ARRAY ARRAY[
+            ['vgm_model', ', PREFERRED = true'],
+            ['vgm_summary', ''],
+            ['vgm_ks_state', ''],
+            ['vgm_joint_model', ''],
+            ['vgm_joint_summary', '']] LOOP
+        EXECUTE format($def$
+CREATE TYPE %1$s;
+CREATE FUNCTION %1$s_in(cstring) RETURNS %1$s
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_in(cstring) IS
-    'input function of type vgm_model: parses and validates its JSON text';
-CREATE FUNCTION vgm_model_out(vgm_model) RETURNS cstring
+COMMENT ON FUNCTION %1$s_in(cstring) IS
+    'input function of type %1$s: parses and validates its JSON text';
+CREATE FUNCTION %1$s_out(%1$s) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_out(vgm_model) IS
-    'output function of type vgm_model: its JSON text';
-CREATE FUNCTION vgm_model_recv(internal) RETURNS vgm_model
+COMMENT ON FUNCTION %1$s_out(%1$s) IS
+    'output function of type %1$s: its JSON text';
+CREATE FUNCTION %1$s_recv(internal) RETURNS %1$s
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_recv(internal) IS
-    'binary input function of type vgm_model (COPY BINARY, protocol): validates untrusted bytes';
-CREATE FUNCTION vgm_model_send(vgm_model) RETURNS bytea
+COMMENT ON FUNCTION %1$s_recv(internal) IS
+    'binary input function of type %1$s (COPY BINARY, protocol): validates untrusted bytes';
+CREATE FUNCTION %1$s_send(%1$s) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_send(vgm_model) IS
-    'binary output function of type vgm_model';
-
-CREATE TYPE vgm_model (
-    INPUT = vgm_model_in,
-    OUTPUT = vgm_model_out,
-    RECEIVE = vgm_model_recv,
-    SEND = vgm_model_send,
+COMMENT ON FUNCTION %1$s_send(%1$s) IS
+    'binary output function of type %1$s';
+CREATE TYPE %1$s (
+    INPUT = %1$s_in,
+    OUTPUT = %1$s_out,
+    RECEIVE = %1$s_recv,
+    SEND = %1$s_send,
     INTERNALLENGTH = VARIABLE,
     ALIGNMENT = double,
-    STORAGE = extended,
-    -- vgm_weights, vgm_sample, vgm_diagnostics ... also take a vgm_joint_model:
-    -- an untyped literal ('{...}', a psql :'model') still means a vgm_model
-    PREFERRED = true
+    STORAGE = extended%2$s
 );
+$def$, t[1], t[2]);
+    END LOOP;
+END
+$vgm$;
+
+-------------------------------------------------------------------------------
+-- vgm_model: a fitted mixture (full variational posterior, priors, diagnostics)
+-------------------------------------------------------------------------------
+-- (the type and its I/O functions: "the stored types" above)
 COMMENT ON TYPE vgm_model IS 'fitted variational Gaussian mixture; text form is JSON';
 
 -- the text form is JSON, so the cast goes through text I/O
@@ -120,34 +145,7 @@ COMMENT ON FUNCTION vgm_fit(float8[], int, float8, float8, int, float8, bigint, 
 -------------------------------------------------------------------------------
 -- vgm_summary: a mergeable one-pass summary of a column
 -------------------------------------------------------------------------------
-CREATE TYPE vgm_summary;
-
-CREATE FUNCTION vgm_summary_in(cstring) RETURNS vgm_summary
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_summary_in(cstring) IS
-    'input function of type vgm_summary: parses and validates its JSON text';
-CREATE FUNCTION vgm_summary_out(vgm_summary) RETURNS cstring
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_summary_out(vgm_summary) IS
-    'output function of type vgm_summary: its JSON text';
-CREATE FUNCTION vgm_summary_recv(internal) RETURNS vgm_summary
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_summary_recv(internal) IS
-    'binary input function of type vgm_summary (COPY BINARY, protocol): validates untrusted bytes';
-CREATE FUNCTION vgm_summary_send(vgm_summary) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_summary_send(vgm_summary) IS
-    'binary output function of type vgm_summary';
-
-CREATE TYPE vgm_summary (
-    INPUT = vgm_summary_in,
-    OUTPUT = vgm_summary_out,
-    RECEIVE = vgm_summary_recv,
-    SEND = vgm_summary_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = extended
-);
+-- (the type and its I/O functions: "the stored types" at the top)
 COMMENT ON TYPE vgm_summary IS 'mergeable one-pass column summary (buckets with exact moments); text form is JSON';
 CREATE CAST (vgm_summary AS jsonb) WITH INOUT;
 CREATE CAST (jsonb AS vgm_summary) WITH INOUT;
@@ -470,32 +468,7 @@ COMMENT ON FUNCTION vgm_model_moments(vgm_model) IS
     'mean, variance, skewness and excess kurtosis of the plug-in mixture (weights, means, covariances)';
 
 -- the KS state: a fixed histogram of u = F(x) over [0, 1] in 65536 bins
-CREATE TYPE vgm_ks_state;
-CREATE FUNCTION vgm_ks_state_in(cstring) RETURNS vgm_ks_state
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_ks_state_in(cstring) IS
-    'input function of type vgm_ks_state: parses and validates its JSON text';
-CREATE FUNCTION vgm_ks_state_out(vgm_ks_state) RETURNS cstring
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_ks_state_out(vgm_ks_state) IS
-    'output function of type vgm_ks_state: its JSON text';
-CREATE FUNCTION vgm_ks_state_recv(internal) RETURNS vgm_ks_state
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_ks_state_recv(internal) IS
-    'binary input function of type vgm_ks_state (COPY BINARY, protocol): validates untrusted bytes';
-CREATE FUNCTION vgm_ks_state_send(vgm_ks_state) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_ks_state_send(vgm_ks_state) IS
-    'binary output function of type vgm_ks_state';
-CREATE TYPE vgm_ks_state (
-    INPUT = vgm_ks_state_in,
-    OUTPUT = vgm_ks_state_out,
-    RECEIVE = vgm_ks_state_recv,
-    SEND = vgm_ks_state_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = extended
-);
+-- (the type and its I/O functions: "the stored types" at the top)
 COMMENT ON TYPE vgm_ks_state IS
     'mergeable KS histogram: counts of F(x) in 65536 bins over [0, 1] for one model; text form is JSON';
 
@@ -1429,34 +1402,7 @@ COMMENT ON FUNCTION vgm_validate_table(regclass, regclass, float8, float8, float
 -- covariances; its rows are float8[] of d numbers.  src/joint_model*.c,
 -- src/joint_functions.c, src/joint_marginal.c.
 -------------------------------------------------------------------------------
-CREATE TYPE vgm_joint_model;
-
-CREATE FUNCTION vgm_joint_model_in(cstring) RETURNS vgm_joint_model
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_joint_model_in(cstring) IS
-    'input function of type vgm_joint_model: parses and validates its JSON text';
-CREATE FUNCTION vgm_joint_model_out(vgm_joint_model) RETURNS cstring
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_joint_model_out(vgm_joint_model) IS
-    'output function of type vgm_joint_model: its JSON text';
-CREATE FUNCTION vgm_joint_model_recv(internal) RETURNS vgm_joint_model
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_joint_model_recv(internal) IS
-    'binary input function of type vgm_joint_model (COPY BINARY, protocol): validates untrusted bytes';
-CREATE FUNCTION vgm_joint_model_send(vgm_joint_model) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_joint_model_send(vgm_joint_model) IS
-    'binary output function of type vgm_joint_model';
-
-CREATE TYPE vgm_joint_model (
-    INPUT = vgm_joint_model_in,
-    OUTPUT = vgm_joint_model_out,
-    RECEIVE = vgm_joint_model_recv,
-    SEND = vgm_joint_model_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = extended
-);
+-- (the type and its I/O functions: "the stored types" at the top)
 COMMENT ON TYPE vgm_joint_model IS
     'fitted variational Gaussian mixture over several columns (full covariances); text form is JSON';
 
@@ -1602,34 +1548,7 @@ $vgm$;
 -------------------------------------------------------------------------------
 -- vgm_joint_summary: a mergeable one-pass summary of rows of up to 16 columns
 -------------------------------------------------------------------------------
-CREATE TYPE vgm_joint_summary;
-
-CREATE FUNCTION vgm_joint_summary_in(cstring) RETURNS vgm_joint_summary
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_joint_summary_in(cstring) IS
-    'input function of type vgm_joint_summary: parses and validates its JSON text';
-CREATE FUNCTION vgm_joint_summary_out(vgm_joint_summary) RETURNS cstring
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_joint_summary_out(vgm_joint_summary) IS
-    'output function of type vgm_joint_summary: its JSON text';
-CREATE FUNCTION vgm_joint_summary_recv(internal) RETURNS vgm_joint_summary
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_joint_summary_recv(internal) IS
-    'binary input function of type vgm_joint_summary (COPY BINARY, protocol): validates untrusted bytes';
-CREATE FUNCTION vgm_joint_summary_send(vgm_joint_summary) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_joint_summary_send(vgm_joint_summary) IS
-    'binary output function of type vgm_joint_summary';
-
-CREATE TYPE vgm_joint_summary (
-    INPUT = vgm_joint_summary_in,
-    OUTPUT = vgm_joint_summary_out,
-    RECEIVE = vgm_joint_summary_recv,
-    SEND = vgm_joint_summary_send,
-    INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = double,
-    STORAGE = extended
-);
+-- (the type and its I/O functions: "the stored types" at the top)
 COMMENT ON TYPE vgm_joint_summary IS
     'mergeable one-pass summary of rows of up to 16 columns (cells with weight, mean and scatter); text form is JSON';
 CREATE CAST (vgm_joint_summary AS jsonb) WITH INOUT;

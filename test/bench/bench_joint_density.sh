@@ -36,40 +36,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../lib/benchserver.sh
 . "$REPO_ROOT/test/lib/benchserver.sh"
 REPS=${BENCH_REPS:-3}
-ROWS=${1:-10000000}
-if ! [[ $ROWS =~ ^[0-9]+$ ]] || ((ROWS < 1000)); then
-	echo "usage: $0 [ROWS >= 1000]" >&2
-	exit 2
-fi
-JIT=${BENCH_JIT:-off}
-TABLE=vgm_bench.joint_$ROWS
-PSQL=("${BENCH_PSQL[@]}")
-benchserver_start
-
-"${PSQL[@]}" <<-EOF
-	SET client_min_messages = warning;
-	CREATE EXTENSION IF NOT EXISTS vgm;
-	CREATE SCHEMA IF NOT EXISTS vgm_bench;
-EOF
-if [[ $("${PSQL[@]}" -c "SELECT to_regclass('$TABLE') IS NOT NULL") != t ]]; then
-	echo "# creating $TABLE ($ROWS rows)" >&2
-	"${PSQL[@]}" <<-EOF
-		SET max_parallel_workers_per_gather = 0;
-		SELECT setseed(0.17);
-		CREATE TABLE $TABLE AS
-		SELECT id, a, b, c, d, ARRAY[a, b, c, d] AS x
-		FROM (SELECT id, 3 * g + z1 AS a, 0.5 * z1 + z2 - g AS b, 10 + 2 * z3 + g * z1 AS c,
-		             100 * g + 5 * z4 + z2 AS d
-		      FROM (SELECT id, floor(3 * random()) AS g,
-		                   sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z1,
-		                   sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z2,
-		                   sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z3,
-		                   sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z4
-		            FROM generate_series(1, $ROWS::bigint) id) s) t;
-		ALTER TABLE $TABLE SET (autovacuum_enabled = off);
-		VACUUM ANALYZE $TABLE;
-	EOF
-fi
+bench_joint_start "${1:-10000000}"
 
 # ten components along the data's three groups, each with its own correlated covariance
 "${PSQL[@]}" <<-EOF
@@ -86,62 +53,23 @@ fi
 	ANALYZE vgm_bench.joint_model;
 EOF
 
-"${PSQL[@]}" -F $'\t' <<-EOF | awk -F '\t' -v rows="$ROWS" '
-	BEGIN { printf "%-52s %9s %9s %8s %7s\n", "query (" rows " rows, d = 4, k = 10)", "wall ms", "cpu ms", "ns/row", "ratio" }
-	NR == 1 { use_cpu = ($3 != "" && $3 >= 100) }
-	{ t = (use_cpu ? $3 : $2)
-	  if (NR == 1) base = (t > 0 ? t : 1e-9)
-	  printf "%-52s %9.1f %9s %8.1f %6.2fx\n", $1, $2, ($3 == "" ? "n/a" : sprintf("%.1f", $3)), t * 1e6 / rows, t / base }
-	END { if (!use_cpu)
-	        print "# ns/row and ratios from wall time (CPU time unavailable or below 100 ms)" }'
-	SET max_parallel_workers_per_gather = 0;
-	SET jit = $JIT;
-	CREATE TEMP TABLE bench_queries (n serial, name text, sql text);
-	SELECT m::text AS model_text FROM vgm_bench.joint_model \gset
-	INSERT INTO bench_queries (name, sql) VALUES
-	  ('sum(a + b + c + d)', 'SELECT sum(a + b + c + d) FROM $TABLE'),
-	  ('sum((ARRAY[a, b, c, d])[1])', 'SELECT sum((ARRAY[a, b, c, d])[1]) FROM $TABLE'),
-	  ('sum(vgm_log_density(m, ARRAY[a, b, c, d]))', 'SELECT sum(vgm_log_density(%M, ARRAY[a, b, c, d])) FROM $TABLE'),
-	  ('sum(vgm_log_density(m, x)), x stored float8[]', 'SELECT sum(vgm_log_density(%M, x)) FROM $TABLE'),
-	  ('sum(vgm_score(m, ARRAY[a, b, c, d]))', 'SELECT sum(vgm_score(%M, ARRAY[a, b, c, d])) FROM $TABLE'),
-	  ('sum(vgm_predict(m, ARRAY[a, b, c, d]))', 'SELECT sum(vgm_predict(%M, ARRAY[a, b, c, d])) FROM $TABLE'),
-	  ('sum(vgm_predict_proba(m, ARRAY[a, b, c, d])[1])', 'SELECT sum((vgm_predict_proba(%M, ARRAY[a, b, c, d]))[1]) FROM $TABLE'),
-	  ('vgm_log_density, model from a subquery', 'SELECT sum(vgm_log_density((SELECT m FROM vgm_bench.joint_model), ARRAY[a, b, c, d])) FROM $TABLE'),
-	  ('vgm_log_density, model through a join', 'SELECT sum(vgm_log_density(m, ARRAY[a, b, c, d])) FROM $TABLE, vgm_bench.joint_model');
-	UPDATE bench_queries SET sql = replace(sql, '%M', quote_literal(:'model_text') || '::vgm_joint_model');
+# the timed queries, one a line: name<TAB>SQL (%M: the model; see bench_queries_sql)
+QUERIES=$(cat <<-EOF
+	sum(a + b + c + d)	SELECT sum(a + b + c + d) FROM $TABLE
+	sum((ARRAY[a, b, c, d])[1])	SELECT sum((ARRAY[a, b, c, d])[1]) FROM $TABLE
+	sum(vgm_log_density(m, ARRAY[a, b, c, d]))	SELECT sum(vgm_log_density(%M, ARRAY[a, b, c, d])) FROM $TABLE
+	sum(vgm_log_density(m, x)), x stored float8[]	SELECT sum(vgm_log_density(%M, x)) FROM $TABLE
+	sum(vgm_score(m, ARRAY[a, b, c, d]))	SELECT sum(vgm_score(%M, ARRAY[a, b, c, d])) FROM $TABLE
+	sum(vgm_predict(m, ARRAY[a, b, c, d]))	SELECT sum(vgm_predict(%M, ARRAY[a, b, c, d])) FROM $TABLE
+	sum(vgm_predict_proba(m, ARRAY[a, b, c, d])[1])	SELECT sum((vgm_predict_proba(%M, ARRAY[a, b, c, d]))[1]) FROM $TABLE
+	vgm_log_density, model from a subquery	SELECT sum(vgm_log_density((SELECT m FROM vgm_bench.joint_model), ARRAY[a, b, c, d])) FROM $TABLE
+	vgm_log_density, model through a join	SELECT sum(vgm_log_density(m, ARRAY[a, b, c, d])) FROM $TABLE, vgm_bench.joint_model
+EOF
+)
+"${PSQL[@]}" -F $'\t' <<-EOF | bench_ratio_report "query ($ROWS rows, d = 4, k = 10)"
+	$(bench_queries_sql vgm_bench.joint_model vgm_joint_model <<<"$QUERIES")
 
-	CREATE FUNCTION pg_temp.cpu_ns() RETURNS float8 LANGUAGE plpgsql AS \$\$
-	BEGIN
-	    RETURN split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::float8;
-	EXCEPTION WHEN OTHERS THEN
-	    RETURN NULL;
-	END \$\$;
-	CREATE FUNCTION pg_temp.best_ms(reps int) RETURNS TABLE (n int, name text, wall_ms float8, cpu_ms float8)
-	LANGUAGE plpgsql AS \$\$
-	#variable_conflict use_column
-	DECLARE
-	    q record;
-	    t0 timestamptz;
-	    c0 float8;
-	    w float8;
-	    c float8;
-	BEGIN
-	    CREATE TEMP TABLE bench_best (n int PRIMARY KEY, wall_ms float8, cpu_ms float8);
-	    FOR r IN 1 .. reps LOOP
-	        FOR q IN SELECT * FROM bench_queries ORDER BY bench_queries.n LOOP
-	            c0 := pg_temp.cpu_ns();
-	            t0 := clock_timestamp();
-	            EXECUTE q.sql;
-	            w := 1000 * extract(epoch FROM clock_timestamp() - t0)::float8;
-	            c := (pg_temp.cpu_ns() - c0) / 1e6;
-	            INSERT INTO bench_best VALUES (q.n, w, c)
-	            ON CONFLICT (n) DO UPDATE SET wall_ms = least(bench_best.wall_ms, excluded.wall_ms),
-	                                          cpu_ms = least(bench_best.cpu_ms, excluded.cpu_ms);
-	        END LOOP;
-	    END LOOP;
-	    RETURN QUERY SELECT b.n, bq.name, b.wall_ms, b.cpu_ms
-	                 FROM bench_best b JOIN bench_queries bq USING (n) ORDER BY b.n;
-	END \$\$;
+	$(bench_timing_sql)
 	SELECT count(*), sum(vgm_log_density(:'model_text'::vgm_joint_model, x)) FROM $TABLE \g /dev/null
 	SELECT name, wall_ms, cpu_ms FROM pg_temp.best_ms($REPS);
 EOF

@@ -113,42 +113,7 @@ EOF
 	UPDATE bench_queries SET sql = replace(sql, '%M', quote_literal(:'model_text') || '::vgm_model');
 	DELETE FROM bench_queries WHERE '${BENCH_ONLY:-}' = 'forms' AND n > 1 AND name NOT LIKE 'forms:%';
 
-	-- CPU time of this backend in ns (Linux /proc/self/schedstat: time on a
-	-- CPU, not waiting for one), or NULL when the server cannot read it
-	CREATE FUNCTION pg_temp.cpu_ns() RETURNS float8 LANGUAGE plpgsql AS \$\$
-	BEGIN
-	    RETURN split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::float8;
-	EXCEPTION WHEN OTHERS THEN
-	    RETURN NULL;
-	END \$\$;
-	-- REPS rounds over all queries (round robin, so a burst of load elsewhere
-	-- hits every query alike); the fastest run of each query is reported
-	CREATE FUNCTION pg_temp.best_ms(reps int) RETURNS TABLE (n int, name text, wall_ms float8, cpu_ms float8)
-	LANGUAGE plpgsql AS \$\$
-	#variable_conflict use_column
-	DECLARE
-	    q record;
-	    t0 timestamptz;
-	    c0 float8;
-	    w float8;
-	    c float8;
-	BEGIN
-	    CREATE TEMP TABLE bench_best (n int PRIMARY KEY, wall_ms float8, cpu_ms float8);
-	    FOR r IN 1 .. reps LOOP
-	        FOR q IN SELECT * FROM bench_queries ORDER BY bench_queries.n LOOP
-	            c0 := pg_temp.cpu_ns();
-	            t0 := clock_timestamp();
-	            EXECUTE q.sql;
-	            w := 1000 * extract(epoch FROM clock_timestamp() - t0)::float8;
-	            c := (pg_temp.cpu_ns() - c0) / 1e6;
-	            INSERT INTO bench_best VALUES (q.n, w, c)
-	            ON CONFLICT (n) DO UPDATE SET wall_ms = least(bench_best.wall_ms, excluded.wall_ms),
-	                                          cpu_ms = least(bench_best.cpu_ms, excluded.cpu_ms);
-	        END LOOP;
-	    END LOOP;
-	    RETURN QUERY SELECT b.n, bq.name, b.wall_ms, b.cpu_ms
-	                 FROM bench_best b JOIN bench_queries bq USING (n) ORDER BY b.n;
-	END \$\$;
+	$(bench_timing_sql)
 	-- warm-up: the table into the cache, the library loaded
 	SELECT count(*), sum(vgm_alpha(:'model_text'::vgm_model, x)) FROM $TABLE \g /dev/null
 	SELECT name, wall_ms, cpu_ms FROM pg_temp.best_ms($REPS);

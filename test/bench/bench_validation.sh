@@ -46,26 +46,25 @@ bench_per_row_setup "${1:-10000000}" vgm_bench.val vgm_bench.val_model
 # machine, where a backend may get a fraction of a core, does not skew the
 # comparison), ns/row and the ratio to the first query, both clocks.
 TICK_MS=$(awk -v t="$(getconf CLK_TCK)" 'BEGIN { print 1000 / t }')
+# the timed queries, one a line: name<TAB>SQL (%M: the model; see bench_queries_sql)
+QUERIES=$(cat <<-EOF
+	sum(x)	SELECT sum(x) FROM $TABLE
+	vgm_moments(x)	SELECT vgm_moments(x) FROM $TABLE
+	vgm_ks(m, x)	SELECT vgm_ks(%M, x) FROM $TABLE
+	vgm_ks(m, x) (model from a subquery)	SELECT vgm_ks((SELECT m FROM vgm_bench.val_model), x) FROM $TABLE
+	vgm_ks_state(m, x)	SELECT vgm_ks_state(%M, x) IS NULL FROM $TABLE
+	vgm_bounds(m, x)	SELECT vgm_bounds(%M, x) FROM $TABLE
+	vgm_ks + vgm_bounds + vgm_moments (one scan)	SELECT vgm_ks(%M, x), vgm_bounds(%M, x), vgm_moments(x) FROM $TABLE
+	vgm_validate(m, tbl, col)	SELECT count(*) FROM vgm_validate(%M, '$TABLE', 'x')
+EOF
+)
 "${PSQL[@]}" -F $'\t' <<-EOF | awk -F '\t' -v rows="$ROWS" '
 	BEGIN { printf "%-46s %9s %7s %9s %7s %8s\n", "query (" rows " rows, serial)", "wall ms", "ratio", "cpu ms", "ratio", "cpu ns/row" }
 	{ if (NR == 1) { bw = $2; bc = $3 }
 	  printf "%-46s %9.0f %6.2fx %9.0f %6.2fx %8.1f\n", $1, $2, $2 / bw, $3, $3 / bc, $3 * 1e6 / rows }'
-	SET max_parallel_workers_per_gather = 0;
-	SET jit = $JIT;
+	$(bench_queries_sql vgm_bench.val_model vgm_model <<<"$QUERIES")
 	SET client_min_messages = warning;
-	CREATE TEMP TABLE bench_queries (n serial, name text, sql text,
-	                                 wall float8 DEFAULT 'Infinity', cpu float8 DEFAULT 'Infinity');
-	SELECT m::text AS model_text FROM vgm_bench.val_model \gset
-	INSERT INTO bench_queries (name, sql) VALUES
-	  ('sum(x)', 'SELECT sum(x) FROM $TABLE'),
-	  ('vgm_moments(x)', 'SELECT vgm_moments(x) FROM $TABLE'),
-	  ('vgm_ks(m, x)', 'SELECT vgm_ks(%M, x) FROM $TABLE'),
-	  ('vgm_ks(m, x) (model from a subquery)', 'SELECT vgm_ks((SELECT m FROM vgm_bench.val_model), x) FROM $TABLE'),
-	  ('vgm_ks_state(m, x)', 'SELECT vgm_ks_state(%M, x) IS NULL FROM $TABLE'),
-	  ('vgm_bounds(m, x)', 'SELECT vgm_bounds(%M, x) FROM $TABLE'),
-	  ('vgm_ks + vgm_bounds + vgm_moments (one scan)', 'SELECT vgm_ks(%M, x), vgm_bounds(%M, x), vgm_moments(x) FROM $TABLE'),
-	  ('vgm_validate(m, tbl, col)', 'SELECT count(*) FROM vgm_validate(%M, ''$TABLE'', ''x'')');
-	UPDATE bench_queries SET sql = replace(sql, '%M', quote_literal(:'model_text') || '::vgm_model');
+	ALTER TABLE bench_queries ADD wall float8 DEFAULT 'Infinity', ADD cpu float8 DEFAULT 'Infinity';
 
 	-- CPU time of this backend in ms (fields 14 and 15 of /proc/self/stat)
 	CREATE FUNCTION pg_temp.cpu_ms() RETURNS float8 LANGUAGE sql AS \$\$

@@ -17,11 +17,12 @@
  *
  * For --synthetic: the rows/second of the summary and the time of a default
  * fit of it to convergence (a mixture of four correlated Gaussians with a
- * skewed column, as in test/bench/joint_summary_bench.sh).
+ * skewed column).
  *
- * Build (from the repository root; test/bench/joint_summary_bench.sh does it):
+ * Build (from the repository root):
  *   gcc -O2 -std=gnu11 -Isrc -o /tmp/joint_accuracy test/bench/joint_accuracy.c \
- *       src/joint_summary_core.c src/joint_vbem.c src/vbem.c src/kmeans_seed.c src/json_text.c -lgsl -lopenblas -lm
+ *       src/joint_summary_core.c src/joint_vbem.c src/vbem.c src/kmeans_seed.c src/json_text.c \
+ *       src/joint_model_codec.c src/model_codec.c -lgsl -lopenblas -lm
  */
 #include <math.h>
 #include <stdint.h>
@@ -30,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "joint_model_codec.h"
 #include "joint_summary_core.h"
 #include "joint_vbem.h"
 
@@ -191,24 +193,10 @@ mean_log_density(const VgmJointPosterior *p, const double *x, size_t n, int d)
 		const double *S = &p->covariances[(size_t) c * d * d];
 		double		logdet = 0.0;
 
-		memset(L, 0, (size_t) d * d * sizeof(double));
+		if (vgm_joint_cholesky(S, d, L) != 0)
+			die("a covariance does not factor");
 		for (int i = 0; i < d; i++)
-			for (int j = 0; j <= i; j++)
-			{
-				double		s = S[i * d + j];
-
-				for (int t = 0; t < j; t++)
-					s -= L[i * d + t] * L[j * d + t];
-				if (i == j)
-				{
-					if (!(s > 0))
-						die("a covariance does not factor");
-					L[i * d + i] = sqrt(s);
-					logdet += 2 * log(L[i * d + i]);
-				}
-				else
-					L[i * d + j] = s / L[j * d + j];
-			}
+			logdet += 2 * log(L[i * d + i]);
 		logc[c] = (p->weights[c] > 0 ? log(p->weights[c]) : -INFINITY) - 0.5 * logdet
 			- 0.5 * d * log(2 * M_PI);
 	}

@@ -15,6 +15,8 @@
 
 #include "binary_codec.h"
 #include "fuzz_common.h"
+#include "joint_model_codec.h"
+#include "joint_summary_core.h"
 
 /*
  * Whether a binary decoder may answer status: success, an unsupported
@@ -33,11 +35,8 @@ fuzz_binary_status(int status, bool range_possible)
 static inline uint8_t *
 fuzz_model_send(const VgmModelView *m, size_t *len)
 {
-	uint8_t    *buf;
+	uint8_t    *buf = fuzz_malloc(*len = vgm_model_binary_size(m->hdr.k, m->hdr.n_atoms));
 
-	*len = vgm_model_binary_size(m->hdr.k, m->hdr.n_atoms);
-	buf = malloc(*len);
-	FUZZ_CHECK(buf != NULL, "malloc");
 	vgm_model_encode(m, buf);
 	return buf;
 }
@@ -91,11 +90,8 @@ static inline uint8_t *
 fuzz_summary_send(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
 				  size_t *len)
 {
-	uint8_t    *buf;
+	uint8_t    *buf = fuzz_malloc(*len = vgm_summary_binary_size(n, 0));
 
-	*len = vgm_summary_binary_size(n, 0);
-	buf = malloc(*len);
-	FUZZ_CHECK(buf != NULL, "malloc");
 	vgm_summary_encode(shift, c, b, n, NULL, 0, buf);
 	return buf;
 }
@@ -138,12 +134,30 @@ fuzz_summary_recv(const uint8_t *data, size_t len, VgmSummaryWireHead *head,
 static inline uint8_t *
 fuzz_ks_send(const VgmKsCounts *c, const int64_t *counts, size_t *len)
 {
-	uint8_t    *buf;
+	uint8_t    *buf = fuzz_malloc(*len = vgm_ks_binary_size(counts, VGM_KS_BINS) +
+									 vgm_ks_binary_jumps_size(c));
 
-	*len = vgm_ks_binary_size(counts, VGM_KS_BINS) + vgm_ks_binary_jumps_size(c);
-	buf = malloc(*len);
-	FUZZ_CHECK(buf != NULL, "malloc");
 	vgm_ks_encode(c, counts, VGM_KS_BINS, buf);
+	return buf;
+}
+
+/* vgm_joint_model_send: the binary form of a joint model, malloc'ed. */
+static inline uint8_t *
+fuzz_joint_model_send(const VgmJointModelView *m, size_t *len)
+{
+	uint8_t    *buf = fuzz_malloc(*len = vgm_joint_model_binary_size(m));
+
+	vgm_joint_model_encode(m, buf);
+	return buf;
+}
+
+/* vgm_joint_summary_send: the binary form of a joint summary, malloc'ed. */
+static inline uint8_t *
+fuzz_joint_summary_send(const VgmJointSummaryView *v, size_t *len)
+{
+	uint8_t    *buf = fuzz_malloc(*len = vgm_joint_summary_binary_size(v->d, v->n));
+
+	vgm_joint_summary_encode(v, buf);
 	return buf;
 }
 

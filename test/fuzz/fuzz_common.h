@@ -31,6 +31,16 @@
 		} \
 	} while (0)
 
+/* malloc(len) for a harness's own buffer, which must not fail. */
+static inline void *
+fuzz_malloc(size_t len)
+{
+	void	   *buf = malloc(len);
+
+	FUZZ_CHECK(buf != NULL || len == 0, "malloc of %zu bytes", len);
+	return buf;
+}
+
 /* Allocations made through the hooks and not yet released. */
 typedef struct FuzzAllocState
 {
@@ -168,6 +178,29 @@ fuzz_msgs_reset(FuzzMsgs *m)
 	memset(m->detail, 0x7f, sizeof(m->detail));
 }
 
+/* The four message arguments every codec function takes, from one FuzzMsgs. */
+#define FUZZ_MSGS(m) (m).msg, sizeof((m).msg), (m).detail, sizeof((m).detail)
+
+/*
+ * One call of a codec under test: the counting allocator it allocates
+ * through and the message buffers it reports into.  Every harness starts
+ * its calls with fuzz_run_start, so the buffers are always poisoned first.
+ */
+typedef struct FuzzRun
+{
+	FuzzAllocState st;
+	VgmAllocator alloc;
+	FuzzMsgs	e;
+} FuzzRun;
+
+/* Ready r for a call; fail nonzero makes every allocation through r->alloc fail. */
+static inline void
+fuzz_run_start(FuzzRun *r, int fail)
+{
+	r->alloc = fuzz_allocator(&r->st, fail);
+	fuzz_msgs_reset(&r->e);
+}
+
 /* After a failure both texts must be written, and the message non-empty. */
 static inline void
 fuzz_msgs_check(const FuzzMsgs *m, int status)
@@ -192,6 +225,20 @@ fuzz_msgs_check_echo(const FuzzMsgs *m, int status, const uint8_t *input, size_t
 	fuzz_check_text_echo(m->msg, sizeof(m->msg), "msg", utf8);
 	fuzz_check_text_echo(m->detail, sizeof(m->detail), "detail", utf8);
 	FUZZ_CHECK(m->msg[0] != '\0', "status %d without a message", status);
+}
+
+/*
+ * The status of a parser run again on the same input with every allocation
+ * failing (s3), given the status with memory: the same answer when it asked
+ * for no memory (calls == 0), else out of memory (nomem).
+ */
+static inline void
+fuzz_check_status_without_memory(int s3, int status, long calls, int nomem)
+{
+	if (calls == 0)
+		FUZZ_CHECK(s3 == status, "status %d without memory, %d with", s3, status);
+	else
+		FUZZ_CHECK(s3 == nomem, "status %d after a failed allocation", s3);
 }
 
 #endif							/* VGM_FUZZ_COMMON_H */

@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_binary.h"
 #include "fuzz_common.h"
+#include "fuzz_text.h"
 #include "joint_summary_core.h"
 
 int
@@ -31,8 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int			status;
 
 	fuzz_msgs_reset(&e);
-	status = vgm_joint_summary_decode_head(data, size, &v, e.msg, sizeof(e.msg),
-										   e.detail, sizeof(e.detail));
+	status = vgm_joint_summary_decode_head(data, size, &v, FUZZ_MSGS(e));
 	fuzz_msgs_check(&e, status);
 	FUZZ_CHECK(status >= VGM_JOINT_OK && status <= VGM_JOINT_ERR_RANGE, "head status %d", status);
 	if (status != VGM_JOINT_OK)
@@ -44,35 +45,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FUZZ_CHECK(keys != NULL && stats != NULL, "malloc");
 		fuzz_msgs_reset(&e);
-		status = vgm_joint_summary_decode_body(data, size, &v, keys, stats, e.msg, sizeof(e.msg),
-											   e.detail, sizeof(e.detail));
+		status = vgm_joint_summary_decode_body(data, size, &v, keys, stats, FUZZ_MSGS(e));
 		fuzz_msgs_check(&e, status);
 		FUZZ_CHECK(status >= VGM_JOINT_OK && status <= VGM_JOINT_ERR_RANGE, "body status %d", status);
 		if (status == VGM_JOINT_OK)
 		{
-			size_t		blen = vgm_joint_summary_binary_size(v.d, v.n);
-			uint8_t    *bin = malloc(blen);
-			JtOut		o;
-			char	   *text;
+			size_t		blen,
+						blen2,
+						tlen;
+			uint8_t    *bin = fuzz_joint_summary_send(&v, &blen);
+			char	   *text = fuzz_joint_text(&v, true, &tlen);
 			VgmJointSummaryView t;
 			void	   *block;
 			uint8_t    *bin2;
 
-			FUZZ_CHECK(bin != NULL, "malloc");
-			vgm_joint_summary_encode(&v, bin);
 			FUZZ_CHECK(blen == size && memcmp(bin, data, size) == 0,
 					   "accepted message does not encode back to itself");
-			jt_out_growable(&o, NULL, 64);
-			vgm_joint_summary_write(&o, &v);
-			text = jt_out_text(&o);
 			fuzz_msgs_reset(&e);
-			status = vgm_joint_summary_parse(text, strlen(text), &t, &block, NULL,
-											 e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
+			status = vgm_joint_summary_parse(text, tlen, &t, &block, NULL, FUZZ_MSGS(e));
 			FUZZ_CHECK(status == VGM_JOINT_OK, "text of an accepted message does not parse: %s / %s",
 					   e.msg, e.detail);
-			bin2 = malloc(blen);
-			vgm_joint_summary_encode(&t, bin2);
-			FUZZ_CHECK(memcmp(bin, bin2, blen) == 0, "text round trip changed bits");
+			bin2 = fuzz_joint_summary_send(&t, &blen2);
+			FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "text round trip changed bits");
 			free(bin2);
 			free(block);
 			free(text);

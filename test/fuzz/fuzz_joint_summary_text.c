@@ -21,48 +21,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_binary.h"
 #include "fuzz_common.h"
+#include "fuzz_text.h"
 #include "joint_summary_core.h"
-
-/* The JSON text of a summary (malloc'd, NUL-terminated). */
-static char *
-write_text(const VgmJointSummaryView *v, size_t *len)
-{
-	JtOut		o;
-	char	   *text;
-
-	jt_out_growable(&o, NULL, 64);
-	vgm_joint_summary_write(&o, v);
-	FUZZ_CHECK(!o.failed, "text writer out of memory");
-	*len = o.len;
-	text = jt_out_text(&o);
-	FUZZ_CHECK(strlen(text) == *len, "text length");
-	return text;
-}
-
-/* The binary form of a summary (malloc'd). */
-static uint8_t *
-write_binary(const VgmJointSummaryView *v, size_t *len)
-{
-	uint8_t    *bin;
-
-	*len = vgm_joint_summary_binary_size(v->d, v->n);
-	bin = malloc(*len);
-	FUZZ_CHECK(bin != NULL, "malloc");
-	vgm_joint_summary_encode(v, bin);
-	return bin;
-}
 
 /* Merge v into an empty accumulator and check what comes out. */
 static void
 check_merge(const VgmJointSummaryView *v)
 {
-	FuzzAllocState st;
-	VgmAllocator alloc = fuzz_allocator(&st, 0);
+	FuzzRun		r;
 	VgmJointAcc acc;
 	int			status;
 
-	vgm_joint_acc_init(&acc, &alloc);
+	fuzz_run_start(&r, 0);
+	vgm_joint_acc_init(&acc, &r.alloc);
 	status = vgm_joint_acc_merge(&acc, v);
 	FUZZ_CHECK(status == VGM_JOINT_OK, "a valid summary does not merge: %d", status);
 	/* twice: the rows double, the cells stay */
@@ -74,16 +47,13 @@ check_merge(const VgmJointSummaryView *v)
 		int64_t    *keys = malloc(((size_t) acc.n + 1) * acc.d * sizeof(int64_t));
 		double	   *stats = malloc(((size_t) acc.n + 1) * acc.stride * sizeof(double));
 		VgmJointSummaryView m = {acc.d, acc.shift, 0, acc.rows, acc.skipped, keys, stats};
-		FuzzMsgs	e;
 
 		status = vgm_joint_acc_export(&acc, keys, stats, &m.n);
 		FUZZ_CHECK(status == VGM_JOINT_OK || status == VGM_JOINT_ERR_HUGE, "export %d", status);
 		if (status == VGM_JOINT_OK)
 		{
-			fuzz_msgs_reset(&e);
-			status = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &m,
-												e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
-			FUZZ_CHECK(status == VGM_JOINT_OK, "merged summary invalid: %s / %s", e.msg, e.detail);
+			status = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &m, FUZZ_MSGS(r.e));
+			FUZZ_CHECK(status == VGM_JOINT_OK, "merged summary invalid: %s / %s", r.e.msg, r.e.detail);
 			FUZZ_CHECK(m.rows == 2 * v->rows && m.shift >= v->shift && m.n <= v->n,
 					   "merge changed the rows or grew the cells");
 		}
@@ -91,28 +61,25 @@ check_merge(const VgmJointSummaryView *v)
 		free(stats);
 	}
 	vgm_joint_acc_free(&acc);
-	FUZZ_CHECK(st.live == 0, "accumulator leak");
+	FUZZ_CHECK(r.st.live == 0, "accumulator leak");
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	FuzzAllocState st;
-	VgmAllocator alloc = fuzz_allocator(&st, 0);
-	FuzzMsgs	e;
+	FuzzRun		r;
 	VgmJointSummaryView v;
 	void	   *block = (void *) 1;
 	int			status;
 
-	fuzz_msgs_reset(&e);
-	status = vgm_joint_summary_parse((const char *) data, size, &v, &block, &alloc,
-									 e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
-	fuzz_msgs_check(&e, status);
+	fuzz_run_start(&r, 0);
+	status = vgm_joint_summary_parse((const char *) data, size, &v, &block, &r.alloc, FUZZ_MSGS(r.e));
+	fuzz_msgs_check(&r.e, status);
 	FUZZ_CHECK(status >= VGM_JOINT_OK && status <= VGM_JOINT_ERR_NOMEM, "status %d", status);
 	if (status != VGM_JOINT_OK)
 	{
 		FUZZ_CHECK(block == NULL, "error %d with a block", status);
-		FUZZ_CHECK(st.live == 0, "error %d leaves %ld allocations", status, st.live);
+		FUZZ_CHECK(r.st.live == 0, "error %d leaves %ld allocations", status, r.st.live);
 	}
 	else
 	{
@@ -132,10 +99,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		double	   *stats;
 		int			s2;
 
-		FUZZ_CHECK(st.live == (v.n > 0 ? 1 : 0), "%zu cells in %ld allocations", v.n, st.live);
+		FUZZ_CHECK(r.st.live == (v.n > 0 ? 1 : 0), "%zu cells in %ld allocations", v.n, r.st.live);
 		fuzz_msgs_reset(&e2);
-		s2 = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &v,
-										e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
+		s2 = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &v, FUZZ_MSGS(e2));
 		FUZZ_CHECK(s2 == VGM_JOINT_OK, "parsed summary fails validation: %s", e2.msg);
 
 		/* what vgm_joint_summary_moments and the fit compute */
@@ -158,32 +124,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 
 		/* text round trip, a fixed point */
-		text = write_text(&v, &tlen);
+		text = fuzz_joint_text(&v, true, &tlen);
 		fuzz_msgs_reset(&e2);
-		s2 = vgm_joint_summary_parse(text, tlen, &v2, &block2, NULL,
-									 e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
+		s2 = vgm_joint_summary_parse(text, tlen, &v2, &block2, NULL, FUZZ_MSGS(e2));
 		FUZZ_CHECK(s2 == VGM_JOINT_OK, "output text does not parse: %s / %s\n  %.2000s",
 				   e2.msg, e2.detail, text);
-		text2 = write_text(&v2, &tlen2);
+		text2 = fuzz_joint_text(&v2, true, &tlen2);
 		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0,
 				   "text not a fixed point:\n  %.2000s\n  %.2000s", text, text2);
-		bin = write_binary(&v, &blen);
-		bin2 = write_binary(&v2, &blen2);
+		bin = fuzz_joint_summary_send(&v, &blen);
+		bin2 = fuzz_joint_summary_send(&v2, &blen2);
 		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "text round trip changed bits");
 		free(block2);
 		free(bin2);
 
 		/* binary round trip through the decoder of vgm_joint_summary_recv */
 		fuzz_msgs_reset(&e2);
-		s2 = vgm_joint_summary_decode_head(bin, blen, &b, e2.msg, sizeof(e2.msg),
-										   e2.detail, sizeof(e2.detail));
+		s2 = vgm_joint_summary_decode_head(bin, blen, &b, FUZZ_MSGS(e2));
 		FUZZ_CHECK(s2 == VGM_JOINT_OK, "binary head rejected: %s / %s", e2.msg, e2.detail);
 		keys = malloc((b.n + 1) * (b.d + 1) * sizeof(int64_t));
 		stats = malloc((b.n + 1) * VGM_JOINT_STRIDE(b.d) * sizeof(double));
-		s2 = vgm_joint_summary_decode_body(bin, blen, &b, keys, stats, e2.msg, sizeof(e2.msg),
-										   e2.detail, sizeof(e2.detail));
+		s2 = vgm_joint_summary_decode_body(bin, blen, &b, keys, stats, FUZZ_MSGS(e2));
 		FUZZ_CHECK(s2 == VGM_JOINT_OK, "binary body rejected: %s / %s", e2.msg, e2.detail);
-		bin2 = write_binary(&b, &blen2);
+		bin2 = fuzz_joint_summary_send(&b, &blen2);
 		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "binary round trip changed bits");
 		free(keys);
 		free(stats);
@@ -193,25 +156,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(text2);
 
 		check_merge(&v);
-		vgm_mem_free(&alloc, block);
-		FUZZ_CHECK(st.live == 0, "leak");
+		vgm_mem_free(&r.alloc, block);
+		FUZZ_CHECK(r.st.live == 0, "leak");
 	}
 
 	/* the same text when every allocation fails */
 	{
-		FuzzAllocState fst;
-		VgmAllocator failing = fuzz_allocator(&fst, 1);
+		FuzzRun		f;
 		int			s3;
 
-		fuzz_msgs_reset(&e);
-		s3 = vgm_joint_summary_parse((const char *) data, size, &v, &block, &failing,
-									 e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
-		fuzz_msgs_check(&e, s3);
+		fuzz_run_start(&f, 1);
+		s3 = vgm_joint_summary_parse((const char *) data, size, &v, &block, &f.alloc, FUZZ_MSGS(f.e));
+		fuzz_msgs_check(&f.e, s3);
 		FUZZ_CHECK(block == NULL, "a block without memory");
-		if (fst.calls == 0)
-			FUZZ_CHECK(s3 == status, "status %d without memory, %d with", s3, status);
-		else
-			FUZZ_CHECK(s3 == VGM_JOINT_ERR_NOMEM, "status %d after a failed allocation", s3);
+		fuzz_check_status_without_memory(s3, status, f.st.calls, VGM_JOINT_ERR_NOMEM);
 	}
 	return 0;
 }

@@ -29,8 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int			status;
 
 	fuzz_msgs_reset(&e);
-	status = vgm_ks_parse((const char *) data, size, &c, counts, VGM_KS_BINS,
-						  e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
+	status = vgm_ks_parse((const char *) data, size, &c, counts, VGM_KS_BINS, FUZZ_MSGS(e));
 	fuzz_msgs_check_echo(&e, status, data, size);
 	if (status == VGM_KS_OK)
 	{
@@ -38,19 +37,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   *text2;
 		size_t		tlen,
 					tlen2;
-		int			s2;
 
 		fuzz_msgs_reset(&e);
-		s2 = vgm_ks_validate(&c, counts, VGM_KS_BINS, e.msg, sizeof(e.msg),
-							 e.detail, sizeof(e.detail));
-		FUZZ_CHECK(s2 == VGM_KS_OK, "parsed state fails validation: %s", e.msg);
-		text = fuzz_ks_text(&c, counts, &tlen);
-		fuzz_msgs_reset(&e);
-		s2 = vgm_ks_parse(text, tlen, &c2, counts2, VGM_KS_BINS, e.msg, sizeof(e.msg),
-						  e.detail, sizeof(e.detail));
-		FUZZ_CHECK(s2 == VGM_KS_OK, "output text does not parse: %s / %s", e.msg, e.detail);
-		FUZZ_CHECK(memcmp(&c, &c2, sizeof(c)) == 0 &&
-				   memcmp(counts, counts2, sizeof(counts)) == 0, "text round trip changed the state");
+		status = vgm_ks_validate(&c, counts, VGM_KS_BINS, FUZZ_MSGS(e));
+		FUZZ_CHECK(status == VGM_KS_OK, "parsed state fails validation: %s", e.msg);
+		text = fuzz_ks_text_round_trip(&c, counts, &tlen, &c2, counts2);
 		text2 = fuzz_ks_text(&c2, counts2, &tlen2);
 		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0, "text not a fixed point");
 		free(text);

@@ -40,18 +40,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t    *bin = fuzz_model_send(&m, &blen);
 		size_t		need;
 		char	   *text = fuzz_model_text(&m, &need);
-		FuzzAllocState st;
-		VgmAllocator alloc = fuzz_allocator(&st, 0);
+		FuzzRun		r;
 		VgmModelView m2;
 		int			s2;
 
 		FUZZ_CHECK(blen == size && memcmp(bin, data, size) == 0,
 				   "accepted message does not encode back to itself");
-		fuzz_msgs_reset(&e);
-		s2 = vgm_model_parse(text, need, &m2, &alloc, e.msg, sizeof(e.msg),
-							 e.detail, sizeof(e.detail));
+		fuzz_run_start(&r, 0);
+		s2 = vgm_model_parse(text, need, &m2, &r.alloc, FUZZ_MSGS(r.e));
 		FUZZ_CHECK(s2 == VGM_MODEL_OK, "binary-accepted model has no valid text: %s / %s\n  %s",
-				   e.msg, e.detail, text);
+				   r.e.msg, r.e.detail, text);
 		{
 			size_t		blen2;
 			uint8_t    *bin2 = fuzz_model_send(&m2, &blen2);
@@ -60,8 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					   "text form changes bits: %s", text);
 			free(bin2);
 		}
-		fuzz_release(m2.comp, &st);
-		FUZZ_CHECK(st.live == 0, "leak");
+		fuzz_release(m2.comp, &r.st);
+		FUZZ_CHECK(r.st.live == 0, "leak");
 		free(bin);
 		free(text);
 		free(m.comp);

@@ -28,26 +28,23 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	FuzzAllocState st;
-	VgmAllocator alloc = fuzz_allocator(&st, 0);
-	FuzzMsgs	e;
+	FuzzRun		r;
 	VgmModelView m;
 	int			status;
 
-	fuzz_msgs_reset(&e);
-	status = vgm_model_parse((const char *) data, size, &m, &alloc,
-							 e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
-	fuzz_msgs_check(&e, status);
+	fuzz_run_start(&r, 0);
+	status = vgm_model_parse((const char *) data, size, &m, &r.alloc, FUZZ_MSGS(r.e));
+	fuzz_msgs_check(&r.e, status);
 	FUZZ_CHECK(status >= VGM_MODEL_OK && status <= VGM_MODEL_ERR_NOMEM, "status %d", status);
 
 	if (status != VGM_MODEL_OK)
 	{
 		FUZZ_CHECK(m.comp == NULL && m.weights == NULL, "error %d with a model", status);
-		FUZZ_CHECK(st.live == 0, "error %d leaves %ld allocations", status, st.live);
+		FUZZ_CHECK(r.st.live == 0, "error %d leaves %ld allocations", status, r.st.live);
 	}
 	else
 	{
-		FuzzMsgs	e2;
+		FuzzRun		r2;
 		VgmModelView m2;
 		char	   *text,
 				   *text2;
@@ -57,24 +54,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   *bin2;
 		size_t		blen,
 					blen2;
-		FuzzAllocState st2;
-		VgmAllocator alloc2;
 		int			s2;
 
-		FUZZ_CHECK(st.live == 1, "a model holds %ld allocations", st.live);
+		FUZZ_CHECK(r.st.live == 1, "a model holds %ld allocations", r.st.live);
 		FUZZ_CHECK(m.comp != NULL && m.weights != NULL, "model without arrays");
-		fuzz_msgs_reset(&e2);
-		s2 = vgm_model_validate(&m, e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
-		FUZZ_CHECK(s2 == VGM_MODEL_OK, "parsed model fails validation: %s", e2.msg);
+		fuzz_run_start(&r2, 0);
+		s2 = vgm_model_validate(&m, FUZZ_MSGS(r2.e));
+		FUZZ_CHECK(s2 == VGM_MODEL_OK, "parsed model fails validation: %s", r2.e.msg);
 
 		/* text round trip: to the same bits, and a fixed point */
 		text = fuzz_model_text(&m, &tlen);
-		alloc2 = fuzz_allocator(&st2, 0);
-		fuzz_msgs_reset(&e2);
-		s2 = vgm_model_parse(text, tlen, &m2, &alloc2, e2.msg, sizeof(e2.msg),
-							 e2.detail, sizeof(e2.detail));
+		fuzz_run_start(&r2, 0);
+		s2 = vgm_model_parse(text, tlen, &m2, &r2.alloc, FUZZ_MSGS(r2.e));
 		FUZZ_CHECK(s2 == VGM_MODEL_OK, "output text does not parse: %s / %s\n  %s",
-				   e2.msg, e2.detail, text);
+				   r2.e.msg, r2.e.detail, text);
 		text2 = fuzz_model_text(&m2, &tlen2);
 		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0,
 				   "text not a fixed point:\n  %s\n  %s", text, text2);
@@ -82,13 +75,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bin2 = fuzz_model_send(&m2, &blen2);
 		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0,
 				   "text round trip changed bits: %s", text);
-		fuzz_release(m2.comp, &st2);
-		FUZZ_CHECK(st2.live == 0, "leak in the round trip");
+		fuzz_release(m2.comp, &r2.st);
+		FUZZ_CHECK(r2.st.live == 0, "leak in the round trip");
 
 		/* binary round trip through the decoder of vgm_model_recv */
-		fuzz_msgs_reset(&e2);
-		s2 = fuzz_model_recv(bin, blen, &m2, &e2);
-		FUZZ_CHECK(s2 == VGM_BINARY_OK, "binary form rejected: %s / %s", e2.msg, e2.detail);
+		fuzz_msgs_reset(&r2.e);
+		s2 = fuzz_model_recv(bin, blen, &m2, &r2.e);
+		FUZZ_CHECK(s2 == VGM_BINARY_OK, "binary form rejected: %s / %s", r2.e.msg, r2.e.detail);
 		free(bin2);
 		bin2 = fuzz_model_send(&m2, &blen2);
 		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "binary round trip changed bits");
@@ -100,20 +93,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(bin2);
 		free(text);
 		free(text2);
-		fuzz_release(m.comp, &st);
-		FUZZ_CHECK(st.live == 0, "leak");
+		fuzz_release(m.comp, &r.st);
+		FUZZ_CHECK(r.st.live == 0, "leak");
 	}
 
 	/* the same text when every allocation fails */
 	{
-		FuzzAllocState fst;
-		VgmAllocator failing = fuzz_allocator(&fst, 1);
+		FuzzRun		f;
 		int			s3;
 
-		fuzz_msgs_reset(&e);
-		s3 = vgm_model_parse((const char *) data, size, &m, &failing,
-							 e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
-		fuzz_msgs_check(&e, s3);
+		fuzz_run_start(&f, 1);
+		s3 = vgm_model_parse((const char *) data, size, &m, &f.alloc, FUZZ_MSGS(f.e));
+		fuzz_msgs_check(&f.e, s3);
 		FUZZ_CHECK(s3 != VGM_MODEL_OK, "a model without memory");
 		FUZZ_CHECK(m.comp == NULL, "a model without memory");
 		if (status == VGM_MODEL_OK)

@@ -102,14 +102,14 @@ check_summary(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n
 
 	fuzz_msgs_reset(&e);
 	st = vgm_summary_validate(VGM_SUMMARY_FORMAT_VERSION, shift, c, b, n,
-							  e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
+							  FUZZ_MSGS(e));
 	FUZZ_CHECK(st == VGM_SUMMARY_OK, "aggregate produced an invalid summary: %s / %s",
 			   e.msg, e.detail);
 	FUZZ_CHECK(text != NULL, "malloc");
 	need = vgm_summary_format(shift, c, b, n, NULL, 0, text, cap);
 	FUZZ_CHECK(need < cap, "summary text longer than vgm_summary_out's first guess");
 	st = vgm_summary_parse(text, need, &shift2, &c2, &b2, &n2, NULL, NULL, NULL,
-						   e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
+						   FUZZ_MSGS(e));
 	FUZZ_CHECK(st == VGM_SUMMARY_OK, "summary text does not read back: %s / %s\n  %.1000s",
 			   e.msg, e.detail, text);
 	FUZZ_CHECK(shift2 == shift && n2 == n && memcmp(&c2, c, sizeof(c2)) == 0 &&

@@ -55,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vgm_buckets_moments(b, h.n, &mom);
 		fuzz_msgs_reset(&e);
 		s2 = vgm_summary_parse(text, need, &shift2, &c2, &b2, &n2, NULL, NULL, &alloc,
-							   e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
+							   FUZZ_MSGS(e));
 		FUZZ_CHECK(s2 == VGM_SUMMARY_OK,
 				   "binary-accepted summary has no valid text: %s / %s\n  %.2000s",
 				   e.msg, e.detail, text);

@@ -26,9 +26,7 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	FuzzAllocState st;
-	VgmAllocator alloc = fuzz_allocator(&st, 0);
-	FuzzMsgs	e;
+	FuzzRun		r;
 	int			shift = -12345;
 	VgmSummaryCounts c;
 	VgmBucket  *b = NULL;
@@ -37,20 +35,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t		nh = 0;
 	int			status;
 
-	fuzz_msgs_reset(&e);
-	status = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, &h, &nh, &alloc,
-							   e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
-	fuzz_msgs_check(&e, status);
+	fuzz_run_start(&r, 0);
+	status = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, &h, &nh, &r.alloc,
+							   FUZZ_MSGS(r.e));
+	fuzz_msgs_check(&r.e, status);
 	FUZZ_CHECK(status >= VGM_SUMMARY_OK && status <= VGM_SUMMARY_ERR_NOMEM, "status %d", status);
 
 	if (status != VGM_SUMMARY_OK)
 	{
 		FUZZ_CHECK(b == NULL && n == 0 && h == NULL && nh == 0, "error %d with buckets", status);
-		FUZZ_CHECK(st.live == 0, "error %d leaves %ld allocations", status, st.live);
+		FUZZ_CHECK(r.st.live == 0, "error %d leaves %ld allocations", status, r.st.live);
 	}
 	else
 	{
-		FuzzMsgs	e2;
+		FuzzRun		r2;
 		char	   *text,
 				   *text2;
 		size_t		tlen,
@@ -64,23 +62,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		VgmSummaryCounts c2;
 		VgmBucket  *b2;
 		size_t		n2;
-		FuzzAllocState st2;
-		VgmAllocator alloc2;
 		VgmMoments	mom;
 		int			s2;
 
 		VgmHeavy   *h2 = NULL;
 		size_t		nh2 = 0;
 
-		FUZZ_CHECK(st.live == (n > 0 ? 1 : 0) + (h != NULL ? 1 : 0), "%zu buckets in %ld allocations", n, st.live);
+		FUZZ_CHECK(r.st.live == (n > 0 ? 1 : 0) + (h != NULL ? 1 : 0), "%zu buckets in %ld allocations", n, r.st.live);
 		FUZZ_CHECK((nh == 0) == (h == NULL), "%zu heavy values at %p", nh, (void *) h);
 		FUZZ_CHECK((n == 0) == (b == NULL), "%zu buckets at %p", n, (void *) b);
-		fuzz_msgs_reset(&e2);
-		s2 = vgm_summary_validate(VGM_SUMMARY_FORMAT_VERSION, shift, &c, b, n,
-								  e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
-		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "parsed summary fails validation: %s", e2.msg);
-		s2 = vgm_heavy_validate(shift, b, n, h, nh, e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
-		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "parsed heavy values fail validation: %s", e2.msg);
+		fuzz_run_start(&r2, 0);
+		s2 = vgm_summary_validate(VGM_SUMMARY_FORMAT_VERSION, shift, &c, b, n, FUZZ_MSGS(r2.e));
+		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "parsed summary fails validation: %s", r2.e.msg);
+		s2 = vgm_heavy_validate(shift, b, n, h, nh, FUZZ_MSGS(r2.e));
+		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "parsed heavy values fail validation: %s", r2.e.msg);
 
 		/* what vgm_summary_info computes */
 		vgm_buckets_moments(b, n, &mom);
@@ -88,12 +83,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		/* text round trip */
 		text = fuzz_summary_text(shift, &c, b, n, h, nh, &tlen);
-		alloc2 = fuzz_allocator(&st2, 0);
-		fuzz_msgs_reset(&e2);
-		s2 = vgm_summary_parse(text, tlen, &shift2, &c2, &b2, &n2, &h2, &nh2, &alloc2,
-							   e2.msg, sizeof(e2.msg), e2.detail, sizeof(e2.detail));
+		fuzz_run_start(&r2, 0);
+		s2 = vgm_summary_parse(text, tlen, &shift2, &c2, &b2, &n2, &h2, &nh2, &r2.alloc,
+							   FUZZ_MSGS(r2.e));
 		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "output text does not parse: %s / %s\n  %.2000s",
-				   e2.msg, e2.detail, text);
+				   r2.e.msg, r2.e.detail, text);
 		text2 = fuzz_summary_text(shift2, &c2, b2, n2, h2, nh2, &tlen2);
 		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0,
 				   "text not a fixed point:\n  %.2000s\n  %.2000s", text, text2);
@@ -102,16 +96,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0,
 				   "text round trip changed bits: %.2000s", text);
 		if (b2)
-			fuzz_release(b2, &st2);
+			fuzz_release(b2, &r2.st);
 		if (h2)
-			fuzz_release(h2, &st2);
-		FUZZ_CHECK(st2.live == 0, "leak in the round trip");
+			fuzz_release(h2, &r2.st);
+		FUZZ_CHECK(r2.st.live == 0, "leak in the round trip");
 		free(bin2);
 
 		/* binary round trip through the decoder of vgm_summary_recv */
-		fuzz_msgs_reset(&e2);
-		s2 = fuzz_summary_recv(bin, blen, &head2, &b2, &e2);
-		FUZZ_CHECK(s2 == VGM_BINARY_OK, "binary form rejected: %s / %s", e2.msg, e2.detail);
+		fuzz_msgs_reset(&r2.e);
+		s2 = fuzz_summary_recv(bin, blen, &head2, &b2, &r2.e);
+		FUZZ_CHECK(s2 == VGM_BINARY_OK, "binary form rejected: %s / %s", r2.e.msg, r2.e.detail);
 		bin2 = fuzz_summary_send(head2.shift, &head2.counts, b2, head2.n, &blen2);
 		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "binary round trip changed bits");
 		free(b2);
@@ -120,29 +114,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(text);
 		free(text2);
 		if (b)
-			fuzz_release(b, &st);
+			fuzz_release(b, &r.st);
 		if (h)
-			fuzz_release(h, &st);
-		FUZZ_CHECK(st.live == 0, "leak");
+			fuzz_release(h, &r.st);
+		FUZZ_CHECK(r.st.live == 0, "leak");
 	}
 
 	/* the same text when every allocation fails */
 	{
-		FuzzAllocState fst;
-		VgmAllocator failing = fuzz_allocator(&fst, 1);
+		FuzzRun		f;
 		int			s3;
 
 		b = NULL;
 		n = 0;
-		fuzz_msgs_reset(&e);
-		s3 = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, NULL, NULL, &failing,
-							   e.msg, sizeof(e.msg), e.detail, sizeof(e.detail));
-		fuzz_msgs_check(&e, s3);
+		fuzz_run_start(&f, 1);
+		s3 = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, NULL, NULL, &f.alloc,
+							   FUZZ_MSGS(f.e));
+		fuzz_msgs_check(&f.e, s3);
 		FUZZ_CHECK(b == NULL, "buckets without memory");
-		if (fst.calls == 0)
-			FUZZ_CHECK(s3 == status, "status %d without memory, %d with", s3, status);
-		else
-			FUZZ_CHECK(s3 == VGM_SUMMARY_ERR_NOMEM, "status %d after a failed allocation", s3);
+		fuzz_check_status_without_memory(s3, status, f.st.calls, VGM_SUMMARY_ERR_NOMEM);
 	}
 	return 0;
 }

@@ -6,16 +6,21 @@
  *               summary's first buffer has the size the server's output
  *               function starts with, so both the "it fits" and the "it
  *               needs more" paths run; a KS state's length is asked first
- *               with a NULL buffer.
+ *               with a NULL buffer.  The joint types' growable writers
+ *               (json_text.h's JtOut) are called the same way.
  */
 #ifndef VGM_FUZZ_TEXT_H
 #define VGM_FUZZ_TEXT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "joint_model_codec.h"
+#include "joint_summary_core.h"
+#include "json_text.h"
 #include "model_codec.h"
 #include "summary_core.h"
 #include "validate_core.h"
@@ -116,6 +121,57 @@ fuzz_ks_text(const VgmKsCounts *c, const int64_t *counts, size_t *len)
 	FuzzKsParts s = {c, counts};
 
 	return fuzz_format(format_ks_value, &s, 0, len);
+}
+
+/*
+ * The text of a KS state (malloc'ed, its length in *len), which must parse
+ * back (vgm_ks_parse) into *c2 and counts2 as the same state.
+ */
+static inline char *
+fuzz_ks_text_round_trip(const VgmKsCounts *c, const int64_t *counts, size_t *len,
+						VgmKsCounts *c2, int64_t *counts2)
+{
+	char	   *text = fuzz_ks_text(c, counts, len);
+	FuzzMsgs	e;
+	int			status;
+
+	fuzz_msgs_reset(&e);
+	status = vgm_ks_parse(text, *len, c2, counts2, VGM_KS_BINS, FUZZ_MSGS(e));
+	FUZZ_CHECK(status == VGM_KS_OK, "the text of a valid state does not parse: %s / %s", e.msg, e.detail);
+	FUZZ_CHECK(memcmp(c, c2, sizeof(*c)) == 0 &&
+			   memcmp(counts, counts2, VGM_KS_BINS * sizeof(int64_t)) == 0, "text round trip changed the state");
+	return text;
+}
+
+/*
+ * The text a JtOut writer (the joint types' text form) has written into o,
+ * malloc'ed and NUL-terminated, its length in *len: the writer must not have
+ * run out of memory, and the length it counted is the length of the text.
+ */
+static inline char *
+fuzz_jt_text(JtOut *o, size_t *len)
+{
+	char	   *text;
+
+	FUZZ_CHECK(!o->failed, "text writer out of memory");
+	*len = o->len;
+	text = jt_out_text(o);
+	FUZZ_CHECK(strlen(text) == *len, "text length %zu, counted %zu", strlen(text), *len);
+	return text;
+}
+
+/* vgm_joint_model_out and vgm_joint_summary_out: the text of a joint value (model: summary false). */
+static inline char *
+fuzz_joint_text(const void *value, bool summary, size_t *len)
+{
+	JtOut		o;
+
+	jt_out_growable(&o, NULL, summary ? 64 : 256);
+	if (summary)
+		vgm_joint_summary_write(&o, value);
+	else
+		vgm_joint_model_write(&o, value);
+	return fuzz_jt_text(&o, len);
 }
 
 #endif							/* VGM_FUZZ_TEXT_H */

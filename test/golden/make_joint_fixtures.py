@@ -3,18 +3,9 @@
 
 What
     For fixed d-dimensional data sets (d = 2, 3, 5, 8) and fixed initial
-    responsibilities, drive scikit-learn's BayesianGaussianMixture(
-    covariance_type='full', weight_concentration_prior_type='dirichlet_process',
-    reg_covar=1e-6) through its own private methods, exactly as
-    BaseMixture.fit_predict does after initialisation:
-
-        bgm._check_parameters(X)          # priors
-        bgm._initialize(X, resp)          # "iteration 0" (an M-step on resp)
-        for it in 1..100:
-            log_prob_norm, log_resp = bgm._e_step(X)
-            bgm._m_step(X, log_resp)
-            lb = bgm._compute_lower_bound(log_resp, log_prob_norm)
-
+    responsibilities, drive scikit-learn as make_fixtures.py does for the
+    1-D engine (golden_common.new_mixture and golden_common.iterate: the
+    private methods BaseMixture.fit_predict calls after initialisation)
     and record the priors and the posterior after iterations 0, 1, 10 and
     100 (both Beta arrays of weight_concentration_, mean_precision_, means_,
     degrees_of_freedom_, covariances_, weights_), plus the lower bound and
@@ -75,36 +66,12 @@ import os
 import sys
 
 import numpy as np
-import sklearn
-from sklearn.mixture import BayesianGaussianMixture
 
-RECORD_ITERS = (0, 1, 10, 100)
-N_ITER = max(RECORD_ITERS)
-REG_COVAR = 1e-6
+from golden_common import (RECORD_ITERS, fmt, hard_resp, iterate, new_mixture,
+                           posterior_records, quantile_labels, require_sklearn_1_2_1,
+                           round_up_1sig, soft_resp, write_header)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def fmt(v):
-    return repr(float(v))
-
-
-def hard_resp(labels, k):
-    labels = np.asarray(labels, dtype=int)
-    r = np.zeros((labels.size, k))
-    r[np.arange(labels.size), labels] = 1.0
-    return r
-
-
-def soft_resp(n, k, seed, alpha=1.0):
-    return np.random.default_rng(seed).dirichlet(np.full(k, alpha), size=n)
-
-
-def quantile_labels(x, k):
-    """Label by rank of x: k contiguous, nearly equal-size groups."""
-    order = np.argsort(x, kind="stable")
-    labels = np.empty(x.size, dtype=int)
-    labels[order] = (np.arange(x.size) * k) // x.size
-    return labels
 
 
 def read_table(data_dir, name, first, count, columns):
@@ -190,30 +157,15 @@ def make_cases(data_dir):
 
 
 def snapshot(bgm):
-    bgm._set_parameters(bgm._get_parameters())
-    a, b = bgm.weight_concentration_
-    return [
-        ("conc_a", a),
-        ("conc_b", b),
-        ("mean_precision", bgm.mean_precision_),
-        ("means", bgm.means_),
-        ("dof", bgm.degrees_of_freedom_),
-        ("covariances", bgm.covariances_),
-        ("weights", bgm.weights_),
-    ]
+    """The posterior's records: means k x d, covariances k x d x d."""
+    return posterior_records(bgm, lambda b: b.means_, lambda b: b.covariances_)
 
 
 def drive(X, k, gamma, resp):
     """Run scikit-learn step by step; return (priors, {iteration: records})."""
     X = np.ascontiguousarray(X, dtype=np.float64)
     resp = np.ascontiguousarray(resp, dtype=np.float64)
-    bgm = BayesianGaussianMixture(
-        n_components=k,
-        weight_concentration_prior_type="dirichlet_process",
-        weight_concentration_prior=gamma,
-        covariance_type="full",
-        reg_covar=REG_COVAR,
-    )
+    bgm = new_mixture(k, gamma)
     bgm._check_parameters(X)
     priors = [
         ("prior_weight_concentration", bgm.weight_concentration_prior_),
@@ -223,17 +175,7 @@ def drive(X, k, gamma, resp):
         ("prior_mean", bgm.mean_prior_),
         ("prior_covariance", bgm.covariance_prior_),
     ]
-    snaps = {}
-    bgm._initialize(X, resp)
-    snaps[0] = snapshot(bgm)
-    for it in range(1, N_ITER + 1):
-        log_prob_norm, log_resp = bgm._e_step(X)
-        bgm._m_step(X, log_resp)
-        lb = bgm._compute_lower_bound(log_resp, log_prob_norm)
-        if it in RECORD_ITERS:
-            snaps[it] = snapshot(bgm) + [("lower_bound", lb),
-                                         ("log_prob_norm", log_prob_norm)]
-    return priors, snaps
+    return priors, iterate(bgm, X, resp, snapshot)
 
 
 def scaled_diff(key, va, vb, sd):
@@ -253,12 +195,6 @@ def scaled_diff(key, va, vb, sd):
 
 def max_diff(recs_a, recs_b, sd):
     return max(scaled_diff(ka, va, vb, sd) for (ka, va), (kb, vb) in zip(recs_a, recs_b))
-
-
-def round_up_1sig(v):
-    e = math.floor(math.log10(v))
-    m = math.ceil(v / 10.0 ** e - 1e-9)
-    return float("%de%d" % (m, e)) if m < 10 else float("1e%d" % (e + 1))
 
 
 def run_case(out, name, X, k, gamma, init, source):
@@ -303,9 +239,7 @@ def run_case(out, name, X, k, gamma, init, source):
 
 
 def main():
-    if sklearn.__version__ != "1.2.1":
-        sys.exit("need scikit-learn 1.2.1, found %s (use /usr/bin/python3)"
-                 % sklearn.__version__)
+    require_sklearn_1_2_1()
     data_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         HERE, "..", "..", "..", "shared", "data")
     if not os.path.isdir(data_dir):
@@ -313,9 +247,7 @@ def main():
     path = os.path.join(HERE, "joint_fixtures.txt")
     cases = make_cases(data_dir)
     with open(path, "w") as out:
-        out.write("# Generated by test/golden/make_joint_fixtures.py from scikit-learn %s, "
-                  "numpy %s. Do not edit.\n" % (sklearn.__version__, np.__version__))
-        out.write("# Regenerate: /usr/bin/python3 test/golden/make_joint_fixtures.py\n")
+        write_header(out, "make_joint_fixtures.py")
         for name, X, k, gamma, init, source in cases:
             run_case(out, name, X, k, gamma, init, source)
     print("wrote %s (%d cases)" % (path, len(cases)))

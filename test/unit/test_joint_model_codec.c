@@ -15,51 +15,12 @@
 #include <string.h>
 
 #include "binary_codec.h"
+#include "counting_alloc.h"
 #include "joint_model_codec.h"
 #include "rng.h"
 #include "tap.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-typedef struct CountArg
-{
-	long		live;
-	long		allocs;
-	long		fail_after;		/* allocations left before failing; < 0: never */
-} CountArg;
-
-static void *
-count_alloc(size_t size, void *arg)
-{
-	CountArg   *c = arg;
-
-	if (c->fail_after == 0)
-		return NULL;
-	if (c->fail_after > 0)
-		c->fail_after--;
-	c->live++;
-	c->allocs++;
-	return malloc(size);
-}
-
-static void
-count_release(void *ptr, void *arg)
-{
-	CountArg   *c = arg;
-
-	c->live--;
-	free(ptr);
-}
-
-static VgmAllocator
-counting(CountArg *ca, long fail_after)
-{
-	VgmAllocator a = {count_alloc, count_release, ca};
-
-	memset(ca, 0, sizeof(*ca));
-	ca->fail_after = fail_after;
-	return a;
-}
 
 /* A hand-written model of dims d and k components, its arrays in storage. */
 typedef struct Built
@@ -160,7 +121,7 @@ typedef struct Parsed
 	VgmJointModelView m;
 	char		msg[256];
 	char		detail[512];
-	CountArg	ca;
+	CountingAlloc ca;
 	VgmAllocator alloc;
 } Parsed;
 
@@ -172,7 +133,7 @@ parse_exact(const char *text, size_t len, Parsed *r, long fail_after)
 
 	memset(r->msg, 0, sizeof(r->msg));
 	memset(r->detail, 0, sizeof(r->detail));
-	r->alloc = counting(&r->ca, fail_after);
+	r->alloc = counting_allocator(&r->ca, fail_after);
 	memcpy(copy, text, len);
 	r->rc = vgm_joint_model_parse(copy, len, &r->m, &r->alloc, r->msg, sizeof(r->msg),
 								  r->detail, sizeof(r->detail));
@@ -530,7 +491,7 @@ test_binary(void)
 	char		msg[256],
 				detail[256];
 	VgmJointModelView m;
-	CountArg	ca;
+	CountingAlloc ca;
 	VgmAllocator a;
 	int			rc;
 
@@ -543,7 +504,7 @@ test_binary(void)
 		n = vgm_joint_model_binary_size(&b.m);
 		buf = malloc(n);
 		vgm_joint_model_encode(&b.m, buf);
-		a = counting(&ca, -1);
+		a = counting_allocator(&ca, -1);
 		rc = vgm_joint_model_decode(buf, n, &m, &a, msg, sizeof(msg), detail, sizeof(detail));
 		snprintf(label, sizeof(label), "binary round trip dims %d k %d: same bits", shapes[s][0], shapes[s][1]);
 		tap_ok(rc == VGM_BINARY_OK && same_model(&b.m, &m), label);
@@ -573,7 +534,7 @@ test_binary(void)
 			uint8_t    *cut = malloc(len > 0 ? len : 1);
 
 			memcpy(cut, buf, len);
-			a = counting(&ca, -1);
+			a = counting_allocator(&ca, -1);
 			rc = vgm_joint_model_decode(cut, len, &m, &a, msg, sizeof(msg), detail, sizeof(detail));
 			ok &= rc == (len < VGM_JOINT_MODEL_BINARY_HEADER ? VGM_BINARY_ERR_SHORT : VGM_BINARY_ERR_INVALID);
 			ok &= ca.live == 0 && msg[0] != '\0';
@@ -595,7 +556,7 @@ test_binary(void)
 	buf[11] = 4;
 	/* first weight (right after the priors) set to NaN */
 	memset(buf + VGM_JOINT_MODEL_BINARY_HEADER + 8 * (3 + 9), 0xff, 8);
-	a = counting(&ca, -1);
+	a = counting_allocator(&ca, -1);
 	rc = vgm_joint_model_decode(buf, n, &m, &a, msg, sizeof(msg), detail, sizeof(detail));
 	tap_ok(rc == VGM_BINARY_ERR_INVALID && strstr(msg, "non-finite number in field \"weights[0]\"") && ca.live == 0,
 		   "binary NaN weight: the validator's message, no leak");

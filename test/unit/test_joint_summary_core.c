@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counting_alloc.h"
 #include "joint_summary_core.h"
 #include "rng.h"
 #include "tap.h"
@@ -26,25 +27,8 @@
  * A counting allocator
  * ------------------------------------------------------------------------ */
 
-static long live_blocks = 0;
-
-static void *
-count_alloc(size_t size, void *arg)
-{
-	(void) arg;
-	live_blocks++;
-	return malloc(size);
-}
-
-static void
-count_free(void *ptr, void *arg)
-{
-	(void) arg;
-	live_blocks--;
-	free(ptr);
-}
-
-static const VgmAllocator counting = {count_alloc, count_free, NULL};
+static CountingAlloc blocks = {0, 0, 0, -1, 0};	/* never fails */
+static const VgmAllocator counting = {counting_alloc, counting_release, &blocks};
 
 /* ------------------------------------------------------------------------
  * Helpers
@@ -599,7 +583,7 @@ test_codecs(void)
 			ok &= vgm_joint_summary_parse(text, cut, &t, &block, &counting, msg, 256, detail, 256) != VGM_JOINT_OK
 				&& block == NULL;
 		}
-		tap_ok(ok && live_blocks == (long) 3, "text: every truncation is an error and frees what it took");
+		tap_ok(ok && blocks.live == (long) 3, "text: every truncation is an error and frees what it took");
 	}
 	free(text);
 
@@ -681,6 +665,6 @@ main(void)
 	test_sixteen_columns();
 	test_nonfinite();
 	test_codecs();
-	tap_ok(live_blocks == 0, "memory: every block allocated through the hooks was released");
+	tap_ok(blocks.live == 0, "memory: every block allocated through the hooks was released");
 	return tap_done();
 }

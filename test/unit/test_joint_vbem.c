@@ -38,6 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counting_alloc.h"
+#include "golden_records.h"
 #include "joint_model_codec.h"
 #include "joint_vbem.h"
 #include "rng.h"
@@ -58,11 +60,7 @@ typedef struct Snapshot
 {
 	int			iter;
 	double	   *q[N_QTY];
-	int			has_lb;
-	double		lower_bound;
-	int			has_lpn;
-	double		log_prob_norm;
-	double		tolerance;		/* 0: the default for the iteration */
+	GoldenIterRecords rec;		/* lower bound, log normaliser, tolerance */
 } Snapshot;
 
 #define MAX_SNAPS 8
@@ -106,33 +104,6 @@ free_case(Case *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Parse the numbers after the key; returns a malloc'd array, count in *m. */
-static double *
-parse_numbers(const char *p, long *m)
-{
-	long		cap = 16,
-				cnt = 0;
-	double	   *v = malloc(cap * sizeof(double));
-
-	for (;;)
-	{
-		char	   *end;
-		double		x = strtod(p, &end);
-
-		if (end == p)
-			break;
-		if (cnt == cap)
-		{
-			cap *= 2;
-			v = realloc(v, cap * sizeof(double));
-		}
-		v[cnt++] = x;
-		p = end;
-	}
-	*m = cnt;
-	return v;
-}
-
 /* Expected length of a snapshot quantity. */
 static long
 qty_len(const Case *c, int q)
@@ -144,201 +115,152 @@ qty_len(const Case *c, int q)
 	return c->k;
 }
 
+/* One record of a case (see golden_read_cases); 0 when unexpected. */
+static int
+read_record(void *case_, const char *key, char *rest)
+{
+	Case	   *c = case_;
+	Snapshot   *s = c->nsnap > 0 ? &c->snap[c->nsnap - 1] : NULL;
+	double	   *v;
+	long		m;
+	int			q;
+
+	if (strcmp(key, "source") == 0)
+	{
+		int			off = 0;
+		char	   *p;
+
+		if (sscanf(rest, "%255s %ld %ld%n", c->source, &c->first, &c->count, &off) != 3
+			|| c->d < 1)
+			return 0;
+		p = rest + off;
+		for (int a = 0; a < c->d; a++)
+			c->columns[a] = (int) strtol(p, &p, 10);
+		return 1;
+	}
+	if (strcmp(key, "d") == 0 || strcmp(key, "n") == 0 || strcmp(key, "k") == 0
+		|| strcmp(key, "iter") == 0)
+	{
+		long		x = strtol(rest, NULL, 10);
+
+		if (key[0] == 'd')
+		{
+			c->d = (int) x;
+			if (c->d < 1 || c->d > VGM_JOINT_MAX_DIMS)
+				return 0;
+		}
+		else if (key[0] == 'n')
+			c->n = x;
+		else if (key[0] == 'k')
+		{
+			c->k = (int) x;
+			if (c->k < 1 || c->k > VGM_JOINT_MAX_COMPONENTS)
+				return 0;
+		}
+		else
+		{
+			if (c->nsnap == MAX_SNAPS)
+				return 0;
+			s = &c->snap[c->nsnap++];
+			s->iter = (int) x;
+		}
+		return 1;
+	}
+	v = golden_numbers(rest, &m);
+	if (strcmp(key, "weight_concentration_prior") == 0 && m == 1)
+	{
+		c->gamma = v[0];
+		free(v);
+		return 1;
+	}
+	if (strcmp(key, "data") == 0 && m == c->n * c->d && c->n > 0)
+	{
+		c->data = v;
+		return 1;
+	}
+	if (strcmp(key, "data_sum") == 0 && m == 1)
+	{
+		c->data_sum = v[0];
+		free(v);
+		return 1;
+	}
+	if (strcmp(key, "labels") == 0 && m == c->n && c->k > 0)
+	{
+		c->resp = calloc((size_t) c->n * c->k, sizeof(double));
+		for (long i = 0; i < c->n; i++)
+		{
+			if (v[i] < 0 || v[i] >= c->k)
+			{
+				free(v);
+				return 0;
+			}
+			c->resp[i * c->k + (int) v[i]] = 1.0;
+		}
+		free(v);
+		return 1;
+	}
+	if (strcmp(key, "resp") == 0 && m == c->n * c->k && c->k > 0)
+	{
+		c->resp = v;
+		return 1;
+	}
+	if (strcmp(key, "prior_mean") == 0 && m == c->d)
+	{
+		c->prior_mean = v;
+		return 1;
+	}
+	if (strcmp(key, "prior_covariance") == 0 && m == (long) c->d * c->d)
+	{
+		c->prior_cov = v;
+		return 1;
+	}
+	for (q = 0; q < 4; q++)
+		if (strcmp(key, prior_scalar_names[q]) == 0 && m == 1)
+			break;
+	if (q < 4)
+	{
+		c->prior_scalar[q] = v[0];
+		free(v);
+		return 1;
+	}
+	if (s != NULL && golden_iter_record(&s->rec, key, v, m))
+		return 1;
+	for (q = 0; q < N_QTY; q++)
+		if (strcmp(key, qty_names[q]) == 0)
+			break;
+	if (s != NULL && q < N_QTY && m == qty_len(c, q) && s->q[q] == NULL)
+	{
+		s->q[q] = v;
+		return 1;
+	}
+	free(v);
+	return 0;
+}
+
+/* A case is complete at its "end" record when it has data (or a source), responsibilities, priors and at least one iteration. */
+static int
+case_complete(const void *case_)
+{
+	const Case *c = case_;
+
+	return (c->data || c->source[0]) && c->resp && c->nsnap > 0 && c->prior_mean && c->prior_cov;
+}
+
+/* free_case for golden_read_cases. */
+static void
+release_case(void *c)
+{
+	free_case(c);
+}
+
 /* Read all cases; returns the count, or -1 on a format error (with a message). */
 static int
 read_fixtures(const char *path, Case **cases_out)
 {
-	FILE	   *f = fopen(path, "r");
-	char	   *line = NULL;
-	size_t		lcap = 0;
-	Case	   *cases = NULL;
-	int			ncase = 0;
-	Case	   *c = NULL;
-	Snapshot   *s = NULL;
-	long		lineno = 0;
+	static const GoldenCaseType type = {sizeof(Case), offsetof(Case, name), read_record,
+		case_complete, release_case};
 
-	if (!f)
-		return -1;
-	while (getline(&line, &lcap, f) >= 0)
-	{
-		char		key[64];
-		int			klen;
-		double	   *v;
-		long		m;
-		int			q;
-
-		lineno++;
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		if (sscanf(line, "%63s%n", key, &klen) != 1)
-			continue;
-		if (strcmp(key, "case") == 0)
-		{
-			cases = realloc(cases, (ncase + 1) * sizeof(Case));
-			c = &cases[ncase++];
-			memset(c, 0, sizeof(*c));
-			sscanf(line + klen, "%127s", c->name);
-			s = NULL;
-			continue;
-		}
-		if (c == NULL)
-			goto bad;
-		if (strcmp(key, "end") == 0)
-		{
-			if ((!c->data && !c->source[0]) || !c->resp || c->nsnap == 0
-				|| !c->prior_mean || !c->prior_cov)
-				goto bad;
-			c = NULL;
-			continue;
-		}
-		if (strcmp(key, "source") == 0)
-		{
-			int			off = 0;
-			char	   *p;
-
-			if (sscanf(line + klen, "%255s %ld %ld%n", c->source, &c->first, &c->count, &off) != 3
-				|| c->d < 1)
-				goto bad;
-			p = line + klen + off;
-			for (int a = 0; a < c->d; a++)
-				c->columns[a] = (int) strtol(p, &p, 10);
-			continue;
-		}
-		if (strcmp(key, "d") == 0 || strcmp(key, "n") == 0 || strcmp(key, "k") == 0
-			|| strcmp(key, "iter") == 0)
-		{
-			long		x = strtol(line + klen, NULL, 10);
-
-			if (key[0] == 'd')
-			{
-				c->d = (int) x;
-				if (c->d < 1 || c->d > VGM_JOINT_MAX_DIMS)
-					goto bad;
-			}
-			else if (key[0] == 'n')
-				c->n = x;
-			else if (key[0] == 'k')
-			{
-				c->k = (int) x;
-				if (c->k < 1 || c->k > VGM_JOINT_MAX_COMPONENTS)
-					goto bad;
-			}
-			else
-			{
-				if (c->nsnap == MAX_SNAPS)
-					goto bad;
-				s = &c->snap[c->nsnap++];
-				s->iter = (int) x;
-			}
-			continue;
-		}
-		v = parse_numbers(line + klen, &m);
-		if (strcmp(key, "weight_concentration_prior") == 0 && m == 1)
-		{
-			c->gamma = v[0];
-			free(v);
-			continue;
-		}
-		if (strcmp(key, "data") == 0 && m == c->n * c->d && c->n > 0)
-		{
-			c->data = v;
-			continue;
-		}
-		if (strcmp(key, "data_sum") == 0 && m == 1)
-		{
-			c->data_sum = v[0];
-			free(v);
-			continue;
-		}
-		if (strcmp(key, "labels") == 0 && m == c->n && c->k > 0)
-		{
-			c->resp = calloc((size_t) c->n * c->k, sizeof(double));
-			for (long i = 0; i < c->n; i++)
-			{
-				if (v[i] < 0 || v[i] >= c->k)
-				{
-					free(v);
-					goto bad;
-				}
-				c->resp[i * c->k + (int) v[i]] = 1.0;
-			}
-			free(v);
-			continue;
-		}
-		if (strcmp(key, "resp") == 0 && m == c->n * c->k && c->k > 0)
-		{
-			c->resp = v;
-			continue;
-		}
-		if (strcmp(key, "prior_mean") == 0 && m == c->d)
-		{
-			c->prior_mean = v;
-			continue;
-		}
-		if (strcmp(key, "prior_covariance") == 0 && m == (long) c->d * c->d)
-		{
-			c->prior_cov = v;
-			continue;
-		}
-		for (q = 0; q < 4; q++)
-			if (strcmp(key, prior_scalar_names[q]) == 0 && m == 1)
-				break;
-		if (q < 4)
-		{
-			c->prior_scalar[q] = v[0];
-			free(v);
-			continue;
-		}
-		if (s != NULL && m == 1 && strcmp(key, "lower_bound") == 0)
-		{
-			s->lower_bound = v[0];
-			s->has_lb = 1;
-			free(v);
-			continue;
-		}
-		if (s != NULL && m == 1 && strcmp(key, "log_prob_norm") == 0)
-		{
-			s->log_prob_norm = v[0];
-			s->has_lpn = 1;
-			free(v);
-			continue;
-		}
-		if (s != NULL && m == 1 && strcmp(key, "tolerance") == 0 && v[0] > 0)
-		{
-			s->tolerance = v[0];
-			free(v);
-			continue;
-		}
-		for (q = 0; q < N_QTY; q++)
-			if (strcmp(key, qty_names[q]) == 0)
-				break;
-		if (s != NULL && q < N_QTY && m == qty_len(c, q) && s->q[q] == NULL)
-		{
-			s->q[q] = v;
-			continue;
-		}
-		free(v);
-		goto bad;
-	}
-	free(line);
-	fclose(f);
-	if (c != NULL)
-	{
-		printf("# %s: case %s not terminated by 'end'\n", path, c->name);
-		goto fail;
-	}
-	*cases_out = cases;
-	return ncase;
-
-bad:
-	printf("# %s:%ld: unexpected record '%.40s'\n", path, lineno, line);
-	free(line);
-	fclose(f);
-fail:
-	for (int i = 0; i < ncase; i++)
-		free_case(&cases[i]);
-	free(cases);
-	return -1;
+	return golden_read_cases(path, &type, (void **) cases_out);
 }
 
 /*
@@ -447,15 +369,6 @@ check_qty(const Case *c, int q, const char *name, const double *got,
 	return worst <= rel;
 }
 
-/* Tolerance of a snapshot: its own record, else 1e-9 (<= 10) / 1e-6 (100). */
-static double
-snapshot_tolerance(const Snapshot *s)
-{
-	if (s->tolerance > 0.0)
-		return s->tolerance;
-	return s->iter >= 100 ? 1e-6 : 1e-9;
-}
-
 /* Compare a posterior (and a bound / normaliser unless NaN) with a snapshot. */
 static void
 compare_snapshot(const Case *c, const Snapshot *s, const char *path,
@@ -465,7 +378,7 @@ compare_snapshot(const Case *c, const Snapshot *s, const char *path,
 		post->conc_a, post->conc_b, post->mean_precision, post->means, post->dof,
 		post->covariances, post->weights
 	};
-	double		rel = snapshot_tolerance(s);
+	double		rel = golden_tolerance(&s->rec, s->iter);
 	char		name[320];
 
 	for (int q = 0; q < N_QTY; q++)
@@ -476,15 +389,15 @@ compare_snapshot(const Case *c, const Snapshot *s, const char *path,
 				 qty_names[q]);
 		check_qty(c, q, name, got[q], s->q[q], qty_len(c, q), rel);
 	}
-	if (s->has_lb && !isnan(lb))
+	if (s->rec.has_lb && !isnan(lb))
 	{
 		snprintf(name, sizeof(name), "%s %s iter %d lower_bound", path, c->name, s->iter);
-		check_qty(c, 0, name, &lb, &s->lower_bound, 1, rel);
+		check_qty(c, 0, name, &lb, &s->rec.lower_bound, 1, rel);
 	}
-	if (s->has_lpn && !isnan(lpn))
+	if (s->rec.has_lpn && !isnan(lpn))
 	{
 		snprintf(name, sizeof(name), "%s %s iter %d log_prob_norm", path, c->name, s->iter);
-		check_qty(c, 0, name, &lpn, &s->log_prob_norm, 1, rel);
+		check_qty(c, 0, name, &lpn, &s->rec.log_prob_norm, 1, rel);
 	}
 }
 
@@ -1429,37 +1342,6 @@ test_errors(void)
 	data_free(&D);
 }
 
-/* Counting allocator that can fail its n-th allocation. */
-typedef struct CountingArena
-{
-	long		live;
-	long		calls;
-	long		fail_at;		/* 1-based; 0 never */
-} CountingArena;
-
-/* malloc with a header that remembers nothing but counts. */
-static void *
-counting_alloc(size_t size, void *arg)
-{
-	CountingArena *a = arg;
-
-	a->calls++;
-	if (a->fail_at && a->calls == a->fail_at)
-		return NULL;
-	a->live++;
-	return malloc(size);
-}
-
-/* free and count. */
-static void
-counting_release(void *ptr, void *arg)
-{
-	CountingArena *a = arg;
-
-	a->live--;
-	free(ptr);
-}
-
 /* Interrupt hook: stop at the n-th call. */
 static int
 interrupt_after(void *arg)
@@ -1476,8 +1358,8 @@ test_memory_and_interrupt(void)
 	Data		D;
 	const int	d = 3,
 				k = 5;
-	CountingArena arena = {0, 0, 0};
-	VgmAllocator alloc = {counting_alloc, counting_release, &arena};
+	CountingAlloc arena;
+	VgmAllocator alloc = counting_allocator(&arena, -1);
 	VgmJointPosterior p;
 	VgmJointFitInfo info;
 	VgmJointFitOptions opt;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counting_alloc.h"
 #include "json_text.h"
 #include "rng.h"
 #include "tap.h"
@@ -321,30 +322,14 @@ test_objects(void)
 
 /* ---- the appender ------------------------------------------------------ */
 
-static long live_blocks = 0;
-
-static void *
-counting_alloc(size_t size, void *arg)
-{
-	(void) arg;
-	live_blocks++;
-	return malloc(size);
-}
-
-static void
-counting_release(void *ptr, void *arg)
-{
-	(void) arg;
-	live_blocks--;
-	free(ptr);
-}
+static CountingAlloc blocks = {0, 0, 0, -1, 0};	/* never fails */
 
 static void
 test_appender(void)
 {
 	JtOut		o;
 	char		small[8];
-	VgmAllocator alloc = {counting_alloc, counting_release, NULL};
+	VgmAllocator alloc = {counting_alloc, counting_release, &blocks};
 	size_t		n;
 	int			ok = 1;
 
@@ -373,9 +358,9 @@ test_appender(void)
 		ok = memcmp(o.buf + pos, want, (size_t) len) == 0;
 		pos += len;
 	}
-	tap_ok(ok && n == strlen(o.buf) && !o.failed && live_blocks == 1,
+	tap_ok(ok && n == strlen(o.buf) && !o.failed && blocks.live == 1,
 		   "appender: a growable buffer grows through the allocator and frees what it outgrew");
-	counting_release(o.buf, NULL);
+	counting_release(o.buf, &blocks);
 	jt_out_fixed(&o, small, sizeof(small));
 	jt_put_double(&o, NAN);
 	jt_out_finish(&o);

@@ -14,41 +14,12 @@
 #include <string.h>
 
 #include "bits.h"
+#include "counting_alloc.h"
 #include "model_codec.h"
 #include "rng.h"
 #include "tap.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-typedef struct CountArg
-{
-	long		live;			/* blocks not yet released */
-	long		allocs;			/* blocks handed out */
-	long		fail_after;		/* allocations left before failing; < 0: never */
-} CountArg;
-
-static void *
-count_alloc(size_t size, void *arg)
-{
-	CountArg   *c = arg;
-
-	if (c->fail_after == 0)
-		return NULL;
-	if (c->fail_after > 0)
-		c->fail_after--;
-	c->live++;
-	c->allocs++;
-	return malloc(size);
-}
-
-static void
-count_release(void *ptr, void *arg)
-{
-	CountArg   *c = arg;
-
-	c->live--;
-	free(ptr);
-}
 
 /* Any finite double, with subnormals, zeros and extremes well represented. */
 static double
@@ -153,7 +124,7 @@ typedef struct Parsed
 	VgmModelView m;
 	char		msg[256];
 	char		detail[512];
-	CountArg	ca;
+	CountingAlloc ca;
 } Parsed;
 
 /* Parse len bytes of text from an exact-size heap copy. */
@@ -164,10 +135,7 @@ parse_exact(const char *text, size_t len, Parsed *r)
 	char	   *copy = malloc(len > 0 ? len : 1);
 
 	memset(r, 0, sizeof(*r));
-	r->ca.fail_after = -1;
-	alloc.alloc = count_alloc;
-	alloc.release = count_release;
-	alloc.arg = &r->ca;
+	alloc = counting_allocator(&r->ca, -1);
 	if (len > 0)
 		memcpy(copy, text, len);
 	else
@@ -188,7 +156,7 @@ parsed_free(Parsed *r)
 {
 	if (r->m.comp != NULL)
 	{
-		count_release(r->m.comp, &r->ca);
+		counting_release(r->m.comp, &r->ca);
 		r->m.comp = NULL;
 		r->m.weights = NULL;
 	}
@@ -1443,16 +1411,14 @@ test_allocator(const char *base)
 {
 	Parsed		r;
 	VgmAllocator alloc;
-	CountArg	ca = {0, 0, 0};
+	CountingAlloc ca;
 	VgmModelView m;
 	char		msg[128],
 				det[256];
 	int			rc;
 	char	   *t;
 
-	alloc.alloc = count_alloc;
-	alloc.release = count_release;
-	alloc.arg = &ca;
+	alloc = counting_allocator(&ca, 0);
 	rc = vgm_model_parse(base, strlen(base), &m, &alloc, msg, sizeof(msg), det, sizeof(det));
 	tap_ok(rc == VGM_MODEL_ERR_NOMEM && ca.live == 0 && m.comp == NULL &&
 		   strcmp(msg, "invalid vgm_model: out of memory") == 0,

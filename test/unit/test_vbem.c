@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "golden_records.h"
 #include "rng.h"
 #include "tap.h"
 #include "vbem.h"
@@ -54,11 +55,7 @@ typedef struct Snapshot
 {
 	int			iter;
 	double	   *q[N_QTY];		/* each of length k */
-	int			has_lb;
-	double		lower_bound;
-	int			has_lpn;
-	double		log_prob_norm;
-	double		tolerance;		/* 0: the default for the iteration */
+	GoldenIterRecords rec;		/* lower bound, log normaliser, tolerance */
 } Snapshot;
 
 #define MAX_SNAPS 8
@@ -93,186 +90,107 @@ free_case(Case *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* Parse the numbers after the key; returns a malloc'd array, count in *m. */
-static double *
-parse_numbers(const char *p, long *m)
+/* One record of a case (see golden_read_cases); 0 when unexpected. */
+static int
+read_record(void *case_, const char *key, char *rest)
 {
-	long		cap = 16,
-				cnt = 0;
-	double	   *v = malloc(cap * sizeof(double));
+	Case	   *c = case_;
+	Snapshot   *s = c->nsnap > 0 ? &c->snap[c->nsnap - 1] : NULL;
+	double	   *v;
+	long		m;
 
-	for (;;)
+	if (strcmp(key, "n") == 0)
 	{
-		char	   *end;
-		double		x = strtod(p, &end);
-
-		if (end == p)
-			break;
-		if (cnt == cap)
-		{
-			cap *= 2;
-			v = realloc(v, cap * sizeof(double));
-		}
-		v[cnt++] = x;
-		p = end;
+		c->n = strtol(rest, NULL, 10);
+		return 1;
 	}
-	*m = cnt;
-	return v;
+	if (strcmp(key, "k") == 0)
+	{
+		c->k = (int) strtol(rest, NULL, 10);
+		if (c->k < 1 || c->k > VGM_MAX_COMPONENTS)
+			return 0;
+		return 1;
+	}
+	if (strcmp(key, "iter") == 0)
+	{
+		if (c->nsnap == MAX_SNAPS)
+			return 0;
+		s = &c->snap[c->nsnap++];
+		s->iter = (int) strtol(rest, NULL, 10);
+		return 1;
+	}
+
+	v = golden_numbers(rest, &m);
+	if (strcmp(key, "weight_concentration_prior") == 0 && m == 1)
+	{
+		c->gamma = v[0];
+		free(v);
+		return 1;
+	}
+	if (strcmp(key, "data") == 0 && m == c->n && c->n > 0)
+	{
+		c->data = v;
+		return 1;
+	}
+	if (strcmp(key, "resp") == 0 && c->k > 0 && m == c->n * c->k)
+	{
+		c->resp = v;
+		return 1;
+	}
+	for (int p = 0; p < N_PRIORS; p++)
+		if (strcmp(key, prior_names[p]) == 0 && m == 1)
+		{
+			c->prior[p] = v[0];
+			c->have_prior[p] = 1;
+			free(v);
+			v = NULL;
+			break;
+		}
+	if (v == NULL)
+		return 1;
+	if (s != NULL && golden_iter_record(&s->rec, key, v, m))
+		return 1;
+	if (s != NULL && m == c->k)
+	{
+		int			q;
+
+		for (q = 0; q < N_QTY; q++)
+			if (strcmp(key, qty_names[q]) == 0)
+				break;
+		if (q < N_QTY && s->q[q] == NULL)
+		{
+			s->q[q] = v;
+			return 1;
+		}
+	}
+	free(v);
+	return 0;
 }
 
-/*
- * Reads all cases; returns the count (or -1 on a format error, with a
- * message on stdout as a TAP diagnostic).
- */
+/* A case is complete at its "end" record when it has data, responsibilities and at least one iteration. */
+static int
+case_complete(const void *case_)
+{
+	const Case *c = case_;
+
+	return c->data && c->resp && c->nsnap > 0;
+}
+
+/* free_case for golden_read_cases. */
+static void
+release_case(void *c)
+{
+	free_case(c);
+}
+
+/* Read all cases; returns the count, or -1 on a format error (with a message). */
 static int
 read_fixtures(const char *path, Case **cases_out)
 {
-	FILE	   *f = fopen(path, "r");
-	char	   *line = NULL;
-	size_t		lcap = 0;
-	ssize_t		len;
-	Case	   *cases = NULL;
-	int			ncase = 0;
-	Case	   *c = NULL;
-	Snapshot   *s = NULL;
-	long		lineno = 0;
+	static const GoldenCaseType type = {sizeof(Case), offsetof(Case, name), read_record,
+		case_complete, release_case};
 
-	if (!f)
-		return -1;
-	while ((len = getline(&line, &lcap, f)) >= 0)
-	{
-		char		key[64];
-		int			klen;
-		double	   *v;
-		long		m;
-
-		lineno++;
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		if (sscanf(line, "%63s%n", key, &klen) != 1)
-			continue;
-		if (strcmp(key, "case") == 0)
-		{
-			cases = realloc(cases, (ncase + 1) * sizeof(Case));
-			c = &cases[ncase++];
-			memset(c, 0, sizeof(*c));
-			sscanf(line + klen, "%127s", c->name);
-			s = NULL;
-			continue;
-		}
-		if (c == NULL)
-			goto bad;
-		if (strcmp(key, "end") == 0)
-		{
-			if (!c->data || !c->resp || c->nsnap == 0)
-				goto bad;
-			c = NULL;
-			continue;
-		}
-		if (strcmp(key, "n") == 0)
-		{
-			c->n = strtol(line + klen, NULL, 10);
-			continue;
-		}
-		if (strcmp(key, "k") == 0)
-		{
-			c->k = (int) strtol(line + klen, NULL, 10);
-			if (c->k < 1 || c->k > VGM_MAX_COMPONENTS)
-				goto bad;
-			continue;
-		}
-		if (strcmp(key, "iter") == 0)
-		{
-			if (c->nsnap == MAX_SNAPS)
-				goto bad;
-			s = &c->snap[c->nsnap++];
-			s->iter = (int) strtol(line + klen, NULL, 10);
-			continue;
-		}
-
-		v = parse_numbers(line + klen, &m);
-		if (strcmp(key, "weight_concentration_prior") == 0 && m == 1)
-		{
-			c->gamma = v[0];
-			free(v);
-			continue;
-		}
-		if (strcmp(key, "data") == 0 && m == c->n && c->n > 0)
-		{
-			c->data = v;
-			continue;
-		}
-		if (strcmp(key, "resp") == 0 && c->k > 0 && m == c->n * c->k)
-		{
-			c->resp = v;
-			continue;
-		}
-		for (int p = 0; p < N_PRIORS; p++)
-			if (strcmp(key, prior_names[p]) == 0 && m == 1)
-			{
-				c->prior[p] = v[0];
-				c->have_prior[p] = 1;
-				free(v);
-				v = NULL;
-				break;
-			}
-		if (v == NULL)
-			continue;
-		if (s != NULL && m == 1 && strcmp(key, "lower_bound") == 0)
-		{
-			s->lower_bound = v[0];
-			s->has_lb = 1;
-			free(v);
-			continue;
-		}
-		if (s != NULL && m == 1 && strcmp(key, "tolerance") == 0 && v[0] > 0)
-		{
-			s->tolerance = v[0];
-			free(v);
-			continue;
-		}
-		if (s != NULL && m == 1 && strcmp(key, "log_prob_norm") == 0)
-		{
-			s->log_prob_norm = v[0];
-			s->has_lpn = 1;
-			free(v);
-			continue;
-		}
-		if (s != NULL && m == c->k)
-		{
-			int			q;
-
-			for (q = 0; q < N_QTY; q++)
-				if (strcmp(key, qty_names[q]) == 0)
-					break;
-			if (q < N_QTY && s->q[q] == NULL)
-			{
-				s->q[q] = v;
-				continue;
-			}
-		}
-		free(v);
-		goto bad;
-	}
-	free(line);
-	fclose(f);
-	if (c != NULL)
-	{
-		printf("# %s: case %s not terminated by 'end'\n", path, c->name);
-		goto fail;
-	}
-	*cases_out = cases;
-	return ncase;
-
-bad:
-	printf("# %s:%ld: unexpected record '%.40s'\n", path, lineno, line);
-	free(line);
-	fclose(f);
-fail:
-	for (int i = 0; i < ncase; i++)
-		free_case(&cases[i]);
-	free(cases);
-	return -1;
+	return golden_read_cases(path, &type, (void **) cases_out);
 }
 
 /* ------------------------------------------------------------------------
@@ -355,15 +273,6 @@ comp_quantities(int k, const VgmComponent *comp, double *q[N_QTY])
 	vgm_mixture_weights(k, comp, q[6]);
 }
 
-/* Tolerance of a snapshot: its own record, else 1e-9 (<= 10) / 1e-6 (100). */
-static double
-snapshot_tolerance(const Snapshot *s)
-{
-	if (s->tolerance > 0.0)
-		return s->tolerance;
-	return s->iter >= 100 ? 1e-6 : 1e-9;
-}
-
 /*
  * Compare a posterior (and optionally the weights, lower bound and log
  * normaliser; NaN = not available) with a snapshot.  weights NULL: computed
@@ -375,13 +284,13 @@ compare_snapshot(const Case *c, const Snapshot *s, const char *path,
 				 double lpn)
 {
 	double	   *got[N_QTY];
-	double		rel = snapshot_tolerance(s);
+	double		rel = golden_tolerance(&s->rec, s->iter);
 	/* Means can be ~0 for centred data: absolute floor, 1e-12 of the spread. */
 	double		mean_floor = 1e-12 * sqrt(fabs(c->prior[4]));
 	char		tol_note[64] = "";
 	char		name[320];
 
-	if (s->tolerance > 0.0)
+	if (s->rec.tolerance > 0.0)
 		snprintf(tol_note, sizeof(tol_note),
 				 " (tolerance %g from scikit-learn's own round-off)", rel);
 	for (int q = 0; q < N_QTY; q++)
@@ -397,17 +306,17 @@ compare_snapshot(const Case *c, const Snapshot *s, const char *path,
 				 s->iter, qty_names[q], tol_note);
 		check_vec(name, got[q], s->q[q], c->k, rel, q == 3 ? mean_floor : 0.0);
 	}
-	if (s->has_lb && !isnan(lb))
+	if (s->rec.has_lb && !isnan(lb))
 	{
 		snprintf(name, sizeof(name), "%s %s iter %d lower_bound%s", path,
 				 c->name, s->iter, tol_note);
-		check_vec(name, &lb, &s->lower_bound, 1, rel, 0.0);
+		check_vec(name, &lb, &s->rec.lower_bound, 1, rel, 0.0);
 	}
-	if (s->has_lpn && !isnan(lpn))
+	if (s->rec.has_lpn && !isnan(lpn))
 	{
 		snprintf(name, sizeof(name), "%s %s iter %d log_prob_norm%s", path,
 				 c->name, s->iter, tol_note);
-		check_vec(name, &lpn, &s->log_prob_norm, 1, rel, 0.0);
+		check_vec(name, &lpn, &s->rec.log_prob_norm, 1, rel, 0.0);
 	}
 	for (int q = 0; q < N_QTY; q++)
 		free(got[q]);
