@@ -1,9 +1,9 @@
 /*
- * model_cache.h - the one per-call-site cache of what SQL functions derive
- *                 from a vgm_model argument, the one encoding rule
- *                 (vgm_encode_value), the one "is this argument a constant
- *                 of the plan" test, and the counter-based hashing that makes
- *                 the transforms' draws reproducible.
+ * model_cache.h - what SQL functions derive from a vgm_model argument, kept
+ *                 per call site in the byte-keyed cache of datum_cache.h;
+ *                 the one encoding rule (vgm_encode_value); and the
+ *                 counter-based hashing that makes the transforms' draws
+ *                 reproducible.
  *
  * A row transform or a validation aggregate runs once per row of tables
  * with billions of rows, while its model argument is nearly always the same
