@@ -9,11 +9,11 @@
  * (a Cholesky factor L of every covariance, the reciprocals of its
  * diagonal, the log determinants, the digamma terms of the variational log
  * probability) is computed once per call site and model and kept in
- * fn_extra.  A model argument is recognised as model_cache.h explains for
- * vgm_model: a Const by its address, anything else by its packed bytes,
- * compared on every row (a different model may sit at the same address on
- * the next row); vgm_call_arg_const is shared with it.  A few entries per
- * call site let a join with a table of models alternate without rebuilds.
+ * fn_extra.  A model argument is recognised by the byte-keyed cache the
+ * 1-D functions use (datum_cache.h): a Const by its address, anything else
+ * by its packed bytes, compared on every row (a different model may sit at
+ * the same address on the next row).  A few entries per call site let a
+ * join with a table of models alternate without rebuilds.
  *
  * Per row and component the work is one forward substitution
  * y = L^{-1} (x - mu) and the squared norm of y, the Mahalanobis distance:
@@ -64,14 +64,7 @@ PG_FUNCTION_INFO_V1(vgm_joint_sample);
 /* What one joint model derives (arrays indexed by component j, posterior order). */
 typedef struct JointDerived
 {
-	/* identity of the model datum this was built from */
-	Pointer		raw_ptr;		/* datum pointer of the last match (not owned), or NULL */
-	Size		raw_len;		/* bytes in raw; 0: the entry is empty */
-	char	   *raw;
-	Size		raw_cap;
-	uint64		last_use;
-	MemoryContext mcxt;
-
+	VgmDatumKey key;			/* identity of the model datum; key.mcxt holds the arrays */
 	int			d;
 	int			k;
 	double	   *weight;			/* weights_ */
@@ -83,16 +76,6 @@ typedef struct JointDerived
 	double	   *lp;				/* scratch: one row's log probabilities (k) */
 	double	   *mem;			/* the one block the arrays point into */
 } JointDerived;
-
-/* The cache of one call site, in fn_extra. */
-typedef struct JointCache
-{
-	JointDerived *last;
-	bool		arg_is_const;
-	int			n_entries;
-	uint64		clock;
-	JointDerived entries[JOINT_CACHE_ENTRIES];
-} JointCache;
 
 /* ---------------------------------------------------------------------- */
 /* deriving a model                                                        */
@@ -109,13 +92,10 @@ derive(JointDerived *m, const VgmJointModelView *view)
 	double		elw[VGM_JOINT_MAX_COMPONENTS];
 	double	   *block;
 
-	/* invalidate first: an error below must not leave a half-built entry in use */
-	m->raw_len = 0;
-	m->raw_ptr = NULL;
 	if (m->mem != NULL)
 		pfree(m->mem);
 	m->mem = NULL;
-	block = MemoryContextAlloc(m->mcxt, sizeof(double) * (Size) k * (4 + 2 * d + d * d));
+	block = MemoryContextAlloc(m->key.mcxt, sizeof(double) * (Size) k * (4 + 2 * d + d * d));
 	m->mem = block;
 	m->d = d;
 	m->k = k;
@@ -162,142 +142,29 @@ derive(JointDerived *m, const VgmJointModelView *view)
 	}
 }
 
-/* Remember the bytes that identify the model of an entry. */
+/* Derive the model of a detoasted datum into an entry (a VgmDatumDerive). */
 static void
-remember_bytes(JointDerived *m, const void *bytes, Size len)
-{
-	if (m->raw_cap < len)
-	{
-		if (m->raw != NULL)
-			pfree(m->raw);
-		m->raw = NULL;
-		m->raw_cap = 0;
-		m->raw = MemoryContextAlloc(m->mcxt, len);
-		m->raw_cap = len;
-	}
-	memcpy(m->raw, bytes, len);
-	m->raw_len = len;
-}
-
-/* The entry remembering these bytes, or NULL. */
-static JointDerived *
-find_by_bytes(JointCache *cache, const char *bytes, Size len)
-{
-	for (int i = 0; i < cache->n_entries; i++)
-	{
-		JointDerived *m = &cache->entries[i];
-
-		if (m->raw_len == len && memcmp(m->raw, bytes, len) == 0)
-			return m;
-	}
-	return NULL;
-}
-
-/* An entry to rebuild: an unused one, else the least recently used. */
-static JointDerived *
-victim(JointCache *cache, MemoryContext mcxt)
-{
-	JointDerived *m;
-
-	if (cache->n_entries < JOINT_CACHE_ENTRIES)
-	{
-		m = &cache->entries[cache->n_entries++];
-		m->mcxt = mcxt;
-		return m;
-	}
-	m = &cache->entries[0];
-	for (int i = 1; i < JOINT_CACHE_ENTRIES; i++)
-		if (cache->entries[i].last_use < m->last_use)
-			m = &cache->entries[i];
-	return m;
-}
-
-/* Derive the model of a detoasted datum into a victim entry. */
-static JointDerived *
-rebuild(JointCache *cache, MemoryContext mcxt, const VgmJointModel *stored)
+derive_entry(VgmDatumKey *entry, const struct varlena *value)
 {
 	VgmJointModelView view;
-	JointDerived *m;
 
-	vgm_joint_model_view(stored, &view);
-	m = victim(cache, mcxt);
-	derive(m, &view);
-	return m;
+	vgm_joint_model_view((const VgmJointModel *) value, &view);
+	derive((JointDerived *) entry, &view);
 }
 
-/*
- * Slow path of joint_cached: find the model among the entries by its packed
- * bytes (or, for an in-memory expanded or indirect datum, by its detoasted
- * bytes), rebuild the least recently used entry when none matches.
- */
-static pg_noinline JointDerived *
-joint_lookup(FunctionCallInfo fcinfo, int argno)
-{
-	FmgrInfo   *flinfo = fcinfo->flinfo;
-	JointCache *cache = (JointCache *) flinfo->fn_extra;
-	Datum		datum = PG_GETARG_DATUM(argno);
-	Pointer		ptr = DatumGetPointer(datum);
-	JointDerived *m;
-	VgmJointModel *stored;
-
-	if (cache == NULL)
-	{
-		cache = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(JointCache));
-		cache->arg_is_const = vgm_call_arg_const(fcinfo, argno) != NULL;
-		flinfo->fn_extra = cache;
-	}
-	cache->clock++;
-	if (!VARATT_IS_EXTERNAL(ptr) || VARATT_IS_EXTERNAL_ONDISK(ptr))
-	{
-		Size		len = VARSIZE_ANY(ptr);
-
-		m = find_by_bytes(cache, ptr, len);
-		if (m == NULL)
-		{
-			stored = (VgmJointModel *) PG_DETOAST_DATUM(datum);
-			m = rebuild(cache, flinfo->fn_mcxt, stored);
-			remember_bytes(m, ptr, len);
-			if ((Pointer) stored != ptr)
-				pfree(stored);
-		}
-		m->raw_ptr = ptr;
-	}
-	else
-	{
-		stored = (VgmJointModel *) PG_DETOAST_DATUM(datum);
-		m = find_by_bytes(cache, (const char *) stored, VARSIZE(stored));
-		if (m == NULL)
-		{
-			m = rebuild(cache, flinfo->fn_mcxt, stored);
-			remember_bytes(m, stored, VARSIZE(stored));
-		}
-		/* the pointer says nothing about the content: the fast path never matches it */
-		m->raw_ptr = NULL;
-		if ((Pointer) stored != ptr)
-			pfree(stored);
-	}
-	m->last_use = cache->clock;
-	cache->last = m;
-	return m;
-}
+/* The joint cache's sizes and derivation, for datum_cache.c. */
+static const VgmDatumCacheKind joint_cache_kind = {
+	.site_size = sizeof(VgmDatumCache),
+	.entry_size = sizeof(JointDerived),
+	.max_entries = JOINT_CACHE_ENTRIES,
+	.derive = derive_entry,
+};
 
 /* The derived model of argument argno: the previous call's entry when it is the same model. */
 static inline JointDerived *
 joint_cached(FunctionCallInfo fcinfo, int argno)
 {
-	JointCache *cache = (JointCache *) fcinfo->flinfo->fn_extra;
-	Pointer		ptr = DatumGetPointer(PG_GETARG_DATUM(argno));
-
-	if (likely(cache != NULL && cache->last != NULL && cache->last->raw_ptr == ptr))
-	{
-		JointDerived *m = cache->last;
-
-		if (cache->arg_is_const)
-			return m;
-		if (m->raw_len == VARSIZE_ANY(ptr) && memcmp(m->raw, ptr, m->raw_len) == 0)
-			return m;
-	}
-	return joint_lookup(fcinfo, argno);
+	return (JointDerived *) vgm_datum_cache_get(fcinfo, argno, &joint_cache_kind);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -573,7 +440,7 @@ vgm_joint_sample(PG_FUNCTION_ARGS)
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 		vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
 		st = palloc0(sizeof(JointSampleState));
-		st->model.mcxt = funcctx->multi_call_memory_ctx;
+		st->model.key.mcxt = funcctx->multi_call_memory_ctx;
 		derive(&st->model, &view);
 		st->cum = palloc(sizeof(double) * view.hdr.k);
 		for (int j = 0; j < view.hdr.k; j++)

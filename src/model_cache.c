@@ -3,12 +3,13 @@
  *                 transforms (normalize.c) and the validation aggregates
  *                 (validate_*.c) need from a vgm_model argument.
  *
- * model_cache.h says how a model argument is recognised (a Const by its
+ * datum_cache.h says how a model argument is recognised (a Const by its
  * address, anything else by its packed bytes) and why nothing cheaper is
- * safe.  This file holds the slow paths: finding the entry of a model among
- * the few a call site keeps, rebuilding an entry when a new model arrives,
- * and the parts only some callers want (the tabulated CDF of the KS test and
- * the hashes the validation states record), built on first use.
+ * safe; datum_cache.c finds the entry of a model among the few a call site
+ * keeps.  This file holds what an entry derives: rebuilding it when a new
+ * model arrives, and the parts only some callers want (the tabulated CDF of
+ * the KS test and the hashes the validation states record), built on first
+ * use.
  */
 #include "postgres.h"
 
@@ -27,32 +28,6 @@
 #define PER_VALID_DOUBLES 4
 #define PER_COMPONENT_INTS 2
 
-/* The one constant-argument test (see model_cache.h). */
-Const *
-vgm_call_arg_const(FunctionCallInfo fcinfo, int callargno)
-{
-	Node	   *expr = NULL;
-	Aggref	   *aggref;
-
-	if (fcinfo->flinfo == NULL)
-		return NULL;
-	aggref = AggGetAggref(fcinfo);
-	if (aggref != NULL)
-	{
-		/* an aggregate's support function: the aggregate's own arguments */
-		if (callargno >= 0 && callargno < list_length(aggref->args))
-			expr = (Node *) ((TargetEntry *) list_nth(aggref->args, callargno))->expr;
-	}
-	else if (fcinfo->flinfo->fn_expr != NULL && IsA(fcinfo->flinfo->fn_expr, FuncExpr))
-	{
-		List	   *args = ((FuncExpr *) fcinfo->flinfo->fn_expr)->args;
-
-		if (callargno >= 0 && callargno < list_length(args))
-			expr = list_nth(args, callargno);
-	}
-	return expr != NULL && IsA(expr, Const) ? (Const *) expr : NULL;
-}
-
 /* Allocate the per-component arrays of an entry for k components, in one block. */
 static void
 allocate_arrays(VgmCachedModel *m, int k)
@@ -66,7 +41,7 @@ allocate_arrays(VgmCachedModel *m, int k)
 		pfree(m->mem);
 	m->mem = NULL;
 	/* doubles first, ints after them: the block is MAXALIGNed */
-	d = MemoryContextAllocZero(m->mcxt, sizeof(double) * k * (PER_COMPONENT_DOUBLES + PER_VALID_DOUBLES)
+	d = MemoryContextAllocZero(m->key.mcxt, sizeof(double) * k * (PER_COMPONENT_DOUBLES + PER_VALID_DOUBLES)
 							   + sizeof(int) * k * PER_COMPONENT_INTS);
 	m->mem = d;
 	m->mean = d;
@@ -90,10 +65,12 @@ allocate_arrays(VgmCachedModel *m, int k)
 	m->valid_index = n + k;
 }
 
-/* Derive every per-component constant of an entry from a detoasted model. */
+/* Derive every per-component constant of an entry from a detoasted model (a VgmDatumDerive). */
 static void
-rebuild(VgmCachedModel *m, const VgmModel *model)
+rebuild(VgmDatumKey *entry, const struct varlena *value)
 {
+	VgmCachedModel *m = (VgmCachedModel *) entry;
+	const VgmModel *model = (const VgmModel *) value;
 	const VgmModelHeader *hdr = &model->hdr;
 	const double *w = VgmModelWeights(model);
 	int			k = hdr->k;
@@ -101,9 +78,6 @@ rebuild(VgmCachedModel *m, const VgmModel *model)
 	int			j;
 
 	vgm_model_check_layout(model);
-	/* invalidate first: an error below must not leave a half-built entry in use */
-	m->raw_len = 0;
-	m->raw_ptr = NULL;
 	m->have_cdf = false;
 	m->have_cdf_hash = false;
 	m->have_bounds_hash = false;
@@ -173,133 +147,13 @@ rebuild(VgmCachedModel *m, const VgmModel *model)
 	m->hash = hash_bytes_extended((const unsigned char *) model, VARSIZE(model), 0);
 }
 
-/* Remember the bytes that identify the model of an entry. */
-static void
-remember_bytes(VgmCachedModel *m, const void *bytes, Size len)
-{
-	if (m->raw_cap < len)
-	{
-		if (m->raw != NULL)
-			pfree(m->raw);
-		m->raw = NULL;
-		m->raw_cap = 0;
-		m->raw = MemoryContextAlloc(m->mcxt, len);
-		m->raw_cap = len;
-	}
-	memcpy(m->raw, bytes, len);
-	m->raw_len = len;
-}
-
-/*
- * The entry whose remembered bytes are these, or NULL: first among the
- * entries last seen at this address (one comparison when a join alternates
- * between a few models that stay put), then among all.
- */
-static VgmCachedModel *
-find_by_bytes(VgmModelCache *cache, const char *bytes, Size len)
-{
-	int			i;
-
-	for (i = 0; i < cache->n_entries; i++)
-	{
-		VgmCachedModel *m = &cache->entries[i];
-
-		if (m->raw_ptr == bytes && m->raw_len == len && memcmp(m->raw, bytes, len) == 0)
-			return m;
-	}
-	for (i = 0; i < cache->n_entries; i++)
-	{
-		VgmCachedModel *m = &cache->entries[i];
-
-		if (m->raw_len == len && memcmp(m->raw, bytes, len) == 0)
-			return m;
-	}
-	return NULL;
-}
-
-/* An entry to rebuild: an unused one, else the least recently used. */
-static VgmCachedModel *
-victim(VgmModelCache *cache, MemoryContext mcxt)
-{
-	VgmCachedModel *m;
-	int			i;
-
-	if (cache->n_entries < VGM_MODEL_CACHE_ENTRIES)
-	{
-		m = &cache->entries[cache->n_entries++];
-		m->mcxt = mcxt;
-		return m;
-	}
-	m = &cache->entries[0];
-	for (i = 1; i < VGM_MODEL_CACHE_ENTRIES; i++)
-		if (cache->entries[i].last_use < m->last_use)
-			m = &cache->entries[i];
-	return m;
-}
-
-/*
- * Slow path of vgm_model_cache_get: look for the model among the entries
- * (a join with a table of models alternates between a few of them), by its
- * packed bytes, or by its detoasted bytes when it is an in-memory expanded
- * or indirect datum, whose pointer says nothing about its content; rebuild
- * the least recently used entry when none matches.
- */
-VgmCachedModel *
-vgm_model_cache_lookup(FunctionCallInfo fcinfo, int argno)
-{
-	FmgrInfo   *flinfo = fcinfo->flinfo;
-	VgmModelCache *cache = (VgmModelCache *) flinfo->fn_extra;
-	Datum		datum = PG_GETARG_DATUM(argno);
-	Pointer		ptr = DatumGetPointer(datum);
-	VgmCachedModel *m;
-	VgmModel   *model;
-
-	if (cache == NULL)
-	{
-		cache = MemoryContextAllocZero(flinfo->fn_mcxt, sizeof(VgmModelCache));
-		/* an aggregate's transition function has the state before the aggregate's arguments */
-		cache->arg_is_const = vgm_call_arg_const(fcinfo, AggGetAggref(fcinfo) ? argno - 1 : argno) != NULL;
-		flinfo->fn_extra = cache;
-	}
-	cache->clock++;
-
-	if (!VARATT_IS_EXTERNAL(ptr) || VARATT_IS_EXTERNAL_ONDISK(ptr))
-	{
-		/* inline (plain, short or compressed) or an on-disk TOAST pointer */
-		Size		len = VARSIZE_ANY(ptr);
-
-		m = find_by_bytes(cache, ptr, len);
-		if (m == NULL)
-		{
-			model = DatumGetVgmModelP(datum);
-			m = victim(cache, flinfo->fn_mcxt);
-			rebuild(m, model);
-			remember_bytes(m, ptr, len);
-			if ((Pointer) model != ptr)
-				pfree(model);
-		}
-		m->raw_ptr = ptr;
-	}
-	else
-	{
-		/* in-memory indirect or expanded datum: only the content identifies it */
-		model = DatumGetVgmModelP(datum);
-		m = find_by_bytes(cache, (const char *) model, VARSIZE(model));
-		if (m == NULL)
-		{
-			m = victim(cache, flinfo->fn_mcxt);
-			rebuild(m, model);
-			remember_bytes(m, model, VARSIZE(model));
-		}
-		/* the pointer says nothing about the content here: the fast path never matches it */
-		m->raw_ptr = NULL;
-		if ((Pointer) model != ptr)
-			pfree(model);
-	}
-	m->last_use = cache->clock;
-	cache->last = m;
-	return m;
-}
+/* The model cache's sizes and derivation, for datum_cache.c. */
+const VgmDatumCacheKind vgm_model_cache_kind = {
+	.site_size = sizeof(VgmModelCache),
+	.entry_size = sizeof(VgmCachedModel),
+	.max_entries = VGM_MODEL_CACHE_ENTRIES,
+	.derive = rebuild,
+};
 
 /*
  * Which of components a and b wins when |x| is so large that (x - mean)^2
@@ -383,7 +237,7 @@ vgm_model_cache_build_cdf(VgmCachedModel *m)
 		return;
 	if (m->mix.mean == NULL)
 	{
-		double	   *d = MemoryContextAlloc(m->mcxt, sizeof(double) * VGM_MAX_COMPONENTS * 3);
+		double	   *d = MemoryContextAlloc(m->key.mcxt, sizeof(double) * VGM_MAX_COMPONENTS * 3);
 
 		m->mix.mean = d;
 		m->mix.inv_std = d + VGM_MAX_COMPONENTS;
@@ -406,7 +260,7 @@ vgm_model_cache_build_cdf(VgmCachedModel *m)
 	m->table.n = vgm_cdf_table_plan(&m->mix, VGM_CDF_TABLE_MAX_NODES, &m->table.lo, &m->table.h);
 	if (m->table.n > 0)
 	{
-		m->table.c = MemoryContextAlloc(m->mcxt, sizeof(double) * 6 * m->table.n);
+		m->table.c = MemoryContextAlloc(m->key.mcxt, sizeof(double) * 6 * m->table.n);
 		vgm_cdf_table_fill(&m->mix, &m->table);
 	}
 	/* the jumps of the atoms, evaluated as the rows are */

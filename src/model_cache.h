@@ -1,9 +1,9 @@
 /*
- * model_cache.h - the one per-call-site cache of what SQL functions derive
- *                 from a vgm_model argument, the one encoding rule
- *                 (vgm_encode_value), the one "is this argument a constant
- *                 of the plan" test, and the counter-based hashing that makes
- *                 the transforms' draws reproducible.
+ * model_cache.h - what SQL functions derive from a vgm_model argument, kept
+ *                 per call site in the byte-keyed cache of datum_cache.h;
+ *                 the one encoding rule (vgm_encode_value); and the
+ *                 counter-based hashing that makes the transforms' draws
+ *                 reproducible.
  *
  * A row transform or a validation aggregate runs once per row of tables
  * with billions of rows, while its model argument is nearly always the same
@@ -13,18 +13,9 @@
  * callers need (the tabulated CDF and the hashes a validation state records)
  * is built on first use.
  *
- * Identity of the model argument.  A Const argument never changes, so its
- * datum pointer is enough.  Any other argument (a column of a join, an
- * initplan parameter, a PL/pgSQL variable) may hold a different model at the
- * same address on the next row: per-tuple memory contexts, rescanned
- * initplans and recycled buffers reuse addresses.  Such an argument is
- * compared with the remembered bytes on every row, in its packed form and
- * without detoasting: an inline model by its bytes, a compressed one by its
- * compressed bytes, an on-disk TOAST pointer by the pointer (a TOAST value is
- * immutable and its value id unique within its table).  No sampled
- * fingerprint or address test can stand in for that comparison, because a
- * model that differs from the cached one in a single weight must never be
- * served from the cache.
+ * Identity of the model argument: datum_cache.h, the byte-keyed cache this
+ * one and the joint row functions share (a Const by its address, anything
+ * else by its packed bytes on every row, and why nothing cheaper is safe).
  *
  * Aggregate state conventions (which aggregate keeps which state form, and
  * why; this is the one place they are written down):
@@ -74,8 +65,8 @@
 
 #include "access/tupdesc.h"
 #include "fmgr.h"
-#include "nodes/primnodes.h"
 
+#include "datum_cache.h"
 #include "model.h"
 #include "validate_core.h"
 
@@ -101,14 +92,8 @@
  */
 typedef struct VgmCachedModel
 {
-	/* identity of the model datum this was built from */
-	Pointer		raw_ptr;		/* datum pointer of the last match (not owned), or NULL */
-	Size		raw_len;		/* bytes in raw; 0: the entry is empty */
-	char	   *raw;			/* copy of the packed bytes, raw_cap bytes */
-	Size		raw_cap;
+	VgmDatumKey key;			/* identity of the model datum; key.mcxt holds the lazily built parts */
 	uint64		hash;			/* content hash of the detoasted model bytes */
-	uint64		last_use;		/* call-site clock of the last match, for eviction */
-	MemoryContext mcxt;			/* where the lazily built parts go */
 
 	/* model facts */
 	int			k;
@@ -172,24 +157,12 @@ typedef struct VgmCachedModel
 /* The cache of one call site, in fn_extra. */
 typedef struct VgmModelCache
 {
-	VgmCachedModel *last;		/* the entry the previous call used, or NULL */
-	bool		arg_is_const;	/* the model argument is a Const: never changes */
-	int			n_entries;
-	uint64		clock;			/* counts lookups, for least-recently-used eviction */
+	VgmDatumCache base;			/* the entries (VgmCachedModel), keyed by the model's bytes */
 	TupleDesc	tupdesc;		/* blessed result type of a composite-returning caller, or NULL */
-	VgmCachedModel entries[VGM_MODEL_CACHE_ENTRIES];
 } VgmModelCache;
 
-/*
- * The one constant-argument test: the Const node of argument callargno of
- * the SQL-level call (an aggregate's own argument list for its support
- * functions, the function's argument list otherwise), or NULL when that
- * argument is not a constant of the plan or the call is not known.
- */
-extern Const *vgm_call_arg_const(FunctionCallInfo fcinfo, int callargno);
-
-/* Slow path of vgm_model_cache_get: find, compare, rebuild on change. */
-extern VgmCachedModel *vgm_model_cache_lookup(FunctionCallInfo fcinfo, int argno);
+/* Sizes of the two structs above and how an entry is derived (model_cache.c). */
+extern const VgmDatumCacheKind vgm_model_cache_kind;
 
 /* Slow paths of the three accessors below: build on first use. */
 extern uint64 vgm_model_cache_compute_cdf_hash(VgmCachedModel *m);
@@ -224,26 +197,13 @@ extern int	vgm_extreme_argmax_all(const VgmCachedModel *m, double x);
 
 /*
  * The derived model of argument argno (its position in fcinfo) for this
- * call site.  The hot path: the entry of the previous call, confirmed by
- * its address alone for a Const argument and by address, length and bytes
- * otherwise; everything else goes through vgm_model_cache_lookup.
+ * call site: the previous call's entry when it is the same model
+ * (datum_cache.h), else found among the call site's entries or rebuilt.
  */
 static inline VgmCachedModel *
 vgm_model_cache_get(FunctionCallInfo fcinfo, int argno)
 {
-	VgmModelCache *cache = (VgmModelCache *) fcinfo->flinfo->fn_extra;
-	Pointer		ptr = DatumGetPointer(PG_GETARG_DATUM(argno));
-
-	if (likely(cache != NULL && cache->last != NULL && cache->last->raw_ptr == ptr))
-	{
-		VgmCachedModel *m = cache->last;
-
-		if (cache->arg_is_const)
-			return m;
-		if (m->raw_len == VARSIZE_ANY(ptr) && memcmp(m->raw, ptr, m->raw_len) == 0)
-			return m;
-	}
-	return vgm_model_cache_lookup(fcinfo, argno);
+	return (VgmCachedModel *) vgm_datum_cache_get(fcinfo, argno, &vgm_model_cache_kind);
 }
 
 /*

@@ -1,0 +1,60 @@
+-- the byte-keyed cache of one call site (src/datum_cache.c), shared by the
+-- 1-D transforms and the joint row functions: a joint model arriving from a
+-- join that alternates between more models than a call site keeps (4), or
+-- made per row at a reused address, gives every row its own model's answer.
+-- (sql/model_cache.sql tests the same for vgm_model.)  Floats are compared,
+-- not printed.
+SET extra_float_digits = 0;
+
+-- six two-dimensional models of the same size and different means
+CREATE TABLE dc_models AS
+SELECT g, vgm_joint_model_from_mixture(
+         ARRAY[0.5, 0.5], ARRAY[[g::float8, 0], [-g::float8, 1 + g]],
+         ARRAY[[[1 + g / 10.0, 0.2], [0.2, 1]], [[2, 0], [0, 0.5 + g / 20.0]]], 1000) AS m
+FROM generate_series(0, 5) g;
+SELECT count(DISTINCT m::text) AS distinct_models, count(DISTINCT pg_column_size(m)) AS sizes FROM dc_models;
+
+CREATE TABLE dc_rows AS
+SELECT i, ARRAY[sin(i * 0.7) * 3, cos(i * 1.3) * 2]::float8[] AS x
+FROM generate_series(1, 1200) i;
+
+-- the reference: each model as a literal of its own statement (a Const, a fresh call site)
+CREATE FUNCTION pg_temp.dc_reference() RETURNS TABLE (g int, i int, d float8, c int)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT dc_models.g, dc_models.m FROM dc_models ORDER BY 1 LOOP
+        RETURN QUERY EXECUTE format('SELECT %s, i, vgm_log_density(%L::vgm_joint_model, x), vgm_predict(%L::vgm_joint_model, x) FROM dc_rows WHERE i %% 6 = %s',
+                                    r.g, r.m::text, r.m::text, r.g);
+    END LOOP;
+END $$;
+CREATE TABLE dc_ref AS SELECT * FROM pg_temp.dc_reference();
+SELECT count(*) AS reference_rows, count(DISTINCT d) > 1000 AS varied, count(DISTINCT c) AS components FROM dc_ref;
+
+-- a hash join alternating between six models from row to row: entries are evicted and rebuilt
+SET enable_nestloop = off;
+SET enable_mergejoin = off;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE vgm_log_density(mm.m, r.x) IS DISTINCT FROM f.d) AS density_mismatch,
+       count(*) FILTER (WHERE vgm_predict(mm.m, r.x) IS DISTINCT FROM f.c) AS predict_mismatch
+FROM dc_rows r JOIN dc_models mm ON mm.g = r.i % 6 JOIN dc_ref f ON f.i = r.i;
+RESET enable_nestloop;
+RESET enable_mergejoin;
+
+-- a model made per row lives in per-tuple memory: a different model at the
+-- same address, of the same size, on every row
+SELECT count(*) FILTER (WHERE vgm_log_density(mm.m::text::vgm_joint_model, r.x) IS DISTINCT FROM f.d) AS per_row_text_mismatch
+FROM dc_rows r JOIN dc_models mm ON mm.g = r.i % 6 JOIN dc_ref f ON f.i = r.i;
+
+-- the one-row model table of the README, never analyzed and analyzed: the
+-- plan changes (a Materialize rescanned per row, or the model outside), the
+-- answers do not
+CREATE TABLE dc_one AS SELECT m FROM dc_models WHERE g = 3;
+SELECT count(*) FILTER (WHERE vgm_log_density(o.m, r.x) IS DISTINCT FROM f.d) AS unanalyzed_mismatch
+FROM dc_rows r JOIN dc_ref f ON f.i = r.i AND f.g = 3, dc_one o;
+ANALYZE dc_one;
+SELECT count(*) FILTER (WHERE vgm_log_density(o.m, r.x) IS DISTINCT FROM f.d) AS analyzed_mismatch
+FROM dc_rows r JOIN dc_ref f ON f.i = r.i AND f.g = 3, dc_one o;
+
+DROP TABLE dc_models, dc_rows, dc_ref, dc_one;
