@@ -123,7 +123,8 @@ atom_arrays(FunctionCallInfo fcinfo, int argno, double **values, double **weight
 
 	*n = 0;
 	*values = *weights = NULL;
-	if (PG_ARGISNULL(argno) && PG_ARGISNULL(argno + 1))
+	/* an extension script of an older build declares no atom arguments */
+	if (PG_NARGS() < argno + 2 || (PG_ARGISNULL(argno) && PG_ARGISNULL(argno + 1)))
 		return;
 	if (PG_ARGISNULL(argno) || PG_ARGISNULL(argno + 1))
 		ereport(ERROR,
