@@ -1,9 +1,10 @@
 -- demo/atoms.sql - the same column modelled with atoms: vgm_fit(...,
 -- atoms => true) keeps every value that holds at least 1 % of the rows and
 -- stands out from its neighbouring values as a spike (docs/accuracy.md
--- section 10.1) as an exact point mass beside the mixture of the other rows.  The whole-table
--- model without atoms cannot get closer to the data than half its largest
--- spike (the KS floor of demo/validate.sql); with atoms that floor is gone.
+-- section 10.1) as an exact point mass beside the mixture of the other
+-- rows.  The whole-table model without atoms cannot get closer to the data
+-- than half its largest spike (the KS floor of demo/validate.sql); with
+-- atoms that floor is gone.
 -- Checks: KS D of the atoms model against the data, two-sample KS D of its
 -- synthetic draws against the data, and the exact round trip of the rows
 -- at an atom (normalize, then denormalize).  Needs the native API.
