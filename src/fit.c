@@ -306,7 +306,6 @@ typedef struct StatementMark
 
 static StatementMark skipped_mark;
 static StatementMark null_mark;
-static StatementMark inexact_mark;
 
 /* True the first time it is asked for mark within the current statement. */
 static bool
@@ -351,6 +350,9 @@ notice_no_rows(void)
 				 errdetail("The input is empty (or a summary of no rows is NULL). Other NULL fits of "
 						   "this statement are not reported.")));
 }
+
+/* The mark of the inexact-atoms notice (its own, so other notices do not silence it). */
+static StatementMark inexact_mark;
 
 /*
  * Say, once per statement, that a spike stays in the mixture because its
