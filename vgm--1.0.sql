@@ -111,11 +111,12 @@ COMMENT ON FUNCTION vgm_diagnostics(vgm_model) IS
 -- a model of a mixture written by hand (src/model_make.c states the assumptions)
 CREATE FUNCTION vgm_model_from_mixture(weights float8[], means float8[], stddevs float8[],
     rows bigint DEFAULT 1000000, min float8 DEFAULT NULL, max float8 DEFAULT NULL,
-    weight_threshold float8 DEFAULT 0.005)
+    weight_threshold float8 DEFAULT 0.005,
+    atom_values float8[] DEFAULT NULL, atom_weights float8[] DEFAULT NULL)
     RETURNS vgm_model
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-COMMENT ON FUNCTION vgm_model_from_mixture(float8[], float8[], float8[], bigint, float8, float8, float8) IS
-    'a vgm_model of a mixture given by weights, means and standard deviations, its posterior filled as a fit to rows rows would leave it';
+COMMENT ON FUNCTION vgm_model_from_mixture(float8[], float8[], float8[], bigint, float8, float8, float8, float8[], float8[]) IS
+    'a vgm_model of a mixture given by weights, means and standard deviations (and optional atoms: point masses with their weights), its posterior filled as a fit to rows rows would leave it';
 
 -------------------------------------------------------------------------------
 -- fitting an array (the aggregates build on the same engine)

@@ -1,8 +1,10 @@
 -- demo/atoms.sql - the same column modelled with atoms: vgm_fit(...,
--- atoms => true) keeps every value that holds at least 1 % of the rows as an
--- exact point mass beside the mixture of the other rows.  The whole-table
--- model without atoms cannot get closer to the data than half its largest
--- spike (the KS floor of demo/validate.sql); with atoms that floor is gone.
+-- atoms => true) keeps every value that holds at least 1 % of the rows and
+-- stands out from its neighbouring values as a spike (docs/accuracy.md
+-- section 10.1) as an exact point mass beside the mixture of the other
+-- rows.  The whole-table model without atoms cannot get closer to the data
+-- than half its largest spike (the KS floor of demo/validate.sql); with
+-- atoms that floor is gone.
 -- Checks: KS D of the atoms model against the data, two-sample KS D of its
 -- synthetic draws against the data, and the exact round trip of the rows
 -- at an atom (normalize, then denormalize).  Needs the native API.
@@ -38,7 +40,9 @@ SELECT (vgm_ks(:'model_atoms', amount)).statistic AS d_atoms,
 FROM demo.transactions \gset
 SELECT report.timed('vgm_ks of both models (one scan)', :'t0', :n_rows);
 -- the target is 0.01; on this data the mixture of the rows off the
--- atoms still misses by about 0.013 (docs/accuracy.md), so the check warns
+-- atoms still misses by about 0.013: scikit-learn's covariance prior (the
+-- column's variance) keeps the skewed coffee amounts in one Gaussian
+-- (docs/accuracy.md section 10.3), so the check warns
 SELECT report.check('atoms', 'KS D of the atoms model vs data',
                     format('%s (without atoms %s)', report.num(:d_atoms), report.num(:d_plain)),
                     '<= 0.01 (target)', :d_atoms <= 0.01, warn_only => true);

@@ -88,13 +88,52 @@ SELECT md5((vgm_fit(s, atoms => false)::jsonb #- '{fit,fit_ms}')::text) = '012e3
        vgm_fit(s, atoms => false)::jsonb #- '{fit,fit_ms}' = vgm_fit(s)::jsonb #- '{fit,fit_ms}' AS default_off
 FROM atoms_serial;
 
--- every row an atom: the lightest atoms go back to the mixture until it keeps
--- a valid component; a constant column is a plain one-component model
+-- every row an atom (a discrete column, 20 rows or more per value): the
+-- lightest atoms go back to the mixture until it keeps a valid component; a
+-- constant column is a plain one-component model
 SELECT (SELECT count(*) FROM vgm_components(m) WHERE atom) AS atoms, vgm_n_components(m) AS k
+FROM (SELECT vgm_fit(vgm_summarize(x), atoms => true) AS m
+      FROM unnest(ARRAY[1, 1, 1, 2, 2, 3]::float8[]) x, generate_series(1, 20) g) q;
+-- the same six rows alone: every value holds over 1 %, none has 20 rows
+SELECT (SELECT count(*) FROM vgm_components(m) WHERE atom) AS atoms
 FROM (SELECT vgm_fit(vgm_summarize(x), atoms => true) AS m
       FROM unnest(ARRAY[1, 1, 1, 2, 2, 3]::float8[]) x) q;
 SELECT (SELECT count(*) FROM vgm_components(m) WHERE atom) AS atoms
 FROM (SELECT vgm_fit(vgm_summarize(x), atoms => true) AS m FROM generate_series(1, 100) g, (VALUES (5.0::float8)) v(x)) q;
+
+-- the spike rule (heavy_core.h): a value is an atom only when it holds at
+-- least 4 times the median of its neighbouring values.  Integer ages, 31 of
+-- them above 1 %: only the ages clamped to 28 form a spike.
+CREATE TABLE atoms_ages AS
+SELECT i, greatest(28, round(40 + 9 * (sin(i * 0.7311) + sin(i * 1.1317) + sin(i * 0.2113))))::float8 AS age
+FROM generate_series(1, 50000) i;
+SELECT count(*) FILTER (WHERE n >= 500) AS ages_above_1pct FROM (SELECT count(*) AS n FROM atoms_ages GROUP BY age) t;
+SELECT c.mean AS atom, c.weight = (SELECT count(*) FROM atoms_ages WHERE age = 28) / 50000.0 AS weight_exact
+FROM (SELECT vgm_fit(vgm_summarize(age), atoms => true) AS m FROM atoms_ages) q, vgm_components(m) c
+WHERE c.atom;
+-- ratings 1-5 are discrete (at most 16 values): every value is an atom but
+-- the lightest, which the mixture keeps; their weights are exact
+SELECT c.mean AS atom, c.weight
+FROM (SELECT vgm_fit(vgm_summarize(r), atoms => true) AS m
+      FROM (SELECT CASE WHEN i % 20 < 1 THEN 1 WHEN i % 20 < 3 THEN 2 WHEN i % 20 < 7 THEN 3
+                        WHEN i % 20 < 14 THEN 4 ELSE 5 END::float8 AS r
+            FROM generate_series(1, 1000) i) d) q, vgm_components(m) c
+WHERE c.atom ORDER BY c.mean;
+
+-- a value that turns heavy only after the summary coarsened has a bound,
+-- not a count: it stays in the mixture, and the fit says so once
+CREATE TABLE atoms_late AS
+SELECT vgm_summarize(x ORDER BY i) AS s
+FROM (SELECT i, CASE WHEN i > 240000 AND i % 5 = 0 THEN 555.5
+                     ELSE round((1 + 1999 * (0.5 + 0.5 * sin(i * 0.7311)))::numeric, 2)::float8 END AS x
+      FROM generate_series(1, 300000) i) d;
+SELECT h.value, h.weight + h.missed >= 12000 AS bound_holds, h.exact
+FROM atoms_late, vgm_summary_heavy(s) h WHERE h.value = 555.5;
+SET client_min_messages = notice;
+\set VERBOSITY terse
+SELECT (SELECT count(*) FROM vgm_components(vgm_fit(s, atoms => true)) WHERE atom) AS atoms FROM atoms_late;
+\set VERBOSITY default
+SET client_min_messages = error;
 
 -- options are checked while planning, before the scan
 SET client_min_messages = notice;

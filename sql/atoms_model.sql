@@ -157,6 +157,44 @@ SELECT replace(m::text, '[9.99,0.05]', '[9.99,0.05,1]')::vgm_model FROM atom_mod
 SELECT vgm_denormalize(m, 4, 0) FROM atom_models WHERE name = 'atoms';
 SELECT vgm_decode(m, ARRAY[0, 1, 0]) FROM atom_models WHERE name = 'atoms';
 
+-- vgm_model_from_mixture with atoms: the mixture weights and the atom
+-- weights together sum to 1, the atoms follow the mixture's valid components
+CREATE TABLE hand_atoms AS
+SELECT vgm_model_from_mixture(ARRAY[0.5, 0.3], ARRAY[0, 10], ARRAY[1, 2], rows => 1000,
+                              atom_values => ARRAY[0, 9.99], atom_weights => ARRAY[0.15, 0.05]) AS m;
+SELECT m::jsonb->'version' AS version, m::jsonb->'atoms' AS atoms, vgm_n_components(m) AS k,
+       (vgm_diagnostics(m)).rows AS rows, (vgm_diagnostics(m)).min AS min, (vgm_diagnostics(m)).max AS max,
+       m::text::vgm_model = m AS text_round_trip
+FROM hand_atoms;
+SELECT index, atom, round(mean::numeric, 4) AS mean, round(weight::numeric, 4) AS weight
+FROM hand_atoms, vgm_components(m) ORDER BY index;
+SELECT round((vgm_cdf(m, 9.99) - vgm_cdf(m, 9.99 - 1e-9))::numeric, 6) AS jump_at_9_99,
+       vgm_component(m, 9.99) AS component_9_99, vgm_alpha(m, 9.99) AS alpha_9_99,
+       vgm_component(m, 0) AS component_0,
+       round(vgm_log_density(m, 0)::numeric, 6) = round(ln(0.15)::numeric, 6) AS density_at_atom_is_ln_w
+FROM hand_atoms;
+-- atoms draw exactly: the share of draws at 9.99 is near its weight
+SELECT round(avg((x = 9.99)::int)::numeric, 2) AS share_9_99
+FROM hand_atoms, vgm_sample(m, 20000, 7) x;
+-- empty atom arrays: the model without atoms, bit for bit
+SELECT vgm_model_from_mixture(ARRAY[0.7, 0.3], ARRAY[0, 10], ARRAY[1, 2], atom_values => '{}', atom_weights => '{}')
+     = vgm_model_from_mixture(ARRAY[0.7, 0.3], ARRAY[0, 10], ARRAY[1, 2]) AS same_as_without;
+-- bad atom arguments, checked as the text form checks its "atoms"
+SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[5]);
+SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[5, 6], atom_weights => ARRAY[0.2]);
+SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[5], atom_weights => ARRAY[0.1]);
+SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[6, 5], atom_weights => ARRAY[0.1, 0.1]);
+SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[5, 5], atom_weights => ARRAY[0.1, 0.1]);
+SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[5, 6], atom_weights => ARRAY[0.3, -0.1]);
+SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY['Infinity']::float8[], atom_weights => ARRAY[0.2]);
+SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[NULL]::float8[], atom_weights => ARRAY[0.2]);
+SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[[5]], atom_weights => ARRAY[0.2]);
+SELECT vgm_model_from_mixture(ARRAY[0.83], ARRAY[0], ARRAY[1], atom_values => (SELECT array_agg(g::float8) FROM generate_series(1, 17) g),
+                              atom_weights => array_fill(0.01::float8, ARRAY[17]));
+SELECT vgm_model_from_mixture(ARRAY[0.004], ARRAY[0], ARRAY[1], atom_values => ARRAY[5], atom_weights => ARRAY[0.996]);
+SELECT vgm_model_from_mixture(ARRAY[0], ARRAY[0], ARRAY[1], atom_values => ARRAY[5], atom_weights => ARRAY[1]);
+DROP TABLE hand_atoms;
+
 -- end to end (the target): a 1M-row heaped money column, 9 % at
 -- 9.99, 6 % at 100.00 and log-normal amounts in cents elsewhere, fitted
 -- with and without atoms.  With atoms: KS D of the model against its own

@@ -4,7 +4,8 @@
  *         summary, with or without atoms.
  *
  * Atoms (atoms => true): the values holding at least atom_share of a
- * summary's weight (its exact heavy values, heavy_core.h) become zero-width
+ * summary's weight that are spikes against their neighbours (its exact
+ * heavy values and the spike rule, heavy_core.h) become zero-width
  * components; their rows leave the buckets that held them, the mixture is
  * fitted to the rest with the usual options, and the model carries each atom
  * with weight count / total and the mixture weights times the rest's share.
@@ -269,6 +270,29 @@ notice_no_rows(void)
 						   "this statement are not reported.")));
 }
 
+/* The mark of the inexact-atoms notice (its own, so other notices do not silence it). */
+static StatementMark inexact_mark;
+
+/*
+ * Say, once per statement, that a spike stays in the mixture because its
+ * count is not exact (it became heavy after its summary coarsened): an atom
+ * with a guessed weight would be a silent wrong answer.
+ */
+static void
+notice_inexact_atoms(const VgmAtomsRefused *refused, double total)
+{
+	if (refused->inexact > 0 && first_in_statement(&inexact_mark))
+		ereport(NOTICE,
+				(errmsg_plural("vgm_fit keeps %zu heavy value in the mixture: its count is not exact",
+							   "vgm_fit keeps %zu heavy values in the mixture: their counts are not exact",
+							   (unsigned long) refused->inexact, refused->inexact),
+				 errdetail("The heaviest, %.17g, has %.17g counted and up to %.17g uncounted weight of %.17g: it became "
+						   "heavy after the summary coarsened, so its share is only bounded. An atom needs the bound "
+						   "to be at most %g of the weight. Other fits of this statement are not reported.",
+						   refused->inexact_value, refused->inexact_weight, refused->inexact_missed,
+						   total, VGM_ATOM_MISSED_SHARE)));
+}
+
 /*
  * Say why a fit returns NULL (nothing finite to fit), once per statement:
  * SQL's aggregates return NULL for empty input, but a NULL model in a table
@@ -520,7 +544,8 @@ drop_lightest_atom(VgmHeavy *atoms, size_t n)
 
 /*
  * Fit a summary.  With atoms, the candidates are the values with at least
- * atom_share of the weight (at most VGM_MAX_ATOMS, the heaviest); the
+ * atom_share of the weight that pass the spike rule of heavy_core.h (at
+ * most VGM_MAX_ATOMS, the heaviest; inexact counts refused with a notice); the
  * mixture must keep more than weight_threshold of the weight and end with a
  * valid component, else the lightest atom goes back into the mixture and
  * the fit is repeated (so a column of one value is a plain one-component
@@ -531,16 +556,21 @@ fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
 {
 	VgmModelHeader training;
 	VgmHeavy	cand[VGM_MAX_ATOMS];
+	VgmAtomsRefused refused;
 	size_t		na = 0;
 	double		total = 0.0;
 
 	training_of(v, &training);
 	warn_skipped(&training);
-	if (options->atoms)
-		na = vgm_atoms_select(v->shift, v->buckets, v->n, v->heavy, v->nheavy,
-							  options->atom_share, VGM_MAX_ATOMS, cand);
 	for (size_t i = 0; i < v->n; i++)
 		total += v->buckets[i].weight;
+	if (options->atoms)
+	{
+		na = vgm_atoms_select(v->shift, v->buckets, v->n, v->heavy, v->nheavy,
+							  (double) v->counts.rows, options->atom_share,
+							  VGM_MAX_ATOMS, cand, &refused);
+		notice_inexact_atoms(&refused, total);
+	}
 	while (na > 0)
 	{
 		FitAtoms	fa;

@@ -233,49 +233,144 @@ vgm_heavy_validate(int shift, const VgmBucket *buckets, size_t n,
 	return VGM_SUMMARY_OK;
 }
 
-/* Atoms of a fit: values with at least share of the total weight. */
+/*
+ * Median weight of the neighbours of bucket i: the up to four nearest
+ * occupied buckets (two a side, more from one side at an edge) and, when
+ * positive, own_rest, the part of bucket i that is not a heavy value.
+ */
+static double
+neighbour_median(const VgmBucket *buckets, size_t n, size_t i, double own_rest)
+{
+	double		w[5];
+	size_t		k = 0;
+	size_t		left = i < 2 ? i : 2;
+	size_t		right = n - 1 - i < 2 ? n - 1 - i : 2;
+
+	if (left < 2)
+		right = n - 1 - i < 4 - left ? n - 1 - i : 4 - left;
+	if (right < 2)
+		left = i < 4 - right ? i : 4 - right;
+	for (size_t j = 1; j <= left; j++)
+		w[k++] = buckets[i - j].weight;
+	for (size_t j = 1; j <= right; j++)
+		w[k++] = buckets[i + j].weight;
+	if (own_rest > 0.0)
+		w[k++] = own_rest;
+	if (k == 0)
+		return 0.0;
+	/* insertion sort of at most five weights */
+	for (size_t a = 1; a < k; a++)
+		for (size_t b = a; b > 0 && w[b - 1] > w[b]; b--)
+		{
+			double		t = w[b];
+
+			w[b] = w[b - 1];
+			w[b - 1] = t;
+		}
+	return k % 2 ? w[k / 2] : 0.5 * (w[k / 2 - 1] + w[k / 2]);
+}
+
+/*
+ * Keep the heaviest max_atoms of the accepted values: append while there is
+ * room, else replace the lightest when h is heavier.  Returns the count.
+ */
+static size_t
+keep_heaviest(VgmHeavy *atoms, size_t found, size_t max_atoms, const VgmHeavy *h)
+{
+	size_t		worst = 0;
+
+	if (found < max_atoms)
+	{
+		atoms[found] = *h;
+		return found + 1;
+	}
+	for (size_t j = 1; j < found; j++)
+		if (survival_cmp(&atoms[j], &atoms[worst]) > 0)
+			worst = j;
+	if (found > 0 && survival_cmp(h, &atoms[worst]) < 0)
+		atoms[worst] = *h;
+	return found;
+}
+
+/* Atoms of a fit: the values with the share that pass the spike rule. */
 size_t
 vgm_atoms_select(int shift, const VgmBucket *buckets, size_t n,
-				 const VgmHeavy *heavy, size_t nheavy, double share,
-				 size_t max_atoms, VgmHeavy *atoms)
+				 const VgmHeavy *heavy, size_t nheavy, double rows,
+				 double share, size_t max_atoms, VgmHeavy *atoms,
+				 VgmAtomsRefused *refused)
 {
+	VgmAtomsRefused none;
 	double		total = 0.0;
 	double		floor_weight;
+	double		rows_per_weight;
+	bool		discrete = shift == 0 && n <= max_atoms;
 	size_t		found = 0;
 
+	if (refused == NULL)
+		refused = &none;
+	memset(refused, 0, sizeof(*refused));
 	for (size_t i = 0; i < n; i++)
 		total += buckets[i].weight;
+	if (!(total > 0.0))
+		return 0;
 	floor_weight = share * total;
+	rows_per_weight = rows / total;
 	if (shift == 0)
 	{
 		for (size_t i = 0; i < n; i++)
-			if (buckets[i].weight >= floor_weight)
+		{
+			VgmHeavy	h = {vgm_key_value(buckets[i].key), buckets[i].weight, 0.0};
+
+			if (h.weight < floor_weight)
+				continue;
+			if (h.weight * rows_per_weight < VGM_ATOM_MIN_ROWS
+				|| (!discrete && h.weight < VGM_ATOM_SPIKE_RATIO * neighbour_median(buckets, n, i, 0.0)))
 			{
-				/* keep the heaviest max_atoms: replace the lightest when full */
-				VgmHeavy	h = {vgm_key_value(buckets[i].key), buckets[i].weight, 0.0};
-
-				if (found < max_atoms)
-					atoms[found++] = h;
-				else
-				{
-					size_t		worst = 0;
-
-					for (size_t j = 1; j < found; j++)
-						if (survival_cmp(&atoms[j], &atoms[worst]) > 0)
-							worst = j;
-					if (found > 0 && survival_cmp(&h, &atoms[worst]) < 0)
-						atoms[worst] = h;
-				}
+				refused->not_spikes++;
+				continue;
 			}
+			found = keep_heaviest(atoms, found, max_atoms, &h);
+		}
 	}
 	else
 	{
 		for (size_t i = 0; i < nheavy; i++)
-			if (heavy[i].weight >= floor_weight)
-				atoms[found++] = heavy[i];
-		qsort(atoms, found, sizeof(VgmHeavy), survival_cmp);
-		if (found > max_atoms)
-			found = max_atoms;
+		{
+			const VgmHeavy *h = &heavy[i];
+			long		b;
+			double		own_rest;
+
+			if (h->weight < floor_weight)
+				continue;
+			b = vgm_bucket_search(buckets, n, vgm_bucket_key(h->value, shift));
+			if (b < 0)
+				continue;
+			/* the bucket's weight that no heavy value counted */
+			own_rest = buckets[b].weight;
+			for (size_t j = 0; j < nheavy; j++)
+				if (vgm_bucket_key(heavy[j].value, shift) == buckets[b].key)
+					own_rest -= heavy[j].weight;
+			if (own_rest < buckets[b].weight * WEIGHT_SLACK)
+				own_rest = 0.0;
+			if (h->weight * rows_per_weight < VGM_ATOM_MIN_ROWS
+				|| h->weight < VGM_ATOM_SPIKE_RATIO * neighbour_median(buckets, n, (size_t) b, own_rest))
+			{
+				refused->not_spikes++;
+				continue;
+			}
+			if (h->missed > 0.0
+				&& (h->missed < own_rest ? h->missed : own_rest) > VGM_ATOM_MISSED_SHARE * total)
+			{
+				if (refused->inexact++ == 0 || h->weight > refused->inexact_weight)
+				{
+					refused->inexact_value = h->value;
+					refused->inexact_weight = h->weight;
+					refused->inexact_missed = h->missed;
+				}
+				continue;
+			}
+			found = keep_heaviest(atoms, found, max_atoms, h);
+		}
 	}
 	qsort(atoms, found, sizeof(VgmHeavy), value_cmp);
 	return found;

@@ -14,6 +14,14 @@
  * default of a million rows gives the mixture as written.  The priors are
  * the fit's defaults around the mixture's own mean and variance, the range is
  * given or taken as the components' means plus or minus five deviations.
+ *
+ * Atoms (atom_values, atom_weights; both or neither) are point masses beside
+ * the mixture, as vgm_fit(..., atoms => true) makes them: the mixture weights
+ * and the atom weights together sum to 1, the values are strictly increasing,
+ * and the mixture keeps a component above the weight threshold.  N_k stays
+ * rows * w_k with w_k the component's share of all rows, which is what a fit
+ * with atoms leaves (its mixture is fitted to the rows off the atoms); the
+ * priors are those of the mixture alone; a range not given covers the atoms.
  */
 #include "postgres.h"
 
@@ -36,9 +44,13 @@ PG_FUNCTION_INFO_V1(vgm_model_from_mixture);
 /* Weights must sum to 1 within this before they are normalised exactly. */
 #define WEIGHT_SUM_TOLERANCE 1e-9
 
-/* The elements of a float8[] argument: one dimension, no NULLs, finite. */
+/*
+ * The elements of a float8[] argument: one dimension, no NULLs, finite, and
+ * between min_n and max_n of them (what names the count in the message).
+ */
 static double *
-mixture_array(FunctionCallInfo fcinfo, int argno, const char *name, int *n)
+float_array(FunctionCallInfo fcinfo, int argno, const char *name, int min_n, int max_n,
+			const char *what, int *n)
 {
 	ArrayType  *arr;
 	Datum	   *elems;
@@ -59,12 +71,12 @@ mixture_array(FunctionCallInfo fcinfo, int argno, const char *name, int *n)
 				 errdetail("The array given has %d dimensions.", ARR_NDIM(arr))));
 	deconstruct_array(arr, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
 					  &elems, &nulls, n);
-	if (*n < 1 || *n > VGM_MAX_COMPONENTS)
+	if (*n < min_n || *n > max_n)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("vgm_model_from_mixture needs between 1 and %d components", VGM_MAX_COMPONENTS),
+				 errmsg("vgm_model_from_mixture needs between %d and %d %s", min_n, max_n, what),
 				 errdetail("The %s array has %d elements.", name, *n)));
-	out = palloc(*n * sizeof(double));
+	out = palloc(Max(*n, 1) * sizeof(double));
 	for (i = 0; i < *n; i++)
 	{
 		if (nulls[i])
@@ -82,6 +94,13 @@ mixture_array(FunctionCallInfo fcinfo, int argno, const char *name, int *n)
 	return out;
 }
 
+/* The elements of a component array: 1 to VGM_MAX_COMPONENTS. */
+static double *
+mixture_array(FunctionCallInfo fcinfo, int argno, const char *name, int *n)
+{
+	return float_array(fcinfo, argno, name, 1, VGM_MAX_COMPONENTS, "components", n);
+}
+
 /* Raise an invalid-option error for the constructor. */
 static pg_noinline void
 mixture_error(const char *msg, const char *detail)
@@ -93,8 +112,42 @@ mixture_error(const char *msg, const char *detail)
 }
 
 /*
+ * The atom arguments (argno, argno + 1): both NULL (no atoms, *n = 0) or two
+ * arrays of equal length, at most VGM_MAX_ATOMS; the weights must be
+ * positive (the values' order and the total are checked with the model).
+ */
+static void
+atom_arrays(FunctionCallInfo fcinfo, int argno, double **values, double **weights, int *n)
+{
+	int			nw;
+
+	*n = 0;
+	*values = *weights = NULL;
+	/* an extension script of an older build declares no atom arguments */
+	if (PG_NARGS() < argno + 2 || (PG_ARGISNULL(argno) && PG_ARGISNULL(argno + 1)))
+		return;
+	if (PG_ARGISNULL(argno) || PG_ARGISNULL(argno + 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("vgm_model_from_mixture atom_values and atom_weights must be given together"),
+				 errdetail("atom_values is %s and atom_weights is %s; give both or neither.",
+						   PG_ARGISNULL(argno) ? "NULL" : "given",
+						   PG_ARGISNULL(argno + 1) ? "NULL" : "given")));
+	*values = float_array(fcinfo, argno, "atom_values", 0, VGM_MAX_ATOMS, "atoms", n);
+	*weights = float_array(fcinfo, argno + 1, "atom_weights", 0, VGM_MAX_ATOMS, "atoms", &nw);
+	if (nw != *n)
+		mixture_error("vgm_model_from_mixture atom arrays differ in length",
+					  psprintf("atom_values has %d elements, atom_weights %d.", *n, nw));
+	for (int i = 0; i < *n; i++)
+		if (!((*weights)[i] > 0.0))
+			mixture_error("vgm_model_from_mixture atom_weights must be positive",
+						  psprintf("Atom weight %d is %g.", i + 1, (*weights)[i]));
+}
+
+/*
  * vgm_model_from_mixture(weights, means, stddevs, rows, min, max,
- * weight_threshold): a model of a mixture given by hand (see the top).
+ * weight_threshold, atom_values, atom_weights): a model of a mixture, with
+ * or without atoms, given by hand (see the top).
  */
 Datum
 vgm_model_from_mixture(PG_FUNCTION_ARGS)
@@ -105,6 +158,10 @@ vgm_model_from_mixture(PG_FUNCTION_ARGS)
 	double	   *w = mixture_array(fcinfo, 0, "weights", &k);
 	double	   *mu = mixture_array(fcinfo, 1, "means", &nm);
 	double	   *sd = mixture_array(fcinfo, 2, "stddevs", &ns);
+	double	   *atom_values;
+	double	   *atom_weights;
+	int			n_atoms;
+	double		mixture_sum = 0.0;
 	int64		rows;
 	double		threshold;
 	VgmModelHeader hdr;
@@ -129,6 +186,7 @@ vgm_model_from_mixture(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("vgm_model_from_mixture rows and weight_threshold must not be null"),
 				 errdetail("Omit them to use their defaults.")));
+	atom_arrays(fcinfo, 7, &atom_values, &atom_weights, &n_atoms);
 	rows = PG_GETARG_INT64(3);
 	threshold = PG_GETARG_FLOAT8(6);
 	if (rows < 1)
@@ -147,20 +205,34 @@ vgm_model_from_mixture(PG_FUNCTION_ARGS)
 						  psprintf("Standard deviation %d is %g.", j + 1, sd[j]));
 		sum += w[j];
 	}
+	mixture_sum = sum;
+	for (j = 0; j < n_atoms; j++)
+		sum += atom_weights[j];
 	if (fabs(sum - 1.0) > WEIGHT_SUM_TOLERANCE)
-		mixture_error("vgm_model_from_mixture weights must sum to 1",
+		mixture_error(n_atoms > 0 ? "vgm_model_from_mixture weights and atom_weights must sum to 1"
+					  : "vgm_model_from_mixture weights must sum to 1",
 					  psprintf("They sum to %.15g.", sum));
+	if (!(mixture_sum > 0.0))
+		mixture_error("vgm_model_from_mixture weights must not all be 0",
+					  "The mixture needs a component with weight; the atoms alone are not a model.");
 
 	comp = palloc0(k * sizeof(VgmComponent));
 	for (j = 0; j < k; j++)
 	{
 		w[j] /= sum;
-		mean += w[j] * mu[j];
+		/* the priors are the mixture's own, as a fit of the rows off the atoms sets them */
+		mean += w[j] / (mixture_sum / sum) * mu[j];
 		lo = Min(lo, mu[j] - RANGE_DEVIATIONS * sd[j]);
 		hi = Max(hi, mu[j] + RANGE_DEVIATIONS * sd[j]);
 	}
+	for (j = 0; j < n_atoms; j++)
+	{
+		atom_weights[j] /= sum;
+		lo = Min(lo, atom_values[j]);
+		hi = Max(hi, atom_values[j]);
+	}
 	for (j = 0; j < k; j++)
-		second += w[j] * (sd[j] * sd[j] + (mu[j] - mean) * (mu[j] - mean));
+		second += w[j] / (mixture_sum / sum) * (sd[j] * sd[j] + (mu[j] - mean) * (mu[j] - mean));
 	for (j = k - 1; j >= 0; j--)
 	{
 		double		nk = (double) rows * w[j];
@@ -175,7 +247,8 @@ vgm_model_from_mixture(PG_FUNCTION_ARGS)
 	}
 
 	memset(&hdr, 0, sizeof(hdr));
-	hdr.version = VGM_MODEL_FORMAT_VERSION;
+	hdr.version = vgm_model_version_for(n_atoms);
+	hdr.n_atoms = n_atoms;
 	hdr.dims = 1;
 	hdr.k = k;
 	hdr.iterations = 0;
@@ -204,8 +277,10 @@ vgm_model_from_mixture(PG_FUNCTION_ARGS)
 	view.hdr = hdr;
 	view.comp = comp;
 	view.weights = w;
+	view.atom_values = atom_values;
+	view.atom_weights = atom_weights;
 	if (vgm_model_validate(&view, msg, sizeof(msg), detail, sizeof(detail)) != VGM_MODEL_OK)
 		mixture_error(psprintf("vgm_model_from_mixture cannot build a valid model: %s", msg), detail);
-	model = vgm_model_build(&hdr, comp, w);
+	model = n_atoms > 0 ? vgm_model_build_view(&view) : vgm_model_build(&hdr, comp, w);
 	PG_RETURN_VGM_MODEL_P(model);
 }

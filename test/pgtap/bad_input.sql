@@ -21,7 +21,7 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = error;
 BEGIN;
-SELECT plan(229);
+SELECT plan(244);
 -- pg_temp.error_detail (and models this file does not use)
 \ir include/tap_common.sql
 
@@ -743,6 +743,54 @@ SELECT throws_ok($q$SELECT replace(s, '"version":2', '"version":1')::vgm_summary
 SELECT throws_ok($q$SELECT replace(s, '[[7.5,30000,0]]', '[]')::vgm_summary FROM heavy_base$q$,
     '22P02', 'invalid input syntax for type vgm_summary',
     'vgm_summary text input: version 2 with an empty table');
+
+-- --------------------------------------------------------------------------
+-- vgm_model_from_mixture atom arguments (checked as the text form's "atoms")
+-- --------------------------------------------------------------------------
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[5])$q$,
+    '22004', 'vgm_model_from_mixture atom_values and atom_weights must be given together',
+    'vgm_model_from_mixture: atom values without weights');
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_weights => ARRAY[0.2])$q$,
+    '22004', 'vgm_model_from_mixture atom_values and atom_weights must be given together',
+    'vgm_model_from_mixture: atom weights without values');
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[5, 6], atom_weights => ARRAY[0.2])$q$,
+    '22023', 'vgm_model_from_mixture atom arrays differ in length',
+    'vgm_model_from_mixture: atom arrays of different lengths');
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[5], atom_weights => ARRAY[0.1])$q$,
+    '22023', 'vgm_model_from_mixture weights and atom_weights must sum to 1',
+    'vgm_model_from_mixture: weights and atom weights not summing to 1');
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[6, 5], atom_weights => ARRAY[0.1, 0.1])$q$,
+    '22023', 'vgm_model_from_mixture cannot build a valid model: invalid vgm_model: atom values not strictly increasing',
+    'vgm_model_from_mixture: atom values out of order');
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[5, 5], atom_weights => ARRAY[0.1, 0.1])$q$,
+    '22023', 'vgm_model_from_mixture cannot build a valid model: invalid vgm_model: atom values not strictly increasing',
+    'vgm_model_from_mixture: a repeated atom value');
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[5, 6], atom_weights => ARRAY[0.3, -0.1])$q$,
+    '22023', 'vgm_model_from_mixture atom_weights must be positive',
+    'vgm_model_from_mixture: a negative atom weight');
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY['NaN']::float8[], atom_weights => ARRAY[0.2])$q$,
+    '22023', 'vgm_model_from_mixture atom_values must be finite numbers',
+    'vgm_model_from_mixture: a NaN atom value');
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[5], atom_weights => ARRAY['Infinity']::float8[])$q$,
+    '22023', 'vgm_model_from_mixture atom_weights must be finite numbers',
+    'vgm_model_from_mixture: an infinite atom weight');
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[NULL]::float8[], atom_weights => ARRAY[0.2])$q$,
+    '22004', 'vgm_model_from_mixture atom_values must not contain NULLs',
+    'vgm_model_from_mixture: a NULL atom value');
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[[5]], atom_weights => ARRAY[0.2])$q$,
+    '2202E', 'vgm_model_from_mixture atom_values must be a one-dimensional array',
+    'vgm_model_from_mixture: a two-dimensional atom array');
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.83], ARRAY[0], ARRAY[1], atom_values => (SELECT array_agg(g::float8) FROM generate_series(1, 17) g), atom_weights => array_fill(0.01::float8, ARRAY[17]))$q$,
+    '22023', 'vgm_model_from_mixture needs between 0 and 16 atoms',
+    'vgm_model_from_mixture: 17 atoms');
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.004], ARRAY[0], ARRAY[1], atom_values => ARRAY[5], atom_weights => ARRAY[0.996])$q$,
+    '22023', 'vgm_model_from_mixture cannot build a valid model: invalid vgm_model: model with atoms has no valid mixture component',
+    'vgm_model_from_mixture: atoms leaving no valid mixture component');
+SELECT throws_ok($q$SELECT vgm_model_from_mixture(ARRAY[0], ARRAY[0], ARRAY[1], atom_values => ARRAY[5], atom_weights => ARRAY[1])$q$,
+    '22023', 'vgm_model_from_mixture weights must not all be 0',
+    'vgm_model_from_mixture: atoms alone');
+SELECT lives_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1], atom_values => ARRAY[5], atom_weights => ARRAY[0.2])$q$,
+    'vgm_model_from_mixture: one atom beside one component is valid');
 
 -- --------------------------------------------------------------------------
 SELECT is((SELECT 1), 1, 'SELECT 1 still works after every bad input');

@@ -2,8 +2,9 @@
  * test_heavy_core.c - the heavy-value table of vgm_summary (heavy_core.c and
  * its accumulator side in summary_core.c): exact counts on heaped columns,
  * the same table whatever the split and merge order, valid bounds when the
- * table overflows, the text and binary forms, validation of bad tables, and
- * the atoms a fit takes out of the buckets.
+ * table overflows, the text and binary forms, validation of bad tables, the
+ * atoms a fit takes out of the buckets, the spike rule that decides which
+ * heavy values are atoms, and the treatment of late heavy values.
  */
 #include <math.h>
 #include <stdio.h>
@@ -451,13 +452,13 @@ test_atoms(void)
 	size_t		nc;
 
 	summarize(x, n, &s);
-	na = vgm_atoms_select(s.shift, s.b, s.n, s.heavy, s.nheavy, 0.01, 16, atoms);
+	na = vgm_atoms_select(s.shift, s.b, s.n, s.heavy, s.nheavy, (double) n, 0.01, 16, atoms, NULL);
 	tap_ok(na == 2 && atoms[0].value == 9.99 && atoms[0].weight == (double) n999
 		   && atoms[1].value == 100.0 && atoms[1].weight == (double) n100,
 		   "atoms: the two heaps above 1 %, sorted by value, with exact weights");
-	tap_ok(vgm_atoms_select(s.shift, s.b, s.n, s.heavy, s.nheavy, 0.01, 1, atoms) == 1
+	tap_ok(vgm_atoms_select(s.shift, s.b, s.n, s.heavy, s.nheavy, (double) n, 0.01, 1, atoms, NULL) == 1
 		   && atoms[0].value == 9.99, "atoms: the cap keeps the heaviest");
-	na = vgm_atoms_select(s.shift, s.b, s.n, s.heavy, s.nheavy, 0.01, 16, atoms);
+	na = vgm_atoms_select(s.shift, s.b, s.n, s.heavy, s.nheavy, (double) n, 0.01, 16, atoms, NULL);
 	copy = malloc(s.n * sizeof(VgmBucket));
 	memcpy(copy, s.b, s.n * sizeof(VgmBucket));
 	nc = vgm_atoms_remove(copy, s.n, s.shift, atoms, na);
@@ -474,13 +475,16 @@ test_atoms(void)
 
 	/* at shift 0 the buckets are the values: atoms are exact, their buckets go */
 	{
-		double		small[] = {1, 1, 1, 2, 3, 3, 4, 5, 6, 7};
+		double		small[100];
 		Stored		z;
 
-		summarize(small, 10, &z);
-		na = vgm_atoms_select(z.shift, z.b, z.n, z.heavy, z.nheavy, 0.2, 16, atoms);
-		tap_ok(z.shift == 0 && na == 2 && atoms[0].value == 1.0 && atoms[0].weight == 3.0
-			   && atoms[1].value == 3.0 && atoms[1].weight == 2.0,
+		/* 30 rows of 1, 20 of 3, 10 each of 2, 4, 5, 6, 7: a discrete column */
+		for (int i = 0; i < 100; i++)
+			small[i] = i < 30 ? 1 : i < 50 ? 3 : (double) (2 + (i - 50) / 10 + ((i - 50) / 10 >= 1));
+		summarize(small, 100, &z);
+		na = vgm_atoms_select(z.shift, z.b, z.n, z.heavy, z.nheavy, 100.0, 0.2, 16, atoms, NULL);
+		tap_ok(z.shift == 0 && z.n == 7 && na == 2 && atoms[0].value == 1.0 && atoms[0].weight == 30.0
+			   && atoms[1].value == 3.0 && atoms[1].weight == 20.0,
 			   "atoms: at shift 0 from the buckets, exact");
 		nc = vgm_atoms_remove(z.b, z.n, z.shift, atoms, na);
 		tap_ok(nc == z.n - 2, "atoms: at shift 0 an atom's bucket is removed whole");
@@ -493,6 +497,145 @@ test_atoms(void)
 	free(x);
 }
 
+/* Summarize x[0..n) and select its atoms at share 0.01, 16 at most. */
+static size_t
+select_atoms(const double *x, size_t n, VgmHeavy *atoms, VgmAtomsRefused *refused, Stored *s)
+{
+	summarize(x, n, s);
+	return vgm_atoms_select(s->shift, s->b, s->n, s->heavy, s->nheavy, (double) n, 0.01, 16,
+							atoms, refused);
+}
+
+/*
+ * The spike rule: a value with the share must also stand out from its
+ * neighbours, with enough rows, unless the column is discrete.
+ */
+static void
+test_spike_rule(void)
+{
+	size_t		n = 100000;
+	double	   *x = malloc(n * sizeof(double));
+	size_t		n18 = 0;
+	size_t		ones = 0;
+	VgmHeavy	atoms[16];
+	VgmAtomsRefused refused;
+	Stored		s;
+	size_t		na;
+
+	/* integer ages: 30 values above 1 %, one genuine spike from clamping at 18 */
+	rng_state = 11;
+	for (size_t i = 0; i < n; i++)
+	{
+		x[i] = fmax(18.0, fmin(90.0, round(40.0 + 13.0 * rng_normal())));
+		n18 += x[i] == 18.0;
+	}
+	na = select_atoms(x, n, atoms, &refused, &s);
+	tap_ok(s.shift == 0 && na == 1 && atoms[0].value == 18.0 && atoms[0].weight == (double) n18,
+		   "spike rule: integer ages keep only the clamped 18, exactly");
+	tap_ok(refused.not_spikes >= 20 && refused.inexact == 0,
+		   "spike rule: the smooth ages above 1 % are refused as no spikes");
+	free(s.b);
+
+	/* a small table of distinct values: each holds 1.2 %, none is a spike */
+	for (size_t i = 0; i < 82; i++)
+		x[i] = 9000.0 + 150.0 * (double) i + (double) (i % 7);
+	na = select_atoms(x, 82, atoms, &refused, &s);
+	tap_ok(na == 0 && refused.not_spikes == 82, "spike rule: 82 rows of distinct values give no atoms");
+	free(s.b);
+
+	/* ratings 1-5: discrete, every value is an atom and the model is exact */
+	rng_state = 12;
+	for (size_t i = 0; i < n; i++)
+	{
+		double		u = rng_unif();
+
+		x[i] = u < 0.05 ? 1 : u < 0.13 ? 2 : u < 0.30 ? 3 : u < 0.65 ? 4 : 5;
+		ones += x[i] == 1.0;
+	}
+	na = select_atoms(x, n, atoms, &refused, &s);
+	tap_ok(na == 5 && atoms[0].value == 1.0 && atoms[0].weight == (double) ones && atoms[4].value == 5.0,
+		   "spike rule: a column of five values is discrete: five exact atoms");
+	free(s.b);
+	na = select_atoms(x, 19, atoms, &refused, &s);
+	tap_ok(na == 0, "spike rule: below 20 rows no value is an atom, even in a discrete column");
+	free(s.b);
+
+	/* a spike beside a spike: the median of the neighbours ignores it */
+	rng_state = 13;
+	for (size_t i = 0; i < n; i++)
+	{
+		double		u = rng_unif();
+
+		x[i] = u < 0.09 ? 9.99 : u < 0.15 ? 10.0 : round(100.0 * (10.0 + 3.0 * rng_normal())) / 100.0;
+	}
+	na = select_atoms(x, n, atoms, &refused, &s);
+	tap_ok(na == 2 && atoms[0].value == 9.99 && atoms[1].value == 10.0,
+		   "spike rule: neighbouring heaps 9.99 and 10.00 are both atoms");
+	free(s.b);
+	free(x);
+}
+
+/*
+ * A value that turns heavy only after the summary coarsened has a bound,
+ * not a count: it is an atom only when the bound is at most 0.1 % of the
+ * total (then with its counted weight), else it is refused.
+ */
+static void
+test_late_heavy(void)
+{
+	size_t		n = 400000;
+	double	   *x = malloc(n * sizeof(double));
+	VgmHeavy	atoms[16];
+	VgmAtomsRefused refused;
+	Stored		s;
+	double		missed;
+	size_t		na;
+	size_t		late = 0;
+
+	/* continuous values, and 555.5 in 20 % of the last 60,000 rows */
+	rng_state = 21;
+	for (size_t i = 0; i < n; i++)
+	{
+		bool		spike = i >= n - 60000 && rng_unif() < 0.2;
+
+		x[i] = spike ? 555.5 : rng_normal() * 300.0 + 500.0;
+		late += spike;
+	}
+	na = select_atoms(x, n, atoms, &refused, &s);
+	tap_ok(s.shift > 0 && heavy_weight(&s, 555.5, &missed) > 0.0 && missed > 0.001 * (double) n,
+		   "late heavy: the table holds a bound wider than 0.1 % of the rows");
+	{
+		double		counted = heavy_weight(&s, 555.5, &missed);
+
+		printf("# late in the last 60000: na %zu, inexact %zu, not spikes %zu, counted %.0f, missed %.0f, true %zu\n",
+			   na, refused.inexact, refused.not_spikes, counted, missed, late);
+	}
+	tap_ok(na == 0 && refused.inexact == 1 && refused.inexact_value == 555.5
+		   && refused.inexact_weight + refused.inexact_missed >= (double) late,
+		   "late heavy: a wide bound is refused as an atom and reported");
+	free(s.b);
+
+	/* the same value from row 70,000 on: its bound is small against the total */
+	rng_state = 22;
+	late = 0;
+	for (size_t i = 0; i < n; i++)
+	{
+		bool		spike = i >= 70000 && rng_unif() < 0.05;
+
+		x[i] = spike ? 555.5 : rng_normal() * 300.0 + 500.0;
+		late += spike;
+	}
+	na = select_atoms(x, n, atoms, &refused, &s);
+	tap_ok(s.shift > 0 && na == 1 && atoms[0].value == 555.5 && atoms[0].missed > 0.0
+		   && atoms[0].weight <= (double) late && atoms[0].weight + atoms[0].missed >= (double) late
+		   && refused.inexact == 0,
+		   "late heavy: a bound within 0.1 % keeps the atom at its counted weight");
+	printf("# late from row 70000: counted %.0f, missed %.0f, true %zu\n",
+		   atoms[0].weight, atoms[0].missed, late);
+	free(s.b);
+	free(x);
+}
+
 int
 main(void)
 {
@@ -501,5 +644,7 @@ main(void)
 	test_merge_overflow();
 	test_forms_and_validation();
 	test_atoms();
+	test_spike_rule();
+	test_late_heavy();
 	return tap_done();
 }
