@@ -1451,14 +1451,14 @@ vgm_joint_summary_decode_head(const uint8_t *data, size_t len, VgmJointSummaryVi
 	need = VGM_JOINT_SUMMARY_WIRE_HEAD;
 	if (version == VGM_JOINT_SUMMARY_FORMAT_VERSION)
 	{
-		if (len < need + (size_t) v->d * 4)
-			return jt_fail(&e, VGM_JOINT_ERR_SYNTAX, 0, "invalid binary vgm_joint_summary: message too short",
-						   "The message has %zu bytes; the value counts of %d columns end at byte %zu.",
-						   len, v->d, need + (size_t) v->d * 4);
 		for (int j = 0; j < v->d; j++)
 		{
 			int32_t		count;
 
+			if (len < need + 4)
+				return jt_fail(&e, VGM_JOINT_ERR_SYNTAX, 0, "invalid binary vgm_joint_summary: message too short",
+							   "The message has %zu bytes; the value count of column %d ends at byte %zu.",
+							   len, j + 1, need + 4);
 			r.pos = need;
 			count = vgm_wire_get_i32(&r);
 			if (count < -1 || count > VGM_JOINT_EXACT_VALUES)
@@ -1507,8 +1507,12 @@ vgm_joint_summary_decode_body(const uint8_t *data, size_t len, VgmJointSummaryVi
 			{
 				double		x = vgm_wire_get_f64(&r);
 
-				/* a non-finite value gets a key no finite value has: refused below */
-				values[m++] = isfinite(x) ? vgm_joint_key(x, 0) : INT64_MIN;
+				/*
+				 * a non-finite value or -0 (zero is written as +0) gets a key
+				 * no finite value has, which validation refuses: an accepted
+				 * message has one encoding
+				 */
+				values[m++] = isfinite(x) && !(x == 0.0 && signbit(x)) ? vgm_joint_key(x, 0) : INT64_MIN;
 			}
 		}
 	for (size_t c = 0; c < v->n; c++)
