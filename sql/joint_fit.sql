@@ -53,6 +53,19 @@ SELECT vgm_joint_fit(ARRAY[amount, hour]) FROM jf_data WHERE false;
 SELECT vgm_joint_fit(vgm_joint_summarize(ARRAY[amount, NULL])) FROM jf_data WHERE id < 10;
 SELECT vgm_joint_fit(NULL::vgm_joint_summary);
 
+-- the empty-fit NOTICE comes once per statement, not once per group: 50
+-- groups whose rows all hold a NULL give 50 NULL models and one NOTICE, in
+-- the one-step and in the summary form; the next statement of the same
+-- transaction gives its own NOTICE
+BEGIN;
+SELECT count(*) AS groups, count(m) AS models
+FROM (SELECT id % 50 AS g, vgm_joint_fit(ARRAY[amount, NULL]) AS m
+      FROM jf_data WHERE id <= 500 GROUP BY 1) q;
+SELECT count(*) AS groups, count(m) AS models
+FROM (SELECT id % 50 AS g, vgm_joint_fit(vgm_joint_summarize(ARRAY[NULL, hour]), max_components => 2) AS m
+      FROM jf_data WHERE id <= 500 GROUP BY 1) q;
+COMMIT;
+
 -- options are checked while the query is planned: the scan never starts
 SELECT vgm_joint_fit(vgm_joint_summarize(ARRAY[amount, 1 / (id - id)])) FROM jf_data
 WHERE vgm_joint_fit(NULL::vgm_joint_summary, max_components => 65) IS NULL;

@@ -38,9 +38,22 @@ SELECT s::text::vgm_joint_summary::text = s::text AS text_round_trip,
 FROM js_stored;
 
 -- what the cap leaves: every row but the NULL rates, at most 4,096 cells
+-- (the stored bytes: the head, 152 per cell, a count per column and 8 per exact value)
 SELECT rows, skipped_rows, columns, cells <= 4096 AS within_cap, cells > 1000 AS fine_enough,
-       shift BETWEEN 40 AND 56 AS shift_plausible, bytes = 40 + cells * (8 * 4 + 8 * 15) AS bytes_add_up
+       shift BETWEEN 40 AND 60 AS shift_plausible,
+       bytes = 40 + cells * (8 * 4 + 8 * 15) + 8 * 4
+               + 8 * (SELECT coalesce(sum(jsonb_array_length(e)), 0)
+                      FROM jsonb_array_elements(s::jsonb -> 'exact_values') e
+                      WHERE jsonb_typeof(e) = 'array') AS bytes_add_up
 FROM js_stored, vgm_joint_summary_info(s);
+
+-- per-column resolution: the rate (21 values) stays exact, the continuous
+-- columns do not; it keeps as many values as the data has distinct rates
+SELECT array_agg(jsonb_typeof(e) = 'array' ORDER BY i) AS exact_columns,
+       jsonb_array_length(s::jsonb -> 'exact_values' -> 3) AS rate_values,
+       (SELECT count(DISTINCT rate) FROM js_data) AS distinct_rates
+FROM js_stored, jsonb_array_elements(s::jsonb -> 'exact_values') WITH ORDINALITY AS t(e, i)
+GROUP BY s::jsonb;
 
 -- exact global moments: the summary against avg and covar_pop, within 1e-10
 -- of the scale (a standard deviation; the product of two for a covariance)

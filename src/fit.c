@@ -14,9 +14,7 @@
 
 #include <math.h>
 
-#include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "storage/proc.h"
 #include "utils/array.h"
 #include "nodes/primnodes.h"
 #include "nodes/pg_list.h"
@@ -26,6 +24,7 @@
 #include "fit_shared.h"
 #include "heavy_core.h"
 #include "model_cache.h"
+#include "statement_mark.h"
 #include "summary.h"
 #include "vgm.h"
 #include "weights_core.h"
@@ -212,33 +211,9 @@ model_from_result(const VgmFitResult *result, const VgmFitOptions *opt,
 	return vgm_model_build(&hdr, result->comp, result->weights);
 }
 
-/*
- * The statement a once-per-statement message was last given in: its start
- * time within its local transaction.  A GROUP BY fits one model per group,
- * and a thousand groups must not print a thousand messages.
- */
-typedef struct StatementMark
-{
-	LocalTransactionId lxid;
-	TimestampTz start;
-} StatementMark;
-
-static StatementMark skipped_mark;
-static StatementMark null_mark;
-
-/* True the first time it is asked for mark within the current statement. */
-static bool
-first_in_statement(StatementMark *mark)
-{
-	LocalTransactionId lxid = MyProc->lxid;
-	TimestampTz start = GetCurrentStatementStartTimestamp();
-
-	if (mark->lxid == lxid && mark->start == start)
-		return false;
-	mark->lxid = lxid;
-	mark->start = start;
-	return true;
-}
+/* Marks of the once-per-statement messages (statement_mark.h). */
+static VgmStatementMark skipped_mark;
+static VgmStatementMark null_mark;
 
 /* Warn about values that were skipped: once per statement, not per group. */
 static void
@@ -246,7 +221,7 @@ warn_skipped(const VgmModelHeader *training)
 {
 	int64		nonfinite = training->nans + training->pos_infs + training->neg_infs;
 
-	if (nonfinite > 0 && first_in_statement(&skipped_mark))
+	if (nonfinite > 0 && vgm_first_in_statement(&skipped_mark))
 		ereport(WARNING,
 				(errcode(ERRCODE_WARNING),
 				 errmsg_plural("vgm_fit skipped %lld non-finite value",
@@ -263,7 +238,7 @@ warn_skipped(const VgmModelHeader *training)
 static void
 notice_no_rows(void)
 {
-	if (first_in_statement(&null_mark))
+	if (vgm_first_in_statement(&null_mark))
 		ereport(NOTICE,
 				(errmsg("vgm_fit returns NULL: there are no rows to fit"),
 				 errdetail("The input is empty (or a summary of no rows is NULL). Other NULL fits of "
@@ -271,7 +246,7 @@ notice_no_rows(void)
 }
 
 /* The mark of the inexact-atoms notice (its own, so other notices do not silence it). */
-static StatementMark inexact_mark;
+static VgmStatementMark inexact_mark;
 
 /*
  * Say, once per statement, that a spike stays in the mixture because its
@@ -281,7 +256,7 @@ static StatementMark inexact_mark;
 static void
 notice_inexact_atoms(const VgmAtomsRefused *refused, double total)
 {
-	if (refused->inexact > 0 && first_in_statement(&inexact_mark))
+	if (refused->inexact > 0 && vgm_first_in_statement(&inexact_mark))
 		ereport(NOTICE,
 				(errmsg_plural("vgm_fit keeps %zu heavy value in the mixture: its count is not exact",
 							   "vgm_fit keeps %zu heavy values in the mixture: their counts are not exact",
@@ -301,7 +276,7 @@ notice_inexact_atoms(const VgmAtomsRefused *refused, double total)
 static void
 notice_null_model(const VgmModelHeader *training)
 {
-	if (first_in_statement(&null_mark))
+	if (vgm_first_in_statement(&null_mark))
 		ereport(NOTICE,
 				(errmsg("vgm_fit returns NULL: there are no finite values to fit"),
 				 errdetail("The input held %lld NULL, %lld NaN and %lld infinite values. Other NULL "

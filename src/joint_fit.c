@@ -12,7 +12,7 @@
  * defaults are those of the one-dimensional vgm_fit where they apply
  * (max_components, weight_concentration_prior, weight_threshold, max_iter,
  * tol, seed, n_init), plus reg_covar.  A summary without rows fits to NULL
- * with a NOTICE, as the one-dimensional fit does.
+ * with a NOTICE given once per statement, as the one-dimensional fit does.
  */
 #include "postgres.h"
 
@@ -22,6 +22,7 @@
 #include "joint_model.h"
 #include "joint_summary.h"
 #include "model_cache.h"
+#include "statement_mark.h"
 #include "vgm.h"
 
 PG_FUNCTION_INFO_V1(vgm_joint_fit_summary);
@@ -66,14 +67,22 @@ joint_read_options(FunctionCallInfo fcinfo, JointSqlOptions *o)
 	vgm_options_read(fcinfo, &joint_options, o);
 }
 
-/* Say, once per call, why the fit returns NULL. */
+/* The mark of the empty-fit NOTICE (statement_mark.h). */
+static VgmStatementMark null_fit_mark;
+
+/*
+ * Say why the fit returns NULL, once per statement: a GROUP BY with many
+ * empty groups gives one NOTICE, as the one-dimensional vgm_fit does.
+ */
 static void
 notice_null_fit(int64 skipped)
 {
-	ereport(NOTICE,
-			(errmsg("vgm_joint_fit returns NULL: there are no rows to fit"),
-			 errdetail("The input is empty or every row was skipped (%lld rows with a NULL).",
-					   (long long) skipped)));
+	if (vgm_first_in_statement(&null_fit_mark))
+		ereport(NOTICE,
+				(errmsg("vgm_joint_fit returns NULL: there are no rows to fit"),
+				 errdetail("The input is empty or every row was skipped (%lld rows with a NULL). "
+						   "Other NULL fits of this statement are not reported.",
+						   (long long) skipped)));
 }
 
 /* Fit a summary's cells and build the model datum. */

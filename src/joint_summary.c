@@ -54,10 +54,14 @@ typedef struct JointExpanded
 	int64	   *flat_keys;		/* cells exported for flattening */
 	double	   *flat_stats;
 	size_t		flat_n;
+	int64	   *flat_values;	/* the exact columns' values */
+	int			flat_nvalues[VGM_JOINT_MAX_DIMS];
+	size_t		flat_nvalues_total;
 	bool		flat_valid;
 } JointExpanded;
 
 static Size joint_get_flat_size(ExpandedObjectHeader *eohptr);
+static void joint_expanded_view(struct JointExpanded *je, VgmJointSummaryView *v);
 static void joint_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
 static void joint_expanded_start(ExpandedObjectHeader *eohptr, const Datum *input);
 
@@ -115,12 +119,17 @@ joint_expanded_export(JointExpanded *je)
 											n * VGM_JOINT_STRIDE(je->acc.d) * sizeof(double));
 	report_acc_status(vgm_joint_acc_export(&je->acc, je->flat_keys, je->flat_stats,
 										   &je->flat_n));
+	if (je->flat_values == NULL)
+		je->flat_values = MemoryContextAlloc(je->hdr.eoh_context,
+											 VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64));
+	je->flat_nvalues_total = vgm_joint_acc_values(&je->acc, je->flat_values, je->flat_nvalues);
 	je->flat_valid = true;
 	/* a summary that could not be read back must not be stored or sent */
 	{
-		VgmJointSummaryView v = {je->acc.d, je->acc.shift, je->flat_n, je->acc.rows,
-		je->acc.skipped, je->flat_keys, je->flat_stats};
+		VgmJointSummaryView v;
 		VgmCodecReport report;
+
+		joint_expanded_view(je, &v);
 
 		if (vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &v, VGM_REPORT_BUFFERS(report)) != VGM_JOINT_OK)
 			ereport(ERROR,
@@ -130,11 +139,12 @@ joint_expanded_export(JointExpanded *je)
 	}
 }
 
-/* The view of an expanded summary. */
+/* The view of an expanded summary (exported). */
 static void
 joint_expanded_view(JointExpanded *je, VgmJointSummaryView *v)
 {
 	joint_expanded_export(je);
+	memset(v, 0, sizeof(*v));
 	v->d = je->acc.d;
 	v->shift = je->acc.shift;
 	v->n = je->flat_n;
@@ -142,6 +152,21 @@ joint_expanded_view(JointExpanded *je, VgmJointSummaryView *v)
 	v->skipped = je->acc.skipped;
 	v->keys = je->flat_keys;
 	v->stats = je->flat_stats;
+	v->exact = je->acc.exact;
+	memcpy(v->nvalues, je->flat_nvalues, sizeof(v->nvalues));
+	v->values = je->flat_values;
+}
+
+/* Total of a view's exact value counts. */
+static size_t
+view_nvalues(const VgmJointSummaryView *v)
+{
+	size_t		total = 0;
+
+	for (int j = 0; j < v->d; j++)
+		if ((v->exact >> j) & 1)
+			total += (size_t) v->nvalues[j];
+	return total;
 }
 
 /* Size of the flat form. */
@@ -151,21 +176,7 @@ joint_get_flat_size(ExpandedObjectHeader *eohptr)
 	JointExpanded *je = (JointExpanded *) eohptr;
 
 	joint_expanded_export(je);
-	return VGM_JOINT_SUMMARY_SIZE(je->acc.d, je->flat_n);
-}
-
-/* Write the header of a flat summary of the view's size. */
-static void
-flat_header(VgmJointSummary *s, const VgmJointSummaryView *v)
-{
-	memset(s, 0, offsetof(VgmJointSummary, data));
-	SET_VARSIZE(s, VGM_JOINT_SUMMARY_SIZE(v->d, v->n));
-	s->version = VGM_JOINT_SUMMARY_FORMAT_VERSION;
-	s->d = v->d;
-	s->shift = v->shift;
-	s->ncells = (int32) v->n;
-	s->rows = v->rows;
-	s->skipped = v->skipped;
+	return VGM_JOINT_SUMMARY_SIZE(je->acc.d, je->flat_n, je->flat_nvalues_total);
 }
 
 /* Fill a flat summary from a view (the caller sized it). */
@@ -173,13 +184,28 @@ static void
 flat_fill(VgmJointSummary *s, const VgmJointSummaryView *v)
 {
 	Size		kbytes = v->n * v->d * sizeof(int64);
+	Size		sbytes = v->n * VGM_JOINT_STRIDE(v->d) * sizeof(double);
+	size_t		nvalues = view_nvalues(v);
+	int64	   *counts = (int64 *) ((char *) s->data + kbytes + sbytes);
 
-	flat_header(s, v);
+	memset(s, 0, offsetof(VgmJointSummary, data));
+	SET_VARSIZE(s, VGM_JOINT_SUMMARY_SIZE(v->d, v->n, nvalues));
+	s->version = VGM_JOINT_SUMMARY_FORMAT_VERSION;
+	s->d = v->d;
+	s->shift = v->shift;
+	s->ncells = (int32) v->n;
+	s->exact = v->exact;
+	s->rows = v->rows;
+	s->skipped = v->skipped;
 	if (v->n)
 	{
 		memcpy(s->data, v->keys, kbytes);
-		memcpy((char *) s->data + kbytes, v->stats, v->n * VGM_JOINT_STRIDE(v->d) * sizeof(double));
+		memcpy((char *) s->data + kbytes, v->stats, sbytes);
 	}
+	for (int j = 0; j < v->d; j++)
+		counts[j] = ((v->exact >> j) & 1) ? v->nvalues[j] : 0;
+	if (nvalues)
+		memcpy(counts + v->d, v->values, nvalues * sizeof(int64));
 }
 
 /* Write the flat form into memory the caller allocated. */
@@ -190,7 +216,7 @@ joint_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	VgmJointSummaryView v;
 
 	joint_expanded_view(je, &v);
-	Assert(allocated_size == VGM_JOINT_SUMMARY_SIZE(v.d, v.n));
+	Assert(allocated_size == VGM_JOINT_SUMMARY_SIZE(v.d, v.n, view_nvalues(&v)));
 	flat_fill((VgmJointSummary *) result, &v);
 }
 
@@ -207,6 +233,7 @@ vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view)
 		return;
 	}
 	s = (VgmJointSummary *) PG_DETOAST_DATUM(datum);
+	memset(view, 0, sizeof(*view));
 	view->d = s->d;
 	view->shift = s->shift;
 	view->n = (size_t) s->ncells;
@@ -214,6 +241,15 @@ vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view)
 	view->skipped = s->skipped;
 	view->keys = s->data;
 	view->stats = (const double *) ((const char *) s->data + view->n * view->d * sizeof(int64));
+	if (s->version == VGM_JOINT_SUMMARY_FORMAT_VERSION)
+	{
+		const int64 *counts = (const int64 *) (view->stats + view->n * VGM_JOINT_STRIDE(view->d));
+
+		view->exact = s->exact;
+		for (int j = 0; j < view->d; j++)
+			view->nvalues[j] = (int) counts[j];
+		view->values = counts + view->d;
+	}
 }
 
 /* Merge a view into an expanded summary. */
@@ -364,7 +400,7 @@ vgm_joint_summary_combine(PG_FUNCTION_ARGS)
 static VgmJointSummary *
 flat_from_view(const VgmJointSummaryView *v)
 {
-	VgmJointSummary *s = palloc(VGM_JOINT_SUMMARY_SIZE(v->d, v->n));
+	VgmJointSummary *s = palloc(VGM_JOINT_SUMMARY_SIZE(v->d, v->n, view_nvalues(v)));
 
 	flat_fill(s, v);
 	return s;
@@ -409,18 +445,20 @@ vgm_joint_summary_recv(PG_FUNCTION_ARGS)
 	size_t		len;
 	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
 	VgmJointSummaryView v;
-	VgmJointSummary *s;
+	int64	   *keys;
+	double	   *stats;
+	int64	   *values;
 	VgmCodecReport report;
 
 	vgm_codec_check(vgm_joint_summary_decode_head(data, len, &v, VGM_REPORT_BUFFERS(report)),
 					true, &report);
-	s = palloc0(VGM_JOINT_SUMMARY_SIZE(v.d, v.n));
-	flat_header(s, &v);
-	vgm_codec_check(vgm_joint_summary_decode_body(data, len, &v, s->data,
-												  (double *) ((char *) s->data + v.n * v.d * sizeof(int64)),
+	keys = palloc(Max(v.n * v.d, 1) * sizeof(int64));
+	stats = palloc(Max(v.n * VGM_JOINT_STRIDE(v.d), 1) * sizeof(double));
+	values = palloc(VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64));
+	vgm_codec_check(vgm_joint_summary_decode_body(data, len, &v, values, keys, stats,
 												  VGM_REPORT_BUFFERS(report)),
 					true, &report);
-	PG_RETURN_POINTER(s);
+	PG_RETURN_POINTER(flat_from_view(&v));
 }
 
 /* Binary output. */
@@ -431,7 +469,7 @@ vgm_joint_summary_send(PG_FUNCTION_ARGS)
 	bytea	   *result;
 
 	vgm_joint_summary_get_view(PG_GETARG_DATUM(0), &v);
-	result = vgm_send_buffer(vgm_joint_summary_binary_size(v.d, v.n));
+	result = vgm_send_buffer(vgm_joint_summary_binary_size(&v));
 	vgm_joint_summary_encode(&v, (uint8 *) VARDATA(result));
 	PG_RETURN_BYTEA_P(result);
 }
@@ -459,7 +497,7 @@ vgm_joint_summary_info(PG_FUNCTION_ARGS)
 	values[4] = Int32GetDatum(v.shift);
 	/* largest relative width of a bucket in one column (the low end of a binade) */
 	values[5] = Float8GetDatum(ldexp(1.0, v.shift - 52));
-	values[6] = Int64GetDatum((int64) VGM_JOINT_SUMMARY_SIZE(v.d, v.n));
+	values[6] = Int64GetDatum((int64) VGM_JOINT_SUMMARY_SIZE(v.d, v.n, view_nvalues(&v)));
 	if (v.d == 0)
 		nulls[2] = true;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));

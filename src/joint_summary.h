@@ -13,7 +13,9 @@
 /*
  * Stored (flat) layout: the fixed part, then ncells x d keys (int64), then
  * ncells x VGM_JOINT_STRIDE(d) doubles (weight, means, packed scatter),
- * cells sorted by key tuple.  Every field is 8-byte aligned.
+ * cells sorted by key tuple; in version 2 then d int64 counts of the exact
+ * columns' values (0 for a column that is not exact) and the values' keys
+ * at shift 0 (int64, ascending per column).  Every field is 8-byte aligned.
  */
 typedef struct VgmJointSummary
 {
@@ -22,15 +24,17 @@ typedef struct VgmJointSummary
 	int32		d;
 	int32		shift;
 	int32		ncells;
-	int32		unused;			/* zero: keeps rows 8-byte aligned */
+	uint32		exact;			/* bit j: column j is exact (version 2) */
 	int64		rows;
 	int64		skipped;
-	int64		data[FLEXIBLE_ARRAY_MEMBER];	/* keys, then the stats */
+	int64		data[FLEXIBLE_ARRAY_MEMBER];	/* keys, stats, value counts, values */
 } VgmJointSummary;
 
-#define VGM_JOINT_SUMMARY_SIZE(d, n) \
+/* Bytes of a stored version 2 summary of n cells and nvalues exact values. */
+#define VGM_JOINT_SUMMARY_SIZE(d, n, nvalues) \
 	(offsetof(VgmJointSummary, data) + (size_t) (n) * (d) * sizeof(int64) \
-	 + (size_t) (n) * VGM_JOINT_STRIDE(d) * sizeof(double))
+	 + (size_t) (n) * VGM_JOINT_STRIDE(d) * sizeof(double) \
+	 + ((size_t) (d) + (size_t) (nvalues)) * sizeof(int64))
 
 /* A read-only view of a vgm_joint_summary datum, flat or expanded. */
 extern void vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view);

@@ -37,6 +37,12 @@
 #include "wire.h"
 
 #define INITIAL_CELLS 8
+/* slots of a column's table of values: a power of two above twice the limit */
+#define SET_SLOTS 128
+_Static_assert(SET_SLOTS > 2 * VGM_JOINT_EXACT_VALUES && (SET_SLOTS & (SET_SLOTS - 1)) == 0,
+			   "a table of values must stay at most half full");
+/* an empty slot of a table of values (no finite value has this key) */
+#define SET_EMPTY INT64_MIN
 /* largest bits of a finite double magnitude */
 #define MAX_FINITE_BITS 0x7FEFFFFFFFFFFFFFULL
 /* relative slack of the Cauchy-Schwarz check (rounding of the merges) */
@@ -100,9 +106,12 @@ vgm_joint_acc_free(VgmJointAcc *acc)
 	vgm_mem_free(acc->alloc, acc->keys);
 	vgm_mem_free(acc->alloc, acc->stats);
 	vgm_mem_free(acc->alloc, acc->index);
+	vgm_mem_free(acc->alloc, acc->sets);
 	acc->keys = NULL;
 	acc->stats = NULL;
 	acc->index = NULL;
+	acc->sets = NULL;
+	acc->exact = 0;
 	acc->n = acc->cap = acc->nslots = 0;
 }
 
@@ -153,7 +162,7 @@ grow(VgmJointAcc *acc, uint32_t cap)
 	return VGM_JOINT_OK;
 }
 
-/* Fix the row length of an empty accumulator. */
+/* Fix the row length of an empty accumulator: every column starts exact. */
 int
 vgm_joint_acc_set_dims(VgmJointAcc *acc, int d)
 {
@@ -161,7 +170,47 @@ vgm_joint_acc_set_dims(VgmJointAcc *acc, int d)
 		return VGM_JOINT_ERR_DIMS;
 	acc->d = d;
 	acc->stride = VGM_JOINT_STRIDE(d);
+	acc->sets = vgm_mem_alloc(acc->alloc, (size_t) d * SET_SLOTS * sizeof(int64_t));
+	if (acc->sets == NULL)
+		return VGM_JOINT_ERR_NOMEM;
+	for (size_t i = 0; i < (size_t) d * SET_SLOTS; i++)
+		acc->sets[i] = SET_EMPTY;
+	memset(acc->nset, 0, sizeof(acc->nset));
+	acc->exact = (1u << d) - 1;
 	return grow(acc, INITIAL_CELLS);
+}
+
+/*
+ * Put the shift-0 key of a value into column j's table; true when it was
+ * not there.  The table never fills: a column leaves E (and its table is
+ * no longer used) at VGM_JOINT_EXACT_VALUES + 1 values, below SET_SLOTS.
+ */
+static inline bool
+set_insert(VgmJointAcc *acc, int j, int64_t key)
+{
+	int64_t    *t = &acc->sets[(size_t) j * SET_SLOTS];
+	uint32_t	i = (uint32_t) (((uint64_t) key * 0x9E3779B97F4A7C15ULL) >> 57);
+
+	for (;;)
+	{
+		if (t[i] == key)
+			return false;
+		if (t[i] == SET_EMPTY)
+		{
+			t[i] = key;
+			acc->nset[j]++;
+			return true;
+		}
+		i = (i + 1) & (SET_SLOTS - 1);
+	}
+}
+
+/* The current shift of every column. */
+static void
+column_shifts(const VgmJointAcc *acc, int *shifts)
+{
+	for (int j = 0; j < acc->d; j++)
+		shifts[j] = vgm_joint_column_shift(acc->shift, acc->exact, j);
 }
 
 /*
@@ -218,19 +267,18 @@ insert_cell(VgmJointAcc *acc, const int64_t *k, const double *stats)
 	return VGM_JOINT_OK;
 }
 
-/* Drop one bit of resolution in every column, merging the cells that meet. */
-int
-vgm_joint_acc_coarsen(VgmJointAcc *acc)
+/*
+ * Re-key every cell from the column shifts `from` to the current ones (each
+ * at least as coarse), merging the cells that meet.  Compacts in place:
+ * cell c goes to slot n <= c or into an earlier cell.
+ */
+static void
+rekey_cells(VgmJointAcc *acc, const int *from)
 {
 	uint32_t	old_n = acc->n;
-	int			from = acc->shift;
+	int			to[VGM_JOINT_MAX_DIMS];
 
-	if (acc->shift >= VGM_JOINT_SUMMARY_MAX_SHIFT)
-		return VGM_JOINT_OK;
-	acc->shift++;
-	if (acc->d == 0)
-		return VGM_JOINT_OK;
-	/* compact in place: cell c goes to slot n <= c or into an earlier cell */
+	column_shifts(acc, to);
 	acc->n = 0;
 	memset(acc->index, 0, (size_t) acc->nslots * sizeof(uint32_t));
 	for (uint32_t c = 0; c < old_n; c++)
@@ -240,7 +288,7 @@ vgm_joint_acc_coarsen(VgmJointAcc *acc)
 		uint32_t   *slot;
 
 		for (int j = 0; j < acc->d; j++)
-			k[j] = vgm_joint_rekey(acc->keys[(size_t) c * acc->d + j], from, acc->shift);
+			k[j] = vgm_joint_rekey(acc->keys[(size_t) c * acc->d + j], from[j], to[j]);
 		slot = find_slot(acc, k);
 		if (*slot != 0)
 			merge_stats(acc->d, &acc->stats[(size_t) (*slot - 1) * acc->stride], st);
@@ -253,18 +301,55 @@ vgm_joint_acc_coarsen(VgmJointAcc *acc)
 			*slot = ++acc->n;
 		}
 	}
+}
+
+/* Raise the level one step, merging the cells that meet. */
+int
+vgm_joint_acc_coarsen(VgmJointAcc *acc)
+{
+	int			from[VGM_JOINT_MAX_DIMS];
+
+	if (acc->shift >= VGM_JOINT_SUMMARY_MAX_SHIFT)
+		return VGM_JOINT_OK;
+	column_shifts(acc, from);
+	acc->shift++;
+	if (acc->d > 0)
+		rekey_cells(acc, from);
 	return VGM_JOINT_OK;
 }
 
+/* Take column j out of E for good: its cells are re-keyed at the level. */
+static void
+leave_exact(VgmJointAcc *acc, int j)
+{
+	int			from[VGM_JOINT_MAX_DIMS];
+
+	column_shifts(acc, from);
+	acc->exact &= ~(1u << j);
+	if (from[j] != acc->shift)
+		rekey_cells(acc, from);
+}
+
 /*
- * Make room for the cell of keys k (at the current shift): grow the arrays,
+ * Count the value of key (shift 0) in exact column j; the value beyond the
+ * limit takes the column out of E.
+ */
+static inline void
+note_exact_value(VgmJointAcc *acc, int j, int64_t key)
+{
+	if (set_insert(acc, j, key) && acc->nset[j] > VGM_JOINT_EXACT_VALUES)
+		leave_exact(acc, j);
+}
+
+/*
+ * Make room for the cell of keys k (at the current shifts): grow the arrays,
  * or coarsen while the state is at the cap and k is a new cell.  After each
  * coarsening k is computed again, from the row x when given, else from the
- * keys orig of a merged cell at orig_shift.  Returns the status; k then
- * holds the keys at the final shift.
+ * keys orig of a merged cell at the column shifts orig_shifts.  Returns the
+ * status; k then holds the keys at the final shifts.
  */
 static int
-make_room(VgmJointAcc *acc, int64_t *k, const int64_t *orig, int orig_shift,
+make_room(VgmJointAcc *acc, int64_t *k, const int64_t *orig, const int *orig_shifts,
 		  const double *x)
 {
 	for (;;)
@@ -287,8 +372,11 @@ make_room(VgmJointAcc *acc, int64_t *k, const int64_t *orig, int orig_shift,
 		if (status != VGM_JOINT_OK)
 			return status;
 		for (int j = 0; j < acc->d; j++)
-			k[j] = x != NULL ? vgm_joint_key(x[j], acc->shift)
-				: vgm_joint_rekey(orig[j], orig_shift, acc->shift);
+		{
+			int			to = vgm_joint_column_shift(acc->shift, acc->exact, j);
+
+			k[j] = x != NULL ? vgm_joint_key(x[j], to) : vgm_joint_rekey(orig[j], orig_shifts[j], to);
+		}
 	}
 }
 
@@ -308,14 +396,26 @@ vgm_joint_acc_add(VgmJointAcc *acc, const double *x)
 		memcpy(&bits, &x[j], sizeof(bits));
 		if (__builtin_expect((bits & 0x7FF0000000000000ULL) == 0x7FF0000000000000ULL, 0))
 			return VGM_JOINT_ERR_NONFINITE;
-		k[j] = vgm_joint_key(x[j], acc->shift);
 	}
 	if (__builtin_expect(acc->rows >= VGM_JOINT_SUMMARY_MAX_ROWS, 0))
 		return VGM_JOINT_ERR_OVERFLOW;
+	/* exact columns first: a value beyond the limit changes the shifts */
+	for (uint32_t e = acc->exact; e != 0; e &= e - 1)
+	{
+		int			j = __builtin_ctz(e);
+
+		note_exact_value(acc, j, vgm_joint_key(x[j], 0));
+	}
+	if (__builtin_expect(acc->exact == 0, 1))
+		for (int j = 0; j < d; j++)
+			k[j] = vgm_joint_key(x[j], acc->shift);
+	else
+		for (int j = 0; j < d; j++)
+			k[j] = vgm_joint_key(x[j], vgm_joint_column_shift(acc->shift, acc->exact, j));
 	slot = find_slot(acc, k);
 	if (__builtin_expect(*slot == 0, 0))
 	{
-		int			status = make_room(acc, k, NULL, 0, x);
+		int			status = make_room(acc, k, NULL, NULL, x);
 
 		if (status != VGM_JOINT_OK)
 			return status;
@@ -389,6 +489,24 @@ vgm_joint_acc_merge(VgmJointAcc *acc, const VgmJointSummaryView *v)
 	}
 	else if (v->d != 0 && v->d != acc->d)
 		return VGM_JOINT_ERR_DIMS;
+	if (v->d != 0)
+	{
+		const int64_t *values = v->values;
+
+		/* E of the union: columns exact on both sides within the limit */
+		for (int j = 0; j < v->d; j++)
+		{
+			if (!((v->exact >> j) & 1))
+			{
+				if ((acc->exact >> j) & 1)
+					leave_exact(acc, j);
+				continue;
+			}
+			for (int i = 0; i < v->nvalues[j] && ((acc->exact >> j) & 1); i++)
+				note_exact_value(acc, j, values[i]);
+			values += v->nvalues[j];
+		}
+	}
 	while (acc->shift < v->shift)
 	{
 		status = vgm_joint_acc_coarsen(acc);
@@ -399,10 +517,15 @@ vgm_joint_acc_merge(VgmJointAcc *acc, const VgmJointSummaryView *v)
 	{
 		const int64_t *orig = &v->keys[c * v->d];
 		int64_t		k[VGM_JOINT_MAX_DIMS];
+		int			from[VGM_JOINT_MAX_DIMS];
 
 		for (int j = 0; j < v->d; j++)
-			k[j] = vgm_joint_rekey(orig[j], v->shift, acc->shift);
-		status = make_room(acc, k, orig, v->shift, NULL);
+		{
+			from[j] = vgm_joint_column_shift(v->shift, v->exact, j);
+			k[j] = vgm_joint_rekey(orig[j], from[j],
+								   vgm_joint_column_shift(acc->shift, acc->exact, j));
+		}
+		status = make_room(acc, k, orig, from, NULL);
 		if (status != VGM_JOINT_OK)
 			return status;
 		insert_cell(acc, k, &v->stats[c * VGM_JOINT_STRIDE(v->d)]);
@@ -460,6 +583,40 @@ vgm_joint_acc_export(const VgmJointAcc *acc, int64_t *keys, double *stats, size_
 	return VGM_JOINT_OK;
 }
 
+/* Order of two int64 keys (qsort comparator). */
+static int
+compare_keys(const void *a, const void *b)
+{
+	int64_t		x = *(const int64_t *) a;
+	int64_t		y = *(const int64_t *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The distinct values of the exact columns, ascending, column after column. */
+size_t
+vgm_joint_acc_values(const VgmJointAcc *acc, int64_t *values, int *nvalues)
+{
+	size_t		total = 0;
+
+	for (int j = 0; j < acc->d; j++)
+	{
+		const int64_t *t = &acc->sets[(size_t) j * SET_SLOTS];
+		int			m = 0;
+
+		nvalues[j] = 0;
+		if (!((acc->exact >> j) & 1))
+			continue;
+		for (int i = 0; i < SET_SLOTS; i++)
+			if (t[i] != SET_EMPTY)
+				values[total + m++] = t[i];
+		qsort(&values[total], (size_t) m, sizeof(int64_t), compare_keys);
+		nvalues[j] = m;
+		total += (size_t) m;
+	}
+	return total;
+}
+
 /* ---------------------------------------------------------------------- */
 /* validation and what the fit reads                                       */
 /* ---------------------------------------------------------------------- */
@@ -478,6 +635,31 @@ key_valid(int64_t key, int shift)
 	return mag <= (MAX_FINITE_BITS >> shift);
 }
 
+/*
+ * Is key, at shift, the key of one of the n values (shift-0 keys,
+ * ascending) of an exact column?  Re-keying keeps the order, so a binary
+ * search finds it.  At shift 0 the cell holds that one value: its mean is it.
+ */
+static bool
+exact_key_known(const int64_t *values, int n, int shift, int64_t key, double mean)
+{
+	int			lo = 0;
+	int			hi = n;
+
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (vgm_joint_rekey(values[mid], 0, shift) < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == n || vgm_joint_rekey(values[lo], 0, shift) != key)
+		return false;
+	return shift > 0 || mean == vgm_joint_key_value(key);
+}
+
 /* Check every invariant of an untrusted summary. */
 int
 vgm_joint_summary_validate(int version, const VgmJointSummaryView *v,
@@ -488,11 +670,15 @@ vgm_joint_summary_validate(int version, const VgmJointSummaryView *v,
 	int			d = v->d;
 	int			stride = VGM_JOINT_STRIDE(d);
 
+	int			shifts[VGM_JOINT_MAX_DIMS];
+	const int64_t *colvalues[VGM_JOINT_MAX_DIMS];
+
 	jt_error_init(&e, msg, msglen, detail, detaillen);
-	if (version != VGM_JOINT_SUMMARY_FORMAT_VERSION)
+	if (version != VGM_JOINT_SUMMARY_FORMAT_VERSION && version != VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT)
 		return jt_fail(&e, VGM_JOINT_ERR_VERSION, 0, "unsupported vgm_joint_summary format version",
-					   "The version is %d; this build reads version %d.",
-					   version, VGM_JOINT_SUMMARY_FORMAT_VERSION);
+					   "The version is %d; this build reads versions %d and %d.",
+					   version, VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT,
+					   VGM_JOINT_SUMMARY_FORMAT_VERSION);
 	if (d < 0 || d > VGM_JOINT_MAX_DIMS)
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: columns out of range",
 					   "The summary has %d columns; the limit is %d.", d, VGM_JOINT_MAX_DIMS);
@@ -511,6 +697,34 @@ vgm_joint_summary_validate(int version, const VgmJointSummaryView *v,
 	if (d == 0 && (v->n > 0 || v->rows > 0))
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: rows without columns",
 					   "A summary of %" PRId64 " rows must say how many columns they have.", v->rows);
+	if (version == VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT && v->exact != 0)
+		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: exact columns in version 1",
+					   "Version %d keys every column at one shift; exact columns came with version %d.",
+					   VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT, VGM_JOINT_SUMMARY_FORMAT_VERSION);
+	if (d < 32 && (v->exact >> d) != 0)
+		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: exact column out of range",
+					   "The summary has %d columns.", d);
+	{
+		const int64_t *values = v->values;
+
+		for (int j = 0; j < d; j++)
+		{
+			shifts[j] = vgm_joint_column_shift(v->shift, v->exact, j);
+			colvalues[j] = values;
+			if (!((v->exact >> j) & 1))
+				continue;
+			if (v->nvalues[j] < 0 || v->nvalues[j] > VGM_JOINT_EXACT_VALUES)
+				return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: too many exact values",
+							   "Column %d has %d values; an exact column has at most %d.",
+							   j + 1, v->nvalues[j], VGM_JOINT_EXACT_VALUES);
+			for (int i = 0; i < v->nvalues[j]; i++)
+				if (!key_valid(values[i], 0) || (i > 0 && values[i] <= values[i - 1]))
+					return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: exact values out of order",
+								   "Value %d of column %d is not finite or does not follow value %d; the values of an exact column are finite, ascending and distinct.",
+								   i + 1, j + 1, i);
+			values += v->nvalues[j];
+		}
+	}
 	for (size_t c = 0; c < v->n; c++)
 	{
 		const int64_t *k = &v->keys[c * d];
@@ -518,10 +732,16 @@ vgm_joint_summary_validate(int version, const VgmJointSummaryView *v,
 		const double *s = st + 1 + d;
 
 		for (int j = 0; j < d; j++)
-			if (!key_valid(k[j], v->shift))
+		{
+			if (!key_valid(k[j], shifts[j]))
 				return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: key out of range",
 							   "Cell %zu has key %" PRId64 " in column %d, which no finite value has at shift %d.",
-							   c, k[j], j + 1, v->shift);
+							   c, k[j], j + 1, shifts[j]);
+			if (((v->exact >> j) & 1) && !exact_key_known(colvalues[j], v->nvalues[j], shifts[j], k[j], st[1 + j]))
+				return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: cell of an unlisted value",
+							   "Cell %zu has key %" PRId64 " in exact column %d, which none of its listed values has at shift %d (or, at shift 0, a mean other than that value).",
+							   c, k[j], j + 1, shifts[j]);
+		}
 		if (c > 0)
 		{
 			const int64_t *prev = &v->keys[(c - 1) * d];
@@ -659,8 +879,9 @@ put_doubles(JtOut *o, const double *x, int count)
 
 /*
  * Append the JSON text of a summary:
- *   {"version":1,"d":2,"shift":0,"rows":3,"skipped_rows":0,
- *    "cells":[[[key1,key2],weight,[mean1,mean2],[s11,s12,s22]],...]}
+ *   {"version":2,"d":2,"shift":0,"exact_values":[null,[1,2,5]],"rows":3,
+ *    "skipped_rows":0,"cells":[[[key1,key2],weight,[mean1,mean2],[s11,s12,s22]],...]}
+ * exact_values: per column null, or the values of an exact column.
  */
 void
 vgm_joint_summary_write(JtOut *o, const VgmJointSummaryView *v)
@@ -674,6 +895,30 @@ vgm_joint_summary_write(JtOut *o, const VgmJointSummaryView *v)
 	jt_put_i64(o, d);
 	jt_puts(o, ",\"shift\":");
 	jt_put_i64(o, v->shift);
+	jt_puts(o, ",\"exact_values\":[");
+	{
+		const int64_t *values = v->values;
+
+		for (int j = 0; j < d; j++)
+		{
+			if (j)
+				jt_puts(o, ",");
+			if (!((v->exact >> j) & 1))
+			{
+				jt_puts(o, "null");
+				continue;
+			}
+			jt_puts(o, "[");
+			for (int i = 0; i < v->nvalues[j]; i++)
+			{
+				if (i)
+					jt_puts(o, ",");
+				jt_put_double(o, vgm_joint_key_value(*values++));
+			}
+			jt_puts(o, "]");
+		}
+	}
+	jt_puts(o, "]");
 	jt_puts(o, ",\"rows\":");
 	jt_put_i64(o, v->rows);
 	jt_puts(o, ",\"skipped_rows\":");
@@ -721,6 +966,12 @@ typedef struct JointText
 	int			nkeys;
 	int			nmean;
 	int			nscatter;
+	/* exact_values: per column null or its values */
+	bool		have_exact;
+	int			ncols;
+	uint32_t	exact;
+	int			nvalues[VGM_JOINT_MAX_DIMS];
+	double		values[VGM_JOINT_MAX_DIMS][VGM_JOINT_EXACT_VALUES];
 	const VgmAllocator *alloc;
 } JointText;
 
@@ -907,6 +1158,45 @@ read_cells(JtCursor *c, const JtField *f, void *target, int depth)
 	return more;
 }
 
+/* The exact_values array: per column null or an array of its values. */
+static int
+read_exact_values(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	JointText  *t = target;
+	int			more;
+	size_t		at = c->pos;
+
+	(void) f;
+	t->have_exact = true;
+	if (jt_peek(c) != '[')
+		return jt_syntax_error(c, c->pos, "expected \"[\" to begin exact_values");
+	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c))
+	{
+		int			j = t->ncols;
+
+		if (j == VGM_JOINT_MAX_DIMS)
+		{
+			jt_fail(c->err, VGM_JOINT_ERR_RANGE, at, "invalid vgm_joint_summary: too many columns in exact_values",
+					"exact_values has an entry per column, at most %d.", VGM_JOINT_MAX_DIMS);
+			return -1;
+		}
+		if (jt_peek(c) == 'n')
+		{
+			if (jt_literal(c, "null") < 0)
+				return -1;
+		}
+		else
+		{
+			if (read_numbers(c, depth + 1, "the values of an exact column", VGM_JOINT_EXACT_VALUES,
+							 NULL, t->values[j], &t->nvalues[j]) < 0)
+				return -1;
+			t->exact |= 1u << j;
+		}
+		t->ncols++;
+	}
+	return more;
+}
+
 #define JOFF(m) offsetof(JointText, m)
 
 /* The fields of a joint summary's JSON object, in the order the writer puts them. */
@@ -914,6 +1204,7 @@ static const JtField joint_fields[] = {
 	{"version", NULL, read_int_field, JOFF(version), false},
 	{"d", NULL, read_int_field, JOFF(d), false},
 	{"shift", NULL, read_int_field, JOFF(shift), false},
+	{"exact_values", NULL, read_exact_values, 0, true},
 	{"rows", NULL, read_int_field, JOFF(rows), false},
 	{"skipped_rows", NULL, read_int_field, JOFF(skipped), false},
 	{"cells", NULL, read_cells, 0, false},
@@ -945,6 +1236,8 @@ vgm_joint_summary_parse(const char *text, size_t len, VgmJointSummaryView *v, vo
 	int			d;
 	int64_t    *keys = NULL;
 	double	   *stats = NULL;
+	int64_t    *values = NULL;
+	size_t		nvalues_total = 0;
 
 	memset(v, 0, sizeof(*v));
 	*block = NULL;
@@ -957,11 +1250,11 @@ vgm_joint_summary_parse(const char *text, size_t len, VgmJointSummaryView *v, vo
 		jt_expect_end(&cur) < 0 || err.status != VGM_TEXT_OK ||
 		jt_check_missing(&cur, joint_fields, N_JOINT_FIELDS, seen) != VGM_TEXT_OK)
 		goto fail;
-	if (t.version != VGM_JOINT_SUMMARY_FORMAT_VERSION)
+	if (t.version != VGM_JOINT_SUMMARY_FORMAT_VERSION && t.version != VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT)
 	{
 		jt_fail(&err, VGM_JOINT_ERR_VERSION, 0, "unsupported vgm_joint_summary format version",
-				"The version is %" PRId64 "; this build reads version %d.",
-				t.version, VGM_JOINT_SUMMARY_FORMAT_VERSION);
+				"The version is %" PRId64 "; this build reads versions %d and %d.",
+				t.version, VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT, VGM_JOINT_SUMMARY_FORMAT_VERSION);
 		goto fail;
 	}
 	if (t.d < 0 || t.d > VGM_JOINT_MAX_DIMS)
@@ -978,6 +1271,15 @@ vgm_joint_summary_parse(const char *text, size_t len, VgmJointSummaryView *v, vo
 		goto fail;
 	}
 	d = (int) t.d;
+	if (t.version == VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT ? t.have_exact : !t.have_exact || t.ncols != d)
+	{
+		jt_fail(&err, VGM_JOINT_ERR_FIELD, 0, "invalid vgm_joint_summary: exact_values does not match the version",
+				"Version %" PRId64 " with %d columns %s; exact_values has %d entries.", t.version, d,
+				t.version == VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT
+				? "has no exact_values" : "has an entry per column in exact_values",
+				t.ncols);
+		goto fail;
+	}
 	if (t.n > 0 && (t.nkeys != d || t.nmean != d || t.nscatter != VGM_JOINT_TRI(d)))
 	{
 		jt_fail(&err, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: cells do not match the columns",
@@ -985,12 +1287,17 @@ vgm_joint_summary_parse(const char *text, size_t len, VgmJointSummaryView *v, vo
 				d, d, d, VGM_JOINT_TRI(d), t.nkeys, t.nmean, t.nscatter);
 		goto fail;
 	}
-	if (t.n > 0)
+	for (int j = 0; j < d; j++)
+		if ((t.exact >> j) & 1)
+			nvalues_total += (size_t) t.nvalues[j];
+	if (t.n > 0 || nvalues_total > 0)
 	{
 		int			stride = VGM_JOINT_STRIDE(d);
 		size_t		kbytes = t.n * d * sizeof(int64_t);
+		size_t		sbytes = t.n * stride * sizeof(double);
+		size_t		m = 0;
 
-		*block = vgm_mem_alloc(alloc, kbytes + t.n * stride * sizeof(double));
+		*block = vgm_mem_alloc(alloc, kbytes + sbytes + nvalues_total * sizeof(int64_t));
 		if (*block == NULL)
 		{
 			jt_fail(&err, VGM_JOINT_ERR_NOMEM, 0, "out of memory",
@@ -999,6 +1306,11 @@ vgm_joint_summary_parse(const char *text, size_t len, VgmJointSummaryView *v, vo
 		}
 		keys = *block;
 		stats = (double *) ((char *) *block + kbytes);
+		values = (int64_t *) ((char *) *block + kbytes + sbytes);
+		for (int j = 0; j < d; j++)
+			if ((t.exact >> j) & 1)
+				for (int i = 0; i < t.nvalues[j]; i++)
+					values[m++] = vgm_joint_key(t.values[j][i], 0);
 		for (size_t c = 0; c < t.n; c++)
 		{
 			memcpy(&keys[c * d], &t.keys[c * PARSE_KEYS], (size_t) d * sizeof(int64_t));
@@ -1015,6 +1327,10 @@ vgm_joint_summary_parse(const char *text, size_t len, VgmJointSummaryView *v, vo
 	v->skipped = t.skipped;
 	v->keys = keys;
 	v->stats = stats;
+	v->exact = t.exact;
+	v->values = values;
+	for (int j = 0; j < d; j++)
+		v->nvalues[j] = ((t.exact >> j) & 1) ? t.nvalues[j] : 0;
 	status = vgm_joint_summary_validate((int) t.version, v, msg, msglen, detail, detaillen);
 	if (status != VGM_JOINT_OK)
 	{
@@ -1040,11 +1356,24 @@ wire_cell_bytes(int d)
 	return (size_t) d * 8 + (size_t) VGM_JOINT_STRIDE(d) * 8;
 }
 
-/* Bytes of the binary form. */
-size_t
-vgm_joint_summary_binary_size(int d, size_t n)
+/* Total of the exact columns' value counts of a view. */
+static size_t
+total_values(const VgmJointSummaryView *v)
 {
-	return VGM_JOINT_SUMMARY_WIRE_HEAD + n * wire_cell_bytes(d);
+	size_t		total = 0;
+
+	for (int j = 0; j < v->d; j++)
+		if ((v->exact >> j) & 1)
+			total += (size_t) v->nvalues[j];
+	return total;
+}
+
+/* Bytes of the binary form (version 2). */
+size_t
+vgm_joint_summary_binary_size(const VgmJointSummaryView *v)
+{
+	return VGM_JOINT_SUMMARY_WIRE_HEAD + (size_t) v->d * 4 + total_values(v) * 8
+		+ v->n * wire_cell_bytes(v->d);
 }
 
 /* Write the binary form. */
@@ -1053,6 +1382,7 @@ vgm_joint_summary_encode(const VgmJointSummaryView *v, uint8_t *out)
 {
 	VgmWireWriter w = {out, 0};
 	int			stride = VGM_JOINT_STRIDE(v->d);
+	const int64_t *values = v->values;
 
 	vgm_wire_put_u32(&w, VGM_JOINT_SUMMARY_FORMAT_VERSION);
 	vgm_wire_put_u32(&w, (uint32_t) v->d);
@@ -1060,6 +1390,17 @@ vgm_joint_summary_encode(const VgmJointSummaryView *v, uint8_t *out)
 	vgm_wire_put_u32(&w, (uint32_t) v->n);
 	vgm_wire_put_u64(&w, (uint64_t) v->rows);
 	vgm_wire_put_u64(&w, (uint64_t) v->skipped);
+	for (int j = 0; j < v->d; j++)
+	{
+		if (!((v->exact >> j) & 1))
+		{
+			vgm_wire_put_u32(&w, (uint32_t) -1);
+			continue;
+		}
+		vgm_wire_put_u32(&w, (uint32_t) v->nvalues[j]);
+		for (int i = 0; i < v->nvalues[j]; i++)
+			vgm_wire_put_f64(&w, vgm_joint_key_value(*values++));
+	}
 	for (size_t c = 0; c < v->n; c++)
 	{
 		for (int j = 0; j < v->d; j++)
@@ -1069,7 +1410,10 @@ vgm_joint_summary_encode(const VgmJointSummaryView *v, uint8_t *out)
 	}
 }
 
-/* Read the fixed part of a binary message. */
+/*
+ * Read the fixed part of a binary message (either version): the head, and
+ * in version 2 the value counts of the columns, whose values it skips.
+ */
 int
 vgm_joint_summary_decode_head(const uint8_t *data, size_t len, VgmJointSummaryView *v,
 							  char *msg, size_t msglen, char *detail, size_t detaillen)
@@ -1078,6 +1422,7 @@ vgm_joint_summary_decode_head(const uint8_t *data, size_t len, VgmJointSummaryVi
 	JtError		e;
 	int32_t		version;
 	int32_t		n;
+	size_t		need;
 
 	jt_error_init(&e, msg, msglen, detail, detaillen);
 	memset(v, 0, sizeof(*v));
@@ -1091,10 +1436,11 @@ vgm_joint_summary_decode_head(const uint8_t *data, size_t len, VgmJointSummaryVi
 	n = vgm_wire_get_i32(&r);
 	v->rows = vgm_wire_get_i64(&r);
 	v->skipped = vgm_wire_get_i64(&r);
-	if (version != VGM_JOINT_SUMMARY_FORMAT_VERSION)
+	if (version != VGM_JOINT_SUMMARY_FORMAT_VERSION && version != VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT)
 		return jt_fail(&e, VGM_JOINT_ERR_VERSION, 0, "unsupported vgm_joint_summary format version",
-					   "The version is %d; this build reads version %d.",
-					   version, VGM_JOINT_SUMMARY_FORMAT_VERSION);
+					   "The version is %d; this build reads versions %d and %d.",
+					   version, VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT,
+					   VGM_JOINT_SUMMARY_FORMAT_VERSION);
 	if (v->d < 0 || v->d > VGM_JOINT_MAX_DIMS)
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: columns out of range",
 					   "The summary has %d columns; the limit is %d.", v->d, VGM_JOINT_MAX_DIMS);
@@ -1102,22 +1448,73 @@ vgm_joint_summary_decode_head(const uint8_t *data, size_t len, VgmJointSummaryVi
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: too many cells",
 					   "The message announces %d cells; the limit is %d.", n, VGM_JOINT_SUMMARY_MAX_CELLS);
 	v->n = (size_t) n;
-	if (len != vgm_joint_summary_binary_size(v->d, v->n))
+	need = VGM_JOINT_SUMMARY_WIRE_HEAD;
+	if (version == VGM_JOINT_SUMMARY_FORMAT_VERSION)
+	{
+		for (int j = 0; j < v->d; j++)
+		{
+			int32_t		count;
+
+			if (len < need + 4)
+				return jt_fail(&e, VGM_JOINT_ERR_SYNTAX, 0, "invalid binary vgm_joint_summary: message too short",
+							   "The message has %zu bytes; the value count of column %d ends at byte %zu.",
+							   len, j + 1, need + 4);
+			r.pos = need;
+			count = vgm_wire_get_i32(&r);
+			if (count < -1 || count > VGM_JOINT_EXACT_VALUES)
+				return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: too many exact values",
+							   "Column %d announces %d values; an exact column has 0 to %d (-1: not exact).",
+							   j + 1, count, VGM_JOINT_EXACT_VALUES);
+			need += 4;
+			if (count >= 0)
+			{
+				v->exact |= 1u << j;
+				v->nvalues[j] = count;
+				need += (size_t) count * 8;
+				if (len < need)
+					return jt_fail(&e, VGM_JOINT_ERR_SYNTAX, 0, "invalid binary vgm_joint_summary: message too short",
+								   "The message has %zu bytes; the values of column %d end at byte %zu.",
+								   len, j + 1, need);
+			}
+		}
+	}
+	need += v->n * wire_cell_bytes(v->d);
+	if (len != need)
 		return jt_fail(&e, VGM_JOINT_ERR_SYNTAX, 0, "invalid binary vgm_joint_summary: wrong length",
-					   "%zu cells of %d columns take %zu bytes; the message has %zu.",
-					   v->n, v->d, vgm_joint_summary_binary_size(v->d, v->n), len);
+					   "%zu cells of %d columns and their values take %zu bytes; the message has %zu.",
+					   v->n, v->d, need, len);
 	return VGM_JOINT_OK;
 }
 
-/* Read the cells, then validate. */
+/* Read the values and the cells, then validate. */
 int
 vgm_joint_summary_decode_body(const uint8_t *data, size_t len, VgmJointSummaryView *v,
-							  int64_t *keys, double *stats, char *msg, size_t msglen,
-							  char *detail, size_t detaillen)
+							  int64_t *values, int64_t *keys, double *stats, char *msg,
+							  size_t msglen, char *detail, size_t detaillen)
 {
-	VgmWireReader r = {data, len, VGM_JOINT_SUMMARY_WIRE_HEAD};
+	VgmWireReader r = {data, len, 0};
 	int			stride = VGM_JOINT_STRIDE(v->d);
+	int			version = vgm_wire_get_i32(&r);
+	size_t		m = 0;
 
+	r.pos = VGM_JOINT_SUMMARY_WIRE_HEAD;
+	if (version == VGM_JOINT_SUMMARY_FORMAT_VERSION)
+		for (int j = 0; j < v->d; j++)
+		{
+			int32_t		count = vgm_wire_get_i32(&r);
+
+			for (int i = 0; i < count; i++)
+			{
+				double		x = vgm_wire_get_f64(&r);
+
+				/*
+				 * a non-finite value or -0 (zero is written as +0) gets a key
+				 * no finite value has, which validation refuses: an accepted
+				 * message has one encoding
+				 */
+				values[m++] = isfinite(x) && !(x == 0.0 && signbit(x)) ? vgm_joint_key(x, 0) : INT64_MIN;
+			}
+		}
 	for (size_t c = 0; c < v->n; c++)
 	{
 		for (int j = 0; j < v->d; j++)
@@ -1125,8 +1522,8 @@ vgm_joint_summary_decode_body(const uint8_t *data, size_t len, VgmJointSummaryVi
 		for (int t = 0; t < stride; t++)
 			stats[c * stride + t] = vgm_wire_get_f64(&r);
 	}
+	v->values = values;
 	v->keys = keys;
 	v->stats = stats;
-	return vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, v, msg, msglen,
-									  detail, detaillen);
+	return vgm_joint_summary_validate(version, v, msg, msglen, detail, detaillen);
 }

@@ -10,28 +10,62 @@
  * two moments (joint_vbem.h's within-point covariance is scatter / weight).
  *
  * The grid.  Column j of a row gets the bucket key of summary_core.h: the
- * IEEE-754 bits of |x_j| with the lowest `shift` bits dropped (so a key is
+ * IEEE-754 bits of |x_j| with the lowest shift_j bits dropped (so a key is
  * relative to the value's magnitude and each column keeps its own scale
  * without knowing it in advance), negatives mirrored, zero on its own.  A
- * cell is the tuple of the d keys.  All columns share one shift, and
- * dropping one more bit maps every cell into exactly one coarser cell, so
- * partial states at different resolutions merge exactly after the finer
- * one is coarsened.  Shift 63 leaves three keys per column (negative, zero,
- * positive); shift 64 puts every row into one cell, so a cap of any size
- * can always be met.
+ * cell is the tuple of the d keys.  Shift 63 leaves three keys per column
+ * (negative, zero, positive); shift 64 puts every value into one key.
+ *
+ * Per-column resolution.  A state has one level L and a set E of "exact"
+ * columns: the columns that have taken at most VGM_JOINT_EXACT_VALUES (32)
+ * distinct values so far (coded and small integer columns: levels of
+ * education, ratings, hour of day, day of month, counts).  A column outside E
+ * is keyed at shift L, a column in E at shift max(0, L - VGM_JOINT_EXACT_GAP),
+ * twelve bits finer, so that whole numbers below 128 stay apart up to
+ * L = 58 while the continuous columns coarsen.  A limit of 32 values and a
+ * gap of 12 bits are what measured best on the tables of docs/accuracy.md
+ * section 7: 128 values kept columns of 56 to 94 whole numbers exact and
+ * squeezed the continuous columns beside them into a few cells (credit:
+ * 0.16 nats per row lost became 0.76 to 0.97), gaps of 4 and 8 bits were
+ * no better than 12.  The state keeps
+ * the distinct values of each column in E (as keys at shift 0); the
+ * (VGM_JOINT_EXACT_VALUES + 1)-th one moves the column out of E for good,
+ * its cells re-keyed at L.  Every shift is a non-decreasing function of L
+ * and of "out of E", so a state can always be re-keyed to a later one and
+ * partial states merge exactly after each is brought to the coarser one.
  *
  * The cap and order independence.  A state holds at most
  * VGM_JOINT_SUMMARY_MAX_CELLS cells; a row (or a merged cell) that would
- * need one more coarsens the state one bit at a time until it fits.  A
- * state coarsens from shift s only when the rows it has seen need more than
- * the cap at s; then every superset of those rows does too.  So the shift
- * of the final state is the smallest one at which ALL rows fit in the cap,
- * however the rows were ordered or split across workers, shards and
- * rollups, and the cells are the same sets of rows.  Only the rounding of
- * the sums inside a cell depends on the order (within ~1e-15 relative).
+ * need one more raises L one step at a time until it fits.  The argument:
+ *   (1) E is a function of the rows: E = the columns with at most
+ *       VGM_JOINT_EXACT_VALUES distinct values among them.  A partial state
+ *       knows a superset of the final E, and sheds columns as they cross
+ *       the limit, which the distinct values it keeps let it tell exactly
+ *       (values are merged as sets, so any split gives the same sets).
+ *   (2) For a fixed E, the number of cells of a set of rows at level L
+ *       can only grow with the rows and only shrink with L.  A state raises
+ *       L from l only when the rows it has seen need more than the cap at
+ *       l; then every superset of those rows does too, so no state passes
+ *       the smallest level at which ALL rows fit.
+ * So the final state (E, L, and the cells as sets of rows) is the same for
+ * any row order and any split into partial states merged in any order,
+ * provided no partial state raised L while holding in E a column that the
+ * whole input takes out of E: such a state counted that column's cells
+ * finer than the final state will, and may have passed the final level.
+ * That needs a partial state with at most VGM_JOINT_EXACT_VALUES distinct
+ * values in a column that has more overall, and a full cap of cells
+ * nonetheless (a shard of one region whose integer column has fewer
+ * values); for continuous columns, which leave E within their first 33
+ * distinct values, it cannot happen.  Only the rounding of the sums inside
+ * a cell depends on the order (within ~1e-15 relative).
+ *
+ * Format version 1 (one shift for all columns) is read as a state with no
+ * column in E; it merges with version 2 states exactly.
  *
  * Limits: d <= VGM_JOINT_MAX_DIMS (16).  A cell takes 8 (2d + 1 + d(d+1)/2)
- * bytes: 152 at d = 4, 1,352 at d = 16; a full state at d = 16 is 5.5 MB.
+ * bytes: 152 at d = 4, 1,352 at d = 16; a full state at d = 16 is 5.5 MB,
+ * plus 1 kB per column for the set of its values while accumulating
+ * and 8 bytes per exact value stored.
  */
 #ifndef VGM_JOINT_SUMMARY_CORE_H
 #define VGM_JOINT_SUMMARY_CORE_H
@@ -42,7 +76,17 @@
 #include "joint_vbem.h"
 #include "json_text.h"
 
-#define VGM_JOINT_SUMMARY_FORMAT_VERSION 1
+#define VGM_JOINT_SUMMARY_FORMAT_VERSION 2
+/* The version before per-column resolution: one shift, no exact column. */
+#define VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT 1
+/* Distinct values a column may take and stay exact (in E, see above). */
+#ifndef VGM_JOINT_EXACT_VALUES
+#define VGM_JOINT_EXACT_VALUES 32
+#endif
+/* Bits an exact column is keyed finer than the level L. */
+#ifndef VGM_JOINT_EXACT_GAP
+#define VGM_JOINT_EXACT_GAP 12
+#endif
 /* Cells a state holds at most (see the cap above, and docs/accuracy.md). */
 #define VGM_JOINT_SUMMARY_MAX_CELLS 4096
 /* Coarsest resolution: every row in one cell. */
@@ -84,7 +128,11 @@ vgm_joint_tri_index(int d, int i, int j)
 /*
  * A summary as stored and exchanged: n cells sorted by their key tuples,
  * keys n x d, stats n x VGM_JOINT_STRIDE(d).  d is 0 only for a summary
- * that has seen no row with a length (nothing but NULL arrays).
+ * that has seen no row with a length (nothing but NULL arrays).  shift is
+ * the level L; bit j of exact says column j is in E, and then its distinct
+ * values (keys at shift 0, ascending) are nvalues[j] entries of values, the
+ * exact columns' lists one after the other in column order.  Zero-filled
+ * exact fields mean no exact column (a version 1 summary).
  */
 typedef struct VgmJointSummaryView
 {
@@ -95,6 +143,9 @@ typedef struct VgmJointSummaryView
 	int64_t		skipped;		/* rows skipped: a NULL array or element */
 	const int64_t *keys;
 	const double *stats;
+	uint32_t	exact;			/* bit j: column j is exact */
+	int			nvalues[VGM_JOINT_MAX_DIMS];	/* distinct values of an exact column */
+	const int64_t *values;		/* the exact columns' values, concatenated */
 } VgmJointSummaryView;
 
 /*
@@ -105,7 +156,10 @@ typedef struct VgmJointAcc
 {
 	int			d;				/* 0 until the first row or state with a length */
 	int			stride;
-	int			shift;
+	int			shift;			/* the level L */
+	uint32_t	exact;			/* bit j: column j is in E */
+	int64_t    *sets;			/* per column, a table of its values' shift-0 keys */
+	int			nset[VGM_JOINT_MAX_DIMS];	/* distinct values in each table */
 	uint32_t	n;				/* cells in use */
 	uint32_t	cap;			/* cells allocated */
 	int64_t    *keys;
@@ -147,6 +201,31 @@ vgm_joint_rekey(int64_t key, int from, int to)
 	return key < 0 ? -(mag + 1) : mag + 1;
 }
 
+/* Shift of a column at level shift: exact columns are VGM_JOINT_EXACT_GAP bits finer. */
+static inline int
+vgm_joint_column_shift(int shift, uint32_t exact, int j)
+{
+	if ((exact >> j) & 1)
+		return shift > VGM_JOINT_EXACT_GAP ? shift - VGM_JOINT_EXACT_GAP : 0;
+	return shift;
+}
+
+/* The value of a key at shift 0 (its exact value; zero for both zeros). */
+static inline double
+vgm_joint_key_value(int64_t key)
+{
+	uint64_t	bits;
+	double		x;
+
+	if (key == 0)
+		return 0.0;
+	bits = (uint64_t) (key < 0 ? -key : key) - 1;
+	if (key < 0)
+		bits |= 0x8000000000000000ULL;
+	__builtin_memcpy(&x, &bits, sizeof(x));
+	return x;
+}
+
 /* Start an empty accumulator (d = 0: set on the first row). */
 void		vgm_joint_acc_init(VgmJointAcc *acc, const VgmAllocator *alloc);
 
@@ -168,8 +247,15 @@ int			vgm_joint_acc_skip(VgmJointAcc *acc);
 /* Merge a validated summary into the accumulator (exact, cell by cell). */
 int			vgm_joint_acc_merge(VgmJointAcc *acc, const VgmJointSummaryView *v);
 
-/* Drop one bit of resolution in every column, merging the cells that meet. */
+/* Raise the level one step, merging the cells that meet. */
 int			vgm_joint_acc_coarsen(VgmJointAcc *acc);
+
+/*
+ * The distinct values of the exact columns (shift-0 keys, ascending, column
+ * after column) into values (room for d x VGM_JOINT_EXACT_VALUES) and their
+ * counts into nvalues; returns the total.
+ */
+size_t		vgm_joint_acc_values(const VgmJointAcc *acc, int64_t *values, int *nvalues);
 
 /*
  * Write the cells sorted by key tuple into keys (n x d) and stats
@@ -216,31 +302,37 @@ int			vgm_joint_summary_parse(const char *text, size_t len, VgmJointSummaryView 
 									char *detail, size_t detaillen);
 
 /*
- * Binary form: version i32, d i32, shift i32, n i32, rows i64, skipped i64,
- * then per cell d keys (i64) and the stride's doubles, big-endian (wire.h).
+ * Binary form: version i32, d i32, shift i32, n i32, rows i64, skipped i64;
+ * in version 2 then per column the count of its exact values (i32, -1 when
+ * it is not exact) and the values (f64 each); then per cell d keys (i64)
+ * and the stride's doubles, big-endian (wire.h).
  */
 #define VGM_JOINT_SUMMARY_WIRE_HEAD 32
 
-/* Bytes of the binary form. */
-size_t		vgm_joint_summary_binary_size(int d, size_t n);
+/* Bytes of the binary form (version 2) of a view. */
+size_t		vgm_joint_summary_binary_size(const VgmJointSummaryView *v);
 
 /* Write the binary form into out (vgm_joint_summary_binary_size bytes). */
 void		vgm_joint_summary_encode(const VgmJointSummaryView *v, uint8_t *out);
 
 /*
- * Read the fixed part of a binary message: version, d, shift, n and counts
- * into v (keys and stats NULL); checks that the length is exactly that of
- * n cells, so the caller may allocate them.
+ * Read the fixed part of a binary message: version, d, shift, n, counts and
+ * the exact columns' value counts into v (keys, stats and values NULL);
+ * checks that the length is exactly that of n cells and the values, so the
+ * caller may allocate them.
  */
 int			vgm_joint_summary_decode_head(const uint8_t *data, size_t len,
 										  VgmJointSummaryView *v,
 										  char *msg, size_t msglen,
 										  char *detail, size_t detaillen);
 
-/* Read the cells into keys and stats (sized by the head), then validate. */
+/*
+ * Read the values and the cells into values (room for d x
+ * VGM_JOINT_EXACT_VALUES), keys and stats (sized by the head), then validate.
+ */
 int			vgm_joint_summary_decode_body(const uint8_t *data, size_t len,
-										  VgmJointSummaryView *v, int64_t *keys,
-										  double *stats, char *msg, size_t msglen,
-										  char *detail, size_t detaillen);
+										  VgmJointSummaryView *v, int64_t *values,
+										  int64_t *keys, double *stats, char *msg,
+										  size_t msglen, char *detail, size_t detaillen);
 
 #endif							/* VGM_JOINT_SUMMARY_CORE_H */

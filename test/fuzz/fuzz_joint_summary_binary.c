@@ -7,15 +7,18 @@
  *
  * Properties besides memory safety and UB:
  *   - the head accepts a message only when its length is exactly that of
- *     the cells it announces (so the caller's allocation is bounded by the
- *     message);
- *   - an accepted message encodes back (vgm_joint_summary_encode, as
- *     vgm_joint_summary_send) to the same bytes;
+ *     the exact values and cells it announces (so the caller's allocation
+ *     is bounded by the message);
+ *   - an accepted version 2 message encodes back (vgm_joint_summary_encode,
+ *     as vgm_joint_summary_send) to the same bytes; an accepted version 1
+ *     message encodes to a version 2 message that decodes to the same
+ *     summary;
  *   - its text form reads back to the same bits, so a summary loaded by
  *     binary COPY survives pg_dump;
  *   - rejections carry a printable message and detail.
  */
 // fuzz-srcs: src/joint_summary_core.c
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +41,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(status >= VGM_JOINT_OK && status <= VGM_JOINT_ERR_RANGE, "head status %d", status);
 	if (status != VGM_JOINT_OK)
 		return 0;
-	FUZZ_CHECK(size == vgm_joint_summary_binary_size(v.d, v.n), "head accepted a wrong length");
 	{
 		int64_t    *keys = malloc((v.n + 1) * (v.d + 1) * sizeof(int64_t));
 		double	   *stats = malloc((v.n + 1) * VGM_JOINT_STRIDE(v.d) * sizeof(double));
+		int64_t    *values = malloc(VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64_t));
+		bool		version_one = data[3] == VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT;
 
-		FUZZ_CHECK(keys != NULL && stats != NULL, "malloc");
+		FUZZ_CHECK(keys != NULL && stats != NULL && values != NULL, "malloc");
+		FUZZ_CHECK(version_one || size == vgm_joint_summary_binary_size(&v), "head accepted a wrong length");
 		fuzz_msgs_reset(&e);
-		status = vgm_joint_summary_decode_body(data, size, &v, keys, stats, FUZZ_MSGS(e));
+		status = vgm_joint_summary_decode_body(data, size, &v, values, keys, stats, FUZZ_MSGS(e));
 		fuzz_msgs_check(&e, status);
 		FUZZ_CHECK(status >= VGM_JOINT_OK && status <= VGM_JOINT_ERR_RANGE, "body status %d", status);
 		if (status == VGM_JOINT_OK)
@@ -59,8 +64,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			void	   *block;
 			uint8_t    *bin2;
 
-			FUZZ_CHECK(blen == size && memcmp(bin, data, size) == 0,
-					   "accepted message does not encode back to itself");
+			if (!version_one)
+				FUZZ_CHECK(blen == size && memcmp(bin, data, size) == 0,
+						   "accepted message does not encode back to itself");
+			else
+			{
+				VgmJointSummaryView w;
+
+				FUZZ_CHECK(blen == size + (size_t) v.d * 4, "version 1 re-encoded to a wrong length");
+				FUZZ_CHECK(vgm_joint_summary_decode_head(bin, blen, &w, FUZZ_MSGS(e)) == VGM_JOINT_OK
+						   && w.exact == 0 && w.n == v.n, "version 1 re-encoded does not read back");
+			}
 			fuzz_msgs_reset(&e);
 			status = vgm_joint_summary_parse(text, tlen, &t, &block, NULL, FUZZ_MSGS(e));
 			FUZZ_CHECK(status == VGM_JOINT_OK, "text of an accepted message does not parse: %s / %s",
@@ -74,6 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		free(keys);
 		free(stats);
+		free(values);
 	}
 	return 0;
 }

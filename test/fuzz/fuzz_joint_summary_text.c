@@ -46,19 +46,25 @@ check_merge(const VgmJointSummaryView *v)
 	{
 		int64_t    *keys = malloc(((size_t) acc.n + 1) * acc.d * sizeof(int64_t));
 		double	   *stats = malloc(((size_t) acc.n + 1) * acc.stride * sizeof(double));
-		VgmJointSummaryView m = {acc.d, acc.shift, 0, acc.rows, acc.skipped, keys, stats};
+		int64_t    *values = malloc(VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64_t));
+		VgmJointSummaryView m = {acc.d, acc.shift, 0, acc.rows, acc.skipped, keys, stats, 0, {0}, NULL};
 
+		vgm_joint_acc_values(&acc, values, m.nvalues);
+		m.exact = acc.exact;
+		m.values = values;
 		status = vgm_joint_acc_export(&acc, keys, stats, &m.n);
 		FUZZ_CHECK(status == VGM_JOINT_OK || status == VGM_JOINT_ERR_HUGE, "export %d", status);
 		if (status == VGM_JOINT_OK)
 		{
 			status = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &m, FUZZ_MSGS(r.e));
 			FUZZ_CHECK(status == VGM_JOINT_OK, "merged summary invalid: %s / %s", r.e.msg, r.e.detail);
-			FUZZ_CHECK(m.rows == 2 * v->rows && m.shift >= v->shift && m.n <= v->n,
-					   "merge changed the rows or grew the cells");
+			FUZZ_CHECK(m.rows == 2 * v->rows && m.shift >= v->shift && m.n <= v->n
+					   && (m.exact & ~v->exact) == 0,
+					   "merge changed the rows, grew the cells or made a column exact");
 		}
 		free(keys);
 		free(stats);
+		free(values);
 	}
 	vgm_joint_acc_free(&acc);
 	FUZZ_CHECK(r.st.live == 0, "accumulator leak");
@@ -96,6 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					b;
 		void	   *block2;
 		int64_t    *keys;
+		int64_t    *values;
 		double	   *stats;
 		int			s2;
 
@@ -144,12 +151,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(s2 == VGM_JOINT_OK, "binary head rejected: %s / %s", e2.msg, e2.detail);
 		keys = malloc((b.n + 1) * (b.d + 1) * sizeof(int64_t));
 		stats = malloc((b.n + 1) * VGM_JOINT_STRIDE(b.d) * sizeof(double));
-		s2 = vgm_joint_summary_decode_body(bin, blen, &b, keys, stats, FUZZ_MSGS(e2));
+		values = malloc(VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64_t));
+		s2 = vgm_joint_summary_decode_body(bin, blen, &b, values, keys, stats, FUZZ_MSGS(e2));
 		FUZZ_CHECK(s2 == VGM_JOINT_OK, "binary body rejected: %s / %s", e2.msg, e2.detail);
 		bin2 = fuzz_joint_summary_send(&b, &blen2);
 		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "binary round trip changed bits");
 		free(keys);
 		free(stats);
+		free(values);
 		free(bin);
 		free(bin2);
 		free(text);

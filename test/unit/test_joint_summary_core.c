@@ -40,6 +40,7 @@ typedef struct Owned
 	VgmJointSummaryView v;
 	int64_t    *keys;
 	double	   *stats;
+	int64_t    *values;
 } Owned;
 
 /* Export an accumulator into an Owned summary. */
@@ -59,14 +60,33 @@ export_owned(const VgmJointAcc *acc, Owned *o)
 	o->v.skipped = acc->skipped;
 	o->v.keys = o->keys;
 	o->v.stats = o->stats;
+	o->values = malloc((size_t) VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64_t));
+	if (d > 0)
+		vgm_joint_acc_values(acc, o->values, o->v.nvalues);
+	o->v.exact = acc->exact;
+	o->v.values = o->values;
 	return status;
 }
 
+/* Release an Owned summary's arrays. */
 static void
 owned_free(Owned *o)
 {
 	free(o->keys);
 	free(o->stats);
+	free(o->values);
+}
+
+/* Total of a view's exact values. */
+static size_t
+view_nvalues(const VgmJointSummaryView *v)
+{
+	size_t		total = 0;
+
+	for (int j = 0; j < v->d; j++)
+		if ((v->exact >> j) & 1)
+			total += (size_t) v->nvalues[j];
+	return total;
 }
 
 /* Summarize rows[from .. to) (n x d, row-major) into a fresh accumulator. */
@@ -87,8 +107,14 @@ summary_distance(const VgmJointSummaryView *a, const VgmJointSummaryView *b)
 	int			stride = VGM_JOINT_STRIDE(a->d);
 
 	if (a->d != b->d || a->shift != b->shift || a->n != b->n || a->rows != b->rows
-		|| a->skipped != b->skipped
+		|| a->skipped != b->skipped || a->exact != b->exact
 		|| memcmp(a->keys, b->keys, a->n * a->d * sizeof(int64_t)) != 0)
+		return -1.0;
+	for (int j = 0; j < a->d; j++)
+		if (((a->exact >> j) & 1) && a->nvalues[j] != b->nvalues[j])
+			return -1.0;
+	if (view_nvalues(a) > 0
+		&& memcmp(a->values, b->values, view_nvalues(a) * sizeof(int64_t)) != 0)
 		return -1.0;
 	for (size_t c = 0; c < a->n; c++)
 	{
@@ -164,6 +190,50 @@ distinct_cells(const double *rows, size_t n, int d, int shift)
 			distinct++;
 	free(k);
 	return distinct;
+}
+
+
+/* Distinct key tuples of the rows at the column shifts of level shift and exact set. */
+static size_t
+distinct_cells_exact(const double *rows, size_t n, int d, int shift, uint32_t exact)
+{
+	int64_t    *k = malloc(n * d * sizeof(int64_t));
+	size_t		distinct = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (int j = 0; j < d; j++)
+			k[i * d + j] = vgm_joint_key(rows[i * d + j], vgm_joint_column_shift(shift, exact, j));
+	cmp_tuple_d = d;
+	qsort(k, n, d * sizeof(int64_t), cmp_tuple);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || cmp_tuple(&k[i * d], &k[(i - 1) * d]) != 0)
+			distinct++;
+	free(k);
+	return distinct;
+}
+
+/*
+ * Heaped rows: column 0 a level 1..16 (education), column 1 a skewed
+ * amount, column 2 an hour 0..23, column 3 continuous and correlated with
+ * the level; column 3 is heaped at 0 in a fifth of the rows.
+ */
+static double *
+make_heaped_rows(size_t n, uint64_t seed)
+{
+	double	   *x = malloc(n * 4 * sizeof(double));
+
+	rng_state = seed;
+	for (size_t i = 0; i < n; i++)
+	{
+		double		level = 1.0 + (double) (rng_next() % 16);
+		double		z = rng_normal();
+
+		x[i * 4 + 0] = level;
+		x[i * 4 + 1] = exp(3.0 + 0.1 * level + 0.7 * z);
+		x[i * 4 + 2] = (double) (rng_next() % 24);
+		x[i * 4 + 3] = rng_next() % 5 == 0 ? 0.0 : 40.0 + 2.0 * level + 5.0 * rng_normal();
+	}
+	return x;
 }
 
 /* ------------------------------------------------------------------------
@@ -489,6 +559,222 @@ parse(const char *text, VgmJointSummaryView *v, void **block, char *msg, char *d
 	return vgm_joint_summary_parse(text, strlen(text), v, block, &counting, msg, 256, detail, 256);
 }
 
+/*
+ * Per-column resolution: columns of at most VGM_JOINT_EXACT_VALUES values
+ * stay exact, the cells are the rows grouped at the final column shifts,
+ * the level is the smallest that fits, and the final state is the same for
+ * permuted rows and for random splits merged in random orders (through the
+ * text and binary forms too).
+ */
+static void
+test_exact_columns(void)
+{
+	const size_t n = 60000;
+	double	   *rows = make_heaped_rows(n, 21);
+	VgmJointAcc acc;
+	Owned		whole;
+	char		msg[256],
+				detail[256];
+	bool		values_ok = true;
+
+	summarize(&acc, rows, 4, 0, n);
+	export_owned(&acc, &whole);
+	tap_ok(acc.exact == 0x5 && whole.v.nvalues[0] == 16 && whole.v.nvalues[2] == 24,
+		   "exact: the level (16 values) and the hour (24) stay exact, the continuous columns do not");
+	for (int i = 0; i < 16; i++)
+		values_ok &= vgm_joint_key_value(whole.v.values[i]) == (double) (i + 1);
+	for (int i = 0; i < 24; i++)
+		values_ok &= vgm_joint_key_value(whole.v.values[16 + i]) == (double) i;
+	tap_ok(values_ok, "exact: the stored values are the columns' distinct values, ascending");
+	tap_ok(distinct_cells_exact(rows, n, 4, acc.shift, acc.exact) == acc.n
+		   && acc.n <= VGM_JOINT_SUMMARY_MAX_CELLS
+		   && distinct_cells_exact(rows, n, 4, acc.shift - 1, acc.exact) > VGM_JOINT_SUMMARY_MAX_CELLS,
+		   "exact: the cells are the rows grouped at the final column shifts, the smallest level that fits");
+	tap_ok(vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &whole.v, msg, 256, detail, 256)
+		   == VGM_JOINT_OK, "exact: the export passes validation");
+	printf("# heaped d=4, %zu rows: %zu cells at level %d, exact columns 0x%x\n",
+		   n, whole.v.n, whole.v.shift, whole.v.exact);
+
+	/* permutations: the same final state */
+	{
+		double	   *perm = malloc(n * 4 * sizeof(double));
+		double		worst = 0.0;
+
+		for (int r = 0; r < 3; r++)
+		{
+			VgmJointAcc pa;
+			Owned		po;
+			double		dist;
+
+			memcpy(perm, rows, n * 4 * sizeof(double));
+			rng_state = 100 + r;
+			for (size_t i = n - 1; i > 0; i--)
+			{
+				size_t		k = rng_next() % (i + 1);
+				double		tmp[4];
+
+				memcpy(tmp, &perm[i * 4], sizeof(tmp));
+				memcpy(&perm[i * 4], &perm[k * 4], sizeof(tmp));
+				memcpy(&perm[k * 4], tmp, sizeof(tmp));
+			}
+			summarize(&pa, perm, 4, 0, n);
+			export_owned(&pa, &po);
+			dist = summary_distance(&whole.v, &po.v);
+			worst = dist < 0 ? 1.0 : fmax(worst, dist);
+			owned_free(&po);
+			vgm_joint_acc_free(&pa);
+		}
+		tap_ok(worst < 1e-9, "exact: three permutations of the rows give the one-pass state");
+		printf("# permutations vs one pass: %.3g\n", worst);
+		free(perm);
+	}
+
+	/* random splits, merged in random orders, some parts through the codecs */
+	{
+		double		worst = 0.0;
+
+		for (int r = 0; r < 5; r++)
+		{
+			int			parts = 2 + r * 3;
+			size_t		cut[32];
+			int			order[32];
+			VgmJointAcc all;
+			Owned		mo;
+
+			rng_state = 500 + r;
+			cut[0] = 0;
+			cut[parts] = n;
+			for (int p = 1; p < parts; p++)
+				cut[p] = rng_next() % n;
+			/* sort the cuts (insertion sort; parts may be empty) */
+			for (int p = 1; p < parts; p++)
+				for (int q = p; q > 1 && cut[q] < cut[q - 1]; q--)
+				{
+					size_t		t = cut[q];
+
+					cut[q] = cut[q - 1];
+					cut[q - 1] = t;
+				}
+			for (int p = 0; p < parts; p++)
+				order[p] = p;
+			for (int p = parts - 1; p > 0; p--)
+			{
+				int			k = (int) (rng_next() % (uint64_t) (p + 1));
+				int			t = order[p];
+
+				order[p] = order[k];
+				order[k] = t;
+			}
+			vgm_joint_acc_init(&all, &counting);
+			for (int p = 0; p < parts; p++)
+			{
+				VgmJointAcc part;
+				Owned		po;
+				int			which = order[p];
+
+				summarize(&part, rows, 4, cut[which], cut[which + 1]);
+				export_owned(&part, &po);
+				if (p % 3 == 1)
+				{
+					/* through the text form */
+					JtOut		out;
+					char	   *text;
+					VgmJointSummaryView tv;
+					void	   *block;
+
+					jt_out_growable(&out, NULL, 64);
+					vgm_joint_summary_write(&out, &po.v);
+					text = jt_out_text(&out);
+					if (parse(text, &tv, &block, msg, detail) == VGM_JOINT_OK)
+						vgm_joint_acc_merge(&all, &tv);
+					else
+						worst = 1.0;
+					vgm_mem_free(&counting, block);
+					free(text);
+				}
+				else if (p % 3 == 2)
+				{
+					/* through the binary form */
+					size_t		len = vgm_joint_summary_binary_size(&po.v);
+					uint8_t    *bin = malloc(len);
+					VgmJointSummaryView bv;
+					int64_t    *keys = malloc((po.v.n + 1) * 4 * sizeof(int64_t));
+					double	   *stats = malloc((po.v.n + 1) * VGM_JOINT_STRIDE(4) * sizeof(double));
+					int64_t    *values = malloc(VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64_t));
+
+					vgm_joint_summary_encode(&po.v, bin);
+					if (vgm_joint_summary_decode_head(bin, len, &bv, msg, 256, detail, 256) == VGM_JOINT_OK
+						&& vgm_joint_summary_decode_body(bin, len, &bv, values, keys, stats, msg, 256, detail, 256) == VGM_JOINT_OK)
+						vgm_joint_acc_merge(&all, &bv);
+					else
+						worst = 1.0;
+					free(bin);
+					free(keys);
+					free(stats);
+					free(values);
+				}
+				else
+					vgm_joint_acc_merge(&all, &po.v);
+				owned_free(&po);
+				vgm_joint_acc_free(&part);
+			}
+			export_owned(&all, &mo);
+			{
+				double		dist = summary_distance(&whole.v, &mo.v);
+
+				worst = dist < 0 ? 1.0 : fmax(worst, dist);
+			}
+			owned_free(&mo);
+			vgm_joint_acc_free(&all);
+		}
+		tap_ok(worst < 1e-9, "exact: five random splits (2 to 14 parts) merged in random orders, through the codecs, give the one-pass state");
+		printf("# splits vs one pass: %.3g\n", worst);
+	}
+	owned_free(&whole);
+	vgm_joint_acc_free(&acc);
+
+	/* the limit: 32 values stay exact, the 33rd takes the column out */
+	{
+		VgmJointAcc a32,
+					a33;
+		double		row[2];
+
+		vgm_joint_acc_init(&a32, &counting);
+		vgm_joint_acc_init(&a33, &counting);
+		vgm_joint_acc_set_dims(&a32, 2);
+		vgm_joint_acc_set_dims(&a33, 2);
+		for (int i = 0; i < 33; i++)
+		{
+			row[0] = (double) i;
+			row[1] = 0.5;
+			if (i < VGM_JOINT_EXACT_VALUES)
+				vgm_joint_acc_add(&a32, row);
+			vgm_joint_acc_add(&a33, row);
+		}
+		tap_ok(a32.exact == 0x3 && a33.exact == 0x2,
+			   "exact: 32 distinct values stay exact, the 33rd takes the column out for good");
+		vgm_joint_acc_free(&a32);
+		vgm_joint_acc_free(&a33);
+	}
+
+	/* a version 1 text still reads (no exact column) and merges */
+	{
+		VgmJointSummaryView v1;
+		void	   *block;
+		VgmJointAcc m;
+		int			status = parse("{\"version\":1,\"d\":1,\"shift\":0,\"rows\":1,\"skipped_rows\":0,"
+								   "\"cells\":[[[4607182418800017409],1,[1],[0]]]}", &v1, &block, msg, detail);
+
+		vgm_joint_acc_init(&m, &counting);
+		tap_ok(status == VGM_JOINT_OK && v1.exact == 0 && vgm_joint_acc_merge(&m, &v1) == VGM_JOINT_OK
+			   && m.exact == 0 && m.n == 1 && m.rows == 1,
+			   "version 1: a summary of one shift reads, has no exact column and merges");
+		vgm_mem_free(&counting, block);
+		vgm_joint_acc_free(&m);
+	}
+	free(rows);
+}
+
 /* Text and binary forms: round trips and hostile inputs. */
 static void
 test_codecs(void)
@@ -521,7 +807,8 @@ test_codecs(void)
 
 	/* binary round trip */
 	{
-		size_t		len = vgm_joint_summary_binary_size(d, o.v.n);
+		size_t		len = vgm_joint_summary_binary_size(&o.v);
+		int64_t    *values = malloc((size_t) VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64_t));
 		uint8_t    *bin = malloc(len);
 		VgmJointSummaryView b;
 		int64_t    *keys = malloc(o.v.n * d * sizeof(int64_t));
@@ -533,7 +820,7 @@ test_codecs(void)
 		vgm_joint_summary_encode(&o.v, bin);
 		s1 = vgm_joint_summary_decode_head(bin, len, &b, msg, 256, detail, 256);
 		if (s1 == VGM_JOINT_OK)
-			s2 = vgm_joint_summary_decode_body(bin, len, &b, keys, stats, msg, 256, detail, 256);
+			s2 = vgm_joint_summary_decode_body(bin, len, &b, values, keys, stats, msg, 256, detail, 256);
 		tap_ok(s1 == VGM_JOINT_OK && s2 == VGM_JOINT_OK && summary_distance(&o.v, &b) == 0.0,
 			   "binary: encode then decode gives the same bits");
 		/* every shorter message fails before reading past its end */
@@ -547,15 +834,16 @@ test_codecs(void)
 
 			memcpy(&bits, &w2, 8);
 			bits = __builtin_bswap64(bits);
-			memcpy(bin + VGM_JOINT_SUMMARY_WIRE_HEAD + d * 8, &bits, 8);
+			memcpy(bin + VGM_JOINT_SUMMARY_WIRE_HEAD + d * 4 + view_nvalues(&o.v) * 8 + d * 8, &bits, 8);
 			vgm_joint_summary_decode_head(bin, len, &b, msg, 256, detail, 256);
-			tap_ok(vgm_joint_summary_decode_body(bin, len, &b, keys, stats, msg, 256, detail, 256)
+			tap_ok(vgm_joint_summary_decode_body(bin, len, &b, values, keys, stats, msg, 256, detail, 256)
 				   == VGM_JOINT_ERR_RANGE && strstr(msg, "weight") != NULL,
 				   "binary: a fractional weight is refused");
 		}
 		free(bin);
 		free(keys);
 		free(stats);
+		free(values);
 	}
 
 	/* truncation of the text of 40 rows at every byte: an error, no leak */
@@ -583,7 +871,8 @@ test_codecs(void)
 			ok &= vgm_joint_summary_parse(text, cut, &t, &block, &counting, msg, 256, detail, 256) != VGM_JOINT_OK
 				&& block == NULL;
 		}
-		tap_ok(ok && blocks.live == (long) 3, "text: every truncation is an error and frees what it took");
+		/* the accumulator still holds its keys, stats, index and value tables */
+		tap_ok(ok && blocks.live == (long) 4, "text: every truncation is an error and frees what it took");
 	}
 	free(text);
 
@@ -597,8 +886,26 @@ test_codecs(void)
 		}			cases[] = {
 			{"{\"version\":1,\"d\":2,\"shift\":0,\"rows\":1,\"skipped_rows\":0,\"cells\":[[[1,9218868437227405313],1,[1,2],[0,0,0]]]}",
 			VGM_JOINT_ERR_RANGE, "key out of range"},
-			{"{\"version\":2,\"d\":1,\"shift\":0,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
+			{"{\"version\":3,\"d\":1,\"shift\":0,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
 			VGM_JOINT_ERR_VERSION, "version"},
+			{"{\"version\":2,\"d\":1,\"shift\":0,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
+			VGM_JOINT_ERR_FIELD, "exact_values"},
+			{"{\"version\":1,\"d\":1,\"shift\":0,\"exact_values\":[null],\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
+			VGM_JOINT_ERR_FIELD, "exact_values"},
+			{"{\"version\":2,\"d\":2,\"shift\":0,\"exact_values\":[null],\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
+			VGM_JOINT_ERR_FIELD, "exact_values"},
+			{"{\"version\":2,\"d\":1,\"shift\":0,\"exact_values\":[[2,1]],\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
+			VGM_JOINT_ERR_RANGE, "out of order"},
+			{"{\"version\":2,\"d\":1,\"shift\":0,\"exact_values\":[[0,-0]],\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
+			VGM_JOINT_ERR_RANGE, "out of order"},
+			{"{\"version\":2,\"d\":1,\"shift\":0,\"exact_values\":[[2]],\"rows\":1,\"skipped_rows\":0,\"cells\":[[[4607182418800017409],1,[1],[0]]]}",
+			VGM_JOINT_ERR_RANGE, "unlisted value"},
+			{"{\"version\":2,\"d\":1,\"shift\":0,\"exact_values\":[[1]],\"rows\":1,\"skipped_rows\":0,\"cells\":[[[4607182418800017409],1,[1.5],[0]]]}",
+			VGM_JOINT_ERR_RANGE, "unlisted value"},
+			{"{\"version\":2,\"d\":1,\"shift\":0,\"exact_values\":[[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33]],\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
+			VGM_JOINT_ERR_RANGE, "too many"},
+			{"{\"version\":2,\"d\":1,\"shift\":0,\"exact_values\":[[1],[2]],\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
+			VGM_JOINT_ERR_FIELD, "exact_values"},
 			{"{\"version\":1,\"d\":17,\"shift\":0,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
 			VGM_JOINT_ERR_RANGE, "columns"},
 			{"{\"version\":1,\"d\":1,\"shift\":65,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
@@ -664,6 +971,7 @@ main(void)
 	test_merge_and_order();
 	test_sixteen_columns();
 	test_nonfinite();
+	test_exact_columns();
 	test_codecs();
 	tap_ok(blocks.live == 0, "memory: every block allocated through the hooks was released");
 	return tap_done();
