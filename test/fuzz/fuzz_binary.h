@@ -155,7 +155,7 @@ fuzz_joint_model_send(const VgmJointModelView *m, size_t *len)
 static inline uint8_t *
 fuzz_joint_summary_send(const VgmJointSummaryView *v, size_t *len)
 {
-	uint8_t    *buf = fuzz_malloc(*len = vgm_joint_summary_binary_size(v->d, v->n));
+	uint8_t    *buf = fuzz_malloc(*len = vgm_joint_summary_binary_size(v));
 
 	vgm_joint_summary_encode(v, buf);
 	return buf;
