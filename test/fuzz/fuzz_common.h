@@ -241,4 +241,51 @@ fuzz_check_status_without_memory(int s3, int status, long calls, int nomem)
 		FUZZ_CHECK(s3 == nomem, "status %d after a failed allocation", s3);
 }
 
+/*
+ * The text and binary forms a round-trip check writes: the form of the
+ * accepted value and the form of its copy read back.  Freed together.
+ */
+typedef struct FuzzForms
+{
+	char	   *text;
+	char	   *text2;
+	size_t		tlen;
+	size_t		tlen2;
+	uint8_t    *bin;
+	uint8_t    *bin2;
+	size_t		blen;
+	size_t		blen2;
+} FuzzForms;
+
+/* Free every form (free(NULL) is harmless, so unset ones may stay NULL). */
+static inline void
+fuzz_forms_free(FuzzForms *f)
+{
+	free(f->text);
+	free(f->text2);
+	free(f->bin);
+	free(f->bin2);
+	memset(f, 0, sizeof(*f));
+}
+
+/*
+ * The re-encoding f->bin2 must be the bytes of f->bin: "what" names the
+ * round trip in the report.  Frees bin2, so the next trip can write it.
+ */
+static inline void
+fuzz_forms_check_same(FuzzForms *f, const char *what)
+{
+	FUZZ_CHECK(f->blen == f->blen2 && memcmp(f->bin, f->bin2, f->blen) == 0, "%s changed bits", what);
+	free(f->bin2);
+	f->bin2 = NULL;
+}
+
+/* The text written again from the copy read back must be the same text. */
+static inline void
+fuzz_forms_check_fixed_point(const FuzzForms *f)
+{
+	FUZZ_CHECK(f->tlen == f->tlen2 && memcmp(f->text, f->text2, f->tlen) == 0,
+			   "text not a fixed point:\n  %.2000s\n  %.2000s", f->text, f->text2);
+}
+
 #endif							/* VGM_FUZZ_COMMON_H */

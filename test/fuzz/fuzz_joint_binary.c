@@ -21,49 +21,42 @@
 #include "binary_codec.h"
 #include "fuzz_binary.h"
 #include "fuzz_common.h"
+#include "fuzz_entry.h"
 #include "fuzz_text.h"
 #include "joint_model_codec.h"
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+fuzz_one(FuzzRun *r, const uint8_t *data, size_t size)
 {
-	FuzzRun		r;
 	VgmJointModelView m;
 	int			status;
 
-	fuzz_run_start(&r, 0);
-	status = vgm_joint_model_decode(data, size, &m, &r.alloc, FUZZ_MSGS(r.e));
-	fuzz_msgs_check(&r.e, status);
+	status = vgm_joint_model_decode(data, size, &m, &r->alloc, FUZZ_MSGS(r->e));
+	fuzz_msgs_check(&r->e, status);
 	/* the statuses joint_model_codec.h names for the decoder, and no other */
 	FUZZ_CHECK(fuzz_binary_status(status, false), "status %d", status);
 	if (status != VGM_BINARY_OK)
 	{
-		FUZZ_CHECK(r.st.live == 0, "leak after an error");
-		return 0;
+		FUZZ_CHECK(r->st.live == 0, "leak after an error");
+		return;
 	}
 	{
-		size_t		blen,
-					blen2,
-					tlen;
-		uint8_t    *bin = fuzz_joint_model_send(&m, &blen);
-		char	   *text = fuzz_joint_text(&m, false, &tlen);
+		FuzzForms	forms = {0};
 		VgmJointModelView m2;
-		uint8_t    *bin2;
 
-		FUZZ_CHECK(blen == size && memcmp(bin, data, size) == 0,
+		forms.bin = fuzz_joint_model_send(&m, &forms.blen);
+		forms.text = fuzz_joint_text(&m, false, &forms.tlen);
+		FUZZ_CHECK(forms.blen == size && memcmp(forms.bin, data, size) == 0,
 				   "accepted message does not encode back to itself");
-		fuzz_msgs_reset(&r.e);
-		status = vgm_joint_model_parse(text, tlen, &m2, &r.alloc, FUZZ_MSGS(r.e));
+		fuzz_msgs_reset(&r->e);
+		status = vgm_joint_model_parse(forms.text, forms.tlen, &m2, &r->alloc, FUZZ_MSGS(r->e));
 		FUZZ_CHECK(status == VGM_TEXT_OK, "binary-accepted model has no valid text: %s / %s\n  %s",
-				   r.e.msg, r.e.detail, text);
-		bin2 = fuzz_joint_model_send(&m2, &blen2);
-		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "text form changes bits: %s", text);
-		fuzz_release(m2.post.conc_a, &r.st);
-		fuzz_release(m.post.conc_a, &r.st);
-		FUZZ_CHECK(r.st.live == 0, "leak");
-		free(bin);
-		free(bin2);
-		free(text);
+				   r->e.msg, r->e.detail, forms.text);
+		forms.bin2 = fuzz_joint_model_send(&m2, &forms.blen2);
+		fuzz_forms_check_same(&forms, "text form");
+		fuzz_release(m2.post.conc_a, &r->st);
+		fuzz_release(m.post.conc_a, &r->st);
+		FUZZ_CHECK(r->st.live == 0, "leak");
+		fuzz_forms_free(&forms);
 	}
-	return 0;
 }

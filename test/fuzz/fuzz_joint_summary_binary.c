@@ -55,36 +55,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(status >= VGM_JOINT_OK && status <= VGM_JOINT_ERR_RANGE, "body status %d", status);
 		if (status == VGM_JOINT_OK)
 		{
-			size_t		blen,
-						blen2,
-						tlen;
-			uint8_t    *bin = fuzz_joint_summary_send(&v, &blen);
-			char	   *text = fuzz_joint_text(&v, true, &tlen);
+			FuzzForms	forms = {0};
 			VgmJointSummaryView t;
 			void	   *block;
-			uint8_t    *bin2;
 
+			forms.bin = fuzz_joint_summary_send(&v, &forms.blen);
+			forms.text = fuzz_joint_text(&v, true, &forms.tlen);
 			if (!version_one)
-				FUZZ_CHECK(blen == size && memcmp(bin, data, size) == 0,
+				FUZZ_CHECK(forms.blen == size && memcmp(forms.bin, data, size) == 0,
 						   "accepted message does not encode back to itself");
 			else
 			{
 				VgmJointSummaryView w;
 
-				FUZZ_CHECK(blen == size + (size_t) v.d * 4, "version 1 re-encoded to a wrong length");
-				FUZZ_CHECK(vgm_joint_summary_decode_head(bin, blen, &w, FUZZ_MSGS(e)) == VGM_JOINT_OK
+				FUZZ_CHECK(forms.blen == size + (size_t) v.d * 4, "version 1 re-encoded to a wrong length");
+				FUZZ_CHECK(vgm_joint_summary_decode_head(forms.bin, forms.blen, &w, FUZZ_MSGS(e)) == VGM_JOINT_OK
 						   && w.exact == 0 && w.n == v.n, "version 1 re-encoded does not read back");
 			}
 			fuzz_msgs_reset(&e);
-			status = vgm_joint_summary_parse(text, tlen, &t, &block, NULL, FUZZ_MSGS(e));
+			status = vgm_joint_summary_parse(forms.text, forms.tlen, &t, &block, NULL, FUZZ_MSGS(e));
 			FUZZ_CHECK(status == VGM_JOINT_OK, "text of an accepted message does not parse: %s / %s",
 					   e.msg, e.detail);
-			bin2 = fuzz_joint_summary_send(&t, &blen2);
-			FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "text round trip changed bits");
-			free(bin2);
+			forms.bin2 = fuzz_joint_summary_send(&t, &forms.blen2);
+			fuzz_forms_check_same(&forms, "text round trip");
 			free(block);
-			free(text);
-			free(bin);
+			fuzz_forms_free(&forms);
 		}
 		free(keys);
 		free(stats);

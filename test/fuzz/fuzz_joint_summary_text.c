@@ -23,6 +23,7 @@
 
 #include "fuzz_binary.h"
 #include "fuzz_common.h"
+#include "fuzz_entry.h"
 #include "fuzz_text.h"
 #include "joint_summary_core.h"
 
@@ -70,34 +71,25 @@ check_merge(const VgmJointSummaryView *v)
 	FUZZ_CHECK(r.st.live == 0, "accumulator leak");
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+fuzz_one(FuzzRun *r, const uint8_t *data, size_t size)
 {
-	FuzzRun		r;
 	VgmJointSummaryView v;
 	void	   *block = (void *) 1;
 	int			status;
 
-	fuzz_run_start(&r, 0);
-	status = vgm_joint_summary_parse((const char *) data, size, &v, &block, &r.alloc, FUZZ_MSGS(r.e));
-	fuzz_msgs_check(&r.e, status);
+	status = vgm_joint_summary_parse((const char *) data, size, &v, &block, &r->alloc, FUZZ_MSGS(r->e));
+	fuzz_msgs_check(&r->e, status);
 	FUZZ_CHECK(status >= VGM_JOINT_OK && status <= VGM_JOINT_ERR_NOMEM, "status %d", status);
 	if (status != VGM_JOINT_OK)
 	{
 		FUZZ_CHECK(block == NULL, "error %d with a block", status);
-		FUZZ_CHECK(r.st.live == 0, "error %d leaves %ld allocations", status, r.st.live);
+		FUZZ_CHECK(r->st.live == 0, "error %d leaves %ld allocations", status, r->st.live);
 	}
 	else
 	{
 		FuzzMsgs	e2;
-		char	   *text,
-				   *text2;
-		size_t		tlen,
-					tlen2,
-					blen,
-					blen2;
-		uint8_t    *bin,
-				   *bin2;
+		FuzzForms	forms = {0};
 		VgmJointSummaryView v2,
 					b;
 		void	   *block2;
@@ -106,7 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		double	   *stats;
 		int			s2;
 
-		FUZZ_CHECK(r.st.live == (v.n > 0 ? 1 : 0), "%zu cells in %ld allocations", v.n, r.st.live);
+		FUZZ_CHECK(r->st.live == (v.n > 0 ? 1 : 0), "%zu cells in %ld allocations", v.n, r->st.live);
 		fuzz_msgs_reset(&e2);
 		s2 = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &v, FUZZ_MSGS(e2));
 		FUZZ_CHECK(s2 == VGM_JOINT_OK, "parsed summary fails validation: %s", e2.msg);
@@ -131,42 +123,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 
 		/* text round trip, a fixed point */
-		text = fuzz_joint_text(&v, true, &tlen);
+		forms.text = fuzz_joint_text(&v, true, &forms.tlen);
 		fuzz_msgs_reset(&e2);
-		s2 = vgm_joint_summary_parse(text, tlen, &v2, &block2, NULL, FUZZ_MSGS(e2));
+		s2 = vgm_joint_summary_parse(forms.text, forms.tlen, &v2, &block2, NULL, FUZZ_MSGS(e2));
 		FUZZ_CHECK(s2 == VGM_JOINT_OK, "output text does not parse: %s / %s\n  %.2000s",
-				   e2.msg, e2.detail, text);
-		text2 = fuzz_joint_text(&v2, true, &tlen2);
-		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0,
-				   "text not a fixed point:\n  %.2000s\n  %.2000s", text, text2);
-		bin = fuzz_joint_summary_send(&v, &blen);
-		bin2 = fuzz_joint_summary_send(&v2, &blen2);
-		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "text round trip changed bits");
+				   e2.msg, e2.detail, forms.text);
+		forms.text2 = fuzz_joint_text(&v2, true, &forms.tlen2);
+		fuzz_forms_check_fixed_point(&forms);
+		forms.bin = fuzz_joint_summary_send(&v, &forms.blen);
+		forms.bin2 = fuzz_joint_summary_send(&v2, &forms.blen2);
+		fuzz_forms_check_same(&forms, "text round trip");
 		free(block2);
-		free(bin2);
 
 		/* binary round trip through the decoder of vgm_joint_summary_recv */
 		fuzz_msgs_reset(&e2);
-		s2 = vgm_joint_summary_decode_head(bin, blen, &b, FUZZ_MSGS(e2));
+		s2 = vgm_joint_summary_decode_head(forms.bin, forms.blen, &b, FUZZ_MSGS(e2));
 		FUZZ_CHECK(s2 == VGM_JOINT_OK, "binary head rejected: %s / %s", e2.msg, e2.detail);
 		keys = malloc((b.n + 1) * (b.d + 1) * sizeof(int64_t));
 		stats = malloc((b.n + 1) * VGM_JOINT_STRIDE(b.d) * sizeof(double));
 		values = malloc(VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64_t));
-		s2 = vgm_joint_summary_decode_body(bin, blen, &b, values, keys, stats, FUZZ_MSGS(e2));
+		s2 = vgm_joint_summary_decode_body(forms.bin, forms.blen, &b, values, keys, stats, FUZZ_MSGS(e2));
 		FUZZ_CHECK(s2 == VGM_JOINT_OK, "binary body rejected: %s / %s", e2.msg, e2.detail);
-		bin2 = fuzz_joint_summary_send(&b, &blen2);
-		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "binary round trip changed bits");
+		forms.bin2 = fuzz_joint_summary_send(&b, &forms.blen2);
+		fuzz_forms_check_same(&forms, "binary round trip");
 		free(keys);
 		free(stats);
 		free(values);
-		free(bin);
-		free(bin2);
-		free(text);
-		free(text2);
+		fuzz_forms_free(&forms);
 
 		check_merge(&v);
-		vgm_mem_free(&r.alloc, block);
-		FUZZ_CHECK(r.st.live == 0, "leak");
+		vgm_mem_free(&r->alloc, block);
+		FUZZ_CHECK(r->st.live == 0, "leak");
 	}
 
 	/* the same text when every allocation fails */
@@ -180,5 +167,4 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(block == NULL, "a block without memory");
 		fuzz_check_status_without_memory(s3, status, f.st.calls, VGM_JOINT_ERR_NOMEM);
 	}
-	return 0;
 }

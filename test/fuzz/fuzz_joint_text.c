@@ -21,6 +21,7 @@
 #include "binary_codec.h"
 #include "fuzz_binary.h"
 #include "fuzz_common.h"
+#include "fuzz_entry.h"
 #include "fuzz_text.h"
 #include "joint_model_codec.h"
 
@@ -39,61 +40,51 @@ same_model(const VgmJointModelView *a, const VgmJointModelView *b)
 		memcmp(&a->hdr.lower_bound, &b->hdr.lower_bound, sizeof(double)) == 0;
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+fuzz_one(FuzzRun *r, const uint8_t *data, size_t size)
 {
-	FuzzRun		r;
 	VgmJointModelView m;
 	int			status;
 
-	fuzz_run_start(&r, 0);
-	status = vgm_joint_model_parse((const char *) data, size, &m, &r.alloc, FUZZ_MSGS(r.e));
-	fuzz_msgs_check_echo(&r.e, status, data, size);
+	status = vgm_joint_model_parse((const char *) data, size, &m, &r->alloc, FUZZ_MSGS(r->e));
+	fuzz_msgs_check_echo(&r->e, status, data, size);
 	FUZZ_CHECK(status == VGM_TEXT_OK || status == VGM_TEXT_ERR_SYNTAX || status == VGM_TEXT_ERR_FIELD ||
 			   status == VGM_TEXT_ERR_VERSION || status == VGM_TEXT_ERR_RANGE ||
 			   status == VGM_TEXT_ERR_NOMEM, "status %d", status);
 	if (status != VGM_TEXT_OK)
 	{
 		FUZZ_CHECK(m.post.conc_a == NULL, "a model after an error");
-		FUZZ_CHECK(r.st.live == 0, "leak after an error: %ld blocks", r.st.live);
+		FUZZ_CHECK(r->st.live == 0, "leak after an error: %ld blocks", r->st.live);
 	}
 	else
 	{
-		size_t		len,
-					len2,
-					blen,
-					blen2;
-		char	   *text = fuzz_joint_text(&m, false, &len);
-		char	   *text2;
-		uint8_t    *bin,
-				   *bin2;
+		FuzzForms	forms = {0};
 		VgmJointModelView m2,
 					m3;
 		FuzzRun		r2;
 
-		FUZZ_CHECK(vgm_joint_model_validate(&m, FUZZ_MSGS(r.e)) == VGM_TEXT_OK,
-				   "accepted model fails validation: %s", r.e.msg);
+		FUZZ_CHECK(vgm_joint_model_validate(&m, FUZZ_MSGS(r->e)) == VGM_TEXT_OK,
+				   "accepted model fails validation: %s", r->e.msg);
+		forms.text = fuzz_joint_text(&m, false, &forms.tlen);
 		fuzz_run_start(&r2, 0);
-		status = vgm_joint_model_parse(text, len, &m2, &r2.alloc, FUZZ_MSGS(r.e));
-		FUZZ_CHECK(status == VGM_TEXT_OK, "written text does not parse: %s / %s\n  %s", r.e.msg, r.e.detail, text);
-		FUZZ_CHECK(same_model(&m, &m2), "text round trip changes bits: %s", text);
-		text2 = fuzz_joint_text(&m2, false, &len2);
-		FUZZ_CHECK(len == len2 && memcmp(text, text2, len) == 0, "text is not a fixed point");
+		status = vgm_joint_model_parse(forms.text, forms.tlen, &m2, &r2.alloc, FUZZ_MSGS(r->e));
+		FUZZ_CHECK(status == VGM_TEXT_OK, "written text does not parse: %s / %s\n  %s", r->e.msg, r->e.detail,
+				   forms.text);
+		FUZZ_CHECK(same_model(&m, &m2), "text round trip changes bits: %s", forms.text);
+		forms.text2 = fuzz_joint_text(&m2, false, &forms.tlen2);
+		fuzz_forms_check_fixed_point(&forms);
 
-		bin = fuzz_joint_model_send(&m, &blen);
-		status = vgm_joint_model_decode(bin, blen, &m3, &r2.alloc, FUZZ_MSGS(r.e));
-		FUZZ_CHECK(status == VGM_BINARY_OK, "binary form does not decode: %s", r.e.msg);
-		bin2 = fuzz_joint_model_send(&m3, &blen2);
-		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "binary round trip changes bytes");
+		forms.bin = fuzz_joint_model_send(&m, &forms.blen);
+		status = vgm_joint_model_decode(forms.bin, forms.blen, &m3, &r2.alloc, FUZZ_MSGS(r->e));
+		FUZZ_CHECK(status == VGM_BINARY_OK, "binary form does not decode: %s", r->e.msg);
+		forms.bin2 = fuzz_joint_model_send(&m3, &forms.blen2);
+		fuzz_forms_check_same(&forms, "binary round trip");
 		fuzz_release(m2.post.conc_a, &r2.st);
 		fuzz_release(m3.post.conc_a, &r2.st);
 		FUZZ_CHECK(r2.st.live == 0, "leak");
-		free(bin);
-		free(bin2);
-		free(text);
-		free(text2);
-		fuzz_release(m.post.conc_a, &r.st);
-		FUZZ_CHECK(r.st.live == 0, "leak");
+		fuzz_forms_free(&forms);
+		fuzz_release(m.post.conc_a, &r->st);
+		FUZZ_CHECK(r->st.live == 0, "leak");
 	}
 
 	/* every allocation failing: an error, never a model, nothing live */
@@ -106,5 +97,4 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(status != VGM_TEXT_OK && mf.post.conc_a == NULL && f.st.live == 0,
 				   "a model without memory (status %d)", status);
 	}
-	return 0;
 }

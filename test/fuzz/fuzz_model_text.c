@@ -22,79 +22,65 @@
 
 #include "fuzz_binary.h"
 #include "fuzz_common.h"
+#include "fuzz_entry.h"
 #include "fuzz_text.h"
 #include "model_codec.h"
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+fuzz_one(FuzzRun *r, const uint8_t *data, size_t size)
 {
-	FuzzRun		r;
 	VgmModelView m;
 	int			status;
 
-	fuzz_run_start(&r, 0);
-	status = vgm_model_parse((const char *) data, size, &m, &r.alloc, FUZZ_MSGS(r.e));
-	fuzz_msgs_check(&r.e, status);
+	status = vgm_model_parse((const char *) data, size, &m, &r->alloc, FUZZ_MSGS(r->e));
+	fuzz_msgs_check(&r->e, status);
 	FUZZ_CHECK(status >= VGM_MODEL_OK && status <= VGM_MODEL_ERR_NOMEM, "status %d", status);
 
 	if (status != VGM_MODEL_OK)
 	{
 		FUZZ_CHECK(m.comp == NULL && m.weights == NULL, "error %d with a model", status);
-		FUZZ_CHECK(r.st.live == 0, "error %d leaves %ld allocations", status, r.st.live);
+		FUZZ_CHECK(r->st.live == 0, "error %d leaves %ld allocations", status, r->st.live);
 	}
 	else
 	{
 		FuzzRun		r2;
 		VgmModelView m2;
-		char	   *text,
-				   *text2;
-		size_t		tlen,
-					tlen2;
-		uint8_t    *bin,
-				   *bin2;
-		size_t		blen,
-					blen2;
+		FuzzForms	forms = {0};
 		int			s2;
 
-		FUZZ_CHECK(r.st.live == 1, "a model holds %ld allocations", r.st.live);
+		FUZZ_CHECK(r->st.live == 1, "a model holds %ld allocations", r->st.live);
 		FUZZ_CHECK(m.comp != NULL && m.weights != NULL, "model without arrays");
 		fuzz_run_start(&r2, 0);
 		s2 = vgm_model_validate(&m, FUZZ_MSGS(r2.e));
 		FUZZ_CHECK(s2 == VGM_MODEL_OK, "parsed model fails validation: %s", r2.e.msg);
 
 		/* text round trip: to the same bits, and a fixed point */
-		text = fuzz_model_text(&m, &tlen);
+		forms.text = fuzz_model_text(&m, &forms.tlen);
 		fuzz_run_start(&r2, 0);
-		s2 = vgm_model_parse(text, tlen, &m2, &r2.alloc, FUZZ_MSGS(r2.e));
+		s2 = vgm_model_parse(forms.text, forms.tlen, &m2, &r2.alloc, FUZZ_MSGS(r2.e));
 		FUZZ_CHECK(s2 == VGM_MODEL_OK, "output text does not parse: %s / %s\n  %s",
-				   r2.e.msg, r2.e.detail, text);
-		text2 = fuzz_model_text(&m2, &tlen2);
-		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0,
-				   "text not a fixed point:\n  %s\n  %s", text, text2);
-		bin = fuzz_model_send(&m, &blen);
-		bin2 = fuzz_model_send(&m2, &blen2);
-		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0,
-				   "text round trip changed bits: %s", text);
+				   r2.e.msg, r2.e.detail, forms.text);
+		forms.text2 = fuzz_model_text(&m2, &forms.tlen2);
+		fuzz_forms_check_fixed_point(&forms);
+		forms.bin = fuzz_model_send(&m, &forms.blen);
+		forms.bin2 = fuzz_model_send(&m2, &forms.blen2);
+		fuzz_forms_check_same(&forms, "text round trip");
 		fuzz_release(m2.comp, &r2.st);
 		FUZZ_CHECK(r2.st.live == 0, "leak in the round trip");
 
 		/* binary round trip through the decoder of vgm_model_recv */
 		fuzz_msgs_reset(&r2.e);
-		s2 = fuzz_model_recv(bin, blen, &m2, &r2.e);
+		s2 = fuzz_model_recv(forms.bin, forms.blen, &m2, &r2.e);
 		FUZZ_CHECK(s2 == VGM_BINARY_OK, "binary form rejected: %s / %s", r2.e.msg, r2.e.detail);
-		free(bin2);
-		bin2 = fuzz_model_send(&m2, &blen2);
-		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "binary round trip changed bits");
+		forms.bin2 = fuzz_model_send(&m2, &forms.blen2);
+		fuzz_forms_check_same(&forms, "binary round trip");
 		free(m2.comp);
 		free(m2.weights);
 		free(m2.atom_values);
 		free(m2.atom_weights);
-		free(bin);
-		free(bin2);
-		free(text);
-		free(text2);
-		fuzz_release(m.comp, &r.st);
-		FUZZ_CHECK(r.st.live == 0, "leak");
+		fuzz_forms_free(&forms);
+		fuzz_release(m.comp, &r->st);
+		FUZZ_CHECK(r->st.live == 0, "leak");
 	}
 
 	/* the same text when every allocation fails */
@@ -112,5 +98,4 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (s3 != VGM_MODEL_ERR_NOMEM)
 			FUZZ_CHECK(s3 == status, "status %d without memory, %d with", s3, status);
 	}
-	return 0;
 }

@@ -20,13 +20,13 @@
 
 #include "fuzz_binary.h"
 #include "fuzz_common.h"
+#include "fuzz_entry.h"
 #include "fuzz_text.h"
 #include "summary_core.h"
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+fuzz_one(FuzzRun *r, const uint8_t *data, size_t size)
 {
-	FuzzRun		r;
 	int			shift = -12345;
 	VgmSummaryCounts c;
 	VgmBucket  *b = NULL;
@@ -35,28 +35,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t		nh = 0;
 	int			status;
 
-	fuzz_run_start(&r, 0);
-	status = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, &h, &nh, &r.alloc,
-							   FUZZ_MSGS(r.e));
-	fuzz_msgs_check(&r.e, status);
+	status = vgm_summary_parse((const char *) data, size, &shift, &c, &b, &n, &h, &nh, &r->alloc,
+							   FUZZ_MSGS(r->e));
+	fuzz_msgs_check(&r->e, status);
 	FUZZ_CHECK(status >= VGM_SUMMARY_OK && status <= VGM_SUMMARY_ERR_NOMEM, "status %d", status);
 
 	if (status != VGM_SUMMARY_OK)
 	{
 		FUZZ_CHECK(b == NULL && n == 0 && h == NULL && nh == 0, "error %d with buckets", status);
-		FUZZ_CHECK(r.st.live == 0, "error %d leaves %ld allocations", status, r.st.live);
+		FUZZ_CHECK(r->st.live == 0, "error %d leaves %ld allocations", status, r->st.live);
 	}
 	else
 	{
 		FuzzRun		r2;
-		char	   *text,
-				   *text2;
-		size_t		tlen,
-					tlen2;
-		uint8_t    *bin,
-				   *bin2;
-		size_t		blen,
-					blen2;
+		FuzzForms	forms = {0};
 		int			shift2;
 		VgmSummaryWireHead head2;
 		VgmSummaryCounts c2;
@@ -68,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		VgmHeavy   *h2 = NULL;
 		size_t		nh2 = 0;
 
-		FUZZ_CHECK(r.st.live == (n > 0 ? 1 : 0) + (h != NULL ? 1 : 0), "%zu buckets in %ld allocations", n, r.st.live);
+		FUZZ_CHECK(r->st.live == (n > 0 ? 1 : 0) + (h != NULL ? 1 : 0), "%zu buckets in %ld allocations", n, r->st.live);
 		FUZZ_CHECK((nh == 0) == (h == NULL), "%zu heavy values at %p", nh, (void *) h);
 		FUZZ_CHECK((n == 0) == (b == NULL), "%zu buckets at %p", n, (void *) b);
 		fuzz_run_start(&r2, 0);
@@ -82,42 +74,36 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void) ldexp(1.0, shift - 52);
 
 		/* text round trip */
-		text = fuzz_summary_text(shift, &c, b, n, h, nh, &tlen);
+		forms.text = fuzz_summary_text(shift, &c, b, n, h, nh, &forms.tlen);
 		fuzz_run_start(&r2, 0);
-		s2 = vgm_summary_parse(text, tlen, &shift2, &c2, &b2, &n2, &h2, &nh2, &r2.alloc,
+		s2 = vgm_summary_parse(forms.text, forms.tlen, &shift2, &c2, &b2, &n2, &h2, &nh2, &r2.alloc,
 							   FUZZ_MSGS(r2.e));
 		FUZZ_CHECK(s2 == VGM_SUMMARY_OK, "output text does not parse: %s / %s\n  %.2000s",
-				   r2.e.msg, r2.e.detail, text);
-		text2 = fuzz_summary_text(shift2, &c2, b2, n2, h2, nh2, &tlen2);
-		FUZZ_CHECK(tlen == tlen2 && memcmp(text, text2, tlen) == 0,
-				   "text not a fixed point:\n  %.2000s\n  %.2000s", text, text2);
-		bin = fuzz_summary_send(shift, &c, b, n, &blen);
-		bin2 = fuzz_summary_send(shift2, &c2, b2, n2, &blen2);
-		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0,
-				   "text round trip changed bits: %.2000s", text);
+				   r2.e.msg, r2.e.detail, forms.text);
+		forms.text2 = fuzz_summary_text(shift2, &c2, b2, n2, h2, nh2, &forms.tlen2);
+		fuzz_forms_check_fixed_point(&forms);
+		forms.bin = fuzz_summary_send(shift, &c, b, n, &forms.blen);
+		forms.bin2 = fuzz_summary_send(shift2, &c2, b2, n2, &forms.blen2);
+		fuzz_forms_check_same(&forms, "text round trip");
 		if (b2)
 			fuzz_release(b2, &r2.st);
 		if (h2)
 			fuzz_release(h2, &r2.st);
 		FUZZ_CHECK(r2.st.live == 0, "leak in the round trip");
-		free(bin2);
 
 		/* binary round trip through the decoder of vgm_summary_recv */
 		fuzz_msgs_reset(&r2.e);
-		s2 = fuzz_summary_recv(bin, blen, &head2, &b2, &r2.e);
+		s2 = fuzz_summary_recv(forms.bin, forms.blen, &head2, &b2, &r2.e);
 		FUZZ_CHECK(s2 == VGM_BINARY_OK, "binary form rejected: %s / %s", r2.e.msg, r2.e.detail);
-		bin2 = fuzz_summary_send(head2.shift, &head2.counts, b2, head2.n, &blen2);
-		FUZZ_CHECK(blen == blen2 && memcmp(bin, bin2, blen) == 0, "binary round trip changed bits");
+		forms.bin2 = fuzz_summary_send(head2.shift, &head2.counts, b2, head2.n, &forms.blen2);
+		fuzz_forms_check_same(&forms, "binary round trip");
 		free(b2);
-		free(bin);
-		free(bin2);
-		free(text);
-		free(text2);
+		fuzz_forms_free(&forms);
 		if (b)
-			fuzz_release(b, &r.st);
+			fuzz_release(b, &r->st);
 		if (h)
-			fuzz_release(h, &r.st);
-		FUZZ_CHECK(r.st.live == 0, "leak");
+			fuzz_release(h, &r->st);
+		FUZZ_CHECK(r->st.live == 0, "leak");
 	}
 
 	/* the same text when every allocation fails */
@@ -134,5 +120,4 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(b == NULL, "buckets without memory");
 		fuzz_check_status_without_memory(s3, status, f.st.calls, VGM_SUMMARY_ERR_NOMEM);
 	}
-	return 0;
 }
