@@ -137,37 +137,37 @@ rng_pick(const double *cum, int m)
 	return m - 1;
 }
 
-/* Well separated: three normals far apart relative to their spreads. */
-static void
-gen_separated(double *x, size_t n)
+/* Three normals: cumulative weights, means and spreads. */
+typedef struct NormalMix
 {
-	static const double cum[] = {0.3, 0.8, 1.0};
-	static const double mu[] = {-5.0, 3.0, 12.0};
-	static const double sd[] = {1.0, 0.5, 2.0};
+	double		cum[3];
+	double		mu[3];
+	double		sd[3];
+} NormalMix;
 
+/* x[0..n) drawn from the mixture: a component, then its normal. */
+static void
+gen_normal_mix(const NormalMix *mix, double *x, size_t n)
+{
 	for (size_t i = 0; i < n; i++)
 	{
-		int			c = rng_pick(cum, 3);
+		int			c = rng_pick(mix->cum, 3);
 
-		x[i] = mu[c] + sd[c] * rng_normal();
+		x[i] = mix->mu[c] + mix->sd[c] * rng_normal();
 	}
 }
+
+/* Well separated: three normals far apart relative to their spreads. */
+static const NormalMix mix_separated = {{0.3, 0.8, 1.0}, {-5.0, 3.0, 12.0}, {1.0, 0.5, 2.0}};
 
 /* Overlapping: three normals within about one spread of each other. */
-static void
-gen_overlapping(double *x, size_t n)
-{
-	static const double cum[] = {0.5, 0.8, 1.0};
-	static const double mu[] = {0.0, 1.5, 3.0};
-	static const double sd[] = {1.0, 1.0, 1.5};
+static const NormalMix mix_overlapping = {{0.5, 0.8, 1.0}, {0.0, 1.5, 3.0}, {1.0, 1.0, 1.5}};
 
-	for (size_t i = 0; i < n; i++)
-	{
-		int			c = rng_pick(cum, 3);
+/* Both signs, crossing zero: refunds, small amounts, larger amounts. */
+static const NormalMix mix_negatives = {{0.4, 0.7, 1.0}, {-100.0, -5.0, 50.0}, {20.0, 2.0, 10.0}};
 
-		x[i] = mu[c] + sd[c] * rng_normal();
-	}
-}
+/* A tight cluster far from zero: N(1e6, 10^2) + N(1e6+100, 10^2) + N(1e6+400, 50^2). */
+static const NormalMix mix_far_cluster = {{0.4, 0.7, 1.0}, {1e6, 1e6 + 100.0, 1e6 + 400.0}, {10.0, 10.0, 50.0}};
 
 /* Heavy right tail: two lognormal modes (amounts from about 1 to 1e5). */
 static void
@@ -212,38 +212,6 @@ gen_point_masses(double *x, size_t n)
 	}
 }
 
-/* Both signs, crossing zero: refunds, small amounts, larger amounts. */
-static void
-gen_negatives(double *x, size_t n)
-{
-	static const double cum[] = {0.4, 0.7, 1.0};
-	static const double mu[] = {-100.0, -5.0, 50.0};
-	static const double sd[] = {20.0, 2.0, 10.0};
-
-	for (size_t i = 0; i < n; i++)
-	{
-		int			c = rng_pick(cum, 3);
-
-		x[i] = mu[c] + sd[c] * rng_normal();
-	}
-}
-
-/* A tight cluster far from zero: N(1e6, 10^2) + N(1e6+100, 10^2) + N(1e6+400, 50^2). */
-static void
-gen_far_cluster(double *x, size_t n)
-{
-	static const double cum[] = {0.4, 0.7, 1.0};
-	static const double mu[] = {1e6, 1e6 + 100.0, 1e6 + 400.0};
-	static const double sd[] = {10.0, 10.0, 50.0};
-
-	for (size_t i = 0; i < n; i++)
-	{
-		int			c = rng_pick(cum, 3);
-
-		x[i] = mu[c] + sd[c] * rng_normal();
-	}
-}
-
 /*
  * Farther still: event times in epoch seconds (about 1.7e9) in two bursts
  * of 10 and 5 minutes' spread -- a coefficient of variation of 2e-7 -- and a
@@ -270,17 +238,18 @@ typedef struct Dataset
 	const char *name;
 	uint64_t	seed;
 	void		(*gen) (double *x, size_t n);
+	const NormalMix *mix;		/* instead of gen: draws from three normals */
 } Dataset;
 
 static const Dataset datasets[] = {
-	{"separated", 1001, gen_separated},
-	{"overlapping", 1002, gen_overlapping},
-	{"lognormal", 1003, gen_lognormal},
-	{"student_t", 1004, gen_student},
-	{"point_masses", 1005, gen_point_masses},
-	{"negatives", 1006, gen_negatives},
-	{"far_cluster", 1007, gen_far_cluster},
-	{"timestamps", 1008, gen_timestamps},
+	{"separated", 1001, NULL, &mix_separated},
+	{"overlapping", 1002, NULL, &mix_overlapping},
+	{"lognormal", 1003, gen_lognormal, NULL},
+	{"student_t", 1004, gen_student, NULL},
+	{"point_masses", 1005, gen_point_masses, NULL},
+	{"negatives", 1006, NULL, &mix_negatives},
+	{"far_cluster", 1007, NULL, &mix_far_cluster},
+	{"timestamps", 1008, gen_timestamps, NULL},
 };
 
 /* ------------------------------------------------------------------------
@@ -378,7 +347,10 @@ run_dataset(const Dataset *ds, size_t n, int shift, int full)
 	int			rc;
 
 	rng_state = ds->seed;
-	ds->gen(x, n);
+	if (ds->mix)
+		gen_normal_mix(ds->mix, x, n);
+	else
+		ds->gen(x, n);
 	for (size_t i = 0; i < n; i++)
 	{
 		raw[i].weight = 1.0;
