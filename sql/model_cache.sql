@@ -4,13 +4,10 @@
 -- exactly the values the transforms clip (one encoding rule).
 -- Floats are compared, not printed.
 SET extra_float_digits = 0;
+\i test/fixtures/regress_helpers.sql
 
 -- 3,000 values around 10, 50 and 100
-CREATE TABLE mc_data AS
-SELECT i, CASE i % 3 WHEN 0 THEN 10 + sin(i * 1.7)
-                     WHEN 1 THEN 50 + 2 * cos(i * 0.9)
-                     ELSE 100 + 3 * sin(i * 0.37) END::float8 AS x
-FROM generate_series(1, 3000) i;
+CREATE TABLE mc_data AS SELECT * FROM pg_temp.three_clusters(3000);
 
 -- twelve models of the same size (three components each) and different
 -- means: more models than a call site keeps (8), so entries are evicted

@@ -5,21 +5,14 @@
 -- To cover a new aggregate, add a row to par_cases; to cover a new row
 -- function, add a column to the view par_rows.
 SET client_min_messages = error;  -- the fit's notices are tested elsewhere
+\i test/fixtures/regress_helpers.sql
 
 -------------------------------------------------------------------------------
 -- data (deterministic, no random()); ordinary tables: temporary tables are
 -- never scanned in parallel
 -------------------------------------------------------------------------------
-CREATE TABLE par_data AS
-SELECT i AS id,
-       CASE WHEN i % 97 = 0 THEN NULL
-            WHEN i % 10 = 1 THEN 9.99
-            WHEN i % 3 = 0 THEN 100 + 5 * sin(i * 0.7)
-            WHEN i % 3 = 1 THEN -50 + cos(i * 1.3)
-            ELSE 1e6 + 10 * sin(i * 0.37) END::float8 AS x,
-       (i % 4)::float8 AS w,
-       i % 7 AS g
-FROM generate_series(1, 120000) i;
+-- three clusters, a point mass at 9.99, a NULL every 97 rows, 7 groups
+CREATE TABLE par_data AS SELECT * FROM pg_temp.mixed_values(120000, 97, 7);
 INSERT INTO par_data VALUES (0, 'NaN', 1, 0), (-1, 'Infinity', 1, 1), (-2, '-Infinity', 1, 2);
 
 -- a partitioned table whose partitions hold very different data: huge values
@@ -187,11 +180,7 @@ $$;
 -------------------------------------------------------------------------------
 -- forced parallel plans: two workers, the leader only gathers
 -------------------------------------------------------------------------------
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
-SET parallel_leader_participation = off;
+SELECT pg_temp.force_parallel_plans();
 
 EXPLAIN (COSTS OFF) SELECT vgm_summarize(x) FROM par_data;
 EXPLAIN (COSTS OFF) SELECT vgm_fit(x) FROM par_data;
@@ -199,17 +188,7 @@ EXPLAIN (COSTS OFF) SELECT vgm_rollup(s) FROM par_stored;
 EXPLAIN (COSTS OFF) SELECT vgm_ks((SELECT m FROM par_model), x) FROM par_data;
 
 -- the workers do run (a private test server has worker slots to spare)
-CREATE FUNCTION par_workers_launched(query text) RETURNS int LANGUAGE plpgsql AS $$
-DECLARE
-  plan jsonb;
-BEGIN
-  EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ' || query INTO plan;
-  RETURN (SELECT max((n ->> 'Workers Launched')::int)
-          FROM jsonb_path_query(plan, 'strict $.**') n
-          WHERE jsonb_typeof(n) = 'object' AND n ? 'Workers Launched');
-END
-$$;
-SELECT par_workers_launched('SELECT vgm_summarize(x) FROM par_data') > 0 AS workers_ran;
+SELECT pg_temp.plan_max('SELECT vgm_summarize(x) FROM par_data', 'Workers Launched') > 0 AS workers_ran;
 
 -- every aggregate: Partial + Finalize Aggregate in parallel, same answer
 CREATE TABLE par_results AS
@@ -303,9 +282,5 @@ SELECT vgm_test.summary_same((SELECT vgm_rollup(s) FROM par_part_stored),
                         (SELECT vgm_summarize(x) FROM par_part)) AS rollup_of_partitions;
 
 RESET enable_partitionwise_aggregate;
-RESET parallel_setup_cost;
-RESET parallel_tuple_cost;
-RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather;
-RESET parallel_leader_participation;
+SELECT pg_temp.reset_parallel_plans();
 DROP SCHEMA vgm_test CASCADE;

@@ -2,17 +2,11 @@
 SET extra_float_digits = 0;
 SET client_min_messages = error;  -- the fit's warnings about skipped values are tested in fit.sql
 
--- deterministic data: three clusters, a point mass at 9.99, negatives, NULLs and non-finite values
-CREATE TABLE summ_data AS
-SELECT i AS id,
-       CASE WHEN i % 50 = 0 THEN NULL
-            WHEN i % 10 = 1 THEN 9.99
-            WHEN i % 3 = 0 THEN 100 + 5 * sin(i * 0.7)
-            WHEN i % 3 = 1 THEN -50 + cos(i * 1.3)
-            ELSE 1e6 + 10 * sin(i * 0.37) END::float8 AS x,
-       (i % 4)::float8 AS w,
-       i % 5 AS g
-FROM generate_series(1, 20000) i;
+\i test/fixtures/regress_helpers.sql
+
+-- deterministic data: three clusters, a point mass at 9.99, negatives, NULLs
+-- (every 50th row) and non-finite values; 5 groups
+CREATE TABLE summ_data AS SELECT * FROM pg_temp.mixed_values(20000, 50, 5);
 INSERT INTO summ_data VALUES (0, 'NaN', 1, 0), (-1, 'Infinity', 1, 0), (-2, '-Infinity', 1, 0);
 
 -- counts, extremes and exact moments

@@ -1,13 +1,10 @@
 -- row-by-row transforms: mode-specific normalization, its inverse, predictions, sampling
 -- Floats are compared, not printed, unless they are exact by construction.
 SET extra_float_digits = 0;
+\i test/fixtures/regress_helpers.sql
 
 -- three clusters around 10, 50 and 100, away from 0 so relative errors are meaningful
-CREATE TABLE tx_data AS
-SELECT i, CASE i % 3 WHEN 0 THEN 10 + sin(i * 1.7)
-                     WHEN 1 THEN 50 + 2 * cos(i * 0.9)
-                     ELSE 100 + 3 * sin(i * 0.37) END::float8 AS x
-FROM generate_series(1, 3000) i;
+CREATE TABLE tx_data AS SELECT * FROM pg_temp.three_clusters(3000);
 CREATE TABLE tx_models AS
 SELECT 'fit'::text AS name, vgm_fit(array_agg(x ORDER BY i), max_components => 6, seed => 11) AS m
 FROM tx_data;
@@ -124,18 +121,18 @@ SELECT g, vgm_fit(array_agg(x ORDER BY i), max_components => 40, seed => g)
 FROM tx_data, generate_series(1, 2) g WHERE i % 2 = g - 1 GROUP BY g;
 CREATE TABLE tx_bigz AS SELECT * FROM tx_big;
 SELECT pg_column_compression(m) IS NOT NULL AS compressed, count(*) FROM tx_bigz GROUP BY 1;
-SELECT count(*) FILTER (WHERE vgm_alpha(b.m, d.x) IS DISTINCT FROM
-                              CASE b.name WHEN 1 THEN vgm_alpha(b1.m, d.x) ELSE vgm_alpha(b2.m, d.x) END)
-         AS external_model_mismatch,
+-- each row against the model of its own statement, for the models stored
+-- out of line (tx_big) and compressed (tx_bigz)
+SELECT b.storage, count(*) FILTER (WHERE vgm_alpha(b.m, d.x) IS DISTINCT FROM
+                                   CASE b.name WHEN 1 THEN vgm_alpha(b1.m, d.x) ELSE vgm_alpha(b2.m, d.x) END)
+         AS model_mismatch,
        count(*) AS n
-FROM tx_data d JOIN tx_big b ON b.name = 1 + d.i % 2, tx_big b1, tx_big b2
-WHERE b1.name = 1 AND b2.name = 2;
-SELECT count(*) FILTER (WHERE vgm_alpha(b.m, d.x) IS DISTINCT FROM
-                              CASE b.name WHEN 1 THEN vgm_alpha(b1.m, d.x) ELSE vgm_alpha(b2.m, d.x) END)
-         AS compressed_model_mismatch,
-       count(*) AS n
-FROM tx_data d JOIN tx_bigz b ON b.name = 1 + d.i % 2, tx_big b1, tx_big b2
-WHERE b1.name = 1 AND b2.name = 2;
+FROM tx_data d
+     JOIN (SELECT 'external' AS storage, * FROM tx_big
+           UNION ALL SELECT 'compressed', * FROM tx_bigz) b ON b.name = 1 + d.i % 2,
+     tx_big b1, tx_big b2
+WHERE b1.name = 1 AND b2.name = 2
+GROUP BY b.storage ORDER BY b.storage DESC;
 
 -- predictions over all components
 SELECT bool_and(vgm_predict(m, x) BETWEEN 0 AND vgm_n_components(m) - 1) AS predict_in_range,
