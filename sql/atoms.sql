@@ -3,6 +3,7 @@
 -- enough distinct cents that its summary coarsens, so the exact counts come
 -- from the table, not from the buckets.  Deterministic data, no random().
 SET client_min_messages = error;  -- the fit's notices are tested elsewhere
+\i test/fixtures/regress_helpers.sql
 CREATE TABLE atoms_data AS
 SELECT i AS id,
        CASE WHEN i % 100 < 9 THEN 9.99
@@ -40,11 +41,7 @@ FROM (SELECT vgm_summarize(x) AS s FROM generate_series(1, 1000) x) q;
 
 -- parallel plan (partial summaries combined) and rollup of stored parts give
 -- the same table as the serial scan
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
-SET parallel_leader_participation = off;
+SELECT pg_temp.force_parallel_plans();
 EXPLAIN (COSTS OFF) SELECT vgm_summarize(x) FROM atoms_data;
 CREATE TABLE atoms_parallel AS SELECT vgm_summarize(x) AS s FROM atoms_data;
 SET max_parallel_workers_per_gather = 0;
