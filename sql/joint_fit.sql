@@ -3,6 +3,8 @@
 -- serial fit within 1e-9), from a rollup of stored summaries, empty input,
 -- and options checked before the scan.
 
+\i test/fixtures/regress_helpers.sql
+
 -- data (deterministic): two clusters in (amount, hour) plus a third column
 -- correlated with the amount; an ordinary table, scanned in parallel below
 CREATE TABLE jf_data AS
@@ -104,35 +106,14 @@ SELECT vgm_joint_fit(ARRAY[amount, hour], NULL) FROM jf_data;
 CREATE TABLE jf_groups_serial AS
 SELECT g, vgm_joint_fit(ARRAY[amount, hour]) AS m FROM jf_data GROUP BY g;
 
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
-SET parallel_leader_participation = off;
--- jf_plan_has(query, node): does the plan contain that node?
-CREATE FUNCTION jf_plan_has(query text, node text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-  line text;
-BEGIN
-  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-    IF line LIKE '%' || node || '%' THEN
-      RETURN true;
-    END IF;
-  END LOOP;
-  RETURN false;
-END
-$$;
-SELECT jf_plan_has('SELECT vgm_joint_fit(vgm_joint_summarize(ARRAY[amount, hour, balance]), max_components => 4) FROM jf_data', 'Partial Aggregate') AS partial_plan,
-       jf_plan_has('SELECT g, vgm_joint_fit(ARRAY[amount, hour]) FROM jf_data GROUP BY g', 'Partial') AS partial_group_plan;
+SELECT pg_temp.force_parallel_plans();
+SELECT pg_temp.plan_has('SELECT vgm_joint_fit(vgm_joint_summarize(ARRAY[amount, hour, balance]), max_components => 4) FROM jf_data', 'Partial Aggregate') AS partial_plan,
+       pg_temp.plan_has('SELECT g, vgm_joint_fit(ARRAY[amount, hour]) FROM jf_data GROUP BY g', 'Partial') AS partial_group_plan;
 SELECT jf_same(s.m, p.m) AS parallel_same
 FROM jf_serial s, (SELECT vgm_joint_fit(vgm_joint_summarize(ARRAY[amount, hour, balance]), max_components => 4) AS m FROM jf_data) p;
 SELECT count(*) AS groups, bool_and(jf_same(s.m, p.m)) AS groups_same
 FROM jf_groups_serial s JOIN (SELECT g, vgm_joint_fit(ARRAY[amount, hour]) AS m FROM jf_data GROUP BY g) p USING (g);
-RESET parallel_setup_cost;
-RESET parallel_tuple_cost;
-RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather;
-RESET parallel_leader_participation;
+SELECT pg_temp.reset_parallel_plans();
 
 -- a fit of the rollup of stored per-group summaries is the fit of the whole
 SELECT jf_same((SELECT m FROM jf_serial),

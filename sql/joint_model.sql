@@ -10,6 +10,9 @@
 --   weight_concentration_, mean_precision_, means_, degrees_of_freedom_,
 --   covariances_ and precisions_cholesky_ were set to the model's.
 -- test/py/test_joint_model.py repeats the comparison on random models.
+
+\i test/fixtures/regress_helpers.sql
+
 SET extra_float_digits = 0;
 
 CREATE TABLE jm (name text PRIMARY KEY, m vgm_joint_model);
@@ -193,11 +196,7 @@ SELECT sum(vgm_log_density((SELECT m FROM jm WHERE name = 'three'), x)) AS densi
        sum(vgm_predict((SELECT m FROM jm WHERE name = 'three'), x)) AS predict,
        sum((vgm_predict_proba((SELECT m FROM jm WHERE name = 'three'), x))[2]) AS proba2
 FROM jm_rows;
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
-SET parallel_leader_participation = off;
+SELECT pg_temp.force_parallel_plans();
 EXPLAIN (COSTS OFF)
 SELECT sum(vgm_log_density((SELECT m FROM jm WHERE name = 'three'), x)) FROM jm_rows;
 SELECT abs(p.density - s.density) <= 1e-9 * abs(s.density) AS density,
@@ -210,11 +209,7 @@ FROM jm_serial s,
              sum(vgm_predict((SELECT m FROM jm WHERE name = 'three'), x)) AS predict,
              sum((vgm_predict_proba((SELECT m FROM jm WHERE name = 'three'), x))[2]) AS proba2
       FROM jm_rows) p;
-RESET parallel_setup_cost;
-RESET parallel_tuple_cost;
-RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather;
-RESET parallel_leader_participation;
+SELECT pg_temp.reset_parallel_plans();
 -- a join whose model changes every row: each row gets its own model's answer
 SELECT bool_and(abs(alternating.d - single.d) <= 1e-12 * abs(single.d)) AS alternating_models_cached_right
 FROM (SELECT r.i, vgm_log_density(jm.m, r.x) AS d

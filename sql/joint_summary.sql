@@ -3,6 +3,8 @@
 -- PostgreSQL's own avg/covar_pop, the cap, parallel plans equal to serial
 -- ones, rollups of stored summaries, and a hash GROUP BY that spills.
 
+\i test/fixtures/regress_helpers.sql
+
 -- data (deterministic): a skewed amount, an hour of the day, a column
 -- correlated with the amount, a heaped rate with NULLs; ordinary tables,
 -- since temporary ones are never scanned in parallel
@@ -105,27 +107,9 @@ SELECT joint_same((SELECT s FROM js_stored),
 -------------------------------------------------------------------------------
 -- parallel plans: Partial Aggregate in two workers, combine, the same answer
 -------------------------------------------------------------------------------
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
-SET parallel_leader_participation = off;
+SELECT pg_temp.force_parallel_plans();
 
--- js_plan_has(query, node): does the plan contain that node?
-CREATE FUNCTION js_plan_has(query text, node text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-  line text;
-BEGIN
-  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-    IF line LIKE '%' || node || '%' THEN
-      RETURN true;
-    END IF;
-  END LOOP;
-  RETURN false;
-END
-$$;
-
-SELECT js_plan_has('SELECT vgm_joint_summarize(ARRAY[amount, hour, balance, rate]) FROM js_data', 'Partial Aggregate') AS partial_plan;
+SELECT pg_temp.plan_has('SELECT vgm_joint_summarize(ARRAY[amount, hour, balance, rate]) FROM js_data', 'Partial Aggregate') AS partial_plan;
 SELECT joint_same((SELECT s FROM js_stored),
                   (SELECT vgm_joint_summarize(ARRAY[amount, hour, balance, rate]) FROM js_data)) AS parallel_same;
 
@@ -133,42 +117,27 @@ SELECT joint_same((SELECT s FROM js_stored),
 -- the planner expects few groups and aggregates before the Gather)
 CREATE TABLE js_groups_serial AS
 SELECT g % 20 AS k, vgm_joint_summarize(ARRAY[amount, hour]) AS s FROM js_data GROUP BY 1;
-SELECT js_plan_has('SELECT g % 20, vgm_joint_summarize(ARRAY[amount, hour]) FROM js_data GROUP BY 1', 'Partial') AS partial_group_plan;
+SELECT pg_temp.plan_has('SELECT g % 20, vgm_joint_summarize(ARRAY[amount, hour]) FROM js_data GROUP BY 1', 'Partial') AS partial_group_plan;
 SELECT count(*) AS groups, bool_and(joint_same(p.s, q.s)) AS groups_same
 FROM js_groups_serial p
 JOIN (SELECT g % 20 AS k, vgm_joint_summarize(ARRAY[amount, hour]) AS s FROM js_data GROUP BY 1) q USING (k);
 
 -- rollup of stored summaries (a partition per group), in parallel
-SELECT js_plan_has('SELECT vgm_rollup(s) FROM js_groups_serial', 'Partial Aggregate') AS partial_rollup_plan;
+SELECT pg_temp.plan_has('SELECT vgm_rollup(s) FROM js_groups_serial', 'Partial Aggregate') AS partial_rollup_plan;
 SELECT joint_same((SELECT vgm_rollup(s) FROM js_groups_serial),
                   (SELECT vgm_joint_summarize(ARRAY[amount, hour]) FROM js_data)) AS rollup_same;
 
-RESET parallel_setup_cost;
-RESET parallel_tuple_cost;
-RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather;
-RESET parallel_leader_participation;
+SELECT pg_temp.reset_parallel_plans();
 
 -------------------------------------------------------------------------------
 -- a hash GROUP BY of 2,000 groups in 1 MB of memory: the states are counted
 -- and spilled to disk, and the answers equal those of a sorted GROUP BY
 -------------------------------------------------------------------------------
--- js_hash_batches(query): batches of the HashAggregate of an EXPLAIN ANALYZE
-CREATE FUNCTION js_hash_batches(query text) RETURNS int LANGUAGE plpgsql AS $$
-DECLARE
-  plan jsonb;
-BEGIN
-  EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON, COSTS OFF, TIMING OFF) ' || query INTO plan;
-  RETURN (SELECT max((p ->> 'HashAgg Batches')::int)
-          FROM jsonb_path_query(plan, 'strict $.**') p
-          WHERE jsonb_typeof(p) = 'object' AND p ? 'HashAgg Batches');
-END
-$$;
-
 SET work_mem = '1MB';
 SET enable_sort = off;
 SET max_parallel_workers_per_gather = 0;
-SELECT js_hash_batches('SELECT g, vgm_joint_summarize(ARRAY[amount, hour, balance]) FROM js_data GROUP BY g') > 1 AS spilled;
+SELECT pg_temp.plan_max('SELECT g, vgm_joint_summarize(ARRAY[amount, hour, balance]) FROM js_data GROUP BY g',
+                        'HashAgg Batches') > 1 AS spilled;
 CREATE TABLE js_hashed AS SELECT g, vgm_joint_summarize(ARRAY[amount, hour, balance]) AS s FROM js_data GROUP BY g;
 RESET enable_sort;
 SET enable_hashagg = off;
