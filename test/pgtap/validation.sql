@@ -17,14 +17,16 @@ INSERT INTO tap_val VALUES (501, 17), (502, 'NaN');
 CREATE TEMP TABLE tap_text AS SELECT i::text AS s FROM generate_series(1, 10) i;
 
 -- ------------------------------------------------------ aggregate errors ----
-SELECT throws_ok($$SELECT vgm_ks(NULL::vgm_model, x) FROM tap_val$$,
-    '22004', 'vgm_ks model must not be null', 'vgm_ks: NULL model');
-SELECT throws_ok($$SELECT vgm_bounds(NULL::vgm_model, x) FROM tap_val$$,
-    '22004', 'vgm_bounds model must not be null', 'vgm_bounds: NULL model');
+-- each aggregate that takes a model: a NULL model, and two models in one group
+SELECT throws_ok(format($$SELECT %s(NULL::vgm_model, x) FROM tap_val$$, a.agg),
+    '22004', a.agg || ' model must not be null', a.agg || ': NULL model')
+FROM (VALUES ('vgm_ks'), ('vgm_bounds'), ('vgm_ks_state')) AS a(agg);
+SELECT throws_ok(format($$SELECT %s(m, x) FROM tap_val, tap_models WHERE name IN ('hand', 'shifted')$$, a.agg),
+    '22023', a.agg || ' needs one model per group', a.agg || ': two models in one group')
+FROM (VALUES ('vgm_ks'), ('vgm_bounds'), ('vgm_ks_state')) AS a(agg);
+-- the message names the aggregate that failed, also after another one did
 SELECT throws_ok($$SELECT vgm_ks(m, x) FROM tap_val, tap_models WHERE name IN ('hand', 'shifted')$$,
-    '22023', 'vgm_ks needs one model per group', 'vgm_ks: two models in one group');
-SELECT throws_ok($$SELECT vgm_bounds(m, x) FROM tap_val, tap_models WHERE name IN ('hand', 'shifted')$$,
-    '22023', 'vgm_bounds needs one model per group', 'vgm_bounds: two models in one group');
+    '22023', 'vgm_ks needs one model per group', 'vgm_ks: still named vgm_ks');
 SELECT ok(pg_temp.error_detail($$SELECT vgm_ks(m, x) FROM tap_val, tap_models WHERE name IN ('hand', 'shifted')$$)
           ~ '^The group and this row have model hashes [0-9a-f]{16} and [0-9a-f]{16}\.$',
     'vgm_ks: detail names both model hashes');
@@ -45,26 +47,37 @@ SELECT throws_ok($$SELECT vgm_bounds(m, x) FROM tap_val, tap_models WHERE name =
     '22023', 'vgm_model has no valid components', 'vgm_bounds: model without valid components');
 
 -- ------------------------------------------------------- untrusted input ----
-SELECT throws_ok($$SELECT 'garbage'::vgm_ks_state$$,
-    '22P02', 'invalid input syntax for type vgm_ks_state', 'vgm_ks_state: not JSON');
-SELECT throws_ok($$SELECT '{"version":3,"bins":65536}'::vgm_ks_state$$,
-    '0A000', 'unsupported vgm_ks_state version', 'vgm_ks_state: future version');
-SELECT is(pg_temp.error_detail($$SELECT '{"version":3,"bins":65536}'::vgm_ks_state$$),
-    'The text has version 3; this build reads versions 1 and 2.', 'vgm_ks_state: version detail');
-SELECT throws_ok($$SELECT '{"version":1,"bins":1024,"model_hash":"00000000000000ff","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-1024]}'::vgm_ks_state$$,
-    '0A000', 'unsupported vgm_ks_state bin count', 'vgm_ks_state: other bin count');
-SELECT throws_ok($$SELECT '{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":5,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$$,
-    '22023', 'invalid vgm_ks_state: counts do not sum to n', 'vgm_ks_state: n does not match the bins');
-SELECT is(pg_temp.error_detail($$SELECT '{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":5,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$$),
-    'The bins hold 0 values, "n" says 5.', 'vgm_ks_state: detail of the count mismatch');
-SELECT throws_ok($$SELECT '{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65535]}'::vgm_ks_state$$,
-    '22023', 'invalid vgm_ks_state: wrong number of bins', 'vgm_ks_state: too few bins');
-SELECT throws_ok($$SELECT '{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536],"extra":1}'::vgm_ks_state$$,
-    '22P02', 'invalid vgm_ks_state: unknown field', 'vgm_ks_state: unknown field');
-SELECT throws_ok($$SELECT '{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":0,"nulls":-1,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$$,
-    '22023', 'invalid vgm_ks_state: negative count', 'vgm_ks_state: negative count');
-SELECT throws_ok($$SELECT '{"version":1,"bins":65536,"model_hash":"0000000000000000","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}'::vgm_ks_state$$,
-    '22023', 'invalid vgm_ks_state: missing model hash', 'vgm_ks_state: no model hash');
+-- each bad text: its SQLSTATE and message and, where the detail says what
+-- is wrong, that detail
+CREATE TEMP TABLE ks_bad_texts (text text, sqlstate text, message text, detail text, description text);
+INSERT INTO ks_bad_texts VALUES
+    ('garbage',
+     '22P02', 'invalid input syntax for type vgm_ks_state',
+     NULL, 'vgm_ks_state: not JSON'),
+    ('{"version":3,"bins":65536}',
+     '0A000', 'unsupported vgm_ks_state version',
+     'The text has version 3; this build reads versions 1 and 2.', 'vgm_ks_state: future version'),
+    ('{"version":1,"bins":1024,"model_hash":"00000000000000ff","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-1024]}',
+     '0A000', 'unsupported vgm_ks_state bin count',
+     NULL, 'vgm_ks_state: other bin count'),
+    ('{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":5,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}',
+     '22023', 'invalid vgm_ks_state: counts do not sum to n',
+     'The bins hold 0 values, "n" says 5.', 'vgm_ks_state: n does not match the bins'),
+    ('{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65535]}',
+     '22023', 'invalid vgm_ks_state: wrong number of bins',
+     NULL, 'vgm_ks_state: too few bins'),
+    ('{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536],"extra":1}',
+     '22P02', 'invalid vgm_ks_state: unknown field',
+     NULL, 'vgm_ks_state: unknown field'),
+    ('{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":0,"nulls":-1,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}',
+     '22023', 'invalid vgm_ks_state: negative count',
+     NULL, 'vgm_ks_state: negative count'),
+    ('{"version":1,"bins":65536,"model_hash":"0000000000000000","n":0,"nulls":0,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[-65536]}',
+     '22023', 'invalid vgm_ks_state: missing model hash',
+     NULL, 'vgm_ks_state: no model hash');
+SELECT throws_ok(format('SELECT %L::vgm_ks_state', text), sqlstate, message, description) FROM ks_bad_texts;
+SELECT is(pg_temp.error_detail(format('SELECT %L::vgm_ks_state', text)), detail, description || ': detail')
+FROM ks_bad_texts WHERE detail IS NOT NULL;
 SELECT lives_ok($$SELECT '{"version":1,"bins":65536,"model_hash":"00000000000000ff","n":3,"nulls":1,"nans":0,"pos_infs":0,"neg_infs":0,"counts":[2,-65534,1]}'::vgm_ks_state$$,
     'vgm_ks_state: a valid hand-written state');
 SELECT throws_ok($$SELECT vgm_bounds_final('{1,2,3}')$$,
@@ -143,12 +156,6 @@ SELECT throws_ok($$SELECT vgm_assert_valid((SELECT m FROM tap_models WHERE name 
 SELECT is(pg_temp.error_detail($$SELECT vgm_assert_valid((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_text', 's')$$),
     'vgm_assert_valid reads a column of type double precision, real, smallint, integer, bigint or numeric, or of a domain over one of them.',
     'vgm_assert_valid: the detail of a text column names it');
-SELECT throws_ok($$SELECT vgm_ks_state(NULL::vgm_model, x) FROM tap_val$$,
-    '22004', 'vgm_ks_state model must not be null', 'vgm_ks_state: NULL model');
-SELECT throws_ok($$SELECT vgm_ks_state(m, x) FROM tap_val, tap_models WHERE name IN ('hand', 'shifted')$$,
-    '22023', 'vgm_ks_state needs one model per group', 'vgm_ks_state: two models in one group');
-SELECT throws_ok($$SELECT vgm_ks(m, x) FROM tap_val, tap_models WHERE name IN ('hand', 'shifted')$$,
-    '22023', 'vgm_ks needs one model per group', 'vgm_ks: still named vgm_ks');
 CREATE DOMAIN pg_temp.tap_dom AS float8;
 CREATE TEMP TABLE tap_dom_val AS SELECT x::pg_temp.tap_dom AS x FROM tap_val;
 SELECT is((SELECT statistic FROM vgm_validate((SELECT m FROM tap_models WHERE name = 'hand'), 'tap_dom_val', 'x')
