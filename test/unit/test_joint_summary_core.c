@@ -41,6 +41,7 @@ typedef struct Owned
 	int64_t    *keys;
 	double	   *stats;
 	int64_t    *values;
+	size_t		total_values;	/* of the exact columns, as vgm_joint_acc_values counts */
 } Owned;
 
 /* Export an accumulator into an Owned summary. */
@@ -62,7 +63,7 @@ export_owned(const VgmJointAcc *acc, Owned *o)
 	o->v.stats = o->stats;
 	o->values = malloc((size_t) VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64_t));
 	if (d > 0)
-		vgm_joint_acc_values(acc, o->values, o->v.nvalues);
+		o->total_values = vgm_joint_acc_values(acc, o->values, o->v.nvalues);
 	o->v.exact = acc->exact;
 	o->v.values = o->values;
 	return status;
@@ -75,18 +76,6 @@ owned_free(Owned *o)
 	free(o->keys);
 	free(o->stats);
 	free(o->values);
-}
-
-/* Total of a view's exact values. */
-static size_t
-view_nvalues(const VgmJointSummaryView *v)
-{
-	size_t		total = 0;
-
-	for (int j = 0; j < v->d; j++)
-		if ((v->exact >> j) & 1)
-			total += (size_t) v->nvalues[j];
-	return total;
 }
 
 /* Summarize rows[from .. to) (n x d, row-major) into a fresh accumulator. */
@@ -110,12 +99,17 @@ summary_distance(const VgmJointSummaryView *a, const VgmJointSummaryView *b)
 		|| a->skipped != b->skipped || a->exact != b->exact
 		|| memcmp(a->keys, b->keys, a->n * a->d * sizeof(int64_t)) != 0)
 		return -1.0;
-	for (int j = 0; j < a->d; j++)
-		if (((a->exact >> j) & 1) && a->nvalues[j] != b->nvalues[j])
+	/* the exact columns' values, column after column */
+	for (int j = 0, first = 0; j < a->d; j++)
+	{
+		if (!((a->exact >> j) & 1))
+			continue;
+		if (a->nvalues[j] != b->nvalues[j]
+			|| (a->nvalues[j] > 0
+				&& memcmp(a->values + first, b->values + first, a->nvalues[j] * sizeof(int64_t)) != 0))
 			return -1.0;
-	if (view_nvalues(a) > 0
-		&& memcmp(a->values, b->values, view_nvalues(a) * sizeof(int64_t)) != 0)
-		return -1.0;
+		first += a->nvalues[j];
+	}
 	for (size_t c = 0; c < a->n; c++)
 	{
 		const double *sa = &a->stats[c * stride];
@@ -834,7 +828,7 @@ test_codecs(void)
 
 			memcpy(&bits, &w2, 8);
 			bits = __builtin_bswap64(bits);
-			memcpy(bin + VGM_JOINT_SUMMARY_WIRE_HEAD + d * 4 + view_nvalues(&o.v) * 8 + d * 8, &bits, 8);
+			memcpy(bin + VGM_JOINT_SUMMARY_WIRE_HEAD + d * 4 + o.total_values * 8 + d * 8, &bits, 8);
 			vgm_joint_summary_decode_head(bin, len, &b, msg, 256, detail, 256);
 			tap_ok(vgm_joint_summary_decode_body(bin, len, &b, values, keys, stats, msg, 256, detail, 256)
 				   == VGM_JOINT_ERR_RANGE && strstr(msg, "weight") != NULL,
