@@ -2,7 +2,8 @@
 -- of vgm: NULLs, NaN, +-Infinity, empty input, wrong lengths, malformed and
 -- hostile text for vgm_model / vgm_summary / vgm_ks_state, out-of-range
 -- options of vgm_fit, support functions called outside their aggregates.
--- Each case asserts the exact SQLSTATE and message (throws_ok); inputs that
+-- Each case asserts the exact SQLSTATE and message (throws_ok, most of them
+-- as rows of a VALUES table, one call per row); inputs that
 -- are not errors by design (an empty fit is NULL, NaN rows are skipped) are
 -- asserted as such.  The file ends by checking that the backend still
 -- answers, so a crash anywhere above fails it.
