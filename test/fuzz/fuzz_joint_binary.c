@@ -25,6 +25,7 @@
 #include "fuzz_text.h"
 #include "joint_model_codec.h"
 
+/* One message: decoded, re-encoded to itself, and through its text to the same bits. */
 static void
 fuzz_one(FuzzRun *r, const uint8_t *data, size_t size)
 {

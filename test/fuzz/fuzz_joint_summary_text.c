@@ -71,6 +71,7 @@ check_merge(const VgmJointSummaryView *v)
 	FUZZ_CHECK(r.st.live == 0, "accumulator leak");
 }
 
+/* One text: parsed, then its text and binary round trips and merges, then parsed without memory. */
 static void
 fuzz_one(FuzzRun *r, const uint8_t *data, size_t size)
 {

@@ -40,6 +40,7 @@ same_model(const VgmJointModelView *a, const VgmJointModelView *b)
 		memcmp(&a->hdr.lower_bound, &b->hdr.lower_bound, sizeof(double)) == 0;
 }
 
+/* One text: parsed, then its text and binary round trips, then parsed without memory. */
 static void
 fuzz_one(FuzzRun *r, const uint8_t *data, size_t size)
 {

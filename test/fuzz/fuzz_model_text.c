@@ -26,6 +26,7 @@
 #include "fuzz_text.h"
 #include "model_codec.h"
 
+/* One text: parsed, then its text and binary round trips, then parsed without memory. */
 static void
 fuzz_one(FuzzRun *r, const uint8_t *data, size_t size)
 {

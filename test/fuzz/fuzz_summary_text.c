@@ -24,6 +24,7 @@
 #include "fuzz_text.h"
 #include "summary_core.h"
 
+/* One text: parsed, then its text and binary round trips, then parsed without memory. */
 static void
 fuzz_one(FuzzRun *r, const uint8_t *data, size_t size)
 {
