@@ -112,39 +112,23 @@ field_path(char *buf, size_t buflen, const char *name, long idx)
 		snprintf(buf, buflen, "%s", name);
 }
 
+/* A finite double in a domain, or an error naming the field (element idx >= 0). */
 static int
 check_double(ErrOut *e, const char *name, long idx, double v, Domain d)
 {
 	char		path[96];
-	char		num[40];
+	int			rc;
 
 	if (isfinite(v) && in_domain(v, d))
 		return VGM_MODEL_OK;
 	field_path(path, sizeof(path), name, idx);
-	if (!isfinite(v))
-	{
-		set_msg(e, "non-finite number in field \"%s\"", path);
-		set_detail(e, "Field \"%s\" is %s; every number of a model must be finite.",
-				   path, num_text(v, num, sizeof(num)));
-	}
-	else
-	{
-		set_msg(e, "field \"%s\" out of range", path);
-		set_detail(e, "Field \"%s\" is %s; it must be %s.",
-				   path, num_text(v, num, sizeof(num)), domain_text(d));
-	}
-	return VGM_MODEL_ERR_RANGE;
+	if ((rc = jt_check_finite(e, MSG_PREFIX, path, "", v)))
+		return rc;
+	return jt_check_rule(e, MSG_PREFIX, path, "", v, false, domain_text(d));
 }
 
-static int
-check_nonneg_int(ErrOut *e, const char *name, int64_t v)
-{
-	if (v >= 0)
-		return VGM_MODEL_OK;
-	set_msg(e, "field \"%s\" out of range", name);
-	set_detail(e, "Field \"%s\" is %" PRId64 "; it must be at least 0.", name, v);
-	return VGM_MODEL_ERR_RANGE;
-}
+/* A count or option that must not be negative. */
+#define check_nonneg_int(e, name, v) jt_check_nonneg((e), MSG_PREFIX, (name), (v))
 
 /* The per-component arrays of a model, in the order of its text form. */
 enum
@@ -391,16 +375,9 @@ validate(const VgmModelView *model, ErrOut *e)
 		(rc = check_double(e, "priors.reg_covar", -1, h->priors.reg_covar, DOM_NONNEG)) ||
 		(rc = check_nonneg_int(e, "fit.max_iter", h->max_iter)) ||
 		(rc = check_double(e, "fit.tol", -1, h->tol, DOM_NONNEG)) ||
-		(rc = check_nonneg_int(e, "fit.iterations", h->iterations)))
-		return rc;
-	if (h->converged != 0 && h->converged != 1)
-	{
-		set_msg(e, "field \"fit.converged\" out of range");
-		set_detail(e, "Field \"fit.converged\" is %" PRId32 "; it must be 0 or 1.",
-				   h->converged);
-		return VGM_MODEL_ERR_RANGE;
-	}
-	if ((rc = check_double(e, "fit.fit_ms", -1, h->fit_ms, DOM_NONNEG)) ||
+		(rc = check_nonneg_int(e, "fit.iterations", h->iterations)) ||
+		(rc = jt_check_flag(e, MSG_PREFIX, "fit.converged", h->converged)) ||
+		(rc = check_double(e, "fit.fit_ms", -1, h->fit_ms, DOM_NONNEG)) ||
 		(rc = check_nonneg_int(e, "training.rows", h->rows)) ||
 		(rc = check_double(e, "training.total_weight", -1, h->total_weight, DOM_NONNEG)) ||
 		(rc = check_nonneg_int(e, "training.buckets", h->buckets)) ||
@@ -438,25 +415,11 @@ vgm_model_validate(const VgmModelView *model,
  * Parser: the field tables and their readers
  * ------------------------------------------------------------------------ */
 
-/* The nested objects of a model. */
-enum
-{
-	OBJ_PRIORS,
-	OBJ_FIT,
-	OBJ_TRAINING,
-	N_OBJS
-};
-
 /* Everything read so far; the readers' target. */
 typedef struct ModelText
 {
-	JtRecord	rec;			/* the header's fields: base is &hdr */
+	JtRecord	rec;			/* the header's fields and the keys seen */
 	VgmModelHeader hdr;
-	bool		version_bad;	/* "version" is not an int32 */
-	bool		dims_bad;		/* "dims" is not an int32 */
-	bool		seen_top[16];
-	bool		seen[N_OBJS][16];
-	bool		obj_ok[N_OBJS]; /* the object was read as an object */
 	size_t		arr_len[N_ARRAYS];	/* elements seen (may exceed the max) */
 	double		arr[N_ARRAYS][VGM_MAX_COMPONENTS];
 	size_t		atoms_len;		/* [value, weight] pairs seen (may exceed the max) */
@@ -473,26 +436,6 @@ static const JtMessages model_messages = {
 	.missing = MSG_PREFIX "missing field \"%s\"",
 	.version = VGM_MODEL_FORMAT_VERSION,
 };
-
-/*
- * Note a bad version or dims (judged before anything else, in finish) and
- * report whether the field was one of them.
- */
-static bool
-mark_version_bad(JtRecord *rec, const JtField *f)
-{
-	ModelText  *t = (ModelText *) rec;
-
-	if (f->path != NULL)
-		return false;			/* a nested field */
-	if (strcmp(f->name, "version") == 0)
-		t->version_bad = true;
-	else if (strcmp(f->name, "dims") == 0)
-		t->dims_bad = true;
-	else
-		return false;
-	return true;
-}
 
 /* Complain that a value has the wrong JSON type, then step over it. */
 static int
@@ -516,19 +459,17 @@ read_number(JtCursor *c, const char *path, long idx, double *out)
 
 #define HOFF(m) offsetof(VgmModelHeader, m)
 
-/* The fields of the nested objects, one slice per object. */
-enum
-{
-	PRIORS_FIRST = 0, FIT_FIRST = 6, TRAINING_FIRST = 13, NESTED_END = 22
-};
-
-static const JtField nested_fields[] = {
+/* The fields of the nested objects. */
+static const JtField priors_fields[] = {
 	{"weight_concentration", "priors.weight_concentration", jt_record_double, HOFF(priors.weight_concentration), false},
 	{"mean_precision", "priors.mean_precision", jt_record_double, HOFF(priors.mean_precision), false},
 	{"mean", "priors.mean", jt_record_double, HOFF(priors.mean), false},
 	{"degrees_of_freedom", "priors.degrees_of_freedom", jt_record_double, HOFF(priors.degrees_of_freedom), false},
 	{"covariance", "priors.covariance", jt_record_double, HOFF(priors.covariance), false},
 	{"reg_covar", "priors.reg_covar", jt_record_double, HOFF(priors.reg_covar), false},
+};
+
+static const JtField fit_fields[] = {
 	{"max_iter", "fit.max_iter", jt_record_i32, HOFF(max_iter), false},
 	{"tol", "fit.tol", jt_record_double, HOFF(tol), false},
 	{"seed", "fit.seed", jt_record_u64, HOFF(seed), false},
@@ -536,6 +477,9 @@ static const JtField nested_fields[] = {
 	{"converged", "fit.converged", jt_record_bool, HOFF(converged), false},
 	{"lower_bound", "fit.lower_bound", jt_record_double, HOFF(lower_bound), false},
 	{"fit_ms", "fit.fit_ms", jt_record_double, HOFF(fit_ms), false},
+};
+
+static const JtField training_fields[] = {
 	{"rows", "training.rows", jt_record_i64, HOFF(rows), false},
 	{"total_weight", "training.total_weight", jt_record_double, HOFF(total_weight), false},
 	{"min", "training.min", jt_record_double, HOFF(min), false},
@@ -547,22 +491,14 @@ static const JtField nested_fields[] = {
 	{"neg_infs", "training.neg_infs", jt_record_i64, HOFF(neg_infs), false},
 };
 
-_Static_assert(sizeof(nested_fields) / sizeof(nested_fields[0]) == NESTED_END,
-			   "the slices of nested_fields");
-
-/* The nested objects: their slice of the table and the prefix of their keys in messages. */
-static const struct
-{
-	const JtField *fields;
-	int			n;
-	const char *prefix;
-}			objects[N_OBJS] = {
-	[OBJ_PRIORS] = {&nested_fields[PRIORS_FIRST], FIT_FIRST - PRIORS_FIRST, "priors."},
-	[OBJ_FIT] = {&nested_fields[FIT_FIRST], TRAINING_FIRST - FIT_FIRST, "fit."},
-	[OBJ_TRAINING] = {&nested_fields[TRAINING_FIRST], NESTED_END - TRAINING_FIRST, "training."},
-};
-
 #define N_OF(a) ((int) (sizeof(a) / sizeof((a)[0])))
+
+/* The nested objects, in the order of the text form (the arg of their top-level field). */
+static const JtRecordObject objects[] = {
+	{priors_fields, N_OF(priors_fields), "priors."},
+	{fit_fields, N_OF(fit_fields), "fit."},
+	{training_fields, N_OF(training_fields), "training."},
+};
 
 /* An array of numbers, one per component, into t->arr[f->arg]. */
 static int
@@ -674,27 +610,11 @@ read_atoms(JtCursor *c, const JtField *f, void *target, int depth)
 	return more;
 }
 
-/* One of the nested objects (priors, fit, training). */
-static int
-read_object(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	ModelText  *t = target;
-	size_t		o = f->arg;
-
-	if (jt_peek(c) != '{')
-		return wrong_type(c, f, t, "an object", depth);
-	if (jt_read_object(c, objects[o].fields, objects[o].n, t->seen[o],
-					   objects[o].prefix, t, depth) < 0)
-		return -1;
-	t->obj_ok[o] = true;
-	return 0;
-}
-
 /* The top-level fields, in the order of the text form. */
 enum
 {
 	TOP_VERSION, TOP_DIMS, TOP_K, TOP_ATOMS = TOP_K + 1 + N_ARRAYS,
-	TOP_WEIGHT_THRESHOLD, TOP_PRIORS, TOP_FIT, TOP_TRAINING
+	TOP_WEIGHT_THRESHOLD
 };
 
 static const JtField top_fields[] = {
@@ -710,61 +630,61 @@ static const JtField top_fields[] = {
 	{"weight_concentration_b", NULL, read_array, ARR_CONC_B, false},
 	[TOP_ATOMS] = {"atoms", NULL, read_atoms, 0, true},
 	[TOP_WEIGHT_THRESHOLD] = {"weight_threshold", NULL, jt_record_double, HOFF(weight_threshold), false},
-	{"priors", NULL, read_object, OBJ_PRIORS, false},
-	{"fit", NULL, read_object, OBJ_FIT, false},
-	{"training", NULL, read_object, OBJ_TRAINING, false},
+	{"priors", NULL, jt_record_object, 0, false},
+	{"fit", NULL, jt_record_object, 1, false},
+	{"training", NULL, jt_record_object, 2, false},
 };
+
+static void put_model_arrays(JtOut *o, const char *sep, const JtField *f,
+							 const void *base, const void *ctx);
+
+/* The text form: the tables, the writer of the arrays, version and dims judged in finish. */
+static const JtRecordForm model_form = {
+	top_fields, N_OF(top_fields), objects, N_OF(objects), put_model_arrays,
+	(UINT32_C(1) << TOP_VERSION) | (UINT32_C(1) << TOP_DIMS),
+};
+
+_Static_assert(sizeof(top_fields) / sizeof(top_fields[0]) <= JT_RECORD_MAX_FIELDS &&
+			   sizeof(objects) / sizeof(objects[0]) <= JT_RECORD_MAX_OBJECTS,
+			   "the record keeps the seen keys of every table");
 
 /* ------------------------------------------------------------------------
  * Writer: the same tables
  * ------------------------------------------------------------------------ */
 
-/* Append "name":value for each header field of a table (its reader tells the type). */
-static void
-write_fields(JtOut *o, const char *first, const JtField *fields, int n,
-			 const VgmModelHeader *h)
+/* What the writer reads the arrays from: the model and its component count. */
+typedef struct ModelOut
 {
-	for (int i = 0; i < n; i++)
-		jt_put_record_field(o, i == 0 ? first : ",", &fields[i], h);
-}
-
-/* Write the JSON text of a model to o: the field tables in their order. */
-void
-vgm_model_write(JtOut *o, const VgmModelView *model)
-{
-	VgmModelHeader h;
+	const VgmModelView *model;
 	int			n;
+} ModelOut;
 
-	if (model == NULL)
-	{
-		jt_puts(o, "null");
-		return;
-	}
-	h = model->hdr;
-	/* never read beyond what a valid model can hold */
-	n = (h.k >= 1 && h.k <= VGM_MAX_COMPONENTS &&
-		 model->comp != NULL && model->weights != NULL) ? h.k : 0;
-	/* a model without training rows has no range: write 0 for it */
-	if (h.rows == 0 && (!isfinite(h.min) || !isfinite(h.max)))
-		h.min = h.max = 0;
+/* Append a per-component array, or the atoms when the model has some. */
+static void
+put_model_arrays(JtOut *o, const char *sep, const JtField *f, const void *base,
+				 const void *ctx)
+{
+	const ModelOut *out = ctx;
+	const VgmModelView *model = out->model;
+	const VgmModelHeader *h = base;
 
-	write_fields(o, "{", top_fields, TOP_K + 1, &h);
-	for (int a = 0; a < N_ARRAYS; a++)
+	if (f->read == read_array)
 	{
-		jt_put_key(o, ",", arrays[a].name);
-		for (int i = 0; i < n; i++)
+		jt_put_key(o, sep, f->name);
+		for (int i = 0; i < out->n; i++)
 		{
 			jt_puts(o, i > 0 ? "," : "[");
-			jt_put_double(o, array_value(model, a, i));
+			jt_put_double(o, array_value(model, (int) f->arg, i));
 		}
-		jt_puts(o, n > 0 ? "]" : "[]");
+		jt_puts(o, out->n > 0 ? "]" : "[]");
+		return;
 	}
 	/* atoms only when there are some: a model without them keeps version 1's text */
-	if (h.n_atoms > 0 && h.n_atoms <= VGM_MAX_ATOMS &&
+	if (h->n_atoms > 0 && h->n_atoms <= VGM_MAX_ATOMS &&
 		model->atom_values != NULL && model->atom_weights != NULL)
 	{
-		jt_put_key(o, ",", top_fields[TOP_ATOMS].name);
-		for (int i = 0; i < h.n_atoms; i++)
+		jt_put_key(o, sep, f->name);
+		for (int i = 0; i < h->n_atoms; i++)
 		{
 			jt_puts(o, i > 0 ? ",[" : "[[");
 			jt_put_double(o, model->atom_values[i]);
@@ -774,13 +694,29 @@ vgm_model_write(JtOut *o, const VgmModelView *model)
 		}
 		jt_puts(o, "]");
 	}
-	write_fields(o, ",", &top_fields[TOP_WEIGHT_THRESHOLD], 1, &h);
-	for (int ob = 0; ob < N_OBJS; ob++)
+}
+
+/* Write the JSON text of a model to o: the field tables in their order. */
+void
+vgm_model_write(JtOut *o, const VgmModelView *model)
+{
+	VgmModelHeader h;
+	ModelOut	out;
+
+	if (model == NULL)
 	{
-		jt_put_key(o, ",", top_fields[TOP_PRIORS + ob].name);
-		write_fields(o, "{", objects[ob].fields, objects[ob].n, &h);
-		jt_puts(o, "}");
+		jt_puts(o, "null");
+		return;
 	}
+	h = model->hdr;
+	out.model = model;
+	/* never read beyond what a valid model can hold */
+	out.n = (h.k >= 1 && h.k <= VGM_MAX_COMPONENTS &&
+			 model->comp != NULL && model->weights != NULL) ? h.k : 0;
+	/* a model without training rows has no range: write 0 for it */
+	if (h.rows == 0 && (!isfinite(h.min) || !isfinite(h.max)))
+		h.min = h.max = 0;
+	jt_put_record_fields(o, &model_form, "{", 0, N_OF(top_fields), &h, &out);
 	jt_puts(o, "}");
 }
 
@@ -811,13 +747,16 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 	double	   *weights;
 	int			rc;
 
-	if (t->seen_top[TOP_VERSION] &&
-		(t->version_bad || (h->version != VGM_MODEL_FORMAT_VERSION &&
+	bool		version_bad = t->rec.judged_bad[TOP_VERSION];
+	bool		dims_bad = t->rec.judged_bad[TOP_DIMS];
+
+	if (t->rec.seen_top[TOP_VERSION] &&
+		(version_bad || (h->version != VGM_MODEL_FORMAT_VERSION &&
 							h->version != VGM_MODEL_FORMAT_VERSION_ATOMS)))
 	{
 		jt_error_clear(e);
 		set_msg(e, "unsupported format version");
-		if (t->version_bad)
+		if (version_bad)
 			set_detail(e, "The field \"version\" must be the integer %d or %d.",
 					   VGM_MODEL_FORMAT_VERSION, VGM_MODEL_FORMAT_VERSION_ATOMS);
 		else
@@ -825,11 +764,11 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 					   h->version, VGM_MODEL_FORMAT_VERSION, VGM_MODEL_FORMAT_VERSION_ATOMS);
 		return VGM_MODEL_ERR_VERSION;
 	}
-	if (t->seen_top[TOP_DIMS] && (t->dims_bad || h->dims != 1))
+	if (t->rec.seen_top[TOP_DIMS] && (dims_bad || h->dims != 1))
 	{
 		jt_error_clear(e);
 		set_msg(e, "unsupported number of dimensions");
-		if (t->dims_bad)
+		if (dims_bad)
 			set_detail(e, "The field \"dims\" must be the integer 1.");
 		else
 			set_detail(e, "The model has %" PRId32 " dimensions; only 1 is supported.",
@@ -839,13 +778,8 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 	if (e->status != VGM_TEXT_OK)
 		return e->status;
 
-	/* a missing object was reported as such: its fields are not */
-	if ((rc = jt_check_missing(c, top_fields, N_OF(top_fields), t->seen_top)) != VGM_TEXT_OK)
+	if ((rc = jt_record_check_missing(c, &t->rec)) != VGM_TEXT_OK)
 		return rc;
-	for (int o = 0; o < N_OBJS; o++)
-		if (t->obj_ok[o] &&
-			(rc = jt_check_missing(c, objects[o].fields, objects[o].n, t->seen[o])) != VGM_TEXT_OK)
-			return rc;
 
 	if ((rc = check_k(e, h->k)))
 		return rc;
@@ -863,16 +797,16 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 		}
 	}
 	/* atoms belong to version 2 and version 2 has them */
-	if (h->version == VGM_MODEL_FORMAT_VERSION && t->seen_top[TOP_ATOMS])
+	if (h->version == VGM_MODEL_FORMAT_VERSION && t->rec.seen_top[TOP_ATOMS])
 	{
 		set_msg(e, "field \"atoms\" needs format version %d", VGM_MODEL_FORMAT_VERSION_ATOMS);
 		set_detail(e, "The model has format version %d, which has no atoms.", VGM_MODEL_FORMAT_VERSION);
 		return VGM_MODEL_ERR_FIELD;
 	}
 	if (h->version == VGM_MODEL_FORMAT_VERSION_ATOMS &&
-		(!t->seen_top[TOP_ATOMS] || t->atoms_len == 0))
+		(!t->rec.seen_top[TOP_ATOMS] || t->atoms_len == 0))
 	{
-		set_msg(e, "%s field \"atoms\"", t->seen_top[TOP_ATOMS] ? "empty" : "missing");
+		set_msg(e, "%s field \"atoms\"", t->rec.seen_top[TOP_ATOMS] ? "empty" : "missing");
 		set_detail(e, "Format version %d is a model with atoms; a model without atoms has version %d.",
 				   VGM_MODEL_FORMAT_VERSION_ATOMS, VGM_MODEL_FORMAT_VERSION);
 		return VGM_MODEL_ERR_FIELD;
@@ -886,13 +820,9 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 	h->n_atoms = (int32_t) t->atoms_len;
 
 	size = k * sizeof(VgmComponent) + k * sizeof(double) + 2 * t->atoms_len * sizeof(double);
-	block = vgm_mem_alloc(alloc, size);
+	block = jt_alloc_or_report(e, MSG_PREFIX, alloc, size);
 	if (block == NULL)
-	{
-		set_msg(e, "out of memory");
-		set_detail(e, "Failed on request of size %zu.", size);
 		return VGM_MODEL_ERR_NOMEM;
-	}
 	comp = (VgmComponent *) block;
 	weights = (double *) (block + k * sizeof(VgmComponent));
 	memset(comp, 0, k * sizeof(VgmComponent));
@@ -936,28 +866,14 @@ vgm_model_parse(const char *text, size_t len, VgmModelView *model,
 	ModelText	t;
 	JtError		err;
 	JtCursor	c;
+	int			rc;
 
 	jt_error_init(&err, msg, msglen, detail, detaillen);
-	if (model == NULL)
-	{
-		set_msg(&err, "no output model");
-		set_detail(&err, "The parser was called without a place for its result.");
-		return VGM_MODEL_ERR_RANGE;
-	}
-	memset(model, 0, sizeof(*model));
-	jt_init(&c, text, len, &err, &model_messages);
-
-	jt_skip_ws(&c);
-	if (jt_peek(&c) != '{')
-	{
-		jt_syntax_error(&c, c.pos, "expected \"{\" to begin the model");
-		return VGM_MODEL_ERR_SYNTAX;
-	}
+	rc = jt_record_begin(&c, &err, &model_messages, text, len, model, sizeof(*model), "the model");
+	if (rc != VGM_TEXT_OK)
+		return rc;
 	memset(&t, 0, sizeof(t));
-	t.rec.base = (char *) &t.hdr;
-	t.rec.judge_later = mark_version_bad;
-	if (jt_read_object(&c, top_fields, N_OF(top_fields), t.seen_top, "", &t, 1) < 0 ||
-		jt_expect_end(&c) < 0)
+	if (jt_record_read(&c, &t.rec, &model_form, &t.hdr) < 0)
 		return VGM_MODEL_ERR_SYNTAX;
 	return finish(&c, &t, model, alloc);
 }
