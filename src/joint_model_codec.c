@@ -33,6 +33,7 @@
 
 #include "json_record.h"
 #include "json_text.h"
+#include "model_form.h"
 
 #define MSG_PREFIX "invalid vgm_joint_model: "
 
@@ -342,17 +343,10 @@ vgm_joint_model_validate(const VgmJointModelView *model,
  * Parser: what is read, and the readers
  * ------------------------------------------------------------------------ */
 
-/* The arrays of the text form (per component, then the priors'). */
+/* The arrays of the text form: per component (model_form.h), then the priors'. */
 enum
 {
-	ARR_WEIGHTS,
-	ARR_MEANS,
-	ARR_COVARIANCES,
-	ARR_MEAN_PRECISION,
-	ARR_DOF,
-	ARR_CONC_A,
-	ARR_CONC_B,
-	ARR_PRIOR_MEAN,
+	ARR_PRIOR_MEAN = VGM_N_COMPONENT_ARRAYS,
 	ARR_PRIOR_COVARIANCE,
 	N_ARRAYS
 };
@@ -364,13 +358,13 @@ static const struct
 	int			levels;
 	size_t		cap;
 }			arrays[N_ARRAYS] = {
-	[ARR_WEIGHTS] = {"weights", 1, MAXK},
-	[ARR_MEANS] = {"means", 2, MAXK * MAXD},
-	[ARR_COVARIANCES] = {"covariances", 3, MAXK * MAXD * MAXD},
-	[ARR_MEAN_PRECISION] = {"mean_precision", 1, MAXK},
-	[ARR_DOF] = {"degrees_of_freedom", 1, MAXK},
-	[ARR_CONC_A] = {"weight_concentration_a", 1, MAXK},
-	[ARR_CONC_B] = {"weight_concentration_b", 1, MAXK},
+	[VGM_ARR_WEIGHTS] = {"weights", 1, MAXK},
+	[VGM_ARR_MEANS] = {"means", 2, MAXK * MAXD},
+	[VGM_ARR_COVARIANCES] = {"covariances", 3, MAXK * MAXD * MAXD},
+	[VGM_ARR_MEAN_PRECISION] = {"mean_precision", 1, MAXK},
+	[VGM_ARR_DOF] = {"degrees_of_freedom", 1, MAXK},
+	[VGM_ARR_CONC_A] = {"weight_concentration_a", 1, MAXK},
+	[VGM_ARR_CONC_B] = {"weight_concentration_b", 1, MAXK},
 	[ARR_PRIOR_MEAN] = {"priors.mean", 1, MAXD},
 	[ARR_PRIOR_COVARIANCE] = {"priors.covariance", 2, MAXD * MAXD},
 };
@@ -394,23 +388,7 @@ typedef struct JointText
 	double		store[];		/* the arrays' numbers */
 } JointText;
 
-static const JtMessages joint_messages = {
-	.prefix = MSG_PREFIX,
-	.syntax = MSG_PREFIX "malformed JSON",
-	.trailing = MSG_PREFIX "trailing garbage after the JSON object",
-	.noun = "the model",
-	.unknown = MSG_PREFIX "unknown field \"%s\"",
-	.duplicate = MSG_PREFIX "duplicate field \"%s\"",
-	.missing = MSG_PREFIX "missing field \"%s\"",
-	.version = VGM_JOINT_MODEL_FORMAT_VERSION,
-};
-
-/* Complain that a value has the wrong JSON type, then step over it. */
-static int
-wrong_type(JtCursor *c, const JtField *f, JointText *t, const char *want, int depth)
-{
-	return jt_record_wrong_type(c, f, &t->rec, want, depth);
-}
+static const JtMessages joint_messages = VGM_MODEL_FORM_MESSAGES(MSG_PREFIX, VGM_JOINT_MODEL_FORMAT_VERSION);
 
 /*
  * One level of a nested array of numbers at the cursor ('['): numbers at
@@ -477,7 +455,7 @@ read_array(JtCursor *c, const JtField *f, void *target, int depth)
 	ArrayText  *a = &t->arr[which];
 
 	if (jt_peek(c) != '[')
-		return wrong_type(c, f, t, arrays[which].levels == 1 ? "an array of numbers" :
+		return jt_record_wrong_type(c, f, &t->rec, arrays[which].levels == 1 ? "an array of numbers" :
 						  "an array of arrays", depth);
 	return read_level(c, arrays[which].name, a, arrays[which].cap, arrays[which].levels, depth);
 }
@@ -533,13 +511,13 @@ static const JtField top_fields[N_TOP] = {
 	[TOP_VERSION] = {"version", NULL, jt_record_i32, HOFF(version), false},
 	[TOP_DIMS] = {"dims", NULL, jt_record_i32, HOFF(d), false},
 	[TOP_K] = {"k", NULL, jt_record_i32, HOFF(k), false},
-	[TOP_WEIGHTS] = {"weights", NULL, read_array, ARR_WEIGHTS, false},
-	[TOP_MEANS] = {"means", NULL, read_array, ARR_MEANS, false},
-	[TOP_COVARIANCES] = {"covariances", NULL, read_array, ARR_COVARIANCES, false},
-	[TOP_MEAN_PRECISION] = {"mean_precision", NULL, read_array, ARR_MEAN_PRECISION, false},
-	[TOP_DOF] = {"degrees_of_freedom", NULL, read_array, ARR_DOF, false},
-	[TOP_CONC_A] = {"weight_concentration_a", NULL, read_array, ARR_CONC_A, false},
-	[TOP_CONC_B] = {"weight_concentration_b", NULL, read_array, ARR_CONC_B, false},
+	[TOP_WEIGHTS] = {"weights", NULL, read_array, VGM_ARR_WEIGHTS, false},
+	[TOP_MEANS] = {"means", NULL, read_array, VGM_ARR_MEANS, false},
+	[TOP_COVARIANCES] = {"covariances", NULL, read_array, VGM_ARR_COVARIANCES, false},
+	[TOP_MEAN_PRECISION] = {"mean_precision", NULL, read_array, VGM_ARR_MEAN_PRECISION, false},
+	[TOP_DOF] = {"degrees_of_freedom", NULL, read_array, VGM_ARR_DOF, false},
+	[TOP_CONC_A] = {"weight_concentration_a", NULL, read_array, VGM_ARR_CONC_A, false},
+	[TOP_CONC_B] = {"weight_concentration_b", NULL, read_array, VGM_ARR_CONC_B, false},
 	[TOP_WEIGHT_THRESHOLD] = {"weight_threshold", NULL, jt_record_double, HOFF(weight_threshold), false},
 	[TOP_PRIORS] = {"priors", NULL, jt_record_object, 0, false},
 	[TOP_FIT] = {"fit", NULL, jt_record_object, 1, false},
@@ -606,19 +584,19 @@ array_source(const VgmJointPosterior *p, const VgmJointModelHeader *h, int which
 {
 	switch (which)
 	{
-		case ARR_WEIGHTS:
+		case VGM_ARR_WEIGHTS:
 			return p->weights;
-		case ARR_MEANS:
+		case VGM_ARR_MEANS:
 			return p->means;
-		case ARR_COVARIANCES:
+		case VGM_ARR_COVARIANCES:
 			return p->covariances;
-		case ARR_MEAN_PRECISION:
+		case VGM_ARR_MEAN_PRECISION:
 			return p->mean_precision;
-		case ARR_DOF:
+		case VGM_ARR_DOF:
 			return p->dof;
-		case ARR_CONC_A:
+		case VGM_ARR_CONC_A:
 			return p->conc_a;
-		case ARR_CONC_B:
+		case VGM_ARR_CONC_B:
 			return p->conc_b;
 		case ARR_PRIOR_MEAN:
 			return h->priors.mean;
@@ -635,7 +613,7 @@ put_joint_array(JtOut *o, const char *sep, const JtField *f, const void *base, c
 	const VgmJointPosterior *p = ctx;
 	int			which = (int) f->arg;
 	int			levels = arrays[which].levels;
-	int			outer = which <= ARR_CONC_B ? p->k : h->d;
+	int			outer = which <= VGM_ARR_CONC_B ? p->k : h->d;
 
 	jt_put_key(o, sep, f->name);
 	write_numbers(o, array_source(p, h, which), outer,
@@ -674,12 +652,12 @@ check_shape(JtError *e, int which, const ArrayText *a, size_t k, size_t d)
 	const char *name = arrays[which].name;
 	int			levels = arrays[which].levels;
 	size_t		want[4] = {0, 0, 0, 0};
-	bool		per_component = which <= ARR_CONC_B;
+	bool		per_component = which <= VGM_ARR_CONC_B;
 
 	/* want[levels] is the outermost length */
-	if (which == ARR_MEANS)
+	if (which == VGM_ARR_MEANS)
 		want[2] = k, want[1] = d;
-	else if (which == ARR_COVARIANCES)
+	else if (which == VGM_ARR_COVARIANCES)
 		want[3] = k, want[2] = d, want[1] = d;
 	else if (which == ARR_PRIOR_MEAN)
 		want[1] = d;
@@ -700,8 +678,8 @@ check_shape(JtError *e, int which, const ArrayText *a, size_t k, size_t d)
 		{
 			set_msg(e, "shape of field \"%s\" does not match dims", name);
 			set_detail(e, "Field \"%s\" must hold %s; dims is %zu.", name,
-					   which == ARR_MEANS ? "k arrays of dims numbers" :
-					   which == ARR_COVARIANCES ? "k arrays of dims arrays of dims numbers" :
+					   which == VGM_ARR_MEANS ? "k arrays of dims numbers" :
+					   which == VGM_ARR_COVARIANCES ? "k arrays of dims arrays of dims numbers" :
 					   "dims arrays of dims numbers", d);
 			return VGM_TEXT_ERR_RANGE;
 		}
@@ -760,13 +738,13 @@ finish(JtCursor *c, JointText *t, VgmJointModelView *model, const VgmAllocator *
 	memcpy(h->priors.covariance, t->arr[ARR_PRIOR_COVARIANCE].v, d * d * sizeof(double));
 	model->hdr = *h;
 	vgm_joint_model_arrays(&model->post, (int) d, (int) k, block);
-	memcpy(model->post.weights, t->arr[ARR_WEIGHTS].v, k * sizeof(double));
-	memcpy(model->post.means, t->arr[ARR_MEANS].v, k * d * sizeof(double));
-	memcpy(model->post.covariances, t->arr[ARR_COVARIANCES].v, k * d * d * sizeof(double));
-	memcpy(model->post.mean_precision, t->arr[ARR_MEAN_PRECISION].v, k * sizeof(double));
-	memcpy(model->post.dof, t->arr[ARR_DOF].v, k * sizeof(double));
-	memcpy(model->post.conc_a, t->arr[ARR_CONC_A].v, k * sizeof(double));
-	memcpy(model->post.conc_b, t->arr[ARR_CONC_B].v, k * sizeof(double));
+	memcpy(model->post.weights, t->arr[VGM_ARR_WEIGHTS].v, k * sizeof(double));
+	memcpy(model->post.means, t->arr[VGM_ARR_MEANS].v, k * d * sizeof(double));
+	memcpy(model->post.covariances, t->arr[VGM_ARR_COVARIANCES].v, k * d * d * sizeof(double));
+	memcpy(model->post.mean_precision, t->arr[VGM_ARR_MEAN_PRECISION].v, k * sizeof(double));
+	memcpy(model->post.dof, t->arr[VGM_ARR_DOF].v, k * sizeof(double));
+	memcpy(model->post.conc_a, t->arr[VGM_ARR_CONC_A].v, k * sizeof(double));
+	memcpy(model->post.conc_b, t->arr[VGM_ARR_CONC_B].v, k * sizeof(double));
 
 	jt_error_clear(e);
 	rc = validate(model, e);

@@ -35,6 +35,7 @@
 
 #include "json_record.h"
 #include "json_text.h"
+#include "model_form.h"
 
 #define MSG_PREFIX "invalid vgm_model: "
 #define WEIGHT_SUM_TOL 1e-9
@@ -130,18 +131,8 @@ check_double(ErrOut *e, const char *name, long idx, double v, Domain d)
 /* A count or option that must not be negative. */
 #define check_nonneg_int(e, name, v) jt_check_nonneg((e), MSG_PREFIX, (name), (v))
 
-/* The per-component arrays of a model, in the order of its text form. */
-enum
-{
-	ARR_WEIGHTS,
-	ARR_MEANS,
-	ARR_COVARIANCES,
-	ARR_MEAN_PRECISION,
-	ARR_DOF,
-	ARR_CONC_A,
-	ARR_CONC_B,
-	N_ARRAYS
-};
+/* The per-component arrays of a model (model_form.h). */
+#define N_ARRAYS VGM_N_COMPONENT_ARRAYS
 
 /* Name, component member (weights: none) and domain of each array. */
 static const struct
@@ -150,13 +141,13 @@ static const struct
 	size_t		member;
 	Domain		domain;
 }			arrays[N_ARRAYS] = {
-	[ARR_WEIGHTS] = {"weights", 0, DOM_UNIT},
-	[ARR_MEANS] = {"means", offsetof(VgmComponent, mean), DOM_ANY},
-	[ARR_COVARIANCES] = {"covariances", offsetof(VgmComponent, covariance), DOM_POS},
-	[ARR_MEAN_PRECISION] = {"mean_precision", offsetof(VgmComponent, mean_precision), DOM_POS},
-	[ARR_DOF] = {"degrees_of_freedom", offsetof(VgmComponent, dof), DOM_POS},
-	[ARR_CONC_A] = {"weight_concentration_a", offsetof(VgmComponent, conc_a), DOM_POS},
-	[ARR_CONC_B] = {"weight_concentration_b", offsetof(VgmComponent, conc_b), DOM_POS},
+	[VGM_ARR_WEIGHTS] = {"weights", 0, DOM_UNIT},
+	[VGM_ARR_MEANS] = {"means", offsetof(VgmComponent, mean), DOM_ANY},
+	[VGM_ARR_COVARIANCES] = {"covariances", offsetof(VgmComponent, covariance), DOM_POS},
+	[VGM_ARR_MEAN_PRECISION] = {"mean_precision", offsetof(VgmComponent, mean_precision), DOM_POS},
+	[VGM_ARR_DOF] = {"degrees_of_freedom", offsetof(VgmComponent, dof), DOM_POS},
+	[VGM_ARR_CONC_A] = {"weight_concentration_a", offsetof(VgmComponent, conc_a), DOM_POS},
+	[VGM_ARR_CONC_B] = {"weight_concentration_b", offsetof(VgmComponent, conc_b), DOM_POS},
 };
 
 /* Element i of array a of a model. */
@@ -165,7 +156,7 @@ array_value(const VgmModelView *model, int a, long i)
 {
 	double		v;
 
-	if (a == ARR_WEIGHTS)
+	if (a == VGM_ARR_WEIGHTS)
 		return model->weights[i];
 	memcpy(&v, (const char *) &model->comp[i] + arrays[a].member, sizeof(v));
 	return v;
@@ -339,7 +330,7 @@ validate(const VgmModelView *model, ErrOut *e)
 	}
 
 	/* per-component domains */
-	if ((rc = check_array(e, model, ARR_WEIGHTS, DOM_UNIT)))
+	if ((rc = check_array(e, model, VGM_ARR_WEIGHTS, DOM_UNIT)))
 		return rc;
 	for (long i = 0; i < h->n_atoms; i++)
 		if ((rc = check_atom(e, model, i, 1, DOM_UNIT_POS)))
@@ -362,7 +353,7 @@ validate(const VgmModelView *model, ErrOut *e)
 					   num_text(sum, num, sizeof(num)));
 		return VGM_MODEL_ERR_RANGE;
 	}
-	for (int a = ARR_WEIGHTS + 1; a < N_ARRAYS; a++)
+	for (int a = VGM_ARR_WEIGHTS + 1; a < N_ARRAYS; a++)
 		if ((rc = check_array(e, model, a, arrays[a].domain)))
 			return rc;
 
@@ -426,23 +417,7 @@ typedef struct ModelText
 	double		atoms[VGM_MAX_ATOMS][2];
 } ModelText;
 
-static const JtMessages model_messages = {
-	.prefix = MSG_PREFIX,
-	.syntax = MSG_PREFIX "malformed JSON",
-	.trailing = MSG_PREFIX "trailing garbage after the JSON object",
-	.noun = "the model",
-	.unknown = MSG_PREFIX "unknown field \"%s\"",
-	.duplicate = MSG_PREFIX "duplicate field \"%s\"",
-	.missing = MSG_PREFIX "missing field \"%s\"",
-	.version = VGM_MODEL_FORMAT_VERSION,
-};
-
-/* Complain that a value has the wrong JSON type, then step over it. */
-static int
-wrong_type(JtCursor *c, const JtField *f, ModelText *t, const char *want, int depth)
-{
-	return jt_record_wrong_type(c, f, &t->rec, want, depth);
-}
+static const JtMessages model_messages = VGM_MODEL_FORM_MESSAGES(MSG_PREFIX, VGM_MODEL_FORMAT_VERSION);
 
 /* A JSON number as a double, for the field named path (element idx >= 0). */
 static int
@@ -510,7 +485,7 @@ read_array(JtCursor *c, const JtField *f, void *target, int depth)
 	int			more;
 
 	if (jt_peek(c) != '[')
-		return wrong_type(c, f, t, "an array of numbers", depth);
+		return jt_record_wrong_type(c, f, &t->rec, "an array of numbers", depth);
 	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c), count++)
 	{
 		size_t		start = c->pos;
@@ -597,7 +572,7 @@ read_atoms(JtCursor *c, const JtField *f, void *target, int depth)
 	int			more;
 
 	if (jt_peek(c) != '[')
-		return wrong_type(c, f, t, "an array of [value, weight] pairs", depth);
+		return jt_record_wrong_type(c, f, &t->rec, "an array of [value, weight] pairs", depth);
 	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c), count++)
 	{
 		double		scratch[2];
@@ -621,13 +596,13 @@ static const JtField top_fields[] = {
 	[TOP_VERSION] = {"version", NULL, jt_record_i32, HOFF(version), false},
 	[TOP_DIMS] = {"dims", NULL, jt_record_i32, HOFF(dims), false},
 	[TOP_K] = {"k", NULL, jt_record_i32, HOFF(k), false},
-	{"weights", NULL, read_array, ARR_WEIGHTS, false},
-	{"means", NULL, read_array, ARR_MEANS, false},
-	{"covariances", NULL, read_array, ARR_COVARIANCES, false},
-	{"mean_precision", NULL, read_array, ARR_MEAN_PRECISION, false},
-	{"degrees_of_freedom", NULL, read_array, ARR_DOF, false},
-	{"weight_concentration_a", NULL, read_array, ARR_CONC_A, false},
-	{"weight_concentration_b", NULL, read_array, ARR_CONC_B, false},
+	{"weights", NULL, read_array, VGM_ARR_WEIGHTS, false},
+	{"means", NULL, read_array, VGM_ARR_MEANS, false},
+	{"covariances", NULL, read_array, VGM_ARR_COVARIANCES, false},
+	{"mean_precision", NULL, read_array, VGM_ARR_MEAN_PRECISION, false},
+	{"degrees_of_freedom", NULL, read_array, VGM_ARR_DOF, false},
+	{"weight_concentration_a", NULL, read_array, VGM_ARR_CONC_A, false},
+	{"weight_concentration_b", NULL, read_array, VGM_ARR_CONC_B, false},
 	[TOP_ATOMS] = {"atoms", NULL, read_atoms, 0, true},
 	[TOP_WEIGHT_THRESHOLD] = {"weight_threshold", NULL, jt_record_double, HOFF(weight_threshold), false},
 	{"priors", NULL, jt_record_object, 0, false},
@@ -828,8 +803,8 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 	memset(comp, 0, k * sizeof(VgmComponent));
 	for (size_t i = 0; i < k; i++)
 	{
-		weights[i] = t->arr[ARR_WEIGHTS][i];
-		for (int a = ARR_WEIGHTS + 1; a < N_ARRAYS; a++)
+		weights[i] = t->arr[VGM_ARR_WEIGHTS][i];
+		for (int a = VGM_ARR_WEIGHTS + 1; a < N_ARRAYS; a++)
 			memcpy((char *) &comp[i] + arrays[a].member, &t->arr[a][i], sizeof(double));
 	}
 
