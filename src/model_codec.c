@@ -174,29 +174,25 @@ check_array(ErrOut *e, const VgmModelView *model, int a, Domain d)
 	return VGM_MODEL_OK;
 }
 
-/* The number of components: 1 .. VGM_MAX_COMPONENTS. */
+/* A count in lo .. hi, or message and a detail of v and hi (detail_fmt: %d twice). */
 static int
-check_k(ErrOut *e, int32_t k)
+check_count(ErrOut *e, int32_t v, int32_t lo, int32_t hi, const char *message,
+			const char *detail_fmt)
 {
-	if (k >= 1 && k <= VGM_MAX_COMPONENTS)
+	if (v >= lo && v <= hi)
 		return VGM_MODEL_OK;
-	set_msg(e, "k out of range");
-	set_detail(e, "The model has k = %" PRId32 "; k must be between 1 and %d.",
-			   k, VGM_MAX_COMPONENTS);
+	set_msg(e, "%s", message);
+	set_detail(e, detail_fmt, v, hi);
 	return VGM_MODEL_ERR_RANGE;
 }
 
-/* The atom count: 0 .. VGM_MAX_ATOMS. */
-static int
-check_n_atoms(ErrOut *e, int32_t n_atoms)
-{
-	if (n_atoms >= 0 && n_atoms <= VGM_MAX_ATOMS)
-		return VGM_MODEL_OK;
-	set_msg(e, "too many atoms");
-	set_detail(e, "The model has %" PRId32 " atoms; a model has between 0 and %d.",
-			   n_atoms, VGM_MAX_ATOMS);
-	return VGM_MODEL_ERR_RANGE;
-}
+/* The number of components (1 .. VGM_MAX_COMPONENTS) and of atoms (0 .. VGM_MAX_ATOMS). */
+#define check_k(e, k) \
+	check_count((e), (k), 1, VGM_MAX_COMPONENTS, "k out of range", \
+				"The model has k = %" PRId32 "; k must be between 1 and %d.")
+#define check_n_atoms(e, n) \
+	check_count((e), (n), 0, VGM_MAX_ATOMS, "too many atoms", \
+				"The model has %" PRId32 " atoms; a model has between 0 and %d.")
 
 /* Element i of the atoms, its value (part 0) or its weight (part 1), against a domain. */
 static int
