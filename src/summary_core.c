@@ -1373,8 +1373,9 @@ read_double_field(JtCursor *c, const JtField *f, void *target, int depth)
 
 /* One bucket: [key, weight, mean, m2, m3, m4]. */
 static int
-read_bucket(JtCursor *c, long idx, VgmBucket *bk)
+read_bucket(JtCursor *c, long idx, void *entry)
 {
+	VgmBucket  *bk = entry;
 	double	   *const numbers[] = {&bk->weight, &bk->mean, &bk->m2, &bk->m3, &bk->m4};
 
 	if (jt_expect(c, '[', "\"[\" to open a bucket") < 0)
@@ -1395,8 +1396,10 @@ read_bucket(JtCursor *c, long idx, VgmBucket *bk)
 
 /* Append a bucket, growing the array with the caller's allocator. */
 static bool
-append_bucket(SummaryText *t, const VgmBucket *bk)
+append_bucket(SummaryText *t, const void *entry)
 {
+	const VgmBucket *bk = entry;
+
 	if (t->n == t->cap)
 	{
 		size_t		ncap = t->cap ? t->cap * 2 : 16;
@@ -1414,29 +1417,50 @@ append_bucket(SummaryText *t, const VgmBucket *bk)
 	return true;
 }
 
-/* The bucket array. */
-static int
-read_buckets(JtCursor *c, const JtField *f, void *target, int depth)
+/*
+ * The arrays of entries of the text form, buckets and heavy values: each
+ * entry read by read, kept by append (which may fail for want of memory),
+ * at most max of them, count at this offset of the SummaryText.
+ */
+typedef struct EntryArray
 {
-	SummaryText *t = target;
+	const char *noun;			/* "buckets", "heavy values": in messages */
+	size_t		count;
+	int			max;
+	int			(*read) (JtCursor *c, long idx, void *entry);
+	bool		(*append) (SummaryText *t, const void *entry);
+} EntryArray;
+
+/* An array of entries: after the first kept error only its syntax matters. */
+static int
+read_entries(JtCursor *c, SummaryText *t, const EntryArray *kind, int depth)
+{
+	size_t	   *count = (size_t *) ((char *) t + kind->count);
 	int			more;
 
-	(void) f;
 	if (jt_peek(c) != '[')
-		return jt_syntax_error(c, c->pos, "expected \"[\" to begin the buckets");
+		return jt_syntax_error(c, c->pos, "expected \"[\" to begin the %s", kind->noun);
 	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c))
 	{
-		VgmBucket	bk;
+		union
+		{
+			VgmBucket	bucket;
+			VgmHeavy	heavy;
+		}			entry;
 		size_t		at = c->pos;
+		char		message[64];
 
-		if (read_bucket(c, (long) t->n, &bk) < 0)
+		if (kind->read(c, (long) *count, &entry) < 0)
 			return -1;
 		if (c->err->status != VGM_TEXT_OK)
 			continue;			/* an error is kept: only the syntax matters now */
-		if (t->n == VGM_SUMMARY_MAX_BUCKETS)
-			jt_fail(c->err, VGM_SUMMARY_ERR_RANGE, at, "invalid vgm_summary: too many buckets",
-					"The limit is %d buckets.", VGM_SUMMARY_MAX_BUCKETS);
-		else if (!append_bucket(t, &bk))
+		if (*count == (size_t) kind->max)
+		{
+			snprintf(message, sizeof(message), "invalid vgm_summary: too many %s", kind->noun);
+			jt_fail(c->err, VGM_SUMMARY_ERR_RANGE, at, message,
+					"The limit is %d %s.", kind->max, kind->noun);
+		}
+		else if (!kind->append(t, &entry))
 		{
 			/* out of memory ends the reading: nothing later may hide it */
 			jt_fail(c->err, VGM_SUMMARY_ERR_NOMEM, at, "out of memory",
@@ -1445,6 +1469,18 @@ read_buckets(JtCursor *c, const JtField *f, void *target, int depth)
 		}
 	}
 	return more;
+}
+
+static const EntryArray bucket_entries = {
+	"buckets", offsetof(SummaryText, n), VGM_SUMMARY_MAX_BUCKETS, read_bucket, append_bucket
+};
+
+/* The bucket array. */
+static int
+read_buckets(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	(void) f;
+	return read_entries(c, target, &bucket_entries, depth);
 }
 
 /*
@@ -1476,8 +1512,10 @@ read_packed(JtCursor *c, const JtField *f, void *target, int depth)
 
 /* One heavy value: [value, weight, missed]. */
 static int
-read_heavy_entry(JtCursor *c, long idx, VgmHeavy *h)
+read_heavy_entry(JtCursor *c, long idx, void *entry)
 {
+	VgmHeavy   *h = entry;
+
 	double	   *const numbers[] = {&h->value, &h->weight, &h->missed};
 
 	if (jt_expect(c, '[', "\"[\" to open a heavy value") < 0)
@@ -1493,41 +1531,27 @@ read_heavy_entry(JtCursor *c, long idx, VgmHeavy *h)
 	return jt_expect(c, ']', "\"]\" after the three numbers of a heavy value");
 }
 
+/* Keep a heavy value: the table is allocated whole at the first. */
+static bool
+append_heavy(SummaryText *t, const void *entry)
+{
+	if (t->heavy == NULL &&
+		(t->heavy = vgm_mem_alloc(t->alloc, VGM_HEAVY_MAX * sizeof(VgmHeavy))) == NULL)
+		return false;
+	t->heavy[t->nheavy++] = *(const VgmHeavy *) entry;
+	return true;
+}
+
+static const EntryArray heavy_entries = {
+	"heavy values", offsetof(SummaryText, nheavy), VGM_HEAVY_MAX, read_heavy_entry, append_heavy
+};
+
 /* The heavy-value table: an array of [value, weight, missed]. */
 static int
 read_heavy(JtCursor *c, const JtField *f, void *target, int depth)
 {
-	SummaryText *t = target;
-	int			more;
-
 	(void) f;
-	if (jt_peek(c) != '[')
-		return jt_syntax_error(c, c->pos, "expected \"[\" to begin the heavy values");
-	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c))
-	{
-		VgmHeavy	h;
-		size_t		at = c->pos;
-
-		if (read_heavy_entry(c, (long) t->nheavy, &h) < 0)
-			return -1;
-		if (c->err->status != VGM_TEXT_OK)
-			continue;
-		if (t->nheavy == VGM_HEAVY_MAX)
-		{
-			jt_fail(c->err, VGM_SUMMARY_ERR_RANGE, at, "invalid vgm_summary: too many heavy values",
-					"The limit is %d heavy values.", VGM_HEAVY_MAX);
-			continue;
-		}
-		if (t->heavy == NULL &&
-			(t->heavy = vgm_mem_alloc(t->alloc, VGM_HEAVY_MAX * sizeof(VgmHeavy))) == NULL)
-		{
-			jt_fail(c->err, VGM_SUMMARY_ERR_NOMEM, at, "out of memory",
-					"Parsing a vgm_summary needed more memory.");
-			return -1;
-		}
-		t->heavy[t->nheavy++] = h;
-	}
-	return more;
+	return read_entries(c, target, &heavy_entries, depth);
 }
 
 /*
