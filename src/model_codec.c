@@ -430,17 +430,19 @@ read_number(JtCursor *c, const char *path, long idx, double *out)
 
 #define HOFF(m) offsetof(VgmModelHeader, m)
 
-/* The fields of the nested objects. */
-static const JtField priors_fields[] = {
+/* The fields of the nested objects, one slice per object. */
+enum
+{
+	PRIORS_FIRST = 0, FIT_FIRST = 6, TRAINING_FIRST = 13, NESTED_END = 22
+};
+
+static const JtField nested_fields[] = {
 	{"weight_concentration", "priors.weight_concentration", jt_record_double, HOFF(priors.weight_concentration), false},
 	{"mean_precision", "priors.mean_precision", jt_record_double, HOFF(priors.mean_precision), false},
 	{"mean", "priors.mean", jt_record_double, HOFF(priors.mean), false},
 	{"degrees_of_freedom", "priors.degrees_of_freedom", jt_record_double, HOFF(priors.degrees_of_freedom), false},
 	{"covariance", "priors.covariance", jt_record_double, HOFF(priors.covariance), false},
 	{"reg_covar", "priors.reg_covar", jt_record_double, HOFF(priors.reg_covar), false},
-};
-
-static const JtField fit_fields[] = {
 	{"max_iter", "fit.max_iter", jt_record_i32, HOFF(max_iter), false},
 	{"tol", "fit.tol", jt_record_double, HOFF(tol), false},
 	{"seed", "fit.seed", jt_record_u64, HOFF(seed), false},
@@ -448,9 +450,6 @@ static const JtField fit_fields[] = {
 	{"converged", "fit.converged", jt_record_bool, HOFF(converged), false},
 	{"lower_bound", "fit.lower_bound", jt_record_double, HOFF(lower_bound), false},
 	{"fit_ms", "fit.fit_ms", jt_record_double, HOFF(fit_ms), false},
-};
-
-static const JtField training_fields[] = {
 	{"rows", "training.rows", jt_record_i64, HOFF(rows), false},
 	{"total_weight", "training.total_weight", jt_record_double, HOFF(total_weight), false},
 	{"min", "training.min", jt_record_double, HOFF(min), false},
@@ -462,13 +461,16 @@ static const JtField training_fields[] = {
 	{"neg_infs", "training.neg_infs", jt_record_i64, HOFF(neg_infs), false},
 };
 
+_Static_assert(sizeof(nested_fields) / sizeof(nested_fields[0]) == NESTED_END,
+			   "the slices of nested_fields");
+
 #define N_OF(a) ((int) (sizeof(a) / sizeof((a)[0])))
 
 /* The nested objects, in the order of the text form (the arg of their top-level field). */
 static const JtRecordObject objects[] = {
-	{priors_fields, N_OF(priors_fields), "priors."},
-	{fit_fields, N_OF(fit_fields), "fit."},
-	{training_fields, N_OF(training_fields), "training."},
+	{&nested_fields[PRIORS_FIRST], FIT_FIRST - PRIORS_FIRST, "priors."},
+	{&nested_fields[FIT_FIRST], TRAINING_FIRST - FIT_FIRST, "fit."},
+	{&nested_fields[TRAINING_FIRST], NESTED_END - TRAINING_FIRST, "training."},
 };
 
 /* An array of numbers, one per component, into t->arr[f->arg]. */

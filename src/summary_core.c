@@ -1371,27 +1371,43 @@ read_double_field(JtCursor *c, const JtField *f, void *target, int depth)
 	return read_number(c, f->name, -1, NULL, (double *) ((char *) target + f->arg));
 }
 
+/*
+ * One entry of an array: '[', the integer key (when key is not NULL) and
+ * the n numbers separated by ',', then ']'.  texts[3] name the '[', the ','
+ * and the ']' in syntax errors; field and idx name a bad number.
+ */
+static int
+read_tuple(JtCursor *c, const char *field, long idx, int64_t *key,
+		   double *const *numbers, size_t n, const char *const texts[3])
+{
+	size_t		first = key != NULL ? 1 : 0;
+
+	if (jt_expect(c, '[', texts[0]) < 0)
+		return -1;
+	for (size_t f = 0; f < first + n; f++)
+	{
+		if (f > 0 && jt_expect(c, ',', texts[1]) < 0)
+			return -1;
+		jt_skip_ws(c);
+		if (f < first ? read_number(c, field, idx, key, NULL) < 0 :
+			read_number(c, field, idx, NULL, numbers[f - first]) < 0)
+			return -1;
+	}
+	return jt_expect(c, ']', texts[2]);
+}
+
 /* One bucket: [key, weight, mean, m2, m3, m4]. */
 static int
 read_bucket(JtCursor *c, long idx, void *entry)
 {
+	static const char *const texts[3] = {
+		"\"[\" to open a bucket", "\",\" between the six numbers of a bucket",
+		"\"]\" after the six numbers of a bucket"
+	};
 	VgmBucket  *bk = entry;
-	double	   *const numbers[] = {&bk->weight, &bk->mean, &bk->m2, &bk->m3, &bk->m4};
+	double	   *const numbers[5] = {&bk->weight, &bk->mean, &bk->m2, &bk->m3, &bk->m4};
 
-	if (jt_expect(c, '[', "\"[\" to open a bucket") < 0)
-		return -1;
-	jt_skip_ws(c);
-	if (read_number(c, "buckets", idx, &bk->key, NULL) < 0)
-		return -1;
-	for (size_t f = 0; f < sizeof(numbers) / sizeof(numbers[0]); f++)
-	{
-		if (jt_expect(c, ',', "\",\" between the six numbers of a bucket") < 0)
-			return -1;
-		jt_skip_ws(c);
-		if (read_number(c, "buckets", idx, NULL, numbers[f]) < 0)
-			return -1;
-	}
-	return jt_expect(c, ']', "\"]\" after the six numbers of a bucket");
+	return read_tuple(c, "buckets", idx, &bk->key, numbers, 5, texts);
 }
 
 /* Append a bucket, growing the array with the caller's allocator. */
@@ -1431,8 +1447,12 @@ typedef struct EntryArray
 	bool		(*append) (SummaryText *t, const void *entry);
 } EntryArray;
 
-/* An array of entries: after the first kept error only its syntax matters. */
-static int
+/*
+ * An array of entries: after the first kept error only its syntax matters.
+ * Inline, so that each kind's reader and append are direct calls (a
+ * summary's text holds up to 65,536 buckets).
+ */
+static inline __attribute__((always_inline)) int
 read_entries(JtCursor *c, SummaryText *t, const EntryArray *kind, int depth)
 {
 	size_t	   *count = (size_t *) ((char *) t + kind->count);
@@ -1514,21 +1534,14 @@ read_packed(JtCursor *c, const JtField *f, void *target, int depth)
 static int
 read_heavy_entry(JtCursor *c, long idx, void *entry)
 {
+	static const char *const texts[3] = {
+		"\"[\" to open a heavy value", "\",\" between the three numbers of a heavy value",
+		"\"]\" after the three numbers of a heavy value"
+	};
 	VgmHeavy   *h = entry;
+	double	   *const numbers[3] = {&h->value, &h->weight, &h->missed};
 
-	double	   *const numbers[] = {&h->value, &h->weight, &h->missed};
-
-	if (jt_expect(c, '[', "\"[\" to open a heavy value") < 0)
-		return -1;
-	for (size_t f = 0; f < 3; f++)
-	{
-		if (f > 0 && jt_expect(c, ',', "\",\" between the three numbers of a heavy value") < 0)
-			return -1;
-		jt_skip_ws(c);
-		if (read_number(c, "heavy", idx, NULL, numbers[f]) < 0)
-			return -1;
-	}
-	return jt_expect(c, ']', "\"]\" after the three numbers of a heavy value");
+	return read_tuple(c, "heavy", idx, NULL, numbers, 3, texts);
 }
 
 /* Keep a heavy value: the table is allocated whole at the first. */
