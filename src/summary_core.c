@@ -1156,9 +1156,14 @@ typedef struct SummaryText
 
 static int	read_int_field(JtCursor *c, const JtField *f, void *target, int depth);
 static int	read_double_field(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_buckets(JtCursor *c, const JtField *f, void *target, int depth);
+/* The arrays of entries of the text form (the arg of their field). */
+enum
+{
+	ENTRY_BUCKETS, ENTRY_HEAVY
+};
+
+static int	read_entry_array(JtCursor *c, const JtField *f, void *target, int depth);
 static int	read_packed(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_heavy(JtCursor *c, const JtField *f, void *target, int depth);
 
 #define STOFF(m) offsetof(SummaryText, m)
 
@@ -1179,9 +1184,9 @@ static const JtField summary_fields[] = {
 	{"neg_infs", NULL, read_int_field, STOFF(counts.neg_infs), false},
 	{"min", NULL, read_double_field, STOFF(counts.min), false},
 	{"max", NULL, read_double_field, STOFF(counts.max), false},
-	{"buckets", NULL, read_buckets, 0, true},
+	{"buckets", NULL, read_entry_array, ENTRY_BUCKETS, true},
 	{"packed", NULL, read_packed, 0, true},
-	{"heavy", NULL, read_heavy, 0, true},
+	{"heavy", NULL, read_entry_array, ENTRY_HEAVY, true},
 };
 
 /* Indexes of the two bucket fields: exactly one of them must be there. */
@@ -1491,18 +1496,6 @@ read_entries(JtCursor *c, SummaryText *t, const EntryArray *kind, int depth)
 	return more;
 }
 
-static const EntryArray bucket_entries = {
-	"buckets", offsetof(SummaryText, n), VGM_SUMMARY_MAX_BUCKETS, read_bucket, append_bucket
-};
-
-/* The bucket array. */
-static int
-read_buckets(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	(void) f;
-	return read_entries(c, target, &bucket_entries, depth);
-}
-
 /*
  * The "packed" string: its span only (the Z85 alphabet has neither quotes
  * nor backslashes, so a string with an escape is not packed data).
@@ -1555,16 +1548,19 @@ append_heavy(SummaryText *t, const void *entry)
 	return true;
 }
 
-static const EntryArray heavy_entries = {
-	"heavy values", offsetof(SummaryText, nheavy), VGM_HEAVY_MAX, read_heavy_entry, append_heavy
+/* The arrays of entries, by the arg of their field: the buckets and the heavy-value table. */
+static const EntryArray entry_arrays[] = {
+	[ENTRY_BUCKETS] = {"buckets", offsetof(SummaryText, n), VGM_SUMMARY_MAX_BUCKETS,
+	read_bucket, append_bucket},
+	[ENTRY_HEAVY] = {"heavy values", offsetof(SummaryText, nheavy), VGM_HEAVY_MAX,
+	read_heavy_entry, append_heavy},
 };
 
-/* The heavy-value table: an array of [value, weight, missed]. */
+/* The field "buckets" or "heavy" (f->arg: which). */
 static int
-read_heavy(JtCursor *c, const JtField *f, void *target, int depth)
+read_entry_array(JtCursor *c, const JtField *f, void *target, int depth)
 {
-	(void) f;
-	return read_entries(c, target, &heavy_entries, depth);
+	return read_entries(c, target, &entry_arrays[f->arg], depth);
 }
 
 /*
