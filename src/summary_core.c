@@ -1376,16 +1376,23 @@ read_double_field(JtCursor *c, const JtField *f, void *target, int depth)
 	return read_number(c, f->name, -1, NULL, (double *) ((char *) target + f->arg));
 }
 
+/* What one entry of an array reads: a bucket's key and five numbers, or a heavy value's three. */
+typedef struct EntryText
+{
+	int64_t		key;
+	double		numbers[5];
+} EntryText;
+
 /*
- * One entry of an array: '[', the integer key (when key is not NULL) and
- * the n numbers separated by ',', then ']'.  texts[3] name the '[', the ','
- * and the ']' in syntax errors; field and idx name a bad number.
+ * One entry of an array: '[', the integer key (when with_key) and the n
+ * numbers separated by ',', then ']'.  texts[3] name the '[', the ',' and
+ * the ']' in syntax errors; field and idx name a bad number.
  */
 static int
-read_tuple(JtCursor *c, const char *field, long idx, int64_t *key,
-		   double *const *numbers, size_t n, const char *const texts[3])
+read_tuple(JtCursor *c, const char *field, long idx, bool with_key, size_t n,
+		   const char *const texts[3], EntryText *e)
 {
-	size_t		first = key != NULL ? 1 : 0;
+	size_t		first = with_key ? 1 : 0;
 
 	if (jt_expect(c, '[', texts[0]) < 0)
 		return -1;
@@ -1394,32 +1401,17 @@ read_tuple(JtCursor *c, const char *field, long idx, int64_t *key,
 		if (f > 0 && jt_expect(c, ',', texts[1]) < 0)
 			return -1;
 		jt_skip_ws(c);
-		if (f < first ? read_number(c, field, idx, key, NULL) < 0 :
-			read_number(c, field, idx, NULL, numbers[f - first]) < 0)
+		if (f < first ? read_number(c, field, idx, &e->key, NULL) < 0 :
+			read_number(c, field, idx, NULL, &e->numbers[f - first]) < 0)
 			return -1;
 	}
 	return jt_expect(c, ']', texts[2]);
 }
 
-/* One bucket: [key, weight, mean, m2, m3, m4]. */
-static int
-read_bucket(JtCursor *c, long idx, void *entry)
-{
-	static const char *const texts[3] = {
-		"\"[\" to open a bucket", "\",\" between the six numbers of a bucket",
-		"\"]\" after the six numbers of a bucket"
-	};
-	VgmBucket  *bk = entry;
-	double	   *const numbers[5] = {&bk->weight, &bk->mean, &bk->m2, &bk->m3, &bk->m4};
-
-	return read_tuple(c, "buckets", idx, &bk->key, numbers, 5, texts);
-}
-
 /* Append a bucket, growing the array with the caller's allocator. */
 static bool
-append_bucket(SummaryText *t, const void *entry)
+append_bucket(SummaryText *t, const EntryText *e)
 {
-	const VgmBucket *bk = entry;
 
 	if (t->n == t->cap)
 	{
@@ -1434,7 +1426,11 @@ append_bucket(SummaryText *t, const void *entry)
 		t->buckets = nb;
 		t->cap = ncap;
 	}
-	t->buckets[t->n++] = *bk;
+	t->buckets[t->n++] = (VgmBucket)
+	{
+		.key = e->key, .weight = e->numbers[0], .mean = e->numbers[1],
+		.m2 = e->numbers[2], .m3 = e->numbers[3], .m4 = e->numbers[4]
+	};
 	return true;
 }
 
@@ -1446,10 +1442,13 @@ append_bucket(SummaryText *t, const void *entry)
 typedef struct EntryArray
 {
 	const char *noun;			/* "buckets", "heavy values": in messages */
+	const char *field;			/* its field, naming a bad number */
 	size_t		count;
 	int			max;
-	int			(*read) (JtCursor *c, long idx, void *entry);
-	bool		(*append) (SummaryText *t, const void *entry);
+	bool		with_key;		/* an integer key before the numbers */
+	size_t		n_numbers;
+	const char *texts[3];		/* the '[', ',' and ']' of an entry in syntax errors */
+	bool		(*append) (SummaryText *t, const EntryText *e);
 } EntryArray;
 
 /*
@@ -1467,15 +1466,12 @@ read_entries(JtCursor *c, SummaryText *t, const EntryArray *kind, int depth)
 		return jt_syntax_error(c, c->pos, "expected \"[\" to begin the %s", kind->noun);
 	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c))
 	{
-		union
-		{
-			VgmBucket	bucket;
-			VgmHeavy	heavy;
-		}			entry;
+		EntryText	entry;
 		size_t		at = c->pos;
 		char		message[64];
 
-		if (kind->read(c, (long) *count, &entry) < 0)
+		if (read_tuple(c, kind->field, (long) *count, kind->with_key, kind->n_numbers,
+					   kind->texts, &entry) < 0)
 			return -1;
 		if (c->err->status != VGM_TEXT_OK)
 			continue;			/* an error is kept: only the syntax matters now */
@@ -1523,37 +1519,30 @@ read_packed(JtCursor *c, const JtField *f, void *target, int depth)
 	return 0;
 }
 
-/* One heavy value: [value, weight, missed]. */
-static int
-read_heavy_entry(JtCursor *c, long idx, void *entry)
-{
-	static const char *const texts[3] = {
-		"\"[\" to open a heavy value", "\",\" between the three numbers of a heavy value",
-		"\"]\" after the three numbers of a heavy value"
-	};
-	VgmHeavy   *h = entry;
-	double	   *const numbers[3] = {&h->value, &h->weight, &h->missed};
-
-	return read_tuple(c, "heavy", idx, NULL, numbers, 3, texts);
-}
-
 /* Keep a heavy value: the table is allocated whole at the first. */
 static bool
-append_heavy(SummaryText *t, const void *entry)
+append_heavy(SummaryText *t, const EntryText *e)
 {
 	if (t->heavy == NULL &&
 		(t->heavy = vgm_mem_alloc(t->alloc, VGM_HEAVY_MAX * sizeof(VgmHeavy))) == NULL)
 		return false;
-	t->heavy[t->nheavy++] = *(const VgmHeavy *) entry;
+	t->heavy[t->nheavy++] = (VgmHeavy)
+	{
+		.value = e->numbers[0], .weight = e->numbers[1], .missed = e->numbers[2]
+	};
 	return true;
 }
 
 /* The arrays of entries, by the arg of their field: the buckets and the heavy-value table. */
 static const EntryArray entry_arrays[] = {
-	[ENTRY_BUCKETS] = {"buckets", offsetof(SummaryText, n), VGM_SUMMARY_MAX_BUCKETS,
-	read_bucket, append_bucket},
-	[ENTRY_HEAVY] = {"heavy values", offsetof(SummaryText, nheavy), VGM_HEAVY_MAX,
-	read_heavy_entry, append_heavy},
+	/* [key, weight, mean, m2, m3, m4] */
+	[ENTRY_BUCKETS] = {"buckets", "buckets", offsetof(SummaryText, n), VGM_SUMMARY_MAX_BUCKETS,
+		true, 5, {"\"[\" to open a bucket", "\",\" between the six numbers of a bucket",
+		"\"]\" after the six numbers of a bucket"}, append_bucket},
+	/* [value, weight, missed] */
+	[ENTRY_HEAVY] = {"heavy values", "heavy", offsetof(SummaryText, nheavy), VGM_HEAVY_MAX,
+		false, 3, {"\"[\" to open a heavy value", "\",\" between the three numbers of a heavy value",
+		"\"]\" after the three numbers of a heavy value"}, append_heavy},
 };
 
 /* The field "buckets" or "heavy" (f->arg: which). */
