@@ -1,7 +1,9 @@
 /*
- * json_record.h - the scalar fields of a C record in a JSON text: int32,
- *                 int64, uint64, true/false (an int32) and double, read and
- *                 written through the kit's field tables.
+ * json_record.h - a C record in a JSON text: its scalar fields (int32,
+ *                 int64, uint64, true/false as an int32, double) and its
+ *                 nested objects, read and written through one form of the
+ *                 kit's field tables, and the value checks both model
+ *                 forms share.
  *
  * Pure C, on json_text.h.  The text forms of vgm_model and vgm_joint_model
  * keep their headers (priors, fit and training diagnostics) this way; a
