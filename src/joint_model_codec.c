@@ -33,6 +33,7 @@
 
 #include "json_record.h"
 #include "json_text.h"
+#include "model_form.h"
 
 #define MSG_PREFIX "invalid vgm_joint_model: "
 
@@ -104,45 +105,11 @@ vgm_joint_cholesky(const double *a, int d, double *l)
  * Validation
  * ------------------------------------------------------------------------ */
 
-/* A finite double, or an error naming the field (element idx when >= 0). */
-static int
-check_finite(JtError *e, const char *name, const char *idx, double v)
-{
-	char		num[40];
-
-	if (isfinite(v))
-		return VGM_TEXT_OK;
-	set_msg(e, "non-finite number in field \"%s%s\"", name, idx);
-	set_detail(e, "Field \"%s%s\" is %s; every number of a model must be finite.",
-			   name, idx, jt_num_text(v, num, sizeof(num)));
-	return VGM_TEXT_ERR_RANGE;
-}
-
-/* A double that must satisfy a rule written in words. */
-static int
-check_rule(JtError *e, const char *name, const char *idx, double v, bool ok,
-		   const char *rule)
-{
-	char		num[40];
-
-	if (ok)
-		return VGM_TEXT_OK;
-	set_msg(e, "field \"%s%s\" out of range", name, idx);
-	set_detail(e, "Field \"%s%s\" is %s; it must be %s.",
-			   name, idx, jt_num_text(v, num, sizeof(num)), rule);
-	return VGM_TEXT_ERR_RANGE;
-}
-
-/* A count or option that must not be negative. */
-static int
-check_nonneg_int(JtError *e, const char *name, int64_t v)
-{
-	if (v >= 0)
-		return VGM_TEXT_OK;
-	set_msg(e, "field \"%s\" out of range", name);
-	set_detail(e, "Field \"%s\" is %" PRId64 "; it must be at least 0.", name, v);
-	return VGM_TEXT_ERR_RANGE;
-}
+/* The shared checks of json_record.h, with this form's message prefix. */
+#define check_finite(e, name, idx, v) jt_check_finite((e), MSG_PREFIX, (name), (idx), (v))
+#define check_rule(e, name, idx, v, ok, rule) \
+	jt_check_rule((e), MSG_PREFIX, (name), (idx), (v), (ok), (rule))
+#define check_nonneg_int(e, name, v) jt_check_nonneg((e), MSG_PREFIX, (name), (v))
 
 /* Every element of n doubles finite; idx names element i as "[i]" or "[i][j]..." */
 static int
@@ -348,15 +315,9 @@ validate(const VgmJointModelView *model, JtError *e)
 		(rc = check_nonneg_int(e, "fit.max_iter", h->max_iter)) ||
 		(rc = check_nonneg_int(e, "fit.n_init", h->n_init)) ||
 		(rc = check_rule(e, "fit.tol", "", h->tol, h->tol >= 0.0, "at least 0")) ||
-		(rc = check_nonneg_int(e, "fit.iterations", h->iterations)))
-		return rc;
-	if (h->converged != 0 && h->converged != 1)
-	{
-		set_msg(e, "field \"fit.converged\" out of range");
-		set_detail(e, "Field \"fit.converged\" is %" PRId32 "; it must be 0 or 1.", h->converged);
-		return VGM_TEXT_ERR_RANGE;
-	}
-	if ((rc = check_rule(e, "fit.fit_ms", "", h->fit_ms, h->fit_ms >= 0.0, "at least 0")) ||
+		(rc = check_nonneg_int(e, "fit.iterations", h->iterations)) ||
+		(rc = jt_check_flag(e, MSG_PREFIX, "fit.converged", h->converged)) ||
+		(rc = check_rule(e, "fit.fit_ms", "", h->fit_ms, h->fit_ms >= 0.0, "at least 0")) ||
 		(rc = check_nonneg_int(e, "training.rows", h->rows)) ||
 		(rc = check_nonneg_int(e, "training.points", h->points)) ||
 		(rc = check_nonneg_int(e, "training.skipped_rows", h->skipped_rows)) ||
@@ -382,17 +343,10 @@ vgm_joint_model_validate(const VgmJointModelView *model,
  * Parser: what is read, and the readers
  * ------------------------------------------------------------------------ */
 
-/* The arrays of the text form (per component, then the priors'). */
+/* The arrays of the text form: per component (model_form.h), then the priors'. */
 enum
 {
-	ARR_WEIGHTS,
-	ARR_MEANS,
-	ARR_COVARIANCES,
-	ARR_MEAN_PRECISION,
-	ARR_DOF,
-	ARR_CONC_A,
-	ARR_CONC_B,
-	ARR_PRIOR_MEAN,
+	ARR_PRIOR_MEAN = VGM_N_COMPONENT_ARRAYS,
 	ARR_PRIOR_COVARIANCE,
 	N_ARRAYS
 };
@@ -404,13 +358,13 @@ static const struct
 	int			levels;
 	size_t		cap;
 }			arrays[N_ARRAYS] = {
-	[ARR_WEIGHTS] = {"weights", 1, MAXK},
-	[ARR_MEANS] = {"means", 2, MAXK * MAXD},
-	[ARR_COVARIANCES] = {"covariances", 3, MAXK * MAXD * MAXD},
-	[ARR_MEAN_PRECISION] = {"mean_precision", 1, MAXK},
-	[ARR_DOF] = {"degrees_of_freedom", 1, MAXK},
-	[ARR_CONC_A] = {"weight_concentration_a", 1, MAXK},
-	[ARR_CONC_B] = {"weight_concentration_b", 1, MAXK},
+	[VGM_ARR_WEIGHTS] = {"weights", 1, MAXK},
+	[VGM_ARR_MEANS] = {"means", 2, MAXK * MAXD},
+	[VGM_ARR_COVARIANCES] = {"covariances", 3, MAXK * MAXD * MAXD},
+	[VGM_ARR_MEAN_PRECISION] = {"mean_precision", 1, MAXK},
+	[VGM_ARR_DOF] = {"degrees_of_freedom", 1, MAXK},
+	[VGM_ARR_CONC_A] = {"weight_concentration_a", 1, MAXK},
+	[VGM_ARR_CONC_B] = {"weight_concentration_b", 1, MAXK},
 	[ARR_PRIOR_MEAN] = {"priors.mean", 1, MAXD},
 	[ARR_PRIOR_COVARIANCE] = {"priors.covariance", 2, MAXD * MAXD},
 };
@@ -425,58 +379,16 @@ typedef struct ArrayText
 	bool		ragged;			/* an array of some level differs from the first */
 } ArrayText;
 
-/* The nested objects of a model. */
-enum
-{
-	OBJ_PRIORS,
-	OBJ_FIT,
-	OBJ_TRAINING,
-	N_OBJS
-};
-
 /* Everything read so far; the readers' target. */
 typedef struct JointText
 {
-	JtRecord	rec;			/* the header's fields: base is &hdr */
+	JtRecord	rec;			/* the header's fields and the keys seen */
 	VgmJointModelHeader hdr;
-	bool		version_bad;	/* "version" is not an int32 */
-	bool		seen_top[16];
-	bool		seen[N_OBJS][16];
-	bool		obj_ok[N_OBJS];
 	ArrayText	arr[N_ARRAYS];
 	double		store[];		/* the arrays' numbers */
 } JointText;
 
-static const JtMessages joint_messages = {
-	.prefix = MSG_PREFIX,
-	.syntax = MSG_PREFIX "malformed JSON",
-	.trailing = MSG_PREFIX "trailing garbage after the JSON object",
-	.noun = "the model",
-	.unknown = MSG_PREFIX "unknown field \"%s\"",
-	.duplicate = MSG_PREFIX "duplicate field \"%s\"",
-	.missing = MSG_PREFIX "missing field \"%s\"",
-	.version = VGM_JOINT_MODEL_FORMAT_VERSION,
-};
-
-/*
- * A bad top-level "version" is judged before anything else, in finish:
- * note it (the JtRecord hook).
- */
-static bool
-mark_version_bad(JtRecord *rec, const JtField *f)
-{
-	if (f->path != NULL || strcmp(f->name, "version") != 0)
-		return false;
-	((JointText *) rec)->version_bad = true;
-	return true;
-}
-
-/* Complain that a value has the wrong JSON type, then step over it. */
-static int
-wrong_type(JtCursor *c, const JtField *f, JointText *t, const char *want, int depth)
-{
-	return jt_record_wrong_type(c, f, &t->rec, want, depth);
-}
+static const JtMessages joint_messages = VGM_MODEL_FORM_MESSAGES(MSG_PREFIX, VGM_JOINT_MODEL_FORMAT_VERSION);
 
 /*
  * One level of a nested array of numbers at the cursor ('['): numbers at
@@ -543,26 +455,24 @@ read_array(JtCursor *c, const JtField *f, void *target, int depth)
 	ArrayText  *a = &t->arr[which];
 
 	if (jt_peek(c) != '[')
-		return wrong_type(c, f, t, arrays[which].levels == 1 ? "an array of numbers" :
+		return jt_record_wrong_type(c, f, &t->rec, arrays[which].levels == 1 ? "an array of numbers" :
 						  "an array of arrays", depth);
 	return read_level(c, arrays[which].name, a, arrays[which].cap, arrays[which].levels, depth);
 }
 
 #define HOFF(m) offsetof(VgmJointModelHeader, m)
 
-/* The fields of the nested objects, one slice per object. */
-enum
-{
-	PRIORS_FIRST = 0, FIT_FIRST = 6, TRAINING_FIRST = 14, NESTED_END = 18
-};
-
-static const JtField nested_fields[] = {
+/* The fields of the nested objects. */
+static const JtField priors_fields[] = {
 	{"weight_concentration", "priors.weight_concentration", jt_record_double, HOFF(priors.weight_concentration), false},
 	{"mean_precision", "priors.mean_precision", jt_record_double, HOFF(priors.mean_precision), false},
 	{"mean", "priors.mean", read_array, ARR_PRIOR_MEAN, false},
 	{"degrees_of_freedom", "priors.degrees_of_freedom", jt_record_double, HOFF(priors.degrees_of_freedom), false},
 	{"covariance", "priors.covariance", read_array, ARR_PRIOR_COVARIANCE, false},
 	{"reg_covar", "priors.reg_covar", jt_record_double, HOFF(priors.reg_covar), false},
+};
+
+static const JtField fit_fields[] = {
 	{"max_iter", "fit.max_iter", jt_record_i32, HOFF(max_iter), false},
 	{"n_init", "fit.n_init", jt_record_i32, HOFF(n_init), false},
 	{"tol", "fit.tol", jt_record_double, HOFF(tol), false},
@@ -571,41 +481,23 @@ static const JtField nested_fields[] = {
 	{"converged", "fit.converged", jt_record_bool, HOFF(converged), false},
 	{"lower_bound", "fit.lower_bound", jt_record_double, HOFF(lower_bound), false},
 	{"fit_ms", "fit.fit_ms", jt_record_double, HOFF(fit_ms), false},
+};
+
+static const JtField training_fields[] = {
 	{"rows", "training.rows", jt_record_i64, HOFF(rows), false},
 	{"points", "training.points", jt_record_i64, HOFF(points), false},
 	{"skipped_rows", "training.skipped_rows", jt_record_i64, HOFF(skipped_rows), false},
 	{"total_weight", "training.total_weight", jt_record_double, HOFF(total_weight), false},
 };
 
-_Static_assert(sizeof(nested_fields) / sizeof(nested_fields[0]) == NESTED_END,
-			   "the slices of nested_fields");
+#define N_OF(a) ((int) (sizeof(a) / sizeof((a)[0])))
 
-static const struct
-{
-	const JtField *fields;
-	int			n;
-	const char *prefix;
-}			objects[N_OBJS] = {
-	[OBJ_PRIORS] = {&nested_fields[PRIORS_FIRST], FIT_FIRST - PRIORS_FIRST, "priors."},
-	[OBJ_FIT] = {&nested_fields[FIT_FIRST], TRAINING_FIRST - FIT_FIRST, "fit."},
-	[OBJ_TRAINING] = {&nested_fields[TRAINING_FIRST], NESTED_END - TRAINING_FIRST, "training."},
+/* The nested objects, in the order of the text form (the arg of their top-level field). */
+static const JtRecordObject objects[] = {
+	{priors_fields, N_OF(priors_fields), "priors."},
+	{fit_fields, N_OF(fit_fields), "fit."},
+	{training_fields, N_OF(training_fields), "training."},
 };
-
-/* One of the nested objects (priors, fit, training). */
-static int
-read_object(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	JointText  *t = target;
-	size_t		o = f->arg;
-
-	if (jt_peek(c) != '{')
-		return wrong_type(c, f, t, "an object", depth);
-	if (jt_read_object(c, objects[o].fields, objects[o].n, t->seen[o],
-					   objects[o].prefix, t, depth) < 0)
-		return -1;
-	t->obj_ok[o] = true;
-	return 0;
-}
 
 /* The top-level fields, in the order of the text form. */
 enum
@@ -619,18 +511,30 @@ static const JtField top_fields[N_TOP] = {
 	[TOP_VERSION] = {"version", NULL, jt_record_i32, HOFF(version), false},
 	[TOP_DIMS] = {"dims", NULL, jt_record_i32, HOFF(d), false},
 	[TOP_K] = {"k", NULL, jt_record_i32, HOFF(k), false},
-	[TOP_WEIGHTS] = {"weights", NULL, read_array, ARR_WEIGHTS, false},
-	[TOP_MEANS] = {"means", NULL, read_array, ARR_MEANS, false},
-	[TOP_COVARIANCES] = {"covariances", NULL, read_array, ARR_COVARIANCES, false},
-	[TOP_MEAN_PRECISION] = {"mean_precision", NULL, read_array, ARR_MEAN_PRECISION, false},
-	[TOP_DOF] = {"degrees_of_freedom", NULL, read_array, ARR_DOF, false},
-	[TOP_CONC_A] = {"weight_concentration_a", NULL, read_array, ARR_CONC_A, false},
-	[TOP_CONC_B] = {"weight_concentration_b", NULL, read_array, ARR_CONC_B, false},
+	[TOP_WEIGHTS] = {"weights", NULL, read_array, VGM_ARR_WEIGHTS, false},
+	[TOP_MEANS] = {"means", NULL, read_array, VGM_ARR_MEANS, false},
+	[TOP_COVARIANCES] = {"covariances", NULL, read_array, VGM_ARR_COVARIANCES, false},
+	[TOP_MEAN_PRECISION] = {"mean_precision", NULL, read_array, VGM_ARR_MEAN_PRECISION, false},
+	[TOP_DOF] = {"degrees_of_freedom", NULL, read_array, VGM_ARR_DOF, false},
+	[TOP_CONC_A] = {"weight_concentration_a", NULL, read_array, VGM_ARR_CONC_A, false},
+	[TOP_CONC_B] = {"weight_concentration_b", NULL, read_array, VGM_ARR_CONC_B, false},
 	[TOP_WEIGHT_THRESHOLD] = {"weight_threshold", NULL, jt_record_double, HOFF(weight_threshold), false},
-	[TOP_PRIORS] = {"priors", NULL, read_object, OBJ_PRIORS, false},
-	[TOP_FIT] = {"fit", NULL, read_object, OBJ_FIT, false},
-	[TOP_TRAINING] = {"training", NULL, read_object, OBJ_TRAINING, false},
+	[TOP_PRIORS] = {"priors", NULL, jt_record_object, 0, false},
+	[TOP_FIT] = {"fit", NULL, jt_record_object, 1, false},
+	[TOP_TRAINING] = {"training", NULL, jt_record_object, 2, false},
 };
+
+static void put_joint_array(JtOut *o, const char *sep, const JtField *f,
+							const void *base, const void *ctx);
+
+/* The text form: the tables, the writer of the arrays, the version judged in finish. */
+static const JtRecordForm joint_form = {
+	top_fields, N_TOP, objects, N_OF(objects), put_joint_array, UINT32_C(1) << TOP_VERSION,
+};
+
+_Static_assert(sizeof(top_fields) / sizeof(top_fields[0]) <= JT_RECORD_MAX_FIELDS &&
+			   sizeof(objects) / sizeof(objects[0]) <= JT_RECORD_MAX_OBJECTS,
+			   "the record keeps the seen keys of every table");
 
 /* ------------------------------------------------------------------------
  * Writer: the same tables
@@ -674,31 +578,46 @@ write_numbers(JtOut *o, const double *v, int outer, int mid, int inner)
 	jt_puts(o, "]");
 }
 
-/*
- * Append "name":value for each field of a header table: the record's
- * scalars, and the priors' mean and covariance (d and d x d numbers).
- */
-static void
-write_scalars(JtOut *o, const char *first, const JtField *fields, int n,
-			  const VgmJointModelHeader *h)
+/* Where array which of the text form is kept: the posterior's, or the priors' in the header. */
+static const double *
+array_source(const VgmJointPosterior *p, const VgmJointModelHeader *h, int which)
 {
-	for (int i = 0; i < n; i++)
+	switch (which)
 	{
-		const char *sep = i == 0 ? first : ",";
-
-		if (fields[i].read != read_array)
-			jt_put_record_field(o, sep, &fields[i], h);
-		else if (fields[i].arg == ARR_PRIOR_MEAN)
-		{
-			jt_put_key(o, sep, fields[i].name);
-			write_numbers(o, h->priors.mean, h->d, 0, 0);
-		}
-		else
-		{
-			jt_put_key(o, sep, fields[i].name);
-			write_numbers(o, h->priors.covariance, h->d, h->d, 0);
-		}
+		case VGM_ARR_WEIGHTS:
+			return p->weights;
+		case VGM_ARR_MEANS:
+			return p->means;
+		case VGM_ARR_COVARIANCES:
+			return p->covariances;
+		case VGM_ARR_MEAN_PRECISION:
+			return p->mean_precision;
+		case VGM_ARR_DOF:
+			return p->dof;
+		case VGM_ARR_CONC_A:
+			return p->conc_a;
+		case VGM_ARR_CONC_B:
+			return p->conc_b;
+		case ARR_PRIOR_MEAN:
+			return h->priors.mean;
+		default:
+			return h->priors.covariance;
 	}
+}
+
+/* Append an array field: k (per component) or d outer elements, then d and d x d. */
+static void
+put_joint_array(JtOut *o, const char *sep, const JtField *f, const void *base, const void *ctx)
+{
+	const VgmJointModelHeader *h = base;
+	const VgmJointPosterior *p = ctx;
+	int			which = (int) f->arg;
+	int			levels = arrays[which].levels;
+	int			outer = which <= VGM_ARR_CONC_B ? p->k : h->d;
+
+	jt_put_key(o, sep, f->name);
+	write_numbers(o, array_source(p, h, which), outer,
+				  levels >= 2 ? h->d : 0, levels == 3 ? h->d : 0);
 }
 
 /* Write the JSON text of a joint model to o: the field tables in their order. */
@@ -706,9 +625,7 @@ void
 vgm_joint_model_write(JtOut *o, const VgmJointModelView *model)
 {
 	VgmJointModelHeader h;
-	const VgmJointPosterior *p;
-	int			k,
-				d;
+	VgmJointPosterior p;
 
 	if (model == NULL)
 	{
@@ -716,34 +633,11 @@ vgm_joint_model_write(JtOut *o, const VgmJointModelView *model)
 		return;
 	}
 	h = model->hdr;
-	p = &model->post;
+	p = model->post;
 	/* never read beyond what a valid model can hold */
-	d = (h.d >= 1 && h.d <= MAXD) ? h.d : 0;
-	k = (h.k >= 1 && h.k <= MAXK && p->conc_a != NULL) ? h.k : 0;
-	h.d = d;
-
-	write_scalars(o, "{", top_fields, TOP_K + 1, &h);
-	jt_put_key(o, ",", "weights");
-	write_numbers(o, p->weights, k, 0, 0);
-	jt_put_key(o, ",", "means");
-	write_numbers(o, p->means, k, d, 0);
-	jt_put_key(o, ",", "covariances");
-	write_numbers(o, p->covariances, k, d, d);
-	jt_put_key(o, ",", "mean_precision");
-	write_numbers(o, p->mean_precision, k, 0, 0);
-	jt_put_key(o, ",", "degrees_of_freedom");
-	write_numbers(o, p->dof, k, 0, 0);
-	jt_put_key(o, ",", "weight_concentration_a");
-	write_numbers(o, p->conc_a, k, 0, 0);
-	jt_put_key(o, ",", "weight_concentration_b");
-	write_numbers(o, p->conc_b, k, 0, 0);
-	write_scalars(o, ",", &top_fields[TOP_WEIGHT_THRESHOLD], 1, &h);
-	for (int ob = 0; ob < N_OBJS; ob++)
-	{
-		jt_put_key(o, ",", top_fields[TOP_PRIORS + ob].name);
-		write_scalars(o, "{", objects[ob].fields, objects[ob].n, &h);
-		jt_puts(o, "}");
-	}
+	h.d = (h.d >= 1 && h.d <= MAXD) ? h.d : 0;
+	p.k = (h.k >= 1 && h.k <= MAXK && p.conc_a != NULL) ? h.k : 0;
+	jt_put_record_fields(o, &joint_form, "{", 0, N_TOP, &h, &p);
 	jt_puts(o, "}");
 }
 
@@ -758,12 +652,12 @@ check_shape(JtError *e, int which, const ArrayText *a, size_t k, size_t d)
 	const char *name = arrays[which].name;
 	int			levels = arrays[which].levels;
 	size_t		want[4] = {0, 0, 0, 0};
-	bool		per_component = which <= ARR_CONC_B;
+	bool		per_component = which <= VGM_ARR_CONC_B;
 
 	/* want[levels] is the outermost length */
-	if (which == ARR_MEANS)
+	if (which == VGM_ARR_MEANS)
 		want[2] = k, want[1] = d;
-	else if (which == ARR_COVARIANCES)
+	else if (which == VGM_ARR_COVARIANCES)
 		want[3] = k, want[2] = d, want[1] = d;
 	else if (which == ARR_PRIOR_MEAN)
 		want[1] = d;
@@ -784,8 +678,8 @@ check_shape(JtError *e, int which, const ArrayText *a, size_t k, size_t d)
 		{
 			set_msg(e, "shape of field \"%s\" does not match dims", name);
 			set_detail(e, "Field \"%s\" must hold %s; dims is %zu.", name,
-					   which == ARR_MEANS ? "k arrays of dims numbers" :
-					   which == ARR_COVARIANCES ? "k arrays of dims arrays of dims numbers" :
+					   which == VGM_ARR_MEANS ? "k arrays of dims numbers" :
+					   which == VGM_ARR_COVARIANCES ? "k arrays of dims arrays of dims numbers" :
 					   "dims arrays of dims numbers", d);
 			return VGM_TEXT_ERR_RANGE;
 		}
@@ -810,11 +704,13 @@ finish(JtCursor *c, JointText *t, VgmJointModelView *model, const VgmAllocator *
 	double	   *block;
 	int			rc;
 
-	if (t->seen_top[TOP_VERSION] && (t->version_bad || h->version != VGM_JOINT_MODEL_FORMAT_VERSION))
+	bool		version_bad = t->rec.judged_bad[TOP_VERSION];
+
+	if (t->rec.seen_top[TOP_VERSION] && (version_bad || h->version != VGM_JOINT_MODEL_FORMAT_VERSION))
 	{
 		jt_error_clear(e);
 		set_msg(e, "unsupported format version");
-		if (t->version_bad)
+		if (version_bad)
 			set_detail(e, "The field \"version\" must be the integer %d.", VGM_JOINT_MODEL_FORMAT_VERSION);
 		else
 			set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads version %d only.",
@@ -823,12 +719,8 @@ finish(JtCursor *c, JointText *t, VgmJointModelView *model, const VgmAllocator *
 	}
 	if (e->status != VGM_TEXT_OK)
 		return e->status;
-	if ((rc = jt_check_missing(c, top_fields, N_TOP, t->seen_top)) != VGM_TEXT_OK)
+	if ((rc = jt_record_check_missing(c, &t->rec)) != VGM_TEXT_OK)
 		return rc;
-	for (int o = 0; o < N_OBJS; o++)
-		if (t->obj_ok[o] &&
-			(rc = jt_check_missing(c, objects[o].fields, objects[o].n, t->seen[o])) != VGM_TEXT_OK)
-			return rc;
 	if ((rc = check_dims_and_k(e, h)) != VGM_TEXT_OK)
 		return rc;
 	k = (size_t) h->k;
@@ -838,25 +730,21 @@ finish(JtCursor *c, JointText *t, VgmJointModelView *model, const VgmAllocator *
 			return rc;
 
 	size = vgm_joint_model_doubles((int) d, (int) k) * sizeof(double);
-	block = vgm_mem_alloc(alloc, size);
+	block = jt_alloc_or_report(e, MSG_PREFIX, alloc, size);
 	if (block == NULL)
-	{
-		set_msg(e, "out of memory");
-		set_detail(e, "Failed on request of size %zu.", size);
 		return VGM_TEXT_ERR_NOMEM;
-	}
 	h->priors.d = (int) d;
 	memcpy(h->priors.mean, t->arr[ARR_PRIOR_MEAN].v, d * sizeof(double));
 	memcpy(h->priors.covariance, t->arr[ARR_PRIOR_COVARIANCE].v, d * d * sizeof(double));
 	model->hdr = *h;
 	vgm_joint_model_arrays(&model->post, (int) d, (int) k, block);
-	memcpy(model->post.weights, t->arr[ARR_WEIGHTS].v, k * sizeof(double));
-	memcpy(model->post.means, t->arr[ARR_MEANS].v, k * d * sizeof(double));
-	memcpy(model->post.covariances, t->arr[ARR_COVARIANCES].v, k * d * d * sizeof(double));
-	memcpy(model->post.mean_precision, t->arr[ARR_MEAN_PRECISION].v, k * sizeof(double));
-	memcpy(model->post.dof, t->arr[ARR_DOF].v, k * sizeof(double));
-	memcpy(model->post.conc_a, t->arr[ARR_CONC_A].v, k * sizeof(double));
-	memcpy(model->post.conc_b, t->arr[ARR_CONC_B].v, k * sizeof(double));
+	memcpy(model->post.weights, t->arr[VGM_ARR_WEIGHTS].v, k * sizeof(double));
+	memcpy(model->post.means, t->arr[VGM_ARR_MEANS].v, k * d * sizeof(double));
+	memcpy(model->post.covariances, t->arr[VGM_ARR_COVARIANCES].v, k * d * d * sizeof(double));
+	memcpy(model->post.mean_precision, t->arr[VGM_ARR_MEAN_PRECISION].v, k * sizeof(double));
+	memcpy(model->post.dof, t->arr[VGM_ARR_DOF].v, k * sizeof(double));
+	memcpy(model->post.conc_a, t->arr[VGM_ARR_CONC_A].v, k * sizeof(double));
+	memcpy(model->post.conc_b, t->arr[VGM_ARR_CONC_B].v, k * sizeof(double));
 
 	jt_error_clear(e);
 	rc = validate(model, e);
@@ -884,35 +772,18 @@ vgm_joint_model_parse(const char *text, size_t len, VgmJointModelView *model,
 	int			rc;
 
 	jt_error_init(&err, msg, msglen, detail, detaillen);
-	if (model == NULL)
-	{
-		set_msg(&err, "no output model");
-		set_detail(&err, "The parser was called without a place for its result.");
-		return VGM_TEXT_ERR_RANGE;
-	}
-	memset(model, 0, sizeof(*model));
-	jt_init(&c, text, len, &err, &joint_messages);
-	jt_skip_ws(&c);
-	if (jt_peek(&c) != '{')
-	{
-		jt_syntax_error(&c, c.pos, "expected \"{\" to begin the model");
-		return VGM_TEXT_ERR_SYNTAX;
-	}
+	rc = jt_record_begin(&c, &err, &joint_messages, text, len, model, sizeof(*model), "the model");
+	if (rc != VGM_TEXT_OK)
+		return rc;
 
 	/* room for the largest arrays a valid model has (about 140 KiB) */
 	for (int a = 0; a < N_ARRAYS; a++)
 		ndoubles += arrays[a].cap;
 	size = sizeof(JointText) + ndoubles * sizeof(double);
-	t = vgm_mem_alloc(alloc, size);
+	t = jt_alloc_or_report(&err, MSG_PREFIX, alloc, size);
 	if (t == NULL)
-	{
-		set_msg(&err, "out of memory");
-		set_detail(&err, "Failed on request of size %zu.", size);
 		return VGM_TEXT_ERR_NOMEM;
-	}
 	memset(t, 0, sizeof(JointText));
-	t->rec.base = (char *) &t->hdr;
-	t->rec.judge_later = mark_version_bad;
 	store = t->store;
 	for (int a = 0; a < N_ARRAYS; a++)
 	{
@@ -920,8 +791,7 @@ vgm_joint_model_parse(const char *text, size_t len, VgmJointModelView *model,
 		store += arrays[a].cap;
 	}
 
-	if (jt_read_object(&c, top_fields, N_TOP, t->seen_top, "", t, 1) < 0 ||
-		jt_expect_end(&c) < 0)
+	if (jt_record_read(&c, &t->rec, &joint_form, &t->hdr) < 0)
 		rc = VGM_TEXT_ERR_SYNTAX;
 	else
 		rc = finish(&c, t, model, alloc);

@@ -75,6 +75,7 @@
 
 #include "joint_vbem.h"
 #include "json_text.h"
+#include "summary_core.h"
 
 #define VGM_JOINT_SUMMARY_FORMAT_VERSION 2
 /* The version before per-column resolution: one shift, no exact column. */
@@ -187,18 +188,16 @@ vgm_joint_key(double x, int shift)
 	return (bits >> 63) ? -k : k;
 }
 
-/* The key a bucket gets when the resolution drops from `from` to `to` bits. */
+/*
+ * The key a bucket gets when the resolution drops from `from` to `to` bits:
+ * the one-column rule, where a joint column may also drop every bit.
+ */
 static inline int64_t
 vgm_joint_rekey(int64_t key, int from, int to)
 {
-	int64_t		mag;
-
-	if (key == 0 || to == from)
-		return key;
-	if (to >= 64)
+	if (to >= 64 && to != from)
 		return 0;
-	mag = ((key < 0 ? -key : key) - 1) >> (to - from);
-	return key < 0 ? -(mag + 1) : mag + 1;
+	return vgm_bucket_rekey(key, from, to);
 }
 
 /* Shift of a column at level shift: exact columns are VGM_JOINT_EXACT_GAP bits finer. */

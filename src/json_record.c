@@ -8,6 +8,8 @@
  */
 #include "json_record.h"
 
+#include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -28,7 +30,18 @@ prefix(const JtCursor *c)
 static bool
 judged_later(JtRecord *rec, const JtField *f)
 {
-	return rec->judge_later != NULL && rec->judge_later(rec, f);
+	const JtRecordForm *form = rec->form;
+
+	/* equality, not a difference: f may belong to a nested object's table */
+	for (int i = 0; i < form->n; i++)
+		if (f == &form->fields[i])
+		{
+			if (!(form->judged_later & (UINT32_C(1) << i)))
+				return false;
+			rec->judged_bad[i] = true;
+			return true;
+		}
+	return false;
 }
 
 /* Complain that the value of f is not want, then step over it. */
@@ -182,8 +195,8 @@ jt_record_double(JtCursor *c, const JtField *f, void *target, int depth)
 }
 
 /* Is f read by one of the record readers? */
-bool
-jt_record_is_scalar(const JtField *f)
+static bool
+is_scalar(const JtField *f)
 {
 	return f->read == jt_record_i32 || f->read == jt_record_i64 || f->read == jt_record_u64
 		|| f->read == jt_record_bool || f->read == jt_record_double;
@@ -223,4 +236,166 @@ jt_put_record_field(JtOut *o, const char *sep, const JtField *f, const void *bas
 		memcpy(&dbl, at, sizeof(dbl));
 		jt_put_double(o, dbl);
 	}
+}
+
+/* Start reading a record's text: out zeroed, '{' first. */
+int
+jt_record_begin(JtCursor *c, JtError *err, const JtMessages *messages,
+				const char *text, size_t len, void *out, size_t out_size,
+				const char *what)
+{
+	const char *pre = messages->prefix ? messages->prefix : "";
+
+	if (out == NULL)
+	{
+		jt_msg(err, "%sno output model", pre);
+		jt_detail(err, "The parser was called without a place for its result.");
+		return VGM_TEXT_ERR_RANGE;
+	}
+	memset(out, 0, out_size);
+	jt_init(c, text, len, err, messages);
+	jt_skip_ws(c);
+	if (jt_peek(c) != '{')
+	{
+		jt_syntax_error(c, c->pos, "expected \"{\" to begin %s", what);
+		return VGM_TEXT_ERR_SYNTAX;
+	}
+	return VGM_TEXT_OK;
+}
+
+/* Read the record's object and the end of the text. */
+int
+jt_record_read(JtCursor *c, JtRecord *rec, const JtRecordForm *form, void *base)
+{
+	rec->base = base;
+	rec->form = form;
+	if (jt_read_object(c, form->fields, form->n, rec->seen_top, "", rec, 1) < 0)
+		return -1;
+	return jt_expect_end(c);
+}
+
+/* A nested object field: its own table, its own seen keys. */
+int
+jt_record_object(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	JtRecord   *rec = target;
+	const JtRecordObject *ob = &rec->form->objects[f->arg];
+
+	if (jt_peek(c) != '{')
+		return jt_record_wrong_type(c, f, rec, "an object", depth);
+	if (jt_read_object(c, ob->fields, ob->n, rec->seen[f->arg], ob->prefix, rec, depth) < 0)
+		return -1;
+	rec->object_read[f->arg] = true;
+	return 0;
+}
+
+/* The first missing field: top level, then the objects read. */
+int
+jt_record_check_missing(JtCursor *c, const JtRecord *rec)
+{
+	const JtRecordForm *form = rec->form;
+	int			rc = jt_check_missing(c, form->fields, form->n, rec->seen_top);
+
+	for (int o = 0; rc == VGM_TEXT_OK && o < form->n_objects; o++)
+		if (rec->object_read[o])
+			rc = jt_check_missing(c, form->objects[o].fields, form->objects[o].n, rec->seen[o]);
+	return rc;
+}
+
+/* Append fields[from .. to) of a table of the form. */
+static void
+put_fields(JtOut *o, const JtRecordForm *form, const char *first, const JtField *fields,
+		   int from, int to, const void *base, const void *ctx)
+{
+	for (int i = from; i < to; i++)
+	{
+		const JtField *f = &fields[i];
+		const char *sep = i == from ? first : ",";
+
+		if (is_scalar(f))
+			jt_put_record_field(o, sep, f, base);
+		else if (f->read == jt_record_object)
+		{
+			const JtRecordObject *ob = &form->objects[f->arg];
+
+			jt_put_key(o, sep, f->name);
+			put_fields(o, form, "{", ob->fields, 0, ob->n, base, ctx);
+			jt_puts(o, "}");
+		}
+		else
+			form->put_other(o, sep, f, base, ctx);
+	}
+}
+
+/* Append fields[from .. to) of the form's top level. */
+void
+jt_put_record_fields(JtOut *o, const JtRecordForm *form, const char *first,
+					 int from, int to, const void *base, const void *ctx)
+{
+	put_fields(o, form, first, form->fields, from, to, base, ctx);
+}
+
+/* A finite double, or an error naming the field (idx: its index text). */
+int
+jt_check_finite(JtError *e, const char *prefix, const char *name, const char *idx, double v)
+{
+	char		num[40];
+
+	if (isfinite(v))
+		return VGM_TEXT_OK;
+	jt_msg(e, "%snon-finite number in field \"%s%s\"", prefix, name, idx);
+	jt_detail(e, "Field \"%s%s\" is %s; every number of a model must be finite.",
+			  name, idx, jt_num_text(v, num, sizeof(num)));
+	return VGM_TEXT_ERR_RANGE;
+}
+
+/* A double that must satisfy a rule written in words. */
+int
+jt_check_rule(JtError *e, const char *prefix, const char *name, const char *idx, double v,
+			  bool ok, const char *rule)
+{
+	char		num[40];
+
+	if (ok)
+		return VGM_TEXT_OK;
+	jt_msg(e, "%sfield \"%s%s\" out of range", prefix, name, idx);
+	jt_detail(e, "Field \"%s%s\" is %s; it must be %s.",
+			  name, idx, jt_num_text(v, num, sizeof(num)), rule);
+	return VGM_TEXT_ERR_RANGE;
+}
+
+/* A count or option that must not be negative. */
+int
+jt_check_nonneg(JtError *e, const char *prefix, const char *name, int64_t v)
+{
+	if (v >= 0)
+		return VGM_TEXT_OK;
+	jt_msg(e, "%sfield \"%s\" out of range", prefix, name);
+	jt_detail(e, "Field \"%s\" is %" PRId64 "; it must be at least 0.", name, v);
+	return VGM_TEXT_ERR_RANGE;
+}
+
+/* A flag stored as an int32: 0 or 1. */
+int
+jt_check_flag(JtError *e, const char *prefix, const char *name, int32_t v)
+{
+	if (v == 0 || v == 1)
+		return VGM_TEXT_OK;
+	jt_msg(e, "%sfield \"%s\" out of range", prefix, name);
+	jt_detail(e, "Field \"%s\" is %" PRId32 "; it must be 0 or 1.", name, v);
+	return VGM_TEXT_ERR_RANGE;
+}
+
+/* Allocate, or report "out of memory". */
+void *
+jt_alloc_or_report(JtError *e, const char *prefix, const VgmAllocator *alloc, size_t size)
+{
+	void	   *p = vgm_mem_alloc(alloc, size);
+
+	if (p == NULL)
+	{
+		jt_msg(e, "%sout of memory", prefix);
+		jt_detail(e, "Failed on request of size %zu.", size);
+	}
+	return p;
 }

@@ -1,37 +1,133 @@
 /*
- * json_record.h - the scalar fields of a C record in a JSON text: int32,
- *                 int64, uint64, true/false (an int32) and double, read and
- *                 written through the kit's field tables.
+ * json_record.h - a C record in a JSON text: its scalar fields (int32,
+ *                 int64, uint64, true/false as an int32, double) and its
+ *                 nested objects, read and written through one form of the
+ *                 kit's field tables, and the value checks both model
+ *                 forms share.
  *
  * Pure C, on json_text.h.  The text forms of vgm_model and vgm_joint_model
  * keep their headers (priors, fit and training diagnostics) this way; a
  * field's reader names its type, its arg is its byte offset in the record,
  * and the writer dispatches on the same reader, so one table drives both
- * directions.  Messages begin with the form's JtMessages.prefix.
+ * directions.  Nested objects (priors, fit, training) are fields of the
+ * top-level table read by jt_record_object, which also tracks which of
+ * their keys were seen; a codec keeps only its form (the tables), the
+ * readers and writers of its arrays, and its cross-field checks.  Messages
+ * begin with the form's JtMessages.prefix.
  */
 #ifndef VGM_JSON_RECORD_H
 #define VGM_JSON_RECORD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "json_text.h"
 
+/* Most fields of one object of a record form, and most nested objects. */
+#define JT_RECORD_MAX_FIELDS 16
+#define JT_RECORD_MAX_OBJECTS 4
+
+/* A nested object of a record form: its field table and its keys' prefix in messages. */
+typedef struct JtRecordObject
+{
+	const JtField *fields;
+	int			n;
+	const char *prefix;			/* "priors.": names its unknown keys */
+} JtRecordObject;
+
+/*
+ * Writer of a field that is neither a scalar of the record nor a nested
+ * object (an array the codec keeps elsewhere): appends sep "name":value
+ * from ctx, or nothing at all when the field is absent from this text.
+ */
+typedef void (*JtPutOtherFn) (JtOut *o, const char *sep, const JtField *f,
+							  const void *base, const void *ctx);
+
+/*
+ * A record's text form: the top-level field table, the nested objects its
+ * jt_record_object fields name (f->arg indexes objects), the writer of its
+ * other fields, and the top-level fields whose ill-typed or out-of-range
+ * value the codec judges itself later (its version, its dims: bit i for
+ * fields[i]), which are only noted.
+ */
+typedef struct JtRecordForm
+{
+	const JtField *fields;
+	int			n;
+	const JtRecordObject *objects;
+	int			n_objects;
+	JtPutOtherFn put_other;
+	uint32_t	judged_later;
+} JtRecordForm;
+
 /*
  * What the record readers write into: the first member of a codec's reader
- * state, which the field table's readers receive as their target.
+ * state, which the field tables' readers receive as their target.
  */
 typedef struct JtRecord JtRecord;
 struct JtRecord
 {
-	char	   *base;			/* f->arg is a byte offset from here */
-
-	/*
-	 * A top-level field whose ill-typed or out-of-range value the codec
-	 * judges itself later (its version, its dims): note it and return true.
-	 * NULL: none.
-	 */
-	bool		(*judge_later) (JtRecord *rec, const JtField *f);
+	char	   *base;			/* f->arg of a scalar is a byte offset from here */
+	const JtRecordForm *form;
+	bool		seen_top[JT_RECORD_MAX_FIELDS];
+	bool		seen[JT_RECORD_MAX_OBJECTS][JT_RECORD_MAX_FIELDS];
+	bool		object_read[JT_RECORD_MAX_OBJECTS]; /* read as an object */
+	bool		judged_bad[JT_RECORD_MAX_FIELDS];	/* a judged-later field was ill-typed */
 };
+
+/*
+ * Start reading a record's text: the cursor over text[0 .. len), an out
+ * zeroed (out NULL is an error of the caller), and '{' first (what names the
+ * text in the syntax error).  Returns VGM_TEXT_OK, _ERR_RANGE or _ERR_SYNTAX.
+ */
+int			jt_record_begin(JtCursor *c, JtError *err, const JtMessages *messages,
+							const char *text, size_t len, void *out, size_t out_size,
+							const char *what);
+
+/*
+ * Read the record's object and the end of the text into rec (zeroed by the
+ * caller), which reads into base.  Returns 0, or -1 after a syntax error.
+ */
+int			jt_record_read(JtCursor *c, JtRecord *rec, const JtRecordForm *form, void *base);
+
+/* The reader of a nested object field: f->arg indexes the form's objects. */
+int			jt_record_object(JtCursor *c, const JtField *f, void *target, int depth);
+
+/*
+ * Report the first missing field: the top level, then each nested object
+ * that was read as one (a missing object is reported as such, its fields
+ * not).  Returns VGM_TEXT_ERR_FIELD or VGM_TEXT_OK.
+ */
+int			jt_record_check_missing(JtCursor *c, const JtRecord *rec);
+
+/*
+ * Append fields[from .. to) of a form (first before the first, ',' between):
+ * scalars from the record at base, nested objects with their own fields,
+ * anything else through the form's put_other with ctx.
+ */
+void		jt_put_record_fields(JtOut *o, const JtRecordForm *form, const char *first,
+								 int from, int to, const void *base, const void *ctx);
+
+/*
+ * The shared checks of a record's values, each reporting with the form's
+ * message prefix: a finite double (name and index text idx in messages), a
+ * double that satisfies a rule written in words, a count that is not
+ * negative, a flag that is 0 or 1.  Each returns VGM_TEXT_OK or
+ * VGM_TEXT_ERR_RANGE.
+ */
+int			jt_check_finite(JtError *e, const char *prefix, const char *name,
+							const char *idx, double v);
+int			jt_check_rule(JtError *e, const char *prefix, const char *name,
+						  const char *idx, double v, bool ok, const char *rule);
+int			jt_check_nonneg(JtError *e, const char *prefix, const char *name, int64_t v);
+int			jt_check_flag(JtError *e, const char *prefix, const char *name, int32_t v);
+
+/*
+ * Allocate size bytes, or report "out of memory" (with prefix) and return
+ * NULL.
+ */
+void	   *jt_alloc_or_report(JtError *e, const char *prefix, const VgmAllocator *alloc,
+							   size_t size);
 
 /* The readers of the field tables (JtReadFn); target is the JtRecord. */
 int			jt_record_i32(JtCursor *c, const JtField *f, void *target, int depth);
@@ -53,9 +149,6 @@ int			jt_record_wrong_type(JtCursor *c, const JtField *f, JtRecord *rec,
  * (reading goes on).  Returns 0, or -1 after a syntax error.
  */
 int			jt_read_double_for(JtCursor *c, const char *name, double *out);
-
-/* Is f read by one of the record readers? */
-bool		jt_record_is_scalar(const JtField *f);
 
 /* Append sep "name":value for the scalar field f of the record at base. */
 void		jt_put_record_field(JtOut *o, const char *sep, const JtField *f,

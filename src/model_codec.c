@@ -35,6 +35,7 @@
 
 #include "json_record.h"
 #include "json_text.h"
+#include "model_form.h"
 
 #define MSG_PREFIX "invalid vgm_model: "
 #define WEIGHT_SUM_TOL 1e-9
@@ -112,52 +113,26 @@ field_path(char *buf, size_t buflen, const char *name, long idx)
 		snprintf(buf, buflen, "%s", name);
 }
 
+/* A finite double in a domain, or an error naming the field (element idx >= 0). */
 static int
 check_double(ErrOut *e, const char *name, long idx, double v, Domain d)
 {
 	char		path[96];
-	char		num[40];
+	int			rc;
 
 	if (isfinite(v) && in_domain(v, d))
 		return VGM_MODEL_OK;
 	field_path(path, sizeof(path), name, idx);
-	if (!isfinite(v))
-	{
-		set_msg(e, "non-finite number in field \"%s\"", path);
-		set_detail(e, "Field \"%s\" is %s; every number of a model must be finite.",
-				   path, num_text(v, num, sizeof(num)));
-	}
-	else
-	{
-		set_msg(e, "field \"%s\" out of range", path);
-		set_detail(e, "Field \"%s\" is %s; it must be %s.",
-				   path, num_text(v, num, sizeof(num)), domain_text(d));
-	}
-	return VGM_MODEL_ERR_RANGE;
+	if ((rc = jt_check_finite(e, MSG_PREFIX, path, "", v)))
+		return rc;
+	return jt_check_rule(e, MSG_PREFIX, path, "", v, false, domain_text(d));
 }
 
-static int
-check_nonneg_int(ErrOut *e, const char *name, int64_t v)
-{
-	if (v >= 0)
-		return VGM_MODEL_OK;
-	set_msg(e, "field \"%s\" out of range", name);
-	set_detail(e, "Field \"%s\" is %" PRId64 "; it must be at least 0.", name, v);
-	return VGM_MODEL_ERR_RANGE;
-}
+/* A count or option that must not be negative. */
+#define check_nonneg_int(e, name, v) jt_check_nonneg((e), MSG_PREFIX, (name), (v))
 
-/* The per-component arrays of a model, in the order of its text form. */
-enum
-{
-	ARR_WEIGHTS,
-	ARR_MEANS,
-	ARR_COVARIANCES,
-	ARR_MEAN_PRECISION,
-	ARR_DOF,
-	ARR_CONC_A,
-	ARR_CONC_B,
-	N_ARRAYS
-};
+/* The per-component arrays of a model (model_form.h). */
+#define N_ARRAYS VGM_N_COMPONENT_ARRAYS
 
 /* Name, component member (weights: none) and domain of each array. */
 static const struct
@@ -166,13 +141,13 @@ static const struct
 	size_t		member;
 	Domain		domain;
 }			arrays[N_ARRAYS] = {
-	[ARR_WEIGHTS] = {"weights", 0, DOM_UNIT},
-	[ARR_MEANS] = {"means", offsetof(VgmComponent, mean), DOM_ANY},
-	[ARR_COVARIANCES] = {"covariances", offsetof(VgmComponent, covariance), DOM_POS},
-	[ARR_MEAN_PRECISION] = {"mean_precision", offsetof(VgmComponent, mean_precision), DOM_POS},
-	[ARR_DOF] = {"degrees_of_freedom", offsetof(VgmComponent, dof), DOM_POS},
-	[ARR_CONC_A] = {"weight_concentration_a", offsetof(VgmComponent, conc_a), DOM_POS},
-	[ARR_CONC_B] = {"weight_concentration_b", offsetof(VgmComponent, conc_b), DOM_POS},
+	[VGM_ARR_WEIGHTS] = {"weights", 0, DOM_UNIT},
+	[VGM_ARR_MEANS] = {"means", offsetof(VgmComponent, mean), DOM_ANY},
+	[VGM_ARR_COVARIANCES] = {"covariances", offsetof(VgmComponent, covariance), DOM_POS},
+	[VGM_ARR_MEAN_PRECISION] = {"mean_precision", offsetof(VgmComponent, mean_precision), DOM_POS},
+	[VGM_ARR_DOF] = {"degrees_of_freedom", offsetof(VgmComponent, dof), DOM_POS},
+	[VGM_ARR_CONC_A] = {"weight_concentration_a", offsetof(VgmComponent, conc_a), DOM_POS},
+	[VGM_ARR_CONC_B] = {"weight_concentration_b", offsetof(VgmComponent, conc_b), DOM_POS},
 };
 
 /* Element i of array a of a model. */
@@ -181,7 +156,7 @@ array_value(const VgmModelView *model, int a, long i)
 {
 	double		v;
 
-	if (a == ARR_WEIGHTS)
+	if (a == VGM_ARR_WEIGHTS)
 		return model->weights[i];
 	memcpy(&v, (const char *) &model->comp[i] + arrays[a].member, sizeof(v));
 	return v;
@@ -199,29 +174,25 @@ check_array(ErrOut *e, const VgmModelView *model, int a, Domain d)
 	return VGM_MODEL_OK;
 }
 
-/* The number of components: 1 .. VGM_MAX_COMPONENTS. */
+/* A count in lo .. hi, or message and a detail of v and hi (detail_fmt: %d twice). */
 static int
-check_k(ErrOut *e, int32_t k)
+check_count(ErrOut *e, int32_t v, int32_t lo, int32_t hi, const char *message,
+			const char *detail_fmt)
 {
-	if (k >= 1 && k <= VGM_MAX_COMPONENTS)
+	if (v >= lo && v <= hi)
 		return VGM_MODEL_OK;
-	set_msg(e, "k out of range");
-	set_detail(e, "The model has k = %" PRId32 "; k must be between 1 and %d.",
-			   k, VGM_MAX_COMPONENTS);
+	set_msg(e, "%s", message);
+	set_detail(e, detail_fmt, v, hi);
 	return VGM_MODEL_ERR_RANGE;
 }
 
-/* The atom count: 0 .. VGM_MAX_ATOMS. */
-static int
-check_n_atoms(ErrOut *e, int32_t n_atoms)
-{
-	if (n_atoms >= 0 && n_atoms <= VGM_MAX_ATOMS)
-		return VGM_MODEL_OK;
-	set_msg(e, "too many atoms");
-	set_detail(e, "The model has %" PRId32 " atoms; a model has between 0 and %d.",
-			   n_atoms, VGM_MAX_ATOMS);
-	return VGM_MODEL_ERR_RANGE;
-}
+/* The number of components (1 .. VGM_MAX_COMPONENTS) and of atoms (0 .. VGM_MAX_ATOMS). */
+#define check_k(e, k) \
+	check_count((e), (k), 1, VGM_MAX_COMPONENTS, "k out of range", \
+				"The model has k = %" PRId32 "; k must be between 1 and %d.")
+#define check_n_atoms(e, n) \
+	check_count((e), (n), 0, VGM_MAX_ATOMS, "too many atoms", \
+				"The model has %" PRId32 " atoms; a model has between 0 and %d.")
 
 /* Element i of the atoms, its value (part 0) or its weight (part 1), against a domain. */
 static int
@@ -355,7 +326,7 @@ validate(const VgmModelView *model, ErrOut *e)
 	}
 
 	/* per-component domains */
-	if ((rc = check_array(e, model, ARR_WEIGHTS, DOM_UNIT)))
+	if ((rc = check_array(e, model, VGM_ARR_WEIGHTS, DOM_UNIT)))
 		return rc;
 	for (long i = 0; i < h->n_atoms; i++)
 		if ((rc = check_atom(e, model, i, 1, DOM_UNIT_POS)))
@@ -378,7 +349,7 @@ validate(const VgmModelView *model, ErrOut *e)
 					   num_text(sum, num, sizeof(num)));
 		return VGM_MODEL_ERR_RANGE;
 	}
-	for (int a = ARR_WEIGHTS + 1; a < N_ARRAYS; a++)
+	for (int a = VGM_ARR_WEIGHTS + 1; a < N_ARRAYS; a++)
 		if ((rc = check_array(e, model, a, arrays[a].domain)))
 			return rc;
 
@@ -391,16 +362,9 @@ validate(const VgmModelView *model, ErrOut *e)
 		(rc = check_double(e, "priors.reg_covar", -1, h->priors.reg_covar, DOM_NONNEG)) ||
 		(rc = check_nonneg_int(e, "fit.max_iter", h->max_iter)) ||
 		(rc = check_double(e, "fit.tol", -1, h->tol, DOM_NONNEG)) ||
-		(rc = check_nonneg_int(e, "fit.iterations", h->iterations)))
-		return rc;
-	if (h->converged != 0 && h->converged != 1)
-	{
-		set_msg(e, "field \"fit.converged\" out of range");
-		set_detail(e, "Field \"fit.converged\" is %" PRId32 "; it must be 0 or 1.",
-				   h->converged);
-		return VGM_MODEL_ERR_RANGE;
-	}
-	if ((rc = check_double(e, "fit.fit_ms", -1, h->fit_ms, DOM_NONNEG)) ||
+		(rc = check_nonneg_int(e, "fit.iterations", h->iterations)) ||
+		(rc = jt_check_flag(e, MSG_PREFIX, "fit.converged", h->converged)) ||
+		(rc = check_double(e, "fit.fit_ms", -1, h->fit_ms, DOM_NONNEG)) ||
 		(rc = check_nonneg_int(e, "training.rows", h->rows)) ||
 		(rc = check_double(e, "training.total_weight", -1, h->total_weight, DOM_NONNEG)) ||
 		(rc = check_nonneg_int(e, "training.buckets", h->buckets)) ||
@@ -438,68 +402,18 @@ vgm_model_validate(const VgmModelView *model,
  * Parser: the field tables and their readers
  * ------------------------------------------------------------------------ */
 
-/* The nested objects of a model. */
-enum
-{
-	OBJ_PRIORS,
-	OBJ_FIT,
-	OBJ_TRAINING,
-	N_OBJS
-};
-
 /* Everything read so far; the readers' target. */
 typedef struct ModelText
 {
-	JtRecord	rec;			/* the header's fields: base is &hdr */
+	JtRecord	rec;			/* the header's fields and the keys seen */
 	VgmModelHeader hdr;
-	bool		version_bad;	/* "version" is not an int32 */
-	bool		dims_bad;		/* "dims" is not an int32 */
-	bool		seen_top[16];
-	bool		seen[N_OBJS][16];
-	bool		obj_ok[N_OBJS]; /* the object was read as an object */
 	size_t		arr_len[N_ARRAYS];	/* elements seen (may exceed the max) */
 	double		arr[N_ARRAYS][VGM_MAX_COMPONENTS];
 	size_t		atoms_len;		/* [value, weight] pairs seen (may exceed the max) */
 	double		atoms[VGM_MAX_ATOMS][2];
 } ModelText;
 
-static const JtMessages model_messages = {
-	.prefix = MSG_PREFIX,
-	.syntax = MSG_PREFIX "malformed JSON",
-	.trailing = MSG_PREFIX "trailing garbage after the JSON object",
-	.noun = "the model",
-	.unknown = MSG_PREFIX "unknown field \"%s\"",
-	.duplicate = MSG_PREFIX "duplicate field \"%s\"",
-	.missing = MSG_PREFIX "missing field \"%s\"",
-	.version = VGM_MODEL_FORMAT_VERSION,
-};
-
-/*
- * Note a bad version or dims (judged before anything else, in finish) and
- * report whether the field was one of them.
- */
-static bool
-mark_version_bad(JtRecord *rec, const JtField *f)
-{
-	ModelText  *t = (ModelText *) rec;
-
-	if (f->path != NULL)
-		return false;			/* a nested field */
-	if (strcmp(f->name, "version") == 0)
-		t->version_bad = true;
-	else if (strcmp(f->name, "dims") == 0)
-		t->dims_bad = true;
-	else
-		return false;
-	return true;
-}
-
-/* Complain that a value has the wrong JSON type, then step over it. */
-static int
-wrong_type(JtCursor *c, const JtField *f, ModelText *t, const char *want, int depth)
-{
-	return jt_record_wrong_type(c, f, &t->rec, want, depth);
-}
+static const JtMessages model_messages = VGM_MODEL_FORM_MESSAGES(MSG_PREFIX, VGM_MODEL_FORMAT_VERSION);
 
 /* A JSON number as a double, for the field named path (element idx >= 0). */
 static int
@@ -550,19 +464,14 @@ static const JtField nested_fields[] = {
 _Static_assert(sizeof(nested_fields) / sizeof(nested_fields[0]) == NESTED_END,
 			   "the slices of nested_fields");
 
-/* The nested objects: their slice of the table and the prefix of their keys in messages. */
-static const struct
-{
-	const JtField *fields;
-	int			n;
-	const char *prefix;
-}			objects[N_OBJS] = {
-	[OBJ_PRIORS] = {&nested_fields[PRIORS_FIRST], FIT_FIRST - PRIORS_FIRST, "priors."},
-	[OBJ_FIT] = {&nested_fields[FIT_FIRST], TRAINING_FIRST - FIT_FIRST, "fit."},
-	[OBJ_TRAINING] = {&nested_fields[TRAINING_FIRST], NESTED_END - TRAINING_FIRST, "training."},
-};
-
 #define N_OF(a) ((int) (sizeof(a) / sizeof((a)[0])))
+
+/* The nested objects, in the order of the text form (the arg of their top-level field). */
+static const JtRecordObject objects[] = {
+	{&nested_fields[PRIORS_FIRST], FIT_FIRST - PRIORS_FIRST, "priors."},
+	{&nested_fields[FIT_FIRST], TRAINING_FIRST - FIT_FIRST, "fit."},
+	{&nested_fields[TRAINING_FIRST], NESTED_END - TRAINING_FIRST, "training."},
+};
 
 /* An array of numbers, one per component, into t->arr[f->arg]. */
 static int
@@ -574,7 +483,7 @@ read_array(JtCursor *c, const JtField *f, void *target, int depth)
 	int			more;
 
 	if (jt_peek(c) != '[')
-		return wrong_type(c, f, t, "an array of numbers", depth);
+		return jt_record_wrong_type(c, f, &t->rec, "an array of numbers", depth);
 	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c), count++)
 	{
 		size_t		start = c->pos;
@@ -661,7 +570,7 @@ read_atoms(JtCursor *c, const JtField *f, void *target, int depth)
 	int			more;
 
 	if (jt_peek(c) != '[')
-		return wrong_type(c, f, t, "an array of [value, weight] pairs", depth);
+		return jt_record_wrong_type(c, f, &t->rec, "an array of [value, weight] pairs", depth);
 	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c), count++)
 	{
 		double		scratch[2];
@@ -674,97 +583,81 @@ read_atoms(JtCursor *c, const JtField *f, void *target, int depth)
 	return more;
 }
 
-/* One of the nested objects (priors, fit, training). */
-static int
-read_object(JtCursor *c, const JtField *f, void *target, int depth)
-{
-	ModelText  *t = target;
-	size_t		o = f->arg;
-
-	if (jt_peek(c) != '{')
-		return wrong_type(c, f, t, "an object", depth);
-	if (jt_read_object(c, objects[o].fields, objects[o].n, t->seen[o],
-					   objects[o].prefix, t, depth) < 0)
-		return -1;
-	t->obj_ok[o] = true;
-	return 0;
-}
-
 /* The top-level fields, in the order of the text form. */
 enum
 {
 	TOP_VERSION, TOP_DIMS, TOP_K, TOP_ATOMS = TOP_K + 1 + N_ARRAYS,
-	TOP_WEIGHT_THRESHOLD, TOP_PRIORS, TOP_FIT, TOP_TRAINING
+	TOP_WEIGHT_THRESHOLD
 };
 
 static const JtField top_fields[] = {
 	[TOP_VERSION] = {"version", NULL, jt_record_i32, HOFF(version), false},
 	[TOP_DIMS] = {"dims", NULL, jt_record_i32, HOFF(dims), false},
 	[TOP_K] = {"k", NULL, jt_record_i32, HOFF(k), false},
-	{"weights", NULL, read_array, ARR_WEIGHTS, false},
-	{"means", NULL, read_array, ARR_MEANS, false},
-	{"covariances", NULL, read_array, ARR_COVARIANCES, false},
-	{"mean_precision", NULL, read_array, ARR_MEAN_PRECISION, false},
-	{"degrees_of_freedom", NULL, read_array, ARR_DOF, false},
-	{"weight_concentration_a", NULL, read_array, ARR_CONC_A, false},
-	{"weight_concentration_b", NULL, read_array, ARR_CONC_B, false},
+	{"weights", NULL, read_array, VGM_ARR_WEIGHTS, false},
+	{"means", NULL, read_array, VGM_ARR_MEANS, false},
+	{"covariances", NULL, read_array, VGM_ARR_COVARIANCES, false},
+	{"mean_precision", NULL, read_array, VGM_ARR_MEAN_PRECISION, false},
+	{"degrees_of_freedom", NULL, read_array, VGM_ARR_DOF, false},
+	{"weight_concentration_a", NULL, read_array, VGM_ARR_CONC_A, false},
+	{"weight_concentration_b", NULL, read_array, VGM_ARR_CONC_B, false},
 	[TOP_ATOMS] = {"atoms", NULL, read_atoms, 0, true},
 	[TOP_WEIGHT_THRESHOLD] = {"weight_threshold", NULL, jt_record_double, HOFF(weight_threshold), false},
-	{"priors", NULL, read_object, OBJ_PRIORS, false},
-	{"fit", NULL, read_object, OBJ_FIT, false},
-	{"training", NULL, read_object, OBJ_TRAINING, false},
+	{"priors", NULL, jt_record_object, 0, false},
+	{"fit", NULL, jt_record_object, 1, false},
+	{"training", NULL, jt_record_object, 2, false},
 };
+
+static void put_model_arrays(JtOut *o, const char *sep, const JtField *f,
+							 const void *base, const void *ctx);
+
+/* The text form: the tables, the writer of the arrays, version and dims judged in finish. */
+static const JtRecordForm model_form = {
+	top_fields, N_OF(top_fields), objects, N_OF(objects), put_model_arrays,
+	(UINT32_C(1) << TOP_VERSION) | (UINT32_C(1) << TOP_DIMS),
+};
+
+_Static_assert(sizeof(top_fields) / sizeof(top_fields[0]) <= JT_RECORD_MAX_FIELDS &&
+			   sizeof(objects) / sizeof(objects[0]) <= JT_RECORD_MAX_OBJECTS,
+			   "the record keeps the seen keys of every table");
 
 /* ------------------------------------------------------------------------
  * Writer: the same tables
  * ------------------------------------------------------------------------ */
 
-/* Append "name":value for each header field of a table (its reader tells the type). */
-static void
-write_fields(JtOut *o, const char *first, const JtField *fields, int n,
-			 const VgmModelHeader *h)
+/* What the writer reads the arrays from: the model and its component count. */
+typedef struct ModelOut
 {
-	for (int i = 0; i < n; i++)
-		jt_put_record_field(o, i == 0 ? first : ",", &fields[i], h);
-}
-
-/* Write the JSON text of a model to o: the field tables in their order. */
-void
-vgm_model_write(JtOut *o, const VgmModelView *model)
-{
-	VgmModelHeader h;
+	const VgmModelView *model;
 	int			n;
+} ModelOut;
 
-	if (model == NULL)
-	{
-		jt_puts(o, "null");
-		return;
-	}
-	h = model->hdr;
-	/* never read beyond what a valid model can hold */
-	n = (h.k >= 1 && h.k <= VGM_MAX_COMPONENTS &&
-		 model->comp != NULL && model->weights != NULL) ? h.k : 0;
-	/* a model without training rows has no range: write 0 for it */
-	if (h.rows == 0 && (!isfinite(h.min) || !isfinite(h.max)))
-		h.min = h.max = 0;
+/* Append a per-component array, or the atoms when the model has some. */
+static void
+put_model_arrays(JtOut *o, const char *sep, const JtField *f, const void *base,
+				 const void *ctx)
+{
+	const ModelOut *out = ctx;
+	const VgmModelView *model = out->model;
+	const VgmModelHeader *h = base;
 
-	write_fields(o, "{", top_fields, TOP_K + 1, &h);
-	for (int a = 0; a < N_ARRAYS; a++)
+	if (f->read == read_array)
 	{
-		jt_put_key(o, ",", arrays[a].name);
-		for (int i = 0; i < n; i++)
+		jt_put_key(o, sep, f->name);
+		for (int i = 0; i < out->n; i++)
 		{
 			jt_puts(o, i > 0 ? "," : "[");
-			jt_put_double(o, array_value(model, a, i));
+			jt_put_double(o, array_value(model, (int) f->arg, i));
 		}
-		jt_puts(o, n > 0 ? "]" : "[]");
+		jt_puts(o, out->n > 0 ? "]" : "[]");
+		return;
 	}
 	/* atoms only when there are some: a model without them keeps version 1's text */
-	if (h.n_atoms > 0 && h.n_atoms <= VGM_MAX_ATOMS &&
+	if (h->n_atoms > 0 && h->n_atoms <= VGM_MAX_ATOMS &&
 		model->atom_values != NULL && model->atom_weights != NULL)
 	{
-		jt_put_key(o, ",", top_fields[TOP_ATOMS].name);
-		for (int i = 0; i < h.n_atoms; i++)
+		jt_put_key(o, sep, f->name);
+		for (int i = 0; i < h->n_atoms; i++)
 		{
 			jt_puts(o, i > 0 ? ",[" : "[[");
 			jt_put_double(o, model->atom_values[i]);
@@ -774,13 +667,29 @@ vgm_model_write(JtOut *o, const VgmModelView *model)
 		}
 		jt_puts(o, "]");
 	}
-	write_fields(o, ",", &top_fields[TOP_WEIGHT_THRESHOLD], 1, &h);
-	for (int ob = 0; ob < N_OBJS; ob++)
+}
+
+/* Write the JSON text of a model to o: the field tables in their order. */
+void
+vgm_model_write(JtOut *o, const VgmModelView *model)
+{
+	VgmModelHeader h;
+	ModelOut	out;
+
+	if (model == NULL)
 	{
-		jt_put_key(o, ",", top_fields[TOP_PRIORS + ob].name);
-		write_fields(o, "{", objects[ob].fields, objects[ob].n, &h);
-		jt_puts(o, "}");
+		jt_puts(o, "null");
+		return;
 	}
+	h = model->hdr;
+	out.model = model;
+	/* never read beyond what a valid model can hold */
+	out.n = (h.k >= 1 && h.k <= VGM_MAX_COMPONENTS &&
+			 model->comp != NULL && model->weights != NULL) ? h.k : 0;
+	/* a model without training rows has no range: write 0 for it */
+	if (h.rows == 0 && (!isfinite(h.min) || !isfinite(h.max)))
+		h.min = h.max = 0;
+	jt_put_record_fields(o, &model_form, "{", 0, N_OF(top_fields), &h, &out);
 	jt_puts(o, "}");
 }
 
@@ -811,13 +720,16 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 	double	   *weights;
 	int			rc;
 
-	if (t->seen_top[TOP_VERSION] &&
-		(t->version_bad || (h->version != VGM_MODEL_FORMAT_VERSION &&
+	bool		version_bad = t->rec.judged_bad[TOP_VERSION];
+	bool		dims_bad = t->rec.judged_bad[TOP_DIMS];
+
+	if (t->rec.seen_top[TOP_VERSION] &&
+		(version_bad || (h->version != VGM_MODEL_FORMAT_VERSION &&
 							h->version != VGM_MODEL_FORMAT_VERSION_ATOMS)))
 	{
 		jt_error_clear(e);
 		set_msg(e, "unsupported format version");
-		if (t->version_bad)
+		if (version_bad)
 			set_detail(e, "The field \"version\" must be the integer %d or %d.",
 					   VGM_MODEL_FORMAT_VERSION, VGM_MODEL_FORMAT_VERSION_ATOMS);
 		else
@@ -825,11 +737,11 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 					   h->version, VGM_MODEL_FORMAT_VERSION, VGM_MODEL_FORMAT_VERSION_ATOMS);
 		return VGM_MODEL_ERR_VERSION;
 	}
-	if (t->seen_top[TOP_DIMS] && (t->dims_bad || h->dims != 1))
+	if (t->rec.seen_top[TOP_DIMS] && (dims_bad || h->dims != 1))
 	{
 		jt_error_clear(e);
 		set_msg(e, "unsupported number of dimensions");
-		if (t->dims_bad)
+		if (dims_bad)
 			set_detail(e, "The field \"dims\" must be the integer 1.");
 		else
 			set_detail(e, "The model has %" PRId32 " dimensions; only 1 is supported.",
@@ -839,13 +751,8 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 	if (e->status != VGM_TEXT_OK)
 		return e->status;
 
-	/* a missing object was reported as such: its fields are not */
-	if ((rc = jt_check_missing(c, top_fields, N_OF(top_fields), t->seen_top)) != VGM_TEXT_OK)
+	if ((rc = jt_record_check_missing(c, &t->rec)) != VGM_TEXT_OK)
 		return rc;
-	for (int o = 0; o < N_OBJS; o++)
-		if (t->obj_ok[o] &&
-			(rc = jt_check_missing(c, objects[o].fields, objects[o].n, t->seen[o])) != VGM_TEXT_OK)
-			return rc;
 
 	if ((rc = check_k(e, h->k)))
 		return rc;
@@ -863,16 +770,16 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 		}
 	}
 	/* atoms belong to version 2 and version 2 has them */
-	if (h->version == VGM_MODEL_FORMAT_VERSION && t->seen_top[TOP_ATOMS])
+	if (h->version == VGM_MODEL_FORMAT_VERSION && t->rec.seen_top[TOP_ATOMS])
 	{
 		set_msg(e, "field \"atoms\" needs format version %d", VGM_MODEL_FORMAT_VERSION_ATOMS);
 		set_detail(e, "The model has format version %d, which has no atoms.", VGM_MODEL_FORMAT_VERSION);
 		return VGM_MODEL_ERR_FIELD;
 	}
 	if (h->version == VGM_MODEL_FORMAT_VERSION_ATOMS &&
-		(!t->seen_top[TOP_ATOMS] || t->atoms_len == 0))
+		(!t->rec.seen_top[TOP_ATOMS] || t->atoms_len == 0))
 	{
-		set_msg(e, "%s field \"atoms\"", t->seen_top[TOP_ATOMS] ? "empty" : "missing");
+		set_msg(e, "%s field \"atoms\"", t->rec.seen_top[TOP_ATOMS] ? "empty" : "missing");
 		set_detail(e, "Format version %d is a model with atoms; a model without atoms has version %d.",
 				   VGM_MODEL_FORMAT_VERSION_ATOMS, VGM_MODEL_FORMAT_VERSION);
 		return VGM_MODEL_ERR_FIELD;
@@ -886,20 +793,16 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 	h->n_atoms = (int32_t) t->atoms_len;
 
 	size = k * sizeof(VgmComponent) + k * sizeof(double) + 2 * t->atoms_len * sizeof(double);
-	block = vgm_mem_alloc(alloc, size);
+	block = jt_alloc_or_report(e, MSG_PREFIX, alloc, size);
 	if (block == NULL)
-	{
-		set_msg(e, "out of memory");
-		set_detail(e, "Failed on request of size %zu.", size);
 		return VGM_MODEL_ERR_NOMEM;
-	}
 	comp = (VgmComponent *) block;
 	weights = (double *) (block + k * sizeof(VgmComponent));
 	memset(comp, 0, k * sizeof(VgmComponent));
 	for (size_t i = 0; i < k; i++)
 	{
-		weights[i] = t->arr[ARR_WEIGHTS][i];
-		for (int a = ARR_WEIGHTS + 1; a < N_ARRAYS; a++)
+		weights[i] = t->arr[VGM_ARR_WEIGHTS][i];
+		for (int a = VGM_ARR_WEIGHTS + 1; a < N_ARRAYS; a++)
 			memcpy((char *) &comp[i] + arrays[a].member, &t->arr[a][i], sizeof(double));
 	}
 
@@ -936,28 +839,14 @@ vgm_model_parse(const char *text, size_t len, VgmModelView *model,
 	ModelText	t;
 	JtError		err;
 	JtCursor	c;
+	int			rc;
 
 	jt_error_init(&err, msg, msglen, detail, detaillen);
-	if (model == NULL)
-	{
-		set_msg(&err, "no output model");
-		set_detail(&err, "The parser was called without a place for its result.");
-		return VGM_MODEL_ERR_RANGE;
-	}
-	memset(model, 0, sizeof(*model));
-	jt_init(&c, text, len, &err, &model_messages);
-
-	jt_skip_ws(&c);
-	if (jt_peek(&c) != '{')
-	{
-		jt_syntax_error(&c, c.pos, "expected \"{\" to begin the model");
-		return VGM_MODEL_ERR_SYNTAX;
-	}
+	rc = jt_record_begin(&c, &err, &model_messages, text, len, model, sizeof(*model), "the model");
+	if (rc != VGM_TEXT_OK)
+		return rc;
 	memset(&t, 0, sizeof(t));
-	t.rec.base = (char *) &t.hdr;
-	t.rec.judge_later = mark_version_bad;
-	if (jt_read_object(&c, top_fields, N_OF(top_fields), t.seen_top, "", &t, 1) < 0 ||
-		jt_expect_end(&c) < 0)
+	if (jt_record_read(&c, &t.rec, &model_form, &t.hdr) < 0)
 		return VGM_MODEL_ERR_SYNTAX;
 	return finish(&c, &t, model, alloc);
 }

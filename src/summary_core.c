@@ -1156,9 +1156,14 @@ typedef struct SummaryText
 
 static int	read_int_field(JtCursor *c, const JtField *f, void *target, int depth);
 static int	read_double_field(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_buckets(JtCursor *c, const JtField *f, void *target, int depth);
+/* The arrays of entries of the text form (the arg of their field). */
+enum
+{
+	ENTRY_BUCKETS, ENTRY_HEAVY
+};
+
+static int	read_entry_array(JtCursor *c, const JtField *f, void *target, int depth);
 static int	read_packed(JtCursor *c, const JtField *f, void *target, int depth);
-static int	read_heavy(JtCursor *c, const JtField *f, void *target, int depth);
 
 #define STOFF(m) offsetof(SummaryText, m)
 
@@ -1179,9 +1184,9 @@ static const JtField summary_fields[] = {
 	{"neg_infs", NULL, read_int_field, STOFF(counts.neg_infs), false},
 	{"min", NULL, read_double_field, STOFF(counts.min), false},
 	{"max", NULL, read_double_field, STOFF(counts.max), false},
-	{"buckets", NULL, read_buckets, 0, true},
+	{"buckets", NULL, read_entry_array, ENTRY_BUCKETS, true},
 	{"packed", NULL, read_packed, 0, true},
-	{"heavy", NULL, read_heavy, 0, true},
+	{"heavy", NULL, read_entry_array, ENTRY_HEAVY, true},
 };
 
 /* Indexes of the two bucket fields: exactly one of them must be there. */
@@ -1371,32 +1376,43 @@ read_double_field(JtCursor *c, const JtField *f, void *target, int depth)
 	return read_number(c, f->name, -1, NULL, (double *) ((char *) target + f->arg));
 }
 
-/* One bucket: [key, weight, mean, m2, m3, m4]. */
-static int
-read_bucket(JtCursor *c, long idx, VgmBucket *bk)
+/* What one entry of an array reads: a bucket's key and five numbers, or a heavy value's three. */
+typedef struct EntryText
 {
-	double	   *const numbers[] = {&bk->weight, &bk->mean, &bk->m2, &bk->m3, &bk->m4};
+	int64_t		key;
+	double		numbers[5];
+} EntryText;
 
-	if (jt_expect(c, '[', "\"[\" to open a bucket") < 0)
+/*
+ * One entry of an array: '[', the integer key (when with_key) and the n
+ * numbers separated by ',', then ']'.  texts[3] name the '[', the ',' and
+ * the ']' in syntax errors; field and idx name a bad number.
+ */
+static int
+read_tuple(JtCursor *c, const char *field, long idx, bool with_key, size_t n,
+		   const char *const texts[3], EntryText *e)
+{
+	size_t		first = with_key ? 1 : 0;
+
+	if (jt_expect(c, '[', texts[0]) < 0)
 		return -1;
-	jt_skip_ws(c);
-	if (read_number(c, "buckets", idx, &bk->key, NULL) < 0)
-		return -1;
-	for (size_t f = 0; f < sizeof(numbers) / sizeof(numbers[0]); f++)
+	for (size_t f = 0; f < first + n; f++)
 	{
-		if (jt_expect(c, ',', "\",\" between the six numbers of a bucket") < 0)
+		if (f > 0 && jt_expect(c, ',', texts[1]) < 0)
 			return -1;
 		jt_skip_ws(c);
-		if (read_number(c, "buckets", idx, NULL, numbers[f]) < 0)
+		if (f < first ? read_number(c, field, idx, &e->key, NULL) < 0 :
+			read_number(c, field, idx, NULL, &e->numbers[f - first]) < 0)
 			return -1;
 	}
-	return jt_expect(c, ']', "\"]\" after the six numbers of a bucket");
+	return jt_expect(c, ']', texts[2]);
 }
 
 /* Append a bucket, growing the array with the caller's allocator. */
 static bool
-append_bucket(SummaryText *t, const VgmBucket *bk)
+append_bucket(SummaryText *t, const EntryText *e)
 {
+
 	if (t->n == t->cap)
 	{
 		size_t		ncap = t->cap ? t->cap * 2 : 16;
@@ -1410,33 +1426,62 @@ append_bucket(SummaryText *t, const VgmBucket *bk)
 		t->buckets = nb;
 		t->cap = ncap;
 	}
-	t->buckets[t->n++] = *bk;
+	t->buckets[t->n++] = (VgmBucket)
+	{
+		.key = e->key, .weight = e->numbers[0], .mean = e->numbers[1],
+		.m2 = e->numbers[2], .m3 = e->numbers[3], .m4 = e->numbers[4]
+	};
 	return true;
 }
 
-/* The bucket array. */
-static int
-read_buckets(JtCursor *c, const JtField *f, void *target, int depth)
+/*
+ * The arrays of entries of the text form, buckets and heavy values: each
+ * entry read by read, kept by append (which may fail for want of memory),
+ * at most max of them, count at this offset of the SummaryText.
+ */
+typedef struct EntryArray
 {
-	SummaryText *t = target;
+	const char *noun;			/* "buckets", "heavy values": in messages */
+	const char *field;			/* its field, naming a bad number */
+	size_t		count;
+	int			max;
+	bool		with_key;		/* an integer key before the numbers */
+	size_t		n_numbers;
+	const char *texts[3];		/* the '[', ',' and ']' of an entry in syntax errors */
+	bool		(*append) (SummaryText *t, const EntryText *e);
+} EntryArray;
+
+/*
+ * An array of entries: after the first kept error only its syntax matters.
+ * Inline, so that each kind's reader and append are direct calls (a
+ * summary's text holds up to 65,536 buckets).
+ */
+static inline __attribute__((always_inline)) int
+read_entries(JtCursor *c, SummaryText *t, const EntryArray *kind, int depth)
+{
+	size_t	   *count = (size_t *) ((char *) t + kind->count);
 	int			more;
 
-	(void) f;
 	if (jt_peek(c) != '[')
-		return jt_syntax_error(c, c->pos, "expected \"[\" to begin the buckets");
+		return jt_syntax_error(c, c->pos, "expected \"[\" to begin the %s", kind->noun);
 	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c))
 	{
-		VgmBucket	bk;
+		EntryText	entry;
 		size_t		at = c->pos;
+		char		message[64];
 
-		if (read_bucket(c, (long) t->n, &bk) < 0)
+		if (read_tuple(c, kind->field, (long) *count, kind->with_key, kind->n_numbers,
+					   kind->texts, &entry) < 0)
 			return -1;
 		if (c->err->status != VGM_TEXT_OK)
 			continue;			/* an error is kept: only the syntax matters now */
-		if (t->n == VGM_SUMMARY_MAX_BUCKETS)
-			jt_fail(c->err, VGM_SUMMARY_ERR_RANGE, at, "invalid vgm_summary: too many buckets",
-					"The limit is %d buckets.", VGM_SUMMARY_MAX_BUCKETS);
-		else if (!append_bucket(t, &bk))
+		if (*count == (size_t) kind->max)
+		{
+			snprintf(message, sizeof(message), "invalid vgm_summary: too many %s", kind->noun);
+			jt_fail(c->err, VGM_SUMMARY_ERR_RANGE, at, message,
+					"The limit is %d %s.", kind->max, kind->noun);
+		}
+		else if (!kind->append(t, &entry))
 		{
 			/* out of memory ends the reading: nothing later may hide it */
 			jt_fail(c->err, VGM_SUMMARY_ERR_NOMEM, at, "out of memory",
@@ -1474,60 +1519,37 @@ read_packed(JtCursor *c, const JtField *f, void *target, int depth)
 	return 0;
 }
 
-/* One heavy value: [value, weight, missed]. */
-static int
-read_heavy_entry(JtCursor *c, long idx, VgmHeavy *h)
+/* Keep a heavy value: the table is allocated whole at the first. */
+static bool
+append_heavy(SummaryText *t, const EntryText *e)
 {
-	double	   *const numbers[] = {&h->value, &h->weight, &h->missed};
-
-	if (jt_expect(c, '[', "\"[\" to open a heavy value") < 0)
-		return -1;
-	for (size_t f = 0; f < 3; f++)
+	if (t->heavy == NULL &&
+		(t->heavy = vgm_mem_alloc(t->alloc, VGM_HEAVY_MAX * sizeof(VgmHeavy))) == NULL)
+		return false;
+	t->heavy[t->nheavy++] = (VgmHeavy)
 	{
-		if (f > 0 && jt_expect(c, ',', "\",\" between the three numbers of a heavy value") < 0)
-			return -1;
-		jt_skip_ws(c);
-		if (read_number(c, "heavy", idx, NULL, numbers[f]) < 0)
-			return -1;
-	}
-	return jt_expect(c, ']', "\"]\" after the three numbers of a heavy value");
+		.value = e->numbers[0], .weight = e->numbers[1], .missed = e->numbers[2]
+	};
+	return true;
 }
 
-/* The heavy-value table: an array of [value, weight, missed]. */
+/* The arrays of entries, by the arg of their field: the buckets and the heavy-value table. */
+static const EntryArray entry_arrays[] = {
+	/* [key, weight, mean, m2, m3, m4] */
+	[ENTRY_BUCKETS] = {"buckets", "buckets", offsetof(SummaryText, n), VGM_SUMMARY_MAX_BUCKETS,
+		true, 5, {"\"[\" to open a bucket", "\",\" between the six numbers of a bucket",
+		"\"]\" after the six numbers of a bucket"}, append_bucket},
+	/* [value, weight, missed] */
+	[ENTRY_HEAVY] = {"heavy values", "heavy", offsetof(SummaryText, nheavy), VGM_HEAVY_MAX,
+		false, 3, {"\"[\" to open a heavy value", "\",\" between the three numbers of a heavy value",
+		"\"]\" after the three numbers of a heavy value"}, append_heavy},
+};
+
+/* The field "buckets" or "heavy" (f->arg: which). */
 static int
-read_heavy(JtCursor *c, const JtField *f, void *target, int depth)
+read_entry_array(JtCursor *c, const JtField *f, void *target, int depth)
 {
-	SummaryText *t = target;
-	int			more;
-
-	(void) f;
-	if (jt_peek(c) != '[')
-		return jt_syntax_error(c, c->pos, "expected \"[\" to begin the heavy values");
-	for (more = jt_array_begin(c, depth); more > 0; more = jt_array_next(c))
-	{
-		VgmHeavy	h;
-		size_t		at = c->pos;
-
-		if (read_heavy_entry(c, (long) t->nheavy, &h) < 0)
-			return -1;
-		if (c->err->status != VGM_TEXT_OK)
-			continue;
-		if (t->nheavy == VGM_HEAVY_MAX)
-		{
-			jt_fail(c->err, VGM_SUMMARY_ERR_RANGE, at, "invalid vgm_summary: too many heavy values",
-					"The limit is %d heavy values.", VGM_HEAVY_MAX);
-			continue;
-		}
-		if (t->heavy == NULL &&
-			(t->heavy = vgm_mem_alloc(t->alloc, VGM_HEAVY_MAX * sizeof(VgmHeavy))) == NULL)
-		{
-			jt_fail(c->err, VGM_SUMMARY_ERR_NOMEM, at, "out of memory",
-					"Parsing a vgm_summary needed more memory.");
-			return -1;
-		}
-		t->heavy[t->nheavy++] = h;
-	}
-	return more;
+	return read_entries(c, target, &entry_arrays[f->arg], depth);
 }
 
 /*

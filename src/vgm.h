@@ -13,9 +13,10 @@
  *                                   memory hooks; the codec statuses;
  *                                   big-endian bytes; the engines' seeded
  *                                   draws, weights, E-step rows and sort
- *   1  vbem.h, json_text.h, kmeans_seed.h, json_record.h
+ *   1  vbem.h, json_text.h, kmeans_seed.h, json_record.h, model_form.h
  *                                   the VB-EM engine; the JSON text kit;
- *                                   the engines' k-means++; record fields
+ *                                   the engines' k-means++; records and
+ *                                   the model texts' shared parts
  *   2  model_codec.h, summary_core.h, summary_pack.h, weights_core.h,
  *      validate_core.h, joint_vbem.h, joint_model_codec.h
  *                                   the values, their validation, text forms
