@@ -29,6 +29,8 @@ CORE_SRCS = src/vbem.c src/joint_vbem.c src/json_text.c src/json_record.c src/mo
 CORE_SRCS += src/kmeans_seed.c
 # the joint (several-column) summary
 CORE_SRCS += src/joint_summary_core.c
+# the joint fit of a summary in two levels (coarse screening, refinement)
+CORE_SRCS += src/joint_levels.c
 # the joint model's codecs
 CORE_SRCS += src/joint_model_codec.c src/joint_model_binary.c
 UNIT_CFLAGS = -O2 -g -Wall -Wextra -Werror -std=gnu11 -Isrc

@@ -1589,10 +1589,10 @@ COMMENT ON AGGREGATE vgm_rollup(vgm_joint_summary) IS 'merge stored joint summar
 
 CREATE FUNCTION vgm_joint_summary_info(vgm_joint_summary,
     OUT rows bigint, OUT skipped_rows bigint, OUT columns int, OUT cells int,
-    OUT shift int, OUT relative_width float8, OUT bytes bigint)
+    OUT shift int, OUT relative_width float8, OUT bytes bigint, OUT exact_columns int[])
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION vgm_joint_summary_info(vgm_joint_summary) IS
-    'what a joint summary holds: rows, skipped rows, columns, cells, resolution (shift, relative bucket width per column), size in bytes';
+    'what a joint summary holds: rows, skipped rows, columns, cells, resolution (shift, relative bucket width per column), size in bytes, the exact columns (at most 32 distinct values, kept 12 bits finer)';
 CREATE FUNCTION vgm_joint_summary_moments(vgm_joint_summary,
     OUT rows bigint, OUT mean float8[], OUT covariance float8[])
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -21,7 +21,7 @@ CREATE TABLE jf_model AS
 SELECT vgm_joint_fit(vgm_joint_summarize(ARRAY[amount, hour]), max_components => 3) AS m FROM jf_data;
 SELECT vgm_dims(m) AS dims, vgm_n_components(m) AS k,
        (SELECT array_agg(round(w::numeric, 3) ORDER BY w DESC) FROM unnest(vgm_weights(m)) w) AS weights,
-       (vgm_diagnostics(m)).rows, (vgm_diagnostics(m)).points <= 4096 AS points_within_cap,
+       (vgm_diagnostics(m)).rows, (vgm_diagnostics(m)).points <= 16384 AS points_within_cap,
        (vgm_diagnostics(m)).converged
 FROM jf_model;
 -- the components: one at the first cluster (amount 200, hour 2), two share

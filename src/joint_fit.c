@@ -6,7 +6,8 @@
  *
  * A fit turns the summary's cells into the engine's weighted points (weight,
  * mean, within-cell covariance = scatter / weight; joint_summary_core.h),
- * runs the joint VB-EM engine (joint_vbem.h) with the options, and stores
+ * runs the joint VB-EM engine (joint_vbem.h) with the options (on a summary
+ * of more than 4,096 cells in two levels, joint_levels.h), and stores
  * the posterior as a vgm_joint_model (joint_model.h); vgm_joint_fit(float8[],
  * int) is the one-step aggregate with a constant number of components.  The options and their
  * defaults are those of the one-dimensional vgm_fit where they apply
@@ -19,6 +20,7 @@
 #include "utils/builtins.h"
 
 #include "fit_shared.h"
+#include "joint_levels.h"
 #include "joint_model.h"
 #include "joint_summary.h"
 #include "model_cache.h"
@@ -89,23 +91,20 @@ notice_null_fit(int64 skipped)
 static Datum
 fit_view(const VgmJointSummaryView *v, const JointSqlOptions *o)
 {
-	double	   *weight = palloc(Max(v->n, 1) * sizeof(double));
-	double	   *mean = palloc(Max(v->n, 1) * v->d * sizeof(double));
-	double	   *cov = palloc(Max(v->n, 1) * v->d * v->d * sizeof(double));
-	VgmJointPoints pts;
 	VgmJointFitOptions opt = o->engine;
 	VgmJointModelView model;
 	VgmJointFitInfo info;
+	VgmJointLevelsInfo levels;
 	double		start = vgm_fit_clock_ms();
 
-	vgm_joint_summary_points(v, weight, mean, cov, &pts);
 	opt.check_interrupt = vgm_engine_check_interrupts;
 	opt.interrupt_arg = NULL;
 	opt.alloc = vgm_palloc_allocator();
 	memset(&model, 0, sizeof(model));
 	if (vgm_joint_posterior_alloc(&model.post, opt.max_components, v->d, opt.alloc) != VGM_OK)
 		vgm_fit_status_check(VGM_ERR_NOMEM, v->n, "vgm_joint_model");
-	vgm_fit_status_check(vgm_joint_fit(&pts, &opt, &model.post, &info), v->n, "vgm_joint_model");
+	vgm_fit_status_check(vgm_joint_fit_levels(v, &opt, &model.post, &info, &levels), v->n,
+						 "vgm_joint_model");
 
 	model.hdr.version = VGM_JOINT_MODEL_FORMAT_VERSION;
 	model.hdr.d = v->d;
@@ -139,7 +138,11 @@ fit_view(const VgmJointSummaryView *v, const JointSqlOptions *o)
 		ereport(vgm_log_fits_level,
 				(errmsg("vgm joint fit: %lld rows, %zu cells, d %d, %d components, %d iterations, %s, %.1f ms",
 						(long long) v->rows, v->n, v->d, model.hdr.k, info.iterations,
-						info.converged ? "converged" : "not converged", model.hdr.fit_ms)));
+						info.converged ? "converged" : "not converged", model.hdr.fit_ms),
+				 levels.screen_cells > 0
+				 ? errdetail("The starts were screened on %zu cells (shift %d, %d iterations of the winner).",
+							 levels.screen_cells, levels.screen_shift, levels.screen_iterations)
+				 : 0));
 	return vgm_joint_model_datum(&model);
 }
 

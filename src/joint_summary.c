@@ -483,8 +483,10 @@ vgm_joint_summary_info(PG_FUNCTION_ARGS)
 {
 	VgmJointSummaryView v;
 	TupleDesc	tupdesc;
-	Datum		values[7];
-	bool		nulls[7] = {false, false, false, false, false, false, false};
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
+	Datum		exact[VGM_JOINT_MAX_DIMS];
+	int			nexact = 0;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -498,6 +500,12 @@ vgm_joint_summary_info(PG_FUNCTION_ARGS)
 	/* largest relative width of a bucket in one column (the low end of a binade) */
 	values[5] = Float8GetDatum(ldexp(1.0, v.shift - 52));
 	values[6] = Int64GetDatum((int64) VGM_JOINT_SUMMARY_SIZE(v.d, v.n, view_nvalues(&v)));
+	/* the exact columns (numbered from 1, as vgm_marginal numbers them) */
+	for (int j = 0; j < v.d; j++)
+		if ((v.exact >> j) & 1)
+			exact[nexact++] = Int32GetDatum(j + 1);
+	values[7] = PointerGetDatum(construct_array(exact, nexact, INT4OID, sizeof(int32), true,
+												TYPALIGN_INT));
 	if (v.d == 0)
 		nulls[2] = true;
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));

@@ -360,12 +360,12 @@ make_room(VgmJointAcc *acc, int64_t *k, const int64_t *orig, const int *orig_shi
 			return VGM_JOINT_OK;
 		if (acc->n < acc->cap)
 			return VGM_JOINT_OK;
-		if (acc->cap < VGM_JOINT_SUMMARY_MAX_CELLS)
+		if (acc->cap < vgm_joint_summary_cap(acc->d))
 		{
 			uint32_t	cap = acc->cap * 2;
 
-			if (cap > VGM_JOINT_SUMMARY_MAX_CELLS)
-				cap = VGM_JOINT_SUMMARY_MAX_CELLS;
+			if (cap > vgm_joint_summary_cap(acc->d))
+				cap = vgm_joint_summary_cap(acc->d);
 			return grow(acc, cap);
 		}
 		status = vgm_joint_acc_coarsen(acc);
@@ -583,6 +583,52 @@ vgm_joint_acc_export(const VgmJointAcc *acc, int64_t *keys, double *stats, size_
 	return VGM_JOINT_OK;
 }
 
+/* A copy of a summary's cells coarsened to at most max_cells (see the header). */
+int
+vgm_joint_summary_coarsen_to(const VgmJointSummaryView *v, size_t max_cells,
+							 const VgmAllocator *alloc, VgmJointSummaryView *out,
+							 void **block)
+{
+	VgmJointAcc acc;
+	int			status;
+	size_t		key_bytes;
+
+	*block = NULL;
+	memset(out, 0, sizeof(*out));
+	vgm_joint_acc_init(&acc, alloc);
+	status = vgm_joint_acc_merge(&acc, v);
+	/* the grid of the state, only coarser: the last level is one cell */
+	while (status == VGM_JOINT_OK && acc.n > max_cells && acc.shift < VGM_JOINT_SUMMARY_MAX_SHIFT)
+		status = vgm_joint_acc_coarsen(&acc);
+	if (status == VGM_JOINT_OK && acc.n > 0)
+	{
+		key_bytes = (size_t) acc.n * acc.d * sizeof(int64_t);
+		*block = vgm_mem_alloc(alloc, key_bytes + (size_t) acc.n * acc.stride * sizeof(double));
+		if (*block == NULL)
+			status = VGM_JOINT_ERR_NOMEM;
+		else
+			status = vgm_joint_acc_export(&acc, *block,
+										  (double *) ((char *) *block + key_bytes), &out->n);
+		if (status == VGM_JOINT_OK)
+		{
+			out->keys = *block;
+			out->stats = (const double *) ((const char *) *block + key_bytes);
+		}
+		else
+		{
+			vgm_mem_free(alloc, *block);
+			*block = NULL;
+			out->n = 0;
+		}
+	}
+	out->d = acc.d;
+	out->shift = acc.shift;
+	out->rows = acc.rows;
+	out->skipped = acc.skipped;
+	vgm_joint_acc_free(&acc);
+	return status;
+}
+
 /* Order of two int64 keys (qsort comparator). */
 static int
 compare_keys(const void *a, const void *b)
@@ -686,10 +732,10 @@ vgm_joint_summary_validate(int version, const VgmJointSummaryView *v,
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: resolution out of range",
 					   "The shift is %d; it must be between 0 and %d.",
 					   v->shift, VGM_JOINT_SUMMARY_MAX_SHIFT);
-	if (v->n > VGM_JOINT_SUMMARY_MAX_CELLS)
+	if (v->n > vgm_joint_summary_cap(d))
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: too many cells",
-					   "The summary has %zu cells; the limit is %d.",
-					   v->n, VGM_JOINT_SUMMARY_MAX_CELLS);
+					   "The summary has %zu cells; the limit at %d columns is %u.",
+					   v->n, d, vgm_joint_summary_cap(d));
 	if (v->rows < 0 || v->rows > VGM_JOINT_SUMMARY_MAX_ROWS || v->skipped < 0)
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: counts out of range",
 					   "rows is %" PRId64 " and skipped_rows %" PRId64
@@ -1444,9 +1490,10 @@ vgm_joint_summary_decode_head(const uint8_t *data, size_t len, VgmJointSummaryVi
 	if (v->d < 0 || v->d > VGM_JOINT_MAX_DIMS)
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: columns out of range",
 					   "The summary has %d columns; the limit is %d.", v->d, VGM_JOINT_MAX_DIMS);
-	if (n < 0 || n > VGM_JOINT_SUMMARY_MAX_CELLS)
+	if (n < 0 || (uint32_t) n > vgm_joint_summary_cap(v->d))
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: too many cells",
-					   "The message announces %d cells; the limit is %d.", n, VGM_JOINT_SUMMARY_MAX_CELLS);
+					   "The message announces %d cells; the limit at %d columns is %u.",
+					   n, v->d, vgm_joint_summary_cap(v->d));
 	v->n = (size_t) n;
 	need = VGM_JOINT_SUMMARY_WIRE_HEAD;
 	if (version == VGM_JOINT_SUMMARY_FORMAT_VERSION)

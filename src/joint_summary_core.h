@@ -14,7 +14,8 @@
  * relative to the value's magnitude and each column keeps its own scale
  * without knowing it in advance), negatives mirrored, zero on its own.  A
  * cell is the tuple of the d keys.  Shift 63 leaves three keys per column
- * (negative, zero, positive); shift 64 puts every value into one key.
+ * (negative, zero, positive); shift 64 and above put every value into one
+ * key.
  *
  * Per-column resolution.  A state has one level L and a set E of "exact"
  * columns: the columns that have taken at most VGM_JOINT_EXACT_VALUES (32)
@@ -35,7 +36,7 @@
  * partial states merge exactly after each is brought to the coarser one.
  *
  * The cap and order independence.  A state holds at most
- * VGM_JOINT_SUMMARY_MAX_CELLS cells; a row (or a merged cell) that would
+ * vgm_joint_summary_cap(d) cells (below); a row (or a merged cell) that would
  * need one more raises L one step at a time until it fits.  The argument:
  *   (1) E is a function of the rows: E = the columns with at most
  *       VGM_JOINT_EXACT_VALUES distinct values among them.  A partial state
@@ -63,9 +64,11 @@
  * column in E; it merges with version 2 states exactly.
  *
  * Limits: d <= VGM_JOINT_MAX_DIMS (16).  A cell takes 8 (2d + 1 + d(d+1)/2)
- * bytes: 152 at d = 4, 1,352 at d = 16; a full state at d = 16 is 5.5 MB,
- * plus 1 kB per column for the set of its values while accumulating
- * and 8 bytes per exact value stored.
+ * bytes: 152 at d = 4, 1,352 at d = 16; a full state is at most 8 MB of
+ * cells (16,384 cells of 152 bytes, 2.5 MB, at d = 4; 6,204 cells at
+ * d = 16) plus its index (4 bytes per slot, at most 4 slots per cell),
+ * 1 kB per column for the set of its values while accumulating and 8 bytes
+ * per exact value stored.
  */
 #ifndef VGM_JOINT_SUMMARY_CORE_H
 #define VGM_JOINT_SUMMARY_CORE_H
@@ -88,10 +91,28 @@
 #ifndef VGM_JOINT_EXACT_GAP
 #define VGM_JOINT_EXACT_GAP 12
 #endif
-/* Cells a state holds at most (see the cap above, and docs/accuracy.md). */
-#define VGM_JOINT_SUMMARY_MAX_CELLS 4096
-/* Coarsest resolution: every row in one cell. */
-#define VGM_JOINT_SUMMARY_MAX_SHIFT 64
+/*
+ * The cap.  A state of d columns holds at most vgm_joint_summary_cap(d)
+ * cells: VGM_JOINT_SUMMARY_MAX_CELLS (16,384) while their keys and sums
+ * take at most VGM_JOINT_SUMMARY_CELL_BUDGET bytes (d <= 9), fewer above,
+ * never fewer than VGM_JOINT_SUMMARY_MIN_CAP (4,096, the cap of the
+ * builds before; their states stay valid).  The cap is a function of d
+ * alone, so the argument below holds for it as for a constant.  16,384
+ * cells are what closed the gap to the raw rows on the tables of
+ * docs/accuracy.md section 7; the fit screens its starts on a coarser
+ * copy of at most VGM_JOINT_SCREEN_CELLS cells (joint_levels.h).
+ */
+#define VGM_JOINT_SUMMARY_MAX_CELLS 16384
+#define VGM_JOINT_SUMMARY_MIN_CAP 4096
+#define VGM_JOINT_SUMMARY_CELL_BUDGET (8 << 20)
+/*
+ * Coarsest level: every row in one cell.  Level 64 puts every value of a
+ * column outside E into one key; the exact columns, keyed
+ * VGM_JOINT_EXACT_GAP bits finer, get there VGM_JOINT_EXACT_GAP levels
+ * later.  (With a cap of 64 an input whose exact columns alone took more
+ * cells than the cap at level 64 had no level that fits.)
+ */
+#define VGM_JOINT_SUMMARY_MAX_SHIFT (64 + VGM_JOINT_EXACT_GAP)
 /*
  * Largest row count: weights are row counts held in doubles, exact up to
  * 2^53, which is what lets a reader check that they add up to the rows.
@@ -171,6 +192,20 @@ typedef struct VgmJointAcc
 	int64_t		skipped;
 	const VgmAllocator *alloc;
 } VgmJointAcc;
+
+/* Cells a state of d columns holds at most (the cap above). */
+static inline uint32_t
+vgm_joint_summary_cap(int d)
+{
+	size_t		cell = sizeof(double) * (size_t) (d + VGM_JOINT_STRIDE(d));
+	size_t		cap = VGM_JOINT_SUMMARY_CELL_BUDGET / (cell > 0 ? cell : 1);
+
+	if (cap > VGM_JOINT_SUMMARY_MAX_CELLS)
+		cap = VGM_JOINT_SUMMARY_MAX_CELLS;
+	if (cap < VGM_JOINT_SUMMARY_MIN_CAP)
+		cap = VGM_JOINT_SUMMARY_MIN_CAP;
+	return (uint32_t) cap;
+}
 
 /* Bucket key of one finite coordinate at a resolution (shift 0 .. 64). */
 static inline int64_t
@@ -263,6 +298,18 @@ size_t		vgm_joint_acc_values(const VgmJointAcc *acc, int64_t *values, int *nvalu
  */
 int			vgm_joint_acc_export(const VgmJointAcc *acc, int64_t *keys, double *stats,
 								 size_t *n);
+
+/*
+ * The cells of a validated summary coarsened until at most max_cells are
+ * left: the level raised step by step, as a state's cap would.  The
+ * cells stay exact sums of their rows, so the global moments are those of
+ * v.  out holds d, shift, n, rows, skipped, keys and stats (no exact
+ * columns, no values: it serves a fit, it is not a stored state); keys and
+ * stats are one block allocated with alloc (*block, NULL without cells).
+ */
+int			vgm_joint_summary_coarsen_to(const VgmJointSummaryView *v, size_t max_cells,
+										 const VgmAllocator *alloc,
+										 VgmJointSummaryView *out, void **block);
 
 /*
  * Check every invariant of an untrusted summary: version, d, shift, the

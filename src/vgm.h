@@ -21,7 +21,9 @@
  *      validate_core.h, joint_vbem.h, joint_model_codec.h
  *                                   the values, their validation, text forms
  *                                   and numerics
- *   3  binary_codec.h               the send/recv forms of the three types
+ *   3  binary_codec.h, joint_levels.h
+ *                                   the send/recv forms of the three types;
+ *                                   the joint fit of a summary in two levels
  *   4  vgm.h, codec_errcode.h       this file: postgres.h begins here; the
  *                                   one status-to-SQLSTATE mapping
  *   5  model.h, summary.h, fit.h, datum_cache.h, model_cache.h, validate.h,

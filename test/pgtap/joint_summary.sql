@@ -73,7 +73,7 @@ SELECT is((SELECT (vgm_joint_summary_info(vgm_joint_summarize(r))).skipped_rows
 SELECT throws_ok($q$SELECT vgm_joint_summarize(r) FROM (VALUES (ARRAY[1, NULL, 3]::float8[]), (ARRAY[1, 2]::float8[])) v(r)$q$,
     '2202E', 'vgm_joint_summarize rows must all have the same length',
     'a row with a NULL element still sets the length');
-SELECT throws_ok($q$SELECT vgm_joint_summarize(ARRAY[1e300 * x, 1]) FROM generate_series(1, 10000) x$q$,
+SELECT throws_ok($q$SELECT vgm_joint_summarize(ARRAY[1e300 * x, 1]) FROM generate_series(1, 20000) x$q$,
     '22003', 'values too large to summarize',
     'values whose squares overflow: an error, not Infinity in a stored summary');
 
@@ -100,8 +100,8 @@ SELECT throws_ok($q$SELECT replace(replace(s, '"d":2', '"d":3'), '"exact_values"
     '22023', 'invalid vgm_joint_summary: cells do not match the columns', 'd 3 with cells of 2 columns');
 SELECT throws_ok($q$SELECT replace(s, '"rows":3', '"rows":4')::vgm_joint_summary FROM js_base$q$,
     '22023', 'invalid vgm_joint_summary: weights do not add up to the rows', 'a row count the cells do not hold');
-SELECT throws_ok($q$SELECT replace(s, '"shift":0', '"shift":65')::vgm_joint_summary FROM js_base$q$,
-    '22023', 'invalid vgm_joint_summary: resolution out of range', 'shift 65');
+SELECT throws_ok($q$SELECT replace(s, '"shift":0', '"shift":77')::vgm_joint_summary FROM js_base$q$,
+    '22023', 'invalid vgm_joint_summary: resolution out of range', 'shift 77 (64 + 12 is the coarsest level)');
 SELECT throws_ok($q$SELECT replace(s, '"shift":0', '"shift":63')::vgm_joint_summary FROM js_base$q$,
     '22023', 'invalid vgm_joint_summary: key out of range', 'keys of shift 0 at shift 63');
 SELECT throws_ok($q$SELECT replace(s, '"skipped_rows":0', '"skipped_rows":0,"skipped_rows":1')::vgm_joint_summary FROM js_base$q$,
@@ -116,10 +116,10 @@ SELECT throws_ok($q$SELECT '{"version":1,"d":1,"shift":64,"rows":1,"skipped_rows
     '22023', 'invalid vgm_joint_summary: weight out of range', 'a fractional weight');
 SELECT throws_ok($q$SELECT '{"version":1,"d":1,"shift":64,"rows":1,"skipped_rows":0,"cells":[[[0],1,[1e999],[0]]]}'::vgm_joint_summary$q$,
     '22P02', 'invalid input syntax for type vgm_joint_summary', 'an infinite mean');
-SELECT throws_ok($q$SELECT ('{"version":1,"d":1,"shift":0,"rows":4097,"skipped_rows":0,"cells":['
-                   || (SELECT string_agg(format('[[%s],1,[%s],[0]]', 4607182418800017409 + i, 1), ',') FROM generate_series(0, 4096) i)
+SELECT throws_ok($q$SELECT ('{"version":1,"d":1,"shift":0,"rows":16385,"skipped_rows":0,"cells":['
+                   || (SELECT string_agg(format('[[%s],1,[%s],[0]]', 4607182418800017409 + i, 1), ',') FROM generate_series(0, 16384) i)
                    || ']}')::vgm_joint_summary$q$,
-    '22023', 'invalid vgm_joint_summary: too many cells', '4,097 cells');
+    '22023', 'invalid vgm_joint_summary: too many cells', '16,385 cells');
 
 -- --------------------------------------------------------------------------
 -- binary input (through COPY ... FORMAT binary)

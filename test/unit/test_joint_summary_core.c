@@ -348,8 +348,8 @@ test_canonical_shift(void)
 
 	summarize(&acc, rows, d, 0, n);
 	tap_ok(distinct_cells(rows, n, d, acc.shift) == acc.n
-		   && acc.n <= VGM_JOINT_SUMMARY_MAX_CELLS
-		   && (acc.shift == 0 || distinct_cells(rows, n, d, acc.shift - 1) > VGM_JOINT_SUMMARY_MAX_CELLS),
+		   && acc.n <= vgm_joint_summary_cap(d)
+		   && (acc.shift == 0 || distinct_cells(rows, n, d, acc.shift - 1) > vgm_joint_summary_cap(d)),
 		   "cap: the final shift is the smallest at which every row fits in the cap");
 	printf("# d=4, %zu rows: %u cells at shift %d\n", n, acc.n, acc.shift);
 	vgm_joint_acc_free(&acc);
@@ -902,8 +902,10 @@ test_codecs(void)
 			VGM_JOINT_ERR_FIELD, "exact_values"},
 			{"{\"version\":1,\"d\":17,\"shift\":0,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
 			VGM_JOINT_ERR_RANGE, "columns"},
-			{"{\"version\":1,\"d\":1,\"shift\":65,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
+			{"{\"version\":1,\"d\":1,\"shift\":77,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
 			VGM_JOINT_ERR_RANGE, "resolution"},
+			{"{\"version\":1,\"d\":1,\"shift\":70,\"rows\":1,\"skipped_rows\":0,\"cells\":[[[1],1,[1],[0]]]}",
+			VGM_JOINT_ERR_RANGE, "key out of range"},
 			{"{\"version\":1,\"d\":1,\"shift\":64,\"rows\":3,\"skipped_rows\":0,\"cells\":[[[0],2,[1],[0.5]]]}",
 			VGM_JOINT_ERR_RANGE, "add up"},
 			{"{\"version\":1,\"d\":2,\"shift\":64,\"rows\":2,\"skipped_rows\":0,\"cells\":[[[0,0],2,[1,1],[1,5,1]]]}",
@@ -956,6 +958,152 @@ test_codecs(void)
 	free(rows);
 }
 
+/* The cap is a function of d: 16,384 cells up to d = 9, 8 MB of cells above, 4,096 at least. */
+static void
+test_cap_by_columns(void)
+{
+	uint32_t	smallest = UINT32_MAX;
+	bool		budget = true;
+	VgmJointSummaryView v = {0};
+	char		msg[256];
+	char		detail[512];
+	int			status;
+
+	for (int d = 1; d <= VGM_JOINT_MAX_DIMS; d++)
+	{
+		uint32_t	cap = vgm_joint_summary_cap(d);
+		size_t		bytes = (size_t) cap * 8 * (d + VGM_JOINT_STRIDE(d));
+
+		smallest = cap < smallest ? cap : smallest;
+		if (cap > VGM_JOINT_SUMMARY_MIN_CAP && bytes > VGM_JOINT_SUMMARY_CELL_BUDGET)
+			budget = false;
+	}
+	tap_ok(vgm_joint_summary_cap(4) == 16384 && vgm_joint_summary_cap(9) == 16384
+		   && vgm_joint_summary_cap(10) < 16384 && vgm_joint_summary_cap(16) == 6204
+		   && smallest >= 4096 && budget,
+		   "cap: 16,384 cells to d = 9, within 8 MB of cells above (6,204 at d = 16), never below 4,096");
+	/* one cell more than the cap of d = 16 is refused before the cells are read */
+	v.d = 16;
+	v.n = vgm_joint_summary_cap(16) + 1;
+	status = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &v, msg, sizeof(msg),
+										detail, sizeof(detail));
+	tap_ok(status == VGM_JOINT_ERR_RANGE && strstr(msg, "too many cells") && strstr(detail, "6204"),
+		   "cap: a d = 16 summary of 6,205 cells is refused (too many cells, the limit named)");
+	printf("# %s / %s\n", msg, detail);
+}
+
+/*
+ * Exact columns past level 64: sixteen columns of 32 whole numbers each
+ * keep too many tuples at level 64 (their keys are 12 bits finer), so the
+ * level goes on to where they merge too; the state stays under the cap,
+ * valid, and as one pass in any split.
+ */
+static void
+test_exact_past_level_64(void)
+{
+	const size_t n = 60000;
+	const int	d = 16;
+	double	   *rows = malloc(n * d * sizeof(double));
+	VgmJointAcc acc;
+	VgmJointAcc part;
+	Owned		o;
+	Owned		p;
+	char		msg[256];
+	char		detail[512];
+	int			status;
+
+	rng_state = 64;
+	for (size_t i = 0; i < n * d; i++)
+		rows[i] = 1.0 + (double) (rng_next() % 32);
+	summarize(&acc, rows, d, 0, n);
+	export_owned(&acc, &o);
+	status = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &o.v, msg, sizeof(msg),
+										detail, sizeof(detail));
+	tap_ok(o.v.shift > 64 && o.v.n <= vgm_joint_summary_cap(d) && o.v.exact == 0xFFFF
+		   && o.v.rows == (int64_t) n && status == VGM_JOINT_OK
+		   && distinct_cells_exact(rows, n, d, o.v.shift, o.v.exact) == o.v.n
+		   && distinct_cells_exact(rows, n, d, o.v.shift - 1, o.v.exact) > vgm_joint_summary_cap(d),
+		   "exact columns: level past 64 when their tuples alone exceed the cap; smallest fitting level");
+	printf("# d=16 exact, %zu rows: %zu cells at level %d\n", n, o.v.n, o.v.shift);
+	/* two halves merged give the same cells */
+	summarize(&part, rows, d, n / 2, n);
+	{
+		Owned		half;
+
+		vgm_joint_acc_free(&acc);
+		summarize(&acc, rows, d, 0, n / 2);
+		export_owned(&part, &half);
+		status = vgm_joint_acc_merge(&acc, &half.v);
+		export_owned(&acc, &p);
+		tap_ok(status == VGM_JOINT_OK && summary_distance(&o.v, &p.v) >= 0
+			   && summary_distance(&o.v, &p.v) < 1e-10,
+			   "exact columns past level 64: two halves merge to the one-pass cells");
+		printf("# halves: %d %zu (%d, level %d) merged: %zu cells at level %d, distance %g\n",
+			   status, half.v.n, half.v.shift, acc.shift, p.v.n, p.v.shift, summary_distance(&o.v, &p.v));
+		owned_free(&half);
+	}
+	owned_free(&o);
+	owned_free(&p);
+	vgm_joint_acc_free(&part);
+	vgm_joint_acc_free(&acc);
+	free(rows);
+}
+
+/*
+ * vgm_joint_summary_coarsen_to: at most the asked cells, the same rows and
+ * global moments, and the cells of the rows grouped at the coarser level.
+ */
+static void
+test_coarsen_to(void)
+{
+	const size_t n = 60000;
+	const int	d = 4;
+	double	   *rows = make_heaped_rows(n, 5);
+	VgmJointAcc acc;
+	Owned		o;
+	VgmJointSummaryView c;
+	void	   *block;
+	double		w0,
+				w1,
+				m0[4],
+				m1[4],
+				c0[16],
+				c1[16];
+	double		worst = 0.0;
+	int			status;
+
+	summarize(&acc, rows, d, 0, n);
+	export_owned(&acc, &o);
+	status = vgm_joint_summary_coarsen_to(&o.v, 4096, &counting, &c, &block);
+	vgm_joint_global_moments(&o.v, &w0, m0, c0);
+	vgm_joint_global_moments(&c, &w1, m1, c1);
+	for (int a = 0; a < d; a++)
+	{
+		worst = fmax(worst, fabs(m0[a] - m1[a]) / sqrt(c0[a * d + a]));
+		for (int b = 0; b < d; b++)
+			worst = fmax(worst, fabs(c0[a * d + b] - c1[a * d + b])
+						 / sqrt(c0[a * d + a] * c0[b * d + b]));
+	}
+	tap_ok(status == VGM_JOINT_OK && o.v.n > 4096 && c.n <= 4096 && c.n > 1024
+		   && c.shift > o.v.shift && c.rows == o.v.rows && w0 == w1 && worst < 1e-12
+		   && distinct_cells_exact(rows, n, d, c.shift, o.v.exact) == c.n
+		   && distinct_cells_exact(rows, n, d, c.shift - 1, o.v.exact) > 4096,
+		   "coarsen_to: at most 4,096 cells, the smallest such level, the same rows and moments");
+	printf("# coarsen_to: %zu cells at level %d -> %zu at %d, moments within %.2g\n",
+		   o.v.n, o.v.shift, c.n, c.shift, worst);
+	vgm_mem_free(&counting, block);
+	/* a limit above the cells: the same cells */
+	status = vgm_joint_summary_coarsen_to(&o.v, o.v.n, &counting, &c, &block);
+	tap_ok(status == VGM_JOINT_OK && c.n == o.v.n && c.shift == o.v.shift
+		   && memcmp(c.keys, o.v.keys, o.v.n * d * sizeof(int64_t)) == 0
+		   && memcmp(c.stats, o.v.stats, o.v.n * VGM_JOINT_STRIDE(d) * sizeof(double)) == 0,
+		   "coarsen_to: a limit the summary meets gives its cells unchanged");
+	vgm_mem_free(&counting, block);
+	owned_free(&o);
+	vgm_joint_acc_free(&acc);
+	free(rows);
+}
+
 int
 main(void)
 {
@@ -967,6 +1115,9 @@ main(void)
 	test_nonfinite();
 	test_exact_columns();
 	test_codecs();
+	test_cap_by_columns();
+	test_exact_past_level_64();
+	test_coarsen_to();
 	tap_ok(blocks.live == 0, "memory: every block allocated through the hooks was released");
 	return tap_done();
 }
