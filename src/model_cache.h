@@ -93,7 +93,8 @@
 typedef struct VgmCachedModel
 {
 	VgmDatumKey key;			/* identity of the model datum; key.mcxt holds the lazily built parts */
-	uint64		hash;			/* content hash of the detoasted model bytes */
+	bool		by_seal;		/* identity is the model's seal, else a derivation number */
+	uint64		identity[4];	/* the model's identity for memos (model_cache.c, rebuild) */
 
 	/* model facts */
 	int			k;
