@@ -4,9 +4,10 @@
  *                 and the one "is this argument a constant of the plan"
  *                 test.
  *
- * datum_cache.h says how an argument is recognised and why nothing cheaper
- * than its bytes is safe.  This file finds the entry of a value among the
- * few a call site keeps, remembers the bytes of a new one and picks the
+ * datum_cache.h says how an argument is recognised (its bytes, or its
+ * length and seal) and why nothing cheaper is safe.  This file finds the
+ * entry of a value among the few a call site keeps, remembers the bytes
+ * (and seal) of a new one and picks the
  * entry a new value replaces; what an entry derives is the caller's
  * (model_cache.c for vgm_model, joint_functions.c for vgm_joint_model).
  */

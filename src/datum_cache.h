@@ -1,6 +1,7 @@
 /*
  * datum_cache.h - the one per-call-site cache of values derived from a
- *                 varlena argument, keyed by the argument's bytes: used by
+ *                 varlena argument, keyed by the argument's bytes (or by
+ *                 its length and seal, for a sealed type): used by
  *                 the 1-D model cache (model_cache.c) and the joint row
  *                 functions (joint_functions.c), so every row function
  *                 recognises its model the same way.
@@ -112,15 +113,22 @@ vgm_datum_seal(const VgmDatumCacheKind *kind, Pointer ptr)
 	return marker == kind->seal_marker ? ptr + VARSIZE(ptr) - VGM_DATUM_SEAL_BYTES : NULL;
 }
 
-/* Whether a seal read in place equals a remembered one. */
+/* Whether a seal read in place equals a remembered one (scalars: no stack array per row). */
 static inline bool
 vgm_datum_seal_equal(const uint64 *remembered, const char *seal)
 {
-	uint64		w[VGM_DATUM_SEAL_BYTES / sizeof(uint64)];
+	uint64		w0,
+				w1,
+				w2,
+				w3;
 
-	memcpy(w, seal, VGM_DATUM_SEAL_BYTES);
-	return ((w[0] ^ remembered[0]) | (w[1] ^ remembered[1]) |
-			(w[2] ^ remembered[2]) | (w[3] ^ remembered[3])) == 0;
+	StaticAssertStmt(VGM_DATUM_SEAL_BYTES == 4 * sizeof(uint64), "a seal is four words");
+	memcpy(&w0, seal, sizeof(uint64));
+	memcpy(&w1, seal + 8, sizeof(uint64));
+	memcpy(&w2, seal + 16, sizeof(uint64));
+	memcpy(&w3, seal + 24, sizeof(uint64));
+	return ((w0 ^ remembered[0]) | (w1 ^ remembered[1]) |
+			(w2 ^ remembered[2]) | (w3 ^ remembered[3])) == 0;
 }
 
 /*
@@ -148,7 +156,7 @@ vgm_datum_key_holds(const VgmDatumCacheKind *kind, const VgmDatumKey *key, Point
  * address alone for a Const argument and by address, length and seal (or
  * bytes) otherwise; everything else goes through vgm_datum_cache_lookup.
  */
-static inline VgmDatumKey *
+static pg_attribute_always_inline VgmDatumKey *
 vgm_datum_cache_get(FunctionCallInfo fcinfo, int argno, const VgmDatumCacheKind *kind)
 {
 	VgmDatumCache *cache = (VgmDatumCache *) fcinfo->flinfo->fn_extra;

@@ -23,8 +23,8 @@
  *   3  binary_codec.h               the send/recv forms of the three types
  *   4  vgm.h, codec_errcode.h       this file: postgres.h begins here; the
  *                                   one status-to-SQLSTATE mapping
- *   5  model.h, summary.h, fit.h, datum_cache.h, model_cache.h, validate.h,
- *      joint_model.h
+ *   5  model.h, model_seal.h, summary.h, fit.h, datum_cache.h, model_cache.h,
+ *      validate.h, joint_model.h
  *                                   datum layouts and server helpers
  *   6  the SQL-callable .c files
  */
