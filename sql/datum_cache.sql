@@ -2,7 +2,8 @@
 -- 1-D transforms and the joint row functions: a joint model arriving from a
 -- join that alternates between more models than a call site keeps (4), or
 -- made per row at a reused address, gives every row its own model's answer.
--- (sql/model_cache.sql tests the same for vgm_model.)  Floats are compared,
+-- The last part does the same for sealed vgm_models (src/model_seal.h);
+-- sql/model_cache.sql tests more of vgm_model's cache.  Floats are compared,
 -- not printed.
 SET extra_float_digits = 0;
 
@@ -57,4 +58,48 @@ ANALYZE dc_one;
 SELECT count(*) FILTER (WHERE vgm_log_density(o.m, r.x) IS DISTINCT FROM f.d) AS analyzed_mismatch
 FROM dc_rows r JOIN dc_ref f ON f.i = r.i AND f.g = 3, dc_one o;
 
-DROP TABLE dc_models, dc_rows, dc_ref, dc_one;
+-- sealed vgm_models (src/model_seal.h): recognised by length and SHA-256
+-- seal instead of all their bytes.  Six one-dimensional models of the same
+-- size that differ in one mean by multiples of 2^-20: only the seal tells them
+-- apart.
+CREATE TABLE dc_models1 AS
+SELECT g, vgm_model_from_mixture(ARRAY[0.5, 0.5], ARRAY[-1, 1 + g * 2 ^ (-20)],
+                                 ARRAY[1, 0.5], 1000) AS m
+FROM generate_series(0, 5) g;
+-- every constructor seals: input, the hand-made model and a fit give the same bytes for one model
+SELECT count(DISTINCT m) AS distinct_models, count(DISTINCT pg_column_size(m)) AS sizes,
+       bool_and(m = m::text::vgm_model) AS text_input_same_bytes,
+       bool_and(m = m::text::jsonb::vgm_model) AS jsonb_input_same_bytes
+FROM dc_models1;
+SELECT f = f::text::vgm_model AS fitted_same_bytes
+FROM (SELECT vgm_fit(vgm_summarize(x), max_components => 3, seed => 1) AS f
+      FROM (SELECT sin(i) * 5 + (i % 3) * 10 AS x FROM generate_series(1, 500) i) s) t;
+
+CREATE TABLE dc_rows1 AS SELECT i, 1 + sin(i * 0.37) * 1.5 AS x FROM generate_series(1, 1200) i;
+CREATE FUNCTION pg_temp.dc_reference1() RETURNS TABLE (g int, i int, a float8, d float8)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT dc_models1.g, dc_models1.m FROM dc_models1 ORDER BY 1 LOOP
+        RETURN QUERY EXECUTE format('SELECT %s, i, vgm_alpha(%L::vgm_model, x), vgm_log_density(%L::vgm_model, x) FROM dc_rows1 WHERE i %% 6 = %s',
+                                    r.g, r.m::text, r.m::text, r.g);
+    END LOOP;
+END $$;
+CREATE TABLE dc_ref1 AS SELECT * FROM pg_temp.dc_reference1();
+SELECT count(*) AS reference_rows, count(DISTINCT a) > 900 AS varied FROM dc_ref1;
+
+-- a sealed model made per row at a reused address, and six sealed models
+-- alternating in a hash join: every row gets its own model's answer
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE vgm_alpha(mm.m::text::vgm_model, r.x) IS DISTINCT FROM f.a) AS per_row_alpha_mismatch,
+       count(*) FILTER (WHERE vgm_log_density(mm.m::text::vgm_model, r.x) IS DISTINCT FROM f.d) AS per_row_density_mismatch
+FROM dc_rows1 r JOIN dc_models1 mm ON mm.g = r.i % 6 JOIN dc_ref1 f ON f.i = r.i;
+SET enable_nestloop = off;
+SET enable_mergejoin = off;
+SELECT count(*) FILTER (WHERE vgm_alpha(mm.m, r.x) IS DISTINCT FROM f.a) AS hash_join_alpha_mismatch
+FROM dc_rows1 r JOIN dc_models1 mm ON mm.g = r.i % 6 JOIN dc_ref1 f ON f.i = r.i;
+RESET enable_nestloop;
+RESET enable_mergejoin;
+
+DROP TABLE dc_models, dc_rows, dc_ref, dc_one, dc_models1, dc_rows1, dc_ref1;

@@ -4,9 +4,10 @@
  *                 and the one "is this argument a constant of the plan"
  *                 test.
  *
- * datum_cache.h says how an argument is recognised and why nothing cheaper
- * than its bytes is safe.  This file finds the entry of a value among the
- * few a call site keeps, remembers the bytes of a new one and picks the
+ * datum_cache.h says how an argument is recognised (its bytes, or its
+ * length and seal) and why nothing cheaper is safe.  This file finds the
+ * entry of a value among the few a call site keeps, remembers the bytes
+ * (and seal) of a new one and picks the
  * entry a new value replaces; what an entry derives is the caller's
  * (model_cache.c for vgm_model, joint_functions.c for vgm_joint_model).
  */
@@ -49,10 +50,12 @@ entry_at(VgmDatumCache *cache, const VgmDatumCacheKind *kind, int i)
 	return (VgmDatumKey *) (cache->entries + (Size) i * kind->entry_size);
 }
 
-/* Remember the bytes that identify the value of an entry. */
+/* Remember the bytes that identify the value of an entry, and its seal if it has one. */
 static void
-remember_bytes(VgmDatumKey *key, const void *bytes, Size len)
+remember_bytes(VgmDatumKey *key, const VgmDatumCacheKind *kind, const void *bytes, Size len)
 {
+	const char *seal = vgm_datum_seal(kind, (Pointer) bytes);
+
 	if (key->raw_cap < len)
 	{
 		if (key->raw != NULL)
@@ -63,13 +66,17 @@ remember_bytes(VgmDatumKey *key, const void *bytes, Size len)
 		key->raw_cap = len;
 	}
 	memcpy(key->raw, bytes, len);
+	key->sealed = seal != NULL;
+	if (seal != NULL)
+		memcpy(key->seal, seal, VGM_DATUM_SEAL_BYTES);
 	key->raw_len = len;
 }
 
 /*
- * The entry whose remembered bytes are these, or NULL: first among the
- * entries last seen at this address (one comparison when a join alternates
- * between a few values that stay put), then among all.
+ * The entry whose remembered value is this one (by seal or bytes,
+ * vgm_datum_key_holds), or NULL: first among the entries last seen at this
+ * address (one comparison when a join alternates between a few values that
+ * stay put), then among all.
  */
 static VgmDatumKey *
 find_by_bytes(VgmDatumCache *cache, const VgmDatumCacheKind *kind, const char *bytes, Size len)
@@ -80,14 +87,14 @@ find_by_bytes(VgmDatumCache *cache, const VgmDatumCacheKind *kind, const char *b
 	{
 		VgmDatumKey *key = entry_at(cache, kind, i);
 
-		if (key->raw_ptr == bytes && key->raw_len == len && memcmp(key->raw, bytes, len) == 0)
+		if (key->raw_ptr == bytes && vgm_datum_key_holds(kind, key, (Pointer) bytes, len))
 			return key;
 	}
 	for (i = 0; i < cache->n_entries; i++)
 	{
 		VgmDatumKey *key = entry_at(cache, kind, i);
 
-		if (key->raw_len == len && memcmp(key->raw, bytes, len) == 0)
+		if (vgm_datum_key_holds(kind, key, (Pointer) bytes, len))
 			return key;
 	}
 	return NULL;
@@ -118,6 +125,7 @@ derive_entry(VgmDatumCache *cache, const VgmDatumCacheKind *kind, const struct v
 	/* invalidate first: an error while deriving must not leave a half-built entry in use */
 	key->raw_len = 0;
 	key->raw_ptr = NULL;
+	key->sealed = false;
 	if (cache->last == key)
 		cache->last = NULL;
 	kind->derive(key, value);
@@ -170,7 +178,7 @@ vgm_datum_cache_lookup(FunctionCallInfo fcinfo, int argno, const VgmDatumCacheKi
 		{
 			value = PG_DETOAST_DATUM(datum);
 			key = derive_entry(cache, kind, value);
-			remember_bytes(key, ptr, len);
+			remember_bytes(key, kind, ptr, len);
 			if ((Pointer) value != ptr)
 				pfree(value);
 		}
@@ -184,7 +192,7 @@ vgm_datum_cache_lookup(FunctionCallInfo fcinfo, int argno, const VgmDatumCacheKi
 		if (key == NULL)
 		{
 			key = derive_entry(cache, kind, value);
-			remember_bytes(key, value, VARSIZE(value));
+			remember_bytes(key, kind, value, VARSIZE(value));
 		}
 		/* the pointer says nothing about the content here: the fast path never matches it */
 		key->raw_ptr = NULL;

@@ -24,6 +24,7 @@
 #include "binary_codec.h"
 #include "codec_errcode.h"
 #include "model.h"
+#include "model_seal.h"
 #include "vgm.h"
 
 PG_FUNCTION_INFO_V1(vgm_model_in);
@@ -60,7 +61,7 @@ VgmModel *
 vgm_model_build_view(const VgmModelView *view)
 {
 	const VgmModelHeader *hdr = &view->hdr;
-	Size		size = VGM_MODEL_SIZE(hdr->k, hdr->n_atoms);
+	Size		size = VGM_MODEL_SEALED_SIZE(hdr->k, hdr->n_atoms);
 	VgmModel   *model = palloc0(size);
 
 	SET_VARSIZE(model, size);
@@ -74,6 +75,7 @@ vgm_model_build_view(const VgmModelView *view)
 		memcpy(VgmModelAtomValues(model), view->atom_values, hdr->n_atoms * sizeof(double));
 		memcpy(VgmModelAtomWeights(model), view->atom_weights, hdr->n_atoms * sizeof(double));
 	}
+	vgm_model_seal(model);
 	return model;
 }
 
@@ -84,14 +86,23 @@ vgm_model_check_layout(const VgmModel *model)
 	int			k = model->hdr.k;
 	int			a = model->hdr.n_atoms;
 	bool		counts_ok = k >= 1 && k <= VGM_MAX_COMPONENTS && a >= 0 && a <= VGM_MAX_ATOMS;
+	/* sealed (model_seal.h), or stored by a version without seals */
+	bool		sealed = vgm_model_is_sealed(model);
+	Size		expected = !counts_ok ? 0 :
+		(sealed ? VGM_MODEL_SEALED_SIZE(k, a) : VGM_MODEL_SIZE(k, a));
 
-	if (!counts_ok || VARSIZE(model) != VGM_MODEL_SIZE(k, a))
+	if (!sealed && model->unused != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid vgm_model: unknown layout marker"),
+				 errdetail("The model's layout word is %d; a stored model has 0 or %d.",
+						   (int) model->unused, (int) VGM_MODEL_SEALED)));
+	if (!counts_ok || VARSIZE(model) != expected)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid vgm_model: size does not match component count"),
 				 errdetail("The model claims %d components and %d atoms in %zu bytes; they take %zu.",
-						   k, a, (Size) VARSIZE(model),
-						   (Size) (counts_ok ? VGM_MODEL_SIZE(k, a) : 0))));
+						   k, a, (Size) VARSIZE(model), expected)));
 }
 
 /* A view of a stored model for the pure-C helpers. */
@@ -152,13 +163,14 @@ vgm_model_recv(PG_FUNCTION_ARGS)
 
 	vgm_codec_check(vgm_model_decode_head(data, len, &hdr, VGM_REPORT_BUFFERS(report)),
 					true, &report);
-	model = palloc0(VGM_MODEL_SIZE(hdr.k, hdr.n_atoms));
-	SET_VARSIZE(model, VGM_MODEL_SIZE(hdr.k, hdr.n_atoms));
+	model = palloc0(VGM_MODEL_SEALED_SIZE(hdr.k, hdr.n_atoms));
+	SET_VARSIZE(model, VGM_MODEL_SEALED_SIZE(hdr.k, hdr.n_atoms));
 	model->hdr = hdr;
 	vgm_codec_check(vgm_model_decode_body(data, len, &hdr, model->comp, VgmModelWeights(model),
 										  VgmModelAtomValues(model), VgmModelAtomWeights(model),
 										  VGM_REPORT_BUFFERS(report)),
 					true, &report);
+	vgm_model_seal(model);
 	PG_RETURN_VGM_MODEL_P(model);
 }
 

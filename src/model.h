@@ -13,13 +13,14 @@
 
 /*
  * On-disk layout: varlena header, the fixed header, then k components and
- * k weights, then hdr.n_atoms atom values and hdr.n_atoms atom weights.  The
- * binary form (send/recv) is independent of this layout.
+ * k weights, then hdr.n_atoms atom values and hdr.n_atoms atom weights, then
+ * (in a model built by this version) its 32-byte SHA-256 seal, model_seal.h.
+ * The binary form (send/recv) is independent of this layout.
  */
 typedef struct VgmModel
 {
 	int32		vl_len_;		/* varlena header (do not touch directly) */
-	int32		unused;			/* keeps the doubles below 8-byte aligned */
+	int32		unused;			/* 0, or VGM_MODEL_SEALED (model_seal.h); keeps the doubles aligned */
 	VgmModelHeader hdr;
 	VgmComponent comp[FLEXIBLE_ARRAY_MEMBER];
 	/* double weights[k] follows comp[k], then atom values and atom weights */

@@ -20,6 +20,7 @@
 #include "utils/memutils.h"
 
 #include "model_cache.h"
+#include "model_seal.h"
 
 #define LOG_2PI 1.8378770664093454836
 
@@ -65,6 +66,9 @@ allocate_arrays(VgmCachedModel *m, int k)
 	m->valid_index = n + k;
 }
 
+/* Derivations made by this backend: the identity of each derived model. */
+static uint64 derivations = 0;
+
 /* Derive every per-component constant of an entry from a detoasted model (a VgmDatumDerive). */
 static void
 rebuild(VgmDatumKey *entry, const struct varlena *value)
@@ -78,6 +82,9 @@ rebuild(VgmDatumKey *entry, const struct varlena *value)
 	int			j;
 
 	vgm_model_check_layout(model);
+	/* the seal becomes the cache key: it must be the model's (model_seal.h) */
+	if (vgm_model_is_sealed(model))
+		vgm_model_check_seal(model);
 	m->have_cdf = false;
 	m->have_cdf_hash = false;
 	m->have_bounds_hash = false;
@@ -144,7 +151,21 @@ rebuild(VgmDatumKey *entry, const struct varlena *value)
 	m->weight_threshold = hdr->weight_threshold;
 	m->min = hdr->min;
 	m->max = hdr->max;
-	m->hash = hash_bytes_extended((const unsigned char *) model, VARSIZE(model), 0);
+	/*
+	 * The memo of normalize.c is keyed by this: a sealed model's seal, so
+	 * call sites holding equal models share it; else a number unique in
+	 * this backend (no hash of the bytes: a chosen collision would serve
+	 * one model's answer for another).
+	 */
+	m->by_seal = vgm_model_is_sealed(model);
+	if (m->by_seal)
+		memcpy(m->identity, (const char *) model + VARSIZE(model) - VGM_MODEL_SEAL_BYTES,
+			   sizeof(m->identity));
+	else
+	{
+		memset(m->identity, 0, sizeof(m->identity));
+		m->identity[0] = ++derivations;
+	}
 }
 
 /* The model cache's sizes and derivation, for datum_cache.c. */
@@ -153,6 +174,8 @@ const VgmDatumCacheKind vgm_model_cache_kind = {
 	.entry_size = sizeof(VgmCachedModel),
 	.max_entries = VGM_MODEL_CACHE_ENTRIES,
 	.derive = rebuild,
+	.seal_marker_offset = offsetof(VgmModel, unused),
+	.seal_marker = VGM_MODEL_SEALED,
 };
 
 /*

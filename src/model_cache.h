@@ -13,9 +13,10 @@
  * callers need (the tabulated CDF and the hashes a validation state records)
  * is built on first use.
  *
- * Identity of the model argument: datum_cache.h, the byte-keyed cache this
- * one and the joint row functions share (a Const by its address, anything
- * else by its packed bytes on every row, and why nothing cheaper is safe).
+ * Identity of the model argument: datum_cache.h, the cache this one and
+ * the joint row functions share (a Const by its address, anything else by
+ * its length and SHA-256 seal on every row, model_seal.h, or by all its
+ * bytes when it has no seal; and why nothing cheaper is safe).
  *
  * Aggregate state conventions (which aggregate keeps which state form, and
  * why; this is the one place they are written down):
@@ -93,7 +94,8 @@
 typedef struct VgmCachedModel
 {
 	VgmDatumKey key;			/* identity of the model datum; key.mcxt holds the lazily built parts */
-	uint64		hash;			/* content hash of the detoasted model bytes */
+	bool		by_seal;		/* identity is the model's seal, else a derivation number */
+	uint64		identity[4];	/* the model's identity for memos (model_cache.c, rebuild) */
 
 	/* model facts */
 	int			k;
@@ -200,7 +202,7 @@ extern int	vgm_extreme_argmax_all(const VgmCachedModel *m, double x);
  * call site: the previous call's entry when it is the same model
  * (datum_cache.h), else found among the call site's entries or rebuilt.
  */
-static inline VgmCachedModel *
+static pg_attribute_always_inline VgmCachedModel *
 vgm_model_cache_get(FunctionCallInfo fcinfo, int argno)
 {
 	return (VgmCachedModel *) vgm_datum_cache_get(fcinfo, argno, &vgm_model_cache_kind);

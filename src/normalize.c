@@ -68,13 +68,16 @@ PG_FUNCTION_INFO_V1(vgm_transform_sample);
  * One-entry memo of the last encoded row, shared by vgm_component,
  * vgm_alpha, vgm_normalize and vgm_encode: a query asking for both the
  * component and the alpha of a row pays for one E-step.  Keyed by the
- * model's content hash, so two call sites with equal models share it.
+ * model's identity (model_cache.c, rebuild): its seal, so two call sites
+ * with equal models share it, or for a model stored without a seal a
+ * number unique to its derivation.
  */
 typedef struct NormalizeMemo
 {
 	bool		valid;
 	bool		has_key;
-	uint64		hash;
+	bool		by_seal;
+	uint64		identity[4];
 	uint64		xbits;
 	int64		key;
 	int32		component;
@@ -224,8 +227,8 @@ normalize_value(const VgmCachedModel *c, double x, bool has_key, int64 key,
 
 	if (!has_key)
 		key = 0;
-	if (memo.valid && memo.hash == c->hash && memo.xbits == xbits
-		&& memo.key == key && memo.has_key == has_key)
+	if (memo.valid && memo.xbits == xbits && memo.key == key && memo.has_key == has_key
+		&& memo.by_seal == c->by_seal && memcmp(memo.identity, c->identity, sizeof(memo.identity)) == 0)
 	{
 		*component = memo.component;
 		*alpha = memo.alpha;
@@ -248,7 +251,8 @@ normalize_value(const VgmCachedModel *c, double x, bool has_key, int64 key,
 		vgm_encode_value(c, x, &v, alpha);
 	*component = v;
 
-	memo.hash = c->hash;
+	memo.by_seal = c->by_seal;
+	memcpy(memo.identity, c->identity, sizeof(memo.identity));
 	memo.xbits = xbits;
 	memo.key = key;
 	memo.has_key = has_key;

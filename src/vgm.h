@@ -26,8 +26,8 @@
  *                                   the joint fit of a summary in two levels
  *   4  vgm.h, codec_errcode.h       this file: postgres.h begins here; the
  *                                   one status-to-SQLSTATE mapping
- *   5  model.h, summary.h, fit.h, datum_cache.h, model_cache.h, validate.h,
- *      joint_model.h
+ *   5  model.h, model_seal.h, summary.h, fit.h, datum_cache.h, model_cache.h,
+ *      validate.h, joint_model.h
  *                                   datum layouts and server helpers
  *   6  the SQL-callable .c files
  */

@@ -43,7 +43,9 @@
 #   keyed      FROM t JOIN models USING (g): one of 4 models (same size,
 #              different contents) per row, looked up by the row's group
 # and each form is timed against its own floor (sum(x * 2 + 1) over the
-# same FROM clause) as well as against the plain one.  BENCH_ONLY=forms runs
+# same FROM clause) as well as against the plain one.  "floor + count(m)"
+# also carries the model column through the join without any vgm function:
+# the executor's share of the join form.  BENCH_ONLY=forms runs
 # only the floors and the forms lines.
 #
 # Targets: vgm_alpha <= 2x, keyed vgm_alpha <= 3x, vgm_denormalize <= 1.5x of
@@ -107,6 +109,7 @@ EOF
 	INSERT INTO bench_queries (name, sql) VALUES
 	  ('forms: floor, join', 'SELECT sum(x * 2 + 1) FROM $TABLE, vgm_bench.model'),
 	  ('forms: floor, join analyzed', 'SELECT sum(x * 2 + 1) FROM $TABLE, vgm_bench.model_analyzed'),
+	  ('forms: floor + count(m), join analyzed', 'SELECT sum(x * 2 + 1), count(m) FROM $TABLE, vgm_bench.model_analyzed'),
 	  ('forms: floor, CTE', 'WITH mm AS MATERIALIZED (SELECT m FROM vgm_bench.model) SELECT sum(x * 2 + 1) FROM $TABLE, mm'),
 	  ('forms: floor, keyed', 'SELECT sum(x * 2 + 1) FROM $TABLE t JOIN vgm_bench.models mm ON mm.g = t.id % 4'),
 	  ('forms: vgm_alpha, literal', 'SELECT sum(vgm_alpha(%M, x)) FROM $TABLE'),
