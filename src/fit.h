@@ -28,6 +28,13 @@
  */
 #define VGM_DEFAULT_ATOM_SHARE 0.01
 
+/*
+ * The atoms model's Wishart scale of the mixture, as a multiple of the
+ * variance of the rows off the atoms (scikit-learn's default is 1): see
+ * docs/accuracy.md section 10.4 for the measurement that chose it.
+ */
+#define VGM_ATOMS_COVARIANCE_PRIOR_SCALE 1e-4
+
 /* Options as SQL passes them, after validation. */
 typedef struct VgmSqlFitOptions
 {
@@ -50,6 +57,13 @@ extern void vgm_read_fit_options(FunctionCallInfo fcinfo, VgmSqlFitOptions *opti
  * boolean and atom_share float8, arguments 9 and 10.
  */
 extern void vgm_read_atom_options(FunctionCallInfo fcinfo, VgmSqlFitOptions *options);
+
+/*
+ * Read and validate the prior options of vgm_fit(summary, ...):
+ * covariance_prior, mean_precision_prior and degrees_of_freedom_prior,
+ * arguments 11 to 13 (0: the default).
+ */
+extern void vgm_read_prior_options(FunctionCallInfo fcinfo, VgmSqlFitOptions *options);
 
 /* Defaults of the one-step aggregate. */
 extern void vgm_default_sql_fit_options(VgmSqlFitOptions *options);
