@@ -76,9 +76,12 @@ static const VgmOptionTable atom_options = {"vgm_fit", atom_option_specs, length
 /*
  * ... and scikit-learn's three prior parameters of the mixture, after the
  * atom options.  0 (the default) takes scikit-learn's default: the
- * variance of the fitted values (times VGM_ATOMS_COVARIANCE_PRIOR_SCALE
- * with atoms => true), a mean precision of 1 and one degree of freedom.
- * scikit-learn requires each to be positive, so 0 is free to mean "default".
+ * unbiased variance of the values the mixture is fitted to (with atoms, the
+ * rows off the atoms), a mean precision of 1 and one degree of freedom;
+ * scikit-learn requires each to be positive, so 0 is free to mean
+ * "default".  The defaults stay scikit-learn's with atoms too: a smaller
+ * covariance prior lets components collapse onto the values of integer
+ * columns (docs/accuracy.md section 10.4).
  */
 static const VgmOptionSpec prior_option_specs[] = {
 	{"covariance_prior", 11, VGM_OPTION_FLOAT8, VGM_RANGE_NON_NEGATIVE, 0,

@@ -28,13 +28,6 @@
  */
 #define VGM_DEFAULT_ATOM_SHARE 0.01
 
-/*
- * The atoms model's Wishart scale of the mixture, as a multiple of the
- * variance of the rows off the atoms (scikit-learn's default is 1): see
- * docs/accuracy.md section 10.4 for the measurement that chose it.
- */
-#define VGM_ATOMS_COVARIANCE_PRIOR_SCALE 1e-4
-
 /* Options as SQL passes them, after validation. */
 typedef struct VgmSqlFitOptions
 {

@@ -118,7 +118,6 @@ vgm_fit_options_default(VgmFitOptions *opt)
 	opt->mean_prior = NAN;
 	opt->degrees_of_freedom_prior = NAN;
 	opt->covariance_prior = NAN;
-	opt->covariance_prior_scale = 1.0;
 	opt->reg_covar = 1e-6;
 	opt->max_iter = 20000;
 	opt->tol = 1e-8;
@@ -181,13 +180,7 @@ vgm_priors_from_points(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 	priors->mean_precision = (opt->mean_precision_prior > 0.0) ? opt->mean_precision_prior : 1.0;
 	priors->mean = isfinite(opt->mean_prior) ? opt->mean_prior : mean;
 	priors->degrees_of_freedom = (opt->degrees_of_freedom_prior > 0.0) ? opt->degrees_of_freedom_prior : 1.0;
-	/* a scale of 1 (or none) leaves var bit for bit: scikit-learn's prior */
-	if (opt->covariance_prior > 0.0)
-		priors->covariance = opt->covariance_prior;
-	else if (opt->covariance_prior_scale > 0.0 && opt->covariance_prior_scale != 1.0)
-		priors->covariance = fmax(var * opt->covariance_prior_scale, DBL_MIN);
-	else
-		priors->covariance = var;
+	priors->covariance = (opt->covariance_prior > 0.0) ? opt->covariance_prior : var;
 	priors->reg_covar = opt->reg_covar;
 	if (!isfinite(priors->mean) || !isfinite(priors->covariance))
 		return VGM_ERR_INVALID;

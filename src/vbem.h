@@ -71,13 +71,6 @@ typedef struct VgmFitOptions
 	double		mean_prior;		/* NaN: weighted data mean */
 	double		degrees_of_freedom_prior;	/* <= 0 or NaN: 1 */
 	double		covariance_prior;	/* <= 0 or NaN: unbiased data variance */
-
-	/*
-	 * With covariance_prior <= 0: the data variance is multiplied by this
-	 * (<= 0 or NaN: 1, scikit-learn's prior exactly).  The atoms model's
-	 * mixture uses a small scale (fit.c, docs/accuracy.md section 10.4).
-	 */
-	double		covariance_prior_scale;
 	double		reg_covar;
 	int			max_iter;
 	double		tol;			/* on the change of lower bound per unit weight */
