@@ -14,7 +14,7 @@ CREATE TABLE sums AS SELECT name, vgm_summarize(x) AS s FROM atom_rule_cols GROU
 DROP TABLE IF EXISTS vm;
 CREATE TABLE vm (name text, model text, kind text, passed bool, failed text);
 DO $do$
-DECLARE r record; mdl vgm_model; mu float8; sd float8; t text; k text; nxt text;
+DECLARE r record; mdl vgm_model; mu float8; sd float8; t text; k text;
 BEGIN
 FOR r IN SELECT name, coalesce(lead(name) OVER (ORDER BY name), (SELECT min(name) FROM sums)) AS other FROM sums ORDER BY name LOOP
   SELECT avg(x), stddev(x) INTO mu, sd FROM atom_rule_cols WHERE name = r.name;
