@@ -248,12 +248,15 @@ CREATE FUNCTION vgm_fit(summary vgm_summary,
     init vgm_model DEFAULT NULL,
     n_init int DEFAULT 5,
     atoms boolean DEFAULT false,
-    atom_share float8 DEFAULT 0.01)
+    atom_share float8 DEFAULT 0.01,
+    covariance_prior float8 DEFAULT 0,
+    mean_precision_prior float8 DEFAULT 0,
+    degrees_of_freedom_prior float8 DEFAULT 0)
     RETURNS vgm_model
     AS 'MODULE_PATHNAME', 'vgm_fit_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
     SUPPORT vgm_fit_support;
-COMMENT ON FUNCTION vgm_fit(vgm_summary, int, float8, float8, int, float8, bigint, vgm_model, int, boolean, float8) IS
-    'fit a mixture to a summary with options (max_components, weight_concentration_prior, weight_threshold, max_iter, tol, seed, init, n_init, atoms, atom_share)';
+COMMENT ON FUNCTION vgm_fit(vgm_summary, int, float8, float8, int, float8, bigint, vgm_model, int, boolean, float8, float8, float8, float8) IS
+    'fit a mixture to a summary with options (max_components, weight_concentration_prior, weight_threshold, max_iter, tol, seed, init, n_init, atoms, atom_share, covariance_prior, mean_precision_prior, degrees_of_freedom_prior; a prior of 0 is scikit-learn''s default)';
 
 -- vgm_fit(x, atoms [, atom_share]): the one-step fit with atoms.  As
 -- vgm_fit(x, k), no combine function: the final function reads the options
@@ -293,6 +296,23 @@ CREATE AGGREGATE vgm_fit(float8, boolean, float8) (
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE vgm_fit(float8, boolean, float8) IS 'fit a mixture in one step with atoms (constant) of at least the constant share atom_share (serial; see vgm_fit(vgm_summary, ...) for parallel plans)';
+CREATE FUNCTION vgm_fit_atoms_sfunc(vgm_summary, float8, boolean, float8, float8) RETURNS vgm_summary
+    AS 'MODULE_PATHNAME', 'vgm_fit_atoms_sfunc' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_atoms_sfunc(vgm_summary, float8, boolean, float8, float8) IS
+    'transition function of aggregate vgm_fit(float8, boolean, float8, float8): checks atom_share and covariance_prior on the first row';
+CREATE FUNCTION vgm_fit_atoms_final(vgm_summary, float8, boolean, float8, float8) RETURNS vgm_model
+    AS 'MODULE_PATHNAME', 'vgm_fit_atoms_final' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION vgm_fit_atoms_final(vgm_summary, float8, boolean, float8, float8) IS
+    'final function of aggregate vgm_fit(float8, boolean, float8, float8): fits the summary with the atom options and covariance_prior';
+CREATE AGGREGATE vgm_fit(float8, boolean, float8, float8) (
+    SFUNC = vgm_fit_atoms_sfunc,
+    STYPE = vgm_summary,
+    SSPACE = 4194304,
+    FINALFUNC = vgm_fit_atoms_final,
+    FINALFUNC_EXTRA,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE vgm_fit(float8, boolean, float8, float8) IS 'fit a mixture in one step with atoms (constant), atom_share and covariance_prior (constants; 0 is the default prior) (serial; see vgm_fit(vgm_summary, ...) for parallel plans)';
 
 CREATE FUNCTION vgm_summary_info(vgm_summary,
     OUT rows bigint, OUT total_weight float8, OUT buckets bigint, OUT relative_width float8,

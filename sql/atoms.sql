@@ -141,3 +141,46 @@ EXPLAIN (COSTS OFF) SELECT vgm_fit(vgm_summarize(x), atom_share => 'NaN') FROM a
 -- the aggregate's share is checked on its first row; a computed option is refused
 SELECT vgm_fit(x, true, -1) FROM atoms_data;
 SELECT vgm_fit(x, id > 0) FROM atoms_data WHERE id < 10;
+
+-- a wide lattice column (credit limits: multiples of 10,000, 154 distinct
+-- values, 30 % at six popular limits that stand only 2-10 times above their
+-- neighbours): the spike rule alone finds fewer atoms; the lattice
+-- candidates (every value with the share and 20 rows, the heaviest 16) fit
+-- the exact summary closer by more than 1 / sqrt(rows), so they are kept
+SET client_min_messages = error;
+CREATE TABLE atoms_lattice AS
+SELECT i, CASE WHEN i % 20 = 0 THEN 50000 WHEN i % 20 = 1 THEN 20000 WHEN i % 20 IN (2, 3) THEN 200000
+               WHEN i % 50 = 4 THEN 80000 WHEN i % 50 = 5 THEN 30000 WHEN i % 50 = 6 THEN 360000
+               ELSE greatest(10000, round(exp(11.8 + 0.8 * sqrt(-2 * ln(u)) * cos(2 * pi() * v)) / 10000) * 10000) END::float8 AS x
+FROM (SELECT i, (i * 0.6180339887) % 1 AS u, (i * 0.7548776662) % 1 AS v FROM generate_series(1, 30000) i) g;
+CREATE TABLE atoms_lattice_fits AS
+SELECT vgm_fit(s) AS plain, vgm_fit(s, atoms => true) AS atoms FROM (SELECT vgm_summarize(x) AS s FROM atoms_lattice) q;
+SELECT (SELECT count(*) FROM vgm_components(atoms) WHERE atom) AS atoms,
+       (SELECT (vgm_ks(plain, x)).statistic FROM atoms_lattice) > 0.05 AS plain_ks_above_005,
+       (SELECT (vgm_ks(atoms, x)).statistic FROM atoms_lattice) < 0.02 AS atoms_ks_below_002
+FROM atoms_lattice_fits;
+-- a smooth integer column on a lattice of 1 (ages clamped to 18-90) gains
+-- too little from the lattice candidates: only the clamp at 18 is an atom
+SELECT (SELECT string_agg(mean::text, ',') FROM vgm_components(vgm_fit(vgm_summarize(a), atoms => true)) WHERE atom) AS age_atoms
+FROM (SELECT greatest(18, least(90, round(40 + 13 * sqrt(-2 * ln(u)) * cos(2 * pi() * v))))::float8 + 0 * i AS a
+      FROM (SELECT i, (i * 0.6180339887) % 1 AS u, (i * 0.7548776662) % 1 AS v FROM generate_series(1, 30000) i) g) d;
+
+-- scikit-learn's prior options: 0 is the default, bit for bit; a given
+-- covariance_prior is what the model records, and the one-step aggregate
+-- with covariance_prior gives the fit of the summary form
+SELECT md5((vgm_fit(s, covariance_prior => 0, mean_precision_prior => 0, degrees_of_freedom_prior => 0)::jsonb #- '{fit,fit_ms}')::text)
+     = md5((vgm_fit(s)::jsonb #- '{fit,fit_ms}')::text) AS zero_is_default,
+       (vgm_fit(s, covariance_prior => 2.5)::jsonb #>> '{priors,covariance}')::float8 AS covariance_prior,
+       (vgm_fit(s, mean_precision_prior => 0.5)::jsonb #>> '{priors,mean_precision}')::float8 AS mean_precision_prior,
+       (vgm_fit(s, degrees_of_freedom_prior => 3)::jsonb #>> '{priors,degrees_of_freedom}')::float8 AS degrees_of_freedom_prior
+FROM (SELECT vgm_summarize(x) AS s FROM atoms_data) q;
+SELECT md5((vgm_fit(x, true, 0.01, 40)::jsonb #- '{fit,fit_ms}')::text)
+     = (SELECT md5((vgm_fit(vgm_summarize(x), atoms => true, covariance_prior => 40)::jsonb #- '{fit,fit_ms}')::text) FROM atoms_data)
+       AS aggregate_matches,
+       (vgm_fit(x, true, 0.01, 40)::jsonb #>> '{priors,covariance}')::float8 AS aggregate_prior
+FROM atoms_data;
+-- a narrow covariance prior lets the mixture follow the rows more closely
+SELECT avg(vgm_log_density(narrow, x)) > avg(vgm_log_density(wide, x)) AS narrow_prior_fits_closer
+FROM atoms_data, (SELECT vgm_fit(vgm_summarize(x), covariance_prior => 1e-4) AS narrow,
+                         vgm_fit(vgm_summarize(x), covariance_prior => 1e4) AS wide FROM atoms_data) f;
+DROP TABLE atoms_lattice, atoms_lattice_fits;

@@ -73,6 +73,30 @@ static const VgmOptionSpec atom_option_specs[] = {
 
 static const VgmOptionTable atom_options = {"vgm_fit", atom_option_specs, lengthof(atom_option_specs)};
 
+/*
+ * ... and scikit-learn's three prior parameters of the mixture, after the
+ * atom options.  0 (the default) takes scikit-learn's default: the
+ * unbiased variance of the values the mixture is fitted to (with atoms, the
+ * rows off the atoms), a mean precision of 1 and one degree of freedom;
+ * scikit-learn requires each to be positive, so 0 is free to mean
+ * "default".  The defaults stay scikit-learn's with atoms too: a smaller
+ * covariance prior lets components collapse onto the values of integer
+ * columns (docs/accuracy.md section 10.4).
+ */
+static const VgmOptionSpec prior_option_specs[] = {
+	{"covariance_prior", 11, VGM_OPTION_FLOAT8, VGM_RANGE_NON_NEGATIVE, 0,
+		offsetof(VgmSqlFitOptions, engine.covariance_prior),
+	"it is the scale of the Wishart prior of the variances, 0 for the default"},
+	{"mean_precision_prior", 12, VGM_OPTION_FLOAT8, VGM_RANGE_NON_NEGATIVE, 0,
+		offsetof(VgmSqlFitOptions, engine.mean_precision_prior),
+	"it is the precision of the normal prior of the means, 0 for the default 1"},
+	{"degrees_of_freedom_prior", 13, VGM_OPTION_FLOAT8, VGM_RANGE_NON_NEGATIVE, 0,
+		offsetof(VgmSqlFitOptions, engine.degrees_of_freedom_prior),
+	"it is the degrees of freedom of the Wishart prior, 0 for the default 1"},
+};
+
+static const VgmOptionTable prior_options = {"vgm_fit", prior_option_specs, lengthof(prior_option_specs)};
+
 /* The options of the one-step aggregates vgm_fit(x, k) and vgm_fit(x, atoms [, atom_share]). */
 static const VgmAggregateOption aggregate_components = {
 	VGM_MAX_COMPONENTS_SPEC(fit_option_specs),
@@ -96,11 +120,26 @@ static const VgmAggregateOption aggregate_atom_share = {
 	"Omit the argument to use its default."
 };
 
+static const VgmAggregateOption aggregate_covariance_prior = {
+	&prior_option_specs[0],
+	"the option \"covariance_prior\" of the aggregate vgm_fit must be a constant",
+	"vgm_fit(vgm_summarize(x), covariance_prior => ...)",
+	"vgm_fit option \"covariance_prior\" must not be null",
+	"Omit the argument to use its default."
+};
+
 /* Read and validate the atom options. */
 void
 vgm_read_atom_options(FunctionCallInfo fcinfo, VgmSqlFitOptions *options)
 {
 	vgm_options_read(fcinfo, &atom_options, options);
+}
+
+/* Read and validate the prior options. */
+void
+vgm_read_prior_options(FunctionCallInfo fcinfo, VgmSqlFitOptions *options)
+{
+	vgm_options_read(fcinfo, &prior_options, options);
 }
 
 /* Read and validate the standard option arguments. */
@@ -518,34 +557,15 @@ drop_lightest_atom(VgmHeavy *atoms, size_t n)
 }
 
 /*
- * Fit a summary.  With atoms, the candidates are the values with at least
- * atom_share of the weight that pass the spike rule of heavy_core.h (at
- * most VGM_MAX_ATOMS, the heaviest; inexact counts refused with a notice); the
+ * Fit the summary with the candidate atoms cand (sorted by value): the
  * mixture must keep more than weight_threshold of the weight and end with a
  * valid component, else the lightest atom goes back into the mixture and
- * the fit is repeated (so a column of one value is a plain one-component
- * model).  Without candidates the fit is the plain one, bit for bit.
+ * the fit is repeated; with no atom left, NULL (the caller fits plainly).
  */
 static VgmModel *
-fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
+fit_with_atoms(const VgmSummaryView *v, const VgmModelHeader *training,
+			   const VgmSqlFitOptions *options, VgmHeavy *cand, size_t na, double total)
 {
-	VgmModelHeader training;
-	VgmHeavy	cand[VGM_MAX_ATOMS];
-	VgmAtomsRefused refused;
-	size_t		na = 0;
-	double		total = 0.0;
-
-	training_of(v, &training);
-	warn_skipped(&training);
-	for (size_t i = 0; i < v->n; i++)
-		total += v->buckets[i].weight;
-	if (options->atoms)
-	{
-		na = vgm_atoms_select(v->shift, v->buckets, v->n, v->heavy, v->nheavy,
-							  (double) v->counts.rows, options->atom_share,
-							  VGM_MAX_ATOMS, cand, &refused);
-		notice_inexact_atoms(&refused, total);
-	}
 	while (na > 0)
 	{
 		FitAtoms	fa;
@@ -579,13 +599,109 @@ fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
 			fa.values[i] = cand[i].value;
 			fa.weights[i] = cand[i].weight / total;
 		}
-		model = rest.n > 0 ? fit_buckets(&rest, &training, options, &fa) : NULL;
+		model = rest.n > 0 ? fit_buckets(&rest, training, options, &fa) : NULL;
 		pfree(copy);
 		if (model != NULL)
 			return model;
 		na = drop_lightest_atom(cand, na);
 	}
-	return fit_buckets(v, &training, options, NULL);
+	return NULL;
+}
+
+/*
+ * KS distance between a model and an exact summary (resolution 0: each
+ * bucket one value, in increasing order): the largest gap between the
+ * summary's empirical CDF and the model's CDF, on either side of each
+ * value.  Between two values the mixture's CDF is continuous and monotone
+ * and the empirical one flat, so the gap is largest at the values.
+ */
+static double
+ks_against_exact_summary(const VgmModel *model, const VgmSummaryView *v, double total)
+{
+	VgmModelView view;
+	double		below = 0.0;	/* the summary's weight below the current value */
+	double		d = 0.0;
+	int			next_atom = 0;
+	double		atoms_below = 0.0;
+
+	vgm_model_view(model, &view);
+	for (size_t i = 0; i < v->n; i++)
+	{
+		double		x = vgm_key_value(v->buckets[i].key);
+		double		mixture = 0.0;
+		double		at_x = 0.0;
+		double		left;
+		double		right;
+
+		for (int j = 0; j < view.hdr.k; j++)
+			if (view.weights[j] > 0.0)
+				mixture += view.weights[j] * 0.5 *
+					erfc(-(x - view.comp[j].mean) / sqrt(2.0 * view.comp[j].covariance));
+		while (next_atom < view.hdr.n_atoms && view.atom_values[next_atom] < x)
+			atoms_below += view.atom_weights[next_atom++];
+		if (next_atom < view.hdr.n_atoms && view.atom_values[next_atom] == x)
+			at_x = view.atom_weights[next_atom];
+		left = mixture + atoms_below;
+		right = left + at_x;
+		d = Max(d, fabs(left - below / total));
+		below += v->buckets[i].weight;
+		d = Max(d, fabs(right - below / total));
+	}
+	return d;
+}
+
+/*
+ * Fit a summary.  With atoms, the candidates are the values with at least
+ * atom_share of the weight that pass the spike rule of heavy_core.h (at
+ * most VGM_MAX_ATOMS, the heaviest; inexact counts refused with a notice).
+ * An exact summary of more distinct values than that (a wide discrete or
+ * lattice column, such as credit limits in multiples of 10,000) is also
+ * fitted with its lattice candidates, every value with the share and the
+ * minimum rows, and that model is kept when its KS distance to the summary
+ * is lower by more than 1 / sqrt(rows), the scale of KS's sampling noise:
+ * a smaller gain is no evidence that the column is a histogram of values
+ * rather than a density (docs/accuracy.md section 10.5).  Both fits read
+ * only the final summary, so every plan gets the same atoms.  Without
+ * candidates the fit is the plain one, bit for bit.
+ */
+static VgmModel *
+fit_summary_view(const VgmSummaryView *v, const VgmSqlFitOptions *options)
+{
+	VgmModelHeader training;
+	VgmHeavy	cand[VGM_MAX_ATOMS];
+	VgmHeavy	lattice[VGM_MAX_ATOMS];
+	VgmAtomsRefused refused;
+	size_t		na = 0;
+	size_t		nl = 0;
+	double		total = 0.0;
+	VgmModel   *model;
+
+	training_of(v, &training);
+	warn_skipped(&training);
+	for (size_t i = 0; i < v->n; i++)
+		total += v->buckets[i].weight;
+	if (!options->atoms)
+		return fit_buckets(v, &training, options, NULL);
+	na = vgm_atoms_select(v->shift, v->buckets, v->n, v->heavy, v->nheavy,
+						  (double) v->counts.rows, options->atom_share,
+						  VGM_MAX_ATOMS, cand, &refused);
+	notice_inexact_atoms(&refused, total);
+	if (v->n > VGM_MAX_ATOMS)
+		nl = vgm_atoms_select_lattice(v->shift, v->buckets, v->n, (double) v->counts.rows,
+									  options->atom_share, VGM_MAX_ATOMS, lattice);
+	model = fit_with_atoms(v, &training, options, cand, na, total);
+	if (model == NULL)
+		model = fit_buckets(v, &training, options, NULL);
+	if (nl > na)
+	{
+		VgmModel   *lattice_model = fit_with_atoms(v, &training, options, lattice, nl, total);
+
+		if (lattice_model != NULL
+			&& ks_against_exact_summary(lattice_model, v, total) + 1.0 / sqrt((double) v->counts.rows)
+			< ks_against_exact_summary(model, v, total))
+			return lattice_model;
+	}
+	return model;
 }
 
 /* A summary without finite rows fits to NULL: say why (once per statement). */
@@ -605,6 +721,9 @@ summary_has_no_rows(const VgmSummaryView *v)
 /* Arguments of vgm_fit(summary, the eight options, the two atom options). */
 #define FIT_SUMMARY_NARGS 11
 
+/* ... and with the three prior options. */
+#define FIT_SUMMARY_PRIOR_NARGS 14
+
 /*
  * Planner support of vgm_fit(summary | float8[], options...): options given
  * as constants are checked while the query is planned, so a bad one fails
@@ -617,7 +736,7 @@ PG_FUNCTION_INFO_V1(vgm_fit_support);
 Datum
 vgm_fit_support(PG_FUNCTION_ARGS)
 {
-	static const VgmOptionTable *const tables[] = {&fit_options, &atom_options};
+	static const VgmOptionTable *const tables[] = {&fit_options, &atom_options, &prior_options};
 
 	PG_RETURN_POINTER(vgm_options_check_planned((Node *) PG_GETARG_POINTER(0), tables,
 												lengthof(tables)));
@@ -653,6 +772,8 @@ vgm_fit_summary(PG_FUNCTION_ARGS)
 	vgm_read_fit_options(fcinfo, &options);
 	if (PG_NARGS() >= FIT_SUMMARY_NARGS)
 		vgm_read_atom_options(fcinfo, &options);
+	if (PG_NARGS() >= FIT_SUMMARY_PRIOR_NARGS)
+		vgm_read_prior_options(fcinfo, &options);
 	return fit_summary_arg(fcinfo, &options);
 }
 
@@ -713,6 +834,15 @@ vgm_fit_atoms_sfunc(PG_FUNCTION_ARGS)
 					 errmsg("vgm_fit option \"atom_share\" must not be null"),
 					 errdetail("Omit the argument to use its default.")));
 		vgm_option_check(aggregate_atom_share.spec, PG_GETARG_DATUM(3));
+		if (PG_NARGS() > 4)
+		{
+			if (PG_ARGISNULL(4))
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("vgm_fit option \"covariance_prior\" must not be null"),
+						 errdetail("Omit the argument to use its default.")));
+			vgm_option_check(aggregate_covariance_prior.spec, PG_GETARG_DATUM(4));
+		}
 	}
 	return vgm_summarize_sfunc(fcinfo);
 }
@@ -735,5 +865,8 @@ vgm_fit_atoms_final(PG_FUNCTION_ARGS)
 	options.atoms = DatumGetBool(vgm_aggregate_option(fcinfo, 1, &aggregate_atoms));
 	if (list_length(aggref->args) > 2)
 		options.atom_share = DatumGetFloat8(vgm_aggregate_option(fcinfo, 2, &aggregate_atom_share));
+	if (list_length(aggref->args) > 3)
+		options.engine.covariance_prior =
+			DatumGetFloat8(vgm_aggregate_option(fcinfo, 3, &aggregate_covariance_prior));
 	return fit_summary_arg(fcinfo, &options);
 }

@@ -51,6 +51,13 @@ extern void vgm_read_fit_options(FunctionCallInfo fcinfo, VgmSqlFitOptions *opti
  */
 extern void vgm_read_atom_options(FunctionCallInfo fcinfo, VgmSqlFitOptions *options);
 
+/*
+ * Read and validate the prior options of vgm_fit(summary, ...):
+ * covariance_prior, mean_precision_prior and degrees_of_freedom_prior,
+ * arguments 11 to 13 (0: the default).
+ */
+extern void vgm_read_prior_options(FunctionCallInfo fcinfo, VgmSqlFitOptions *options);
+
 /* Defaults of the one-step aggregate. */
 extern void vgm_default_sql_fit_options(VgmSqlFitOptions *options);
 

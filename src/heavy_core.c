@@ -376,6 +376,31 @@ vgm_atoms_select(int shift, const VgmBucket *buckets, size_t n,
 	return found;
 }
 
+/* The lattice candidates of an exact summary: every value with the share and the minimum rows. */
+size_t
+vgm_atoms_select_lattice(int shift, const VgmBucket *buckets, size_t n, double rows,
+						 double share, size_t max_atoms, VgmHeavy *atoms)
+{
+	double		total = 0.0;
+	size_t		found = 0;
+
+	if (shift != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		total += buckets[i].weight;
+	if (!(total > 0.0))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+	{
+		VgmHeavy	h = {vgm_key_value(buckets[i].key), buckets[i].weight, 0.0};
+
+		if (h.weight >= share * total && h.weight * (rows / total) >= VGM_ATOM_MIN_ROWS)
+			found = keep_heaviest(atoms, found, max_atoms, &h);
+	}
+	qsort(atoms, found, sizeof(VgmHeavy), value_cmp);
+	return found;
+}
+
 /*
  * Take c rows at v out of bucket b: the inverse of merging a point mass into
  * the rest R of the bucket.  With na = w - c, the rest's mean is

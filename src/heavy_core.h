@@ -212,6 +212,20 @@ size_t		vgm_atoms_select(int shift, const struct VgmBucket *buckets, size_t n,
 							 VgmAtomsRefused *refused);
 
 /*
+ * The lattice candidates of an exact summary (resolution 0, one value per
+ * bucket): every value with at least share of the total weight and
+ * VGM_ATOM_MIN_ROWS rows, spike or not, heaviest first (ties: smaller value),
+ * at most max_atoms, returned sorted by value.  This is the discrete
+ * column's rule applied to a column of more distinct values than max_atoms;
+ * the fit keeps these atoms only when they clearly fit better than the
+ * spike rule's (fit.c, docs/accuracy.md section 10.5).  Returns 0 for a
+ * coarsened summary, whose buckets are not values.
+ */
+size_t		vgm_atoms_select_lattice(int shift, const struct VgmBucket *buckets, size_t n,
+									 double rows, double share, size_t max_atoms,
+									 VgmHeavy *atoms);
+
+/*
  * Remove the atoms' weights from the buckets in place (each atom from the
  * bucket that holds its value, at its exact value, so the bucket keeps the
  * weight, mean and spread of its other values); buckets left without weight

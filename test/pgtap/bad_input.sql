@@ -22,7 +22,7 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = error;
 BEGIN;
-SELECT plan(244);
+SELECT plan(256);
 -- pg_temp.error_detail (and models this file does not use)
 \ir include/tap_common.sql
 
@@ -774,6 +774,36 @@ SELECT lives_ok($q$SELECT vgm_model_from_mixture(ARRAY[0.8], ARRAY[0], ARRAY[1],
     'vgm_model_from_mixture: one atom beside one component is valid');
 
 -- --------------------------------------------------------------------------
+-- scikit-learn's prior options of vgm_fit(summary, ...) and the one-step
+-- vgm_fit(x, atoms, atom_share, covariance_prior): 0 is the default, a
+-- negative or non-finite value or NULL is refused
+CREATE TEMP TABLE bad_prior_data AS SELECT (i % 7)::float8 + i / 100.0 AS x FROM generate_series(1, 200) i;
+SELECT throws_ok($q$SELECT vgm_fit(vgm_summarize(x), covariance_prior => -1) FROM bad_prior_data$q$,
+    '22023', 'covariance_prior must be a non-negative finite number', 'prior options: covariance_prior => -1');
+SELECT throws_ok($q$SELECT vgm_fit(vgm_summarize(x), covariance_prior => 'NaN') FROM bad_prior_data$q$,
+    '22023', 'covariance_prior must be a non-negative finite number', 'prior options: covariance_prior => NaN');
+SELECT throws_ok($q$SELECT vgm_fit(vgm_summarize(x), covariance_prior => 'Infinity') FROM bad_prior_data$q$,
+    '22023', 'covariance_prior must be a non-negative finite number', 'prior options: covariance_prior => Infinity');
+SELECT throws_ok($q$SELECT vgm_fit(vgm_summarize(x), covariance_prior => NULL) FROM bad_prior_data$q$,
+    '22004', 'vgm_fit option "covariance_prior" must not be null', 'prior options: covariance_prior => NULL');
+SELECT throws_ok($q$SELECT vgm_fit(vgm_summarize(x), mean_precision_prior => -0.5) FROM bad_prior_data$q$,
+    '22023', 'mean_precision_prior must be a non-negative finite number', 'prior options: mean_precision_prior => -0.5');
+SELECT throws_ok($q$SELECT vgm_fit(vgm_summarize(x), mean_precision_prior => NULL) FROM bad_prior_data$q$,
+    '22004', 'vgm_fit option "mean_precision_prior" must not be null', 'prior options: mean_precision_prior => NULL');
+SELECT throws_ok($q$SELECT vgm_fit(vgm_summarize(x), degrees_of_freedom_prior => -1) FROM bad_prior_data$q$,
+    '22023', 'degrees_of_freedom_prior must be a non-negative finite number', 'prior options: degrees_of_freedom_prior => -1');
+SELECT throws_ok($q$SELECT vgm_fit(vgm_summarize(x), degrees_of_freedom_prior => 'Infinity') FROM bad_prior_data$q$,
+    '22023', 'degrees_of_freedom_prior must be a non-negative finite number', 'prior options: degrees_of_freedom_prior => Infinity');
+SELECT throws_ok($q$EXPLAIN SELECT vgm_fit(vgm_summarize(x), covariance_prior => -1) FROM bad_prior_data$q$,
+    '22023', 'covariance_prior must be a non-negative finite number', 'prior options: checked while planning');
+SELECT throws_ok($q$SELECT vgm_fit(x, true, 0.01, -1) FROM bad_prior_data$q$,
+    '22023', 'covariance_prior must be a non-negative finite number', 'prior options: the one-step aggregate, a negative prior');
+SELECT throws_ok($q$SELECT vgm_fit(x, true, 0.01, NULL) FROM bad_prior_data$q$,
+    '22004', 'vgm_fit option "covariance_prior" must not be null', 'prior options: the one-step aggregate, NULL');
+SELECT throws_ok($q$SELECT vgm_fit(x, true, 0.01, x + 1) FROM bad_prior_data$q$,
+    '0A000', 'the option "covariance_prior" of the aggregate vgm_fit must be a constant',
+    'prior options: the one-step aggregate, a computed prior');
+
 SELECT is((SELECT 1), 1, 'SELECT 1 still works after every bad input');
 
 SELECT * FROM finish();

@@ -636,6 +636,74 @@ test_late_heavy(void)
 	free(x);
 }
 
+/*
+ * The lattice candidates of an exact summary: every value with the share
+ * and 20 rows, spike or not, the heaviest up to the cap, sorted by value;
+ * none from a coarsened summary.
+ */
+static void
+test_lattice_candidates(void)
+{
+	size_t		n = 100000;
+	double	   *x = malloc(n * sizeof(double));
+	VgmHeavy	atoms[16];
+	Stored		s;
+	size_t		na;
+	size_t		spikes;
+	double		count50 = 0.0;
+	bool		sorted = true;
+	bool		heavy_enough = true;
+
+	/* ages: 30 values above 1 %, all of them lattice candidates; the heaviest 16 kept (the clamp at 18 and the middle ages) */
+	rng_state = 31;
+	for (size_t i = 0; i < n; i++)
+		x[i] = fmax(18.0, fmin(90.0, round(40.0 + 13.0 * rng_normal())));
+	spikes = select_atoms(x, n, atoms, NULL, &s);
+	na = vgm_atoms_select_lattice(s.shift, s.b, s.n, (double) n, 0.01, 16, atoms);
+	for (size_t i = 1; i < na; i++)
+		sorted = sorted && atoms[i - 1].value < atoms[i].value;
+	for (size_t i = 0; i < na; i++)
+		heavy_enough = heavy_enough && atoms[i].weight >= 0.01 * n
+			&& (atoms[i].value == 18.0 || (atoms[i].value >= 25 && atoms[i].value <= 55));
+	tap_ok(spikes == 1 && na == 16 && sorted && heavy_enough,
+		   "lattice candidates: 16 of the ages above 1 %, the heaviest, by value (the spike rule finds 1)");
+	free(s.b);
+
+	/* credit limits in multiples of 10,000, each weight exact */
+	rng_state = 32;
+	for (size_t i = 0; i < n; i++)
+	{
+		x[i] = 10000.0 * fmax(1.0, round(exp(2.8 + 0.8 * rng_normal())));
+		count50 += x[i] == 50000.0;
+	}
+	summarize(x, n, &s);
+	na = vgm_atoms_select_lattice(s.shift, s.b, s.n, (double) n, 0.01, 16, atoms);
+	heavy_enough = false;
+	for (size_t i = 0; i < na; i++)
+		heavy_enough = heavy_enough || (atoms[i].value == 50000.0 && atoms[i].weight == count50);
+	tap_ok(s.shift == 0 && na == 16 && heavy_enough,
+		   "lattice candidates: credit limits give 16 with exact weights");
+	free(s.b);
+
+	/* a small table: no value reaches 20 rows */
+	na = vgm_atoms_select_lattice(0, NULL, 0, 0.0, 0.01, 16, atoms);
+	tap_ok(na == 0, "lattice candidates: an empty summary has none");
+	summarize(x, 300, &s);
+	na = vgm_atoms_select_lattice(s.shift, s.b, s.n, 300.0, 0.01, 16, atoms);
+	tap_ok(na == 0, "lattice candidates: 300 rows, no value with 20 rows: none");
+	free(s.b);
+
+	/* a coarsened summary's buckets are not values: none */
+	rng_state = 33;
+	for (size_t i = 0; i < n; i++)
+		x[i] = exp(3.0 + rng_normal());
+	summarize_cap(x, n, 1024, &s);
+	na = vgm_atoms_select_lattice(s.shift, s.b, s.n, (double) n, 0.001, 16, atoms);
+	tap_ok(s.shift > 0 && na == 0, "lattice candidates: a coarsened summary has none");
+	free(s.b);
+	free(x);
+}
+
 int
 main(void)
 {
@@ -646,5 +714,6 @@ main(void)
 	test_atoms();
 	test_spike_rule();
 	test_late_heavy();
+	test_lattice_candidates();
 	return tap_done();
 }
