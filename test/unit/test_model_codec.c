@@ -424,6 +424,203 @@ expect_subst(const char *name, const char *base, const char *from, const char *t
 	free(t);
 }
 
+/* Parse the base text with one substitution; the caller checks r and frees it. */
+static void
+parse_subst(const char *base, const char *from, const char *to, Parsed *r)
+{
+	char	   *t = replace(base, from, to);
+
+	if (t == NULL)
+	{
+		/* the case could not be built: a result no check accepts */
+		memset(r, 0, sizeof(*r));
+		r->rc = -1;
+		return;
+	}
+	parse_exact(t, strlen(t), r);
+	free(t);
+}
+
+#define lengthof(array) (sizeof(array) / sizeof((array)[0]))
+
+/* A text the parser must refuse, what it must answer, and the test's name. */
+typedef struct ErrorCase
+{
+	const char *name;
+	const char *from;			/* a part of the base text, or NULL */
+	const char *to;				/* its replacement, or the whole text */
+	int			code;
+	const char *msg_part;		/* a part of the message ("": any message) */
+} ErrorCase;
+
+/* Check every case of a table with expect_error. */
+static void
+expect_cases(const char *base, const ErrorCase *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		const ErrorCase *c = &cases[i];
+
+		if (c->from == NULL)
+			expect_error_str(c->name, c->to, c->code, c->msg_part);
+		else
+			expect_subst(c->name, base, c->from, c->to, c->code, c->msg_part);
+	}
+}
+
+
+/* The texts the parser must refuse that are written out whole, by what is wrong with them. */
+static const ErrorCase error_cases[] = {
+	/* Texts that are not one well-formed JSON object. */
+	{"empty input", NULL, "", VGM_MODEL_ERR_SYNTAX, "malformed JSON"},
+	{"whitespace only", NULL, " \n\t", VGM_MODEL_ERR_SYNTAX, ""},
+	{"lone brace", NULL, "{", VGM_MODEL_ERR_SYNTAX, ""},
+	{"array at top", NULL, "[]", VGM_MODEL_ERR_SYNTAX, ""},
+	{"null at top", NULL, "null", VGM_MODEL_ERR_SYNTAX, ""},
+	{"missing colon", NULL, "{\"version\" 1}", VGM_MODEL_ERR_SYNTAX, ""},
+	{"trailing comma in object", NULL, "{\"version\":1,}", VGM_MODEL_ERR_SYNTAX, ""},
+	{"comma only", NULL, "{,}", VGM_MODEL_ERR_SYNTAX, ""},
+	{"single-quoted key", NULL, "{'version':1}", VGM_MODEL_ERR_SYNTAX, ""},
+	{"unquoted key", NULL, "{version:1}", VGM_MODEL_ERR_SYNTAX, ""},
+	{"BOM", NULL, "\xEF\xBB\xBF{}", VGM_MODEL_ERR_SYNTAX, ""},
+	{"trailing comma in array", "[0.25,0.75]", "[0.25,0.75,]", VGM_MODEL_ERR_SYNTAX, ""},
+	{"missing comma in array", "[0.25,0.75]", "[0.25 0.75]", VGM_MODEL_ERR_SYNTAX, ""},
+	{"unclosed array", "[0.25,0.75]", "[0.25,0.75", VGM_MODEL_ERR_SYNTAX, ""},
+	{"control char in key", "\"dims\"", "\"di\x01ms\"", VGM_MODEL_ERR_SYNTAX, ""},
+	{"raw newline in key", "\"dims\"", "\"di\nms\"", VGM_MODEL_ERR_SYNTAX, ""},
+	{"bad escape", "\"dims\"", "\"di\\xms\"", VGM_MODEL_ERR_SYNTAX, ""},
+	{"short unicode escape", "\"dims\"", "\"di\\u06\"", VGM_MODEL_ERR_SYNTAX, ""},
+	{"lone low surrogate", "\"dims\"", "\"\\uDC00\"", VGM_MODEL_ERR_SYNTAX, ""},
+	{"lone high surrogate", "\"dims\"", "\"\\uD800x\"", VGM_MODEL_ERR_SYNTAX, ""},
+	{"bad literal", "true", "ture", VGM_MODEL_ERR_SYNTAX, ""},
+	{"truncated literal", "true", "tru", VGM_MODEL_ERR_SYNTAX, ""},
+	{"NaN literal", "[-1,0.5]", "[-1,NaN]", VGM_MODEL_ERR_SYNTAX, ""},
+	{"Infinity literal", "[-1,0.5]", "[-1,Infinity]", VGM_MODEL_ERR_SYNTAX, ""},
+	{"-Infinity literal", "[-1,0.5]", "[-Infinity,0.5]", VGM_MODEL_ERR_SYNTAX, ""},
+	{"nan lowercase", "\"tol\":0.001", "\"tol\":nan", VGM_MODEL_ERR_SYNTAX, ""},
+	{"hex number", "\"tol\":0.001", "\"tol\":0x1p-10", VGM_MODEL_ERR_SYNTAX, ""},
+	{"leading plus", "\"tol\":0.001", "\"tol\":+0.001", VGM_MODEL_ERR_SYNTAX, ""},
+	{"leading zero", "\"iterations\":42", "\"iterations\":042", VGM_MODEL_ERR_SYNTAX, ""},
+	{"leading zeros in double", "\"fit_ms\":12.75", "\"fit_ms\":00.5", VGM_MODEL_ERR_SYNTAX, ""},
+	{"bare decimal point", "\"tol\":0.001", "\"tol\":.001", VGM_MODEL_ERR_SYNTAX, ""},
+	{"trailing decimal point", "\"fit_ms\":12.75", "\"fit_ms\":12.", VGM_MODEL_ERR_SYNTAX, ""},
+	{"empty exponent", "\"fit_ms\":12.75", "\"fit_ms\":12e", VGM_MODEL_ERR_SYNTAX, ""},
+	{"sign-only exponent", "\"fit_ms\":12.75", "\"fit_ms\":12e+", VGM_MODEL_ERR_SYNTAX, ""},
+	{"minus alone", "\"fit_ms\":12.75", "\"fit_ms\":-", VGM_MODEL_ERR_SYNTAX, ""},
+	{"comment", "\"dims\":1,", "\"dims\":1,/* x */", VGM_MODEL_ERR_SYNTAX, ""},
+	{"form feed whitespace", "\"dims\":1,", "\"dims\":1,\f", VGM_MODEL_ERR_SYNTAX, ""},
+	/* Unknown, duplicate and missing fields, each named in the message. */
+	{"deep but allowed unknown value", "\"dims\":1,", "\"dims\":1,\"extra\":[[[[[[[[[[{\"a\":[null,true,false,\"s\\n\",-1.5e3]}]]]]]]]]]],", VGM_MODEL_ERR_FIELD, "unknown field \"extra\""},
+	{"unknown field", "\"dims\":1,", "\"dims\":1,\"extra\":1,", VGM_MODEL_ERR_FIELD, "unknown field \"extra\""},
+	{"unknown nested field", "\"fit\":{", "\"fit\":{\"bogus\":{},", VGM_MODEL_ERR_FIELD, "unknown field \"fit.bogus\""},
+	{"top-level key in nested object", "\"fit\":{", "\"fit\":{\"k\":2,", VGM_MODEL_ERR_FIELD, "unknown field \"fit.k\""},
+	{"non-ASCII key", "\"dims\":1,", "\"dims\":1,\"d\xC3\xA9\":1,", VGM_MODEL_ERR_FIELD, "unknown field \"d??\""},
+	{"key with escaped NUL", "\"dims\":1,", "\"dims\":1,\"k\\u0000\":1,", VGM_MODEL_ERR_FIELD, "unknown field \"k?\""},
+	{"key with surrogate pair", "\"dims\":1,", "\"dims\":1,\"\\uD83D\\uDE00\":1,", VGM_MODEL_ERR_FIELD, "unknown field"},
+	{"case matters in keys", "\"dims\"", "\"Dims\"", VGM_MODEL_ERR_FIELD, "unknown field \"Dims\""},
+	{"duplicate field", "\"k\":2,", "\"k\":2,\"k\":2,", VGM_MODEL_ERR_FIELD, "duplicate field \"k\""},
+	{"duplicate via escape", "\"k\":2,", "\"k\":2,\"\\u006b\":3,", VGM_MODEL_ERR_FIELD, "duplicate field \"k\""},
+	{"duplicate nested field", "\"seed\":12345,", "\"seed\":12345,\"seed\":1,", VGM_MODEL_ERR_FIELD, "duplicate field \"fit.seed\""},
+	{"duplicate object", "\"fit\":{", "\"fit\":{},\"fit\":{", VGM_MODEL_ERR_FIELD, "duplicate field \"fit\""},
+	{"missing field", "\"dims\":1,", "", VGM_MODEL_ERR_FIELD, "missing field \"dims\""},
+	{"missing array", "\"means\":[-1,0.5],", "", VGM_MODEL_ERR_FIELD, "missing field \"means\""},
+	{"missing nested field", "\"nans\":1,", "", VGM_MODEL_ERR_FIELD, "missing field \"training.nans\""},
+	{"missing converged", "\"converged\":true,", "", VGM_MODEL_ERR_FIELD, "missing field \"fit.converged\""},
+	{"empty object", NULL, "{}", VGM_MODEL_ERR_FIELD, "missing field \"version\""},
+	{"empty nested object", "{\"weight_concentration\":0.001,\"mean_precision\":1,\"mean\":0.5,\"degrees_of_freedom\":1,\"covariance\":2.25,\"reg_covar\":1e-06}", "{}", VGM_MODEL_ERR_FIELD, "missing field \"priors.weight_concentration\""},
+	/* Format versions and dimension counts the parser does not support. */
+	{"version 3", "\"version\":1", "\"version\":3", VGM_MODEL_ERR_VERSION, "unsupported format version"},
+	{"version 0", "\"version\":1", "\"version\":0", VGM_MODEL_ERR_VERSION, ""},
+	{"version 1.0", "\"version\":1", "\"version\":1.0", VGM_MODEL_ERR_VERSION, ""},
+	{"version as string", "\"version\":1", "\"version\":\"1\"", VGM_MODEL_ERR_VERSION, ""},
+	{"version huge", "\"version\":1", "\"version\":99999999999999999999999", VGM_MODEL_ERR_VERSION, ""},
+	{"version 3 wins over unknown fields", "\"version\":1", "\"version\":3,\"new_thing\":[]", VGM_MODEL_ERR_VERSION, ""},
+	{"dims 2", "\"dims\":1", "\"dims\":2", VGM_MODEL_ERR_VERSION, "unsupported number of dimensions"},
+	{"dims 0", "\"dims\":1", "\"dims\":0", VGM_MODEL_ERR_VERSION, ""},
+	{"dims null", "\"dims\":1", "\"dims\":null", VGM_MODEL_ERR_VERSION, ""},
+	/* Component counts out of range and arrays whose length is not k. */
+	{"k 0", "\"k\":2", "\"k\":0", VGM_MODEL_ERR_RANGE, "k out of range"},
+	{"k -1", "\"k\":2", "\"k\":-1", VGM_MODEL_ERR_RANGE, "k out of range"},
+	{"k 257", "\"k\":2", "\"k\":257", VGM_MODEL_ERR_RANGE, "k out of range"},
+	{"k 2^31", "\"k\":2", "\"k\":2147483648", VGM_MODEL_ERR_RANGE, ""},
+	{"k 2.5", "\"k\":2", "\"k\":2.5", VGM_MODEL_ERR_RANGE, "must be an integer"},
+	{"k 2e0", "\"k\":2", "\"k\":2e0", VGM_MODEL_ERR_RANGE, "must be an integer"},
+	{"k 3 with arrays of 2", "\"k\":2", "\"k\":3", VGM_MODEL_ERR_RANGE, "length of field \"weights\" does not match k"},
+	{"k 1 with arrays of 2", "\"k\":2", "\"k\":1", VGM_MODEL_ERR_RANGE, "does not match k"},
+	{"one array too long", "[0.5,2]", "[0.5,2,3]", VGM_MODEL_ERR_RANGE, "length of field \"covariances\" does not match k"},
+	{"one array too short", "[751.001,0.001]", "[751.001]", VGM_MODEL_ERR_RANGE, "length of field \"weight_concentration_b\" does not match k"},
+	{"empty array", "[-1,0.5]", "[ ]", VGM_MODEL_ERR_RANGE, "length of field \"means\" does not match k"},
+	/* Values of the wrong JSON type or outside their field's range. */
+	{"1e999", "[-1,0.5]", "[-1,1e999]", VGM_MODEL_ERR_RANGE, "field \"means[1]\" out of range"},
+	{"-1e999", "\"lower_bound\":-1234.5678", "\"lower_bound\":-1e999", VGM_MODEL_ERR_RANGE, "field \"fit.lower_bound\" out of range"},
+	{"string for number", "\"tol\":0.001", "\"tol\":\"0.001\"", VGM_MODEL_ERR_RANGE, "must be a number"},
+	{"null for number", "\"tol\":0.001", "\"tol\":null", VGM_MODEL_ERR_RANGE, "must be a number"},
+	{"object for array", "[-1,0.5]", "{}", VGM_MODEL_ERR_RANGE, "must be an array of numbers"},
+	{"string in array", "[-1,0.5]", "[-1,\"0.5\"]", VGM_MODEL_ERR_RANGE, "must be an array of numbers"},
+	{"nested array in array", "[-1,0.5]", "[-1,[0.5]]", VGM_MODEL_ERR_RANGE, "must be an array of numbers"},
+	{"array for object", "{\"weight_concentration\":0.001,\"mean_precision\":1,\"mean\":0.5,\"degrees_of_freedom\":1,\"covariance\":2.25,\"reg_covar\":1e-06}", "[1,2]", VGM_MODEL_ERR_RANGE, "field \"priors\" must be an object"},
+	{"converged as number", "\"converged\":true", "\"converged\":1", VGM_MODEL_ERR_RANGE, "field \"fit.converged\" must be true or false"},
+	{"converged as string", "\"converged\":true", "\"converged\":\"true\"", VGM_MODEL_ERR_RANGE, "must be true or false"},
+	{"converged null", "\"converged\":true", "\"converged\":null", VGM_MODEL_ERR_RANGE, "must be true or false"},
+	{"non-integer iterations", "\"iterations\":42", "\"iterations\":42.5", VGM_MODEL_ERR_RANGE, "field \"fit.iterations\" must be an integer"},
+	{"iterations 42.0", "\"iterations\":42", "\"iterations\":42.0", VGM_MODEL_ERR_RANGE, "must be an integer"},
+	{"iterations 1e2", "\"iterations\":42", "\"iterations\":1e2", VGM_MODEL_ERR_RANGE, "must be an integer"},
+	{"iterations beyond int32", "\"iterations\":42", "\"iterations\":2147483648", VGM_MODEL_ERR_RANGE, "field \"fit.iterations\" out of range"},
+	{"negative iterations", "\"iterations\":42", "\"iterations\":-1", VGM_MODEL_ERR_RANGE, "field \"fit.iterations\" out of range"},
+	{"negative max_iter", "\"max_iter\":100", "\"max_iter\":-2147483648", VGM_MODEL_ERR_RANGE, "field \"fit.max_iter\" out of range"},
+	{"seed 2^64", "\"seed\":12345", "\"seed\":18446744073709551616", VGM_MODEL_ERR_RANGE, "field \"fit.seed\" out of range"},
+	{"seed huge", "\"seed\":12345", "\"seed\":99999999999999999999999999", VGM_MODEL_ERR_RANGE, "field \"fit.seed\" out of range"},
+	{"seed -1", "\"seed\":12345", "\"seed\":-1", VGM_MODEL_ERR_RANGE, "field \"fit.seed\" out of range"},
+	{"rows 2^63", "\"rows\":1000", "\"rows\":9223372036854775808", VGM_MODEL_ERR_RANGE, "field \"training.rows\" out of range"},
+	{"rows -2^63", "\"rows\":1000", "\"rows\":-9223372036854775808", VGM_MODEL_ERR_RANGE, "field \"training.rows\" out of range"},
+	{"negative nulls", "\"nulls\":3", "\"nulls\":-3", VGM_MODEL_ERR_RANGE, "field \"training.nulls\" out of range"},
+	/* Well-typed models the validator must refuse. */
+	{"weights not summing to 1", "[0.25,0.75]", "[0.25,0.73]", VGM_MODEL_ERR_RANGE, "weights do not sum to 1"},
+	{"weights slightly off", "[0.25,0.75]", "[0.25,0.750000002]", VGM_MODEL_ERR_RANGE, "weights do not sum to 1"},
+	{"negative weight", "[0.25,0.75]", "[-0.25,1.25]", VGM_MODEL_ERR_RANGE, "field \"weights[0]\" out of range"},
+	{"zero covariance", "[0.5,2]", "[0.5,0]", VGM_MODEL_ERR_RANGE, "field \"covariances[1]\" out of range"},
+	{"negative covariance", "[0.5,2]", "[-0.5,2]", VGM_MODEL_ERR_RANGE, "field \"covariances[0]\" out of range"},
+	{"negative zero covariance", "[0.5,2]", "[-0,2]", VGM_MODEL_ERR_RANGE, "field \"covariances[0]\" out of range"},
+	{"covariance underflows to 0", "[0.5,2]", "[1e-400,2]", VGM_MODEL_ERR_RANGE, "field \"covariances[0]\" out of range"},
+	{"negative precision", "\"mean_precision\":[251,751]", "\"mean_precision\":[251,-751]", VGM_MODEL_ERR_RANGE, "field \"mean_precision[1]\" out of range"},
+	{"zero dof", "\"degrees_of_freedom\":[251,751]", "\"degrees_of_freedom\":[0,751]", VGM_MODEL_ERR_RANGE, "field \"degrees_of_freedom[0]\" out of range"},
+	{"zero conc_a", "\"weight_concentration_a\":[251,751]", "\"weight_concentration_a\":[251,0]", VGM_MODEL_ERR_RANGE, "field \"weight_concentration_a[1]\" out of range"},
+	{"zero conc_b", "[751.001,0.001]", "[751.001,0]", VGM_MODEL_ERR_RANGE, "field \"weight_concentration_b[1]\" out of range"},
+	{"weight_threshold 1", "\"weight_threshold\":0.005", "\"weight_threshold\":1", VGM_MODEL_ERR_RANGE, "field \"weight_threshold\" out of range"},
+	{"negative weight_threshold", "\"weight_threshold\":0.005", "\"weight_threshold\":-0.005", VGM_MODEL_ERR_RANGE, ""},
+	{"zero prior concentration", "{\"weight_concentration\":0.001", "{\"weight_concentration\":0", VGM_MODEL_ERR_RANGE, "field \"priors.weight_concentration\" out of range"},
+	{"zero prior precision", "\"mean_precision\":1,", "\"mean_precision\":0,", VGM_MODEL_ERR_RANGE, "field \"priors.mean_precision\" out of range"},
+	{"negative prior dof", "\"degrees_of_freedom\":1,", "\"degrees_of_freedom\":-1,", VGM_MODEL_ERR_RANGE, "field \"priors.degrees_of_freedom\" out of range"},
+	{"zero prior covariance", "\"covariance\":2.25", "\"covariance\":0", VGM_MODEL_ERR_RANGE, "field \"priors.covariance\" out of range"},
+	{"negative reg_covar", "\"reg_covar\":1e-06", "\"reg_covar\":-1e-06", VGM_MODEL_ERR_RANGE, "field \"priors.reg_covar\" out of range"},
+	{"negative tol", "\"tol\":0.001", "\"tol\":-0.001", VGM_MODEL_ERR_RANGE, "field \"fit.tol\" out of range"},
+	{"negative fit_ms", "\"fit_ms\":12.75", "\"fit_ms\":-1", VGM_MODEL_ERR_RANGE, "field \"fit.fit_ms\" out of range"},
+	{"negative total_weight", "\"total_weight\":1000", "\"total_weight\":-1", VGM_MODEL_ERR_RANGE, "field \"training.total_weight\" out of range"},
+	{"min above max", "\"min\":-3.5", "\"min\":8", VGM_MODEL_ERR_RANGE, "training min exceeds max"},
+	/* Texts with several errors: syntax wins, then the first deferred one. */
+	{"syntax error after unknown field", "\"dims\":1,", "\"dims\":1,\"extra\":1,\"x\"", VGM_MODEL_ERR_SYNTAX, ""},
+	{"first deferred error wins", "\"dims\":1,", "\"dims\":1,\"extra\":1,\"dims\":1,", VGM_MODEL_ERR_FIELD, "unknown field \"extra\""},
+};
+
+/* Atom lists the parser must refuse, as substitutions in a two-atom model's text. */
+static const ErrorCase atom_cases[] = {
+	{"atoms out of order", "[[0,0.15],[9.99,0.05]]", "[[9.99,0.05],[0,0.15]]", VGM_MODEL_ERR_RANGE, "atom values not strictly increasing"},
+	{"atoms repeated", "[[0,0.15],[9.99,0.05]]", "[[0,0.15],[0,0.05]]", VGM_MODEL_ERR_RANGE, "atom values not strictly increasing"},
+	{"atom weight 0", "[9.99,0.05]", "[9.99,0]", VGM_MODEL_ERR_RANGE, "field \"atoms[1][1]\" out of range"},
+	{"atom weight above 1", "[9.99,0.05]", "[9.99,1.5]", VGM_MODEL_ERR_RANGE, "field \"atoms[1][1]\" out of range"},
+	{"atom weights off the sum", "[9.99,0.05]", "[9.99,0.06]", VGM_MODEL_ERR_RANGE, "weights do not sum to 1"},
+	{"atom value 1e999", "[9.99,0.05]", "[1e999,0.05]", VGM_MODEL_ERR_RANGE, "field \"atoms[1][0]\" out of range"},
+	{"atom of one number", "[9.99,0.05]", "[9.99]", VGM_MODEL_ERR_RANGE, "must be an array of [value, weight] pairs"},
+	{"atom of three numbers", "[9.99,0.05]", "[9.99,0.05,1]", VGM_MODEL_ERR_RANGE, "must be an array of [value, weight] pairs"},
+	{"atom as a number", "[9.99,0.05]", "9.99", VGM_MODEL_ERR_RANGE, "must be an array of [value, weight] pairs"},
+	{"atoms as an object", "[[0,0.15],[9.99,0.05]]", "{}", VGM_MODEL_ERR_RANGE, "must be an array of [value, weight] pairs"},
+	{"atoms empty", "[[0,0.15],[9.99,0.05]]", "[]", VGM_MODEL_ERR_FIELD, "empty field \"atoms\""},
+	{"atoms missing in version 2", "\"atoms\":[[0,0.15],[9.99,0.05]],", "", VGM_MODEL_ERR_FIELD, "missing field \"atoms\""},
+	{"atoms in version 1", "\"version\":2", "\"version\":1", VGM_MODEL_ERR_FIELD, "field \"atoms\" needs format version 2"},
+	{"atoms unclosed", "[9.99,0.05]]", "[9.99,0.05]", VGM_MODEL_ERR_SYNTAX, NULL},
+};
+
+
 /* ---- tests -------------------------------------------------------------- */
 
 static void
@@ -931,51 +1128,11 @@ static void
 test_errors(const char *base)
 {
 	char		buf[8192];
-	char	   *t;
+	Parsed		r;
 
-	/* malformed */
-	expect_error_str("empty input", "", VGM_MODEL_ERR_SYNTAX, "malformed JSON");
-	expect_error_str("whitespace only", " \n\t", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_error_str("lone brace", "{", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_error_str("array at top", "[]", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_error_str("null at top", "null", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_error_str("missing colon", "{\"version\" 1}", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_error_str("trailing comma in object", "{\"version\":1,}", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_error_str("comma only", "{,}", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_error_str("single-quoted key", "{'version':1}", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_error_str("unquoted key", "{version:1}", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_error_str("BOM", "\xEF\xBB\xBF{}", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("trailing comma in array", base, "[0.25,0.75]", "[0.25,0.75,]",
-				 VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("missing comma in array", base, "[0.25,0.75]", "[0.25 0.75]",
-				 VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("unclosed array", base, "[0.25,0.75]", "[0.25,0.75",
-				 VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("control char in key", base, "\"dims\"", "\"di\x01ms\"",
-				 VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("raw newline in key", base, "\"dims\"", "\"di\nms\"",
-				 VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("bad escape", base, "\"dims\"", "\"di\\xms\"", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("short unicode escape", base, "\"dims\"", "\"di\\u06\"", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("lone low surrogate", base, "\"dims\"", "\"\\uDC00\"", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("lone high surrogate", base, "\"dims\"", "\"\\uD800x\"", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("bad literal", base, "true", "ture", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("truncated literal", base, "true", "tru", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("NaN literal", base, "[-1,0.5]", "[-1,NaN]", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("Infinity literal", base, "[-1,0.5]", "[-1,Infinity]", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("-Infinity literal", base, "[-1,0.5]", "[-Infinity,0.5]", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("nan lowercase", base, "\"tol\":0.001", "\"tol\":nan", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("hex number", base, "\"tol\":0.001", "\"tol\":0x1p-10", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("leading plus", base, "\"tol\":0.001", "\"tol\":+0.001", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("leading zero", base, "\"iterations\":42", "\"iterations\":042", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("leading zeros in double", base, "\"fit_ms\":12.75", "\"fit_ms\":00.5", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("bare decimal point", base, "\"tol\":0.001", "\"tol\":.001", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("trailing decimal point", base, "\"fit_ms\":12.75", "\"fit_ms\":12.", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("empty exponent", base, "\"fit_ms\":12.75", "\"fit_ms\":12e", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("sign-only exponent", base, "\"fit_ms\":12.75", "\"fit_ms\":12e+", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("minus alone", base, "\"fit_ms\":12.75", "\"fit_ms\":-", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("comment", base, "\"dims\":1,", "\"dims\":1,/* x */", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("form feed whitespace", base, "\"dims\":1,", "\"dims\":1,\f", VGM_MODEL_ERR_SYNTAX, NULL);
+	expect_cases(base, error_cases, lengthof(error_cases));
+
+	/* texts built at run time */
 	{
 		/* a NUL byte inside the text (explicit length) */
 		size_t		n = strlen(base);
@@ -992,14 +1149,10 @@ test_errors(const char *base)
 	expect_error_str("extra closing brace", buf, VGM_MODEL_ERR_SYNTAX, "trailing garbage");
 	snprintf(buf, sizeof(buf), "%s%s", base, base);
 	expect_error_str("two objects", buf, VGM_MODEL_ERR_SYNTAX, "trailing garbage");
-	{
-		Parsed		r;
-
-		snprintf(buf, sizeof(buf), "\n %s \r\n\t ", base);
-		parse_exact(buf, strlen(buf), &r);
-		tap_ok(r.rc == VGM_MODEL_OK, "parse: surrounding whitespace is fine");
-		parsed_free(&r);
-	}
+	snprintf(buf, sizeof(buf), "\n %s \r\n\t ", base);
+	parse_exact(buf, strlen(buf), &r);
+	tap_ok(r.rc == VGM_MODEL_OK, "parse: surrounding whitespace is fine");
+	parsed_free(&r);
 
 	/* nesting */
 	{
@@ -1015,87 +1168,16 @@ test_errors(const char *base)
 		deep[j] = '\0';
 		expect_error_str("nesting too deep", deep, VGM_MODEL_ERR_SYNTAX, NULL);
 	}
-	expect_subst("deep but allowed unknown value", base, "\"dims\":1,",
-				 "\"dims\":1,\"extra\":[[[[[[[[[[{\"a\":[null,true,false,\"s\\n\",-1.5e3]}]]]]]]]]]],",
-				 VGM_MODEL_ERR_FIELD, "unknown field \"extra\"");
 
-	/* fields */
-	expect_subst("unknown field", base, "\"dims\":1,", "\"dims\":1,\"extra\":1,",
-				 VGM_MODEL_ERR_FIELD, "unknown field \"extra\"");
-	expect_subst("unknown nested field", base, "\"fit\":{", "\"fit\":{\"bogus\":{},",
-				 VGM_MODEL_ERR_FIELD, "unknown field \"fit.bogus\"");
-	expect_subst("top-level key in nested object", base, "\"fit\":{", "\"fit\":{\"k\":2,",
-				 VGM_MODEL_ERR_FIELD, "unknown field \"fit.k\"");
-	expect_subst("non-ASCII key", base, "\"dims\":1,", "\"dims\":1,\"d\xC3\xA9\":1,",
-				 VGM_MODEL_ERR_FIELD, "unknown field \"d??\"");
-	expect_subst("key with escaped NUL", base, "\"dims\":1,", "\"dims\":1,\"k\\u0000\":1,",
-				 VGM_MODEL_ERR_FIELD, "unknown field \"k?\"");
-	expect_subst("key with surrogate pair", base, "\"dims\":1,", "\"dims\":1,\"\\uD83D\\uDE00\":1,",
-				 VGM_MODEL_ERR_FIELD, "unknown field");
+	/* a key, an array and a number longer than the parser keeps */
 	{
 		char		longkey[400];
 
 		snprintf(longkey, sizeof(longkey), "\"dims\":1,\"%0300d\":1,", 7);
 		expect_subst("very long key", base, "\"dims\":1,", longkey, VGM_MODEL_ERR_FIELD, "...\"");
 	}
-	expect_subst("case matters in keys", base, "\"dims\"", "\"Dims\"", VGM_MODEL_ERR_FIELD,
-				 "unknown field \"Dims\"");
-	expect_subst("duplicate field", base, "\"k\":2,", "\"k\":2,\"k\":2,",
-				 VGM_MODEL_ERR_FIELD, "duplicate field \"k\"");
-	expect_subst("duplicate via escape", base, "\"k\":2,", "\"k\":2,\"\\u006b\":3,",
-				 VGM_MODEL_ERR_FIELD, "duplicate field \"k\"");
-	expect_subst("duplicate nested field", base, "\"seed\":12345,", "\"seed\":12345,\"seed\":1,",
-				 VGM_MODEL_ERR_FIELD, "duplicate field \"fit.seed\"");
-	expect_subst("duplicate object", base, "\"fit\":{", "\"fit\":{},\"fit\":{",
-				 VGM_MODEL_ERR_FIELD, "duplicate field \"fit\"");
-	expect_subst("missing field", base, "\"dims\":1,", "", VGM_MODEL_ERR_FIELD,
-				 "missing field \"dims\"");
-	expect_subst("missing array", base, "\"means\":[-1,0.5],", "", VGM_MODEL_ERR_FIELD,
-				 "missing field \"means\"");
-	expect_subst("missing nested field", base, "\"nans\":1,", "", VGM_MODEL_ERR_FIELD,
-				 "missing field \"training.nans\"");
-	expect_subst("missing converged", base, "\"converged\":true,", "", VGM_MODEL_ERR_FIELD,
-				 "missing field \"fit.converged\"");
-	expect_error_str("empty object", "{}", VGM_MODEL_ERR_FIELD, "missing field \"version\"");
-	expect_subst("empty nested object", base,
-				 "{\"weight_concentration\":0.001,\"mean_precision\":1,\"mean\":0.5,\"degrees_of_freedom\":1,\"covariance\":2.25,\"reg_covar\":1e-06}",
-				 "{}", VGM_MODEL_ERR_FIELD, "missing field \"priors.weight_concentration\"");
-
-	/* version and dims */
-	expect_subst("version 3", base, "\"version\":1", "\"version\":3", VGM_MODEL_ERR_VERSION,
-				 "unsupported format version");
-	expect_subst("version 0", base, "\"version\":1", "\"version\":0", VGM_MODEL_ERR_VERSION, NULL);
-	expect_subst("version 1.0", base, "\"version\":1", "\"version\":1.0", VGM_MODEL_ERR_VERSION, NULL);
-	expect_subst("version as string", base, "\"version\":1", "\"version\":\"1\"", VGM_MODEL_ERR_VERSION, NULL);
-	expect_subst("version huge", base, "\"version\":1", "\"version\":99999999999999999999999",
-				 VGM_MODEL_ERR_VERSION, NULL);
-	t = replace(base, "\"version\":1", "\"version\":3,\"new_thing\":[]");
-	expect_error_str("version 3 wins over unknown fields", t, VGM_MODEL_ERR_VERSION, NULL);
-	free(t);
-	expect_subst("dims 2", base, "\"dims\":1", "\"dims\":2", VGM_MODEL_ERR_VERSION,
-				 "unsupported number of dimensions");
-	expect_subst("dims 0", base, "\"dims\":1", "\"dims\":0", VGM_MODEL_ERR_VERSION, NULL);
-	expect_subst("dims null", base, "\"dims\":1", "\"dims\":null", VGM_MODEL_ERR_VERSION, NULL);
-
-	/* k and array lengths */
-	expect_subst("k 0", base, "\"k\":2", "\"k\":0", VGM_MODEL_ERR_RANGE, "k out of range");
-	expect_subst("k -1", base, "\"k\":2", "\"k\":-1", VGM_MODEL_ERR_RANGE, "k out of range");
-	expect_subst("k 257", base, "\"k\":2", "\"k\":257", VGM_MODEL_ERR_RANGE, "k out of range");
-	expect_subst("k 2^31", base, "\"k\":2", "\"k\":2147483648", VGM_MODEL_ERR_RANGE, NULL);
-	expect_subst("k 2.5", base, "\"k\":2", "\"k\":2.5", VGM_MODEL_ERR_RANGE, "must be an integer");
-	expect_subst("k 2e0", base, "\"k\":2", "\"k\":2e0", VGM_MODEL_ERR_RANGE, "must be an integer");
-	expect_subst("k 3 with arrays of 2", base, "\"k\":2", "\"k\":3", VGM_MODEL_ERR_RANGE,
-				 "length of field \"weights\" does not match k");
-	expect_subst("k 1 with arrays of 2", base, "\"k\":2", "\"k\":1", VGM_MODEL_ERR_RANGE,
-				 "does not match k");
-	expect_subst("one array too long", base, "[0.5,2]", "[0.5,2,3]", VGM_MODEL_ERR_RANGE,
-				 "length of field \"covariances\" does not match k");
-	expect_subst("one array too short", base, "[751.001,0.001]", "[751.001]", VGM_MODEL_ERR_RANGE,
-				 "length of field \"weight_concentration_b\" does not match k");
-	expect_subst("empty array", base, "[-1,0.5]", "[ ]", VGM_MODEL_ERR_RANGE,
-				 "length of field \"means\" does not match k");
 	{
-		/* 300 elements: more than the parser keeps */
+		/* 300 elements */
 		char		big[4000];
 		int			j = snprintf(big, sizeof(big), "\"means\":[");
 
@@ -1105,12 +1187,6 @@ test_errors(const char *base)
 		expect_subst("array longer than VGM_MAX_COMPONENTS", base, "\"means\":[-1,0.5],", big,
 					 VGM_MODEL_ERR_RANGE, "does not match k");
 	}
-
-	/* values of the wrong type or out of range */
-	expect_subst("1e999", base, "[-1,0.5]", "[-1,1e999]", VGM_MODEL_ERR_RANGE,
-				 "field \"means[1]\" out of range");
-	expect_subst("-1e999", base, "\"lower_bound\":-1234.5678", "\"lower_bound\":-1e999",
-				 VGM_MODEL_ERR_RANGE, "field \"fit.lower_bound\" out of range");
 	{
 		char		longnum[1300];
 
@@ -1118,133 +1194,17 @@ test_errors(const char *base)
 		expect_subst("number too long", base, "[-1,0.5]", longnum, VGM_MODEL_ERR_RANGE,
 					 "number too long");
 	}
-	expect_subst("string for number", base, "\"tol\":0.001", "\"tol\":\"0.001\"",
-				 VGM_MODEL_ERR_RANGE, "must be a number");
-	expect_subst("null for number", base, "\"tol\":0.001", "\"tol\":null",
-				 VGM_MODEL_ERR_RANGE, "must be a number");
-	expect_subst("object for array", base, "[-1,0.5]", "{}", VGM_MODEL_ERR_RANGE,
-				 "must be an array of numbers");
-	expect_subst("string in array", base, "[-1,0.5]", "[-1,\"0.5\"]", VGM_MODEL_ERR_RANGE,
-				 "must be an array of numbers");
-	expect_subst("nested array in array", base, "[-1,0.5]", "[-1,[0.5]]", VGM_MODEL_ERR_RANGE,
-				 "must be an array of numbers");
-	expect_subst("array for object", base,
-				 "{\"weight_concentration\":0.001,\"mean_precision\":1,\"mean\":0.5,\"degrees_of_freedom\":1,\"covariance\":2.25,\"reg_covar\":1e-06}",
-				 "[1,2]", VGM_MODEL_ERR_RANGE, "field \"priors\" must be an object");
-	expect_subst("converged as number", base, "\"converged\":true", "\"converged\":1",
-				 VGM_MODEL_ERR_RANGE, "field \"fit.converged\" must be true or false");
-	expect_subst("converged as string", base, "\"converged\":true", "\"converged\":\"true\"",
-				 VGM_MODEL_ERR_RANGE, "must be true or false");
-	expect_subst("converged null", base, "\"converged\":true", "\"converged\":null",
-				 VGM_MODEL_ERR_RANGE, "must be true or false");
-	expect_subst("non-integer iterations", base, "\"iterations\":42", "\"iterations\":42.5",
-				 VGM_MODEL_ERR_RANGE, "field \"fit.iterations\" must be an integer");
-	expect_subst("iterations 42.0", base, "\"iterations\":42", "\"iterations\":42.0",
-				 VGM_MODEL_ERR_RANGE, "must be an integer");
-	expect_subst("iterations 1e2", base, "\"iterations\":42", "\"iterations\":1e2",
-				 VGM_MODEL_ERR_RANGE, "must be an integer");
-	expect_subst("iterations beyond int32", base, "\"iterations\":42", "\"iterations\":2147483648",
-				 VGM_MODEL_ERR_RANGE, "field \"fit.iterations\" out of range");
-	expect_subst("negative iterations", base, "\"iterations\":42", "\"iterations\":-1",
-				 VGM_MODEL_ERR_RANGE, "field \"fit.iterations\" out of range");
-	expect_subst("negative max_iter", base, "\"max_iter\":100", "\"max_iter\":-2147483648",
-				 VGM_MODEL_ERR_RANGE, "field \"fit.max_iter\" out of range");
-	expect_subst("seed 2^64", base, "\"seed\":12345", "\"seed\":18446744073709551616",
-				 VGM_MODEL_ERR_RANGE, "field \"fit.seed\" out of range");
-	expect_subst("seed huge", base, "\"seed\":12345", "\"seed\":99999999999999999999999999",
-				 VGM_MODEL_ERR_RANGE, "field \"fit.seed\" out of range");
-	expect_subst("seed -1", base, "\"seed\":12345", "\"seed\":-1",
-				 VGM_MODEL_ERR_RANGE, "field \"fit.seed\" out of range");
-	expect_subst("rows 2^63", base, "\"rows\":1000", "\"rows\":9223372036854775808",
-				 VGM_MODEL_ERR_RANGE, "field \"training.rows\" out of range");
-	expect_subst("rows -2^63", base, "\"rows\":1000", "\"rows\":-9223372036854775808",
-				 VGM_MODEL_ERR_RANGE, "field \"training.rows\" out of range");
-	expect_subst("negative nulls", base, "\"nulls\":3", "\"nulls\":-3",
-				 VGM_MODEL_ERR_RANGE, "field \"training.nulls\" out of range");
 
-	/* validation */
-	expect_subst("weights not summing to 1", base, "[0.25,0.75]", "[0.25,0.73]",
-				 VGM_MODEL_ERR_RANGE, "weights do not sum to 1");
-	expect_subst("weights slightly off", base, "[0.25,0.75]", "[0.25,0.750000002]",
-				 VGM_MODEL_ERR_RANGE, "weights do not sum to 1");
-	{
-		Parsed		r;
-
-		t = replace(base, "[0.25,0.75]", "[0.25,0.7500000001]");
-		parse_exact(t, strlen(t), &r);
-		tap_ok(r.rc == VGM_MODEL_OK, "validate: weights within 1e-9 of 1 are accepted");
-		parsed_free(&r);
-		free(t);
-	}
-	expect_subst("negative weight", base, "[0.25,0.75]", "[-0.25,1.25]",
-				 VGM_MODEL_ERR_RANGE, "field \"weights[0]\" out of range");
-	expect_subst("zero covariance", base, "[0.5,2]", "[0.5,0]", VGM_MODEL_ERR_RANGE,
-				 "field \"covariances[1]\" out of range");
-	expect_subst("negative covariance", base, "[0.5,2]", "[-0.5,2]", VGM_MODEL_ERR_RANGE,
-				 "field \"covariances[0]\" out of range");
-	expect_subst("negative zero covariance", base, "[0.5,2]", "[-0,2]", VGM_MODEL_ERR_RANGE,
-				 "field \"covariances[0]\" out of range");
-	expect_subst("covariance underflows to 0", base, "[0.5,2]", "[1e-400,2]", VGM_MODEL_ERR_RANGE,
-				 "field \"covariances[0]\" out of range");
-	expect_subst("negative precision", base, "\"mean_precision\":[251,751]",
-				 "\"mean_precision\":[251,-751]", VGM_MODEL_ERR_RANGE,
-				 "field \"mean_precision[1]\" out of range");
-	expect_subst("zero dof", base, "\"degrees_of_freedom\":[251,751]",
-				 "\"degrees_of_freedom\":[0,751]", VGM_MODEL_ERR_RANGE,
-				 "field \"degrees_of_freedom[0]\" out of range");
-	expect_subst("zero conc_a", base, "\"weight_concentration_a\":[251,751]",
-				 "\"weight_concentration_a\":[251,0]", VGM_MODEL_ERR_RANGE,
-				 "field \"weight_concentration_a[1]\" out of range");
-	expect_subst("zero conc_b", base, "[751.001,0.001]", "[751.001,0]", VGM_MODEL_ERR_RANGE,
-				 "field \"weight_concentration_b[1]\" out of range");
-	expect_subst("weight_threshold 1", base, "\"weight_threshold\":0.005",
-				 "\"weight_threshold\":1", VGM_MODEL_ERR_RANGE, "field \"weight_threshold\" out of range");
-	expect_subst("negative weight_threshold", base, "\"weight_threshold\":0.005",
-				 "\"weight_threshold\":-0.005", VGM_MODEL_ERR_RANGE, NULL);
-	expect_subst("zero prior concentration", base, "{\"weight_concentration\":0.001",
-				 "{\"weight_concentration\":0", VGM_MODEL_ERR_RANGE,
-				 "field \"priors.weight_concentration\" out of range");
-	expect_subst("zero prior precision", base, "\"mean_precision\":1,", "\"mean_precision\":0,",
-				 VGM_MODEL_ERR_RANGE, "field \"priors.mean_precision\" out of range");
-	expect_subst("negative prior dof", base, "\"degrees_of_freedom\":1,",
-				 "\"degrees_of_freedom\":-1,", VGM_MODEL_ERR_RANGE,
-				 "field \"priors.degrees_of_freedom\" out of range");
-	expect_subst("zero prior covariance", base, "\"covariance\":2.25", "\"covariance\":0",
-				 VGM_MODEL_ERR_RANGE, "field \"priors.covariance\" out of range");
-	expect_subst("negative reg_covar", base, "\"reg_covar\":1e-06", "\"reg_covar\":-1e-06",
-				 VGM_MODEL_ERR_RANGE, "field \"priors.reg_covar\" out of range");
-	expect_subst("negative tol", base, "\"tol\":0.001", "\"tol\":-0.001",
-				 VGM_MODEL_ERR_RANGE, "field \"fit.tol\" out of range");
-	expect_subst("negative fit_ms", base, "\"fit_ms\":12.75", "\"fit_ms\":-1",
-				 VGM_MODEL_ERR_RANGE, "field \"fit.fit_ms\" out of range");
-	expect_subst("negative total_weight", base, "\"total_weight\":1000", "\"total_weight\":-1",
-				 VGM_MODEL_ERR_RANGE, "field \"training.total_weight\" out of range");
-	expect_subst("min above max", base, "\"min\":-3.5", "\"min\":8",
-				 VGM_MODEL_ERR_RANGE, "training min exceeds max");
-	{
-		Parsed		r;
-
-		t = replace(base, "\"min\":-3.5", "\"min\":7.25");
-		parse_exact(t, strlen(t), &r);
-		tap_ok(r.rc == VGM_MODEL_OK && r.m.hdr.min == r.m.hdr.max, "validate: min == max is fine");
-		parsed_free(&r);
-		free(t);
-	}
-	{
-		Parsed		r;
-
-		t = replace(base, "\"converged\":true", "\"converged\":false");
-		parse_exact(t, strlen(t), &r);
-		tap_ok(r.rc == VGM_MODEL_OK && r.m.hdr.converged == 0, "parse: converged false");
-		parsed_free(&r);
-		free(t);
-	}
-
-	/* precedence: syntax beats everything, version beats field errors */
-	expect_subst("syntax error after unknown field", base, "\"dims\":1,",
-				 "\"dims\":1,\"extra\":1,\"x\"", VGM_MODEL_ERR_SYNTAX, NULL);
-	expect_subst("first deferred error wins", base, "\"dims\":1,",
-				 "\"dims\":1,\"extra\":1,\"dims\":1,", VGM_MODEL_ERR_FIELD, "unknown field \"extra\"");
+	/* the edges the validator accepts */
+	parse_subst(base, "[0.25,0.75]", "[0.25,0.7500000001]", &r);
+	tap_ok(r.rc == VGM_MODEL_OK, "validate: weights within 1e-9 of 1 are accepted");
+	parsed_free(&r);
+	parse_subst(base, "\"min\":-3.5", "\"min\":7.25", &r);
+	tap_ok(r.rc == VGM_MODEL_OK && r.m.hdr.min == r.m.hdr.max, "validate: min == max is fine");
+	parsed_free(&r);
+	parse_subst(base, "\"converged\":true", "\"converged\":false", &r);
+	tap_ok(r.rc == VGM_MODEL_OK && r.m.hdr.converged == 0, "parse: converged false");
+	parsed_free(&r);
 }
 
 static void
@@ -1433,70 +1393,79 @@ test_allocator(const char *base)
 	free(t);
 }
 
+/* The status, message and detail of validating a view. */
+typedef struct Verdict
+{
+	int			rc;
+	char		msg[128];
+	char		det[256];
+} Verdict;
+
+/* Validate m into a fresh verdict. */
+static Verdict
+validated(const VgmModelView *m)
+{
+	Verdict		v;
+
+	v.rc = vgm_model_validate(m, v.msg, sizeof(v.msg), v.det, sizeof(v.det));
+	return v;
+}
+
 static void
 test_validate(void)
 {
 	static VgmComponent comp[VGM_MAX_COMPONENTS];
 	static double w[VGM_MAX_COMPONENTS];
 	VgmModelView m;
-	char		msg[128],
-				det[256];
+	Verdict		v;
 
 	base_model(&m, comp, w, 3);
-	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_OK &&
-		   msg[0] == '\0' && det[0] == '\0', "validate: valid model");
-	tap_ok(vgm_model_validate(NULL, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_ERR_RANGE,
-		   "validate: NULL model");
+	v = validated(&m);
+	tap_ok(v.rc == VGM_MODEL_OK && v.msg[0] == '\0' && v.det[0] == '\0', "validate: valid model");
+	tap_ok(validated(NULL).rc == VGM_MODEL_ERR_RANGE, "validate: NULL model");
 
 	comp[1].mean = NAN;
-	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_ERR_RANGE &&
-		   strstr(msg, "non-finite") != NULL && strstr(det, "\"means[1]\" is NaN") != NULL,
-		   "validate: NaN mean");
+	v = validated(&m);
+	tap_ok(v.rc == VGM_MODEL_ERR_RANGE && strstr(v.msg, "non-finite") != NULL &&
+		   strstr(v.det, "\"means[1]\" is NaN") != NULL, "validate: NaN mean");
 	base_model(&m, comp, w, 3);
 	m.hdr.lower_bound = -INFINITY;
-	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_ERR_RANGE &&
-		   strstr(det, "-Infinity") != NULL, "validate: infinite lower bound");
+	v = validated(&m);
+	tap_ok(v.rc == VGM_MODEL_ERR_RANGE && strstr(v.det, "-Infinity") != NULL,
+		   "validate: infinite lower bound");
 	base_model(&m, comp, w, 3);
 	m.hdr.max = INFINITY;
-	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_ERR_RANGE,
-		   "validate: infinite max");
+	tap_ok(validated(&m).rc == VGM_MODEL_ERR_RANGE, "validate: infinite max");
 	base_model(&m, comp, w, 3);
 	m.hdr.dims = 2;
-	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_ERR_VERSION,
-		   "validate: dims 2");
+	tap_ok(validated(&m).rc == VGM_MODEL_ERR_VERSION, "validate: dims 2");
 	base_model(&m, comp, w, 3);
 	m.hdr.version = 7;
-	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_ERR_VERSION,
-		   "validate: version 7");
+	tap_ok(validated(&m).rc == VGM_MODEL_ERR_VERSION, "validate: version 7");
 	base_model(&m, comp, w, 3);
 	m.hdr.k = 0;
-	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_ERR_RANGE,
-		   "validate: k 0");
+	tap_ok(validated(&m).rc == VGM_MODEL_ERR_RANGE, "validate: k 0");
 	m.hdr.k = VGM_MAX_COMPONENTS + 1;
-	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_ERR_RANGE,
-		   "validate: k 257");
+	tap_ok(validated(&m).rc == VGM_MODEL_ERR_RANGE, "validate: k 257");
 	base_model(&m, comp, w, 3);
 	m.hdr.converged = 2;
-	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_ERR_RANGE,
-		   "validate: converged 2");
+	tap_ok(validated(&m).rc == VGM_MODEL_ERR_RANGE, "validate: converged 2");
 	base_model(&m, comp, w, 3);
 	m.hdr.rows = -1;
-	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_ERR_RANGE,
-		   "validate: negative rows");
+	tap_ok(validated(&m).rc == VGM_MODEL_ERR_RANGE, "validate: negative rows");
 	base_model(&m, comp, w, 3);
 	m.hdr.weight_threshold = NAN;
-	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_ERR_RANGE,
-		   "validate: NaN threshold");
+	tap_ok(validated(&m).rc == VGM_MODEL_ERR_RANGE, "validate: NaN threshold");
 	base_model(&m, comp, w, 3);
 	m.weights = NULL;
-	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_ERR_RANGE,
-		   "validate: missing arrays");
+	tap_ok(validated(&m).rc == VGM_MODEL_ERR_RANGE, "validate: missing arrays");
 	base_model(&m, comp, w, 3);
 	w[0] = 0.3;
 	w[1] = 0.3;
 	w[2] = 0.38;
-	tap_ok(vgm_model_validate(&m, msg, sizeof(msg), det, sizeof(det)) == VGM_MODEL_ERR_RANGE &&
-		   strcmp(det, "The weights sum to 0.98; a model's weights must sum to 1 within 1e-9.") == 0,
+	v = validated(&m);
+	tap_ok(v.rc == VGM_MODEL_ERR_RANGE &&
+		   strcmp(v.det, "The weights sum to 0.98; a model's weights must sum to 1 within 1e-9.") == 0,
 		   "validate: weights sum detail");
 	{
 		/* format of an invalid k does not read the arrays */
@@ -1560,34 +1529,7 @@ test_atoms(void)
 	tap_ok(r.ca.live == 0, "atoms: the block is released");
 
 	/* the parser's rules */
-	expect_subst("atoms out of order", text, "[[0,0.15],[9.99,0.05]]", "[[9.99,0.05],[0,0.15]]",
-				 VGM_MODEL_ERR_RANGE, "atom values not strictly increasing");
-	expect_subst("atoms repeated", text, "[[0,0.15],[9.99,0.05]]", "[[0,0.15],[0,0.05]]",
-				 VGM_MODEL_ERR_RANGE, "atom values not strictly increasing");
-	expect_subst("atom weight 0", text, "[9.99,0.05]", "[9.99,0]",
-				 VGM_MODEL_ERR_RANGE, "field \"atoms[1][1]\" out of range");
-	expect_subst("atom weight above 1", text, "[9.99,0.05]", "[9.99,1.5]",
-				 VGM_MODEL_ERR_RANGE, "field \"atoms[1][1]\" out of range");
-	expect_subst("atom weights off the sum", text, "[9.99,0.05]", "[9.99,0.06]",
-				 VGM_MODEL_ERR_RANGE, "weights do not sum to 1");
-	expect_subst("atom value 1e999", text, "[9.99,0.05]", "[1e999,0.05]",
-				 VGM_MODEL_ERR_RANGE, "field \"atoms[1][0]\" out of range");
-	expect_subst("atom of one number", text, "[9.99,0.05]", "[9.99]",
-				 VGM_MODEL_ERR_RANGE, "must be an array of [value, weight] pairs");
-	expect_subst("atom of three numbers", text, "[9.99,0.05]", "[9.99,0.05,1]",
-				 VGM_MODEL_ERR_RANGE, "must be an array of [value, weight] pairs");
-	expect_subst("atom as a number", text, "[9.99,0.05]", "9.99",
-				 VGM_MODEL_ERR_RANGE, "must be an array of [value, weight] pairs");
-	expect_subst("atoms as an object", text, "[[0,0.15],[9.99,0.05]]", "{}",
-				 VGM_MODEL_ERR_RANGE, "must be an array of [value, weight] pairs");
-	expect_subst("atoms empty", text, "[[0,0.15],[9.99,0.05]]", "[]",
-				 VGM_MODEL_ERR_FIELD, "empty field \"atoms\"");
-	expect_subst("atoms missing in version 2", text, "\"atoms\":[[0,0.15],[9.99,0.05]],", "",
-				 VGM_MODEL_ERR_FIELD, "missing field \"atoms\"");
-	expect_subst("atoms in version 1", text, "\"version\":2", "\"version\":1",
-				 VGM_MODEL_ERR_FIELD, "field \"atoms\" needs format version 2");
-	expect_subst("atoms unclosed", text, "[9.99,0.05]]", "[9.99,0.05]",
-				 VGM_MODEL_ERR_SYNTAX, NULL);
+	expect_cases(text, atom_cases, lengthof(atom_cases));
 	{
 		char		many[2048];
 		size_t		n = 0;
