@@ -38,4 +38,36 @@ rng_normal(void)
 	return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
 }
 
+/*
+ * The heaped, money-like data of the summary tests, as cumulative
+ * probabilities of each kind of value: exactly 0 below zero_to, exactly 9.99
+ * below heap_to, a negative lognormal below negative_to, whole cents below
+ * cents_to, and lognormal(3, sigma) above.
+ */
+typedef struct RngHeapedShape
+{
+	double		zero_to;
+	double		heap_to;
+	double		negative_to;
+	double		cents_to;
+	double		sigma;
+} RngHeapedShape;
+
+/* One draw of a heaped shape from the shared stream. */
+static inline double
+rng_heaped(const RngHeapedShape *shape)
+{
+	double		u = rng_unif();
+
+	if (u < shape->zero_to)
+		return 0.0;
+	if (u < shape->heap_to)
+		return 9.99;
+	if (u < shape->negative_to)
+		return -exp(2.0 + rng_normal());
+	if (u < shape->cents_to)
+		return round(exp(5.0 + rng_normal())) / 100.0;
+	return exp(3.0 + shape->sigma * rng_normal());
+}
+
 #endif							/* VGM_TEST_RNG_H */

@@ -199,17 +199,10 @@ gen_student(double *x, size_t n)
 static void
 gen_point_masses(double *x, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-	{
-		double		u = rng_unif();
+	static const RngHeapedShape shape = {0.3, 0.5, 0.5, 0.5, 1.0};
 
-		if (u < 0.3)
-			x[i] = 0.0;
-		else if (u < 0.5)
-			x[i] = 9.99;
-		else
-			x[i] = exp(3.0 + 1.0 * rng_normal());
-	}
+	for (size_t i = 0; i < n; i++)
+		x[i] = rng_heaped(&shape);
 }
 
 /*

@@ -48,26 +48,15 @@ rng_any_double(void)
 	return (rng_next() & 1) ? -x : x;
 }
 
-/* Financial-like mixed data: heaps at 0 and 9.99, negatives, lognormal tail. */
+/* Financial-like mixed data: heaps at 0 and 9.99, negatives, cents, lognormal tail. */
 static void
 gen_mixed(double *x, size_t n, uint64_t seed)
 {
+	static const RngHeapedShape shape = {0.15, 0.25, 0.35, 0.40, 1.5};
+
 	rng_state = seed;
 	for (size_t i = 0; i < n; i++)
-	{
-		double		u = rng_unif();
-
-		if (u < 0.15)
-			x[i] = 0.0;
-		else if (u < 0.25)
-			x[i] = 9.99;
-		else if (u < 0.35)
-			x[i] = -exp(2.0 + rng_normal());
-		else if (u < 0.40)
-			x[i] = round(exp(5.0 + rng_normal())) / 100.0;	/* cents */
-		else
-			x[i] = exp(3.0 + 1.5 * rng_normal());
-	}
+		x[i] = rng_heaped(&shape);
 }
 
 /* ------------------------------------------------------------------------
