@@ -16,13 +16,16 @@
 #include "tap.h"
 #include "validate_core.c"		/* the test reaches the static helpers too */
 
-/* kstwo.sf(x, n): every branch of SciPy's method choice */
-static const struct
+/* One reference value of a two-argument survival function: sf(n, x). */
+typedef struct SfRef
 {
 	int64_t		n;
 	double		x;
 	double		sf;
-}			kstwo_refs[] = {
+} SfRef;
+
+/* kstwo.sf(x, n): every branch of SciPy's method choice */
+static const SfRef kstwo_refs[] = {
 	{5, 0.14999999999999999, 0.99880000000000002},
 	{5, 0.29999999999999999, 0.66400000000000003},
 	{5, 0.59999999999999998, 0.03008000000000001},
@@ -56,12 +59,7 @@ static const struct
 };
 
 /* scipy.special.smirnov(n, x) */
-static const struct
-{
-	int64_t		n;
-	double		x;
-	double		sf;
-}			smirnov_refs[] = {
+static const SfRef smirnov_refs[] = {
 	{1, 0.29999999999999999, 0.69999999999999996},
 	{2, 0.20000000000000001, 0.76000000000000001},
 	{7, 0.10000000000000001, 0.82284389999999996},
@@ -262,39 +260,45 @@ test_cdf_table(void)
 		   "components of very different scales get no table");
 }
 
+/* The density of a k-component normal mixture at x. */
+static double
+mixture_pdf(int k, const double *w, const double *mu, const double *var, double x)
+{
+	double		f = 0;
+
+	for (int j = 0; j < k; j++)
+		f += w[j] * exp(-0.5 * (x - mu[j]) * (x - mu[j]) / var[j]) / sqrt(2 * M_PI * var[j]);
+	return f;
+}
+
 static void
 test_moments(void)
 {
-	/* data 1e9 + {-2, -1, 0, 1, 5}: central sums by hand */
+	/* data 1e9 + {-2, -1, 0, 1, 5}: central sums by hand, m[p] = sum of (x - mean)^p */
 	double		xs[5] = {-2, -1, 0, 1, 5};
 	double		mean = 0.6;
-	double		m2 = 0;
-	double		m3 = 0;
-	double		m4 = 0;
+	double		m[5] = {0};
 	VgmDataMoments dm;
 	int			i;
 	double		w[2] = {0.3, 0.7};
 	double		mu[2] = {-1.0, 2.0};
 	double		var[2] = {0.5, 2.0};
 	VgmMixtureMoments mm;
-	double		c1 = 0;
-	double		c2 = 0;
-	double		c3 = 0;
-	double		c4 = 0;
+	double		c[5] = {0};		/* by quadrature: the mean, then central moments by order */
 
 	for (i = 0; i < 5; i++)
 	{
 		double		d = xs[i] - mean;
 
-		m2 += d * d;
-		m3 += d * d * d;
-		m4 += d * d * d * d;
+		m[2] += d * d;
+		m[3] += d * d * d;
+		m[4] += d * d * d * d;
 	}
-	vgm_data_moments(5, 1e9 + mean, m2, m3, m4, &dm);
-	tap_ok(tap_close(dm.variance, m2 / 4, 1e-15, 0) && tap_close(dm.variance_pop, m2 / 5, 1e-15, 0),
+	vgm_data_moments(5, 1e9 + mean, m[2], m[3], m[4], &dm);
+	tap_ok(tap_close(dm.variance, m[2] / 4, 1e-15, 0) && tap_close(dm.variance_pop, m[2] / 5, 1e-15, 0),
 		   "sample and population variance");
-	tap_ok(tap_close(dm.skewness, (m3 / 5) / pow(m2 / 5, 1.5), 1e-14, 0)
-		   && tap_close(dm.kurtosis, (m4 / 5) / pow(m2 / 5, 2) - 3, 1e-14, 0),
+	tap_ok(tap_close(dm.skewness, (m[3] / 5) / pow(m[2] / 5, 1.5), 1e-14, 0)
+		   && tap_close(dm.kurtosis, (m[4] / 5) / pow(m[2] / 5, 2) - 3, 1e-14, 0),
 		   "biased skewness and excess kurtosis");
 	vgm_data_moments(3, 1e9, 1e-13, 0, 0, &dm);
 	tap_ok(isnan(dm.skewness) && isnan(dm.kurtosis), "constant data at SciPy's precision: NaN skewness");
@@ -306,29 +310,22 @@ test_moments(void)
 	for (i = -400000; i <= 400000; i++)
 	{
 		double		x = i * 5e-5;
-		double		f = 0;
-		int			j;
 
-		for (j = 0; j < 2; j++)
-			f += w[j] * exp(-0.5 * (x - mu[j]) * (x - mu[j]) / var[j]) / sqrt(2 * M_PI * var[j]);
-		c1 += x * f * 5e-5;
+		c[1] += x * mixture_pdf(2, w, mu, var, x) * 5e-5;
 	}
 	for (i = -400000; i <= 400000; i++)
 	{
 		double		x = i * 5e-5;
-		double		f = 0;
-		double		d = x - c1;
-		int			j;
+		double		f = mixture_pdf(2, w, mu, var, x) * 5e-5;
+		double		d = x - c[1];
 
-		for (j = 0; j < 2; j++)
-			f += w[j] * exp(-0.5 * (x - mu[j]) * (x - mu[j]) / var[j]) / sqrt(2 * M_PI * var[j]);
-		c2 += d * d * f * 5e-5;
-		c3 += d * d * d * f * 5e-5;
-		c4 += d * d * d * d * f * 5e-5;
+		c[2] += d * d * f;
+		c[3] += d * d * d * f;
+		c[4] += d * d * d * d * f;
 	}
-	tap_ok(tap_close(mm.mean, c1, 1e-9, 1e-12) && tap_close(mm.variance, c2, 1e-9, 0)
-		   && tap_close(mm.skewness, c3 / pow(c2, 1.5), 1e-8, 1e-12)
-		   && tap_close(mm.kurtosis, c4 / (c2 * c2) - 3, 1e-8, 1e-12),
+	tap_ok(tap_close(mm.mean, c[1], 1e-9, 1e-12) && tap_close(mm.variance, c[2], 1e-9, 0)
+		   && tap_close(mm.skewness, c[3] / pow(c[2], 1.5), 1e-8, 1e-12)
+		   && tap_close(mm.kurtosis, c[4] / (c[2] * c[2]) - 3, 1e-8, 1e-12),
 		   "mixture mean, variance, skewness, kurtosis match integration");
 }
 
@@ -569,38 +566,39 @@ test_text(void)
 		   "mixture hash: -0 as 0, any other change differs");
 }
 
+/* Whether sf agrees with every reference value; each miss is printed. */
+static bool
+sf_matches(const char *label, double (*sf) (int64_t, double), const SfRef *refs, size_t n,
+		   double rel, double abs_floor)
+{
+	bool		ok_all = true;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		double		got = sf(refs[i].n, refs[i].x);
+
+		if (!tap_close(got, refs[i].sf, rel, abs_floor))
+		{
+			printf("# %s n %lld x %g: got %.17g want %.17g\n",
+				   label, (long long) refs[i].n, refs[i].x, got, refs[i].sf);
+			ok_all = false;
+		}
+	}
+	return ok_all;
+}
+
 static void
 test_distributions(void)
 {
 	bool		ok_all = true;
 	size_t		i;
 
-	for (i = 0; i < sizeof(kstwo_refs) / sizeof(kstwo_refs[0]); i++)
-	{
-		double		got = vgm_kstwo_sf(kstwo_refs[i].n, kstwo_refs[i].x);
-
-		if (!tap_close(got, kstwo_refs[i].sf, 1e-9, 1e-14))
-		{
-			printf("# kstwo n %lld x %g: got %.17g want %.17g\n",
-				   (long long) kstwo_refs[i].n, kstwo_refs[i].x, got, kstwo_refs[i].sf);
-			ok_all = false;
-		}
-	}
-	tap_ok(ok_all, "kstwo.sf matches SciPy within 1e-9 relative on every branch");
-	ok_all = true;
-	for (i = 0; i < sizeof(smirnov_refs) / sizeof(smirnov_refs[0]); i++)
-	{
-		double		got = vgm_smirnov_sf(smirnov_refs[i].n, smirnov_refs[i].x);
-
-		if (!tap_close(got, smirnov_refs[i].sf, 2e-9, 1e-15))
-		{
-			printf("# smirnov n %lld x %g: got %.17g want %.17g\n",
-				   (long long) smirnov_refs[i].n, smirnov_refs[i].x, got, smirnov_refs[i].sf);
-			ok_all = false;
-		}
-	}
-	tap_ok(ok_all, "smirnov matches SciPy within 2e-9 relative");
-	ok_all = true;
+	tap_ok(sf_matches("kstwo", vgm_kstwo_sf, kstwo_refs, sizeof(kstwo_refs) / sizeof(kstwo_refs[0]),
+					  1e-9, 1e-14),
+		   "kstwo.sf matches SciPy within 1e-9 relative on every branch");
+	tap_ok(sf_matches("smirnov", vgm_smirnov_sf, smirnov_refs, sizeof(smirnov_refs) / sizeof(smirnov_refs[0]),
+					  2e-9, 1e-15),
+		   "smirnov matches SciPy within 2e-9 relative");
 	for (i = 0; i < sizeof(kolmogorov_refs) / sizeof(kolmogorov_refs[0]); i++)
 	{
 		double		got = vgm_kolmogorov_sf(kolmogorov_refs[i][0]);
