@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tap.h"
+
 /* A fixture file being read, and the record last read. */
 typedef struct GoldenReader
 {
@@ -146,6 +148,82 @@ golden_tolerance(const GoldenIterRecords *it, int iter)
 	return iter >= 100 ? 1e-6 : 1e-9;
 }
 
+/* The per-component quantities of an iteration, in the fixtures' names. */
+#define GOLDEN_N_QTY 7
+static const char *const golden_qty_names[GOLDEN_N_QTY] = {
+	"conc_a", "conc_b", "mean_precision", "means", "dof", "covariances", "weights"
+};
+
+/* The most iterations a case records. */
+#define GOLDEN_MAX_SNAPS 8
+
+/* What a fixture records of one iteration: its number, quantities and records. */
+typedef struct GoldenSnapshot
+{
+	int			iter;
+	double	   *q[GOLDEN_N_QTY];	/* NULL when not recorded */
+	GoldenIterRecords rec;		/* lower bound, log normaliser, tolerance */
+} GoldenSnapshot;
+
+/* Start iteration snapshot *nsnap from an "iter" record; 0 when a case has too many. */
+static int
+golden_snapshot_begin(GoldenSnapshot *snap, int *nsnap, const char *rest)
+{
+	if (*nsnap == GOLDEN_MAX_SNAPS)
+		return 0;
+	snap[*nsnap].iter = (int) strtol(rest, NULL, 10);
+	(*nsnap)++;
+	return 1;
+}
+
+/* The length of quantity q for k components in d dimensions (d = 1 for the 1-D engine). */
+static long
+golden_qty_len(int k, int d, int q)
+{
+	if (q == 3)
+		return (long) k * d;	/* means */
+	if (q == 5)
+		return (long) k * d * d;	/* covariances */
+	return k;
+}
+
+/*
+ * The last reader of a case's records: take the m numbers v of record key
+ * into the last of nsnap snapshots (none before the first "iter") when key
+ * is an iteration record or a quantity not yet recorded, of its length for
+ * k components in d dimensions.  Returns 1 when taken; otherwise frees v
+ * and returns 0, so the caller reports the record as unexpected.
+ */
+static int
+golden_snapshot_record(GoldenSnapshot *snap, int nsnap, const char *key, double *v, long m,
+					   int k, int d)
+{
+	GoldenSnapshot *s = nsnap > 0 ? &snap[nsnap - 1] : NULL;
+	int			q;
+
+	if (s != NULL && golden_iter_record(&s->rec, key, v, m))
+		return 1;
+	for (q = 0; q < GOLDEN_N_QTY; q++)
+		if (strcmp(key, golden_qty_names[q]) == 0)
+			break;
+	if (s == NULL || q == GOLDEN_N_QTY || m != golden_qty_len(k, d, q) || s->q[q] != NULL)
+	{
+		free(v);
+		return 0;
+	}
+	s->q[q] = v;
+	return 1;
+}
+
+/* Release the quantities of nsnap snapshots. */
+static void
+golden_snapshots_free(GoldenSnapshot *snap, int nsnap)
+{
+	for (int s = 0; s < nsnap; s++)
+		for (int q = 0; q < GOLDEN_N_QTY; q++)
+			free(snap[s].q[q]);
+}
+
 /*
  * What a test tells golden_read_cases about its case type: its size, where
  * its name (a char[128]) is, how to read one record of a case (key, the text
@@ -216,6 +294,30 @@ fail:
 		type->release(cases + (size_t) i * type->size);
 	free(cases);
 	return -1;
+}
+
+/*
+ * Read the cases of path as golden_read_cases does and report it as the
+ * test named readable (a diagnostic names the file when it fails).
+ */
+static int
+golden_load(const char *path, const GoldenCaseType *type, void **cases_out, const char *readable)
+{
+	int			ncase = golden_read_cases(path, type, cases_out);
+
+	tap_ok(ncase > 0, readable);
+	if (ncase <= 0)
+		printf("# cannot read golden fixtures from %s\n", path);
+	return ncase;
+}
+
+/* Whether VGM_TEST_VERBOSE asks for every comparison's error, not only failing ones. */
+static int
+golden_verbose(void)
+{
+	const char *env = getenv("VGM_TEST_VERBOSE");
+
+	return env && *env && strcmp(env, "0") != 0;
 }
 
 #endif							/* VGM_TEST_GOLDEN_RECORDS_H */

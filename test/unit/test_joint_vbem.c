@@ -51,20 +51,6 @@ static int	verbose = 0;
  * Fixture parsing
  * ------------------------------------------------------------------------ */
 
-#define N_QTY 7
-static const char *const qty_names[N_QTY] = {
-	"conc_a", "conc_b", "mean_precision", "means", "dof", "covariances", "weights"
-};
-
-typedef struct Snapshot
-{
-	int			iter;
-	double	   *q[N_QTY];
-	GoldenIterRecords rec;		/* lower bound, log normaliser, tolerance */
-} Snapshot;
-
-#define MAX_SNAPS 8
-
 typedef struct Case
 {
 	char		name[128];
@@ -83,7 +69,7 @@ typedef struct Case
 	double	   *prior_mean;
 	double	   *prior_cov;
 	int			nsnap;
-	Snapshot	snap[MAX_SNAPS];
+	GoldenSnapshot	snap[GOLDEN_MAX_SNAPS];
 } Case;
 
 static const char *const prior_scalar_names[4] = {
@@ -92,27 +78,16 @@ static const char *const prior_scalar_names[4] = {
 
 /* Release a case's arrays. */
 static void
-free_case(Case *c)
+free_case(void *case_)
 {
+	Case	   *c = case_;
+
 	free(c->data);
 	free(c->resp);
 	free(c->prior_mean);
 	free(c->prior_cov);
-	for (int s = 0; s < c->nsnap; s++)
-		for (int q = 0; q < N_QTY; q++)
-			free(c->snap[s].q[q]);
+	golden_snapshots_free(c->snap, c->nsnap);
 	memset(c, 0, sizeof(*c));
-}
-
-/* Expected length of a snapshot quantity. */
-static long
-qty_len(const Case *c, int q)
-{
-	if (q == 3)
-		return (long) c->k * c->d;
-	if (q == 5)
-		return (long) c->k * c->d * c->d;
-	return c->k;
 }
 
 /* One record of a case (see golden_read_cases); 0 when unexpected. */
@@ -120,7 +95,6 @@ static int
 read_record(void *case_, const char *key, char *rest)
 {
 	Case	   *c = case_;
-	Snapshot   *s = c->nsnap > 0 ? &c->snap[c->nsnap - 1] : NULL;
 	double	   *v;
 	long		m;
 	int			q;
@@ -158,12 +132,7 @@ read_record(void *case_, const char *key, char *rest)
 				return 0;
 		}
 		else
-		{
-			if (c->nsnap == MAX_SNAPS)
-				return 0;
-			s = &c->snap[c->nsnap++];
-			s->iter = (int) x;
-		}
+			return golden_snapshot_begin(c->snap, &c->nsnap, rest);
 		return 1;
 	}
 	v = golden_numbers(rest, &m);
@@ -223,18 +192,7 @@ read_record(void *case_, const char *key, char *rest)
 		free(v);
 		return 1;
 	}
-	if (s != NULL && golden_iter_record(&s->rec, key, v, m))
-		return 1;
-	for (q = 0; q < N_QTY; q++)
-		if (strcmp(key, qty_names[q]) == 0)
-			break;
-	if (s != NULL && q < N_QTY && m == qty_len(c, q) && s->q[q] == NULL)
-	{
-		s->q[q] = v;
-		return 1;
-	}
-	free(v);
-	return 0;
+	return golden_snapshot_record(c->snap, c->nsnap, key, v, m, c->k, c->d);
 }
 
 /* A case is complete at its "end" record when it has data (or a source), responsibilities, priors and at least one iteration. */
@@ -246,22 +204,9 @@ case_complete(const void *case_)
 	return (c->data || c->source[0]) && c->resp && c->nsnap > 0 && c->prior_mean && c->prior_cov;
 }
 
-/* free_case for golden_read_cases. */
-static void
-release_case(void *c)
-{
-	free_case(c);
-}
-
-/* Read all cases; returns the count, or -1 on a format error (with a message). */
-static int
-read_fixtures(const char *path, Case **cases_out)
-{
-	static const GoldenCaseType type = {sizeof(Case), offsetof(Case, name), read_record,
-		case_complete, release_case};
-
-	return golden_read_cases(path, &type, (void **) cases_out);
-}
+/* How golden_read_cases reads, checks and releases a case. */
+static const GoldenCaseType case_type = {sizeof(Case), offsetof(Case, name), read_record,
+	case_complete, free_case};
 
 /*
  * Read a real-table case's rows from the CSV file: fields split at commas
@@ -371,23 +316,23 @@ check_qty(const Case *c, int q, const char *name, const double *got,
 
 /* Compare a posterior (and a bound / normaliser unless NaN) with a snapshot. */
 static void
-compare_snapshot(const Case *c, const Snapshot *s, const char *path,
+compare_snapshot(const Case *c, const GoldenSnapshot *s, const char *path,
 				 const VgmJointPosterior *post, double lb, double lpn)
 {
-	const double *got[N_QTY] = {
+	const double *got[GOLDEN_N_QTY] = {
 		post->conc_a, post->conc_b, post->mean_precision, post->means, post->dof,
 		post->covariances, post->weights
 	};
 	double		rel = golden_tolerance(&s->rec, s->iter);
 	char		name[320];
 
-	for (int q = 0; q < N_QTY; q++)
+	for (int q = 0; q < GOLDEN_N_QTY; q++)
 	{
 		if (!s->q[q])
 			continue;
 		snprintf(name, sizeof(name), "%s %s iter %d %s", path, c->name, s->iter,
-				 qty_names[q]);
-		check_qty(c, q, name, got[q], s->q[q], qty_len(c, q), rel);
+				 golden_qty_names[q]);
+		check_qty(c, q, name, got[q], s->q[q], golden_qty_len(c->k, c->d, q), rel);
 	}
 	if (s->rec.has_lb && !isnan(lb))
 	{
@@ -521,7 +466,7 @@ run_golden_case(Case *c, const char *data_dir)
 
 	for (; snap < c->nsnap; snap++)
 	{
-		const Snapshot *s = &c->snap[snap];
+		const GoldenSnapshot *s = &c->snap[snap];
 		double		lpn = NAN,
 					lb = NAN;
 		int			ok = 1;
@@ -544,7 +489,7 @@ run_golden_case(Case *c, const char *data_dir)
 	/* the same iterations through the fit's fused loop, warm-started, tol 0 */
 	for (snap = 0; snap < c->nsnap; snap++)
 	{
-		const Snapshot *s = &c->snap[snap];
+		const GoldenSnapshot *s = &c->snap[snap];
 		VgmJointFitInfo info;
 
 		if (s->iter < 1)
@@ -1518,17 +1463,13 @@ main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : "../golden/joint_fixtures.txt";
 	const char *data_dir = getenv("VGM_DATA_DIR");
-	const char *env = getenv("VGM_TEST_VERBOSE");
 	Case	   *cases = NULL;
 	int			ncase;
 
-	verbose = env && *env && strcmp(env, "0") != 0;
+	verbose = golden_verbose();
 	if (!data_dir || !*data_dir)
 		data_dir = "../../../shared/data";
-	ncase = read_fixtures(path, &cases);
-	tap_ok(ncase > 0, "golden joint fixtures readable");
-	if (ncase <= 0)
-		printf("# cannot read golden fixtures from %s\n", path);
+	ncase = golden_load(path, &case_type, (void **) &cases, "golden joint fixtures readable");
 	for (int i = 0; i < ncase; i++)
 	{
 		run_golden_case(&cases[i], data_dir);

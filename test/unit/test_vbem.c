@@ -45,20 +45,6 @@ static int	verbose = 0;
  * Fixture parsing
  * ------------------------------------------------------------------------ */
 
-#define N_QTY 7
-static const char *const qty_names[N_QTY] = {
-	"conc_a", "conc_b", "mean_precision", "means", "dof", "covariances",
-	"weights"
-};
-
-typedef struct Snapshot
-{
-	int			iter;
-	double	   *q[N_QTY];		/* each of length k */
-	GoldenIterRecords rec;		/* lower bound, log normaliser, tolerance */
-} Snapshot;
-
-#define MAX_SNAPS 8
 #define N_PRIORS 6
 static const char *const prior_names[N_PRIORS] = {
 	"prior_weight_concentration", "prior_mean_precision", "prior_mean",
@@ -76,17 +62,17 @@ typedef struct Case
 	double		prior[N_PRIORS];
 	int			have_prior[N_PRIORS];
 	int			nsnap;
-	Snapshot	snap[MAX_SNAPS];
+	GoldenSnapshot	snap[GOLDEN_MAX_SNAPS];
 } Case;
 
 static void
-free_case(Case *c)
+free_case(void *case_)
 {
+	Case	   *c = case_;
+
 	free(c->data);
 	free(c->resp);
-	for (int s = 0; s < c->nsnap; s++)
-		for (int q = 0; q < N_QTY; q++)
-			free(c->snap[s].q[q]);
+	golden_snapshots_free(c->snap, c->nsnap);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -95,7 +81,6 @@ static int
 read_record(void *case_, const char *key, char *rest)
 {
 	Case	   *c = case_;
-	Snapshot   *s = c->nsnap > 0 ? &c->snap[c->nsnap - 1] : NULL;
 	double	   *v;
 	long		m;
 
@@ -112,13 +97,7 @@ read_record(void *case_, const char *key, char *rest)
 		return 1;
 	}
 	if (strcmp(key, "iter") == 0)
-	{
-		if (c->nsnap == MAX_SNAPS)
-			return 0;
-		s = &c->snap[c->nsnap++];
-		s->iter = (int) strtol(rest, NULL, 10);
-		return 1;
-	}
+		return golden_snapshot_begin(c->snap, &c->nsnap, rest);
 
 	v = golden_numbers(rest, &m);
 	if (strcmp(key, "weight_concentration_prior") == 0 && m == 1)
@@ -148,23 +127,7 @@ read_record(void *case_, const char *key, char *rest)
 		}
 	if (v == NULL)
 		return 1;
-	if (s != NULL && golden_iter_record(&s->rec, key, v, m))
-		return 1;
-	if (s != NULL && m == c->k)
-	{
-		int			q;
-
-		for (q = 0; q < N_QTY; q++)
-			if (strcmp(key, qty_names[q]) == 0)
-				break;
-		if (q < N_QTY && s->q[q] == NULL)
-		{
-			s->q[q] = v;
-			return 1;
-		}
-	}
-	free(v);
-	return 0;
+	return golden_snapshot_record(c->snap, c->nsnap, key, v, m, c->k, 1);
 }
 
 /* A case is complete at its "end" record when it has data, responsibilities and at least one iteration. */
@@ -176,22 +139,9 @@ case_complete(const void *case_)
 	return c->data && c->resp && c->nsnap > 0;
 }
 
-/* free_case for golden_read_cases. */
-static void
-release_case(void *c)
-{
-	free_case(c);
-}
-
-/* Read all cases; returns the count, or -1 on a format error (with a message). */
-static int
-read_fixtures(const char *path, Case **cases_out)
-{
-	static const GoldenCaseType type = {sizeof(Case), offsetof(Case, name), read_record,
-		case_complete, release_case};
-
-	return golden_read_cases(path, &type, (void **) cases_out);
-}
+/* How golden_read_cases reads, checks and releases a case. */
+static const GoldenCaseType case_type = {sizeof(Case), offsetof(Case, name), read_record,
+	case_complete, free_case};
 
 /* ------------------------------------------------------------------------
  * Comparison helpers
@@ -259,7 +209,7 @@ finite_comp(int k, const VgmComponent *comp, const double *w)
  * ------------------------------------------------------------------------ */
 
 static void
-comp_quantities(int k, const VgmComponent *comp, double *q[N_QTY])
+comp_quantities(int k, const VgmComponent *comp, double *q[GOLDEN_N_QTY])
 {
 	for (int j = 0; j < k; j++)
 	{
@@ -279,11 +229,11 @@ comp_quantities(int k, const VgmComponent *comp, double *q[N_QTY])
  * with vgm_mixture_weights.
  */
 static void
-compare_snapshot(const Case *c, const Snapshot *s, const char *path,
+compare_snapshot(const Case *c, const GoldenSnapshot *s, const char *path,
 				 const VgmComponent *comp, const double *weights, double lb,
 				 double lpn)
 {
-	double	   *got[N_QTY];
+	double	   *got[GOLDEN_N_QTY];
 	double		rel = golden_tolerance(&s->rec, s->iter);
 	/* Means can be ~0 for centred data: absolute floor, 1e-12 of the spread. */
 	double		mean_floor = 1e-12 * sqrt(fabs(c->prior[4]));
@@ -293,17 +243,17 @@ compare_snapshot(const Case *c, const Snapshot *s, const char *path,
 	if (s->rec.tolerance > 0.0)
 		snprintf(tol_note, sizeof(tol_note),
 				 " (tolerance %g from scikit-learn's own round-off)", rel);
-	for (int q = 0; q < N_QTY; q++)
+	for (int q = 0; q < GOLDEN_N_QTY; q++)
 		got[q] = malloc(c->k * sizeof(double));
 	comp_quantities(c->k, comp, got);
 	if (weights)
 		memcpy(got[6], weights, c->k * sizeof(double));
-	for (int q = 0; q < N_QTY; q++)
+	for (int q = 0; q < GOLDEN_N_QTY; q++)
 	{
 		if (!s->q[q])
 			continue;
 		snprintf(name, sizeof(name), "%s %s iter %d %s%s", path, c->name,
-				 s->iter, qty_names[q], tol_note);
+				 s->iter, golden_qty_names[q], tol_note);
 		check_vec(name, got[q], s->q[q], c->k, rel, q == 3 ? mean_floor : 0.0);
 	}
 	if (s->rec.has_lb && !isnan(lb))
@@ -318,7 +268,7 @@ compare_snapshot(const Case *c, const Snapshot *s, const char *path,
 				 c->name, s->iter, tol_note);
 		check_vec(name, &lpn, &s->rec.log_prob_norm, 1, rel, 0.0);
 	}
-	for (int q = 0; q < N_QTY; q++)
+	for (int q = 0; q < GOLDEN_N_QTY; q++)
 		free(got[q]);
 }
 
@@ -378,7 +328,7 @@ run_golden_case(const Case *c)
 
 	for (; snap < c->nsnap; snap++)
 	{
-		const Snapshot *s = &c->snap[snap];
+		const GoldenSnapshot *s = &c->snap[snap];
 		double		lpn = NAN,
 					lb = NAN;
 
@@ -402,7 +352,7 @@ run_golden_case(const Case *c)
 	vgm_m_step(pts, n, c->resp, k, &pr, comp);
 	for (snap = 0; snap < c->nsnap; snap++)
 	{
-		const Snapshot *s = &c->snap[snap];
+		const GoldenSnapshot *s = &c->snap[snap];
 		VgmFitResult *res;
 
 		if (s->iter < 1)
@@ -568,29 +518,29 @@ test_weight_equals_copies(void)
 		clb = vgm_lower_bound(cpts, nc, k, ccomp, clog);
 	}
 	{
-		double	   *wq[N_QTY],
-				   *cq[N_QTY];
+		double	   *wq[GOLDEN_N_QTY],
+				   *cq[GOLDEN_N_QTY];
 		char		name[128];
 
-		for (int q = 0; q < N_QTY; q++)
+		for (int q = 0; q < GOLDEN_N_QTY; q++)
 		{
 			wq[q] = malloc(k * sizeof(double));
 			cq[q] = malloc(k * sizeof(double));
 		}
 		comp_quantities(k, wcomp, wq);
 		comp_quantities(k, ccomp, cq);
-		for (int q = 0; q < N_QTY; q++)
+		for (int q = 0; q < GOLDEN_N_QTY; q++)
 		{
 			snprintf(name, sizeof(name),
 					 "weights: weight-3 point equals 3 copies after 10 iterations: %s",
-					 qty_names[q]);
+					 golden_qty_names[q]);
 			check_vec(name, wq[q], cq[q], k, 1e-12, 0.0);
 		}
 		check_vec("weights: weight-3 point equals 3 copies: lower bound",
 				  &wlb, &clb, 1, 1e-12, 0.0);
 		check_vec("weights: weight-3 point equals 3 copies: weighted mean log normaliser",
 				  &wlpn, &clpn, 1, 1e-12, 0.0);
-		for (int q = 0; q < N_QTY; q++)
+		for (int q = 0; q < GOLDEN_N_QTY; q++)
 		{
 			free(wq[q]);
 			free(cq[q]);
@@ -1034,14 +984,9 @@ main(int argc, char **argv)
 	const char *path = argc > 1 ? argv[1] : "../golden/fixtures.txt";
 	Case	   *cases = NULL;
 	int			ncase;
-	const char *env = getenv("VGM_TEST_VERBOSE");
 
-	verbose = env && *env && strcmp(env, "0") != 0;
-
-	ncase = read_fixtures(path, &cases);
-	tap_ok(ncase > 0, "golden fixtures readable");
-	if (ncase <= 0)
-		printf("# cannot read golden fixtures from %s\n", path);
+	verbose = golden_verbose();
+	ncase = golden_load(path, &case_type, (void **) &cases, "golden fixtures readable");
 	for (int i = 0; i < ncase; i++)
 	{
 		run_golden_case(&cases[i]);
