@@ -6,6 +6,7 @@
 -- sql/model_cache.sql tests more of vgm_model's cache.  Floats are compared,
 -- not printed.
 SET extra_float_digits = 0;
+\i test/fixtures/regress_helpers.sql
 
 -- six two-dimensional models of the same size and different means
 CREATE TABLE dc_models AS
@@ -20,28 +21,19 @@ SELECT i, ARRAY[sin(i * 0.7) * 3, cos(i * 1.3) * 2]::float8[] AS x
 FROM generate_series(1, 1200) i;
 
 -- the reference: each model as a literal of its own statement (a Const, a fresh call site)
-CREATE FUNCTION pg_temp.dc_reference() RETURNS TABLE (g int, i int, d float8, c int)
-LANGUAGE plpgsql AS $$
-DECLARE
-    r record;
-BEGIN
-    FOR r IN SELECT dc_models.g, dc_models.m FROM dc_models ORDER BY 1 LOOP
-        RETURN QUERY EXECUTE format('SELECT %s, i, vgm_log_density(%L::vgm_joint_model, x), vgm_predict(%L::vgm_joint_model, x) FROM dc_rows WHERE i %% 6 = %s',
-                                    r.g, r.m::text, r.m::text, r.g);
-    END LOOP;
-END $$;
-CREATE TABLE dc_ref AS SELECT * FROM pg_temp.dc_reference();
+CREATE TABLE dc_ref AS
+SELECT g, i, d.v AS d, c.v::int AS c
+FROM pg_temp.answers_by_literal('dc_models', 'vgm_joint_model', 'vgm_log_density', 'dc_rows') d
+JOIN pg_temp.answers_by_literal('dc_models', 'vgm_joint_model', 'vgm_predict', 'dc_rows') c USING (g, i);
 SELECT count(*) AS reference_rows, count(DISTINCT d) > 1000 AS varied, count(DISTINCT c) AS components FROM dc_ref;
 
 -- a hash join alternating between six models from row to row: entries are evicted and rebuilt
-SET enable_nestloop = off;
-SET enable_mergejoin = off;
+SELECT pg_temp.join_method('hash');
 SELECT count(*) AS rows,
        count(*) FILTER (WHERE vgm_log_density(mm.m, r.x) IS DISTINCT FROM f.d) AS density_mismatch,
        count(*) FILTER (WHERE vgm_predict(mm.m, r.x) IS DISTINCT FROM f.c) AS predict_mismatch
 FROM dc_rows r JOIN dc_models mm ON mm.g = r.i % 6 JOIN dc_ref f ON f.i = r.i;
-RESET enable_nestloop;
-RESET enable_mergejoin;
+SELECT pg_temp.join_method('any');
 
 -- a model made per row lives in per-tuple memory: a different model at the
 -- same address, of the same size, on every row
@@ -76,17 +68,10 @@ FROM (SELECT vgm_fit(vgm_summarize(x), max_components => 3, seed => 1) AS f
       FROM (SELECT sin(i) * 5 + (i % 3) * 10 AS x FROM generate_series(1, 500) i) s) t;
 
 CREATE TABLE dc_rows1 AS SELECT i, 1 + sin(i * 0.37) * 1.5 AS x FROM generate_series(1, 1200) i;
-CREATE FUNCTION pg_temp.dc_reference1() RETURNS TABLE (g int, i int, a float8, d float8)
-LANGUAGE plpgsql AS $$
-DECLARE
-    r record;
-BEGIN
-    FOR r IN SELECT dc_models1.g, dc_models1.m FROM dc_models1 ORDER BY 1 LOOP
-        RETURN QUERY EXECUTE format('SELECT %s, i, vgm_alpha(%L::vgm_model, x), vgm_log_density(%L::vgm_model, x) FROM dc_rows1 WHERE i %% 6 = %s',
-                                    r.g, r.m::text, r.m::text, r.g);
-    END LOOP;
-END $$;
-CREATE TABLE dc_ref1 AS SELECT * FROM pg_temp.dc_reference1();
+CREATE TABLE dc_ref1 AS
+SELECT g, i, a.v AS a, d.v AS d
+FROM pg_temp.answers_by_literal('dc_models1', 'vgm_model', 'vgm_alpha', 'dc_rows1') a
+JOIN pg_temp.answers_by_literal('dc_models1', 'vgm_model', 'vgm_log_density', 'dc_rows1') d USING (g, i);
 SELECT count(*) AS reference_rows, count(DISTINCT a) > 900 AS varied FROM dc_ref1;
 
 -- a sealed model made per row at a reused address, and six sealed models
@@ -95,11 +80,9 @@ SELECT count(*) AS rows,
        count(*) FILTER (WHERE vgm_alpha(mm.m::text::vgm_model, r.x) IS DISTINCT FROM f.a) AS per_row_alpha_mismatch,
        count(*) FILTER (WHERE vgm_log_density(mm.m::text::vgm_model, r.x) IS DISTINCT FROM f.d) AS per_row_density_mismatch
 FROM dc_rows1 r JOIN dc_models1 mm ON mm.g = r.i % 6 JOIN dc_ref1 f ON f.i = r.i;
-SET enable_nestloop = off;
-SET enable_mergejoin = off;
+SELECT pg_temp.join_method('hash');
 SELECT count(*) FILTER (WHERE vgm_alpha(mm.m, r.x) IS DISTINCT FROM f.a) AS hash_join_alpha_mismatch
 FROM dc_rows1 r JOIN dc_models1 mm ON mm.g = r.i % 6 JOIN dc_ref1 f ON f.i = r.i;
-RESET enable_nestloop;
-RESET enable_mergejoin;
+SELECT pg_temp.join_method('any');
 
 DROP TABLE dc_models, dc_rows, dc_ref, dc_one, dc_models1, dc_rows1, dc_ref1;

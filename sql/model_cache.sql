@@ -21,42 +21,29 @@ FROM mc_models;
 
 -- the reference: each model as a literal of its own statement (a Const,
 -- a fresh call site), one statement per model
-CREATE FUNCTION pg_temp.mc_reference(fn text) RETURNS TABLE (g int, i int, v float8)
-LANGUAGE plpgsql AS $$
-DECLARE
-    r record;
-BEGIN
-    FOR r IN SELECT mc_models.g, mc_models.m FROM mc_models ORDER BY 1 LOOP
-        RETURN QUERY EXECUTE format('SELECT %s, i, %s(%L::vgm_model, x)::float8 FROM mc_data WHERE i %% 12 = %s',
-                                    r.g, fn, r.m::text, r.g);
-    END LOOP;
-END $$;
 CREATE TABLE mc_ref AS
-SELECT a.g, a.i, a.v AS alpha, c.v AS component
-FROM pg_temp.mc_reference('vgm_alpha') a JOIN pg_temp.mc_reference('vgm_component') c USING (g, i);
+SELECT g, i, a.v AS alpha, c.v AS component
+FROM pg_temp.answers_by_literal('mc_models', 'vgm_model', 'vgm_alpha', 'mc_data') a
+JOIN pg_temp.answers_by_literal('mc_models', 'vgm_model', 'vgm_component', 'mc_data') c USING (g, i);
 SELECT count(*) AS reference_rows, count(DISTINCT alpha) > 1000 AS varied_alpha,
        count(DISTINCT component) AS components FROM mc_ref;
 
 -- a join with the table of models: a hash join alternates between twelve
 -- models from row to row
-SET enable_nestloop = off;
-SET enable_mergejoin = off;
+SELECT pg_temp.join_method('hash');
 SELECT count(*) AS rows,
        count(*) FILTER (WHERE vgm_alpha(mm.m, d.x) IS DISTINCT FROM r.alpha) AS alpha_mismatch,
        count(*) FILTER (WHERE vgm_component(mm.m, d.x) IS DISTINCT FROM r.component) AS component_mismatch,
        count(*) FILTER (WHERE (vgm_normalize(mm.m, d.x)).alpha IS DISTINCT FROM r.alpha) AS normalize_mismatch
 FROM mc_data d JOIN mc_models mm ON mm.g = d.i % 12 JOIN mc_ref r ON r.i = d.i;
-RESET enable_nestloop;
-RESET enable_mergejoin;
+SELECT pg_temp.join_method('any');
 
 -- a nested loop over the models, rescanned for each value: the model comes
 -- from the same slot on every row
-SET enable_hashjoin = off;
-SET enable_mergejoin = off;
+SELECT pg_temp.join_method('nestloop');
 SELECT count(*) FILTER (WHERE vgm_alpha(mm.m, d.x) IS DISTINCT FROM r.alpha) AS nestloop_mismatch
 FROM mc_data d JOIN mc_models mm ON mm.g = d.i % 12 JOIN mc_ref r ON r.i = d.i;
-RESET enable_hashjoin;
-RESET enable_mergejoin;
+SELECT pg_temp.join_method('any');
 
 -- a model made per row lives in per-tuple memory: a different model at the
 -- same address, of the same size, on every row

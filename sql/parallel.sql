@@ -71,7 +71,8 @@ SELECT vgm_test.summary_same((SELECT vgm_summarize(x) FROM par_data),
 -- the aggregates, table-driven
 --
 -- One row per aggregate call: the query is
---   SELECT <grp or 0> AS k, <expr> AS v FROM <src> [GROUP BY 1]
+--   SELECT <grp> AS k, <expr> AS v FROM <src> [GROUP BY 1]
+-- where grp '0' is the one key of an ungrouped call (no GROUP BY)
 -- and kind says how serial and parallel answers are compared: 'summary'
 -- (vgm_test.summary_same), 'model' (vgm_test.model_same), 'text' (identical text form:
 -- states of exact counts), 'json' (vgm_test.json_same on to_jsonb of the result:
@@ -81,35 +82,35 @@ CREATE TABLE par_cases (
   name text PRIMARY KEY,
   expr text NOT NULL,
   src text NOT NULL,
-  grp text,
+  grp text NOT NULL,
   kind text NOT NULL CHECK (kind IN ('summary', 'model', 'json', 'text'))
 );
 INSERT INTO par_cases VALUES
-  ('summarize',            'vgm_summarize(x)',                          'par_data',   NULL, 'summary'),
-  ('summarize weighted',   'vgm_summarize(x, w)',                       'par_data',   NULL, 'summary'),
+  ('summarize',            'vgm_summarize(x)',                          'par_data',   '0',  'summary'),
+  ('summarize weighted',   'vgm_summarize(x, w)',                       'par_data',   '0',  'summary'),
   ('summarize by group',   'vgm_summarize(x)',                          'par_data',   'g',  'summary'),
-  ('fit one step',         'vgm_fit(x)',                                'par_data',   NULL, 'model'),
-  ('fit one step k=3',     'vgm_fit(x, 3)',                             'par_data',   NULL, 'model'),
+  ('fit one step',         'vgm_fit(x)',                                'par_data',   '0',  'model'),
+  ('fit one step k=3',     'vgm_fit(x, 3)',                             'par_data',   '0',  'model'),
   ('fit one step by group','vgm_fit(x, 2)',                             'par_data',   'g',  'model'),
-  ('rollup',               'vgm_rollup(s)',                             'par_stored', NULL, 'summary'),
-  ('fit of rollup',        'vgm_fit(vgm_rollup(s), max_components => 5)', 'par_stored', NULL, 'model'),
-  ('moments',              'vgm_moments(x)',                            'par_data',   NULL, 'json'),
+  ('rollup',               'vgm_rollup(s)',                             'par_stored', '0',  'summary'),
+  ('fit of rollup',        'vgm_fit(vgm_rollup(s), max_components => 5)', 'par_stored', '0',  'model'),
+  ('moments',              'vgm_moments(x)',                            'par_data',   '0',  'json'),
   ('moments by group',     'vgm_moments(x)',                            'par_data',   'g',  'json'),
-  ('ks state',             'vgm_ks_state((SELECT m FROM par_model), x)', 'par_data',  NULL, 'text'),
-  ('ks',                   'vgm_ks((SELECT m FROM par_model), x)',      'par_data',   NULL, 'json'),
+  ('ks state',             'vgm_ks_state((SELECT m FROM par_model), x)', 'par_data',  '0',  'text'),
+  ('ks',                   'vgm_ks((SELECT m FROM par_model), x)',      'par_data',   '0',  'json'),
   ('ks by group',          'vgm_ks((SELECT m FROM par_model), x)',      'par_data',   'g',  'json'),
-  ('bounds',               'vgm_bounds((SELECT m FROM par_model), x)',  'par_data',   NULL, 'json'),
-  ('rollup ks state',      'vgm_rollup(ks)',                            'par_stored_ks', NULL, 'text'),
-  ('ks of rollup',         'vgm_ks(vgm_rollup(ks))',                    'par_stored_ks', NULL, 'json'),
-  ('partitions summarize', 'vgm_summarize(x)',                          'par_part',   NULL, 'summary'),
+  ('bounds',               'vgm_bounds((SELECT m FROM par_model), x)',  'par_data',   '0',  'json'),
+  ('rollup ks state',      'vgm_rollup(ks)',                            'par_stored_ks', '0',  'text'),
+  ('ks of rollup',         'vgm_ks(vgm_rollup(ks))',                    'par_stored_ks', '0',  'json'),
+  ('partitions summarize', 'vgm_summarize(x)',                          'par_part',   '0',  'summary'),
   ('partitions by key',    'vgm_summarize(x)',                          'par_part',   'p',  'summary'),
-  ('partitions fit',       'vgm_fit(x)',                                'par_part',   NULL, 'model'),
-  ('partitions fit k=3',   'vgm_fit(x, 3)',                             'par_part',   NULL, 'model'),
-  ('partitions fit of summary', 'vgm_fit(vgm_summarize(x), max_components => 4, seed => 7)', 'par_part', NULL, 'model'),
-  ('partitions moments',   'vgm_moments(x)',                            'par_part',   NULL, 'json'),
-  ('partitions ks state',  'vgm_ks_state((SELECT m FROM par_model), x)', 'par_part',  NULL, 'text'),
-  ('partitions ks',        'vgm_ks((SELECT m FROM par_model), x)',      'par_part',   NULL, 'json'),
-  ('partitions bounds',    'vgm_bounds((SELECT m FROM par_model), x)',  'par_part',   NULL, 'json');
+  ('partitions fit',       'vgm_fit(x)',                                'par_part',   '0',  'model'),
+  ('partitions fit k=3',   'vgm_fit(x, 3)',                             'par_part',   '0',  'model'),
+  ('partitions fit of summary', 'vgm_fit(vgm_summarize(x), max_components => 4, seed => 7)', 'par_part', '0',  'model'),
+  ('partitions moments',   'vgm_moments(x)',                            'par_part',   '0',  'json'),
+  ('partitions ks state',  'vgm_ks_state((SELECT m FROM par_model), x)', 'par_part',  '0',  'text'),
+  ('partitions ks',        'vgm_ks((SELECT m FROM par_model), x)',      'par_part',   '0',  'json'),
+  ('partitions bounds',    'vgm_bounds((SELECT m FROM par_model), x)',  'par_part',   '0',  'json');
 
 -- par_shape(query): the plan's node types, outermost first, each once, without
 -- details (the partitions of an Append repeat the same nodes) and without
@@ -147,8 +148,8 @@ $$;
 CREATE FUNCTION par_check(c par_cases, OUT shape text, OUT same boolean, OUT error text)
 LANGUAGE plpgsql AS $$
 DECLARE
-  query text := format('SELECT %s AS k, %s AS v FROM %s%s', coalesce(c.grp, '0'), c.expr, c.src,
-                       CASE WHEN c.grp IS NOT NULL THEN ' GROUP BY 1' ELSE '' END);
+  query text := format('SELECT %s AS k, %s AS v FROM %s%s', c.grp, c.expr, c.src,
+                       CASE WHEN c.grp <> '0' THEN ' GROUP BY 1' ELSE '' END);
   cmp text := CASE c.kind
                 WHEN 'summary' THEN 'vgm_test.summary_same(p.v, s.v)'
                 WHEN 'model' THEN 'vgm_test.model_same(p.v, s.v)'
