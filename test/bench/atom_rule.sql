@@ -65,19 +65,10 @@ FROM (SELECT random() AS u FROM generate_series(1, 100000) i) s;
 SELECT setseed(0.51);
 INSERT INTO atom_rule_cols SELECT 'gen.rate', round((6.5 + 1.8 * sqrt(-2 * ln(random())) * cos(2 * pi() * random()))::numeric, 2)::float8
 FROM generate_series(1, 100000) i;
--- the demo's amounts (demo/data.sql, 1M rows, setseed(0.42))
+-- the demo's amounts (its generator demo/transactions.sql, 1M rows, setseed(0.42))
+\i demo/transactions.sql
 SELECT setseed(0.42);
-INSERT INTO atom_rule_cols
-WITH u AS (SELECT i, random() AS pick, sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z
-           FROM generate_series(1, 1000000) AS i)
-SELECT 'demo.amount', CASE WHEN pick < 0.28  THEN round((4.5   * exp(0.35 * z))::numeric, 2)
-            WHEN pick < 0.55  THEN round((38.0  * exp(0.45 * z))::numeric, 2)
-            WHEN pick < 0.70  THEN round((120.0 * exp(0.60 * z))::numeric, 2)
-            WHEN pick < 0.75  THEN round((900.0 * exp(0.40 * z))::numeric, 2)
-            WHEN pick < 0.84  THEN 9.99
-            WHEN pick < 0.90  THEN 100.00
-            WHEN pick < 0.998 THEN -round((35.0 * exp(0.70 * z))::numeric, 2)
-            END::float8 FROM u;
+INSERT INTO atom_rule_cols SELECT 'demo.amount', amount FROM pg_temp.demo_transactions(1000000);
 \o
 CREATE INDEX ON atom_rule_cols (name);
 ANALYZE atom_rule_cols;
