@@ -562,13 +562,10 @@ test_order_and_determinism(void)
 	const size_t n = 300;
 	VgmPoint   *pts = make_points(n, 22);
 	VgmPoint   *shuf = malloc(n * sizeof(VgmPoint));
-	VgmFitResult *r1 = calloc(1, sizeof(VgmFitResult));
-	VgmFitResult *r2 = calloc(1, sizeof(VgmFitResult));
-	VgmFitResult *r3 = calloc(1, sizeof(VgmFitResult));
+	const VgmPoint *input[3] = {pts, shuf, pts};	/* once shuffled, twice the same */
+	VgmFitResult *fits = calloc(3, sizeof(VgmFitResult));
 	VgmFitOptions opt;
-	int			rc1,
-				rc2,
-				rc3,
+	int			rc[3],
 				ok;
 
 	/* Fisher-Yates with a fixed stream, plus a few weighted points */
@@ -587,41 +584,38 @@ test_order_and_determinism(void)
 
 	vgm_fit_options_default(&opt);
 	opt.seed = 42;
-	rc1 = vgm_fit(pts, n, &opt, r1, NULL);
-	rc2 = vgm_fit(shuf, n, &opt, r2, NULL);
-	rc3 = vgm_fit(pts, n, &opt, r3, NULL);
-	tap_ok(rc1 == VGM_OK && rc2 == VGM_OK && rc3 == VGM_OK,
+	for (int t = 0; t < 3; t++)
+		rc[t] = vgm_fit(input[t], n, &opt, &fits[t], NULL);
+	tap_ok(rc[0] == VGM_OK && rc[1] == VGM_OK && rc[2] == VGM_OK,
 		   "order/determinism: vgm_fit returns OK");
 
-	ok = r1->k == r2->k;
-	for (int j = 0; ok && j < r1->k; j++)
-		ok = memcmp(&r1->comp[j].mean, &r2->comp[j].mean, sizeof(double)) == 0 &&
-			memcmp(&r1->weights[j], &r2->weights[j], sizeof(double)) == 0;
+	ok = fits[0].k == fits[1].k;
+	for (int j = 0; ok && j < fits[0].k; j++)
+		ok = memcmp(&fits[0].comp[j].mean, &fits[1].comp[j].mean, sizeof(double)) == 0 &&
+			memcmp(&fits[0].weights[j], &fits[1].weights[j], sizeof(double)) == 0;
 	tap_ok(ok, "order independence: shuffled points give bit-equal means and weights");
 	if (!ok)
-		for (int j = 0; j < r1->k && j < r2->k; j++)
+		for (int j = 0; j < fits[0].k && j < fits[1].k; j++)
 			printf("#  [%d] mean %.17g vs %.17g  weight %.17g vs %.17g\n", j,
-				   r1->comp[j].mean, r2->comp[j].mean, r1->weights[j],
-				   r2->weights[j]);
-	tap_ok(r1->iterations == r2->iterations,
+				   fits[0].comp[j].mean, fits[1].comp[j].mean, fits[0].weights[j],
+				   fits[1].weights[j]);
+	tap_ok(fits[0].iterations == fits[1].iterations,
 		   "order independence: same number of iterations");
 
-	ok = r1->k == r3->k && r1->iterations == r3->iterations &&
-		r1->converged == r3->converged &&
-		memcmp(r1->comp, r3->comp, r1->k * sizeof(VgmComponent)) == 0 &&
-		memcmp(r1->weights, r3->weights, r1->k * sizeof(double)) == 0 &&
-		memcmp(&r1->lower_bound, &r3->lower_bound, sizeof(double)) == 0;
+	ok = fits[0].k == fits[2].k && fits[0].iterations == fits[2].iterations &&
+		fits[0].converged == fits[2].converged &&
+		memcmp(fits[0].comp, fits[2].comp, fits[0].k * sizeof(VgmComponent)) == 0 &&
+		memcmp(fits[0].weights, fits[2].weights, fits[0].k * sizeof(double)) == 0 &&
+		memcmp(&fits[0].lower_bound, &fits[2].lower_bound, sizeof(double)) == 0;
 	tap_ok(ok, "determinism: same seed gives a bit-identical fit");
 
 	opt.seed = 7;
-	rc3 = vgm_fit(pts, n, &opt, r3, NULL);
-	tap_ok(rc3 == VGM_OK && finite_comp(r3->k, r3->comp, r3->weights),
+	rc[2] = vgm_fit(pts, n, &opt, &fits[2], NULL);
+	tap_ok(rc[2] == VGM_OK && finite_comp(fits[2].k, fits[2].comp, fits[2].weights),
 		   "determinism: another seed also fits");
 	free(pts);
 	free(shuf);
-	free(r1);
-	free(r2);
-	free(r3);
+	free(fits);
 }
 
 /* (4) Degenerate inputs give finite results; errors give their codes. */
