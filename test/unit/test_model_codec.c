@@ -242,39 +242,44 @@ models_equal(const VgmModelView *a, const VgmModelView *b)
 	return 1;
 }
 
+/* The header of every base model but its component count. */
+static const VgmModelHeader base_header = {
+	.version = 1,
+	.dims = 1,
+	.iterations = 42,
+	.converged = 1,
+	.max_iter = 100,
+	.seed = 12345,
+	.tol = 0.001,
+	.weight_threshold = 0.005,
+	.priors = {
+		.weight_concentration = 0.001,
+		.mean_precision = 1,
+		.mean = 0.5,
+		.degrees_of_freedom = 1,
+		.covariance = 2.25,
+		.reg_covar = 1e-06,
+	},
+	.lower_bound = -1234.5678,
+	.fit_ms = 12.75,
+	.rows = 1000,
+	.buckets = 1000,
+	.nulls = 3,
+	.nans = 1,
+	.pos_infs = 2,
+	.neg_infs = 0,
+	.total_weight = 1000,
+	.min = -3.5,
+	.max = 7.25,
+};
+
 /* A plain valid model of k components in caller storage. */
 static void
 base_model(VgmModelView *m, VgmComponent *comp, double *w, int k)
 {
-	VgmModelHeader *h = &m->hdr;
-
 	memset(m, 0, sizeof(*m));
-	h->version = 1;
-	h->dims = 1;
-	h->k = k;
-	h->iterations = 42;
-	h->converged = 1;
-	h->max_iter = 100;
-	h->seed = 12345;
-	h->tol = 0.001;
-	h->weight_threshold = 0.005;
-	h->priors.weight_concentration = 0.001;
-	h->priors.mean_precision = 1;
-	h->priors.mean = 0.5;
-	h->priors.degrees_of_freedom = 1;
-	h->priors.covariance = 2.25;
-	h->priors.reg_covar = 1e-06;
-	h->lower_bound = -1234.5678;
-	h->fit_ms = 12.75;
-	h->rows = 1000;
-	h->buckets = 1000;
-	h->nulls = 3;
-	h->nans = 1;
-	h->pos_infs = 2;
-	h->neg_infs = 0;
-	h->total_weight = 1000;
-	h->min = -3.5;
-	h->max = 7.25;
+	m->hdr = base_header;
+	m->hdr.k = k;
 	if (k == 2)
 	{
 		VgmComponent c0 = {251, 751.001, 251, -1, 251, 0.5};
