@@ -199,15 +199,8 @@ model_from_result(const VgmFitResult *result, const VgmFitOptions *opt,
 	VgmModelHeader hdr;
 
 	hdr = *training;
-	hdr.version = VGM_MODEL_FORMAT_VERSION;
-	hdr.dims = 1;
-	hdr.k = result->k;
-	hdr.iterations = result->iterations;
-	hdr.converged = result->converged;
-	hdr.max_iter = opt->max_iter;
-	hdr.seed = opt->seed;
-	hdr.tol = opt->tol;
-	hdr.weight_threshold = options->weight_threshold;
+	vgm_model_header_set_fit(&hdr, result->k, result->iterations, result->converged,
+							 opt->max_iter, opt->seed, opt->tol, options->weight_threshold);
 	hdr.priors = result->priors;
 	hdr.lower_bound = result->lower_bound;
 	hdr.total_weight = result->total_weight;
