@@ -821,21 +821,9 @@ vgm_fit_atoms_sfunc(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) && PG_NARGS() > 3)
 	{
-		if (PG_ARGISNULL(3))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("vgm_fit option \"atom_share\" must not be null"),
-					 errdetail("Omit the argument to use its default.")));
-		vgm_option_check(aggregate_atom_share.spec, PG_GETARG_DATUM(3));
+		vgm_aggregate_row_option_check(fcinfo, 3, &aggregate_atom_share);
 		if (PG_NARGS() > 4)
-		{
-			if (PG_ARGISNULL(4))
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("vgm_fit option \"covariance_prior\" must not be null"),
-						 errdetail("Omit the argument to use its default.")));
-			vgm_option_check(aggregate_covariance_prior.spec, PG_GETARG_DATUM(4));
-		}
+			vgm_aggregate_row_option_check(fcinfo, 4, &aggregate_covariance_prior);
 	}
 	return vgm_summarize_sfunc(fcinfo);
 }
