@@ -94,10 +94,11 @@ vgm_model_version_for(int32_t n_atoms)
 }
 
 /*
- * Set what every fitted one-dimensional model records of its fit: the format
- * (version 1, one dimension), the component count, the fit's diagnostics and
- * the options it ran with.  The fit and a joint model's marginal both build
- * a header this way; the priors and the training facts are theirs to set.
+ * Set what every one-dimensional model records of its fit: the format
+ * (version 1 and one dimension; a caller with atoms sets their version), the
+ * component count, the fit's diagnostics and the options it ran with.  The
+ * fit, a joint model's marginal and vgm_model_from_mixture build a header
+ * this way; the priors and the training facts are theirs to set.
  */
 static inline void
 vgm_model_header_set_fit(VgmModelHeader *h, int32_t k, int32_t iterations,

@@ -247,7 +247,7 @@ vgm_model_from_mixture(PG_FUNCTION_ARGS)
 	}
 
 	memset(&hdr, 0, sizeof(hdr));
-	/* not fitted: recorded as one converged step of no iterations */
+	/* not fitted: no iterations, converged, max_iter 1, seed 42, tol 0 */
 	vgm_model_header_set_fit(&hdr, k, 0, 1, 1, 42, 0.0, threshold);
 	hdr.version = vgm_model_version_for(n_atoms);
 	hdr.n_atoms = n_atoms;
