@@ -199,15 +199,8 @@ model_from_result(const VgmFitResult *result, const VgmFitOptions *opt,
 	VgmModelHeader hdr;
 
 	hdr = *training;
-	hdr.version = VGM_MODEL_FORMAT_VERSION;
-	hdr.dims = 1;
-	hdr.k = result->k;
-	hdr.iterations = result->iterations;
-	hdr.converged = result->converged;
-	hdr.max_iter = opt->max_iter;
-	hdr.seed = opt->seed;
-	hdr.tol = opt->tol;
-	hdr.weight_threshold = options->weight_threshold;
+	vgm_model_header_set_fit(&hdr, result->k, result->iterations, result->converged,
+							 opt->max_iter, opt->seed, opt->tol, options->weight_threshold);
 	hdr.priors = result->priors;
 	hdr.lower_bound = result->lower_bound;
 	hdr.total_weight = result->total_weight;
@@ -828,21 +821,9 @@ vgm_fit_atoms_sfunc(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0) && PG_NARGS() > 3)
 	{
-		if (PG_ARGISNULL(3))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("vgm_fit option \"atom_share\" must not be null"),
-					 errdetail("Omit the argument to use its default.")));
-		vgm_option_check(aggregate_atom_share.spec, PG_GETARG_DATUM(3));
+		vgm_aggregate_row_option_check(fcinfo, 3, &aggregate_atom_share);
 		if (PG_NARGS() > 4)
-		{
-			if (PG_ARGISNULL(4))
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("vgm_fit option \"covariance_prior\" must not be null"),
-						 errdetail("Omit the argument to use its default.")));
-			vgm_option_check(aggregate_covariance_prior.spec, PG_GETARG_DATUM(4));
-		}
+			vgm_aggregate_row_option_check(fcinfo, 4, &aggregate_covariance_prior);
 	}
 	return vgm_summarize_sfunc(fcinfo);
 }

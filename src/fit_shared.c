@@ -181,6 +181,18 @@ vgm_options_check_planned(Node *request, const VgmOptionTable *const *tables, in
 	return NULL;
 }
 
+static void aggregate_option_null(const VgmAggregateOption *option) pg_attribute_noreturn();
+
+/* Raise the error of a one-step aggregate's option given as NULL. */
+static void
+aggregate_option_null(const VgmAggregateOption *option)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("%s", option->not_null),
+			 errdetail("%s", option->default_hint)));
+}
+
 /* The constant argument argno of a one-step aggregate's call, checked. */
 Datum
 vgm_aggregate_option(FunctionCallInfo fcinfo, int argno, const VgmAggregateOption *option)
@@ -193,12 +205,18 @@ vgm_aggregate_option(FunctionCallInfo fcinfo, int argno, const VgmAggregateOptio
 				 errmsg("%s", option->not_constant),
 				 errdetail("Use %s for a computed value.", option->summary_call)));
 	if (arg->constisnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s", option->not_null),
-				 errdetail("%s", option->default_hint)));
+		aggregate_option_null(option);
 	vgm_option_check(option->spec, arg->constvalue);
 	return arg->constvalue;
+}
+
+/* Argument argno of a one-step aggregate's transition function, checked as its final function will. */
+void
+vgm_aggregate_row_option_check(FunctionCallInfo fcinfo, int argno, const VgmAggregateOption *option)
+{
+	if (PG_ARGISNULL(argno))
+		aggregate_option_null(option);
+	vgm_option_check(option->spec, PG_GETARG_DATUM(argno));
 }
 
 /* Raise the error of an engine status other than VGM_OK. */

@@ -132,6 +132,13 @@ extern Datum vgm_aggregate_option(FunctionCallInfo fcinfo, int argno,
 								  const VgmAggregateOption *option);
 
 /*
+ * The same checks of argument argno as the transition function sees it on
+ * the first row, so that a bad option stops the scan at once.
+ */
+extern void vgm_aggregate_row_option_check(FunctionCallInfo fcinfo, int argno,
+										   const VgmAggregateOption *option);
+
+/*
  * Raise the error of an engine status other than VGM_OK; type_name is the
  * model being fitted and n the points the engine saw.
  */

@@ -47,6 +47,7 @@
 
 #include "joint_model.h"
 #include "model_cache.h"
+#include "sample_scan.h"
 #include "seeded_draws.h"
 
 PG_FUNCTION_INFO_V1(vgm_joint_log_density);
@@ -404,9 +405,7 @@ typedef struct JointSampleState
 {
 	JointDerived model;			/* Cholesky factors and means */
 	uint64		base;			/* hashed seed */
-	double	   *cum;			/* cumulative weights */
-	double		total;
-	int			last_positive;	/* last component with a positive weight */
+	VgmWeightPicker pick;		/* components by weight */
 } JointSampleState;
 
 /*
@@ -428,55 +427,33 @@ vgm_joint_sample(PG_FUNCTION_ARGS)
 		int64		n = PG_GETARG_INT64(1);
 		int64		seed = PG_GETARG_INT64(2);
 		VgmJointModelView view;
-		MemoryContext old;
-		double		acc = 0.0;
+		MemoryContext old = vgm_sample_scan_begin(fcinfo, n, &funcctx);
 
-		if (n < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("number of samples must not be negative"),
-					 errdetail("The value given was " INT64_FORMAT ".", n)));
-		funcctx = SRF_FIRSTCALL_INIT();
-		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 		vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
 		st = palloc0(sizeof(JointSampleState));
 		st->model.key.mcxt = funcctx->multi_call_memory_ctx;
 		derive(&st->model, &view);
-		st->cum = palloc(sizeof(double) * view.hdr.k);
+		vgm_picker_init(&st->pick, palloc(sizeof(double) * view.hdr.k));
 		for (int j = 0; j < view.hdr.k; j++)
-		{
-			acc += view.post.weights[j];
-			st->cum[j] = acc;
-			if (view.post.weights[j] > 0.0)
-				st->last_positive = j;
-		}
-		st->total = acc;
+			vgm_picker_add(&st->pick, view.post.weights[j]);
 		st->base = vgm_mix64((uint64) seed ^ UINT64CONST(0x3C6EF372FE94F82B));
-		funcctx->max_calls = (uint64) n;
-		funcctx->user_fctx = st;
-		MemoryContextSwitchTo(old);
+		vgm_sample_scan_ready(funcctx, st, n, old);
 	}
 
-	funcctx = SRF_PERCALL_SETUP();
-	st = (JointSampleState *) funcctx->user_fctx;
-	CHECK_FOR_INTERRUPTS();
-	if (funcctx->call_cntr < funcctx->max_calls)
+	st = vgm_sample_scan_next(fcinfo, &funcctx);
+	if (st != NULL)
 	{
 		const JointDerived *m = &st->model;
 		int			d = m->d;
 		uint64		counter = (uint64) (d + 1) * funcctx->call_cntr;
-		double		target = vgm_unit_closed_open(vgm_mix64(st->base + (counter + 1) * VGM_GOLDEN_GAMMA)) * st->total;
+		double		u = vgm_unit_closed_open(vgm_mix64(st->base + (counter + 1) * VGM_GOLDEN_GAMMA));
 		double		z[VGM_JOINT_MAX_DIMS];
 		Size		nbytes = ARR_OVERHEAD_NONULLS(1) + sizeof(float8) * (Size) d;
 		ArrayType  *result = (ArrayType *) palloc0(nbytes);
 		double	   *x;
 		const double *l;
-		int			lo;
-		int			j;
+		int			j = vgm_picker_pick(&st->pick, u);
 
-		/* the first component whose cumulative weight exceeds the target */
-		lo = (int) pick_by_cumulative(st->cum, (size_t) m->k, target);
-		j = st->cum[lo] > target ? lo : st->last_positive;
 		for (int c = 0; c < d; c++)
 			z[c] = gsl_cdf_ugaussian_Pinv(vgm_unit_open(vgm_mix64(st->base + (counter + 2 + c) * VGM_GOLDEN_GAMMA)));
 		SET_VARSIZE(result, nbytes);

@@ -93,15 +93,8 @@ vgm_joint_marginal(PG_FUNCTION_ARGS)
 	}
 
 	memset(&hdr, 0, sizeof(hdr));
-	hdr.version = VGM_MODEL_FORMAT_VERSION;
-	hdr.dims = 1;
-	hdr.k = h->k;
-	hdr.iterations = h->iterations;
-	hdr.converged = h->converged;
-	hdr.max_iter = h->max_iter;
-	hdr.seed = h->seed;
-	hdr.tol = h->tol;
-	hdr.weight_threshold = h->weight_threshold;
+	vgm_model_header_set_fit(&hdr, h->k, h->iterations, h->converged,
+							 h->max_iter, h->seed, h->tol, h->weight_threshold);
 	hdr.priors.weight_concentration = h->priors.weight_concentration;
 	hdr.priors.mean_precision = h->priors.mean_precision;
 	hdr.priors.mean = h->priors.mean[c];

@@ -475,12 +475,7 @@ static const JtField priors_fields[] = {
 static const JtField fit_fields[] = {
 	{"max_iter", "fit.max_iter", jt_record_i32, HOFF(max_iter), false},
 	{"n_init", "fit.n_init", jt_record_i32, HOFF(n_init), false},
-	{"tol", "fit.tol", jt_record_double, HOFF(tol), false},
-	{"seed", "fit.seed", jt_record_u64, HOFF(seed), false},
-	{"iterations", "fit.iterations", jt_record_i32, HOFF(iterations), false},
-	{"converged", "fit.converged", jt_record_bool, HOFF(converged), false},
-	{"lower_bound", "fit.lower_bound", jt_record_double, HOFF(lower_bound), false},
-	{"fit_ms", "fit.fit_ms", jt_record_double, HOFF(fit_ms), false},
+	VGM_MODEL_FORM_FIT_FIELDS(VgmJointModelHeader),
 };
 
 static const JtField training_fields[] = {

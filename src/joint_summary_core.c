@@ -99,13 +99,20 @@ vgm_joint_acc_init(VgmJointAcc *acc, const VgmAllocator *alloc)
 	acc->alloc = alloc;
 }
 
+/* Release one generation of the cell arrays: keys, statistics and their index. */
+static void
+free_cells(const VgmAllocator *alloc, int64_t *keys, double *stats, uint32_t *index)
+{
+	vgm_mem_free(alloc, keys);
+	vgm_mem_free(alloc, stats);
+	vgm_mem_free(alloc, index);
+}
+
 /* Release the accumulator's arrays. */
 void
 vgm_joint_acc_free(VgmJointAcc *acc)
 {
-	vgm_mem_free(acc->alloc, acc->keys);
-	vgm_mem_free(acc->alloc, acc->stats);
-	vgm_mem_free(acc->alloc, acc->index);
+	free_cells(acc->alloc, acc->keys, acc->stats, acc->index);
 	vgm_mem_free(acc->alloc, acc->sets);
 	acc->keys = NULL;
 	acc->stats = NULL;
@@ -140,9 +147,7 @@ grow(VgmJointAcc *acc, uint32_t cap)
 	index = vgm_mem_alloc(acc->alloc, (size_t) nslots * sizeof(uint32_t));
 	if (keys == NULL || stats == NULL || index == NULL)
 	{
-		vgm_mem_free(acc->alloc, keys);
-		vgm_mem_free(acc->alloc, stats);
-		vgm_mem_free(acc->alloc, index);
+		free_cells(acc->alloc, keys, stats, index);
 		return VGM_JOINT_ERR_NOMEM;
 	}
 	if (acc->n)
@@ -150,9 +155,7 @@ grow(VgmJointAcc *acc, uint32_t cap)
 		memcpy(keys, acc->keys, (size_t) acc->n * acc->d * sizeof(int64_t));
 		memcpy(stats, acc->stats, (size_t) acc->n * acc->stride * sizeof(double));
 	}
-	vgm_mem_free(acc->alloc, acc->keys);
-	vgm_mem_free(acc->alloc, acc->stats);
-	vgm_mem_free(acc->alloc, acc->index);
+	free_cells(acc->alloc, acc->keys, acc->stats, acc->index);
 	acc->keys = keys;
 	acc->stats = stats;
 	acc->index = index;

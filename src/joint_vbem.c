@@ -94,6 +94,7 @@
 #include <cblas.h>
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,18 +165,25 @@ typedef void (*LapackSymmetric) (const char *uplo, const int *n, double *a, cons
 /*
  * Copy the row-major d x d matrix a to out and run routine on it with
  * uplo "U": row-major a is its own column-major transpose, so LAPACK's
- * column-major upper triangle is the row-major lower one.  Returns the
- * routine's info (0 on success).
+ * column-major upper triangle is the row-major lower one.  The routine
+ * leaves the row-major upper triangle as it was; it is then mirrored from
+ * the lower one (a full symmetric result) or zeroed (a triangular factor).
+ * Returns the routine's info (0 on success).
  */
 static int
-lapack_on_copy(LapackSymmetric routine, const double *a, int d, double *out)
+lapack_on_copy(LapackSymmetric routine, const double *a, int d, double *out, bool mirror)
 {
 	int			info = 0;
 	int			n = d;
 
 	memcpy(out, a, (size_t) d * d * sizeof(double));
 	routine("U", &n, out, &n, &info, 1);
-	return info;
+	if (info != 0)
+		return info;
+	for (int i = 0; i < d; i++)
+		for (int j = i + 1; j < d; j++)
+			out[i * d + j] = mirror ? out[j * d + i] : 0.0;
+	return 0;
 }
 
 /*
@@ -187,18 +195,11 @@ lapack_on_copy(LapackSymmetric routine, const double *a, int d, double *out)
 static int
 cholesky_lower(const double *a, int d, double *l)
 {
-	int			i,
-				j;
-
-	if (lapack_on_copy(dpotrf_, a, d, l) != 0)
+	if (lapack_on_copy(dpotrf_, a, d, l, false) != 0)
 		return -1;
-	for (i = 0; i < d; i++)
-	{
+	for (int i = 0; i < d; i++)
 		if (!(l[i * d + i] > 0.0) || !isfinite(l[i * d + i]))
 			return -1;
-		for (j = i + 1; j < d; j++)
-			l[i * d + j] = 0.0;
-	}
 	return 0;
 }
 
@@ -206,16 +207,7 @@ cholesky_lower(const double *a, int d, double *l)
 static int
 inverse_from_cholesky(const double *l, int d, double *inv)
 {
-	int			i,
-				j;
-
-	if (lapack_on_copy(dpotri_, l, d, inv) != 0)
-		return -1;
-	/* dpotri filled the row-major lower triangle: mirror it */
-	for (i = 0; i < d; i++)
-		for (j = i + 1; j < d; j++)
-			inv[i * d + j] = inv[j * d + i];
-	return 0;
+	return lapack_on_copy(dpotri_, l, d, inv, true) != 0 ? -1 : 0;
 }
 
 /*

@@ -94,6 +94,29 @@ vgm_model_version_for(int32_t n_atoms)
 }
 
 /*
+ * Set what every one-dimensional model records of its fit: the format
+ * (version 1 and one dimension; a caller with atoms sets their version), the
+ * component count, the fit's diagnostics and the options it ran with.  The
+ * fit, a joint model's marginal and vgm_model_from_mixture build a header
+ * this way; the priors and the training facts are theirs to set.
+ */
+static inline void
+vgm_model_header_set_fit(VgmModelHeader *h, int32_t k, int32_t iterations,
+						 int32_t converged, int32_t max_iter, uint64_t seed,
+						 double tol, double weight_threshold)
+{
+	h->version = VGM_MODEL_FORMAT_VERSION;
+	h->dims = 1;
+	h->k = k;
+	h->iterations = iterations;
+	h->converged = converged;
+	h->max_iter = max_iter;
+	h->seed = seed;
+	h->tol = tol;
+	h->weight_threshold = weight_threshold;
+}
+
+/*
  * Check every invariant of a model; returns VGM_MODEL_OK or an error code,
  * with a lowercase message and a detail written to msg / detail.
  */

@@ -247,16 +247,10 @@ vgm_model_from_mixture(PG_FUNCTION_ARGS)
 	}
 
 	memset(&hdr, 0, sizeof(hdr));
+	/* not fitted: no iterations, converged, max_iter 1, seed 42, tol 0 */
+	vgm_model_header_set_fit(&hdr, k, 0, 1, 1, 42, 0.0, threshold);
 	hdr.version = vgm_model_version_for(n_atoms);
 	hdr.n_atoms = n_atoms;
-	hdr.dims = 1;
-	hdr.k = k;
-	hdr.iterations = 0;
-	hdr.converged = 1;
-	hdr.max_iter = 1;
-	hdr.seed = 42;
-	hdr.tol = 0.0;
-	hdr.weight_threshold = threshold;
 	hdr.priors.weight_concentration = DEFAULT_WEIGHT_CONCENTRATION;
 	hdr.priors.mean_precision = 1.0;
 	hdr.priors.mean = mean;

@@ -49,6 +49,7 @@
 #include "utils/builtins.h"
 
 #include "model_cache.h"
+#include "sample_scan.h"
 #include "seeded_draws.h"
 
 PG_FUNCTION_INFO_V1(vgm_transform_component);
@@ -681,10 +682,7 @@ vgm_transform_cdf(PG_FUNCTION_ARGS)
 typedef struct SampleState
 {
 	uint64		base;			/* hashed seed */
-	int			k;
-	int			last_positive;	/* last component with a positive weight */
-	double		total;			/* sum of the weights */
-	double	   *cum;			/* cumulative weights */
+	VgmWeightPicker pick;		/* components and atoms by weight */
 	double	   *mean;
 	double	   *std;
 } SampleState;
@@ -709,61 +707,39 @@ vgm_transform_sample(PG_FUNCTION_ARGS)
 		int64		n = PG_GETARG_INT64(1);
 		int64		seed = PG_GETARG_INT64(2);
 		const double *w;
-		MemoryContext old;
-		double		acc = 0.0;
+		MemoryContext old = vgm_sample_scan_begin(fcinfo, n, &funcctx);
 		int			k;
 		int			j;
 
-		if (n < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("number of samples must not be negative"),
-					 errdetail("The value given was " INT64_FORMAT ".", n)));
-		funcctx = SRF_FIRSTCALL_INIT();
-		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
 		vgm_model_check_layout(model);
 		/* the atoms are components of zero spread after the mixture's */
 		k = model->hdr.k + model->hdr.n_atoms;
 		w = VgmModelWeights(model);
 		st = palloc(sizeof(SampleState));
-		st->k = k;
-		st->cum = palloc(sizeof(double) * k * 3);
-		st->mean = st->cum + k;
+		vgm_picker_init(&st->pick, palloc(sizeof(double) * k * 3));
+		st->mean = st->pick.cum + k;
 		st->std = st->mean + k;
-		st->last_positive = 0;
 		for (j = 0; j < k; j++)
 		{
 			bool		atom = j >= model->hdr.k;
 			double		wj = atom ? VgmModelAtomWeights(model)[j - model->hdr.k] : w[j];
 
-			acc += wj;
-			st->cum[j] = acc;
+			vgm_picker_add(&st->pick, wj);
 			st->mean[j] = atom ? VgmModelAtomValues(model)[j - model->hdr.k] : model->comp[j].mean;
 			st->std[j] = atom ? 0.0 : sqrt(model->comp[j].covariance);
-			if (wj > 0.0)
-				st->last_positive = j;
 		}
-		st->total = acc;
 		st->base = vgm_mix64((uint64) seed ^ UINT64CONST(0xBB67AE8584CAA73B));
-		funcctx->max_calls = (uint64) n;
-		funcctx->user_fctx = st;
-		MemoryContextSwitchTo(old);
+		vgm_sample_scan_ready(funcctx, st, n, old);
 	}
 
-	funcctx = SRF_PERCALL_SETUP();
-	st = (SampleState *) funcctx->user_fctx;
-	CHECK_FOR_INTERRUPTS();
-	if (funcctx->call_cntr < funcctx->max_calls)
+	st = vgm_sample_scan_next(fcinfo, &funcctx);
+	if (st != NULL)
 	{
 		uint64		i = funcctx->call_cntr;
-		double		target = vgm_unit_closed_open(vgm_mix64(st->base + (2 * i + 1) * VGM_GOLDEN_GAMMA)) * st->total;
+		double		u = vgm_unit_closed_open(vgm_mix64(st->base + (2 * i + 1) * VGM_GOLDEN_GAMMA));
 		double		z = gsl_cdf_ugaussian_Pinv(vgm_unit_open(vgm_mix64(st->base + (2 * i + 2) * VGM_GOLDEN_GAMMA)));
-		int			lo;
-		int			j;
+		int			j = vgm_picker_pick(&st->pick, u);
 
-		/* the first component whose cumulative weight exceeds the target */
-		lo = (int) pick_by_cumulative(st->cum, (size_t) st->k, target);
-		j = st->cum[lo] > target ? lo : st->last_positive;
 		/* an atom's value exactly, not value + 0 * z */
 		SRF_RETURN_NEXT(funcctx, Float8GetDatum(st->std[j] > 0.0 ? st->mean[j] + st->std[j] * z
 												: st->mean[j]));

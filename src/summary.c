@@ -445,12 +445,12 @@ vgm_summary_out(PG_FUNCTION_ARGS)
 		|| (vgm_summary_text_form == VGM_SUMMARY_TEXT_AUTO && v.n > VGM_SUMMARY_TEXT_AUTO_BUCKETS))
 	{
 		jt_out_growable(&out, vgm_palloc_allocator(), 320 + v.n * 32 + v.nheavy * 80);
-		vgm_summary_write_packed(&out, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
+		vgm_summary_write(&out, true, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
 	}
 	else
 	{
 		jt_out_growable(&out, vgm_palloc_allocator(), 256 + v.n * 140 + v.nheavy * 80);
-		vgm_summary_write(&out, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
+		vgm_summary_write(&out, false, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
 	}
 	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_summary"));
 }

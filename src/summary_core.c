@@ -1243,10 +1243,10 @@ write_heavy(JtOut *o, const VgmHeavy *heavy, size_t nheavy)
 	jt_puts(o, "]");
 }
 
-/* Append the JSON text of a summary to an appender of the text kit. */
-void
-vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *c,
-				  const VgmBucket *b, size_t n, const VgmHeavy *heavy, size_t nheavy)
+/* Append the readable JSON text of a summary: the buckets as arrays of numbers. */
+static void
+write_readable(JtOut *o, int shift, const VgmSummaryCounts *c,
+			   const VgmBucket *b, size_t n, const VgmHeavy *heavy, size_t nheavy)
 {
 	write_envelope(o, shift, c, nheavy);
 	jt_puts(o, "\"buckets\":[");
@@ -1268,33 +1268,10 @@ vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *c,
 	jt_puts(o, "}");
 }
 
-/* A writer of a summary's text: readable or packed. */
-typedef void (*SummaryWriter) (JtOut *o, int shift, const VgmSummaryCounts *c,
-							   const VgmBucket *b, size_t n, const VgmHeavy *heavy, size_t nheavy);
-
-/* Run a writer into buf[buflen]; returns the length needed (excluding NUL). */
-static size_t
-format_fixed(SummaryWriter write, int shift, const VgmSummaryCounts *c, const VgmBucket *b,
-			 size_t n, const VgmHeavy *heavy, size_t nheavy, char *buf, size_t buflen)
-{
-	JtOut		o;
-
-	write(jt_out_fixed(&o, buf, buflen), shift, c, b, n, heavy, nheavy);
-	return jt_out_finish(&o);
-}
-
-/* JSON text of a summary; returns the length needed (excluding NUL). */
-size_t
-vgm_summary_format(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
-				   const VgmHeavy *heavy, size_t nheavy, char *buf, size_t buflen)
-{
-	return format_fixed(vgm_summary_write, shift, c, b, n, heavy, nheavy, buf, buflen);
-}
-
 /* Append the compact JSON text of a summary: the buckets as one "packed" string. */
-void
-vgm_summary_write_packed(JtOut *o, int shift, const VgmSummaryCounts *c,
-						 const VgmBucket *b, size_t n, const VgmHeavy *heavy, size_t nheavy)
+static void
+write_packed(JtOut *o, int shift, const VgmSummaryCounts *c,
+			 const VgmBucket *b, size_t n, const VgmHeavy *heavy, size_t nheavy)
 {
 	size_t		bound = vgm_pack_bound(n) + 1;
 	char	   *packed = vgm_mem_alloc(o->alloc, bound);
@@ -1317,12 +1294,26 @@ vgm_summary_write_packed(JtOut *o, int shift, const VgmSummaryCounts *c,
 	jt_puts(o, "}");
 }
 
-/* Compact JSON text of a summary; returns the length needed (excluding NUL). */
-size_t
-vgm_summary_format_packed(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n,
-						  const VgmHeavy *heavy, size_t nheavy, char *buf, size_t buflen)
+/* Append the JSON text of a summary to an appender of the text kit: readable or packed. */
+void
+vgm_summary_write(JtOut *o, bool packed, int shift, const VgmSummaryCounts *c,
+				  const VgmBucket *b, size_t n, const VgmHeavy *heavy, size_t nheavy)
 {
-	return format_fixed(vgm_summary_write_packed, shift, c, b, n, heavy, nheavy, buf, buflen);
+	if (packed)
+		write_packed(o, shift, c, b, n, heavy, nheavy);
+	else
+		write_readable(o, shift, c, b, n, heavy, nheavy);
+}
+
+/* JSON text of a summary, readable or packed; returns the length needed (excluding NUL). */
+size_t
+vgm_summary_format(bool packed, int shift, const VgmSummaryCounts *c, const VgmBucket *b,
+				   size_t n, const VgmHeavy *heavy, size_t nheavy, char *buf, size_t buflen)
+{
+	JtOut		o;
+
+	vgm_summary_write(jt_out_fixed(&o, buf, buflen), packed, shift, c, b, n, heavy, nheavy);
+	return jt_out_finish(&o);
 }
 
 /*

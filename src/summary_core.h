@@ -17,6 +17,7 @@
 #ifndef VGM_SUMMARY_CORE_H
 #define VGM_SUMMARY_CORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -235,34 +236,22 @@ int			vgm_summary_validate(int version, int shift, const VgmSummaryCounts *count
 								 char *msg, size_t msglen, char *detail, size_t detaillen);
 
 /*
- * Append the JSON text of a summary to an appender of the text kit.  A
- * heavy-value table (nheavy > 0) makes it version 2 with a "heavy" field;
- * without one the text is version 1, byte for byte as before the table.
+ * Append the JSON text of a summary to an appender of the text kit: readable,
+ * or compact when packed (the same fields with the buckets as one "packed"
+ * string, summary_pack.h).  A heavy-value table (nheavy > 0) makes it
+ * version 2 with a "heavy" field; without one the text is version 1, byte for
+ * byte as before the table.  On a growable appender an allocation failure
+ * marks it failed, as any other append does.
  */
-void		vgm_summary_write(JtOut *o, int shift, const VgmSummaryCounts *counts,
+void		vgm_summary_write(JtOut *o, bool packed, int shift, const VgmSummaryCounts *counts,
 							  const VgmBucket *buckets, size_t n,
 							  const VgmHeavy *heavy, size_t nheavy);
 
-/* JSON text of a summary; returns the length needed (excluding NUL). */
-size_t		vgm_summary_format(int shift, const VgmSummaryCounts *counts,
+/* JSON text of a summary, readable or packed; returns the length needed (excluding NUL). */
+size_t		vgm_summary_format(bool packed, int shift, const VgmSummaryCounts *counts,
 							   const VgmBucket *buckets, size_t n,
 							   const VgmHeavy *heavy, size_t nheavy,
 							   char *buf, size_t buflen);
-
-/*
- * Append the compact JSON text of a summary: the same fields with the
- * buckets as one "packed" string (summary_pack.h).  On a growable appender
- * an allocation failure marks it failed, as any other append does.
- */
-void		vgm_summary_write_packed(JtOut *o, int shift, const VgmSummaryCounts *counts,
-									 const VgmBucket *buckets, size_t n,
-									 const VgmHeavy *heavy, size_t nheavy);
-
-/* Compact JSON text of a summary; returns the length needed (excluding NUL). */
-size_t		vgm_summary_format_packed(int shift, const VgmSummaryCounts *counts,
-									  const VgmBucket *buckets, size_t n,
-									  const VgmHeavy *heavy, size_t nheavy,
-									  char *buf, size_t buflen);
 
 /*
  * Parse the JSON text of a summary, readable or packed (len bytes, not NUL-terminated), allocate

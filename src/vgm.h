@@ -27,7 +27,7 @@
  *   4  vgm.h, codec_errcode.h       this file: postgres.h begins here; the
  *                                   one status-to-SQLSTATE mapping
  *   5  model.h, model_seal.h, summary.h, fit.h, datum_cache.h, model_cache.h,
- *      validate.h, joint_model.h
+ *      validate.h, joint_model.h, sample_scan.h
  *                                   datum layouts and server helpers
  *   6  the SQL-callable .c files
  */

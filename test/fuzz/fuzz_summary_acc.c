@@ -106,7 +106,7 @@ check_summary(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n
 	FUZZ_CHECK(st == VGM_SUMMARY_OK, "aggregate produced an invalid summary: %s / %s",
 			   e.msg, e.detail);
 	FUZZ_CHECK(text != NULL, "malloc");
-	need = vgm_summary_format(shift, c, b, n, NULL, 0, text, cap);
+	need = vgm_summary_format(false, shift, c, b, n, NULL, 0, text, cap);
 	FUZZ_CHECK(need < cap, "summary text longer than vgm_summary_out's first guess");
 	st = vgm_summary_parse(text, need, &shift2, &c2, &b2, &n2, NULL, NULL, NULL,
 						   FUZZ_MSGS(e));

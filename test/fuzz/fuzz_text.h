@@ -85,7 +85,7 @@ format_summary_value(const void *value, char *buf, size_t buflen)
 {
 	const FuzzSummaryParts *s = value;
 
-	return vgm_summary_format(s->shift, s->counts, s->buckets, s->n, s->heavy, s->nheavy, buf, buflen);
+	return vgm_summary_format(false, s->shift, s->counts, s->buckets, s->n, s->heavy, s->nheavy, buf, buflen);
 }
 
 /* vgm_summary_out (readable form): the text of a summary, starting at that function's buffer size. */

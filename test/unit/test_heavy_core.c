@@ -349,9 +349,9 @@ test_forms_and_validation(void)
 	VgmHeavy	hb[VGM_HEAVY_MAX];
 
 	summarize(x, n, &s);
-	len = vgm_summary_format(s.shift, &s.counts, s.b, s.n, s.heavy, s.nheavy, NULL, 0);
+	len = vgm_summary_format(false, s.shift, &s.counts, s.b, s.n, s.heavy, s.nheavy, NULL, 0);
 	text = malloc(len + 1);
-	vgm_summary_format(s.shift, &s.counts, s.b, s.n, s.heavy, s.nheavy, text, len + 1);
+	vgm_summary_format(false, s.shift, &s.counts, s.b, s.n, s.heavy, s.nheavy, text, len + 1);
 	tap_ok(strncmp(text, "{\"version\":2,", 13) == 0 && strstr(text, "\"heavy\":[[") != NULL,
 		   "text: a summary with a table is version 2 with a \"heavy\" field");
 	rc = vgm_summary_parse(text, len, &shift, &c, &b, &nb, &h, &nh, &plain, msg, sizeof(msg),
@@ -362,9 +362,9 @@ test_forms_and_validation(void)
 	free(h);
 	free(text);
 
-	len = vgm_summary_format_packed(s.shift, &s.counts, s.b, s.n, s.heavy, s.nheavy, NULL, 0);
+	len = vgm_summary_format(true, s.shift, &s.counts, s.b, s.n, s.heavy, s.nheavy, NULL, 0);
 	text = malloc(len + 1);
-	vgm_summary_format_packed(s.shift, &s.counts, s.b, s.n, s.heavy, s.nheavy, text, len + 1);
+	vgm_summary_format(true, s.shift, &s.counts, s.b, s.n, s.heavy, s.nheavy, text, len + 1);
 	rc = vgm_summary_parse(text, len, &shift, &c, &b, &nb, &h, &nh, &plain, msg, sizeof(msg),
 						   detail, sizeof(detail));
 	tap_ok(rc == VGM_SUMMARY_OK && nh == s.nheavy && memcmp(h, s.heavy, nh * sizeof(VgmHeavy)) == 0,

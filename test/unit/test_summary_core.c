@@ -1146,10 +1146,10 @@ test_order_independence(void)
 static char *
 format_alloc(int shift, const VgmSummaryCounts *c, const VgmBucket *b, size_t n, size_t *len)
 {
-	size_t		need = vgm_summary_format(shift, c, b, n, NULL, 0, NULL, 0);
+	size_t		need = vgm_summary_format(false, shift, c, b, n, NULL, 0, NULL, 0);
 	char	   *buf = malloc(need + 1);
 
-	*len = vgm_summary_format(shift, c, b, n, NULL, 0, buf, need + 1);
+	*len = vgm_summary_format(false, shift, c, b, n, NULL, 0, buf, need + 1);
 	return buf;
 }
 
@@ -1213,7 +1213,7 @@ test_text(void)
 	/* a small buffer: the needed length, NUL-terminated prefix */
 	{
 		char		small[40];
-		size_t		need = vgm_summary_format(shift, &c, b, nb, NULL, 0, small, sizeof(small));
+		size_t		need = vgm_summary_format(false, shift, &c, b, nb, NULL, 0, small, sizeof(small));
 
 		tap_ok(need == len && strlen(small) == sizeof(small) - 1 && strncmp(small, text, sizeof(small) - 1) == 0,
 			   "text: a short buffer gets a NUL-terminated prefix and the needed length");

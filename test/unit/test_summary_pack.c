@@ -1,7 +1,7 @@
 /*
  * test_summary_pack.c - unit tests of the packed bucket text
  * (src/summary_pack.c) and of the compact summary text built on it
- * (vgm_summary_format_packed / vgm_summary_parse in src/summary_core.c).
+ * (vgm_summary_format with packed / vgm_summary_parse in src/summary_core.c).
  *
  * Round trips must be bit-exact, so every comparison is of the doubles'
  * bits: on summaries accumulated from continuous, heaped and integer data
@@ -167,7 +167,7 @@ test_real_summaries(void)
 		{
 			size_t		rcap = 256 + n * 140;
 			char	   *readable = malloc(rcap);
-			size_t		rlen = vgm_summary_format(shift, &c, b, n, NULL, 0, readable, rcap);
+			size_t		rlen = vgm_summary_format(false, shift, &c, b, n, NULL, 0, readable, rcap);
 
 			snprintf(name, sizeof(name), "packed text %.1f chars a bucket, readable %.1f: under 45%%",
 					 (double) len / n, (double) rlen / n);
@@ -504,10 +504,10 @@ test_summary_text(void)
 	{
 		char		small[10];
 
-		len = vgm_summary_format_packed(shift, &c, b, n, NULL, 0, small, sizeof(small));
+		len = vgm_summary_format(true, shift, &c, b, n, NULL, 0, small, sizeof(small));
 		text = malloc(len + 1);
 		tap_ok(strlen(small) == sizeof(small) - 1
-			   && vgm_summary_format_packed(shift, &c, b, n, NULL, 0, text, len + 1) == len,
+			   && vgm_summary_format(true, shift, &c, b, n, NULL, 0, text, len + 1) == len,
 			   "packed format into a short buffer: truncated, and the length it needs");
 	}
 	tap_ok(len == strlen(text) && strstr(text, "\"packed\":\"1;") && !strstr(text, "\"buckets\""),
@@ -564,7 +564,7 @@ test_summary_text(void)
 
 		bad.mean = vgm_bits_to_double(((uint64_t) 101) << 4);
 		cc.min = cc.max = bad.mean;
-		vgm_summary_format_packed(4, &cc, &bad, 1, NULL, 0, t, sizeof(t));
+		vgm_summary_format(true, 4, &cc, &bad, 1, NULL, 0, t, sizeof(t));
 		st = vgm_summary_parse(t, strlen(t), &shift2, &c2, &out, &m, NULL, NULL, &counting, msg, sizeof(msg), detail, sizeof(detail));
 		tap_ok(st == VGM_SUMMARY_ERR_RANGE && strstr(msg, "outside its bucket"), "mean outside its bucket: rejected after decoding");
 	}
