@@ -139,4 +139,101 @@ vgm_wire_put_f64(VgmWireWriter *w, double v)
 	vgm_wire_put_u64(w, vgm_double_to_bits(v));
 }
 
+/*
+ * A fixed field of a record on the wire: where it sits in the C struct and
+ * how wide it is (4 bytes: an int32; 8 bytes: an int64, a uint64 or the bit
+ * pattern of a double, which travel alike).  A codec lists a record's fields
+ * once, in wire order, and that one table drives both its reader and its
+ * writer, so the two directions cannot disagree about the layout.
+ */
+typedef struct VgmWireField
+{
+	uint16_t	offset;
+	uint16_t	size;
+} VgmWireField;
+
+/* The wire field of member of struct type (its width taken from the member). */
+#define VGM_WIRE_FIELD(type, member) \
+	{(uint16_t) offsetof(type, member), (uint16_t) sizeof(((type *) 0)->member)}
+
+/* Read n fields into the struct at base (the caller checked that the bytes exist). */
+static inline void
+vgm_wire_get_fields(VgmWireReader *r, const VgmWireField *fields, int n, void *base)
+{
+	for (int i = 0; i < n; i++)
+	{
+		char	   *at = (char *) base + fields[i].offset;
+
+		if (fields[i].size == 4)
+		{
+			uint32_t	v = vgm_wire_get_u32(r);
+
+			memcpy(at, &v, sizeof(v));
+		}
+		else
+		{
+			uint64_t	v = vgm_wire_get_u64(r);
+
+			memcpy(at, &v, sizeof(v));
+		}
+	}
+}
+
+/* Append n fields of the struct at base. */
+static inline void
+vgm_wire_put_fields(VgmWireWriter *w, const VgmWireField *fields, int n, const void *base)
+{
+	for (int i = 0; i < n; i++)
+	{
+		const char *at = (const char *) base + fields[i].offset;
+
+		if (fields[i].size == 4)
+		{
+			uint32_t	v;
+
+			memcpy(&v, at, sizeof(v));
+			vgm_wire_put_u32(w, v);
+		}
+		else
+		{
+			uint64_t	v;
+
+			memcpy(&v, at, sizeof(v));
+			vgm_wire_put_u64(w, v);
+		}
+	}
+}
+
+/* Read n doubles into out (the caller checked that the bytes exist). */
+static inline void
+vgm_wire_get_f64_array(VgmWireReader *r, double *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = vgm_wire_get_f64(r);
+}
+
+/* Append n doubles. */
+static inline void
+vgm_wire_put_f64_array(VgmWireWriter *w, const double *values, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vgm_wire_put_f64(w, values[i]);
+}
+
+/* Read n 64-bit integers into out (the caller checked that the bytes exist). */
+static inline void
+vgm_wire_get_i64_array(VgmWireReader *r, int64_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = vgm_wire_get_i64(r);
+}
+
+/* Append n 64-bit integers. */
+static inline void
+vgm_wire_put_i64_array(VgmWireWriter *w, const int64_t *values, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		vgm_wire_put_u64(w, (uint64_t) values[i]);
+}
+
 #endif							/* VGM_WIRE_H */
