@@ -1449,10 +1449,8 @@ vgm_joint_summary_encode(const VgmJointSummaryView *v, uint8_t *out)
 	}
 	for (size_t c = 0; c < v->n; c++)
 	{
-		for (int j = 0; j < v->d; j++)
-			vgm_wire_put_u64(&w, (uint64_t) v->keys[c * v->d + j]);
-		for (int t = 0; t < stride; t++)
-			vgm_wire_put_f64(&w, v->stats[c * stride + t]);
+		vgm_wire_put_i64_array(&w, &v->keys[c * v->d], (size_t) v->d);
+		vgm_wire_put_f64_array(&w, &v->stats[c * stride], (size_t) stride);
 	}
 }
 
@@ -1564,10 +1562,8 @@ vgm_joint_summary_decode_body(const uint8_t *data, size_t len, VgmJointSummaryVi
 		}
 	for (size_t c = 0; c < v->n; c++)
 	{
-		for (int j = 0; j < v->d; j++)
-			keys[c * v->d + j] = vgm_wire_get_i64(&r);
-		for (int t = 0; t < stride; t++)
-			stats[c * stride + t] = vgm_wire_get_f64(&r);
+		vgm_wire_get_i64_array(&r, &keys[c * v->d], (size_t) v->d);
+		vgm_wire_get_f64_array(&r, &stats[c * stride], (size_t) stride);
 	}
 	v->values = values;
 	v->keys = keys;
