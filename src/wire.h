@@ -156,27 +156,38 @@ typedef struct VgmWireField
 #define VGM_WIRE_FIELD(type, member) \
 	{(uint16_t) offsetof(type, member), (uint16_t) sizeof(((type *) 0)->member)}
 
+/*
+ * Copy a 4- or 8-byte integer between host and network byte order: the
+ * same swap serves reading and writing.
+ */
+static inline void
+vgm_wire_swap_copy(void *dst, const void *src, size_t size)
+{
+	if (size == 4)
+	{
+		uint32_t	v;
+
+		memcpy(&v, src, sizeof(v));
+		v = VGM_WIRE_SWAP32(v);
+		memcpy(dst, &v, sizeof(v));
+	}
+	else
+	{
+		uint64_t	v;
+
+		memcpy(&v, src, sizeof(v));
+		v = VGM_WIRE_SWAP64(v);
+		memcpy(dst, &v, sizeof(v));
+	}
+}
+
 /* Read n fields into the struct at base (the caller checked that the bytes exist). */
 static inline void
 vgm_wire_get_fields(VgmWireReader *r, const VgmWireField *fields, int n, void *base)
 {
 	for (int i = 0; i < n; i++)
-	{
-		char	   *at = (char *) base + fields[i].offset;
-
-		if (fields[i].size == 4)
-		{
-			uint32_t	v = vgm_wire_get_u32(r);
-
-			memcpy(at, &v, sizeof(v));
-		}
-		else
-		{
-			uint64_t	v = vgm_wire_get_u64(r);
-
-			memcpy(at, &v, sizeof(v));
-		}
-	}
+		vgm_wire_swap_copy((char *) base + fields[i].offset, vgm_wire_take(r, fields[i].size),
+						   fields[i].size);
 }
 
 /* Append n fields of the struct at base. */
@@ -184,24 +195,8 @@ static inline void
 vgm_wire_put_fields(VgmWireWriter *w, const VgmWireField *fields, int n, const void *base)
 {
 	for (int i = 0; i < n; i++)
-	{
-		const char *at = (const char *) base + fields[i].offset;
-
-		if (fields[i].size == 4)
-		{
-			uint32_t	v;
-
-			memcpy(&v, at, sizeof(v));
-			vgm_wire_put_u32(w, v);
-		}
-		else
-		{
-			uint64_t	v;
-
-			memcpy(&v, at, sizeof(v));
-			vgm_wire_put_u64(w, v);
-		}
-	}
+		vgm_wire_swap_copy(vgm_wire_reserve(w, fields[i].size),
+						   (const char *) base + fields[i].offset, fields[i].size);
 }
 
 /* Read n doubles into out (the caller checked that the bytes exist). */
