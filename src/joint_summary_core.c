@@ -1403,8 +1403,8 @@ wire_cell_bytes(int d)
 }
 
 /* Total of the exact columns' value counts of a view. */
-static size_t
-total_values(const VgmJointSummaryView *v)
+size_t
+vgm_joint_summary_value_total(const VgmJointSummaryView *v)
 {
 	size_t		total = 0;
 
@@ -1418,7 +1418,7 @@ total_values(const VgmJointSummaryView *v)
 size_t
 vgm_joint_summary_binary_size(const VgmJointSummaryView *v)
 {
-	return VGM_JOINT_SUMMARY_WIRE_HEAD + (size_t) v->d * 4 + total_values(v) * 8
+	return VGM_JOINT_SUMMARY_WIRE_HEAD + (size_t) v->d * 4 + vgm_joint_summary_value_total(v) * 8
 		+ v->n * wire_cell_bytes(v->d);
 }
 
