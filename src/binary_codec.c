@@ -100,17 +100,12 @@ static const VgmWireField model_head_fields[] = {
 	MODEL_FIELD(max),
 };
 
-#define COMPONENT_FIELD(member) VGM_WIRE_FIELD(VgmComponent, member)
-
-/* A component on the wire, in order; its weight follows. */
-static const VgmWireField component_fields[] = {
-	COMPONENT_FIELD(conc_a),
-	COMPONENT_FIELD(conc_b),
-	COMPONENT_FIELD(mean_precision),
-	COMPONENT_FIELD(mean),
-	COMPONENT_FIELD(dof),
-	COMPONENT_FIELD(covariance),
-};
+/* A component is its six wire words in order (conc_a .. covariance); its weight follows. */
+#define COMPONENT_WORDS 6
+_Static_assert(sizeof(VgmComponent) == COMPONENT_WORDS * 8 &&
+			   offsetof(VgmComponent, conc_b) == 8 && offsetof(VgmComponent, mean_precision) == 16 &&
+			   offsetof(VgmComponent, mean) == 24 && offsetof(VgmComponent, dof) == 32,
+			   "a component is its wire words");
 
 #define N_FIELDS(table) ((int) (sizeof(table) / sizeof((table)[0])))
 
@@ -220,7 +215,7 @@ vgm_model_decode_body(const uint8_t *data, size_t len, const VgmModelHeader *hdr
 		r.pos += VGM_MODEL_BINARY_ATOM_COUNT;
 	for (int j = 0; j < hdr->k; j++)
 	{
-		vgm_wire_get_fields(&r, component_fields, N_FIELDS(component_fields), &comp[j]);
+		vgm_wire_get_words64(&r, &comp[j], COMPONENT_WORDS);
 		weights[j] = vgm_wire_get_f64(&r);
 	}
 	for (int i = 0; i < hdr->n_atoms; i++)
@@ -262,7 +257,7 @@ vgm_model_encode(const VgmModelView *model, uint8_t *out)
 		vgm_wire_put_u32(&w, (uint32_t) hdr->n_atoms);
 	for (int j = 0; j < hdr->k; j++)
 	{
-		vgm_wire_put_fields(&w, component_fields, N_FIELDS(component_fields), &model->comp[j]);
+		vgm_wire_put_words64(&w, &model->comp[j], COMPONENT_WORDS);
 		vgm_wire_put_f64(&w, model->weights[j]);
 	}
 	for (int i = 0; i < hdr->n_atoms; i++)
@@ -289,17 +284,16 @@ static const VgmWireField summary_counts_fields[] = {
 	COUNTS_FIELD(max),
 };
 
-#define BUCKET_FIELD(member) VGM_WIRE_FIELD(VgmBucket, member)
-
-/* A bucket on the wire, in order. */
-static const VgmWireField bucket_fields[] = {
-	BUCKET_FIELD(key),
-	BUCKET_FIELD(weight),
-	BUCKET_FIELD(mean),
-	BUCKET_FIELD(m2),
-	BUCKET_FIELD(m3),
-	BUCKET_FIELD(m4),
-};
+/* A bucket and a heavy value are their wire words in order (key, weight, mean, m2 .. m4; value, weight, missed). */
+#define BUCKET_WORDS 6
+#define HEAVY_WORDS 3
+_Static_assert(sizeof(VgmBucket) == VGM_SUMMARY_BINARY_BUCKET && BUCKET_WORDS * 8 == VGM_SUMMARY_BINARY_BUCKET &&
+			   offsetof(VgmBucket, weight) == 8 && offsetof(VgmBucket, mean) == 16 &&
+			   offsetof(VgmBucket, m2) == 24 && offsetof(VgmBucket, m3) == 32,
+			   "a bucket is its wire words");
+_Static_assert(sizeof(VgmHeavy) == VGM_SUMMARY_BINARY_HEAVY && HEAVY_WORDS * 8 == VGM_SUMMARY_BINARY_HEAVY &&
+			   offsetof(VgmHeavy, weight) == 8,
+			   "a heavy value is its wire words");
 
 /* Read a summary's fixed part into head; head->n buckets follow. */
 int
@@ -372,16 +366,10 @@ vgm_summary_decode_body(const uint8_t *data, size_t len, const VgmSummaryWireHea
 		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
 						 "invalid vgm_summary: binary length does not match bucket count",
 						 "The header was not checked against a message of %zu bytes.", len);
-	for (size_t i = 0; i < head->n; i++)
-		vgm_wire_get_fields(&r, bucket_fields, N_FIELDS(bucket_fields), &buckets[i]);
+	vgm_wire_get_words64(&r, buckets, head->n * BUCKET_WORDS);
 	if (head->nheavy > 0)
 		(void) vgm_wire_get_i32(&r);
-	for (size_t i = 0; i < head->nheavy; i++)
-	{
-		heavy[i].value = vgm_wire_get_f64(&r);
-		heavy[i].weight = vgm_wire_get_f64(&r);
-		heavy[i].missed = vgm_wire_get_f64(&r);
-	}
+	vgm_wire_get_words64(&r, heavy, head->nheavy * HEAVY_WORDS);
 	status = vgm_summary_validate(head->version, head->shift, &head->counts, buckets, head->n,
 								  msg, msglen, detail, detaillen);
 	if (status == VGM_SUMMARY_OK)
@@ -412,16 +400,10 @@ vgm_summary_encode(int shift, const VgmSummaryCounts *counts,
 	vgm_wire_put_u32(&w, (uint32_t) shift);
 	vgm_wire_put_u32(&w, (uint32_t) n);
 	vgm_wire_put_fields(&w, summary_counts_fields, N_FIELDS(summary_counts_fields), counts);
-	for (size_t i = 0; i < n; i++)
-		vgm_wire_put_fields(&w, bucket_fields, N_FIELDS(bucket_fields), &buckets[i]);
+	vgm_wire_put_words64(&w, buckets, n * BUCKET_WORDS);
 	if (nheavy > 0)
 		vgm_wire_put_u32(&w, (uint32_t) nheavy);
-	for (size_t i = 0; i < nheavy; i++)
-	{
-		vgm_wire_put_f64(&w, heavy[i].value);
-		vgm_wire_put_f64(&w, heavy[i].weight);
-		vgm_wire_put_f64(&w, heavy[i].missed);
-	}
+	vgm_wire_put_words64(&w, heavy, nheavy * HEAVY_WORDS);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -81,8 +81,8 @@ vgm_joint_model_encode(const VgmJointModelView *model, uint8_t *buf)
 	vgm_wire_put_u32(&w, (uint32_t) h->d);
 	vgm_wire_put_u32(&w, (uint32_t) h->k);
 	vgm_wire_put_fields(&w, head_fields, N_HEAD_FIELDS, h);
-	vgm_wire_put_f64_array(&w, h->priors.mean, (size_t) d);
-	vgm_wire_put_f64_array(&w, h->priors.covariance, (size_t) d * d);
+	vgm_wire_put_words64(&w, h->priors.mean, (size_t) d);
+	vgm_wire_put_words64(&w, h->priors.covariance, (size_t) d * d);
 	for (int j = 0; j < h->k; j++)
 	{
 		vgm_wire_put_f64(&w, p->weights[j]);
@@ -90,8 +90,8 @@ vgm_joint_model_encode(const VgmJointModelView *model, uint8_t *buf)
 		vgm_wire_put_f64(&w, p->conc_b[j]);
 		vgm_wire_put_f64(&w, p->mean_precision[j]);
 		vgm_wire_put_f64(&w, p->dof[j]);
-		vgm_wire_put_f64_array(&w, &p->means[(size_t) j * d], (size_t) d);
-		vgm_wire_put_f64_array(&w, &p->covariances[(size_t) j * d * d], (size_t) d * d);
+		vgm_wire_put_words64(&w, &p->means[(size_t) j * d], (size_t) d);
+		vgm_wire_put_words64(&w, &p->covariances[(size_t) j * d * d], (size_t) d * d);
 	}
 }
 
@@ -148,8 +148,8 @@ vgm_joint_model_decode(const uint8_t *buf, size_t len, VgmJointModelView *model,
 						 "invalid vgm_joint_model: binary length does not match dims and k",
 						 "Expected %zu bytes of priors and components for dims %d and k %d, found %zu.",
 						 want, d, k, vgm_wire_left(&r));
-	vgm_wire_get_f64_array(&r, h->priors.mean, (size_t) d);
-	vgm_wire_get_f64_array(&r, h->priors.covariance, (size_t) d * d);
+	vgm_wire_get_words64(&r, h->priors.mean, (size_t) d);
+	vgm_wire_get_words64(&r, h->priors.covariance, (size_t) d * d);
 
 	size = vgm_joint_model_doubles(d, k) * sizeof(double);
 	block = vgm_mem_alloc(alloc, size);
@@ -164,8 +164,8 @@ vgm_joint_model_decode(const uint8_t *buf, size_t len, VgmJointModelView *model,
 		p->conc_b[j] = vgm_wire_get_f64(&r);
 		p->mean_precision[j] = vgm_wire_get_f64(&r);
 		p->dof[j] = vgm_wire_get_f64(&r);
-		vgm_wire_get_f64_array(&r, &p->means[(size_t) j * d], (size_t) d);
-		vgm_wire_get_f64_array(&r, &p->covariances[(size_t) j * d * d], (size_t) d * d);
+		vgm_wire_get_words64(&r, &p->means[(size_t) j * d], (size_t) d);
+		vgm_wire_get_words64(&r, &p->covariances[(size_t) j * d * d], (size_t) d * d);
 	}
 	status = vgm_joint_model_validate(model, msg, msglen, detail, detaillen);
 	if (status == VGM_TEXT_OK)

@@ -1441,8 +1441,8 @@ vgm_joint_summary_encode(const VgmJointSummaryView *v, uint8_t *out)
 	}
 	for (size_t c = 0; c < v->n; c++)
 	{
-		vgm_wire_put_i64_array(&w, &v->keys[c * v->d], (size_t) v->d);
-		vgm_wire_put_f64_array(&w, &v->stats[c * stride], (size_t) stride);
+		vgm_wire_put_words64(&w, &v->keys[c * v->d], (size_t) v->d);
+		vgm_wire_put_words64(&w, &v->stats[c * stride], (size_t) stride);
 	}
 }
 
@@ -1553,8 +1553,8 @@ vgm_joint_summary_decode_body(const uint8_t *data, size_t len, VgmJointSummaryVi
 		}
 	for (size_t c = 0; c < v->n; c++)
 	{
-		vgm_wire_get_i64_array(&r, &keys[c * v->d], (size_t) v->d);
-		vgm_wire_get_f64_array(&r, &stats[c * stride], (size_t) stride);
+		vgm_wire_get_words64(&r, &keys[c * v->d], (size_t) v->d);
+		vgm_wire_get_words64(&r, &stats[c * stride], (size_t) stride);
 	}
 	v->values = values;
 	v->keys = keys;

@@ -199,36 +199,29 @@ vgm_wire_put_fields(VgmWireWriter *w, const VgmWireField *fields, int n, const v
 						   (const char *) base + fields[i].offset, fields[i].size);
 }
 
-/* Read n doubles into out (the caller checked that the bytes exist). */
+/*
+ * Read n 8-byte words (64-bit integers or the bit patterns of doubles) into
+ * consecutive memory at out: an array of doubles or int64s, or an array of
+ * records made only of such fields in wire order (the caller asserts the
+ * layout).  The caller checked that the bytes exist.
+ */
 static inline void
-vgm_wire_get_f64_array(VgmWireReader *r, double *out, size_t n)
+vgm_wire_get_words64(VgmWireReader *r, void *out, size_t n)
 {
+	const uint8_t *p = vgm_wire_take(r, n * 8);
+
 	for (size_t i = 0; i < n; i++)
-		out[i] = vgm_wire_get_f64(r);
+		vgm_wire_swap_copy((char *) out + i * 8, p + i * 8, 8);
 }
 
-/* Append n doubles. */
+/* Append n 8-byte words from consecutive memory at values (as vgm_wire_get_words64 reads them). */
 static inline void
-vgm_wire_put_f64_array(VgmWireWriter *w, const double *values, size_t n)
+vgm_wire_put_words64(VgmWireWriter *w, const void *values, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		vgm_wire_put_f64(w, values[i]);
-}
+	uint8_t    *p = vgm_wire_reserve(w, n * 8);
 
-/* Read n 64-bit integers into out (the caller checked that the bytes exist). */
-static inline void
-vgm_wire_get_i64_array(VgmWireReader *r, int64_t *out, size_t n)
-{
 	for (size_t i = 0; i < n; i++)
-		out[i] = vgm_wire_get_i64(r);
-}
-
-/* Append n 64-bit integers. */
-static inline void
-vgm_wire_put_i64_array(VgmWireWriter *w, const int64_t *values, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		vgm_wire_put_u64(w, (uint64_t) values[i]);
+		vgm_wire_swap_copy(p + i * 8, (const char *) values + i * 8, 8);
 }
 
 #endif							/* VGM_WIRE_H */
