@@ -199,6 +199,24 @@ vgm_wire_put_fields(VgmWireWriter *w, const VgmWireField *fields, int n, const v
 						   (const char *) base + fields[i].offset, fields[i].size);
 }
 
+/* Copy n 8-byte words between host and network byte order. */
+static inline void
+vgm_wire_swap_words64(uint8_t *to, const uint8_t *from, size_t n)
+{
+	size_t		i = 0;
+
+	/* four words a step, straight-line, to keep the loop overhead small */
+	for (; i + 4 <= n; i += 4, from += 32, to += 32)
+	{
+		vgm_wire_swap_copy(to, from, 8);
+		vgm_wire_swap_copy(to + 8, from + 8, 8);
+		vgm_wire_swap_copy(to + 16, from + 16, 8);
+		vgm_wire_swap_copy(to + 24, from + 24, 8);
+	}
+	for (; i < n; i++, from += 8, to += 8)
+		vgm_wire_swap_copy(to, from, 8);
+}
+
 /*
  * Read n 8-byte words (64-bit integers or the bit patterns of doubles) into
  * consecutive memory at out: an array of doubles or int64s, or an array of
@@ -208,20 +226,14 @@ vgm_wire_put_fields(VgmWireWriter *w, const VgmWireField *fields, int n, const v
 static inline void
 vgm_wire_get_words64(VgmWireReader *r, void *out, size_t n)
 {
-	const uint8_t *p = vgm_wire_take(r, n * 8);
-
-	for (size_t i = 0; i < n; i++)
-		vgm_wire_swap_copy((char *) out + i * 8, p + i * 8, 8);
+	vgm_wire_swap_words64(out, vgm_wire_take(r, n * 8), n);
 }
 
 /* Append n 8-byte words from consecutive memory at values (as vgm_wire_get_words64 reads them). */
 static inline void
 vgm_wire_put_words64(VgmWireWriter *w, const void *values, size_t n)
 {
-	uint8_t    *p = vgm_wire_reserve(w, n * 8);
-
-	for (size_t i = 0; i < n; i++)
-		vgm_wire_swap_copy(p + i * 8, (const char *) values + i * 8, 8);
+	vgm_wire_swap_words64(vgm_wire_reserve(w, n * 8), values, n);
 }
 
 #endif							/* VGM_WIRE_H */
