@@ -13,14 +13,15 @@
 #include "binary_codec.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "wire.h"
 
 /* The message ends inside the field that would end at byte need. */
-static int
-fail_short(const char *type, size_t len, size_t need,
+int
+vgm_binary_fail_short(const char *type, size_t len, size_t need,
 		   char *msg, size_t msglen, char *detail, size_t detaillen)
 {
 	return jt_report(VGM_BINARY_ERR_SHORT, msg, msglen, detail, detaillen,
@@ -30,15 +31,15 @@ fail_short(const char *type, size_t len, size_t need,
 }
 
 /* The message's format version, read and checked (the first field of every type). */
-static int
-check_version(VgmWireReader *r, const char *type, int supported,
+int
+vgm_binary_check_version(VgmWireReader *r, const char *type, int supported,
 			  char *msg, size_t msglen, char *detail, size_t detaillen)
 {
 	int32_t		version;
 	char		text[96];
 
 	if (vgm_wire_left(r) < 4)
-		return fail_short(type, r->len, 4, msg, msglen, detail, detaillen);
+		return vgm_binary_fail_short(type, r->len, 4, msg, msglen, detail, detaillen);
 	version = vgm_wire_get_i32(r);
 	if (version == supported)
 		return VGM_BINARY_OK;
@@ -47,9 +48,89 @@ check_version(VgmWireReader *r, const char *type, int supported,
 					 "This build reads format version %d.", supported);
 }
 
+/*
+ * The format version of a type that has a second version beside the first:
+ * extended, or else the first, checked as vgm_binary_check_version does, so that a
+ * message of neither version gets the message earlier builds gave.
+ */
+static int
+check_either_version(VgmWireReader *r, const char *type, int supported, int extended,
+					 int32_t *version, char *msg, size_t msglen, char *detail, size_t detaillen)
+{
+	if (vgm_wire_left(r) >= 4 && vgm_wire_get_i32(r) == extended)
+	{
+		*version = extended;
+		return VGM_BINARY_OK;
+	}
+	r->pos = 0;
+	*version = supported;
+	return vgm_binary_check_version(r, type, supported, msg, msglen, detail, detaillen);
+}
+
 /* ---------------------------------------------------------------------- */
 /* vgm_model                                                               */
 /* ---------------------------------------------------------------------- */
+
+#define MODEL_FIELD(member) VGM_WIRE_FIELD(VgmModelHeader, member)
+
+/* The fixed part of a model after its first 12 bytes, in wire order (n_atoms and spare are not sent). */
+static const VgmWireField model_head_fields[] = {
+	MODEL_FIELD(iterations),
+	MODEL_FIELD(converged),
+	MODEL_FIELD(max_iter),
+	MODEL_FIELD(seed),
+	MODEL_FIELD(tol),
+	MODEL_FIELD(weight_threshold),
+	MODEL_FIELD(priors.weight_concentration),
+	MODEL_FIELD(priors.mean_precision),
+	MODEL_FIELD(priors.mean),
+	MODEL_FIELD(priors.degrees_of_freedom),
+	MODEL_FIELD(priors.covariance),
+	MODEL_FIELD(priors.reg_covar),
+	MODEL_FIELD(lower_bound),
+	MODEL_FIELD(fit_ms),
+	MODEL_FIELD(rows),
+	MODEL_FIELD(buckets),
+	MODEL_FIELD(nulls),
+	MODEL_FIELD(nans),
+	MODEL_FIELD(pos_infs),
+	MODEL_FIELD(neg_infs),
+	MODEL_FIELD(total_weight),
+	MODEL_FIELD(min),
+	MODEL_FIELD(max),
+};
+
+/* A component is its six wire words in order (conc_a .. covariance); its weight follows. */
+#define COMPONENT_WORDS 6
+_Static_assert(sizeof(VgmComponent) == COMPONENT_WORDS * 8 &&
+			   offsetof(VgmComponent, conc_b) == 8 && offsetof(VgmComponent, mean_precision) == 16 &&
+			   offsetof(VgmComponent, mean) == 24 && offsetof(VgmComponent, dof) == 32,
+			   "a component is its wire words");
+
+#define N_FIELDS(table) ((int) (sizeof(table) / sizeof((table)[0])))
+
+static int	fail_model_count(const char *what, int32_t count,
+							 char *msg, size_t msglen, char *detail, size_t detaillen,
+							 const char *rule_fmt,...) __attribute__((format(printf, 7, 8)));
+
+/* A model's count of what (components, atoms) out of range; the detail states the rule. */
+static int
+fail_model_count(const char *what, int32_t count,
+				 char *msg, size_t msglen, char *detail, size_t detaillen,
+				 const char *rule_fmt,...)
+{
+	char		text[96];
+	va_list		ap;
+
+	snprintf(text, sizeof(text), "invalid vgm_model: %s count %d out of range", what, (int) count);
+	if (detail != NULL && detaillen > 0)
+	{
+		va_start(ap, rule_fmt);
+		vsnprintf(detail, detaillen, rule_fmt, ap);
+		va_end(ap);
+	}
+	return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, NULL, 0, text, "%s", "");
+}
 
 /* Read a model's fixed part into hdr; hdr->k components follow. */
 int
@@ -61,73 +142,34 @@ vgm_model_decode_head(const uint8_t *data, size_t len, VgmModelHeader *hdr,
 	int			status;
 
 	memset(hdr, 0, sizeof(*hdr));
-	/* version 2 (atoms) or else version 1, whose message is the earlier builds' */
-	if (vgm_wire_left(&r) >= 4 && vgm_wire_get_i32(&r) == VGM_MODEL_FORMAT_VERSION_ATOMS)
-		hdr->version = VGM_MODEL_FORMAT_VERSION_ATOMS;
-	else
-	{
-		r.pos = 0;
-		status = check_version(&r, "vgm_model", VGM_MODEL_FORMAT_VERSION,
-							   msg, msglen, detail, detaillen);
-		if (status != VGM_BINARY_OK)
-			return status;
-		hdr->version = VGM_MODEL_FORMAT_VERSION;
-	}
+	/* version 2 has atoms */
+	status = check_either_version(&r, "vgm_model", VGM_MODEL_FORMAT_VERSION,
+								  VGM_MODEL_FORMAT_VERSION_ATOMS, &hdr->version,
+								  msg, msglen, detail, detaillen);
+	if (status != VGM_BINARY_OK)
+		return status;
 	if (vgm_wire_left(&r) < 8)
-		return fail_short("vgm_model", len, 12, msg, msglen, detail, detaillen);
+		return vgm_binary_fail_short("vgm_model", len, 12, msg, msglen, detail, detaillen);
 	hdr->dims = vgm_wire_get_i32(&r);
 	hdr->k = vgm_wire_get_i32(&r);
 	if (hdr->k < 1 || hdr->k > VGM_MAX_COMPONENTS)
-	{
-		char		text[96];
-
-		snprintf(text, sizeof(text), "invalid vgm_model: component count %d out of range",
-				 (int) hdr->k);
-		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen, text,
-						 "A model has between 1 and %d components.", VGM_MAX_COMPONENTS);
-	}
+		return fail_model_count("component", hdr->k, msg, msglen, detail, detaillen,
+								"A model has between 1 and %d components.", VGM_MAX_COMPONENTS);
 	if (vgm_wire_left(&r) < VGM_MODEL_BINARY_HEADER - 12)
-		return fail_short("vgm_model", len, VGM_MODEL_BINARY_HEADER,
-						  msg, msglen, detail, detaillen);
-	hdr->iterations = vgm_wire_get_i32(&r);
-	hdr->converged = vgm_wire_get_i32(&r);
-	hdr->max_iter = vgm_wire_get_i32(&r);
-	hdr->seed = vgm_wire_get_u64(&r);
-	hdr->tol = vgm_wire_get_f64(&r);
-	hdr->weight_threshold = vgm_wire_get_f64(&r);
-	hdr->priors.weight_concentration = vgm_wire_get_f64(&r);
-	hdr->priors.mean_precision = vgm_wire_get_f64(&r);
-	hdr->priors.mean = vgm_wire_get_f64(&r);
-	hdr->priors.degrees_of_freedom = vgm_wire_get_f64(&r);
-	hdr->priors.covariance = vgm_wire_get_f64(&r);
-	hdr->priors.reg_covar = vgm_wire_get_f64(&r);
-	hdr->lower_bound = vgm_wire_get_f64(&r);
-	hdr->fit_ms = vgm_wire_get_f64(&r);
-	hdr->rows = vgm_wire_get_i64(&r);
-	hdr->buckets = vgm_wire_get_i64(&r);
-	hdr->nulls = vgm_wire_get_i64(&r);
-	hdr->nans = vgm_wire_get_i64(&r);
-	hdr->pos_infs = vgm_wire_get_i64(&r);
-	hdr->neg_infs = vgm_wire_get_i64(&r);
-	hdr->total_weight = vgm_wire_get_f64(&r);
-	hdr->min = vgm_wire_get_f64(&r);
-	hdr->max = vgm_wire_get_f64(&r);
+		return vgm_binary_fail_short("vgm_model", len, VGM_MODEL_BINARY_HEADER,
+									 msg, msglen, detail, detaillen);
+	vgm_wire_get_fields(&r, model_head_fields, N_FIELDS(model_head_fields), hdr);
 	if (hdr->version == VGM_MODEL_FORMAT_VERSION_ATOMS)
 	{
 		if (vgm_wire_left(&r) < VGM_MODEL_BINARY_ATOM_COUNT)
-			return fail_short("vgm_model", len, VGM_MODEL_BINARY_HEADER + VGM_MODEL_BINARY_ATOM_COUNT,
-							  msg, msglen, detail, detaillen);
+			return vgm_binary_fail_short("vgm_model", len,
+										 VGM_MODEL_BINARY_HEADER + VGM_MODEL_BINARY_ATOM_COUNT,
+										 msg, msglen, detail, detaillen);
 		hdr->n_atoms = vgm_wire_get_i32(&r);
 		if (hdr->n_atoms < 1 || hdr->n_atoms > VGM_MAX_ATOMS)
-		{
-			char		text[96];
-
-			snprintf(text, sizeof(text), "invalid vgm_model: atom count %d out of range",
-					 (int) hdr->n_atoms);
-			return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen, text,
-							 "A model of format version %d has between 1 and %d atoms.",
-							 VGM_MODEL_FORMAT_VERSION_ATOMS, VGM_MAX_ATOMS);
-		}
+			return fail_model_count("atom", hdr->n_atoms, msg, msglen, detail, detaillen,
+									"A model of format version %d has between 1 and %d atoms.",
+									VGM_MODEL_FORMAT_VERSION_ATOMS, VGM_MAX_ATOMS);
 	}
 
 	/* the remaining length must match k and the atoms before anything is allocated */
@@ -173,12 +215,7 @@ vgm_model_decode_body(const uint8_t *data, size_t len, const VgmModelHeader *hdr
 		r.pos += VGM_MODEL_BINARY_ATOM_COUNT;
 	for (int j = 0; j < hdr->k; j++)
 	{
-		comp[j].conc_a = vgm_wire_get_f64(&r);
-		comp[j].conc_b = vgm_wire_get_f64(&r);
-		comp[j].mean_precision = vgm_wire_get_f64(&r);
-		comp[j].mean = vgm_wire_get_f64(&r);
-		comp[j].dof = vgm_wire_get_f64(&r);
-		comp[j].covariance = vgm_wire_get_f64(&r);
+		vgm_wire_get_words64(&r, &comp[j], COMPONENT_WORDS);
 		weights[j] = vgm_wire_get_f64(&r);
 	}
 	for (int i = 0; i < hdr->n_atoms; i++)
@@ -215,39 +252,12 @@ vgm_model_encode(const VgmModelView *model, uint8_t *out)
 	vgm_wire_put_u32(&w, (uint32_t) hdr->version);
 	vgm_wire_put_u32(&w, (uint32_t) hdr->dims);
 	vgm_wire_put_u32(&w, (uint32_t) hdr->k);
-	vgm_wire_put_u32(&w, (uint32_t) hdr->iterations);
-	vgm_wire_put_u32(&w, (uint32_t) hdr->converged);
-	vgm_wire_put_u32(&w, (uint32_t) hdr->max_iter);
-	vgm_wire_put_u64(&w, hdr->seed);
-	vgm_wire_put_f64(&w, hdr->tol);
-	vgm_wire_put_f64(&w, hdr->weight_threshold);
-	vgm_wire_put_f64(&w, hdr->priors.weight_concentration);
-	vgm_wire_put_f64(&w, hdr->priors.mean_precision);
-	vgm_wire_put_f64(&w, hdr->priors.mean);
-	vgm_wire_put_f64(&w, hdr->priors.degrees_of_freedom);
-	vgm_wire_put_f64(&w, hdr->priors.covariance);
-	vgm_wire_put_f64(&w, hdr->priors.reg_covar);
-	vgm_wire_put_f64(&w, hdr->lower_bound);
-	vgm_wire_put_f64(&w, hdr->fit_ms);
-	vgm_wire_put_u64(&w, (uint64_t) hdr->rows);
-	vgm_wire_put_u64(&w, (uint64_t) hdr->buckets);
-	vgm_wire_put_u64(&w, (uint64_t) hdr->nulls);
-	vgm_wire_put_u64(&w, (uint64_t) hdr->nans);
-	vgm_wire_put_u64(&w, (uint64_t) hdr->pos_infs);
-	vgm_wire_put_u64(&w, (uint64_t) hdr->neg_infs);
-	vgm_wire_put_f64(&w, hdr->total_weight);
-	vgm_wire_put_f64(&w, hdr->min);
-	vgm_wire_put_f64(&w, hdr->max);
+	vgm_wire_put_fields(&w, model_head_fields, N_FIELDS(model_head_fields), hdr);
 	if (hdr->n_atoms > 0)
 		vgm_wire_put_u32(&w, (uint32_t) hdr->n_atoms);
 	for (int j = 0; j < hdr->k; j++)
 	{
-		vgm_wire_put_f64(&w, model->comp[j].conc_a);
-		vgm_wire_put_f64(&w, model->comp[j].conc_b);
-		vgm_wire_put_f64(&w, model->comp[j].mean_precision);
-		vgm_wire_put_f64(&w, model->comp[j].mean);
-		vgm_wire_put_f64(&w, model->comp[j].dof);
-		vgm_wire_put_f64(&w, model->comp[j].covariance);
+		vgm_wire_put_words64(&w, &model->comp[j], COMPONENT_WORDS);
 		vgm_wire_put_f64(&w, model->weights[j]);
 	}
 	for (int i = 0; i < hdr->n_atoms; i++)
@@ -261,12 +271,37 @@ vgm_model_encode(const VgmModelView *model, uint8_t *out)
 /* vgm_summary                                                             */
 /* ---------------------------------------------------------------------- */
 
+#define COUNTS_FIELD(member) VGM_WIRE_FIELD(VgmSummaryCounts, member)
+
+/* A summary's counts and extremes, after version, shift and n. */
+static const VgmWireField summary_counts_fields[] = {
+	COUNTS_FIELD(rows),
+	COUNTS_FIELD(nulls),
+	COUNTS_FIELD(nans),
+	COUNTS_FIELD(pos_infs),
+	COUNTS_FIELD(neg_infs),
+	COUNTS_FIELD(min),
+	COUNTS_FIELD(max),
+};
+
+/* A bucket and a heavy value are their wire words in order (key, weight, mean, m2 .. m4; value, weight, missed). */
+#define BUCKET_WORDS 6
+#define HEAVY_WORDS 3
+_Static_assert(sizeof(VgmBucket) == VGM_SUMMARY_BINARY_BUCKET && BUCKET_WORDS * 8 == VGM_SUMMARY_BINARY_BUCKET &&
+			   offsetof(VgmBucket, weight) == 8 && offsetof(VgmBucket, mean) == 16 &&
+			   offsetof(VgmBucket, m2) == 24 && offsetof(VgmBucket, m3) == 32,
+			   "a bucket is its wire words");
+_Static_assert(sizeof(VgmHeavy) == VGM_SUMMARY_BINARY_HEAVY && HEAVY_WORDS * 8 == VGM_SUMMARY_BINARY_HEAVY &&
+			   offsetof(VgmHeavy, weight) == 8,
+			   "a heavy value is its wire words");
+
 /* Read a summary's fixed part into head; head->n buckets follow. */
 int
 vgm_summary_decode_head(const uint8_t *data, size_t len, VgmSummaryWireHead *head,
 						char *msg, size_t msglen, char *detail, size_t detaillen)
 {
 	VgmWireReader r = {data, len, 0};
+	int32_t		version;
 	int32_t		n;
 	int32_t		nheavy = 0;
 	size_t		bucket_bytes;
@@ -274,32 +309,25 @@ vgm_summary_decode_head(const uint8_t *data, size_t len, VgmSummaryWireHead *hea
 
 	memset(head, 0, sizeof(*head));
 	/* version 2 is version 1 plus a heavy-value table after the buckets */
-	status = check_version(&r, "vgm_summary", VGM_SUMMARY_FORMAT_VERSION,
-						   msg, msglen, detail, detaillen);
-	if (status == VGM_BINARY_ERR_UNSUPPORTED && len >= 4 &&
-		vgm_wire_get_i32(&(VgmWireReader) {data, len, 0}) == VGM_SUMMARY_HEAVY_VERSION)
-		status = VGM_BINARY_OK;
+	status = check_either_version(&r, "vgm_summary", VGM_SUMMARY_FORMAT_VERSION,
+								  VGM_SUMMARY_HEAVY_VERSION, &version,
+								  msg, msglen, detail, detaillen);
 	if (status != VGM_BINARY_OK)
 		return status;
-	head->version = vgm_wire_get_i32(&(VgmWireReader) {data, len, 0});
+	head->version = version;
 	if (vgm_wire_left(&r) < VGM_SUMMARY_BINARY_HEADER - 4)
-		return fail_short("vgm_summary", len, VGM_SUMMARY_BINARY_HEADER,
-						  msg, msglen, detail, detaillen);
+		return vgm_binary_fail_short("vgm_summary", len, VGM_SUMMARY_BINARY_HEADER,
+									 msg, msglen, detail, detaillen);
 	head->shift = vgm_wire_get_i32(&r);
 	n = vgm_wire_get_i32(&r);
-	head->counts.rows = vgm_wire_get_i64(&r);
-	head->counts.nulls = vgm_wire_get_i64(&r);
-	head->counts.nans = vgm_wire_get_i64(&r);
-	head->counts.pos_infs = vgm_wire_get_i64(&r);
-	head->counts.neg_infs = vgm_wire_get_i64(&r);
-	head->counts.min = vgm_wire_get_f64(&r);
-	head->counts.max = vgm_wire_get_f64(&r);
+	vgm_wire_get_fields(&r, summary_counts_fields, N_FIELDS(summary_counts_fields), &head->counts);
 	bucket_bytes = (size_t) (n < 0 ? 0 : n) * VGM_SUMMARY_BINARY_BUCKET;
 	if (n >= 0 && n <= VGM_SUMMARY_MAX_BUCKETS && head->version == VGM_SUMMARY_HEAVY_VERSION)
 	{
 		if (vgm_wire_left(&r) < bucket_bytes + 4)
-			return fail_short("vgm_summary", len, VGM_SUMMARY_BINARY_HEADER + bucket_bytes + 4,
-							  msg, msglen, detail, detaillen);
+			return vgm_binary_fail_short("vgm_summary", len,
+										 VGM_SUMMARY_BINARY_HEADER + bucket_bytes + 4,
+										 msg, msglen, detail, detaillen);
 		nheavy = vgm_wire_get_i32(&(VgmWireReader) {data, len, VGM_SUMMARY_BINARY_HEADER + bucket_bytes});
 		if (nheavy < 1 || nheavy > VGM_HEAVY_MAX)
 			return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
@@ -338,23 +366,10 @@ vgm_summary_decode_body(const uint8_t *data, size_t len, const VgmSummaryWireHea
 		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
 						 "invalid vgm_summary: binary length does not match bucket count",
 						 "The header was not checked against a message of %zu bytes.", len);
-	for (size_t i = 0; i < head->n; i++)
-	{
-		buckets[i].key = vgm_wire_get_i64(&r);
-		buckets[i].weight = vgm_wire_get_f64(&r);
-		buckets[i].mean = vgm_wire_get_f64(&r);
-		buckets[i].m2 = vgm_wire_get_f64(&r);
-		buckets[i].m3 = vgm_wire_get_f64(&r);
-		buckets[i].m4 = vgm_wire_get_f64(&r);
-	}
+	vgm_wire_get_words64(&r, buckets, head->n * BUCKET_WORDS);
 	if (head->nheavy > 0)
 		(void) vgm_wire_get_i32(&r);
-	for (size_t i = 0; i < head->nheavy; i++)
-	{
-		heavy[i].value = vgm_wire_get_f64(&r);
-		heavy[i].weight = vgm_wire_get_f64(&r);
-		heavy[i].missed = vgm_wire_get_f64(&r);
-	}
+	vgm_wire_get_words64(&r, heavy, head->nheavy * HEAVY_WORDS);
 	status = vgm_summary_validate(head->version, head->shift, &head->counts, buckets, head->n,
 								  msg, msglen, detail, detaillen);
 	if (status == VGM_SUMMARY_OK)
@@ -384,35 +399,28 @@ vgm_summary_encode(int shift, const VgmSummaryCounts *counts,
 	vgm_wire_put_u32(&w, nheavy > 0 ? VGM_SUMMARY_HEAVY_VERSION : VGM_SUMMARY_FORMAT_VERSION);
 	vgm_wire_put_u32(&w, (uint32_t) shift);
 	vgm_wire_put_u32(&w, (uint32_t) n);
-	vgm_wire_put_u64(&w, (uint64_t) counts->rows);
-	vgm_wire_put_u64(&w, (uint64_t) counts->nulls);
-	vgm_wire_put_u64(&w, (uint64_t) counts->nans);
-	vgm_wire_put_u64(&w, (uint64_t) counts->pos_infs);
-	vgm_wire_put_u64(&w, (uint64_t) counts->neg_infs);
-	vgm_wire_put_f64(&w, counts->min);
-	vgm_wire_put_f64(&w, counts->max);
-	for (size_t i = 0; i < n; i++)
-	{
-		vgm_wire_put_u64(&w, (uint64_t) buckets[i].key);
-		vgm_wire_put_f64(&w, buckets[i].weight);
-		vgm_wire_put_f64(&w, buckets[i].mean);
-		vgm_wire_put_f64(&w, buckets[i].m2);
-		vgm_wire_put_f64(&w, buckets[i].m3);
-		vgm_wire_put_f64(&w, buckets[i].m4);
-	}
+	vgm_wire_put_fields(&w, summary_counts_fields, N_FIELDS(summary_counts_fields), counts);
+	vgm_wire_put_words64(&w, buckets, n * BUCKET_WORDS);
 	if (nheavy > 0)
 		vgm_wire_put_u32(&w, (uint32_t) nheavy);
-	for (size_t i = 0; i < nheavy; i++)
-	{
-		vgm_wire_put_f64(&w, heavy[i].value);
-		vgm_wire_put_f64(&w, heavy[i].weight);
-		vgm_wire_put_f64(&w, heavy[i].missed);
-	}
+	vgm_wire_put_words64(&w, heavy, nheavy * HEAVY_WORDS);
 }
 
 /* ---------------------------------------------------------------------- */
 /* vgm_ks_state                                                            */
 /* ---------------------------------------------------------------------- */
+
+#define KS_FIELD(member) VGM_WIRE_FIELD(VgmKsCounts, member)
+
+/* A KS state's identity and counts, after version and bins. */
+static const VgmWireField ks_counts_fields[] = {
+	KS_FIELD(model_hash),
+	KS_FIELD(n),
+	KS_FIELD(nulls),
+	KS_FIELD(nans),
+	KS_FIELD(pos_infs),
+	KS_FIELD(neg_infs),
+};
 
 /* Decode a KS state into c and counts[nbins], then validate it. */
 int
@@ -420,6 +428,7 @@ vgm_ks_decode(const uint8_t *data, size_t len, VgmKsCounts *c, int64_t *counts, 
 			  char *msg, size_t msglen, char *detail, size_t detaillen)
 {
 	VgmWireReader r = {data, len, 0};
+	int32_t		version;
 	int32_t		bins;
 	int32_t		nnz;
 	int32_t		last = -1;
@@ -427,19 +436,14 @@ vgm_ks_decode(const uint8_t *data, size_t len, VgmKsCounts *c, int64_t *counts, 
 
 	memset(c, 0, sizeof(*c));
 	memset(counts, 0, sizeof(int64_t) * (size_t) nbins);
-	/* version 2 (jumps) or else version 1, whose message is the earlier builds' */
-	if (vgm_wire_left(&r) >= 4 && vgm_wire_get_i32(&r) == VGM_KS_FORMAT_VERSION_JUMPS)
-		c->n_jumps = -1;		/* read after the header */
-	else
-	{
-		r.pos = 0;
-		status = check_version(&r, "vgm_ks_state", VGM_KS_FORMAT_VERSION,
-							   msg, msglen, detail, detaillen);
-		if (status != VGM_BINARY_OK)
-			return status;
-	}
+	/* version 2 has jumps */
+	status = check_either_version(&r, "vgm_ks_state", VGM_KS_FORMAT_VERSION,
+								  VGM_KS_FORMAT_VERSION_JUMPS, &version,
+								  msg, msglen, detail, detaillen);
+	if (status != VGM_BINARY_OK)
+		return status;
 	if (vgm_wire_left(&r) < 4)
-		return fail_short("vgm_ks_state", len, 8, msg, msglen, detail, detaillen);
+		return vgm_binary_fail_short("vgm_ks_state", len, 8, msg, msglen, detail, detaillen);
 	bins = vgm_wire_get_i32(&r);
 	if (bins != VGM_KS_BINS || bins != nbins)
 	{
@@ -450,22 +454,18 @@ vgm_ks_decode(const uint8_t *data, size_t len, VgmKsCounts *c, int64_t *counts, 
 						 "This build uses %d bins.", VGM_KS_BINS);
 	}
 	if (vgm_wire_left(&r) < VGM_KS_BINARY_HEADER - 8)
-		return fail_short("vgm_ks_state", len, VGM_KS_BINARY_HEADER,
-						  msg, msglen, detail, detaillen);
-	c->model_hash = vgm_wire_get_u64(&r);
-	c->n = vgm_wire_get_i64(&r);
-	c->nulls = vgm_wire_get_i64(&r);
-	c->nans = vgm_wire_get_i64(&r);
-	c->pos_infs = vgm_wire_get_i64(&r);
-	c->neg_infs = vgm_wire_get_i64(&r);
+		return vgm_binary_fail_short("vgm_ks_state", len, VGM_KS_BINARY_HEADER,
+									 msg, msglen, detail, detaillen);
+	vgm_wire_get_fields(&r, ks_counts_fields, N_FIELDS(ks_counts_fields), c);
 	nnz = vgm_wire_get_i32(&r);
-	if (c->n_jumps < 0)
+	if (version == VGM_KS_FORMAT_VERSION_JUMPS)
 	{
 		/* version 2: the jump count and the jumps before the bins */
 		int32_t		nj;
 
 		if (vgm_wire_left(&r) < 4)
-			return fail_short("vgm_ks_state", len, VGM_KS_BINARY_HEADER + 4, msg, msglen, detail, detaillen);
+			return vgm_binary_fail_short("vgm_ks_state", len, VGM_KS_BINARY_HEADER + 4,
+										 msg, msglen, detail, detaillen);
 		nj = vgm_wire_get_i32(&r);
 		if (nj < 1 || nj > VGM_KS_MAX_JUMPS || vgm_wire_left(&r) < (size_t) nj * 8)
 			return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
@@ -542,12 +542,7 @@ vgm_ks_encode(const VgmKsCounts *c, const int64_t *counts, int nbins, uint8_t *o
 		nnz += counts[i] != 0;
 	vgm_wire_put_u32(&w, (uint32_t) vgm_ks_version_for(c->n_jumps));
 	vgm_wire_put_u32(&w, (uint32_t) nbins);
-	vgm_wire_put_u64(&w, c->model_hash);
-	vgm_wire_put_u64(&w, (uint64_t) c->n);
-	vgm_wire_put_u64(&w, (uint64_t) c->nulls);
-	vgm_wire_put_u64(&w, (uint64_t) c->nans);
-	vgm_wire_put_u64(&w, (uint64_t) c->pos_infs);
-	vgm_wire_put_u64(&w, (uint64_t) c->neg_infs);
+	vgm_wire_put_fields(&w, ks_counts_fields, N_FIELDS(ks_counts_fields), c);
 	vgm_wire_put_u32(&w, nnz);
 	if (c->n_jumps > 0)
 	{

@@ -54,6 +54,7 @@
 #include "model_codec.h"
 #include "summary_core.h"
 #include "validate_core.h"
+#include "wire.h"
 
 #define VGM_MODEL_BINARY_HEADER 184
 #define VGM_MODEL_BINARY_COMPONENT 56
@@ -85,6 +86,17 @@ typedef struct VgmSummaryWireHead
 	size_t		nheavy;			/* heavy values after them (version 2) */
 	VgmSummaryCounts counts;
 } VgmSummaryWireHead;
+
+/*
+ * The two failures every binary decoder shares, with the messages the
+ * server has always given: the message ends inside the field that would end
+ * at byte need (as pq_getmsgint says); the format version (read from r, the
+ * first field of every type) is not the one this build reads.
+ */
+int			vgm_binary_fail_short(const char *type, size_t len, size_t need,
+								  char *msg, size_t msglen, char *detail, size_t detaillen);
+int			vgm_binary_check_version(VgmWireReader *r, const char *type, int supported,
+									 char *msg, size_t msglen, char *detail, size_t detaillen);
 
 /*
  * Decoding a model or a summary takes two calls, so that the caller can

@@ -15,33 +15,36 @@
 #include "joint_model_codec.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "binary_codec.h"
 #include "wire.h"
 
-static int	fail(int status, char *msg, size_t msglen, char *detail, size_t detaillen,
-				 const char *message, const char *fmt,...) __attribute__((format(printf, 7, 8)));
+#define HEAD_FIELD(member) VGM_WIRE_FIELD(VgmJointModelHeader, member)
 
-/* Write a status's message and detail (printf-style) into the caller's buffers. */
-static int
-fail(int status, char *msg, size_t msglen, char *detail, size_t detaillen,
-	 const char *message, const char *fmt,...)
-{
-	va_list		ap;
+/* The fixed part after version, dims and k, in wire order. */
+static const VgmWireField head_fields[] = {
+	HEAD_FIELD(iterations),
+	HEAD_FIELD(converged),
+	HEAD_FIELD(max_iter),
+	HEAD_FIELD(n_init),
+	HEAD_FIELD(seed),
+	HEAD_FIELD(tol),
+	HEAD_FIELD(weight_threshold),
+	HEAD_FIELD(priors.weight_concentration),
+	HEAD_FIELD(priors.mean_precision),
+	HEAD_FIELD(priors.degrees_of_freedom),
+	HEAD_FIELD(priors.reg_covar),
+	HEAD_FIELD(lower_bound),
+	HEAD_FIELD(fit_ms),
+	HEAD_FIELD(rows),
+	HEAD_FIELD(points),
+	HEAD_FIELD(skipped_rows),
+	HEAD_FIELD(total_weight),
+};
 
-	if (msg != NULL && msglen > 0)
-		snprintf(msg, msglen, "%s", message);
-	if (detail != NULL && detaillen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(detail, detaillen, fmt, ap);
-		va_end(ap);
-	}
-	return status;
-}
+#define N_HEAD_FIELDS ((int) (sizeof(head_fields) / sizeof(head_fields[0])))
 
 /* Bytes of the d-dependent priors and of one component. */
 static size_t
@@ -77,27 +80,9 @@ vgm_joint_model_encode(const VgmJointModelView *model, uint8_t *buf)
 	vgm_wire_put_u32(&w, (uint32_t) h->version);
 	vgm_wire_put_u32(&w, (uint32_t) h->d);
 	vgm_wire_put_u32(&w, (uint32_t) h->k);
-	vgm_wire_put_u32(&w, (uint32_t) h->iterations);
-	vgm_wire_put_u32(&w, (uint32_t) h->converged);
-	vgm_wire_put_u32(&w, (uint32_t) h->max_iter);
-	vgm_wire_put_u32(&w, (uint32_t) h->n_init);
-	vgm_wire_put_u64(&w, h->seed);
-	vgm_wire_put_f64(&w, h->tol);
-	vgm_wire_put_f64(&w, h->weight_threshold);
-	vgm_wire_put_f64(&w, h->priors.weight_concentration);
-	vgm_wire_put_f64(&w, h->priors.mean_precision);
-	vgm_wire_put_f64(&w, h->priors.degrees_of_freedom);
-	vgm_wire_put_f64(&w, h->priors.reg_covar);
-	vgm_wire_put_f64(&w, h->lower_bound);
-	vgm_wire_put_f64(&w, h->fit_ms);
-	vgm_wire_put_u64(&w, (uint64_t) h->rows);
-	vgm_wire_put_u64(&w, (uint64_t) h->points);
-	vgm_wire_put_u64(&w, (uint64_t) h->skipped_rows);
-	vgm_wire_put_f64(&w, h->total_weight);
-	for (int i = 0; i < d; i++)
-		vgm_wire_put_f64(&w, h->priors.mean[i]);
-	for (int i = 0; i < d * d; i++)
-		vgm_wire_put_f64(&w, h->priors.covariance[i]);
+	vgm_wire_put_fields(&w, head_fields, N_HEAD_FIELDS, h);
+	vgm_wire_put_words64(&w, h->priors.mean, (size_t) d);
+	vgm_wire_put_words64(&w, h->priors.covariance, (size_t) d * d);
 	for (int j = 0; j < h->k; j++)
 	{
 		vgm_wire_put_f64(&w, p->weights[j]);
@@ -105,10 +90,8 @@ vgm_joint_model_encode(const VgmJointModelView *model, uint8_t *buf)
 		vgm_wire_put_f64(&w, p->conc_b[j]);
 		vgm_wire_put_f64(&w, p->mean_precision[j]);
 		vgm_wire_put_f64(&w, p->dof[j]);
-		for (int i = 0; i < d; i++)
-			vgm_wire_put_f64(&w, p->means[(size_t) j * d + i]);
-		for (int i = 0; i < d * d; i++)
-			vgm_wire_put_f64(&w, p->covariances[(size_t) j * d * d + i]);
+		vgm_wire_put_words64(&w, &p->means[(size_t) j * d], (size_t) d);
+		vgm_wire_put_words64(&w, &p->covariances[(size_t) j * d * d], (size_t) d * d);
 	}
 }
 
@@ -121,7 +104,6 @@ vgm_joint_model_decode(const uint8_t *buf, size_t len, VgmJointModelView *model,
 	VgmWireReader r = {buf, len, 0};
 	VgmJointModelHeader *h = &model->hdr;
 	VgmJointPosterior *p = &model->post;
-	int32_t		version;
 	size_t		want;
 	size_t		size;
 	double	   *block;
@@ -130,79 +112,50 @@ vgm_joint_model_decode(const uint8_t *buf, size_t len, VgmJointModelView *model,
 	int			status;
 
 	memset(model, 0, sizeof(*model));
-	if (vgm_wire_left(&r) < 4)
-		return fail(VGM_BINARY_ERR_SHORT, msg, msglen, detail, detaillen,
-					"insufficient data left in message",
-					"The vgm_joint_model message has %zu bytes; its fields up to here need 4.", len);
-	version = vgm_wire_get_i32(&r);
-	if (version != VGM_JOINT_MODEL_FORMAT_VERSION)
-	{
-		char		text[96];
-
-		snprintf(text, sizeof(text), "unsupported vgm_joint_model binary format version %d", (int) version);
-		return fail(VGM_BINARY_ERR_UNSUPPORTED, msg, msglen, detail, detaillen, text,
-					"This build reads format version %d.", VGM_JOINT_MODEL_FORMAT_VERSION);
-	}
+	status = vgm_binary_check_version(&r, "vgm_joint_model", VGM_JOINT_MODEL_FORMAT_VERSION,
+									  msg, msglen, detail, detaillen);
+	if (status != VGM_BINARY_OK)
+		return status;
 	if (vgm_wire_left(&r) < 8)
-		return fail(VGM_BINARY_ERR_SHORT, msg, msglen, detail, detaillen,
-					"insufficient data left in message",
-					"The vgm_joint_model message has %zu bytes; its fields up to here need 12.", len);
-	h->version = version;
+		return vgm_binary_fail_short("vgm_joint_model", len, 12, msg, msglen, detail, detaillen);
+	h->version = VGM_JOINT_MODEL_FORMAT_VERSION;
 	h->d = vgm_wire_get_i32(&r);
 	h->k = vgm_wire_get_i32(&r);
 	if (h->d < 1 || h->d > VGM_JOINT_MAX_DIMS)
-		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
-					"invalid vgm_joint_model: dims out of range",
-					"The message has dims = %d; a joint model has between 1 and %d.",
-					(int) h->d, VGM_JOINT_MAX_DIMS);
+		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+						 "invalid vgm_joint_model: dims out of range",
+						 "The message has dims = %d; a joint model has between 1 and %d.",
+						 (int) h->d, VGM_JOINT_MAX_DIMS);
 	if (h->k < 1 || h->k > VGM_JOINT_MAX_COMPONENTS)
-		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
-					"invalid vgm_joint_model: component count out of range",
-					"The message has k = %d; a joint model has between 1 and %d components.",
-					(int) h->k, VGM_JOINT_MAX_COMPONENTS);
+		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+						 "invalid vgm_joint_model: component count out of range",
+						 "The message has k = %d; a joint model has between 1 and %d components.",
+						 (int) h->k, VGM_JOINT_MAX_COMPONENTS);
 	d = h->d;
 	k = h->k;
 	if (vgm_wire_left(&r) < VGM_JOINT_MODEL_BINARY_HEADER - 12)
-		return fail(VGM_BINARY_ERR_SHORT, msg, msglen, detail, detaillen,
-					"insufficient data left in message",
-					"The vgm_joint_model message has %zu bytes; its fixed part needs %d.",
-					len, VGM_JOINT_MODEL_BINARY_HEADER);
-	h->iterations = vgm_wire_get_i32(&r);
-	h->converged = vgm_wire_get_i32(&r);
-	h->max_iter = vgm_wire_get_i32(&r);
-	h->n_init = vgm_wire_get_i32(&r);
-	h->seed = vgm_wire_get_u64(&r);
-	h->tol = vgm_wire_get_f64(&r);
-	h->weight_threshold = vgm_wire_get_f64(&r);
+		return jt_report(VGM_BINARY_ERR_SHORT, msg, msglen, detail, detaillen,
+						 "insufficient data left in message",
+						 "The vgm_joint_model message has %zu bytes; its fixed part needs %d.",
+						 len, VGM_JOINT_MODEL_BINARY_HEADER);
 	h->priors.d = d;
-	h->priors.weight_concentration = vgm_wire_get_f64(&r);
-	h->priors.mean_precision = vgm_wire_get_f64(&r);
-	h->priors.degrees_of_freedom = vgm_wire_get_f64(&r);
-	h->priors.reg_covar = vgm_wire_get_f64(&r);
-	h->lower_bound = vgm_wire_get_f64(&r);
-	h->fit_ms = vgm_wire_get_f64(&r);
-	h->rows = vgm_wire_get_i64(&r);
-	h->points = vgm_wire_get_i64(&r);
-	h->skipped_rows = vgm_wire_get_i64(&r);
-	h->total_weight = vgm_wire_get_f64(&r);
+	vgm_wire_get_fields(&r, head_fields, N_HEAD_FIELDS, h);
 
 	/* the remaining length must match dims and k before anything is allocated */
 	want = priors_bytes(d) + (size_t) k * component_bytes(d);
 	if (vgm_wire_left(&r) != want)
-		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
-					"invalid vgm_joint_model: binary length does not match dims and k",
-					"Expected %zu bytes of priors and components for dims %d and k %d, found %zu.",
-					want, d, k, vgm_wire_left(&r));
-	for (int i = 0; i < d; i++)
-		h->priors.mean[i] = vgm_wire_get_f64(&r);
-	for (int i = 0; i < d * d; i++)
-		h->priors.covariance[i] = vgm_wire_get_f64(&r);
+		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+						 "invalid vgm_joint_model: binary length does not match dims and k",
+						 "Expected %zu bytes of priors and components for dims %d and k %d, found %zu.",
+						 want, d, k, vgm_wire_left(&r));
+	vgm_wire_get_words64(&r, h->priors.mean, (size_t) d);
+	vgm_wire_get_words64(&r, h->priors.covariance, (size_t) d * d);
 
 	size = vgm_joint_model_doubles(d, k) * sizeof(double);
 	block = vgm_mem_alloc(alloc, size);
 	if (block == NULL)
-		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
-					"out of memory", "Failed on request of size %zu.", size);
+		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
+						 "out of memory", "Failed on request of size %zu.", size);
 	vgm_joint_model_arrays(p, d, k, block);
 	for (int j = 0; j < k; j++)
 	{
@@ -211,10 +164,8 @@ vgm_joint_model_decode(const uint8_t *buf, size_t len, VgmJointModelView *model,
 		p->conc_b[j] = vgm_wire_get_f64(&r);
 		p->mean_precision[j] = vgm_wire_get_f64(&r);
 		p->dof[j] = vgm_wire_get_f64(&r);
-		for (int i = 0; i < d; i++)
-			p->means[(size_t) j * d + i] = vgm_wire_get_f64(&r);
-		for (int i = 0; i < d * d; i++)
-			p->covariances[(size_t) j * d * d + i] = vgm_wire_get_f64(&r);
+		vgm_wire_get_words64(&r, &p->means[(size_t) j * d], (size_t) d);
+		vgm_wire_get_words64(&r, &p->covariances[(size_t) j * d * d], (size_t) d * d);
 	}
 	status = vgm_joint_model_validate(model, msg, msglen, detail, detaillen);
 	if (status == VGM_TEXT_OK)

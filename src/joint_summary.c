@@ -157,18 +157,6 @@ joint_expanded_view(JointExpanded *je, VgmJointSummaryView *v)
 	v->values = je->flat_values;
 }
 
-/* Total of a view's exact value counts. */
-static size_t
-view_nvalues(const VgmJointSummaryView *v)
-{
-	size_t		total = 0;
-
-	for (int j = 0; j < v->d; j++)
-		if ((v->exact >> j) & 1)
-			total += (size_t) v->nvalues[j];
-	return total;
-}
-
 /* Size of the flat form. */
 static Size
 joint_get_flat_size(ExpandedObjectHeader *eohptr)
@@ -185,7 +173,7 @@ flat_fill(VgmJointSummary *s, const VgmJointSummaryView *v)
 {
 	Size		kbytes = v->n * v->d * sizeof(int64);
 	Size		sbytes = v->n * VGM_JOINT_STRIDE(v->d) * sizeof(double);
-	size_t		nvalues = view_nvalues(v);
+	size_t		nvalues = vgm_joint_summary_value_total(v);
 	int64	   *counts = (int64 *) ((char *) s->data + kbytes + sbytes);
 
 	memset(s, 0, offsetof(VgmJointSummary, data));
@@ -216,7 +204,7 @@ joint_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	VgmJointSummaryView v;
 
 	joint_expanded_view(je, &v);
-	Assert(allocated_size == VGM_JOINT_SUMMARY_SIZE(v.d, v.n, view_nvalues(&v)));
+	Assert(allocated_size == VGM_JOINT_SUMMARY_SIZE(v.d, v.n, vgm_joint_summary_value_total(&v)));
 	flat_fill((VgmJointSummary *) result, &v);
 }
 
@@ -400,7 +388,7 @@ vgm_joint_summary_combine(PG_FUNCTION_ARGS)
 static VgmJointSummary *
 flat_from_view(const VgmJointSummaryView *v)
 {
-	VgmJointSummary *s = palloc(VGM_JOINT_SUMMARY_SIZE(v->d, v->n, view_nvalues(v)));
+	VgmJointSummary *s = palloc(VGM_JOINT_SUMMARY_SIZE(v->d, v->n, vgm_joint_summary_value_total(v)));
 
 	flat_fill(s, v);
 	return s;
@@ -499,7 +487,7 @@ vgm_joint_summary_info(PG_FUNCTION_ARGS)
 	values[4] = Int32GetDatum(v.shift);
 	/* largest relative width of a bucket in one column (the low end of a binade) */
 	values[5] = Float8GetDatum(ldexp(1.0, v.shift - 52));
-	values[6] = Int64GetDatum((int64) VGM_JOINT_SUMMARY_SIZE(v.d, v.n, view_nvalues(&v)));
+	values[6] = Int64GetDatum((int64) VGM_JOINT_SUMMARY_SIZE(v.d, v.n, vgm_joint_summary_value_total(&v)));
 	/* the exact columns (numbered from 1, as vgm_marginal numbers them) */
 	for (int j = 0; j < v.d; j++)
 		if ((v.exact >> j) & 1)

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_record.h"
 #include "wire.h"
 
 #define INITIAL_CELLS 8
@@ -723,18 +724,16 @@ vgm_joint_summary_validate(int version, const VgmJointSummaryView *v,
 	const int64_t *colvalues[VGM_JOINT_MAX_DIMS];
 
 	jt_error_init(&e, msg, msglen, detail, detaillen);
-	if (version != VGM_JOINT_SUMMARY_FORMAT_VERSION && version != VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT)
-		return jt_fail(&e, VGM_JOINT_ERR_VERSION, 0, "unsupported vgm_joint_summary format version",
-					   "The version is %d; this build reads versions %d and %d.",
-					   version, VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT,
-					   VGM_JOINT_SUMMARY_FORMAT_VERSION);
+	if (jt_check_summary_version(&e, "vgm_joint_summary", version,
+								 VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT,
+								 VGM_JOINT_SUMMARY_FORMAT_VERSION) != VGM_JOINT_OK)
+		return e.status;
 	if (d < 0 || d > VGM_JOINT_MAX_DIMS)
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: columns out of range",
 					   "The summary has %d columns; the limit is %d.", d, VGM_JOINT_MAX_DIMS);
-	if (v->shift < 0 || v->shift > VGM_JOINT_SUMMARY_MAX_SHIFT)
-		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: resolution out of range",
-					   "The shift is %d; it must be between 0 and %d.",
-					   v->shift, VGM_JOINT_SUMMARY_MAX_SHIFT);
+	if (jt_check_summary_shift(&e, "vgm_joint_summary", v->shift,
+							   VGM_JOINT_SUMMARY_MAX_SHIFT) != VGM_JOINT_OK)
+		return e.status;
 	if (v->n > vgm_joint_summary_cap(d))
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: too many cells",
 					   "The summary has %zu cells; the limit at %d columns is %u.",
@@ -1299,26 +1298,19 @@ vgm_joint_summary_parse(const char *text, size_t len, VgmJointSummaryView *v, vo
 		jt_expect_end(&cur) < 0 || err.status != VGM_TEXT_OK ||
 		jt_check_missing(&cur, joint_fields, N_JOINT_FIELDS, seen) != VGM_TEXT_OK)
 		goto fail;
-	if (t.version != VGM_JOINT_SUMMARY_FORMAT_VERSION && t.version != VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT)
-	{
-		jt_fail(&err, VGM_JOINT_ERR_VERSION, 0, "unsupported vgm_joint_summary format version",
-				"The version is %" PRId64 "; this build reads versions %d and %d.",
-				t.version, VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT, VGM_JOINT_SUMMARY_FORMAT_VERSION);
+	if (jt_check_summary_version(&err, "vgm_joint_summary", t.version,
+								 VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT,
+								 VGM_JOINT_SUMMARY_FORMAT_VERSION) != VGM_JOINT_OK)
 		goto fail;
-	}
 	if (t.d < 0 || t.d > VGM_JOINT_MAX_DIMS)
 	{
 		jt_fail(&err, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: columns out of range",
 				"The summary has %" PRId64 " columns; the limit is %d.", t.d, VGM_JOINT_MAX_DIMS);
 		goto fail;
 	}
-	if (t.shift < 0 || t.shift > VGM_JOINT_SUMMARY_MAX_SHIFT)
-	{
-		jt_fail(&err, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: resolution out of range",
-				"The shift is %" PRId64 "; it must be between 0 and %d.",
-				t.shift, VGM_JOINT_SUMMARY_MAX_SHIFT);
+	if (jt_check_summary_shift(&err, "vgm_joint_summary", t.shift,
+							   VGM_JOINT_SUMMARY_MAX_SHIFT) != VGM_JOINT_OK)
 		goto fail;
-	}
 	d = (int) t.d;
 	if (t.version == VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT ? t.have_exact : !t.have_exact || t.ncols != d)
 	{
@@ -1406,8 +1398,8 @@ wire_cell_bytes(int d)
 }
 
 /* Total of the exact columns' value counts of a view. */
-static size_t
-total_values(const VgmJointSummaryView *v)
+size_t
+vgm_joint_summary_value_total(const VgmJointSummaryView *v)
 {
 	size_t		total = 0;
 
@@ -1421,7 +1413,7 @@ total_values(const VgmJointSummaryView *v)
 size_t
 vgm_joint_summary_binary_size(const VgmJointSummaryView *v)
 {
-	return VGM_JOINT_SUMMARY_WIRE_HEAD + (size_t) v->d * 4 + total_values(v) * 8
+	return VGM_JOINT_SUMMARY_WIRE_HEAD + (size_t) v->d * 4 + vgm_joint_summary_value_total(v) * 8
 		+ v->n * wire_cell_bytes(v->d);
 }
 
@@ -1452,10 +1444,8 @@ vgm_joint_summary_encode(const VgmJointSummaryView *v, uint8_t *out)
 	}
 	for (size_t c = 0; c < v->n; c++)
 	{
-		for (int j = 0; j < v->d; j++)
-			vgm_wire_put_u64(&w, (uint64_t) v->keys[c * v->d + j]);
-		for (int t = 0; t < stride; t++)
-			vgm_wire_put_f64(&w, v->stats[c * stride + t]);
+		vgm_wire_put_words64(&w, &v->keys[c * v->d], (size_t) v->d);
+		vgm_wire_put_words64(&w, &v->stats[c * stride], (size_t) stride);
 	}
 }
 
@@ -1485,11 +1475,10 @@ vgm_joint_summary_decode_head(const uint8_t *data, size_t len, VgmJointSummaryVi
 	n = vgm_wire_get_i32(&r);
 	v->rows = vgm_wire_get_i64(&r);
 	v->skipped = vgm_wire_get_i64(&r);
-	if (version != VGM_JOINT_SUMMARY_FORMAT_VERSION && version != VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT)
-		return jt_fail(&e, VGM_JOINT_ERR_VERSION, 0, "unsupported vgm_joint_summary format version",
-					   "The version is %d; this build reads versions %d and %d.",
-					   version, VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT,
-					   VGM_JOINT_SUMMARY_FORMAT_VERSION);
+	if (jt_check_summary_version(&e, "vgm_joint_summary", version,
+								 VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT,
+								 VGM_JOINT_SUMMARY_FORMAT_VERSION) != VGM_JOINT_OK)
+		return e.status;
 	if (v->d < 0 || v->d > VGM_JOINT_MAX_DIMS)
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: columns out of range",
 					   "The summary has %d columns; the limit is %d.", v->d, VGM_JOINT_MAX_DIMS);
@@ -1567,10 +1556,8 @@ vgm_joint_summary_decode_body(const uint8_t *data, size_t len, VgmJointSummaryVi
 		}
 	for (size_t c = 0; c < v->n; c++)
 	{
-		for (int j = 0; j < v->d; j++)
-			keys[c * v->d + j] = vgm_wire_get_i64(&r);
-		for (int t = 0; t < stride; t++)
-			stats[c * stride + t] = vgm_wire_get_f64(&r);
+		vgm_wire_get_words64(&r, &keys[c * v->d], (size_t) v->d);
+		vgm_wire_get_words64(&r, &stats[c * stride], (size_t) stride);
 	}
 	v->values = values;
 	v->keys = keys;

@@ -358,6 +358,9 @@ int			vgm_joint_summary_parse(const char *text, size_t len, VgmJointSummaryView 
 /* Bytes of the binary form (version 2) of a view. */
 size_t		vgm_joint_summary_binary_size(const VgmJointSummaryView *v);
 
+/* Total of the exact columns' value counts of a view (the values it carries). */
+size_t		vgm_joint_summary_value_total(const VgmJointSummaryView *v);
+
 /* Write the binary form into out (vgm_joint_summary_binary_size bytes). */
 void		vgm_joint_summary_encode(const VgmJointSummaryView *v, uint8_t *out);
 

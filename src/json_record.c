@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Kinds of integer field. */
@@ -373,6 +374,33 @@ jt_check_nonneg(JtError *e, const char *prefix, const char *name, int64_t v)
 	jt_msg(e, "%sfield \"%s\" out of range", prefix, name);
 	jt_detail(e, "Field \"%s\" is %" PRId64 "; it must be at least 0.", name, v);
 	return VGM_TEXT_ERR_RANGE;
+}
+
+/* A summary type's format version: first or second. */
+int
+jt_check_summary_version(JtError *e, const char *type, int64_t version, int first, int second)
+{
+	char		message[96];
+
+	if (version == first || version == second)
+		return VGM_TEXT_OK;
+	snprintf(message, sizeof(message), "unsupported %s format version", type);
+	return jt_fail(e, VGM_TEXT_ERR_VERSION, 0, message,
+				   "The version is %" PRId64 "; this build reads versions %d and %d.",
+				   version, first, second);
+}
+
+/* A summary type's resolution: a shift between 0 and max_shift. */
+int
+jt_check_summary_shift(JtError *e, const char *type, int64_t shift, int max_shift)
+{
+	char		message[96];
+
+	if (shift >= 0 && shift <= max_shift)
+		return VGM_TEXT_OK;
+	snprintf(message, sizeof(message), "invalid %s: resolution out of range", type);
+	return jt_fail(e, VGM_TEXT_ERR_RANGE, 0, message,
+				   "The shift is %" PRId64 "; it must be between 0 and %d.", shift, max_shift);
 }
 
 /* A flag stored as an int32: 0 or 1. */

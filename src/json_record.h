@@ -123,6 +123,18 @@ int			jt_check_nonneg(JtError *e, const char *prefix, const char *name, int64_t 
 int			jt_check_flag(JtError *e, const char *prefix, const char *name, int32_t v);
 
 /*
+ * The checks both summary types (vgm_summary, vgm_joint_summary) make of
+ * their text and of every value they validate, with type's name in the
+ * message: a format version that is one of the two this build reads
+ * (VGM_TEXT_ERR_VERSION otherwise), a shift between 0 and max_shift
+ * (VGM_TEXT_ERR_RANGE otherwise).  Each returns VGM_TEXT_OK or the status
+ * it reported.
+ */
+int			jt_check_summary_version(JtError *e, const char *type, int64_t version,
+									 int first, int second);
+int			jt_check_summary_shift(JtError *e, const char *type, int64_t shift, int max_shift);
+
+/*
  * Allocate size bytes, or report "out of memory" (with prefix) and return
  * NULL.
  */

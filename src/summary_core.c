@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "json_record.h"
 #include "json_text.h"
 #include "summary_pack.h"
 
@@ -1063,16 +1064,10 @@ vgm_summary_validate(int version, int shift, const VgmSummaryCounts *c,
 
 	jt_error_init(&e, msg, msglen, detail, detaillen);
 
-	if (version != VGM_SUMMARY_FORMAT_VERSION && version != VGM_SUMMARY_HEAVY_VERSION)
-		return jt_fail(&e, VGM_SUMMARY_ERR_VERSION, 0,
-					  "unsupported vgm_summary format version",
-					  "The version is %d; this build reads versions %d and %d.",
-					  version, VGM_SUMMARY_FORMAT_VERSION, VGM_SUMMARY_HEAVY_VERSION);
-	if (shift < 0 || shift > VGM_SUMMARY_MAX_SHIFT)
-		return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
-					  "invalid vgm_summary: resolution out of range",
-					  "The shift is %d; it must be between 0 and %d.",
-					  shift, VGM_SUMMARY_MAX_SHIFT);
+	if (jt_check_summary_version(&e, "vgm_summary", version, VGM_SUMMARY_FORMAT_VERSION,
+								 VGM_SUMMARY_HEAVY_VERSION) != VGM_SUMMARY_OK ||
+		jt_check_summary_shift(&e, "vgm_summary", shift, VGM_SUMMARY_MAX_SHIFT) != VGM_SUMMARY_OK)
+		return e.status;
 	if (c->rows < 0 || c->nulls < 0 || c->nans < 0 || c->pos_infs < 0 || c->neg_infs < 0)
 		return jt_fail(&e, VGM_SUMMARY_ERR_RANGE, 0,
 					  "invalid vgm_summary: negative count",
@@ -1586,13 +1581,9 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 				: "Field \"buckets\" (or \"packed\") is missing.");
 		goto fail;
 	}
-	if (t.version != VGM_SUMMARY_FORMAT_VERSION && t.version != VGM_SUMMARY_HEAVY_VERSION)
-	{
-		jt_fail(&err, VGM_SUMMARY_ERR_VERSION, 0, "unsupported vgm_summary format version",
-				"The version is %" PRId64 "; this build reads versions %d and %d.",
-				t.version, VGM_SUMMARY_FORMAT_VERSION, VGM_SUMMARY_HEAVY_VERSION);
+	if (jt_check_summary_version(&err, "vgm_summary", t.version, VGM_SUMMARY_FORMAT_VERSION,
+								 VGM_SUMMARY_HEAVY_VERSION) != VGM_SUMMARY_OK)
 		goto fail;
-	}
 	if (t.version == VGM_SUMMARY_HEAVY_VERSION ? t.nheavy == 0 : seen[F_HEAVY])
 	{
 		jt_fail(&err, VGM_SUMMARY_ERR_FIELD, 0, "invalid input syntax for type vgm_summary",
@@ -1601,13 +1592,8 @@ vgm_summary_parse(const char *text, size_t len, int *shift, VgmSummaryCounts *c,
 				: "Field \"heavy\" needs version 2.");
 		goto fail;
 	}
-	if (t.shift < 0 || t.shift > VGM_SUMMARY_MAX_SHIFT)
-	{
-		jt_fail(&err, VGM_SUMMARY_ERR_RANGE, 0, "invalid vgm_summary: resolution out of range",
-				"The shift is %" PRId64 "; it must be between 0 and %d.",
-				t.shift, VGM_SUMMARY_MAX_SHIFT);
+	if (jt_check_summary_shift(&err, "vgm_summary", t.shift, VGM_SUMMARY_MAX_SHIFT) != VGM_SUMMARY_OK)
 		goto fail;
-	}
 	if (seen[F_PACKED])
 	{
 		status = vgm_unpack_buckets(t.packed, t.packed_len, (int) t.shift, &t.buckets, &t.n, alloc,

@@ -139,4 +139,101 @@ vgm_wire_put_f64(VgmWireWriter *w, double v)
 	vgm_wire_put_u64(w, vgm_double_to_bits(v));
 }
 
+/*
+ * A fixed field of a record on the wire: where it sits in the C struct and
+ * how wide it is (4 bytes: an int32; 8 bytes: an int64, a uint64 or the bit
+ * pattern of a double, which travel alike).  A codec lists a record's fields
+ * once, in wire order, and that one table drives both its reader and its
+ * writer, so the two directions cannot disagree about the layout.
+ */
+typedef struct VgmWireField
+{
+	uint16_t	offset;
+	uint16_t	size;
+} VgmWireField;
+
+/* The wire field of member of struct type (its width taken from the member). */
+#define VGM_WIRE_FIELD(type, member) \
+	{(uint16_t) offsetof(type, member), (uint16_t) sizeof(((type *) 0)->member)}
+
+/*
+ * Copy a 4- or 8-byte integer between host and network byte order: the
+ * same swap serves reading and writing.
+ */
+static inline void
+vgm_wire_swap_copy(void *dst, const void *src, size_t size)
+{
+	if (size == 4)
+	{
+		uint32_t	v;
+
+		memcpy(&v, src, sizeof(v));
+		v = VGM_WIRE_SWAP32(v);
+		memcpy(dst, &v, sizeof(v));
+	}
+	else
+	{
+		uint64_t	v;
+
+		memcpy(&v, src, sizeof(v));
+		v = VGM_WIRE_SWAP64(v);
+		memcpy(dst, &v, sizeof(v));
+	}
+}
+
+/* Read n fields into the struct at base (the caller checked that the bytes exist). */
+static inline void
+vgm_wire_get_fields(VgmWireReader *r, const VgmWireField *fields, int n, void *base)
+{
+	for (int i = 0; i < n; i++)
+		vgm_wire_swap_copy((char *) base + fields[i].offset, vgm_wire_take(r, fields[i].size),
+						   fields[i].size);
+}
+
+/* Append n fields of the struct at base. */
+static inline void
+vgm_wire_put_fields(VgmWireWriter *w, const VgmWireField *fields, int n, const void *base)
+{
+	for (int i = 0; i < n; i++)
+		vgm_wire_swap_copy(vgm_wire_reserve(w, fields[i].size),
+						   (const char *) base + fields[i].offset, fields[i].size);
+}
+
+/* Copy n 8-byte words between host and network byte order. */
+static inline void
+vgm_wire_swap_words64(uint8_t *to, const uint8_t *from, size_t n)
+{
+	size_t		i = 0;
+
+	/* four words a step, straight-line, to keep the loop overhead small */
+	for (; i + 4 <= n; i += 4, from += 32, to += 32)
+	{
+		vgm_wire_swap_copy(to, from, 8);
+		vgm_wire_swap_copy(to + 8, from + 8, 8);
+		vgm_wire_swap_copy(to + 16, from + 16, 8);
+		vgm_wire_swap_copy(to + 24, from + 24, 8);
+	}
+	for (; i < n; i++, from += 8, to += 8)
+		vgm_wire_swap_copy(to, from, 8);
+}
+
+/*
+ * Read n 8-byte words (64-bit integers or the bit patterns of doubles) into
+ * consecutive memory at out: an array of doubles or int64s, or an array of
+ * records made only of such fields in wire order (the caller asserts the
+ * layout).  The caller checked that the bytes exist.
+ */
+static inline void
+vgm_wire_get_words64(VgmWireReader *r, void *out, size_t n)
+{
+	vgm_wire_swap_words64(out, vgm_wire_take(r, n * 8), n);
+}
+
+/* Append n 8-byte words from consecutive memory at values (as vgm_wire_get_words64 reads them). */
+static inline void
+vgm_wire_put_words64(VgmWireWriter *w, const void *values, size_t n)
+{
+	vgm_wire_swap_words64(vgm_wire_reserve(w, n * 8), values, n);
+}
+
 #endif							/* VGM_WIRE_H */
