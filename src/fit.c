@@ -16,8 +16,10 @@
 
 #include "catalog/pg_type.h"
 #include "utils/array.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/primnodes.h"
 #include "nodes/pg_list.h"
+#include "nodes/supportnodes.h"
 #include "utils/builtins.h"
 
 #include "fit.h"
@@ -83,19 +85,29 @@ static const VgmOptionTable atom_options = {"vgm_fit", atom_option_specs, length
  * covariance prior lets components collapse onto the values of integer
  * columns (docs/accuracy.md section 10.4).
  */
-static const VgmOptionSpec prior_option_specs[] = {
-	{"covariance_prior", 11, VGM_OPTION_FLOAT8, VGM_RANGE_NON_NEGATIVE, 0,
-		offsetof(VgmSqlFitOptions, engine.covariance_prior),
-	"it is the scale of the Wishart prior of the variances, 0 for the default"},
-	{"mean_precision_prior", 12, VGM_OPTION_FLOAT8, VGM_RANGE_NON_NEGATIVE, 0,
-		offsetof(VgmSqlFitOptions, engine.mean_precision_prior),
-	"it is the precision of the normal prior of the means, 0 for the default 1"},
-	{"degrees_of_freedom_prior", 13, VGM_OPTION_FLOAT8, VGM_RANGE_NON_NEGATIVE, 0,
-		offsetof(VgmSqlFitOptions, engine.degrees_of_freedom_prior),
-	"it is the degrees of freedom of the Wishart prior, 0 for the default 1"},
-};
+#define PRIOR_OPTION_SPECS(first_arg) \
+	{"covariance_prior", (first_arg), VGM_OPTION_FLOAT8, VGM_RANGE_NON_NEGATIVE, 0, \
+		offsetof(VgmSqlFitOptions, engine.covariance_prior), \
+	"it is the scale of the Wishart prior of the variances, 0 for the default"}, \
+	{"mean_precision_prior", (first_arg) + 1, VGM_OPTION_FLOAT8, VGM_RANGE_NON_NEGATIVE, 0, \
+		offsetof(VgmSqlFitOptions, engine.mean_precision_prior), \
+	"it is the precision of the normal prior of the means, 0 for the default 1"}, \
+	{"degrees_of_freedom_prior", (first_arg) + 2, VGM_OPTION_FLOAT8, VGM_RANGE_NON_NEGATIVE, 0, \
+		offsetof(VgmSqlFitOptions, engine.degrees_of_freedom_prior), \
+	"it is the degrees of freedom of the Wishart prior, 0 for the default 1"}
+
+static const VgmOptionSpec prior_option_specs[] = {PRIOR_OPTION_SPECS(11)};
 
 static const VgmOptionTable prior_options = {"vgm_fit", prior_option_specs, lengthof(prior_option_specs)};
+
+/* vgm_fit(float8[], ...) has no atom options: its prior options follow n_init. */
+static const VgmOptionSpec array_prior_option_specs[] = {PRIOR_OPTION_SPECS(9)};
+
+static const VgmOptionTable array_prior_options = {"vgm_fit", array_prior_option_specs,
+lengthof(array_prior_option_specs)};
+
+/* Arguments of vgm_fit(float8[], the eight options, the three prior options). */
+#define FIT_ARRAY_PRIOR_NARGS 12
 
 /* The options of the one-step aggregates vgm_fit(x, k) and vgm_fit(x, atoms [, atom_share]). */
 static const VgmAggregateOption aggregate_components = {
@@ -342,6 +354,8 @@ vgm_fit_array(PG_FUNCTION_ARGS)
 	int			i;
 
 	vgm_read_fit_options(fcinfo, &options);
+	if (PG_NARGS() >= FIT_ARRAY_PRIOR_NARGS)
+		vgm_options_read(fcinfo, &array_prior_options, &options);
 	if (PG_ARGISNULL(0))
 	{
 		notice_no_rows();
@@ -770,16 +784,24 @@ summary_has_no_rows(const VgmSummaryView *v)
  * before the scan that builds the summary, not after it.  The arguments
  * arrive positional with their defaults filled in; an option that is not a
  * constant is checked at run time as always.  vgm_fit of an array has no
- * atom options: the table of those is checked only where the call has them.
+ * atom options and its prior options at other positions, so the tables
+ * checked follow the type of the first argument.
  */
 PG_FUNCTION_INFO_V1(vgm_fit_support);
 Datum
 vgm_fit_support(PG_FUNCTION_ARGS)
 {
-	static const VgmOptionTable *const tables[] = {&fit_options, &atom_options, &prior_options};
+	static const VgmOptionTable *const summary_tables[] = {&fit_options, &atom_options, &prior_options};
+	static const VgmOptionTable *const array_tables[] = {&fit_options, &array_prior_options};
+	Node	   *request = (Node *) PG_GETARG_POINTER(0);
+	FuncExpr   *call;
 
-	PG_RETURN_POINTER(vgm_options_check_planned((Node *) PG_GETARG_POINTER(0), tables,
-												lengthof(tables)));
+	if (!IsA(request, SupportRequestSimplify))
+		PG_RETURN_POINTER(NULL);
+	call = ((SupportRequestSimplify *) request)->fcall;
+	if (list_length(call->args) > 0 && exprType(linitial(call->args)) == FLOAT8ARRAYOID)
+		PG_RETURN_POINTER(vgm_options_check_planned(request, array_tables, lengthof(array_tables)));
+	PG_RETURN_POINTER(vgm_options_check_planned(request, summary_tables, lengthof(summary_tables)));
 }
 
 /*

@@ -500,6 +500,7 @@ vgm_ks_effects(const VgmCdfMixture *m, const int64_t *counts, int nbins,
 	int64_t		cum = 0;
 	int64_t		top = 0;
 	int			last_edge = -1;		/* the edge whose point is in e_last */
+	int			kept_bins = 0;	/* bins with data inside the trim */
 	MixturePoint e_last = {0.0, 0.0, 0.0, 0.0};
 	double		kept = 0.0;
 	double		s1 = 0.0;
@@ -581,6 +582,7 @@ vgm_ks_effects(const VgmCdfMixture *m, const int64_t *counts, int nbins,
 		last_edge = i + 1;
 		bin_mass = p1.cdf - p0.cdf;
 		kept += k1 - k0;
+		kept_bins++;
 		if (bin_mass > 0.0)
 		{
 			s1 += (k1 - k0) * (p1.m1 - p0.m1) / bin_mass;
@@ -600,7 +602,13 @@ vgm_ks_effects(const VgmCdfMixture *m, const int64_t *counts, int nbins,
 	{
 		mm = s1 / kept;
 		out->data_mean = c + mm;
-		out->data_stddev = sqrt(fmax(s2 / kept - mm * mm, 0.0));
+		/*
+		 * Data that all fall into one bin are one tied value as far as the
+		 * histogram can tell (a discrete column's value left to the mixture
+		 * beside its atoms): their spread is 0, not the mixture's spread
+		 * inside that bin, so that a check can recognise the case.
+		 */
+		out->data_stddev = kept_bins == 1 ? 0.0 : sqrt(fmax(s2 / kept - mm * mm, 0.0));
 	}
 }
 
