@@ -2,7 +2,8 @@
  * test_atom_mixture.c - the engine options that the mixture of a fit with
  * atoms uses (vbem.h: component_prior, point_variance, quantile_start) and
  * the lattice spacing that sets point_variance (heavy_core.c,
- * vgm_lattice_spacing).  Their zero values must leave the engine as it was;
+ * vgm_lattice_spacing), and the tied mixture part that vgm_ks_effects
+ * reports for a discrete column's value left beside its atoms.  Their zero values must leave the engine as it was;
  * set, each must do what fit.c relies on: the prior of one component's
  * spread, points widened by exactly the variance given, and one more start
  * at the quantiles that wins only on the lower bound.  The last test is the
@@ -21,6 +22,7 @@
 #include "rng.h"
 #include "summary_core.h"
 #include "tap.h"
+#include "validate_core.h"
 
 /* Same bits in two fits. */
 static int
@@ -307,6 +309,47 @@ test_lattice_spacing(void)
 		   "lattice spacing: quarters across zero with one value off the grid: the smallest gap");
 }
 
+/*
+ * vgm_ks_effects: data in one inner bin are one tied value (trimmed stddev
+ * 0, what the report's trimmed_stddev_ratio recognises); the same rows in
+ * the last bin, where every value beyond the mixture's reach lands, are not.
+ */
+static void
+test_tied_mixture_part(void)
+{
+	double		mean[1] = {1.0};
+	double		inv_std[1] = {1.0 / 0.001};
+	double		weight[1] = {1.0};
+	VgmCdfMixture m = {1, mean, inv_std, weight};
+	int			nbins = 65536;
+	int64_t    *counts = calloc(nbins, sizeof(int64_t));
+	VgmKsEffects inner;
+	VgmKsEffects last;
+	VgmKsEffects tail;
+	VgmKsEffects two;
+
+	counts[nbins / 2] = 5000;
+	vgm_ks_effects(&m, counts, nbins, 5000, 0.01, &inner);
+	counts[nbins / 2] = 0;
+	counts[nbins - 1] = 5000;
+	vgm_ks_effects(&m, counts, nbins, 5000, 0.01, &last);
+	counts[nbins - 1] = 0;
+	counts[nbins - 40] = 5000;
+	vgm_ks_effects(&m, counts, nbins, 5000, 0.01, &tail);
+	counts[nbins - 40] = 0;
+	counts[nbins / 4] = 2500;
+	counts[3 * nbins / 4] = 2500;
+	vgm_ks_effects(&m, counts, nbins, 5000, 0.01, &two);
+	tap_ok(inner.data_stddev == 0.0 && tap_close(inner.data_mean, 1.0, 1e-6, 0.0),
+		   "tied mixture part: rows in one inner bin have trimmed stddev 0 at the value");
+	tap_ok(last.data_stddev > 0.0, "tied mixture part: rows in the last bin are not taken for one value");
+	tap_ok(tail.data_stddev > 0.0,
+		   "tied mixture part: rows in one bin of the mixture's upper 1 % (a shifted column) are not either");
+	tap_ok(two.data_stddev > 0.0005 && tap_close(two.model_stddev, 0.001, 0.1, 0.0),
+		   "tied mixture part: rows in two bins keep their spread; the model's is its component's");
+	free(counts);
+}
+
 int
 main(void)
 {
@@ -315,5 +358,6 @@ main(void)
 	test_point_variance();
 	test_quantile_start();
 	test_lattice_spacing();
+	test_tied_mixture_part();
 	return tap_done();
 }
