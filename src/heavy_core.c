@@ -401,6 +401,24 @@ vgm_atoms_select_lattice(int shift, const VgmBucket *buckets, size_t n, double r
 	return found;
 }
 
+/* The smallest gap between consecutive values of an exact summary (heavy_core.h). */
+double
+vgm_lattice_spacing(int shift, const VgmBucket *buckets, size_t n, size_t max_atoms)
+{
+	double		h = INFINITY;
+
+	if (shift != 0 || n <= max_atoms || n < 2)
+		return 0.0;
+	for (size_t i = 1; i < n; i++)
+	{
+		double		gap = vgm_key_value(buckets[i].key) - vgm_key_value(buckets[i - 1].key);
+
+		if (gap < h)
+			h = gap;
+	}
+	return isfinite(h) && h > 0.0 ? h : 0.0;
+}
+
 /*
  * Take c rows at v out of bucket b: the inverse of merging a point mass into
  * the rest R of the bucket.  With na = w - c, the rest's mean is

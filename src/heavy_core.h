@@ -226,6 +226,20 @@ size_t		vgm_atoms_select_lattice(int shift, const struct VgmBucket *buckets, siz
 									 VgmHeavy *atoms);
 
 /*
+ * The spacing of a lattice column: the smallest gap between two consecutive
+ * values of an exact summary (resolution 0, one value per bucket, sorted)
+ * of more than max_atoms distinct values; 0 for a coarsened summary (its
+ * buckets are not values) or a discrete column of at most max_atoms values
+ * (whose values are categories, not the points of a lattice).  Every value
+ * of the column is then the centre of an interval of this width that
+ * overlaps no other, so h^2 / 12, the variance of a uniform over it, is what
+ * a fit may add to each value without merging two of them (vbem.h,
+ * point_variance; fit.c).
+ */
+double		vgm_lattice_spacing(int shift, const struct VgmBucket *buckets, size_t n,
+								size_t max_atoms);
+
+/*
  * Remove the atoms' weights from the buckets in place (each atom from the
  * bucket that holds its value, at its exact value, so the bucket keeps the
  * weight, mean and spread of its other values); buckets left without weight

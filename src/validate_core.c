@@ -500,6 +500,8 @@ vgm_ks_effects(const VgmCdfMixture *m, const int64_t *counts, int nbins,
 	int64_t		cum = 0;
 	int64_t		top = 0;
 	int			last_edge = -1;		/* the edge whose point is in e_last */
+	int			kept_bins = 0;	/* bins with data inside the trim */
+	int			kept_bin = -1;	/* the last of them */
 	MixturePoint e_last = {0.0, 0.0, 0.0, 0.0};
 	double		kept = 0.0;
 	double		s1 = 0.0;
@@ -581,6 +583,8 @@ vgm_ks_effects(const VgmCdfMixture *m, const int64_t *counts, int nbins,
 		last_edge = i + 1;
 		bin_mass = p1.cdf - p0.cdf;
 		kept += k1 - k0;
+		kept_bins++;
+		kept_bin = i;
 		if (bin_mass > 0.0)
 		{
 			s1 += (k1 - k0) * (p1.m1 - p0.m1) / bin_mass;
@@ -600,7 +604,19 @@ vgm_ks_effects(const VgmCdfMixture *m, const int64_t *counts, int nbins,
 	{
 		mm = s1 / kept;
 		out->data_mean = c + mm;
-		out->data_stddev = sqrt(fmax(s2 / kept - mm * mm, 0.0));
+		/*
+		 * Data that all fall into one bin inside the mixture's own trimmed
+		 * range are one tied value as far as the histogram can tell (a
+		 * discrete column's value left to the mixture beside its atoms):
+		 * their spread is 0, not the mixture's spread inside that bin, so
+		 * that a check can recognise the case.  A bin in the mixture's
+		 * tails proves no tie: the first and last bins collect every value
+		 * beyond the mixture's reach, and values the mixture puts in its
+		 * tails (a shifted column) are misplaced rather than tied.
+		 */
+		out->data_stddev = kept_bins == 1 && kept_bin > 0 && kept_bin < nbins - 1
+			&& kept_bin >= trim * nbins && kept_bin + 1 <= (1.0 - trim) * nbins
+			? 0.0 : sqrt(fmax(s2 / kept - mm * mm, 0.0));
 	}
 }
 

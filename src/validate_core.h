@@ -351,6 +351,10 @@ double		vgm_ks_statistic_2samp(const int64_t *c1, int64_t n1, const int64_t *c2,
  *                stands for the mixture's conditional distribution between
  *                the bin's edges F^-1(i / bins) and F^-1((i + 1) / bins):
  *                exact in expectation when the data follow the mixture.
+ *                Data inside the trim that all fall into one bin within
+ *                the mixture's own trimmed range (not its first or last
+ *                bin, which also collect the values beyond its reach) are
+ *                one tied value to the histogram: their stddev is 0.
  *
  * Moments are NaN when no value was binned.
  */

@@ -180,7 +180,12 @@ vgm_priors_from_points(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 	priors->mean_precision = (opt->mean_precision_prior > 0.0) ? opt->mean_precision_prior : 1.0;
 	priors->mean = isfinite(opt->mean_prior) ? opt->mean_prior : mean;
 	priors->degrees_of_freedom = (opt->degrees_of_freedom_prior > 0.0) ? opt->degrees_of_freedom_prior : 1.0;
-	priors->covariance = (opt->covariance_prior > 0.0) ? opt->covariance_prior : var;
+	if (opt->covariance_prior > 0.0)
+		priors->covariance = opt->covariance_prior;
+	else if (opt->component_prior)
+		priors->covariance = var / ((double) opt->max_components * opt->max_components);
+	else
+		priors->covariance = var;
 	priors->reg_covar = opt->reg_covar;
 	if (!isfinite(priors->mean) || !isfinite(priors->covariance))
 		return VGM_ERR_INVALID;
@@ -601,14 +606,43 @@ vgm_start_seed(uint64_t seed, int s)
 }
 
 /*
- * Initial posterior of start s: hard responsibilities from k-means (or from
- * the nearest heavy center), turned into a posterior by one M-step exactly
- * as scikit-learn's _initialize does.
+ * Centers of a quantile start: the weighted quantiles (j + 1/2) / k of the
+ * sorted points, j = 0 .. k-1, each the first point whose cumulative weight
+ * reaches it, without repeats (a heavy point holding several quantiles
+ * gives one center).  Where mass is, centers are: a skewed hump or a
+ * heavy-tailed column gets several centers in its bulk, which k-means++
+ * (drawn by squared distance) gives to the tails.  Returns how many.
+ */
+static int
+quantile_centers(const VgmPoint *sorted, size_t n, int k, double total, double *centers)
+{
+	double		below = 0.0;
+	size_t		i = 0;
+	int			found = 0;
+
+	for (int j = 0; j < k && i < n; j++)
+	{
+		double		target = total * ((double) j + 0.5) / (double) k;
+
+		while (i + 1 < n && below + sorted[i].weight < target)
+			below += sorted[i++].weight;
+		if (found == 0 || centers[found - 1] != sorted[i].mean)
+			centers[found++] = sorted[i].mean;
+	}
+	return found;
+}
+
+/*
+ * Initial posterior of a start of the given kind (start is its number, for
+ * the seed of its k-means++ draws): hard responsibilities from k-means, or
+ * from the nearest heavy or quantile center, turned into a posterior by one
+ * M-step exactly as scikit-learn's _initialize does.
  */
 static int
 initialize_posterior(const VgmPoint *sorted, size_t n, int k,
 					 const VgmFitOptions *opt, const VgmPriors *priors,
-					 VgmComponent *comp, const VgmAllocator *alloc, int start)
+					 VgmComponent *comp, const VgmAllocator *alloc, int start,
+					 VgmStartKind kind)
 {
 	double		centers[VGM_MAX_COMPONENTS];
 	double		count[VGM_MAX_COMPONENTS];
@@ -622,7 +656,7 @@ initialize_posterior(const VgmPoint *sorted, size_t n, int k,
 	double	   *cum;
 	int		   *label;
 	int			found;
-	int			heavy;
+	int			fixed = 0;
 	int			interrupted = 0;
 	size_t		i;
 	int			c;
@@ -637,16 +671,25 @@ initialize_posterior(const VgmPoint *sorted, size_t n, int k,
 		vgm_mem_free(alloc, label);
 		return VGM_ERR_NOMEM;
 	}
-	heavy = vgm_start_kind(start) == VGM_START_HEAVY ? vgm_heavy_centers(&seed_points, k, centers) : 0;
-	found = vgm_kmeanspp_seed(&seed_points, k, vgm_start_seed(opt->seed, start), centers, heavy,
+	if (kind == VGM_START_HEAVY)
+		fixed = vgm_heavy_centers(&seed_points, k, centers);
+	else if (kind == VGM_START_QUANTILE)
+	{
+		double		total = 0.0;
+
+		for (i = 0; i < n; i++)
+			total += sorted[i].weight;
+		fixed = quantile_centers(sorted, n, k, total, centers);
+	}
+	found = vgm_kmeanspp_seed(&seed_points, k, vgm_start_seed(opt->seed, start), centers, fixed,
 							  dist, cum, opt->check_interrupt, opt->interrupt_arg);
 	interrupted = found < 0;
 	for (i = 0; i < n; i++)
 		label[i] = -1;
-	/* a heavy start keeps its centers on the heaps: assignment only, no Lloyd */
+	/* heavy and quantile starts keep their centers where they put them: assignment only, no Lloyd */
 	if (!interrupted)
 		kmeans_lloyd(sorted, n, found, centers,
-					 vgm_start_kind(start) == VGM_START_HEAVY ? 1 : KMEANS_MAX_ITER,
+					 kind == VGM_START_KMEANS ? KMEANS_MAX_ITER : 1,
 					 label, opt->check_interrupt, opt->interrupt_arg, &interrupted);
 	if (interrupted)
 	{
@@ -703,6 +746,8 @@ check_inputs(const VgmPoint *pts, size_t n, const VgmFitOptions *opt)
 								 opt->tol, opt->reg_covar) != VGM_OK)
 		return VGM_ERR_INVALID;
 	if (opt->init && (opt->init_k < 1 || opt->init_k > VGM_MAX_COMPONENTS))
+		return VGM_ERR_INVALID;
+	if (!(opt->point_variance >= 0.0) || !isfinite(opt->point_variance))
 		return VGM_ERR_INVALID;
 	for (i = 0; i < n; i++)
 	{
@@ -789,7 +834,8 @@ multi_start(const VgmPoint *sorted, size_t used, const VgmFitOptions *opt,
 {
 	int			k = result->k;
 	int			n_init = opt->n_init > 1 ? opt->n_init : 1;
-	int			screen = n_init == 1 || opt->start_iter <= 0
+	int			starts = n_init + (opt->quantile_start ? 1 : 0);
+	int			screen = starts == 1 || opt->start_iter <= 0
 		? opt->max_iter : (opt->start_iter < opt->max_iter ? opt->start_iter : opt->max_iter);
 	VgmComponent *trial;
 	double		best_lb = -INFINITY;
@@ -798,10 +844,10 @@ multi_start(const VgmPoint *sorted, size_t used, const VgmFitOptions *opt,
 	int			status = VGM_OK;
 	int			s;
 
-	if (n_init == 1)
+	if (starts == 1)
 	{
 		status = initialize_posterior(sorted, used, k, opt, &result->priors,
-									  result->comp, alloc, 0);
+									  result->comp, alloc, 0, vgm_start_kind(0));
 		if (status != VGM_OK)
 			return status;
 		status = run_iterations(sorted, used, k, result->comp, &result->priors, opt,
@@ -818,14 +864,14 @@ multi_start(const VgmPoint *sorted, size_t used, const VgmFitOptions *opt,
 	trial = vgm_mem_alloc(alloc, k * sizeof(VgmComponent));
 	if (!trial)
 		return VGM_ERR_NOMEM;
-	for (s = 0; s < n_init; s++)
+	for (s = 0; s < starts; s++)
 	{
 		double		lb = -INFINITY;
 		int			iterations = 0;
 		int			converged = 0;
 
-		status = initialize_posterior(sorted, used, k, opt, &result->priors, trial,
-									  alloc, s);
+		status = initialize_posterior(sorted, used, k, opt, &result->priors, trial, alloc, s,
+									  s < n_init ? vgm_start_kind(s) : VGM_START_QUANTILE);
 		if (status == VGM_OK)
 			status = run_iterations(sorted, used, k, trial, &result->priors, opt, total,
 									screen, 0, &lb, &iterations, &converged);
@@ -888,7 +934,11 @@ vgm_fit(const VgmPoint *pts, size_t n, const VgmFitOptions *opt,
 	for (i = 0; i < n; i++)
 		if (pts[i].weight > 0.0)
 		{
-			sorted[used++] = pts[i];
+			sorted[used] = pts[i];
+			/* a lattice column's values stand for intervals (vbem.h, point_variance) */
+			if (opt->point_variance > 0.0)
+				sorted[used].var += opt->point_variance;
+			used++;
 			total += pts[i].weight;
 		}
 	if (used == 0 || !(total > 0.0) || !isfinite(total))

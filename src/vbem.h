@@ -84,6 +84,29 @@ typedef struct VgmFitOptions
 	 */
 	int			n_init;
 	int			start_iter;
+
+	/*
+	 * The mixture of a fit with atoms (fit.c, docs/accuracy.md section
+	 * 10.6) sets the next three; their zero values are scikit-learn's fit.
+	 *
+	 * component_prior: nonzero makes the default covariance prior (when
+	 * covariance_prior is not given) the data's variance divided by
+	 * max_components^2, the variance of one of max_components components
+	 * sharing the column's spread (Fraley & Raftery 2007's default scale),
+	 * instead of the whole column's variance.
+	 *
+	 * point_variance: added to every point's within-point variance.  The
+	 * values of a lattice column of spacing h stand for intervals of width
+	 * h, whose variance is h^2 / 12 (Sheppard's correction): a component
+	 * then cannot narrow onto one repeated value.
+	 *
+	 * quantile_start: nonzero makes a cold multi-start fit screen one start
+	 * more, after the n_init others, with centers at the weighted quantiles
+	 * of the points (VGM_START_QUANTILE); it wins only on the lower bound.
+	 */
+	int			component_prior;
+	double		point_variance;
+	int			quantile_start;
 	/* optional warm start: posterior of a previous fit (init_k components) */
 	const VgmComponent *init;
 	int			init_k;
@@ -113,7 +136,8 @@ typedef struct VgmFitResult
 typedef enum VgmStartKind
 {
 	VGM_START_KMEANS,			/* weighted k-means++ and Lloyd */
-	VGM_START_HEAVY				/* a center on each heavy point, k-means++ for the rest */
+	VGM_START_HEAVY,			/* a center on each heavy point, k-means++ for the rest */
+	VGM_START_QUANTILE			/* centers at the weighted quantiles (j + 1/2) / k */
 } VgmStartKind;
 
 /* Kind of start s (0-based): 0 is k-means++ of seed, 1 heavy, the rest k-means++. */

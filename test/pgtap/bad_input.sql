@@ -22,7 +22,7 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = error;
 BEGIN;
-SELECT plan(256);
+SELECT plan(267);
 -- pg_temp.error_detail (and models this file does not use)
 \ir include/tap_common.sql
 
@@ -826,6 +826,36 @@ SELECT throws_ok($q$SELECT vgm_fit(x, true, 0.01, NULL) FROM bad_prior_data$q$,
 SELECT throws_ok($q$SELECT vgm_fit(x, true, 0.01, x + 1) FROM bad_prior_data$q$,
     '0A000', 'the option "covariance_prior" of the aggregate vgm_fit must be a constant',
     'prior options: the one-step aggregate, a computed prior');
+
+-- the same prior options on vgm_fit(float8[], ...), checked the same way
+-- (planned constants and computed values alike)
+CREATE TEMP TABLE bad_prior_array AS SELECT array_agg(x ORDER BY x) AS a FROM bad_prior_data;
+SELECT throws_ok($q$SELECT vgm_fit(a, covariance_prior => -1) FROM bad_prior_array$q$,
+    '22023', 'covariance_prior must be a non-negative finite number', 'array prior options: covariance_prior => -1');
+SELECT throws_ok($q$SELECT vgm_fit(a, covariance_prior => 'NaN') FROM bad_prior_array$q$,
+    '22023', 'covariance_prior must be a non-negative finite number', 'array prior options: covariance_prior => NaN');
+SELECT throws_ok($q$SELECT vgm_fit(a, covariance_prior => NULL) FROM bad_prior_array$q$,
+    '22004', 'vgm_fit option "covariance_prior" must not be null', 'array prior options: covariance_prior => NULL');
+SELECT throws_ok($q$SELECT vgm_fit(a, mean_precision_prior => -0.5) FROM bad_prior_array$q$,
+    '22023', 'mean_precision_prior must be a non-negative finite number', 'array prior options: mean_precision_prior => -0.5');
+SELECT throws_ok($q$SELECT vgm_fit(a, mean_precision_prior => 'Infinity') FROM bad_prior_array$q$,
+    '22023', 'mean_precision_prior must be a non-negative finite number', 'array prior options: mean_precision_prior => Infinity');
+SELECT throws_ok($q$SELECT vgm_fit(a, degrees_of_freedom_prior => -1) FROM bad_prior_array$q$,
+    '22023', 'degrees_of_freedom_prior must be a non-negative finite number', 'array prior options: degrees_of_freedom_prior => -1');
+SELECT throws_ok($q$SELECT vgm_fit(a, degrees_of_freedom_prior => NULL) FROM bad_prior_array$q$,
+    '22004', 'vgm_fit option "degrees_of_freedom_prior" must not be null', 'array prior options: degrees_of_freedom_prior => NULL');
+SELECT throws_ok($q$EXPLAIN SELECT vgm_fit(a, mean_precision_prior => -1) FROM bad_prior_array$q$,
+    '22023', 'mean_precision_prior must be a non-negative finite number', 'array prior options: checked while planning');
+SELECT throws_ok($q$SELECT vgm_fit(a, covariance_prior => -cardinality(a)) FROM bad_prior_array$q$,
+    '22023', 'covariance_prior must be a non-negative finite number', 'array prior options: a computed value, checked at run time');
+-- a good prior is used and recorded; 0 is scikit-learn's default, bit for bit
+SELECT is((SELECT (vgm_fit(a, covariance_prior => 0.25, mean_precision_prior => 2, degrees_of_freedom_prior => 3)::jsonb -> 'priors')
+                  - 'mean' - 'reg_covar' - 'weight_concentration' FROM bad_prior_array),
+          '{"covariance": 0.25, "mean_precision": 2, "degrees_of_freedom": 3}'::jsonb,
+          'array prior options: the priors given are the model''s priors');
+SELECT is((SELECT md5((vgm_fit(a, covariance_prior => 0, mean_precision_prior => 0, degrees_of_freedom_prior => 0)::jsonb #- '{fit,fit_ms}')::text)
+                  = md5((vgm_fit(a)::jsonb #- '{fit,fit_ms}')::text) FROM bad_prior_array),
+          true, 'array prior options: 0 is the default, bit for bit');
 
 SELECT is((SELECT 1), 1, 'SELECT 1 still works after every bad input');
 
