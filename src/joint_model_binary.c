@@ -56,13 +56,21 @@ component_bytes(int d)
 	return 8 * (5 + (size_t) d + (size_t) d * d);
 }
 
+/* Bytes of the training range: each column's minimum and maximum, in version 2 only. */
+static size_t
+range_bytes(int version, int d)
+{
+	return version == VGM_JOINT_MODEL_FORMAT_VERSION_RANGE ? 8 * 2 * (size_t) d : 0;
+}
+
 /* Bytes of the binary form of model. */
 size_t
 vgm_joint_model_binary_size(const VgmJointModelView *model)
 {
 	int			d = model->hdr.d;
 
-	return VGM_JOINT_MODEL_BINARY_HEADER + priors_bytes(d) + (size_t) model->hdr.k * component_bytes(d);
+	return VGM_JOINT_MODEL_BINARY_HEADER + priors_bytes(d) + range_bytes(model->hdr.version, d) +
+		(size_t) model->hdr.k * component_bytes(d);
 }
 
 /* Write the binary form of model into buf. */
@@ -98,6 +106,13 @@ vgm_joint_model_encode(const VgmJointModelView *model, uint8_t *buf)
 		vgm_wire_put_f64(&w, h->priors.mean[i]);
 	for (int i = 0; i < d * d; i++)
 		vgm_wire_put_f64(&w, h->priors.covariance[i]);
+	if (h->version == VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)
+	{
+		for (int i = 0; i < d; i++)
+			vgm_wire_put_f64(&w, h->col_min[i]);
+		for (int i = 0; i < d; i++)
+			vgm_wire_put_f64(&w, h->col_max[i]);
+	}
 	for (int j = 0; j < h->k; j++)
 	{
 		vgm_wire_put_f64(&w, p->weights[j]);
@@ -135,13 +150,14 @@ vgm_joint_model_decode(const uint8_t *buf, size_t len, VgmJointModelView *model,
 					"insufficient data left in message",
 					"The vgm_joint_model message has %zu bytes; its fields up to here need 4.", len);
 	version = vgm_wire_get_i32(&r);
-	if (version != VGM_JOINT_MODEL_FORMAT_VERSION)
+	if (version != VGM_JOINT_MODEL_FORMAT_VERSION && version != VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)
 	{
 		char		text[96];
 
 		snprintf(text, sizeof(text), "unsupported vgm_joint_model binary format version %d", (int) version);
 		return fail(VGM_BINARY_ERR_UNSUPPORTED, msg, msglen, detail, detaillen, text,
-					"This build reads format version %d.", VGM_JOINT_MODEL_FORMAT_VERSION);
+					"This build reads format versions %d and %d.", VGM_JOINT_MODEL_FORMAT_VERSION,
+					VGM_JOINT_MODEL_FORMAT_VERSION_RANGE);
 	}
 	if (vgm_wire_left(&r) < 8)
 		return fail(VGM_BINARY_ERR_SHORT, msg, msglen, detail, detaillen,
@@ -187,16 +203,23 @@ vgm_joint_model_decode(const uint8_t *buf, size_t len, VgmJointModelView *model,
 	h->total_weight = vgm_wire_get_f64(&r);
 
 	/* the remaining length must match dims and k before anything is allocated */
-	want = priors_bytes(d) + (size_t) k * component_bytes(d);
+	want = priors_bytes(d) + range_bytes(version, d) + (size_t) k * component_bytes(d);
 	if (vgm_wire_left(&r) != want)
 		return fail(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
 					"invalid vgm_joint_model: binary length does not match dims and k",
-					"Expected %zu bytes of priors and components for dims %d and k %d, found %zu.",
-					want, d, k, vgm_wire_left(&r));
+					"Expected %zu bytes of priors%s and components for dims %d and k %d, found %zu.",
+					want, range_bytes(version, d) > 0 ? ", range" : "", d, k, vgm_wire_left(&r));
 	for (int i = 0; i < d; i++)
 		h->priors.mean[i] = vgm_wire_get_f64(&r);
 	for (int i = 0; i < d * d; i++)
 		h->priors.covariance[i] = vgm_wire_get_f64(&r);
+	if (version == VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)
+	{
+		for (int i = 0; i < d; i++)
+			h->col_min[i] = vgm_wire_get_f64(&r);
+		for (int i = 0; i < d; i++)
+			h->col_max[i] = vgm_wire_get_f64(&r);
+	}
 
 	size = vgm_joint_model_doubles(d, k) * sizeof(double);
 	block = vgm_mem_alloc(alloc, size);
