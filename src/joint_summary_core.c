@@ -114,16 +114,20 @@ vgm_joint_acc_range(const VgmJointAcc *acc, VgmJointSummaryView *v)
 		}
 }
 
-/* Widen the accumulator's range by one row's, or another summary's, range. */
+/*
+ * Widen the accumulator's range by one row's, or another summary's, range.
+ * Zero is kept as +0 (adding +0 turns -0 into +0), so a range has one
+ * encoding, as the exact values have.
+ */
 static void
 widen_range(VgmJointAcc *acc, const double *lo, const double *hi)
 {
 	for (int j = 0; j < acc->d; j++)
 	{
 		if (acc->rows == 0 || lo[j] < acc->col_min[j])
-			acc->col_min[j] = lo[j];
+			acc->col_min[j] = lo[j] + 0.0;
 		if (acc->rows == 0 || hi[j] > acc->col_max[j])
-			acc->col_max[j] = hi[j];
+			acc->col_max[j] = hi[j] + 0.0;
 	}
 }
 
@@ -766,9 +770,11 @@ validate_range(JtError *e, int version, const VgmJointSummaryView *v)
 		return VGM_JOINT_OK;
 	for (int j = 0; j < v->d; j++)
 	{
-		if (!isfinite(v->col_min[j]) || !isfinite(v->col_max[j]) || v->col_min[j] > v->col_max[j])
+		if (!isfinite(v->col_min[j]) || !isfinite(v->col_max[j]) || v->col_min[j] > v->col_max[j]
+			|| (v->col_min[j] == 0.0 && signbit(v->col_min[j]))
+			|| (v->col_max[j] == 0.0 && signbit(v->col_max[j])))
 			return jt_fail(e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: range out of order",
-						   "Column %d has min %s and max %s; both must be finite and min at most max.", j + 1,
+						   "Column %d has min %s and max %s; both must be finite (zero written as 0, not -0) and min at most max.", j + 1,
 						   jt_num_text(v->col_min[j], (char[32]) {0}, 32),
 						   jt_num_text(v->col_max[j], (char[32]) {0}, 32));
 		if (!((v->exact >> j) & 1))
