@@ -48,7 +48,8 @@ check_merge(const VgmJointSummaryView *v)
 		int64_t    *keys = malloc(((size_t) acc.n + 1) * acc.d * sizeof(int64_t));
 		double	   *stats = malloc(((size_t) acc.n + 1) * acc.stride * sizeof(double));
 		int64_t    *values = malloc(VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64_t));
-		VgmJointSummaryView m = {acc.d, acc.shift, 0, acc.rows, acc.skipped, keys, stats, 0, {0}, NULL};
+		VgmJointSummaryView m = {.d = acc.d, .shift = acc.shift, .rows = acc.rows, .skipped = acc.skipped,
+		.keys = keys, .stats = stats};
 
 		vgm_joint_acc_values(&acc, values, m.nvalues);
 		m.exact = acc.exact;
