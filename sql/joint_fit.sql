@@ -15,6 +15,16 @@ SELECT i AS id,
        i % 4 AS g
 FROM generate_series(1, 120000) i;
 ANALYZE jf_data;
+-- for the checks whose subject is not the size or the grid (per-group and
+-- one-step fits, the range): every seventh row, rounded to whole numbers.
+-- A fit costs by its cells and starts, not its rows: the continuous columns
+-- of jf_data fill a summary to its cap (16,384 cells, then a fit in two
+-- levels), these take a few hundred.  Also an ordinary table, scanned in
+-- parallel below.
+CREATE TABLE jf_small AS
+SELECT id, round(amount) AS amount, round(hour) AS hour, round(balance) AS balance, g
+FROM jf_data WHERE id % 7 = 0;
+ANALYZE jf_small;
 
 -- a fit with three components: weights, means, and what it recorded
 CREATE TABLE jf_model AS
@@ -46,9 +56,22 @@ SELECT (vgm_joint_fit(vgm_joint_summarize(ARRAY[amount, hour]), max_components =
                       n_init => 1, seed => 7, reg_covar => 1e-3)::text::jsonb -> 'priors' ->> 'reg_covar')::float8 AS reg_covar
 FROM jf_data;
 
--- per group
+-- per group (the serial models, kept for the parallel plans below)
+CREATE TABLE jf_groups_serial AS
+SELECT g, vgm_joint_fit(ARRAY[amount, hour]) AS m FROM jf_small GROUP BY g;
 SELECT g, vgm_n_components(m) AS k, (vgm_diagnostics(m)).rows
-FROM (SELECT g, vgm_joint_fit(ARRAY[amount, hour]) AS m FROM jf_data GROUP BY g) q ORDER BY g;
+FROM jf_groups_serial ORDER BY g;
+
+-- the range of a column (format version 2 of the model): vgm_marginal
+-- gives the one-dimensional functions the training min and max a
+-- one-dimensional fit of that column records, so clamping, bounds and
+-- the CDF table span the same values
+SELECT (vgm_marginal(j, 1)::jsonb -> 'training' -> 'min') = (a::jsonb -> 'training' -> 'min') AS amount_min_equal,
+       (vgm_marginal(j, 1)::jsonb -> 'training' -> 'max') = (a::jsonb -> 'training' -> 'max') AS amount_max_equal,
+       (vgm_marginal(j, 2)::jsonb -> 'training' -> 'min') = (h::jsonb -> 'training' -> 'min') AS hour_min_equal,
+       (vgm_marginal(j, 2)::jsonb -> 'training' -> 'max') = (h::jsonb -> 'training' -> 'max') AS hour_max_equal,
+       j::jsonb -> 'version' AS model_version
+FROM (SELECT vgm_joint_fit(ARRAY[amount, hour], 3) AS j, vgm_fit(amount) AS a, vgm_fit(hour) AS h FROM jf_small) q;
 
 -- empty input: NULL with a NOTICE; only skipped rows: NULL as well
 SELECT vgm_joint_fit(ARRAY[amount, hour]) FROM jf_data WHERE false;
@@ -94,7 +117,7 @@ CREATE TABLE jf_serial AS
 SELECT vgm_joint_fit(vgm_joint_summarize(ARRAY[amount, hour, balance]), max_components => 4) AS m FROM jf_data;
 -- the one-step aggregate is the fit of the summary with the defaults
 SELECT jf_same(vgm_joint_fit(ARRAY[amount, hour, balance]), vgm_joint_fit(vgm_joint_summarize(ARRAY[amount, hour, balance]))) AS one_step_same
-FROM jf_data;
+FROM jf_small;
 -- with a constant number of components (serial: that aggregate has no
 -- combine function), the fit of the summary with that many
 SELECT vgm_n_components(vgm_joint_fit(ARRAY[amount, hour], 3)) AS k,
@@ -103,16 +126,14 @@ FROM jf_data;
 SELECT vgm_joint_fit(ARRAY[amount, hour], (id % 3)::int) FROM jf_data;
 SELECT vgm_joint_fit(ARRAY[amount, hour], 0) FROM jf_data;
 SELECT vgm_joint_fit(ARRAY[amount, hour], NULL) FROM jf_data;
-CREATE TABLE jf_groups_serial AS
-SELECT g, vgm_joint_fit(ARRAY[amount, hour]) AS m FROM jf_data GROUP BY g;
 
 SELECT pg_temp.force_parallel_plans();
 SELECT pg_temp.plan_has('SELECT vgm_joint_fit(vgm_joint_summarize(ARRAY[amount, hour, balance]), max_components => 4) FROM jf_data', 'Partial Aggregate') AS partial_plan,
-       pg_temp.plan_has('SELECT g, vgm_joint_fit(ARRAY[amount, hour]) FROM jf_data GROUP BY g', 'Partial') AS partial_group_plan;
+       pg_temp.plan_has('SELECT g, vgm_joint_fit(ARRAY[amount, hour]) FROM jf_small GROUP BY g', 'Partial') AS partial_group_plan;
 SELECT jf_same(s.m, p.m) AS parallel_same
 FROM jf_serial s, (SELECT vgm_joint_fit(vgm_joint_summarize(ARRAY[amount, hour, balance]), max_components => 4) AS m FROM jf_data) p;
 SELECT count(*) AS groups, bool_and(jf_same(s.m, p.m)) AS groups_same
-FROM jf_groups_serial s JOIN (SELECT g, vgm_joint_fit(ARRAY[amount, hour]) AS m FROM jf_data GROUP BY g) p USING (g);
+FROM jf_groups_serial s JOIN (SELECT g, vgm_joint_fit(ARRAY[amount, hour]) AS m FROM jf_small GROUP BY g) p USING (g);
 SELECT pg_temp.reset_parallel_plans();
 
 -- a fit of the rollup of stored per-group summaries is the fit of the whole

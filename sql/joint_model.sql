@@ -219,4 +219,96 @@ JOIN (SELECT r.i, CASE WHEN r.i % 2 = 0 THEN vgm_log_density((SELECT m FROM jm W
                        ELSE vgm_log_density((SELECT m FROM jm WHERE name = 'three_b'), r.x) END AS d
       FROM jm_rows r WHERE r.i <= 2000) single USING (i);
 
-DROP TABLE jm, jm_restored, jm_ref, jm_marg_ref, jm_rows, jm_serial, one_1d;
+-------------------------------------------------------------------------------
+-- the seal (src/joint_model.h): a row function recognises a joint model by
+-- its length and SHA-256 seal, a model stored without one by its bytes
+-------------------------------------------------------------------------------
+-- two models of the same size whose text differs in one bit of one mean
+-- (1.5 and 1.5 + 2^-20): only the seal tells them apart
+CREATE TABLE jm_bit AS
+SELECT b, jsonb_set(m::jsonb, '{means,0,0}', to_jsonb(1.5 + b * 2 ^ (-20)))::vgm_joint_model AS m
+FROM (SELECT vgm_joint_model_from_mixture(ARRAY[0.6, 0.4], ARRAY[[1.5, 0], [-1, 1]],
+                                          ARRAY[[[1e-6, 0], [0, 1]], [[1, 0.2], [0.2, 1]]], 1000) AS m) base,
+     generate_series(0, 1) b;
+SELECT count(DISTINCT m) AS distinct_models, count(DISTINCT pg_column_size(m)) AS sizes,
+       bool_and(m = m::text::vgm_joint_model) AS text_input_same_bytes,
+       bool_and(m = m::jsonb::vgm_joint_model) AS jsonb_input_same_bytes
+FROM jm_bit;
+-- a fit seals as text input does: the same bytes for one model
+SELECT f = f::text::vgm_joint_model AS fitted_same_bytes
+FROM (SELECT vgm_joint_fit(ARRAY[sin(i) * 5 + (i % 3) * 10, cos(i * 0.7)], 3) AS f
+      FROM generate_series(1, 500) i) t;
+-- rows alternating between the two models in a hash join, against each
+-- model as a literal of its own statement
+CREATE TABLE jm_bit_rows AS SELECT i, ARRAY[1.5 + 0.001 * sin(i), cos(i)]::float8[] AS x FROM generate_series(1, 2000) i;
+CREATE FUNCTION pg_temp.jm_bit_reference() RETURNS TABLE (i int, d float8, c int)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT jm_bit.b, jm_bit.m FROM jm_bit ORDER BY 1 LOOP
+        RETURN QUERY EXECUTE format('SELECT i, vgm_log_density(%L::vgm_joint_model, x), vgm_predict(%L::vgm_joint_model, x) FROM jm_bit_rows WHERE i %% 2 = %s',
+                                    r.m::text, r.m::text, r.b);
+    END LOOP;
+END $$;
+CREATE TABLE jm_bit_ref AS SELECT * FROM pg_temp.jm_bit_reference();
+-- the two models' answers differ on every row, so serving one for the other shows
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE abs(f0.d - f1.d) > 1e-9 * abs(f0.d)) AS rows_models_differ
+FROM jm_bit_rows r,
+     LATERAL (SELECT vgm_log_density(m, r.x) AS d FROM jm_bit WHERE b = 0) f0,
+     LATERAL (SELECT vgm_log_density(m, r.x) AS d FROM jm_bit WHERE b = 1) f1;
+SET enable_nestloop = off;
+SET enable_mergejoin = off;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE vgm_log_density(mm.m, r.x) IS DISTINCT FROM f.d) AS hash_join_density_mismatch,
+       count(*) FILTER (WHERE vgm_predict(mm.m, r.x) IS DISTINCT FROM f.c) AS hash_join_predict_mismatch
+FROM jm_bit_rows r JOIN jm_bit mm ON mm.b = r.i % 2 JOIN jm_bit_ref f ON f.i = r.i;
+RESET enable_nestloop;
+RESET enable_mergejoin;
+-- a model made per row at a reused address
+SELECT count(*) FILTER (WHERE vgm_log_density(mm.m::text::vgm_joint_model, r.x) IS DISTINCT FROM f.d) AS per_row_mismatch
+FROM jm_bit_rows r JOIN jm_bit mm ON mm.b = r.i % 2 JOIN jm_bit_ref f ON f.i = r.i;
+
+-- stored forms as raw bytes: byteasend copies a varlena's bytes unchanged,
+-- so declared (by a superuser) from and to vgm_joint_model it reads and
+-- writes stored forms.  A model stored by a version without seals (layout
+-- word 1, no range, no seal) still reads and gives the same answers,
+-- recognised by its bytes; a damaged sealed model and an unknown layout
+-- word are data corruption.
+CREATE FUNCTION pg_temp.raw(vgm_joint_model) RETURNS bytea LANGUAGE internal IMMUTABLE STRICT AS 'byteasend';
+CREATE FUNCTION pg_temp.stored(bytea) RETURNS vgm_joint_model LANGUAGE internal IMMUTABLE STRICT AS 'byteasend';
+-- the content of a stored model: a header of 132 bytes (the layout word
+-- first), the priors (8 (d + d^2) bytes), the range (16 d), the posterior,
+-- the seal (32).  The unsealed layout of each model: layout word 1, no
+-- range, no seal.
+CREATE TABLE jm_old AS
+SELECT b, pg_temp.stored(overlay(substr(raw, 1, 132 + pri) placing '\x01000000'::bytea from 1)
+                         || substr(raw, 132 + pri + 16 * d + 1, length(raw) - 132 - pri - 16 * d - 32)) AS m
+FROM (SELECT b, pg_temp.raw(m) AS raw, vgm_dims(m) AS d, 8 * (vgm_dims(m) + vgm_dims(m) ^ 2)::int AS pri
+      FROM jm_bit) q;
+SELECT count(*) AS old_models, bool_and(o.m::text = s.m::text) AS old_same_text,
+       bool_and(pg_column_size(o.m) = pg_column_size(s.m) - 16 * 2 - 32) AS old_is_smaller
+FROM jm_old o JOIN jm_bit s USING (b);
+SET enable_nestloop = off;
+SET enable_mergejoin = off;
+SELECT count(*) FILTER (WHERE vgm_log_density(mm.m, r.x) IS DISTINCT FROM f.d) AS old_hash_join_mismatch,
+       count(*) FILTER (WHERE vgm_log_density(mm.m::text::vgm_joint_model, r.x) IS DISTINCT FROM f.d) AS old_per_row_mismatch
+FROM jm_bit_rows r JOIN jm_old mm ON mm.b = r.i % 2 JOIN jm_bit_ref f ON f.i = r.i;
+RESET enable_nestloop;
+RESET enable_mergejoin;
+-- the lowest bit of the first mean (content byte 132 + 48 + 32 + 5 k 8 + 1)
+-- flipped in a sealed model whose seal is kept; unknown layout words
+SELECT vgm_log_density(pg_temp.stored(set_bit(pg_temp.raw(m), 8 * (132 + 48 + 32 + 80), 1 - get_bit(pg_temp.raw(m), 8 * (132 + 48 + 32 + 80)))),
+                       ARRAY[1.5, 0])
+FROM jm_bit WHERE b = 0;
+SELECT vgm_log_density(pg_temp.stored(overlay(pg_temp.raw(m) placing '\x02000000'::bytea from 1)), ARRAY[1.5, 0])
+FROM jm_bit WHERE b = 0;
+SELECT vgm_dims(pg_temp.stored(overlay(pg_temp.raw(m) placing '\x00000000'::bytea from 1)))
+FROM jm_old WHERE b = 0;
+-- the same bit flipped in the unsealed form changes the answer (it has no seal to check)
+SELECT vgm_log_density(pg_temp.stored(set_bit(pg_temp.raw(m), 8 * (132 + 48 + 80), 1 - get_bit(pg_temp.raw(m), 8 * (132 + 48 + 80)))), ARRAY[1.501, 0])
+       <> vgm_log_density(m, ARRAY[1.501, 0]) AS unsealed_bit_changes_answer
+FROM jm_old WHERE b = 0;
+
+DROP TABLE jm, jm_restored, jm_ref, jm_marg_ref, jm_rows, jm_serial, one_1d, jm_bit, jm_bit_rows, jm_bit_ref, jm_old;

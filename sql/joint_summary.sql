@@ -41,15 +41,32 @@ FROM js_stored;
 
 -- what the cap leaves: every row but the NULL rates, at most 16,384 cells
 -- (the cap of 4 columns); the exact columns by number
--- (the stored bytes: the head, 152 per cell, a count per column and 8 per exact value)
+-- (the stored bytes: the head, 152 per cell, a count per column, 8 per
+-- exact value and 16 per column for its range)
 SELECT rows, skipped_rows, columns, cells <= 16384 AS within_cap, cells > 1000 AS fine_enough,
        shift BETWEEN 40 AND 60 AS shift_plausible,
-       bytes = 40 + cells * (8 * 4 + 8 * 15) + 8 * 4
+       bytes = 40 + cells * (8 * 4 + 8 * 15) + 8 * 4 + 16 * 4
                + 8 * (SELECT coalesce(sum(jsonb_array_length(e)), 0)
                       FROM jsonb_array_elements(s::jsonb -> 'exact_values') e
                       WHERE jsonb_typeof(e) = 'array') AS bytes_add_up,
        exact_columns
 FROM js_stored, vgm_joint_summary_info(s);
+
+-- each column's range (format version 3): min() and max() of the rows the
+-- summary took (the rows without a NULL); a rollup with a summary of
+-- version 2 (which knew no range) knows none and is written in version 2
+SELECT j -> 'version' AS version, j -> 'min' = to_jsonb(ref.lo) AS min_exact, j -> 'max' = to_jsonb(ref.hi) AS max_exact
+FROM (SELECT s::jsonb AS j FROM js_stored) q,
+     (SELECT ARRAY[min(amount), min(hour), min(balance), min(rate)] AS lo,
+             ARRAY[max(amount), max(hour), max(balance), max(rate)] AS hi
+      FROM js_data WHERE rate IS NOT NULL) ref;
+WITH small AS (SELECT vgm_joint_summarize(ARRAY[i, i % 7]) AS s FROM generate_series(1, 200) i)
+SELECT r::jsonb -> 'version' AS version, r::jsonb ? 'min' AS has_min,
+       vgm_joint_fit(r, max_components => 2)::jsonb -> 'version' AS model_version,
+       vgm_joint_fit(r, max_components => 2)::jsonb -> 'training' ? 'min' AS model_has_min
+FROM (SELECT vgm_rollup(x) AS r
+      FROM small, LATERAL (VALUES (s), (regexp_replace(regexp_replace(s::text, '"version":3', '"version":2'),
+                                                       ',"min":\[[^]]*\],"max":\[[^]]*\]', '')::vgm_joint_summary)) v(x)) q;
 
 -- per-column resolution: the rate (21 values) stays exact, the continuous
 -- columns do not; it keeps as many values as the data has distinct rates

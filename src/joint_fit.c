@@ -8,7 +8,8 @@
  * mean, within-cell covariance = scatter / weight; joint_summary_core.h),
  * runs the joint VB-EM engine (joint_vbem.h) with the options (on a summary
  * of more than 4,096 cells in two levels, joint_levels.h), and stores
- * the posterior as a vgm_joint_model (joint_model.h); vgm_joint_fit(float8[],
+ * the posterior as a vgm_joint_model (joint_model.h) with the summary's
+ * per-column range, when it has one; vgm_joint_fit(float8[],
  * int) is the one-step aggregate with a constant number of components.  The options and their
  * defaults are those of the one-dimensional vgm_fit where they apply
  * (max_components, weight_concentration_prior, weight_threshold, max_iter,
@@ -106,7 +107,13 @@ fit_view(const VgmJointSummaryView *v, const JointSqlOptions *o)
 	vgm_fit_status_check(vgm_joint_fit_levels(v, &opt, &model.post, &info, &levels), v->n,
 						 "vgm_joint_model");
 
-	model.hdr.version = VGM_JOINT_MODEL_FORMAT_VERSION;
+	/* the columns' training range when the summary knows it (joint_model_codec.h) */
+	model.hdr.version = v->has_range ? VGM_JOINT_MODEL_FORMAT_VERSION_RANGE : VGM_JOINT_MODEL_FORMAT_VERSION;
+	if (v->has_range)
+	{
+		memcpy(model.hdr.col_min, v->col_min, sizeof(double) * v->d);
+		memcpy(model.hdr.col_max, v->col_max, sizeof(double) * v->d);
+	}
 	model.hdr.d = v->d;
 	model.hdr.k = model.post.k;
 	model.hdr.iterations = info.iterations;

@@ -9,11 +9,12 @@
  * (a Cholesky factor L of every covariance, the reciprocals of its
  * diagonal, the log determinants, the digamma terms of the variational log
  * probability) is computed once per call site and model and kept in
- * fn_extra.  A model argument is recognised by the byte-keyed cache the
- * 1-D functions use (datum_cache.h): a Const by its address, anything else
- * by its packed bytes, compared on every row (a different model may sit at
- * the same address on the next row).  A few entries per call site let a
- * join with a table of models alternate without rebuilds.
+ * fn_extra.  A model argument is recognised by the cache the 1-D functions
+ * use (datum_cache.h): a Const by its address, anything else on every row
+ * (a different model may sit at the same address on the next row) by its
+ * length and SHA-256 seal (joint_model.h), or by all its packed bytes when
+ * it was stored by a version without seals.  A few entries per call site
+ * let a join with a table of models alternate without rebuilds.
  *
  * Per row and component the work is one forward substitution
  * y = L^{-1} (x - mu) and the squared norm of y, the Mahalanobis distance:
@@ -147,9 +148,13 @@ derive(JointDerived *m, const VgmJointModelView *view)
 static void
 derive_entry(VgmDatumKey *entry, const struct varlena *value)
 {
+	const VgmJointModel *stored = (const VgmJointModel *) value;
 	VgmJointModelView view;
 
-	vgm_joint_model_view((const VgmJointModel *) value, &view);
+	vgm_joint_model_view(stored, &view);
+	/* the seal becomes the cache key: it must be the model's */
+	if (vgm_joint_model_is_sealed(stored))
+		vgm_joint_model_check_seal(stored);
 	derive((JointDerived *) entry, &view);
 }
 
@@ -159,6 +164,8 @@ static const VgmDatumCacheKind joint_cache_kind = {
 	.entry_size = sizeof(JointDerived),
 	.max_entries = JOINT_CACHE_ENTRIES,
 	.derive = derive_entry,
+	.seal_marker_offset = offsetof(VgmJointModel, layout),
+	.seal_marker = VGM_JOINT_MODEL_SEALED,
 };
 
 /* The derived model of argument argno: the previous call's entry when it is the same model. */

@@ -28,10 +28,14 @@
  *
  * The priors are marginalised the same way (mean m_0c, covariance
  * Psi_0,cc, degrees of freedom nu_0 - d + 1: the default nu_0 = d gives the
- * one-dimensional default 1).  A joint model keeps no per-column range, so
- * the training min and max (vgm_denormalize's clamp, vgm_bounds) are the
+ * one-dimensional default 1).  The training min and max (vgm_denormalize's
+ * clamp, vgm_bounds, the CDF table's span, sampling's clip) are the
+ * column's smallest and largest value among the rows the joint fit saw
+ * (format version 2, joint_model_codec.h): what a one-dimensional fit of
+ * that column over the same rows records.  A model without a range (fitted
+ * by an earlier version, vgm_joint_model_from_mixture) gives the
  * components' means plus or minus five standard deviations, as
- * vgm_model_from_mixture takes them; nulls is the joint model's skipped
+ * vgm_model_from_mixture takes them.  nulls is the joint model's skipped
  * rows (rows with a NULL in any column, which the fit did not see).
  */
 #include "postgres.h"
@@ -107,9 +111,18 @@ vgm_joint_marginal(PG_FUNCTION_ARGS)
 	hdr.buckets = h->points;
 	hdr.nulls = h->skipped_rows;
 	hdr.total_weight = h->total_weight;
-	/* beyond the double range only for components near it; clamp to it */
-	hdr.min = Max(lo, -DBL_MAX);
-	hdr.max = Min(hi, DBL_MAX);
+	if (h->version == VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)
+	{
+		/* the column's training range, as a one-dimensional fit records it */
+		hdr.min = h->col_min[c];
+		hdr.max = h->col_max[c];
+	}
+	else
+	{
+		/* beyond the double range only for components near it; clamp to it */
+		hdr.min = Max(lo, -DBL_MAX);
+		hdr.max = Min(hi, DBL_MAX);
+	}
 
 	/* every field of the view set: later formats add arrays (none here) */
 	memset(&one, 0, sizeof(one));

@@ -16,10 +16,12 @@
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 
 #include "binary_codec.h"
 #include "codec_errcode.h"
 #include "joint_model.h"
+#include "model_seal.h"
 #include "vgm.h"
 
 PG_FUNCTION_INFO_V1(vgm_joint_model_in);
@@ -34,7 +36,13 @@ PG_FUNCTION_INFO_V1(vgm_joint_model_covariances);
 PG_FUNCTION_INFO_V1(vgm_joint_model_diagnostics);
 
 
-/* Build a vgm_joint_model datum from a validated view. */
+StaticAssertDecl(VGM_JOINT_MODEL_SEAL_BYTES == VGM_MODEL_SEAL_BYTES,
+				 "a joint model's seal is model_seal.h's");
+
+/*
+ * Build a vgm_joint_model datum from a validated view: the sealed layout,
+ * the only one this version writes (joint_model.h).
+ */
 Datum
 vgm_joint_model_datum(const VgmJointModelView *model)
 {
@@ -42,12 +50,13 @@ vgm_joint_model_datum(const VgmJointModelView *model)
 	const VgmJointPosterior *p = &model->post;
 	int			d = h->d;
 	int			k = h->k;
-	Size		size = VGM_JOINT_MODEL_SIZE(d, k);
+	Size		size = VGM_JOINT_MODEL_SEALED_SIZE(d, k);
 	VgmJointModel *m = palloc0(size);
+	double	   *range = m->data + d + d * d;
 	VgmJointPosterior dst;
 
 	SET_VARSIZE(m, size);
-	m->version = h->version;
+	m->layout = VGM_JOINT_MODEL_SEALED;
 	m->d = d;
 	m->k = k;
 	m->iterations = h->iterations;
@@ -69,7 +78,15 @@ vgm_joint_model_datum(const VgmJointModelView *model)
 	m->total_weight = h->total_weight;
 	memcpy(m->data, h->priors.mean, sizeof(double) * d);
 	memcpy(m->data + d, h->priors.covariance, sizeof(double) * d * d);
-	vgm_joint_model_arrays(&dst, d, k, m->data + d + d * d);
+	/* the training range, or NaN in its place for a model of format 1 */
+	for (int i = 0; i < d; i++)
+	{
+		bool		known = h->version == VGM_JOINT_MODEL_FORMAT_VERSION_RANGE;
+
+		range[i] = known ? h->col_min[i] : get_float8_nan();
+		range[d + i] = known ? h->col_max[i] : get_float8_nan();
+	}
+	vgm_joint_model_arrays(&dst, d, k, range + 2 * d);
 	memcpy(dst.conc_a, p->conc_a, sizeof(double) * k);
 	memcpy(dst.conc_b, p->conc_b, sizeof(double) * k);
 	memcpy(dst.mean_precision, p->mean_precision, sizeof(double) * k);
@@ -77,28 +94,58 @@ vgm_joint_model_datum(const VgmJointModelView *model)
 	memcpy(dst.weights, p->weights, sizeof(double) * k);
 	memcpy(dst.means, p->means, sizeof(double) * k * d);
 	memcpy(dst.covariances, p->covariances, sizeof(double) * k * d * d);
+	vgm_varlena_seal((struct varlena *) m);
 	PG_RETURN_POINTER(m);
 }
 
-/* A view of a detoasted stored model; its size must match what it claims. */
+/* Check a sealed joint model's seal against its bytes (see joint_model.h). */
+void
+vgm_joint_model_check_seal(const VgmJointModel *m)
+{
+	if (!vgm_varlena_seal_holds((const struct varlena *) m))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid vgm_joint_model: its seal does not match its content"),
+				 errdetail("The SHA-256 of the model's %zu bytes differs from the one stored with it; the stored value was damaged.",
+						   (Size) (VARSIZE(m) - VARHDRSZ - VGM_JOINT_MODEL_SEAL_BYTES))));
+}
+
+/* A view of a detoasted stored model; its layout and size must match what it claims. */
 void
 vgm_joint_model_view(const VgmJointModel *m, VgmJointModelView *model)
 {
 	VgmJointModelHeader *h = &model->hdr;
-	bool		shape_ok = m->version == VGM_JOINT_MODEL_FORMAT_VERSION &&
-		m->d >= 1 && m->d <= VGM_JOINT_MAX_DIMS &&
+	bool		sealed = vgm_joint_model_is_sealed(m);
+	bool		shape_ok = m->d >= 1 && m->d <= VGM_JOINT_MAX_DIMS &&
 		m->k >= 1 && m->k <= VGM_JOINT_MAX_COMPONENTS;
+	Size		expected = !shape_ok ? 0 : sealed ? VGM_JOINT_MODEL_SEALED_SIZE(m->d, m->k)
+		: VGM_JOINT_MODEL_UNSEALED_SIZE(m->d, m->k);
+	const double *range = m->data + m->d + m->d * m->d;
 
-	if (!shape_ok || VARSIZE(m) != VGM_JOINT_MODEL_SIZE(m->d, m->k))
+	if (!sealed && m->layout != VGM_JOINT_MODEL_UNSEALED)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid vgm_joint_model: unknown layout marker"),
+				 errdetail("The model's layout word is %d; a stored joint model has %d or %d.",
+						   (int) m->layout, VGM_JOINT_MODEL_UNSEALED, (int) VGM_JOINT_MODEL_SEALED)));
+	if (!shape_ok || VARSIZE(m) != expected)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid vgm_joint_model: size does not match dims and k"),
-				 errdetail("The stored value claims version %d, dims %d and k %d in %zu bytes%s.",
-						   m->version, m->d, m->k, (Size) VARSIZE(m),
-						   shape_ok ? psprintf("; that shape takes %zu", (Size) VGM_JOINT_MODEL_SIZE(m->d, m->k))
+				 errdetail("The stored value claims dims %d and k %d in %zu bytes%s.",
+						   m->d, m->k, (Size) VARSIZE(m),
+						   shape_ok ? psprintf("; that shape takes %zu", expected)
 						   : "; no valid model has that shape")));
 	memset(h, 0, sizeof(*h));
-	h->version = m->version;
+	/* a range is stored only in the sealed layout, NaN when the model has none */
+	h->version = sealed && !isnan(range[0]) ? VGM_JOINT_MODEL_FORMAT_VERSION_RANGE
+		: VGM_JOINT_MODEL_FORMAT_VERSION;
+	if (h->version == VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)
+		for (int i = 0; i < m->d; i++)
+		{
+			h->col_min[i] = range[i];
+			h->col_max[i] = range[m->d + i];
+		}
 	h->d = m->d;
 	h->k = m->k;
 	h->iterations = m->iterations;
@@ -122,7 +169,7 @@ vgm_joint_model_view(const VgmJointModel *m, VgmJointModelView *model)
 	h->skipped_rows = m->skipped_rows;
 	h->total_weight = m->total_weight;
 	vgm_joint_model_arrays(&model->post, m->d, m->k,
-						   (double *) m->data + m->d + m->d * m->d);
+						   (double *) range + (sealed ? 2 * m->d : 0));
 }
 
 /* A view of a stored joint model datum (detoasted). */

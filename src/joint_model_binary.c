@@ -59,13 +59,21 @@ component_bytes(int d)
 	return 8 * (5 + (size_t) d + (size_t) d * d);
 }
 
+/* Bytes of the training range: each column's minimum and maximum, in version 2 only. */
+static size_t
+range_bytes(int version, int d)
+{
+	return version == VGM_JOINT_MODEL_FORMAT_VERSION_RANGE ? 8 * 2 * (size_t) d : 0;
+}
+
 /* Bytes of the binary form of model. */
 size_t
 vgm_joint_model_binary_size(const VgmJointModelView *model)
 {
 	int			d = model->hdr.d;
 
-	return VGM_JOINT_MODEL_BINARY_HEADER + priors_bytes(d) + (size_t) model->hdr.k * component_bytes(d);
+	return VGM_JOINT_MODEL_BINARY_HEADER + priors_bytes(d) + range_bytes(model->hdr.version, d) +
+		(size_t) model->hdr.k * component_bytes(d);
 }
 
 /* Write the binary form of model into buf. */
@@ -83,6 +91,11 @@ vgm_joint_model_encode(const VgmJointModelView *model, uint8_t *buf)
 	vgm_wire_put_fields(&w, head_fields, N_HEAD_FIELDS, h);
 	vgm_wire_put_words64(&w, h->priors.mean, (size_t) d);
 	vgm_wire_put_words64(&w, h->priors.covariance, (size_t) d * d);
+	if (h->version == VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)
+	{
+		vgm_wire_put_words64(&w, h->col_min, (size_t) d);
+		vgm_wire_put_words64(&w, h->col_max, (size_t) d);
+	}
 	for (int j = 0; j < h->k; j++)
 	{
 		vgm_wire_put_f64(&w, p->weights[j]);
@@ -109,16 +122,25 @@ vgm_joint_model_decode(const uint8_t *buf, size_t len, VgmJointModelView *model,
 	double	   *block;
 	int			d,
 				k;
+	int32_t		version;
 	int			status;
 
 	memset(model, 0, sizeof(*model));
-	status = vgm_binary_check_version(&r, "vgm_joint_model", VGM_JOINT_MODEL_FORMAT_VERSION,
-									  msg, msglen, detail, detaillen);
-	if (status != VGM_BINARY_OK)
-		return status;
+	if (vgm_wire_left(&r) < 4)
+		return vgm_binary_fail_short("vgm_joint_model", len, 4, msg, msglen, detail, detaillen);
+	version = vgm_wire_get_i32(&r);
+	if (version != VGM_JOINT_MODEL_FORMAT_VERSION && version != VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)
+	{
+		char		text[96];
+
+		snprintf(text, sizeof(text), "unsupported vgm_joint_model binary format version %d", (int) version);
+		return jt_report(VGM_BINARY_ERR_UNSUPPORTED, msg, msglen, detail, detaillen, text,
+						 "This build reads format versions %d and %d.", VGM_JOINT_MODEL_FORMAT_VERSION,
+						 VGM_JOINT_MODEL_FORMAT_VERSION_RANGE);
+	}
 	if (vgm_wire_left(&r) < 8)
 		return vgm_binary_fail_short("vgm_joint_model", len, 12, msg, msglen, detail, detaillen);
-	h->version = VGM_JOINT_MODEL_FORMAT_VERSION;
+	h->version = version;
 	h->d = vgm_wire_get_i32(&r);
 	h->k = vgm_wire_get_i32(&r);
 	if (h->d < 1 || h->d > VGM_JOINT_MAX_DIMS)
@@ -142,14 +164,19 @@ vgm_joint_model_decode(const uint8_t *buf, size_t len, VgmJointModelView *model,
 	vgm_wire_get_fields(&r, head_fields, N_HEAD_FIELDS, h);
 
 	/* the remaining length must match dims and k before anything is allocated */
-	want = priors_bytes(d) + (size_t) k * component_bytes(d);
+	want = priors_bytes(d) + range_bytes(version, d) + (size_t) k * component_bytes(d);
 	if (vgm_wire_left(&r) != want)
 		return jt_report(VGM_BINARY_ERR_INVALID, msg, msglen, detail, detaillen,
 						 "invalid vgm_joint_model: binary length does not match dims and k",
-						 "Expected %zu bytes of priors and components for dims %d and k %d, found %zu.",
-						 want, d, k, vgm_wire_left(&r));
+						 "Expected %zu bytes of priors%s and components for dims %d and k %d, found %zu.",
+						 want, range_bytes(version, d) > 0 ? ", range" : "", d, k, vgm_wire_left(&r));
 	vgm_wire_get_words64(&r, h->priors.mean, (size_t) d);
 	vgm_wire_get_words64(&r, h->priors.covariance, (size_t) d * d);
+	if (version == VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)
+	{
+		vgm_wire_get_words64(&r, h->col_min, (size_t) d);
+		vgm_wire_get_words64(&r, h->col_max, (size_t) d);
+	}
 
 	size = vgm_joint_model_doubles(d, k) * sizeof(double);
 	block = vgm_mem_alloc(alloc, size);

@@ -219,11 +219,11 @@ validate(const VgmJointModelView *model, JtError *e)
 	h = &model->hdr;
 	p = &model->post;
 	pr = &h->priors;
-	if (h->version != VGM_JOINT_MODEL_FORMAT_VERSION)
+	if (h->version != VGM_JOINT_MODEL_FORMAT_VERSION && h->version != VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)
 	{
 		set_msg(e, "unsupported format version %" PRId32, h->version);
-		set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads version %d only.",
-				   h->version, VGM_JOINT_MODEL_FORMAT_VERSION);
+		set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads versions %d and %d.",
+				   h->version, VGM_JOINT_MODEL_FORMAT_VERSION, VGM_JOINT_MODEL_FORMAT_VERSION_RANGE);
 		return VGM_TEXT_ERR_VERSION;
 	}
 	if ((rc = check_dims_and_k(e, h)) != VGM_TEXT_OK)
@@ -257,6 +257,10 @@ validate(const VgmJointModelView *model, JtError *e)
 		(rc = check_finite(e, "fit.lower_bound", "", h->lower_bound)) ||
 		(rc = check_finite(e, "fit.fit_ms", "", h->fit_ms)) ||
 		(rc = check_finite(e, "training.total_weight", "", h->total_weight)))
+		return rc;
+	if (h->version == VGM_JOINT_MODEL_FORMAT_VERSION_RANGE &&
+		((rc = check_all_finite(e, "training.min", h->col_min, d, 0, 0)) ||
+		 (rc = check_all_finite(e, "training.max", h->col_max, d, 0, 0))))
 		return rc;
 
 	/* weights in [0, 1], summing to 1 */
@@ -324,6 +328,14 @@ validate(const VgmJointModelView *model, JtError *e)
 		(rc = check_rule(e, "training.total_weight", "", h->total_weight,
 						 h->total_weight >= 0.0, "at least 0")))
 		return rc;
+	/* the range: the smallest value of a column is not above its largest */
+	for (int i = 0; h->version == VGM_JOINT_MODEL_FORMAT_VERSION_RANGE && i < d; i++)
+	{
+		snprintf(idx, sizeof(idx), "[%d]", i);
+		if ((rc = check_rule(e, "training.min", idx, h->col_min[i], h->col_min[i] <= h->col_max[i],
+							 "at most training.max of the column")))
+			return rc;
+	}
 	return VGM_TEXT_OK;
 }
 
@@ -348,6 +360,8 @@ enum
 {
 	ARR_PRIOR_MEAN = VGM_N_COMPONENT_ARRAYS,
 	ARR_PRIOR_COVARIANCE,
+	ARR_COLUMN_MIN,				/* version 2 */
+	ARR_COLUMN_MAX,
 	N_ARRAYS
 };
 
@@ -367,6 +381,8 @@ static const struct
 	[VGM_ARR_CONC_B] = {"weight_concentration_b", 1, MAXK},
 	[ARR_PRIOR_MEAN] = {"priors.mean", 1, MAXD},
 	[ARR_PRIOR_COVARIANCE] = {"priors.covariance", 2, MAXD * MAXD},
+	[ARR_COLUMN_MIN] = {"training.min", 1, MAXD},
+	[ARR_COLUMN_MAX] = {"training.max", 1, MAXD},
 };
 
 /* What one array of the text held: its numbers and the length of each level. */
@@ -483,6 +499,9 @@ static const JtField training_fields[] = {
 	{"points", "training.points", jt_record_i64, HOFF(points), false},
 	{"skipped_rows", "training.skipped_rows", jt_record_i64, HOFF(skipped_rows), false},
 	{"total_weight", "training.total_weight", jt_record_double, HOFF(total_weight), false},
+	/* version 2: the columns' training range (judged against the version in finish) */
+	{"min", "training.min", read_array, ARR_COLUMN_MIN, true},
+	{"max", "training.max", read_array, ARR_COLUMN_MAX, true},
 };
 
 #define N_OF(a) ((int) (sizeof(a) / sizeof((a)[0])))
@@ -595,6 +614,10 @@ array_source(const VgmJointPosterior *p, const VgmJointModelHeader *h, int which
 			return p->conc_b;
 		case ARR_PRIOR_MEAN:
 			return h->priors.mean;
+		case ARR_COLUMN_MIN:
+			return h->col_min;
+		case ARR_COLUMN_MAX:
+			return h->col_max;
 		default:
 			return h->priors.covariance;
 	}
@@ -610,6 +633,10 @@ put_joint_array(JtOut *o, const char *sep, const JtField *f, const void *base, c
 	int			levels = arrays[which].levels;
 	int			outer = which <= VGM_ARR_CONC_B ? p->k : h->d;
 
+	/* the range exists in version 2 only */
+	if ((which == ARR_COLUMN_MIN || which == ARR_COLUMN_MAX) &&
+		h->version != VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)
+		return;
 	jt_put_key(o, sep, f->name);
 	write_numbers(o, array_source(p, h, which), outer,
 				  levels >= 2 ? h->d : 0, levels == 3 ? h->d : 0);
@@ -654,7 +681,7 @@ check_shape(JtError *e, int which, const ArrayText *a, size_t k, size_t d)
 		want[2] = k, want[1] = d;
 	else if (which == VGM_ARR_COVARIANCES)
 		want[3] = k, want[2] = d, want[1] = d;
-	else if (which == ARR_PRIOR_MEAN)
+	else if (which == ARR_PRIOR_MEAN || which == ARR_COLUMN_MIN || which == ARR_COLUMN_MAX)
 		want[1] = d;
 	else if (which == ARR_PRIOR_COVARIANCE)
 		want[2] = d, want[1] = d;
@@ -701,28 +728,54 @@ finish(JtCursor *c, JointText *t, VgmJointModelView *model, const VgmAllocator *
 
 	bool		version_bad = t->rec.judged_bad[TOP_VERSION];
 
-	if (t->rec.seen_top[TOP_VERSION] && (version_bad || h->version != VGM_JOINT_MODEL_FORMAT_VERSION))
+	bool		with_range;
+
+	if (t->rec.seen_top[TOP_VERSION] &&
+		(version_bad || (h->version != VGM_JOINT_MODEL_FORMAT_VERSION &&
+						 h->version != VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)))
 	{
 		jt_error_clear(e);
 		set_msg(e, "unsupported format version");
 		if (version_bad)
-			set_detail(e, "The field \"version\" must be the integer %d.", VGM_JOINT_MODEL_FORMAT_VERSION);
+			set_detail(e, "The field \"version\" must be the integer %d or %d.",
+					   VGM_JOINT_MODEL_FORMAT_VERSION, VGM_JOINT_MODEL_FORMAT_VERSION_RANGE);
 		else
-			set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads version %d only.",
-					   h->version, VGM_JOINT_MODEL_FORMAT_VERSION);
+			set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads versions %d and %d.",
+					   h->version, VGM_JOINT_MODEL_FORMAT_VERSION, VGM_JOINT_MODEL_FORMAT_VERSION_RANGE);
 		return VGM_TEXT_ERR_VERSION;
 	}
 	if (e->status != VGM_TEXT_OK)
 		return e->status;
 	if ((rc = jt_record_check_missing(c, &t->rec)) != VGM_TEXT_OK)
 		return rc;
+	/* the range: both arrays in version 2, neither in version 1 */
+	with_range = h->version == VGM_JOINT_MODEL_FORMAT_VERSION_RANGE;
+	for (int i = 0; i < 2; i++)
+	{
+		int			which = i == 0 ? ARR_COLUMN_MIN : ARR_COLUMN_MAX;
+		bool		seen = t->rec.seen[2][N_OF(training_fields) - 2 + i];
+
+		if (seen != with_range)
+		{
+			if (seen)
+				set_msg(e, "field \"%s\" needs format version %d", arrays[which].name,
+						VGM_JOINT_MODEL_FORMAT_VERSION_RANGE);
+			else
+				set_msg(e, "missing field \"%s\"", arrays[which].name);
+			set_detail(e, "The model has format version %" PRId32 "; version %d carries the columns' "
+					   "training range (training.min and training.max) and version %d does not.",
+					   h->version, VGM_JOINT_MODEL_FORMAT_VERSION_RANGE, VGM_JOINT_MODEL_FORMAT_VERSION);
+			return VGM_TEXT_ERR_FIELD;
+		}
+	}
 	if ((rc = check_dims_and_k(e, h)) != VGM_TEXT_OK)
 		return rc;
 	k = (size_t) h->k;
 	d = (size_t) h->d;
 	for (int a = 0; a < N_ARRAYS; a++)
-		if ((rc = check_shape(e, a, &t->arr[a], k, d)))
-			return rc;
+		if ((a != ARR_COLUMN_MIN && a != ARR_COLUMN_MAX) || with_range)
+			if ((rc = check_shape(e, a, &t->arr[a], k, d)))
+				return rc;
 
 	size = vgm_joint_model_doubles((int) d, (int) k) * sizeof(double);
 	block = jt_alloc_or_report(e, MSG_PREFIX, alloc, size);
@@ -731,6 +784,11 @@ finish(JtCursor *c, JointText *t, VgmJointModelView *model, const VgmAllocator *
 	h->priors.d = (int) d;
 	memcpy(h->priors.mean, t->arr[ARR_PRIOR_MEAN].v, d * sizeof(double));
 	memcpy(h->priors.covariance, t->arr[ARR_PRIOR_COVARIANCE].v, d * d * sizeof(double));
+	if (with_range)
+	{
+		memcpy(h->col_min, t->arr[ARR_COLUMN_MIN].v, d * sizeof(double));
+		memcpy(h->col_max, t->arr[ARR_COLUMN_MAX].v, d * sizeof(double));
+	}
 	model->hdr = *h;
 	vgm_joint_model_arrays(&model->post, (int) d, (int) k, block);
 	memcpy(model->post.weights, t->arr[VGM_ARR_WEIGHTS].v, k * sizeof(double));

@@ -19,16 +19,24 @@
  *              "degrees_of_freedom","covariance":[d][d],"reg_covar"},
  *    "fit":{"max_iter","n_init","tol","seed","iterations","converged",
  *           "lower_bound","fit_ms"},
- *    "training":{"rows","points","skipped_rows","total_weight"}}
+ *    "training":{"rows","points","skipped_rows","total_weight",
+ *                "min":[d],"max":[d]}}          (min and max: version 2 only)
+ *
+ * Version 2 (VGM_JOINT_MODEL_FORMAT_VERSION_RANGE) adds each column's
+ * smallest and largest training value, which vgm_marginal gives the
+ * one-dimensional model of a column (joint_marginal.c); a model with a range
+ * is written as version 2, one without (fitted by an earlier version, or
+ * written by hand) as version 1, so each form reads back to the same model.
  *
  * Binary form (big-endian, wire.h): version, dims, k, iterations,
  * converged, max_iter, n_init (7 x i32), seed (u64), tol, weight_threshold,
  * priors' weight_concentration, mean_precision, degrees_of_freedom,
  * reg_covar, lower_bound, fit_ms (8 x f64), rows, points, skipped_rows
  * (3 x i64), total_weight (f64)                            = 132 bytes;
- * then the priors' mean (d x f64) and covariance (d x d x f64); then per
- * component weight, conc_a, conc_b, mean_precision, dof (5 x f64), mean
- * (d x f64), covariance (d x d x f64, row-major).
+ * then the priors' mean (d x f64) and covariance (d x d x f64); in version
+ * 2 then each column's training minimum (d x f64) and maximum (d x f64);
+ * then per component weight, conc_a, conc_b, mean_precision, dof
+ * (5 x f64), mean (d x f64), covariance (d x d x f64, row-major).
  */
 #ifndef VGM_JOINT_MODEL_CODEC_H
 #define VGM_JOINT_MODEL_CODEC_H
@@ -40,6 +48,8 @@
 #include "json_text.h"
 
 #define VGM_JOINT_MODEL_FORMAT_VERSION 1
+/* Version 2 adds each column's training minimum and maximum ("training.min", "training.max"). */
+#define VGM_JOINT_MODEL_FORMAT_VERSION_RANGE 2
 
 /* Fixed part of the binary form. */
 #define VGM_JOINT_MODEL_BINARY_HEADER 132
@@ -75,6 +85,9 @@ typedef struct VgmJointModelHeader
 	int64_t		points;			/* points the engine saw (cells of a summary) */
 	int64_t		skipped_rows;	/* rows with a NULL element */
 	double		total_weight;
+	/* version 2 only: each column's smallest and largest value among the rows */
+	double		col_min[VGM_JOINT_MAX_DIMS];
+	double		col_max[VGM_JOINT_MAX_DIMS];
 } VgmJointModelHeader;
 
 /*

@@ -131,7 +131,7 @@ joint_expanded_export(JointExpanded *je)
 
 		joint_expanded_view(je, &v);
 
-		if (vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &v, VGM_REPORT_BUFFERS(report)) != VGM_JOINT_OK)
+		if (vgm_joint_summary_validate(vgm_joint_summary_version(&v), &v, VGM_REPORT_BUFFERS(report)) != VGM_JOINT_OK)
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("cannot summarize these rows: %s", report.msg),
@@ -155,6 +155,7 @@ joint_expanded_view(JointExpanded *je, VgmJointSummaryView *v)
 	v->exact = je->acc.exact;
 	memcpy(v->nvalues, je->flat_nvalues, sizeof(v->nvalues));
 	v->values = je->flat_values;
+	vgm_joint_acc_range(&je->acc, v);
 }
 
 /* Size of the flat form. */
@@ -163,8 +164,10 @@ joint_get_flat_size(ExpandedObjectHeader *eohptr)
 {
 	JointExpanded *je = (JointExpanded *) eohptr;
 
-	joint_expanded_export(je);
-	return VGM_JOINT_SUMMARY_SIZE(je->acc.d, je->flat_n, je->flat_nvalues_total);
+	VgmJointSummaryView v;
+
+	joint_expanded_view(je, &v);
+	return VGM_JOINT_SUMMARY_SIZE(v.d, v.n, je->flat_nvalues_total, v.has_range);
 }
 
 /* Fill a flat summary from a view (the caller sized it). */
@@ -177,8 +180,8 @@ flat_fill(VgmJointSummary *s, const VgmJointSummaryView *v)
 	int64	   *counts = (int64 *) ((char *) s->data + kbytes + sbytes);
 
 	memset(s, 0, offsetof(VgmJointSummary, data));
-	SET_VARSIZE(s, VGM_JOINT_SUMMARY_SIZE(v->d, v->n, nvalues));
-	s->version = VGM_JOINT_SUMMARY_FORMAT_VERSION;
+	SET_VARSIZE(s, VGM_JOINT_SUMMARY_SIZE(v->d, v->n, nvalues, v->has_range));
+	s->version = vgm_joint_summary_version(v);
 	s->d = v->d;
 	s->shift = v->shift;
 	s->ncells = (int32) v->n;
@@ -194,6 +197,13 @@ flat_fill(VgmJointSummary *s, const VgmJointSummaryView *v)
 		counts[j] = ((v->exact >> j) & 1) ? v->nvalues[j] : 0;
 	if (nvalues)
 		memcpy(counts + v->d, v->values, nvalues * sizeof(int64));
+	if (v->has_range)
+	{
+		double	   *range = (double *) (counts + v->d + nvalues);
+
+		memcpy(range, v->col_min, v->d * sizeof(double));
+		memcpy(range + v->d, v->col_max, v->d * sizeof(double));
+	}
 }
 
 /* Write the flat form into memory the caller allocated. */
@@ -204,7 +214,7 @@ joint_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	VgmJointSummaryView v;
 
 	joint_expanded_view(je, &v);
-	Assert(allocated_size == VGM_JOINT_SUMMARY_SIZE(v.d, v.n, vgm_joint_summary_value_total(&v)));
+	Assert(allocated_size == VGM_JOINT_SUMMARY_SIZE(v.d, v.n, vgm_joint_summary_value_total(&v), v.has_range));
 	flat_fill((VgmJointSummary *) result, &v);
 }
 
@@ -229,7 +239,7 @@ vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view)
 	view->skipped = s->skipped;
 	view->keys = s->data;
 	view->stats = (const double *) ((const char *) s->data + view->n * view->d * sizeof(int64));
-	if (s->version == VGM_JOINT_SUMMARY_FORMAT_VERSION)
+	if (s->version >= VGM_JOINT_SUMMARY_FORMAT_VERSION)
 	{
 		const int64 *counts = (const int64 *) (view->stats + view->n * VGM_JOINT_STRIDE(view->d));
 
@@ -237,6 +247,14 @@ vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view)
 		for (int j = 0; j < view->d; j++)
 			view->nvalues[j] = (int) counts[j];
 		view->values = counts + view->d;
+	}
+	if (s->version == VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE)
+	{
+		const double *range = (const double *) (view->values + vgm_joint_summary_value_total(view));
+
+		view->has_range = true;
+		memcpy(view->col_min, range, view->d * sizeof(double));
+		memcpy(view->col_max, range + view->d, view->d * sizeof(double));
 	}
 }
 
@@ -388,7 +406,7 @@ vgm_joint_summary_combine(PG_FUNCTION_ARGS)
 static VgmJointSummary *
 flat_from_view(const VgmJointSummaryView *v)
 {
-	VgmJointSummary *s = palloc(VGM_JOINT_SUMMARY_SIZE(v->d, v->n, vgm_joint_summary_value_total(v)));
+	VgmJointSummary *s = palloc(VGM_JOINT_SUMMARY_SIZE(v->d, v->n, vgm_joint_summary_value_total(v), v->has_range));
 
 	flat_fill(s, v);
 	return s;
@@ -487,7 +505,7 @@ vgm_joint_summary_info(PG_FUNCTION_ARGS)
 	values[4] = Int32GetDatum(v.shift);
 	/* largest relative width of a bucket in one column (the low end of a binade) */
 	values[5] = Float8GetDatum(ldexp(1.0, v.shift - 52));
-	values[6] = Int64GetDatum((int64) VGM_JOINT_SUMMARY_SIZE(v.d, v.n, vgm_joint_summary_value_total(&v)));
+	values[6] = Int64GetDatum((int64) VGM_JOINT_SUMMARY_SIZE(v.d, v.n, vgm_joint_summary_value_total(&v), v.has_range));
 	/* the exact columns (numbered from 1, as vgm_marginal numbers them) */
 	for (int j = 0; j < v.d; j++)
 		if ((v.exact >> j) & 1)

@@ -109,6 +109,38 @@ free_cells(const VgmAllocator *alloc, int64_t *keys, double *stats, uint32_t *in
 	vgm_mem_free(alloc, index);
 }
 
+/* The range of the accumulator's rows, when it knows it, into a view. */
+void
+vgm_joint_acc_range(const VgmJointAcc *acc, VgmJointSummaryView *v)
+{
+	v->has_range = acc->rows > 0 && !acc->range_lost;
+	memset(v->col_min, 0, sizeof(v->col_min));
+	memset(v->col_max, 0, sizeof(v->col_max));
+	if (v->has_range)
+		for (int j = 0; j < acc->d; j++)
+		{
+			v->col_min[j] = acc->col_min[j];
+			v->col_max[j] = acc->col_max[j];
+		}
+}
+
+/*
+ * Widen the accumulator's range by one row's, or another summary's, range.
+ * Zero is kept as +0 (adding +0 turns -0 into +0), so a range has one
+ * encoding, as the exact values have.
+ */
+static void
+widen_range(VgmJointAcc *acc, const double *lo, const double *hi)
+{
+	for (int j = 0; j < acc->d; j++)
+	{
+		if (acc->rows == 0 || lo[j] < acc->col_min[j])
+			acc->col_min[j] = lo[j] + 0.0;
+		if (acc->rows == 0 || hi[j] > acc->col_max[j])
+			acc->col_max[j] = hi[j] + 0.0;
+	}
+}
+
 /* Release the accumulator's arrays. */
 void
 vgm_joint_acc_free(VgmJointAcc *acc)
@@ -425,6 +457,7 @@ vgm_joint_acc_add(VgmJointAcc *acc, const double *x)
 			return status;
 		slot = find_slot(acc, k);
 	}
+	widen_range(acc, x, x);
 	acc->rows++;
 	if (*slot == 0)
 	{
@@ -534,6 +567,14 @@ vgm_joint_acc_merge(VgmJointAcc *acc, const VgmJointSummaryView *v)
 			return status;
 		insert_cell(acc, k, &v->stats[c * VGM_JOINT_STRIDE(v->d)]);
 	}
+	/* a range is known only while every part with rows knew its own */
+	if (v->rows > 0)
+	{
+		if (!v->has_range)
+			acc->range_lost = true;
+		else
+			widen_range(acc, v->col_min, v->col_max);
+	}
 	acc->rows = rows;
 	acc->skipped = skipped;
 	return VGM_JOINT_OK;
@@ -629,6 +670,7 @@ vgm_joint_summary_coarsen_to(const VgmJointSummaryView *v, size_t max_cells,
 	out->shift = acc.shift;
 	out->rows = acc.rows;
 	out->skipped = acc.skipped;
+	vgm_joint_acc_range(&acc, out);
 	vgm_joint_acc_free(&acc);
 	return status;
 }
@@ -710,6 +752,53 @@ exact_key_known(const int64_t *values, int n, int shift, int64_t key, double mea
 	return shift > 0 || mean == vgm_joint_key_value(key);
 }
 
+/*
+ * The range of a version 3 summary: present exactly when it has rows (and
+ * absent in the earlier versions), finite, min <= max, and every value of
+ * an exact column inside it (the other columns' rows are summarized by
+ * means, which rounding may put an ulp outside the values they average).
+ */
+static int
+validate_range(JtError *e, int version, const VgmJointSummaryView *v)
+{
+	const int64_t *values = v->values;
+	bool		want = version == VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE;
+
+	if (v->has_range != want || (want && v->rows == 0))
+		return jt_fail(e, VGM_JOINT_ERR_FIELD, 0, "invalid vgm_joint_summary: range does not match the version",
+					   "Version %d with %" PRId64 " rows %s; version %d carries the columns' range (min and max) "
+					   "of a summary with rows, earlier versions and summaries without rows carry none.",
+					   version, v->rows, v->has_range ? "has a range" : "has no range",
+					   VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE);
+	if (!want)
+		return VGM_JOINT_OK;
+	for (int j = 0; j < v->d; j++)
+	{
+		if (!isfinite(v->col_min[j]) || !isfinite(v->col_max[j]) || v->col_min[j] > v->col_max[j]
+			|| (v->col_min[j] == 0.0 && signbit(v->col_min[j]))
+			|| (v->col_max[j] == 0.0 && signbit(v->col_max[j])))
+			return jt_fail(e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: range out of order",
+						   "Column %d has min %s and max %s; both must be finite (zero written as 0, not -0) and min at most max.", j + 1,
+						   jt_num_text(v->col_min[j], (char[32]) {0}, 32),
+						   jt_num_text(v->col_max[j], (char[32]) {0}, 32));
+		if (!((v->exact >> j) & 1))
+			continue;
+		for (int i = 0; i < v->nvalues[j]; i++)
+		{
+			double		x = vgm_joint_key_value(values[i]);
+
+			if (x < v->col_min[j] || x > v->col_max[j])
+				return jt_fail(e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: exact value outside the range",
+							   "Value %s of exact column %d lies outside its range [%s, %s].",
+							   jt_num_text(x, (char[32]) {0}, 32), j + 1,
+							   jt_num_text(v->col_min[j], (char[32]) {0}, 32),
+							   jt_num_text(v->col_max[j], (char[32]) {0}, 32));
+		}
+		values += v->nvalues[j];
+	}
+	return VGM_JOINT_OK;
+}
+
 /* Check every invariant of an untrusted summary. */
 int
 vgm_joint_summary_validate(int version, const VgmJointSummaryView *v,
@@ -726,7 +815,7 @@ vgm_joint_summary_validate(int version, const VgmJointSummaryView *v,
 	jt_error_init(&e, msg, msglen, detail, detaillen);
 	if (jt_check_summary_version(&e, "vgm_joint_summary", version,
 								 VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT,
-								 VGM_JOINT_SUMMARY_FORMAT_VERSION) != VGM_JOINT_OK)
+								 VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE) != VGM_JOINT_OK)
 		return e.status;
 	if (d < 0 || d > VGM_JOINT_MAX_DIMS)
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: columns out of range",
@@ -839,7 +928,7 @@ vgm_joint_summary_validate(int version, const VgmJointSummaryView *v,
 	if (total != (double) v->rows)
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: weights do not add up to the rows",
 					   "The cells hold %.17g rows; the summary counts %" PRId64 ".", total, v->rows);
-	return VGM_JOINT_OK;
+	return validate_range(&e, version, v);
 }
 
 /* Global weight, mean and covariance (two passes over the cells). */
@@ -927,9 +1016,11 @@ put_doubles(JtOut *o, const double *x, int count)
 
 /*
  * Append the JSON text of a summary:
- *   {"version":2,"d":2,"shift":0,"exact_values":[null,[1,2,5]],"rows":3,
- *    "skipped_rows":0,"cells":[[[key1,key2],weight,[mean1,mean2],[s11,s12,s22]],...]}
- * exact_values: per column null, or the values of an exact column.
+ *   {"version":3,"d":2,"shift":0,"exact_values":[null,[1,2,5]],"rows":3,
+ *    "skipped_rows":0,"min":[-1.5,1],"max":[7,5],
+ *    "cells":[[[key1,key2],weight,[mean1,mean2],[s11,s12,s22]],...]}
+ * exact_values: per column null, or the values of an exact column; min and
+ * max: each column's range, in version 3 only (vgm_joint_summary_version).
  */
 void
 vgm_joint_summary_write(JtOut *o, const VgmJointSummaryView *v)
@@ -938,7 +1029,7 @@ vgm_joint_summary_write(JtOut *o, const VgmJointSummaryView *v)
 	int			stride = VGM_JOINT_STRIDE(d);
 
 	jt_puts(o, "{\"version\":");
-	jt_put_i64(o, VGM_JOINT_SUMMARY_FORMAT_VERSION);
+	jt_put_i64(o, vgm_joint_summary_version(v));
 	jt_puts(o, ",\"d\":");
 	jt_put_i64(o, d);
 	jt_puts(o, ",\"shift\":");
@@ -971,6 +1062,13 @@ vgm_joint_summary_write(JtOut *o, const VgmJointSummaryView *v)
 	jt_put_i64(o, v->rows);
 	jt_puts(o, ",\"skipped_rows\":");
 	jt_put_i64(o, v->skipped);
+	if (v->has_range)
+	{
+		jt_puts(o, ",\"min\":");
+		put_doubles(o, v->col_min, d);
+		jt_puts(o, ",\"max\":");
+		put_doubles(o, v->col_max, d);
+	}
 	jt_puts(o, ",\"cells\":[");
 	for (size_t c = 0; c < v->n; c++)
 	{
@@ -1020,6 +1118,11 @@ typedef struct JointText
 	uint32_t	exact;
 	int			nvalues[VGM_JOINT_MAX_DIMS];
 	double		values[VGM_JOINT_MAX_DIMS][VGM_JOINT_EXACT_VALUES];
+	/* min and max (version 3): each column's range */
+	int			nmin;
+	int			nmax;
+	double		col_min[VGM_JOINT_MAX_DIMS];
+	double		col_max[VGM_JOINT_MAX_DIMS];
 	const VgmAllocator *alloc;
 } JointText;
 
@@ -1245,6 +1348,17 @@ read_exact_values(JtCursor *c, const JtField *f, void *target, int depth)
 	return more;
 }
 
+/* The min or the max array (version 3): one number per column. */
+static int
+read_range(JtCursor *c, const JtField *f, void *target, int depth)
+{
+	JointText  *t = target;
+	bool		is_min = f->arg == 0;
+
+	return read_numbers(c, depth, is_min ? "min" : "max", VGM_JOINT_MAX_DIMS, NULL,
+						is_min ? t->col_min : t->col_max, is_min ? &t->nmin : &t->nmax);
+}
+
 #define JOFF(m) offsetof(JointText, m)
 
 /* The fields of a joint summary's JSON object, in the order the writer puts them. */
@@ -1255,8 +1369,14 @@ static const JtField joint_fields[] = {
 	{"exact_values", NULL, read_exact_values, 0, true},
 	{"rows", NULL, read_int_field, JOFF(rows), false},
 	{"skipped_rows", NULL, read_int_field, JOFF(skipped), false},
+	{"min", NULL, read_range, 0, true},
+	{"max", NULL, read_range, 1, true},
 	{"cells", NULL, read_cells, 0, false},
 };
+
+/* Where min and max are in joint_fields (seen[] of the parser). */
+#define FIELD_MIN 6
+#define FIELD_MAX 7
 
 #define N_JOINT_FIELDS ((int) (sizeof(joint_fields) / sizeof(joint_fields[0])))
 
@@ -1300,7 +1420,7 @@ vgm_joint_summary_parse(const char *text, size_t len, VgmJointSummaryView *v, vo
 		goto fail;
 	if (jt_check_summary_version(&err, "vgm_joint_summary", t.version,
 								 VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT,
-								 VGM_JOINT_SUMMARY_FORMAT_VERSION) != VGM_JOINT_OK)
+								 VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE) != VGM_JOINT_OK)
 		goto fail;
 	if (t.d < 0 || t.d > VGM_JOINT_MAX_DIMS)
 	{
@@ -1319,6 +1439,17 @@ vgm_joint_summary_parse(const char *text, size_t len, VgmJointSummaryView *v, vo
 				t.version == VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT
 				? "has no exact_values" : "has an entry per column in exact_values",
 				t.ncols);
+		goto fail;
+	}
+	if (seen[FIELD_MIN] != seen[FIELD_MAX] ||
+		seen[FIELD_MIN] != (t.version == VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE) ||
+		(seen[FIELD_MIN] && (t.nmin != d || t.nmax != d)))
+	{
+		jt_fail(&err, VGM_JOINT_ERR_FIELD, 0, "invalid vgm_joint_summary: min and max do not match the version",
+				"Version %" PRId64 " with %d columns %s; the text has %s.", t.version, d,
+				t.version == VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE
+				? "has min and max, a number per column each" : "has no min and max",
+				seen[FIELD_MIN] || seen[FIELD_MAX] ? "min and max of other lengths, or one of them" : "neither");
 		goto fail;
 	}
 	if (t.n > 0 && (t.nkeys != d || t.nmean != d || t.nscatter != VGM_JOINT_TRI(d)))
@@ -1372,6 +1503,12 @@ vgm_joint_summary_parse(const char *text, size_t len, VgmJointSummaryView *v, vo
 	v->values = values;
 	for (int j = 0; j < d; j++)
 		v->nvalues[j] = ((t.exact >> j) & 1) ? t.nvalues[j] : 0;
+	v->has_range = t.version == VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE;
+	if (v->has_range)
+	{
+		memcpy(v->col_min, t.col_min, (size_t) d * sizeof(double));
+		memcpy(v->col_max, t.col_max, (size_t) d * sizeof(double));
+	}
 	status = vgm_joint_summary_validate((int) t.version, v, msg, msglen, detail, detaillen);
 	if (status != VGM_JOINT_OK)
 	{
@@ -1409,12 +1546,12 @@ vgm_joint_summary_value_total(const VgmJointSummaryView *v)
 	return total;
 }
 
-/* Bytes of the binary form (version 2). */
+/* Bytes of the binary form (version 2, or 3 with the range). */
 size_t
 vgm_joint_summary_binary_size(const VgmJointSummaryView *v)
 {
 	return VGM_JOINT_SUMMARY_WIRE_HEAD + (size_t) v->d * 4 + vgm_joint_summary_value_total(v) * 8
-		+ v->n * wire_cell_bytes(v->d);
+		+ (v->has_range ? (size_t) v->d * 16 : 0) + v->n * wire_cell_bytes(v->d);
 }
 
 /* Write the binary form. */
@@ -1425,7 +1562,7 @@ vgm_joint_summary_encode(const VgmJointSummaryView *v, uint8_t *out)
 	int			stride = VGM_JOINT_STRIDE(v->d);
 	const int64_t *values = v->values;
 
-	vgm_wire_put_u32(&w, VGM_JOINT_SUMMARY_FORMAT_VERSION);
+	vgm_wire_put_u32(&w, (uint32_t) vgm_joint_summary_version(v));
 	vgm_wire_put_u32(&w, (uint32_t) v->d);
 	vgm_wire_put_u32(&w, (uint32_t) v->shift);
 	vgm_wire_put_u32(&w, (uint32_t) v->n);
@@ -1442,6 +1579,10 @@ vgm_joint_summary_encode(const VgmJointSummaryView *v, uint8_t *out)
 		for (int i = 0; i < v->nvalues[j]; i++)
 			vgm_wire_put_f64(&w, vgm_joint_key_value(*values++));
 	}
+	for (int j = 0; v->has_range && j < v->d; j++)
+		vgm_wire_put_f64(&w, v->col_min[j]);
+	for (int j = 0; v->has_range && j < v->d; j++)
+		vgm_wire_put_f64(&w, v->col_max[j]);
 	for (size_t c = 0; c < v->n; c++)
 	{
 		vgm_wire_put_words64(&w, &v->keys[c * v->d], (size_t) v->d);
@@ -1450,8 +1591,9 @@ vgm_joint_summary_encode(const VgmJointSummaryView *v, uint8_t *out)
 }
 
 /*
- * Read the fixed part of a binary message (either version): the head, and
- * in version 2 the value counts of the columns, whose values it skips.
+ * Read the fixed part of a binary message (any version): the head, in
+ * versions 2 and 3 the value counts of the columns, whose values it skips,
+ * and in version 3 the length of the range.
  */
 int
 vgm_joint_summary_decode_head(const uint8_t *data, size_t len, VgmJointSummaryView *v,
@@ -1477,7 +1619,7 @@ vgm_joint_summary_decode_head(const uint8_t *data, size_t len, VgmJointSummaryVi
 	v->skipped = vgm_wire_get_i64(&r);
 	if (jt_check_summary_version(&e, "vgm_joint_summary", version,
 								 VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT,
-								 VGM_JOINT_SUMMARY_FORMAT_VERSION) != VGM_JOINT_OK)
+								 VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE) != VGM_JOINT_OK)
 		return e.status;
 	if (v->d < 0 || v->d > VGM_JOINT_MAX_DIMS)
 		return jt_fail(&e, VGM_JOINT_ERR_RANGE, 0, "invalid vgm_joint_summary: columns out of range",
@@ -1488,7 +1630,7 @@ vgm_joint_summary_decode_head(const uint8_t *data, size_t len, VgmJointSummaryVi
 					   n, v->d, vgm_joint_summary_cap(v->d));
 	v->n = (size_t) n;
 	need = VGM_JOINT_SUMMARY_WIRE_HEAD;
-	if (version == VGM_JOINT_SUMMARY_FORMAT_VERSION)
+	if (version >= VGM_JOINT_SUMMARY_FORMAT_VERSION)
 	{
 		for (int j = 0; j < v->d; j++)
 		{
@@ -1517,6 +1659,12 @@ vgm_joint_summary_decode_head(const uint8_t *data, size_t len, VgmJointSummaryVi
 			}
 		}
 	}
+	if (version == VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE)
+	{
+		/* the range: min and max of each column (validated with the rest) */
+		v->has_range = true;
+		need += (size_t) v->d * 16;
+	}
 	need += v->n * wire_cell_bytes(v->d);
 	if (len != need)
 		return jt_fail(&e, VGM_JOINT_ERR_SYNTAX, 0, "invalid binary vgm_joint_summary: wrong length",
@@ -1537,7 +1685,7 @@ vgm_joint_summary_decode_body(const uint8_t *data, size_t len, VgmJointSummaryVi
 	size_t		m = 0;
 
 	r.pos = VGM_JOINT_SUMMARY_WIRE_HEAD;
-	if (version == VGM_JOINT_SUMMARY_FORMAT_VERSION)
+	if (version >= VGM_JOINT_SUMMARY_FORMAT_VERSION)
 		for (int j = 0; j < v->d; j++)
 		{
 			int32_t		count = vgm_wire_get_i32(&r);
@@ -1554,6 +1702,10 @@ vgm_joint_summary_decode_body(const uint8_t *data, size_t len, VgmJointSummaryVi
 				values[m++] = isfinite(x) && !(x == 0.0 && signbit(x)) ? vgm_joint_key(x, 0) : INT64_MIN;
 			}
 		}
+	for (int j = 0; v->has_range && j < v->d; j++)
+		v->col_min[j] = vgm_wire_get_f64(&r);
+	for (int j = 0; v->has_range && j < v->d; j++)
+		v->col_max[j] = vgm_wire_get_f64(&r);
 	for (size_t c = 0; c < v->n; c++)
 	{
 		vgm_wire_get_words64(&r, &keys[c * v->d], (size_t) v->d);

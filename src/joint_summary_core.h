@@ -83,6 +83,15 @@
 #define VGM_JOINT_SUMMARY_FORMAT_VERSION 2
 /* The version before per-column resolution: one shift, no exact column. */
 #define VGM_JOINT_SUMMARY_FORMAT_VERSION_ONE_SHIFT 1
+/*
+ * Version 2 plus each column's smallest and largest value among the rows
+ * ("min", "max"), which a fit stores in its model for vgm_marginal.  A
+ * summary with rows is written in version 3 when it knows its range, in
+ * version 2 when it does not (it merged a version 1 or 2 summary with
+ * rows, which knew none); a summary without rows is written in version 2
+ * (it has no range, and loses none when merged).
+ */
+#define VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE 3
 /* Distinct values a column may take and stay exact (in E, see above). */
 #ifndef VGM_JOINT_EXACT_VALUES
 #define VGM_JOINT_EXACT_VALUES 32
@@ -154,7 +163,10 @@ vgm_joint_tri_index(int d, int i, int j)
  * the level L; bit j of exact says column j is in E, and then its distinct
  * values (keys at shift 0, ascending) are nvalues[j] entries of values, the
  * exact columns' lists one after the other in column order.  Zero-filled
- * exact fields mean no exact column (a version 1 summary).
+ * exact fields mean no exact column (a version 1 summary).  has_range says
+ * col_min and col_max (d each) hold the smallest and largest value of each
+ * column among the rows: a summary of version 3; zero-filled, no range
+ * (versions 1 and 2, or no rows).
  */
 typedef struct VgmJointSummaryView
 {
@@ -168,6 +180,9 @@ typedef struct VgmJointSummaryView
 	uint32_t	exact;			/* bit j: column j is exact */
 	int			nvalues[VGM_JOINT_MAX_DIMS];	/* distinct values of an exact column */
 	const int64_t *values;		/* the exact columns' values, concatenated */
+	bool		has_range;		/* rows > 0 and col_min, col_max hold their range (version 3) */
+	double		col_min[VGM_JOINT_MAX_DIMS];
+	double		col_max[VGM_JOINT_MAX_DIMS];
 } VgmJointSummaryView;
 
 /*
@@ -190,6 +205,10 @@ typedef struct VgmJointAcc
 	uint32_t	nslots;			/* power of two, > 2 cap */
 	int64_t		rows;
 	int64_t		skipped;
+	/* each column's range over the rows; range_lost: a merged summary had rows and no range */
+	bool		range_lost;
+	double		col_min[VGM_JOINT_MAX_DIMS];
+	double		col_max[VGM_JOINT_MAX_DIMS];
 	const VgmAllocator *alloc;
 } VgmJointAcc;
 
@@ -265,6 +284,16 @@ void		vgm_joint_acc_init(VgmJointAcc *acc, const VgmAllocator *alloc);
 
 /* Release the accumulator's arrays. */
 void		vgm_joint_acc_free(VgmJointAcc *acc);
+
+/* The range of the accumulator's rows into v (has_range, col_min, col_max). */
+void		vgm_joint_acc_range(const VgmJointAcc *acc, VgmJointSummaryView *v);
+
+/* The format version a summary is written in: 3 with a range, else 2. */
+static inline int
+vgm_joint_summary_version(const VgmJointSummaryView *v)
+{
+	return v->has_range ? VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE : VGM_JOINT_SUMMARY_FORMAT_VERSION;
+}
 
 /* Fix the row length of an empty accumulator (1 .. VGM_JOINT_MAX_DIMS). */
 int			vgm_joint_acc_set_dims(VgmJointAcc *acc, int d);
@@ -349,13 +378,14 @@ int			vgm_joint_summary_parse(const char *text, size_t len, VgmJointSummaryView 
 
 /*
  * Binary form: version i32, d i32, shift i32, n i32, rows i64, skipped i64;
- * in version 2 then per column the count of its exact values (i32, -1 when
- * it is not exact) and the values (f64 each); then per cell d keys (i64)
- * and the stride's doubles, big-endian (wire.h).
+ * in versions 2 and 3 then per column the count of its exact values (i32,
+ * -1 when it is not exact) and the values (f64 each); in version 3 then
+ * each column's minimum (d f64) and maximum (d f64); then per cell d keys
+ * (i64) and the stride's doubles, big-endian (wire.h).
  */
 #define VGM_JOINT_SUMMARY_WIRE_HEAD 32
 
-/* Bytes of the binary form (version 2) of a view. */
+/* Bytes of the binary form (version 2 or 3, vgm_joint_summary_version) of a view. */
 size_t		vgm_joint_summary_binary_size(const VgmJointSummaryView *v);
 
 /* Total of the exact columns' value counts of a view (the values it carries). */

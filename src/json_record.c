@@ -376,18 +376,19 @@ jt_check_nonneg(JtError *e, const char *prefix, const char *name, int64_t v)
 	return VGM_TEXT_ERR_RANGE;
 }
 
-/* A summary type's format version: first or second. */
+/* A summary type's format version: one of first .. last. */
 int
-jt_check_summary_version(JtError *e, const char *type, int64_t version, int first, int second)
+jt_check_summary_version(JtError *e, const char *type, int64_t version, int first, int last)
 {
 	char		message[96];
 
-	if (version == first || version == second)
+	if (version >= first && version <= last)
 		return VGM_TEXT_OK;
 	snprintf(message, sizeof(message), "unsupported %s format version", type);
 	return jt_fail(e, VGM_TEXT_ERR_VERSION, 0, message,
-				   "The version is %" PRId64 "; this build reads versions %d and %d.",
-				   version, first, second);
+				   last == first + 1 ? "The version is %" PRId64 "; this build reads versions %d and %d." :
+				   "The version is %" PRId64 "; this build reads versions %d to %d.",
+				   version, first, last);
 }
 
 /* A summary type's resolution: a shift between 0 and max_shift. */

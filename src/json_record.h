@@ -125,13 +125,13 @@ int			jt_check_flag(JtError *e, const char *prefix, const char *name, int32_t v)
 /*
  * The checks both summary types (vgm_summary, vgm_joint_summary) make of
  * their text and of every value they validate, with type's name in the
- * message: a format version that is one of the two this build reads
+ * message: a format version in the range this build reads
  * (VGM_TEXT_ERR_VERSION otherwise), a shift between 0 and max_shift
  * (VGM_TEXT_ERR_RANGE otherwise).  Each returns VGM_TEXT_OK or the status
  * it reported.
  */
 int			jt_check_summary_version(JtError *e, const char *type, int64_t version,
-									 int first, int second);
+									 int first, int last);
 int			jt_check_summary_shift(JtError *e, const char *type, int64_t shift, int max_shift);
 
 /*

@@ -17,20 +17,46 @@
 StaticAssertDecl(VGM_MODEL_SEAL_BYTES == PG_SHA256_DIGEST_LENGTH,
 				 "the seal is one SHA-256 digest");
 
-/* SHA-256 of the bytes a model's seal covers: from the varlena header's end to the seal. */
+/* SHA-256 of the bytes a seal covers: from the varlena header's end to the seal. */
 static void
-digest_model(const VgmModel *model, uint8 *digest)
+digest_varlena(const struct varlena *value, uint8 *digest)
 {
 	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-	const uint8 *start = (const uint8 *) VARDATA(model);
-	Size		len = VARSIZE(model) - VARHDRSZ - VGM_MODEL_SEAL_BYTES;
+	const uint8 *start = (const uint8 *) VARDATA(value);
+	Size		len = VARSIZE(value) - VARHDRSZ - VGM_MODEL_SEAL_BYTES;
 
 	if (ctx == NULL || pg_cryptohash_init(ctx) < 0
 		|| pg_cryptohash_update(ctx, start, len) < 0
 		|| pg_cryptohash_final(ctx, digest, PG_SHA256_DIGEST_LENGTH) < 0)
-		elog(ERROR, "could not compute the SHA-256 seal of a vgm_model: %s",
+		elog(ERROR, "could not compute the SHA-256 seal of a stored model: %s",
 			 pg_cryptohash_error(ctx));
 	pg_cryptohash_free(ctx);
+}
+
+/* The seal of a model: the digest of its bytes. */
+static void
+digest_model(const VgmModel *model, uint8 *digest)
+{
+	digest_varlena((const struct varlena *) model, digest);
+}
+
+/* Write the seal of any sealed varlena into its last bytes (model_seal.h). */
+void
+vgm_varlena_seal(struct varlena *value)
+{
+	Assert(VARSIZE(value) >= VARHDRSZ + VGM_MODEL_SEAL_BYTES);
+	digest_varlena(value, (uint8 *) value + VARSIZE(value) - VGM_MODEL_SEAL_BYTES);
+}
+
+/* Whether the last bytes of a sealed varlena hold the seal of the others. */
+bool
+vgm_varlena_seal_holds(const struct varlena *value)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	digest_varlena(value, digest);
+	return memcmp(digest, (const uint8 *) value + VARSIZE(value) - VGM_MODEL_SEAL_BYTES,
+				  VGM_MODEL_SEAL_BYTES) == 0;
 }
 
 /* Mark a model sealed and write its seal (see model_seal.h). */

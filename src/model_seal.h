@@ -63,4 +63,12 @@ extern void vgm_model_seal(VgmModel *model);
  */
 extern void vgm_model_check_seal(const VgmModel *model);
 
+/*
+ * The same seal for any sealed varlena (vgm_joint_model, joint_model.h):
+ * write the SHA-256 of the bytes between the varlena header and the last
+ * VGM_MODEL_SEAL_BYTES bytes into those bytes, or tell whether they hold it.
+ */
+extern void vgm_varlena_seal(struct varlena *value);
+extern bool vgm_varlena_seal_holds(const struct varlena *value);
+
 #endif							/* VGM_MODEL_SEAL_H */

@@ -48,17 +48,24 @@ check_merge(const VgmJointSummaryView *v)
 		int64_t    *keys = malloc(((size_t) acc.n + 1) * acc.d * sizeof(int64_t));
 		double	   *stats = malloc(((size_t) acc.n + 1) * acc.stride * sizeof(double));
 		int64_t    *values = malloc(VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64_t));
-		VgmJointSummaryView m = {acc.d, acc.shift, 0, acc.rows, acc.skipped, keys, stats, 0, {0}, NULL};
+		VgmJointSummaryView m = {.d = acc.d, .shift = acc.shift, .rows = acc.rows, .skipped = acc.skipped,
+		.keys = keys, .stats = stats};
 
 		vgm_joint_acc_values(&acc, values, m.nvalues);
 		m.exact = acc.exact;
 		m.values = values;
+		vgm_joint_acc_range(&acc, &m);
 		status = vgm_joint_acc_export(&acc, keys, stats, &m.n);
 		FUZZ_CHECK(status == VGM_JOINT_OK || status == VGM_JOINT_ERR_HUGE, "export %d", status);
 		if (status == VGM_JOINT_OK)
 		{
-			status = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &m, FUZZ_MSGS(r.e));
+			status = vgm_joint_summary_validate(vgm_joint_summary_version(&m), &m, FUZZ_MSGS(r.e));
 			FUZZ_CHECK(status == VGM_JOINT_OK, "merged summary invalid: %s / %s", r.e.msg, r.e.detail);
+			/* a summary merged with itself keeps its range, if it has one */
+			FUZZ_CHECK(m.has_range == v->has_range
+					   && (!m.has_range || (memcmp(m.col_min, v->col_min, sizeof(double) * m.d) == 0
+											&& memcmp(m.col_max, v->col_max, sizeof(double) * m.d) == 0)),
+					   "merge changed the range");
 			FUZZ_CHECK(m.rows == 2 * v->rows && m.shift >= v->shift && m.n <= v->n
 					   && (m.exact & ~v->exact) == 0,
 					   "merge changed the rows, grew the cells or made a column exact");
@@ -101,7 +108,7 @@ fuzz_one(FuzzRun *r, const uint8_t *data, size_t size)
 
 		FUZZ_CHECK(r->st.live == (v.n > 0 ? 1 : 0), "%zu cells in %ld allocations", v.n, r->st.live);
 		fuzz_msgs_reset(&e2);
-		s2 = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &v, FUZZ_MSGS(e2));
+		s2 = vgm_joint_summary_validate(vgm_joint_summary_version(&v), &v, FUZZ_MSGS(e2));
 		FUZZ_CHECK(s2 == VGM_JOINT_OK, "parsed summary fails validation: %s", e2.msg);
 
 		/* what vgm_joint_summary_moments and the fit compute */

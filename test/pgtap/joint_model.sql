@@ -10,7 +10,7 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = error;
 BEGIN;
-SELECT plan(68);
+SELECT plan(73);
 \ir include/tap_common.sql
 
 -- a valid model (dims 2, k 2) that the cases below damage, as text
@@ -33,7 +33,14 @@ SELECT throws_ok($q$SELECT replace(t, '"k":2', '"k":2,"colour":1')::vgm_joint_mo
 SELECT throws_ok($q$SELECT replace(t, '"k":2', '"k":2,"k":2')::vgm_joint_model FROM jbase$q$, '22P02', 'invalid vgm_joint_model: duplicate field "k"', 'a duplicate field');
 SELECT throws_ok($q$SELECT replace(t, '"seed":42,', '')::vgm_joint_model FROM jbase$q$, '22P02', 'invalid vgm_joint_model: missing field "fit.seed"', 'a missing nested field');
 SELECT throws_ok($q$SELECT replace(t, '"seed":42', '"seed":42,"x":{"y":[1,{"z":null}]}')::vgm_joint_model FROM jbase$q$, '22P02', 'invalid vgm_joint_model: unknown field "fit.x"', 'an unknown nested field with a nested value');
-SELECT throws_ok($q$SELECT replace(t, '"version":1', '"version":2')::vgm_joint_model FROM jbase$q$, '0A000', 'invalid vgm_joint_model: unsupported format version', 'format version 2');
+SELECT throws_ok($q$SELECT replace(t, '"version":1', '"version":3')::vgm_joint_model FROM jbase$q$, '0A000', 'invalid vgm_joint_model: unsupported format version', 'format version 3');
+-- format version 2: the columns' training range, training.min and training.max
+SELECT throws_ok($q$SELECT replace(t, '"version":1', '"version":2')::vgm_joint_model FROM jbase$q$, '22P02', 'invalid vgm_joint_model: missing field "training.min"', 'format version 2 without its range');
+SELECT throws_ok($q$SELECT replace(t, '"total_weight":100', '"total_weight":100,"min":[-1,-2],"max":[5,3]')::vgm_joint_model FROM jbase$q$, '22P02', 'invalid vgm_joint_model: field "training.min" needs format version 2', 'a range in format version 1');
+SELECT throws_ok($q$SELECT replace(replace(t, '"version":1', '"version":2'), '"total_weight":100', '"total_weight":100,"min":[-1,4],"max":[5,3]')::vgm_joint_model FROM jbase$q$, '22023', 'invalid vgm_joint_model: field "training.min[1]" out of range', 'min above max');
+SELECT throws_ok($q$SELECT replace(replace(t, '"version":1', '"version":2'), '"total_weight":100', '"total_weight":100,"min":[-1],"max":[5]')::vgm_joint_model FROM jbase$q$, '22023', 'invalid vgm_joint_model: length of field "training.min" does not match dims', 'a range of another length');
+SELECT is((SELECT replace(replace(t, '"version":1', '"version":2'), '"total_weight":100', '"total_weight":100,"min":[-1,-2],"max":[5,3]')::vgm_joint_model::text FROM jbase),
+          (SELECT replace(replace(t, '"version":1', '"version":2'), '"total_weight":100', '"total_weight":100,"min":[-1,-2],"max":[5,3]') FROM jbase), 'format version 2 reads and writes back');
 SELECT throws_ok($q$SELECT replace(t, '"version":1', '"version":1.0')::vgm_joint_model FROM jbase$q$, '0A000', 'invalid vgm_joint_model: unsupported format version', 'format version 1.0');
 SELECT throws_ok($q$SELECT (repeat('[', 100) || repeat(']', 100))::vgm_joint_model$q$, '22P02', 'invalid vgm_joint_model: malformed JSON', 'deep nesting');
 SELECT throws_ok($q$SELECT replace(t, '"means":[[0,0]', '"means":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]')::vgm_joint_model FROM jbase$q$, '22P02', 'invalid vgm_joint_model: malformed JSON', 'nesting beyond the kit''s bound inside an array');

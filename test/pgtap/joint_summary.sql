@@ -13,7 +13,7 @@
 \set ON_ERROR_STOP 1
 SET client_min_messages = error;
 BEGIN;
-SELECT plan(44);
+SELECT plan(48);
 \ir include/tap_common.sql
 
 -- a valid summary of 2 columns, 3 rows, and its text
@@ -87,16 +87,25 @@ SELECT throws_ok($q$SELECT left(s, 60)::vgm_joint_summary FROM js_base$q$,
     '22P02', 'invalid input syntax for type vgm_joint_summary', 'truncated text');
 SELECT throws_ok($q$SELECT (s || ' x')::vgm_joint_summary FROM js_base$q$,
     '22P02', 'invalid input syntax for type vgm_joint_summary', 'trailing garbage');
-SELECT throws_ok($q$SELECT replace(s, '"version":2', '"version":3')::vgm_joint_summary FROM js_base$q$,
-    '0A000', 'unsupported vgm_joint_summary format version', 'version 3');
-SELECT is((SELECT (vgm_joint_summary_info(regexp_replace(replace(s, '"version":2', '"version":1'),
-                                                         '"exact_values":\[.*?\]\],', '')::vgm_joint_summary)).rows FROM js_base),
-    3::bigint, 'version 1 (one shift, no exact_values) still reads');
+SELECT throws_ok($q$SELECT replace(s, '"version":3', '"version":4')::vgm_joint_summary FROM js_base$q$,
+    '0A000', 'unsupported vgm_joint_summary format version', 'version 4');
+SELECT is((SELECT (vgm_joint_summary_info(regexp_replace(regexp_replace(replace(s, '"version":3', '"version":1'),
+                                                         '"exact_values":\[.*?\]\],', ''), ',"min":\[[^]]*\],"max":\[[^]]*\]', '')::vgm_joint_summary)).rows FROM js_base),
+    3::bigint, 'version 1 (one shift, no exact_values, no range) still reads');
+SELECT is((SELECT (vgm_joint_summary_info(regexp_replace(replace(s, '"version":3', '"version":2'),
+                                                         ',"min":\[[^]]*\],"max":\[[^]]*\]', '')::vgm_joint_summary)).rows FROM js_base),
+    3::bigint, 'version 2 (no range) still reads');
+SELECT throws_ok($q$SELECT replace(s, '"version":3', '"version":2')::vgm_joint_summary FROM js_base$q$,
+    '22P02', 'invalid vgm_joint_summary: min and max do not match the version', 'a range in version 2');
+SELECT throws_ok($q$SELECT replace(s, '"min":[1,3]', '"min":[4,3]')::vgm_joint_summary FROM js_base$q$,
+    '22023', 'invalid vgm_joint_summary: range out of order', 'min above max');
+SELECT throws_ok($q$SELECT replace(s, '"min":[1,3]', '"min":[1.5,3]')::vgm_joint_summary FROM js_base$q$,
+    '22023', 'invalid vgm_joint_summary: exact value outside the range', 'an exact value below min');
 SELECT throws_ok($q$SELECT replace(s, '"exact_values":[[1,2,3]', '"exact_values":[[1,2,4]')::vgm_joint_summary FROM js_base$q$,
     '22023', 'invalid vgm_joint_summary: cell of an unlisted value', 'a cell whose exact value is not listed');
 SELECT throws_ok($q$SELECT replace(s, '"d":2', '"d":17')::vgm_joint_summary FROM js_base$q$,
     '22023', 'invalid vgm_joint_summary: columns out of range', 'd 17');
-SELECT throws_ok($q$SELECT replace(replace(s, '"d":2', '"d":3'), '"exact_values":[', '"exact_values":[null,')::vgm_joint_summary FROM js_base$q$,
+SELECT throws_ok($q$SELECT replace(replace(replace(replace(s, '"d":2', '"d":3'), '"exact_values":[', '"exact_values":[null,'), '"min":[1,3]', '"min":[0,1,3]'), '"max":[3,7]', '"max":[0,3,7]')::vgm_joint_summary FROM js_base$q$,
     '22023', 'invalid vgm_joint_summary: cells do not match the columns', 'd 3 with cells of 2 columns');
 SELECT throws_ok($q$SELECT replace(s, '"rows":3', '"rows":4')::vgm_joint_summary FROM js_base$q$,
     '22023', 'invalid vgm_joint_summary: weights do not add up to the rows', 'a row count the cells do not hold');
@@ -132,13 +141,13 @@ SELECT throws_ok($q$SELECT pg_temp.joint_recv(substr(vgm_joint_summary_send(s::v
     '22P03', 'invalid binary vgm_joint_summary: wrong length', 'a truncated cell');
 SELECT throws_ok($q$SELECT pg_temp.joint_recv(vgm_joint_summary_send(s::vgm_joint_summary) || '\x00'::bytea) FROM js_base$q$,
     '22P03', 'invalid binary vgm_joint_summary: wrong length', 'a trailing byte');
-SELECT throws_ok($q$SELECT pg_temp.joint_recv(overlay(vgm_joint_summary_send(s::vgm_joint_summary) placing '\x00000003'::bytea from 1)) FROM js_base$q$,
-    '0A000', 'unsupported vgm_joint_summary format version', 'binary version 3');
+SELECT throws_ok($q$SELECT pg_temp.joint_recv(overlay(vgm_joint_summary_send(s::vgm_joint_summary) placing '\x00000004'::bytea from 1)) FROM js_base$q$,
+    '0A000', 'unsupported vgm_joint_summary format version', 'binary version 4');
 SELECT throws_ok($q$SELECT pg_temp.joint_recv(overlay(vgm_joint_summary_send(s::vgm_joint_summary) placing '\x7fffffff'::bytea from 13)) FROM js_base$q$,
     '22023', 'invalid vgm_joint_summary: too many cells', 'binary: 2^31 - 1 cells announced');
 SELECT throws_ok($q$SELECT pg_temp.joint_recv(overlay(vgm_joint_summary_send(s::vgm_joint_summary) placing '\x00000011'::bytea from 5)) FROM js_base$q$,
     '22023', 'invalid vgm_joint_summary: columns out of range', 'binary: 17 columns');
-SELECT throws_ok($q$SELECT pg_temp.joint_recv(overlay(vgm_joint_summary_send(s::vgm_joint_summary) placing '\x7ff8000000000000'::bytea from 105)) FROM js_base$q$,
+SELECT throws_ok($q$SELECT pg_temp.joint_recv(overlay(vgm_joint_summary_send(s::vgm_joint_summary) placing '\x7ff8000000000000'::bytea from 137)) FROM js_base$q$,
     '22023', 'invalid vgm_joint_summary: weight out of range', 'binary: a NaN weight');
 
 -- --------------------------------------------------------------------------

@@ -243,7 +243,21 @@ test_cholesky(void)
 	}
 }
 
-/* Text round trip: write, parse, same bits, same text; for several shapes. */
+/* Make a built model one of format version 2: each column's training range around the prior mean. */
+static void
+add_range(Built *b)
+{
+	VgmJointModelHeader *h = &b->m.hdr;
+
+	h->version = VGM_JOINT_MODEL_FORMAT_VERSION_RANGE;
+	for (int i = 0; i < h->d; i++)
+	{
+		h->col_min[i] = h->priors.mean[i] - 1e3 * rng_unif();
+		h->col_max[i] = h->priors.mean[i] + 1e3 * rng_unif();
+	}
+}
+
+/* Text round trip: write, parse, same bits, same text; for several shapes, every other one of version 2. */
 static void
 test_text_round_trip(void)
 {
@@ -260,13 +274,15 @@ test_text_round_trip(void)
 					detail[256];
 
 		build(&b, shapes[s][0], shapes[s][1], 100 + s);
+		if (s % 2 == 1)
+			add_range(&b);
 		snprintf(label, sizeof(label), "built model dims %d k %d is valid", shapes[s][0], shapes[s][1]);
 		tap_ok(vgm_joint_model_validate(&b.m, msg, sizeof(msg), detail, sizeof(detail)) == VGM_TEXT_OK,
 			   label);
 		t1 = text_of(&b.m);
 		parse_exact(t1, strlen(t1), &r, -1);
-		snprintf(label, sizeof(label), "text round trip dims %d k %d: same bits (%s)",
-				 shapes[s][0], shapes[s][1], r.msg);
+		snprintf(label, sizeof(label), "text round trip dims %d k %d version %d: same bits (%s)",
+				 shapes[s][0], shapes[s][1], (int) b.m.hdr.version, r.msg);
 		tap_ok(r.rc == VGM_TEXT_OK && same_model(&b.m, &r.m), label);
 		t2 = text_of(&r.m);
 		snprintf(label, sizeof(label), "text round trip dims %d k %d: same text", shapes[s][0], shapes[s][1]);
@@ -330,8 +346,12 @@ test_errors(void)
 	sprintf(t, "%s x", good);
 	expect_error(t, VGM_TEXT_ERR_SYNTAX, "trailing garbage", "trailing garbage");
 	free(t);
+	t = replace(good, "\"version\":1", "\"version\":3");
+	expect_error(t, VGM_TEXT_ERR_VERSION, "unsupported format version", "version 3");
+	free(t);
+	/* version 2: the columns' training range, both arrays and only there */
 	t = replace(good, "\"version\":1", "\"version\":2");
-	expect_error(t, VGM_TEXT_ERR_VERSION, "unsupported format version", "version 2");
+	expect_error(t, VGM_TEXT_ERR_FIELD, "missing field \"training.min\"", "version 2 without its range");
 	free(t);
 	t = replace(good, "\"version\":1", "\"version\":\"1\"");
 	expect_error(t, VGM_TEXT_ERR_VERSION, "unsupported format version", "version as a string");
@@ -501,12 +521,15 @@ test_binary(void)
 		char		label[96];
 
 		build(&b, shapes[s][0], shapes[s][1], 50 + s);
+		if (s % 2 == 1)
+			add_range(&b);
 		n = vgm_joint_model_binary_size(&b.m);
 		buf = malloc(n);
 		vgm_joint_model_encode(&b.m, buf);
 		a = counting_allocator(&ca, -1);
 		rc = vgm_joint_model_decode(buf, n, &m, &a, msg, sizeof(msg), detail, sizeof(detail));
-		snprintf(label, sizeof(label), "binary round trip dims %d k %d: same bits", shapes[s][0], shapes[s][1]);
+		snprintf(label, sizeof(label), "binary round trip dims %d k %d version %d: same bits",
+				 shapes[s][0], shapes[s][1], (int) b.m.hdr.version);
 		tap_ok(rc == VGM_BINARY_OK && same_model(&b.m, &m), label);
 		again = malloc(n);
 		if (rc == VGM_BINARY_OK)
@@ -542,9 +565,13 @@ test_binary(void)
 		}
 		tap_ok(ok, "every truncation: short inside the fixed part, invalid length after it; no leak");
 	}
+	buf[3] = 3;
+	rc = vgm_joint_model_decode(buf, n, &m, &a, msg, sizeof(msg), detail, sizeof(detail));
+	tap_ok(rc == VGM_BINARY_ERR_UNSUPPORTED && strstr(msg, "version 3"), "binary version 3 is unsupported");
+	/* a version 1 message relabelled 2 lacks the range: a length error, not a misread */
 	buf[3] = 2;
 	rc = vgm_joint_model_decode(buf, n, &m, &a, msg, sizeof(msg), detail, sizeof(detail));
-	tap_ok(rc == VGM_BINARY_ERR_UNSUPPORTED && strstr(msg, "version 2"), "binary version 2 is unsupported");
+	tap_ok(rc == VGM_BINARY_ERR_INVALID && strstr(msg, "length"), "binary version 2 without its range is invalid");
 	buf[3] = 1;
 	buf[7] = 17;
 	rc = vgm_joint_model_decode(buf, n, &m, &a, msg, sizeof(msg), detail, sizeof(detail));

@@ -66,6 +66,7 @@ export_owned(const VgmJointAcc *acc, Owned *o)
 		o->total_values = vgm_joint_acc_values(acc, o->values, o->v.nvalues);
 	o->v.exact = acc->exact;
 	o->v.values = o->values;
+	vgm_joint_acc_range(acc, &o->v);
 	return status;
 }
 
@@ -98,6 +99,11 @@ summary_distance(const VgmJointSummaryView *a, const VgmJointSummaryView *b)
 	if (a->d != b->d || a->shift != b->shift || a->n != b->n || a->rows != b->rows
 		|| a->skipped != b->skipped || a->exact != b->exact
 		|| memcmp(a->keys, b->keys, a->n * a->d * sizeof(int64_t)) != 0)
+		return -1.0;
+	/* the range: the exact minimum and maximum whatever the order, or none on both */
+	if (a->has_range != b->has_range
+		|| (a->has_range && (memcmp(a->col_min, b->col_min, a->d * sizeof(double)) != 0
+							 || memcmp(a->col_max, b->col_max, a->d * sizeof(double)) != 0)))
 		return -1.0;
 	/* the exact columns' values, column after column */
 	for (int j = 0, first = 0; j < a->d; j++)
@@ -584,7 +590,7 @@ test_exact_columns(void)
 		   && acc.n <= VGM_JOINT_SUMMARY_MAX_CELLS
 		   && distinct_cells_exact(rows, n, 4, acc.shift - 1, acc.exact) > VGM_JOINT_SUMMARY_MAX_CELLS,
 		   "exact: the cells are the rows grouped at the final column shifts, the smallest level that fits");
-	tap_ok(vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &whole.v, msg, 256, detail, 256)
+	tap_ok(vgm_joint_summary_validate(vgm_joint_summary_version(&whole.v), &whole.v, msg, 256, detail, 256)
 		   == VGM_JOINT_OK, "exact: the export passes validation");
 	printf("# heaped d=4, %zu rows: %zu cells at level %d, exact columns 0x%x\n",
 		   n, whole.v.n, whole.v.shift, whole.v.exact);
@@ -828,7 +834,8 @@ test_codecs(void)
 
 			memcpy(&bits, &w2, 8);
 			bits = __builtin_bswap64(bits);
-			memcpy(bin + VGM_JOINT_SUMMARY_WIRE_HEAD + d * 4 + o.total_values * 8 + d * 8, &bits, 8);
+			memcpy(bin + VGM_JOINT_SUMMARY_WIRE_HEAD + d * 4 + o.total_values * 8 + (o.v.has_range ? d * 16 : 0)
+				   + d * 8, &bits, 8);
 			vgm_joint_summary_decode_head(bin, len, &b, msg, 256, detail, 256);
 			tap_ok(vgm_joint_summary_decode_body(bin, len, &b, values, keys, stats, msg, 256, detail, 256)
 				   == VGM_JOINT_ERR_RANGE && strstr(msg, "weight") != NULL,
@@ -880,7 +887,7 @@ test_codecs(void)
 		}			cases[] = {
 			{"{\"version\":1,\"d\":2,\"shift\":0,\"rows\":1,\"skipped_rows\":0,\"cells\":[[[1,9218868437227405313],1,[1,2],[0,0,0]]]}",
 			VGM_JOINT_ERR_RANGE, "key out of range"},
-			{"{\"version\":3,\"d\":1,\"shift\":0,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
+			{"{\"version\":4,\"d\":1,\"shift\":0,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
 			VGM_JOINT_ERR_VERSION, "version"},
 			{"{\"version\":2,\"d\":1,\"shift\":0,\"rows\":0,\"skipped_rows\":0,\"cells\":[]}",
 			VGM_JOINT_ERR_FIELD, "exact_values"},
@@ -985,7 +992,7 @@ test_cap_by_columns(void)
 	/* one cell more than the cap of d = 16 is refused before the cells are read */
 	v.d = 16;
 	v.n = vgm_joint_summary_cap(16) + 1;
-	status = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &v, msg, sizeof(msg),
+	status = vgm_joint_summary_validate(vgm_joint_summary_version(&v), &v, msg, sizeof(msg),
 										detail, sizeof(detail));
 	tap_ok(status == VGM_JOINT_ERR_RANGE && strstr(msg, "too many cells") && strstr(detail, "6204"),
 		   "cap: a d = 16 summary of 6,205 cells is refused (too many cells, the limit named)");
@@ -1017,7 +1024,7 @@ test_exact_past_level_64(void)
 		rows[i] = 1.0 + (double) (rng_next() % 32);
 	summarize(&acc, rows, d, 0, n);
 	export_owned(&acc, &o);
-	status = vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &o.v, msg, sizeof(msg),
+	status = vgm_joint_summary_validate(vgm_joint_summary_version(&o.v), &o.v, msg, sizeof(msg),
 										detail, sizeof(detail));
 	tap_ok(o.v.shift > 64 && o.v.n <= vgm_joint_summary_cap(d) && o.v.exact == 0xFFFF
 		   && o.v.rows == (int64_t) n && status == VGM_JOINT_OK
@@ -1104,6 +1111,104 @@ test_coarsen_to(void)
 	free(rows);
 }
 
+/*
+ * The range (format version 3): each column's exact minimum and maximum
+ * over the rows, the same for any split merged in any order; a merge with
+ * a summary of rows and no range (versions 1 and 2) knows none, one with a
+ * summary without rows keeps it; a state whose range disagrees with its
+ * exact values is refused.
+ */
+static void
+test_range(void)
+{
+	const size_t n = 5000;
+	const int	d = 3;
+	double	   *rows = make_rows(n, d, 31);
+	VgmJointAcc whole,
+				left,
+				right,
+				merged;
+	Owned		ow,
+				ol,
+				orr,
+				om;
+	bool		exact = true;
+	char		msg[256],
+				detail[256];
+
+	summarize(&whole, rows, d, 0, n);
+	export_owned(&whole, &ow);
+	for (int j = 0; j < d; j++)
+	{
+		double		lo = rows[j],
+					hi = rows[j];
+
+		for (size_t i = 1; i < n; i++)
+		{
+			lo = rows[i * d + j] < lo ? rows[i * d + j] : lo;
+			hi = rows[i * d + j] > hi ? rows[i * d + j] : hi;
+		}
+		exact &= ow.v.col_min[j] == lo && ow.v.col_max[j] == hi;
+	}
+	tap_ok(ow.v.has_range && exact && vgm_joint_summary_version(&ow.v) == VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE,
+		   "range: each column's minimum and maximum over the rows, version 3");
+
+	/* a split at 1,234 merged right into left: the same range */
+	summarize(&left, rows, d, 0, 1234);
+	summarize(&right, rows, d, 1234, n);
+	export_owned(&right, &orr);
+	vgm_joint_acc_merge(&left, &orr.v);
+	export_owned(&left, &ol);
+	tap_ok(summary_distance(&ow.v, &ol.v) >= 0.0, "range: a split merged back has the same range");
+
+	/* a part with rows and no range: the merge knows none and is version 2 */
+	orr.v.has_range = false;
+	vgm_joint_acc_init(&merged, &counting);
+	vgm_joint_acc_merge(&merged, &orr.v);
+	export_owned(&merged, &om);
+	tap_ok(!om.v.has_range && vgm_joint_summary_version(&om.v) == VGM_JOINT_SUMMARY_FORMAT_VERSION
+		   && vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &om.v, msg, 256, detail, 256) == VGM_JOINT_OK,
+		   "range: a part with rows and no range leaves none, written as version 2");
+	owned_free(&om);
+	vgm_joint_acc_free(&merged);
+
+	/* a part without rows (no range to know): the range stays */
+	vgm_joint_acc_init(&merged, &counting);
+	vgm_joint_acc_merge(&merged, &ow.v);
+	{
+		VgmJointSummaryView empty;
+
+		memset(&empty, 0, sizeof(empty));
+		empty.d = d;
+		empty.skipped = 4;
+		vgm_joint_acc_merge(&merged, &empty);
+	}
+	export_owned(&merged, &om);
+	tap_ok(om.v.has_range && memcmp(om.v.col_min, ow.v.col_min, sizeof(double) * d) == 0,
+		   "range: a part without rows keeps it");
+
+	/* validation: the range must match the version and hold the values */
+	tap_ok(vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION, &ow.v, msg, 256, detail, 256)
+		   == VGM_JOINT_ERR_FIELD, "range: a range in version 2 is refused");
+	om.v.col_min[1] = om.v.col_max[1] + 1.0;
+	tap_ok(vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE, &om.v, msg, 256, detail, 256)
+		   == VGM_JOINT_ERR_RANGE && strstr(msg, "range out of order") != NULL,
+		   "range: min above max is refused");
+	om.v.col_min[1] = NAN;
+	tap_ok(vgm_joint_summary_validate(VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE, &om.v, msg, 256, detail, 256)
+		   == VGM_JOINT_ERR_RANGE, "range: NaN is refused");
+
+	owned_free(&om);
+	owned_free(&ow);
+	owned_free(&ol);
+	owned_free(&orr);
+	vgm_joint_acc_free(&merged);
+	vgm_joint_acc_free(&whole);
+	vgm_joint_acc_free(&left);
+	vgm_joint_acc_free(&right);
+	free(rows);
+}
+
 int
 main(void)
 {
@@ -1118,6 +1223,7 @@ main(void)
 	test_cap_by_columns();
 	test_exact_past_level_64();
 	test_coarsen_to();
+	test_range();
 	tap_ok(blocks.live == 0, "memory: every block allocated through the hooks was released");
 	return tap_done();
 }
