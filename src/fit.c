@@ -7,8 +7,10 @@
  * summary's weight that are spikes against their neighbours (its exact
  * heavy values and the spike rule, heavy_core.h) become zero-width
  * components; their rows leave the buckets that held them, the mixture is
- * fitted to the rest with the usual options, and the model carries each atom
- * with weight count / total and the mixture weights times the rest's share.
+ * fitted to the rest (with the changes of mixture_of_atoms_fit: a prior of
+ * one component's spread, lattice values as intervals, a quantile start),
+ * and the model carries each atom with weight count / total and the mixture
+ * weights times the rest's share.
  */
 #include "postgres.h"
 
@@ -77,13 +79,14 @@ static const VgmOptionTable atom_options = {"vgm_fit", atom_option_specs, length
 
 /*
  * ... and scikit-learn's three prior parameters of the mixture, after the
- * atom options.  0 (the default) takes scikit-learn's default: the
- * unbiased variance of the values the mixture is fitted to (with atoms, the
- * rows off the atoms), a mean precision of 1 and one degree of freedom;
+ * atom options (of vgm_fit(float8[], ...): after n_init).  0 (the default)
+ * takes scikit-learn's default: the unbiased variance of the values the
+ * mixture is fitted to, a mean precision of 1 and one degree of freedom;
  * scikit-learn requires each to be positive, so 0 is free to mean
- * "default".  The defaults stay scikit-learn's with atoms too: a smaller
- * covariance prior lets components collapse onto the values of integer
- * columns (docs/accuracy.md section 10.4).
+ * "default".  With atoms the default covariance prior is that variance (of
+ * the rows off the atoms) over max_components^2 (mixture_of_atoms_fit,
+ * docs/accuracy.md section 10.6).  The three rows from the position of the
+ * first, written once for both forms:
  */
 #define PRIOR_OPTION_SPECS(first_arg) \
 	{"covariance_prior", (first_arg), VGM_OPTION_FLOAT8, VGM_RANGE_NON_NEGATIVE, 0, \

@@ -820,7 +820,8 @@ run_iterations(const VgmPoint *sorted, size_t used, int k, VgmComponent *comp,
 }
 
 /*
- * Cold start: n_init starts (vgm_start_kind), each run for at most
+ * Cold start: n_init starts (vgm_start_kind), and with quantile_start one
+ * more (VGM_START_QUANTILE, numbered n_init), each run for at most
  * start_iter iterations; the start with the highest lower bound wins (ties
  * to the lower index, so the result does not depend on anything but the
  * options and the points) and continues to max_iter.  One start is the
