@@ -71,10 +71,7 @@ FROM report.ks;
 SELECT clock_timestamp() AS t0 \gset
 INSERT INTO report.checks (step, name, value, threshold, passed)
 SELECT 'atoms validate', v."check", report.num(v.statistic),
-       CASE WHEN v.threshold IS NULL THEN 'not checked'
-            WHEN v."check" IN ('rows', 'ks_pvalue') THEN '>= ' || report.num(v.threshold)
-            ELSE '<= ' || report.num(v.threshold) END,
-       v.passed
+       report.threshold(v."check", v.threshold), v.passed
 FROM vgm_validate(:'model_atoms', 'demo.transactions', 'amount') v;
 SELECT report.timed('vgm_validate of the atoms model (default thresholds)', :'t0', :n_amount);
 

@@ -81,6 +81,15 @@ CREATE FUNCTION report.num(x float8) RETURNS text LANGUAGE sql IMMUTABLE AS $$
     END
 $$;
 
+-- The threshold of a vgm_validate check as the report writes it: 'not
+-- checked' without one, the row count and the KS p-value are lower bounds,
+-- every other check an upper bound.
+CREATE FUNCTION report.threshold(check_name text, threshold float8) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN threshold IS NULL THEN 'not checked'
+                WHEN check_name IN ('rows', 'ks_pvalue') THEN '>= ' || report.num(threshold)
+                ELSE '<= ' || report.num(threshold) END
+$$;
+
 -- Tolerances for comparing the mean and the standard deviation of a sample
 -- (or of a model fitted on one) with the data's: a small allowance plus 4
 -- standard errors for n_eff independent rows (n_eff = n/2 when comparing two

@@ -74,10 +74,7 @@ SELECT skewness AS d_skew FROM report.moments WHERE ord = 1 \gset
 SELECT clock_timestamp() AS t0 \gset
 INSERT INTO report.checks (step, name, value, threshold, passed)
 SELECT 'vgm_validate', v."check", report.num(v.statistic),
-       CASE WHEN v.threshold IS NULL THEN 'not checked'
-            WHEN v."check" IN ('rows', 'ks_pvalue') THEN '>= ' || report.num(v.threshold)
-            ELSE '<= ' || report.num(v.threshold) END,
-       v.passed
+       report.threshold(v."check", v.threshold), v.passed
 FROM vgm_validate(:'model', 'demo.transactions', 'amount',
                   ks_pvalue_min => NULL,
                   ks_statistic_max => :ks_max,

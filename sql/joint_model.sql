@@ -241,17 +241,12 @@ FROM (SELECT vgm_joint_fit(ARRAY[sin(i) * 5 + (i % 3) * 10, cos(i * 0.7)], 3) AS
 -- rows alternating between the two models in a hash join, against each
 -- model as a literal of its own statement
 CREATE TABLE jm_bit_rows AS SELECT i, ARRAY[1.5 + 0.001 * sin(i), cos(i)]::float8[] AS x FROM generate_series(1, 2000) i;
-CREATE FUNCTION pg_temp.jm_bit_reference() RETURNS TABLE (i int, d float8, c int)
-LANGUAGE plpgsql AS $$
-DECLARE
-    r record;
-BEGIN
-    FOR r IN SELECT jm_bit.b, jm_bit.m FROM jm_bit ORDER BY 1 LOOP
-        RETURN QUERY EXECUTE format('SELECT i, vgm_log_density(%L::vgm_joint_model, x), vgm_predict(%L::vgm_joint_model, x) FROM jm_bit_rows WHERE i %% 2 = %s',
-                                    r.m::text, r.m::text, r.b);
-    END LOOP;
-END $$;
-CREATE TABLE jm_bit_ref AS SELECT * FROM pg_temp.jm_bit_reference();
+CREATE TEMP VIEW jm_bit_g AS SELECT b AS g, m FROM jm_bit;
+CREATE TABLE jm_bit_ref AS
+SELECT i, d.v AS d, c.v::int AS c
+FROM pg_temp.answers_by_literal('jm_bit_g', 'vgm_joint_model', 'vgm_log_density', 'jm_bit_rows') d
+JOIN pg_temp.answers_by_literal('jm_bit_g', 'vgm_joint_model', 'vgm_predict', 'jm_bit_rows') c USING (g, i);
+DROP VIEW jm_bit_g;
 -- the two models' answers differ on every row, so serving one for the other shows
 SELECT count(*) AS rows,
        count(*) FILTER (WHERE abs(f0.d - f1.d) > 1e-9 * abs(f0.d)) AS rows_models_differ

@@ -95,28 +95,23 @@ SELECT is((SELECT (vgm_joint_summary_info(regexp_replace(regexp_replace(replace(
 SELECT is((SELECT (vgm_joint_summary_info(regexp_replace(replace(s, '"version":3', '"version":2'),
                                                          ',"min":\[[^]]*\],"max":\[[^]]*\]', '')::vgm_joint_summary)).rows FROM js_base),
     3::bigint, 'version 2 (no range) still reads');
-SELECT throws_ok($q$SELECT replace(s, '"version":3', '"version":2')::vgm_joint_summary FROM js_base$q$,
-    '22P02', 'invalid vgm_joint_summary: min and max do not match the version', 'a range in version 2');
-SELECT throws_ok($q$SELECT replace(s, '"min":[1,3]', '"min":[4,3]')::vgm_joint_summary FROM js_base$q$,
-    '22023', 'invalid vgm_joint_summary: range out of order', 'min above max');
-SELECT throws_ok($q$SELECT replace(s, '"min":[1,3]', '"min":[1.5,3]')::vgm_joint_summary FROM js_base$q$,
-    '22023', 'invalid vgm_joint_summary: exact value outside the range', 'an exact value below min');
-SELECT throws_ok($q$SELECT replace(s, '"exact_values":[[1,2,3]', '"exact_values":[[1,2,4]')::vgm_joint_summary FROM js_base$q$,
-    '22023', 'invalid vgm_joint_summary: cell of an unlisted value', 'a cell whose exact value is not listed');
-SELECT throws_ok($q$SELECT replace(s, '"d":2', '"d":17')::vgm_joint_summary FROM js_base$q$,
-    '22023', 'invalid vgm_joint_summary: columns out of range', 'd 17');
+-- the base summary with one part replaced (old by new)
+SELECT throws_ok(format('SELECT replace(s, %L, %L)::vgm_joint_summary FROM js_base', c.old, c.new),
+                 c.sqlstate, c.message, c.description)
+FROM (VALUES
+    ('"version":3', '"version":2', '22P02', 'invalid vgm_joint_summary: min and max do not match the version', 'a range in version 2'),
+    ('"min":[1,3]', '"min":[4,3]', '22023', 'invalid vgm_joint_summary: range out of order', 'min above max'),
+    ('"min":[1,3]', '"min":[1.5,3]', '22023', 'invalid vgm_joint_summary: exact value outside the range', 'an exact value below min'),
+    ('"exact_values":[[1,2,3]', '"exact_values":[[1,2,4]', '22023', 'invalid vgm_joint_summary: cell of an unlisted value', 'a cell whose exact value is not listed'),
+    ('"d":2', '"d":17', '22023', 'invalid vgm_joint_summary: columns out of range', 'd 17'),
+    ('"rows":3', '"rows":4', '22023', 'invalid vgm_joint_summary: weights do not add up to the rows', 'a row count the cells do not hold'),
+    ('"shift":0', '"shift":77', '22023', 'invalid vgm_joint_summary: resolution out of range', 'shift 77 (64 + 12 is the coarsest level)'),
+    ('"shift":0', '"shift":63', '22023', 'invalid vgm_joint_summary: key out of range', 'keys of shift 0 at shift 63'),
+    ('"skipped_rows":0', '"skipped_rows":0,"skipped_rows":1', '22P02', NULL, 'a repeated field'),
+    ('"skipped_rows":0', '"skipped":0', '22P02', NULL, 'an unknown field')
+) AS c(old, new, sqlstate, message, description);
 SELECT throws_ok($q$SELECT replace(replace(replace(replace(s, '"d":2', '"d":3'), '"exact_values":[', '"exact_values":[null,'), '"min":[1,3]', '"min":[0,1,3]'), '"max":[3,7]', '"max":[0,3,7]')::vgm_joint_summary FROM js_base$q$,
     '22023', 'invalid vgm_joint_summary: cells do not match the columns', 'd 3 with cells of 2 columns');
-SELECT throws_ok($q$SELECT replace(s, '"rows":3', '"rows":4')::vgm_joint_summary FROM js_base$q$,
-    '22023', 'invalid vgm_joint_summary: weights do not add up to the rows', 'a row count the cells do not hold');
-SELECT throws_ok($q$SELECT replace(s, '"shift":0', '"shift":77')::vgm_joint_summary FROM js_base$q$,
-    '22023', 'invalid vgm_joint_summary: resolution out of range', 'shift 77 (64 + 12 is the coarsest level)');
-SELECT throws_ok($q$SELECT replace(s, '"shift":0', '"shift":63')::vgm_joint_summary FROM js_base$q$,
-    '22023', 'invalid vgm_joint_summary: key out of range', 'keys of shift 0 at shift 63');
-SELECT throws_ok($q$SELECT replace(s, '"skipped_rows":0', '"skipped_rows":0,"skipped_rows":1')::vgm_joint_summary FROM js_base$q$,
-    '22P02', NULL, 'a repeated field');
-SELECT throws_ok($q$SELECT replace(s, '"skipped_rows":0', '"skipped":0')::vgm_joint_summary FROM js_base$q$,
-    '22P02', NULL, 'an unknown field');
 SELECT throws_ok($q$SELECT '{"version":1,"d":1,"shift":64,"rows":2,"skipped_rows":0,"cells":[[[0],2,[1],[-0.5]]]}'::vgm_joint_summary$q$,
     '22023', 'invalid vgm_joint_summary: scatter out of range', 'a negative variance');
 SELECT throws_ok($q$SELECT '{"version":1,"d":2,"shift":64,"rows":2,"skipped_rows":0,"cells":[[[0,0],2,[1,1],[1,3,1]]]}'::vgm_joint_summary$q$,
