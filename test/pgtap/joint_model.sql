@@ -41,24 +41,8 @@ FROM (VALUES
     ('"version":1', '"version":2', '22P02', 'invalid vgm_joint_model: missing field "training.min"', 'format version 2 without its range'),
     ('"total_weight":100', '"total_weight":100,"min":[-1,-2],"max":[5,3]', '22P02', 'invalid vgm_joint_model: field "training.min" needs format version 2', 'a range in format version 1'),
     ('"version":1', '"version":1.0', '0A000', 'invalid vgm_joint_model: unsupported format version', 'format version 1.0'),
-    ('"means":[[0,0]', '"means":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]', '22P02', 'invalid vgm_joint_model: malformed JSON', 'nesting beyond the kit''s bound inside an array')
-) AS c(old, new, sqlstate, message, description);
--- format version 2: the columns' training range, training.min and training.max
-SELECT throws_ok($q$SELECT replace(replace(t, '"version":1', '"version":2'), '"total_weight":100', '"total_weight":100,"min":[-1,4],"max":[5,3]')::vgm_joint_model FROM jbase$q$, '22023', 'invalid vgm_joint_model: field "training.min[1]" out of range', 'min above max');
-SELECT throws_ok($q$SELECT replace(replace(t, '"version":1', '"version":2'), '"total_weight":100', '"total_weight":100,"min":[-1],"max":[5]')::vgm_joint_model FROM jbase$q$, '22023', 'invalid vgm_joint_model: length of field "training.min" does not match dims', 'a range of another length');
-SELECT is((SELECT replace(replace(t, '"version":1', '"version":2'), '"total_weight":100', '"total_weight":100,"min":[-1,-2],"max":[5,3]')::vgm_joint_model::text FROM jbase),
-          (SELECT replace(replace(t, '"version":1', '"version":2'), '"total_weight":100', '"total_weight":100,"min":[-1,-2],"max":[5,3]') FROM jbase), 'format version 2 reads and writes back');
-SELECT throws_ok($q$SELECT (repeat('[', 100) || repeat(']', 100))::vgm_joint_model$q$, '22P02', 'invalid vgm_joint_model: malformed JSON', 'deep nesting');
-SELECT is(pg_temp.error_detail($q$SELECT replace(t, '"k":2', '"k":2,"colour":1')::vgm_joint_model FROM jbase$q$),
-    'Unknown field "colour" at byte offset 28; format version 1 has no such field.', 'the detail names the byte offset');
-
--- --------------------------------------------------------------------------
--- text input: shapes and values
--- --------------------------------------------------------------------------
--- the base model with one part replaced (old by new)
-SELECT throws_ok(format('SELECT replace(t, %L, %L)::vgm_joint_model FROM jbase', c.old, c.new),
-                 c.sqlstate, c.message, c.description)
-FROM (VALUES
+    ('"means":[[0,0]', '"means":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]', '22P02', 'invalid vgm_joint_model: malformed JSON', 'nesting beyond the kit''s bound inside an array'),
+    -- shapes and values
     ('"dims":2', '"dims":17', '22023', 'invalid vgm_joint_model: dims out of range', 'dims 17'),
     ('"dims":2', '"dims":0', '22023', 'invalid vgm_joint_model: dims out of range', 'dims 0'),
     ('"k":2', '"k":65', '22023', 'invalid vgm_joint_model: k out of range', 'k 65'),
@@ -81,6 +65,18 @@ FROM (VALUES
     ('"rows":100', '"rows":-1', '22023', 'invalid vgm_joint_model: field "training.rows" out of range', 'negative rows'),
     ('"iterations":5', '"iterations":2147483648', '22023', 'invalid vgm_joint_model: field "fit.iterations" out of range', 'iterations beyond int')
 ) AS c(old, new, sqlstate, message, description);
+-- format version 2: the columns' training range, training.min and training.max
+SELECT throws_ok($q$SELECT replace(replace(t, '"version":1', '"version":2'), '"total_weight":100', '"total_weight":100,"min":[-1,4],"max":[5,3]')::vgm_joint_model FROM jbase$q$, '22023', 'invalid vgm_joint_model: field "training.min[1]" out of range', 'min above max');
+SELECT throws_ok($q$SELECT replace(replace(t, '"version":1', '"version":2'), '"total_weight":100', '"total_weight":100,"min":[-1],"max":[5]')::vgm_joint_model FROM jbase$q$, '22023', 'invalid vgm_joint_model: length of field "training.min" does not match dims', 'a range of another length');
+SELECT is((SELECT replace(replace(t, '"version":1', '"version":2'), '"total_weight":100', '"total_weight":100,"min":[-1,-2],"max":[5,3]')::vgm_joint_model::text FROM jbase),
+          (SELECT replace(replace(t, '"version":1', '"version":2'), '"total_weight":100', '"total_weight":100,"min":[-1,-2],"max":[5,3]') FROM jbase), 'format version 2 reads and writes back');
+SELECT throws_ok($q$SELECT (repeat('[', 100) || repeat(']', 100))::vgm_joint_model$q$, '22P02', 'invalid vgm_joint_model: malformed JSON', 'deep nesting');
+SELECT is(pg_temp.error_detail($q$SELECT replace(t, '"k":2', '"k":2,"colour":1')::vgm_joint_model FROM jbase$q$),
+    'Unknown field "colour" at byte offset 28; format version 1 has no such field.', 'the detail names the byte offset');
+
+-- --------------------------------------------------------------------------
+-- text input: shapes and values
+-- --------------------------------------------------------------------------
 SELECT throws_ok($q$SELECT (t::jsonb || '{"means": [[0, 0], [3, "NaN"]]}')::vgm_joint_model FROM jbase$q$, '22023', 'invalid vgm_joint_model: field "means" must be an array of numbers', 'a NaN string through jsonb');
 SELECT is(pg_temp.error_detail($q$SELECT replace(t, '[[1,0.5],[0.5,2]]', '[[1,2],[2,4]]')::vgm_joint_model FROM jbase$q$),
     'Its Cholesky factorisation fails at row 1: the matrix is singular or indefinite in double precision.', 'the detail of a singular covariance');

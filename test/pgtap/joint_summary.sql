@@ -99,16 +99,26 @@ SELECT is((SELECT (vgm_joint_summary_info(regexp_replace(replace(s, '"version":3
 SELECT throws_ok(format('SELECT replace(s, %L, %L)::vgm_joint_summary FROM js_base', c.old, c.new),
                  c.sqlstate, c.message, c.description)
 FROM (VALUES
-    ('"version":3', '"version":2', '22P02', 'invalid vgm_joint_summary: min and max do not match the version', 'a range in version 2'),
-    ('"min":[1,3]', '"min":[4,3]', '22023', 'invalid vgm_joint_summary: range out of order', 'min above max'),
-    ('"min":[1,3]', '"min":[1.5,3]', '22023', 'invalid vgm_joint_summary: exact value outside the range', 'an exact value below min'),
-    ('"exact_values":[[1,2,3]', '"exact_values":[[1,2,4]', '22023', 'invalid vgm_joint_summary: cell of an unlisted value', 'a cell whose exact value is not listed'),
-    ('"d":2', '"d":17', '22023', 'invalid vgm_joint_summary: columns out of range', 'd 17'),
-    ('"rows":3', '"rows":4', '22023', 'invalid vgm_joint_summary: weights do not add up to the rows', 'a row count the cells do not hold'),
-    ('"shift":0', '"shift":77', '22023', 'invalid vgm_joint_summary: resolution out of range', 'shift 77 (64 + 12 is the coarsest level)'),
-    ('"shift":0', '"shift":63', '22023', 'invalid vgm_joint_summary: key out of range', 'keys of shift 0 at shift 63'),
-    ('"skipped_rows":0', '"skipped_rows":0,"skipped_rows":1', '22P02', NULL, 'a repeated field'),
-    ('"skipped_rows":0', '"skipped":0', '22P02', NULL, 'an unknown field')
+    ('"version":3', '"version":2',
+     '22P02', 'invalid vgm_joint_summary: min and max do not match the version', 'a range in version 2'),
+    ('"min":[1,3]', '"min":[4,3]',
+     '22023', 'invalid vgm_joint_summary: range out of order', 'min above max'),
+    ('"min":[1,3]', '"min":[1.5,3]',
+     '22023', 'invalid vgm_joint_summary: exact value outside the range', 'an exact value below min'),
+    ('"exact_values":[[1,2,3]', '"exact_values":[[1,2,4]',
+     '22023', 'invalid vgm_joint_summary: cell of an unlisted value', 'a cell whose exact value is not listed'),
+    ('"d":2', '"d":17',
+     '22023', 'invalid vgm_joint_summary: columns out of range', 'd 17'),
+    ('"rows":3', '"rows":4',
+     '22023', 'invalid vgm_joint_summary: weights do not add up to the rows', 'a row count the cells do not hold'),
+    ('"shift":0', '"shift":77',
+     '22023', 'invalid vgm_joint_summary: resolution out of range', 'shift 77 (64 + 12 is the coarsest level)'),
+    ('"shift":0', '"shift":63',
+     '22023', 'invalid vgm_joint_summary: key out of range', 'keys of shift 0 at shift 63'),
+    ('"skipped_rows":0', '"skipped_rows":0,"skipped_rows":1',
+     '22P02', NULL, 'a repeated field'),
+    ('"skipped_rows":0', '"skipped":0',
+     '22P02', NULL, 'an unknown field')
 ) AS c(old, new, sqlstate, message, description);
 SELECT throws_ok($q$SELECT replace(replace(replace(replace(s, '"d":2', '"d":3'), '"exact_values":[', '"exact_values":[null,'), '"min":[1,3]', '"min":[0,1,3]'), '"max":[3,7]', '"max":[0,3,7]')::vgm_joint_summary FROM js_base$q$,
     '22023', 'invalid vgm_joint_summary: cells do not match the columns', 'd 3 with cells of 2 columns');
