@@ -34,16 +34,23 @@ same_fit(const VgmFitResult *a, const VgmFitResult *b)
 		&& a->lower_bound == b->lower_bound;
 }
 
-/*
- * The distinct values of x[0..n) (sorted in place with vbem.c's own
- * comparator, reachable since vbem.c is included) as unit-weight-per-row points.
- */
+/* Ascending doubles, for the histogram of a sample. */
+static int
+ascending(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* The distinct values of x[0..n) (sorted in place) as unit-weight-per-row points. */
 static size_t
 histogram_points(double *x, size_t n, VgmPoint *pts)
 {
 	size_t		m = 0;
 
-	qsort(x, n, sizeof(double), double_cmp);
+	qsort(x, n, sizeof(double), ascending);
 	for (size_t i = 0; i < n; i++)
 	{
 		if (m > 0 && pts[m - 1].mean == x[i])
