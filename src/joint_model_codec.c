@@ -194,10 +194,11 @@ check_dims_and_k(JtError *e, const VgmJointModelHeader *h)
 	return VGM_TEXT_OK;
 }
 
-/* Every invariant of a joint model, in a fixed order. */
+/* Every invariant of a joint model, in a fixed order (a JtValidateFn). */
 static int
-validate(const VgmJointModelView *model, JtError *e)
+validate(const void *value, JtError *e)
 {
+	const VgmJointModelView *model = value;
 	const VgmJointModelHeader *h;
 	const VgmJointPosterior *p;
 	const VgmJointPriors *pr;
@@ -219,14 +220,9 @@ validate(const VgmJointModelView *model, JtError *e)
 	h = &model->hdr;
 	p = &model->post;
 	pr = &h->priors;
-	if (h->version != VGM_JOINT_MODEL_FORMAT_VERSION && h->version != VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)
-	{
-		set_msg(e, "unsupported format version %" PRId32, h->version);
-		set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads versions %d and %d.",
-				   h->version, VGM_JOINT_MODEL_FORMAT_VERSION, VGM_JOINT_MODEL_FORMAT_VERSION_RANGE);
-		return VGM_TEXT_ERR_VERSION;
-	}
-	if ((rc = check_dims_and_k(e, h)) != VGM_TEXT_OK)
+	if ((rc = jt_check_model_version(e, MSG_PREFIX, h->version, VGM_JOINT_MODEL_FORMAT_VERSION,
+									 VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)) ||
+		(rc = check_dims_and_k(e, h)))
 		return rc;
 	d = h->d;
 	k = h->k;
@@ -345,10 +341,7 @@ vgm_joint_model_validate(const VgmJointModelView *model,
 						 char *msg, size_t msglen,
 						 char *detail, size_t detaillen)
 {
-	JtError		e;
-
-	jt_error_init(&e, msg, msglen, detail, detaillen);
-	return validate(model, &e);
+	return jt_validate_into(validate, model, msg, msglen, detail, detaillen);
 }
 
 /* ------------------------------------------------------------------------
@@ -649,18 +642,15 @@ vgm_joint_model_write(JtOut *o, const VgmJointModelView *model)
 	VgmJointModelHeader h;
 	VgmJointPosterior p;
 
-	if (model == NULL)
+	if (model != NULL)
 	{
-		jt_puts(o, "null");
-		return;
+		h = model->hdr;
+		p = model->post;
+		/* never read beyond what a valid model can hold */
+		h.d = (h.d >= 1 && h.d <= MAXD) ? h.d : 0;
+		p.k = (h.k >= 1 && h.k <= MAXK && p.conc_a != NULL) ? h.k : 0;
 	}
-	h = model->hdr;
-	p = model->post;
-	/* never read beyond what a valid model can hold */
-	h.d = (h.d >= 1 && h.d <= MAXD) ? h.d : 0;
-	p.k = (h.k >= 1 && h.k <= MAXK && p.conc_a != NULL) ? h.k : 0;
-	jt_put_record_fields(o, &joint_form, "{", 0, N_TOP, &h, &p);
-	jt_puts(o, "}");
+	jt_put_record(o, &joint_form, model != NULL ? &h : NULL, &p);
 }
 
 /* ------------------------------------------------------------------------
@@ -725,25 +715,11 @@ finish(JtCursor *c, JointText *t, VgmJointModelView *model, const VgmAllocator *
 	size_t		size;
 	double	   *block;
 	int			rc;
-
-	bool		version_bad = t->rec.judged_bad[TOP_VERSION];
-
 	bool		with_range;
 
-	if (t->rec.seen_top[TOP_VERSION] &&
-		(version_bad || (h->version != VGM_JOINT_MODEL_FORMAT_VERSION &&
-						 h->version != VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)))
-	{
-		jt_error_clear(e);
-		set_msg(e, "unsupported format version");
-		if (version_bad)
-			set_detail(e, "The field \"version\" must be the integer %d or %d.",
-					   VGM_JOINT_MODEL_FORMAT_VERSION, VGM_JOINT_MODEL_FORMAT_VERSION_RANGE);
-		else
-			set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads versions %d and %d.",
-					   h->version, VGM_JOINT_MODEL_FORMAT_VERSION, VGM_JOINT_MODEL_FORMAT_VERSION_RANGE);
-		return VGM_TEXT_ERR_VERSION;
-	}
+	if ((rc = jt_record_check_version(c, &t->rec, TOP_VERSION, h->version,
+									  VGM_JOINT_MODEL_FORMAT_VERSION, VGM_JOINT_MODEL_FORMAT_VERSION_RANGE)))
+		return rc;
 	if (e->status != VGM_TEXT_OK)
 		return e->status;
 	if ((rc = jt_record_check_missing(c, &t->rec)) != VGM_TEXT_OK)
@@ -798,15 +774,30 @@ finish(JtCursor *c, JointText *t, VgmJointModelView *model, const VgmAllocator *
 	memcpy(model->post.dof, t->arr[VGM_ARR_DOF].v, k * sizeof(double));
 	memcpy(model->post.conc_a, t->arr[VGM_ARR_CONC_A].v, k * sizeof(double));
 	memcpy(model->post.conc_b, t->arr[VGM_ARR_CONC_B].v, k * sizeof(double));
+	return jt_record_validate(e, validate, model, sizeof(*model), block, alloc);
+}
 
-	jt_error_clear(e);
-	rc = validate(model, e);
-	if (rc != VGM_TEXT_OK)
+/* The reader's state, with room for the largest arrays a valid model has (about 140 KiB). */
+static JointText *
+joint_text_new(JtError *e, const VgmAllocator *alloc)
+{
+	size_t		ndoubles = 0;
+	JointText  *t;
+	double	   *store;
+
+	for (int a = 0; a < N_ARRAYS; a++)
+		ndoubles += arrays[a].cap;
+	t = jt_alloc_or_report(e, MSG_PREFIX, alloc, sizeof(JointText) + ndoubles * sizeof(double));
+	if (t == NULL)
+		return NULL;
+	memset(t, 0, sizeof(JointText));
+	store = t->store;
+	for (int a = 0; a < N_ARRAYS; a++)
 	{
-		vgm_mem_free(alloc, block);
-		memset(model, 0, sizeof(*model));
+		t->arr[a].v = store;
+		store += arrays[a].cap;
 	}
-	return rc;
+	return t;
 }
 
 /* Parse and validate the JSON text of a joint model. */
@@ -819,31 +810,15 @@ vgm_joint_model_parse(const char *text, size_t len, VgmJointModelView *model,
 	JointText  *t;
 	JtError		err;
 	JtCursor	c;
-	size_t		ndoubles = 0;
-	size_t		size;
-	double	   *store;
 	int			rc;
 
-	jt_error_init(&err, msg, msglen, detail, detaillen);
-	rc = jt_record_begin(&c, &err, &joint_messages, text, len, model, sizeof(*model), "the model");
+	rc = jt_record_begin(&c, &err, &joint_messages, text, len, model, sizeof(*model),
+						 msg, msglen, detail, detaillen);
 	if (rc != VGM_TEXT_OK)
 		return rc;
-
-	/* room for the largest arrays a valid model has (about 140 KiB) */
-	for (int a = 0; a < N_ARRAYS; a++)
-		ndoubles += arrays[a].cap;
-	size = sizeof(JointText) + ndoubles * sizeof(double);
-	t = jt_alloc_or_report(&err, MSG_PREFIX, alloc, size);
+	t = joint_text_new(&err, alloc);
 	if (t == NULL)
 		return VGM_TEXT_ERR_NOMEM;
-	memset(t, 0, sizeof(JointText));
-	store = t->store;
-	for (int a = 0; a < N_ARRAYS; a++)
-	{
-		t->arr[a].v = store;
-		store += arrays[a].cap;
-	}
-
 	if (jt_record_read(&c, &t->rec, &joint_form, &t->hdr) < 0)
 		rc = VGM_TEXT_ERR_SYNTAX;
 	else

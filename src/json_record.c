@@ -239,14 +239,15 @@ jt_put_record_field(JtOut *o, const char *sep, const JtField *f, const void *bas
 	}
 }
 
-/* Start reading a record's text: out zeroed, '{' first. */
+/* Start reading a record's text: the error record, out zeroed, '{' first. */
 int
 jt_record_begin(JtCursor *c, JtError *err, const JtMessages *messages,
 				const char *text, size_t len, void *out, size_t out_size,
-				const char *what)
+				char *msg, size_t msglen, char *detail, size_t detaillen)
 {
 	const char *pre = messages->prefix ? messages->prefix : "";
 
+	jt_error_init(err, msg, msglen, detail, detaillen);
 	if (out == NULL)
 	{
 		jt_msg(err, "%sno output model", pre);
@@ -258,7 +259,7 @@ jt_record_begin(JtCursor *c, JtError *err, const JtMessages *messages,
 	jt_skip_ws(c);
 	if (jt_peek(c) != '{')
 	{
-		jt_syntax_error(c, c->pos, "expected \"{\" to begin %s", what);
+		jt_syntax_error(c, c->pos, "expected \"{\" to begin %s", messages->noun);
 		return VGM_TEXT_ERR_SYNTAX;
 	}
 	return VGM_TEXT_OK;
@@ -288,6 +289,72 @@ jt_record_object(JtCursor *c, const JtField *f, void *target, int depth)
 		return -1;
 	rec->object_read[f->arg] = true;
 	return 0;
+}
+
+/* The detail of a model version this build does not read; returns the status. */
+static int
+model_version_detail(JtError *e, int32_t version, int first, int second)
+{
+	jt_detail(e, "The model has format version %" PRId32 "; this build of vgm reads versions %d and %d.",
+			  version, first, second);
+	return VGM_TEXT_ERR_VERSION;
+}
+
+/* A model's format version: first or second. */
+int
+jt_check_model_version(JtError *e, const char *prefix, int32_t version, int first, int second)
+{
+	if (version == first || version == second)
+		return VGM_TEXT_OK;
+	jt_msg(e, "%sunsupported format version %" PRId32, prefix, version);
+	return model_version_detail(e, version, first, second);
+}
+
+/* The version of a model's text, judged once the whole text is read. */
+int
+jt_record_check_version(JtCursor *c, const JtRecord *rec, int field, int32_t version,
+						int first, int second)
+{
+	JtError    *e = c->err;
+	bool		bad = rec->judged_bad[field];
+
+	if (!rec->seen_top[field] || (!bad && (version == first || version == second)))
+		return VGM_TEXT_OK;
+	jt_error_clear(e);
+	jt_msg(e, "%sunsupported format version", c->messages->prefix);
+	if (!bad)
+		return model_version_detail(e, version, first, second);
+	jt_detail(e, "The field \"%s\" must be the integer %d or %d.",
+			  rec->form->fields[field].name, first, second);
+	return VGM_TEXT_ERR_VERSION;
+}
+
+/* Validate the value a parse built; a failure frees its block and zeroes it. */
+int
+jt_record_validate(JtError *e, JtValidateFn validate, void *out, size_t out_size,
+				   void *block, const VgmAllocator *alloc)
+{
+	int			rc;
+
+	jt_error_clear(e);
+	rc = validate(out, e);
+	if (rc != VGM_TEXT_OK)
+	{
+		vgm_mem_free(alloc, block);
+		memset(out, 0, out_size);
+	}
+	return rc;
+}
+
+/* A validator on the caller's message buffers. */
+int
+jt_validate_into(JtValidateFn validate, const void *value,
+				 char *msg, size_t msglen, char *detail, size_t detaillen)
+{
+	JtError		e;
+
+	jt_error_init(&e, msg, msglen, detail, detaillen);
+	return validate(value, &e);
 }
 
 /* The first missing field: top level, then the objects read. */
@@ -328,12 +395,17 @@ put_fields(JtOut *o, const JtRecordForm *form, const char *first, const JtField 
 	}
 }
 
-/* Append fields[from .. to) of the form's top level. */
+/* Append the record at base as an object of the form's fields, or null. */
 void
-jt_put_record_fields(JtOut *o, const JtRecordForm *form, const char *first,
-					 int from, int to, const void *base, const void *ctx)
+jt_put_record(JtOut *o, const JtRecordForm *form, const void *base, const void *ctx)
 {
-	put_fields(o, form, first, form->fields, from, to, base, ctx);
+	if (base == NULL)
+	{
+		jt_puts(o, "null");
+		return;
+	}
+	put_fields(o, form, "{", form->fields, 0, form->n, base, ctx);
+	jt_puts(o, "}");
 }
 
 /* A finite double, or an error naming the field (idx: its index text). */

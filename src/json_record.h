@@ -76,13 +76,15 @@ struct JtRecord
 };
 
 /*
- * Start reading a record's text: the cursor over text[0 .. len), an out
- * zeroed (out NULL is an error of the caller), and '{' first (what names the
- * text in the syntax error).  Returns VGM_TEXT_OK, _ERR_RANGE or _ERR_SYNTAX.
+ * Start reading a record's text: the error record on the caller's message
+ * buffers (either may be NULL), the cursor over text[0 .. len), an out
+ * zeroed (out NULL is an error of the caller), and '{' first (the messages'
+ * noun names the text in the syntax error).  Returns VGM_TEXT_OK, _ERR_RANGE
+ * or _ERR_SYNTAX.
  */
 int			jt_record_begin(JtCursor *c, JtError *err, const JtMessages *messages,
 							const char *text, size_t len, void *out, size_t out_size,
-							const char *what);
+							char *msg, size_t msglen, char *detail, size_t detaillen);
 
 /*
  * Read the record's object and the end of the text into rec (zeroed by the
@@ -94,6 +96,34 @@ int			jt_record_read(JtCursor *c, JtRecord *rec, const JtRecordForm *form, void 
 int			jt_record_object(JtCursor *c, const JtField *f, void *target, int depth);
 
 /*
+ * The format version of a model's text, a top-level field the codec judges
+ * later (its error beats every other but a syntax error): when the text
+ * has it, the integer first or second.  Otherwise reports, forgetting the
+ * error kept so far, and returns VGM_TEXT_ERR_VERSION; else VGM_TEXT_OK.
+ */
+int			jt_record_check_version(JtCursor *c, const JtRecord *rec, int field,
+									int32_t version, int first, int second);
+
+/* A codec's check of every invariant of its value, messages into e. */
+typedef int (*JtValidateFn) (const void *value, JtError *e);
+
+/*
+ * The last step of a record's parse, once the codec has built out with its
+ * arrays in block (from alloc): forget the errors kept while reading (each
+ * has been judged), validate out, and when that fails free block and zero
+ * out.  Returns the validator's status.
+ */
+int			jt_record_validate(JtError *e, JtValidateFn validate, void *out, size_t out_size,
+							   void *block, const VgmAllocator *alloc);
+
+/*
+ * A codec's validate function on the caller's message buffers (either may
+ * be NULL): the public check of a value the codec did not parse.
+ */
+int			jt_validate_into(JtValidateFn validate, const void *value,
+							 char *msg, size_t msglen, char *detail, size_t detaillen);
+
+/*
  * Report the first missing field: the top level, then each nested object
  * that was read as one (a missing object is reported as such, its fields
  * not).  Returns VGM_TEXT_ERR_FIELD or VGM_TEXT_OK.
@@ -101,12 +131,12 @@ int			jt_record_object(JtCursor *c, const JtField *f, void *target, int depth);
 int			jt_record_check_missing(JtCursor *c, const JtRecord *rec);
 
 /*
- * Append fields[from .. to) of a form (first before the first, ',' between):
+ * Append a record's text, the form's fields in their order as one object:
  * scalars from the record at base, nested objects with their own fields,
- * anything else through the form's put_other with ctx.
+ * anything else through the form's put_other with ctx.  No record (base
+ * NULL) is written as null.
  */
-void		jt_put_record_fields(JtOut *o, const JtRecordForm *form, const char *first,
-								 int from, int to, const void *base, const void *ctx);
+void		jt_put_record(JtOut *o, const JtRecordForm *form, const void *base, const void *ctx);
 
 /*
  * The shared checks of a record's values, each reporting with the form's
@@ -121,6 +151,13 @@ int			jt_check_rule(JtError *e, const char *prefix, const char *name,
 						  const char *idx, double v, bool ok, const char *rule);
 int			jt_check_nonneg(JtError *e, const char *prefix, const char *name, int64_t v);
 int			jt_check_flag(JtError *e, const char *prefix, const char *name, int32_t v);
+
+/*
+ * A model's format version, first or second: otherwise reports it (the
+ * version in the message, after prefix) and returns VGM_TEXT_ERR_VERSION.
+ */
+int			jt_check_model_version(JtError *e, const char *prefix, int32_t version,
+								   int first, int second);
 
 /*
  * The checks both summary types (vgm_summary, vgm_joint_summary) make of

@@ -245,10 +245,11 @@ check_atoms(ErrOut *e, const VgmModelView *model)
 	return VGM_MODEL_OK;
 }
 
-/* Every invariant of a model, in a fixed order. */
+/* Every invariant of a model, in a fixed order (a JtValidateFn). */
 static int
-validate(const VgmModelView *model, ErrOut *e)
+validate(const void *value, ErrOut *e)
 {
+	const VgmModelView *model = value;
 	const VgmModelHeader *h;
 	int			rc;
 	double		sum;
@@ -261,13 +262,9 @@ validate(const VgmModelView *model, ErrOut *e)
 	}
 	h = &model->hdr;
 
-	if (h->version != VGM_MODEL_FORMAT_VERSION && h->version != VGM_MODEL_FORMAT_VERSION_ATOMS)
-	{
-		set_msg(e, "unsupported format version %" PRId32, h->version);
-		set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads versions %d and %d.",
-				   h->version, VGM_MODEL_FORMAT_VERSION, VGM_MODEL_FORMAT_VERSION_ATOMS);
-		return VGM_MODEL_ERR_VERSION;
-	}
+	if ((rc = jt_check_model_version(e, MSG_PREFIX, h->version, VGM_MODEL_FORMAT_VERSION,
+									 VGM_MODEL_FORMAT_VERSION_ATOMS)))
+		return rc;
 	if (h->dims != 1)
 	{
 		set_msg(e, "unsupported number of dimensions %" PRId32, h->dims);
@@ -391,10 +388,7 @@ vgm_model_validate(const VgmModelView *model,
 				   char *msg, size_t msglen,
 				   char *detail, size_t detaillen)
 {
-	ErrOut		e;
-
-	jt_error_init(&e, msg, msglen, detail, detaillen);
-	return validate(model, &e);
+	return jt_validate_into(validate, model, msg, msglen, detail, detaillen);
 }
 
 
@@ -669,23 +663,19 @@ void
 vgm_model_write(JtOut *o, const VgmModelView *model)
 {
 	VgmModelHeader h;
-	ModelOut	out;
+	ModelOut	out = {model, 0};
 
-	if (model == NULL)
+	if (model != NULL)
 	{
-		jt_puts(o, "null");
-		return;
+		h = model->hdr;
+		/* never read beyond what a valid model can hold */
+		out.n = (h.k >= 1 && h.k <= VGM_MAX_COMPONENTS &&
+				 model->comp != NULL && model->weights != NULL) ? h.k : 0;
+		/* a model without training rows has no range: write 0 for it */
+		if (h.rows == 0 && (!isfinite(h.min) || !isfinite(h.max)))
+			h.min = h.max = 0;
 	}
-	h = model->hdr;
-	out.model = model;
-	/* never read beyond what a valid model can hold */
-	out.n = (h.k >= 1 && h.k <= VGM_MAX_COMPONENTS &&
-			 model->comp != NULL && model->weights != NULL) ? h.k : 0;
-	/* a model without training rows has no range: write 0 for it */
-	if (h.rows == 0 && (!isfinite(h.min) || !isfinite(h.max)))
-		h.min = h.max = 0;
-	jt_put_record_fields(o, &model_form, "{", 0, N_OF(top_fields), &h, &out);
-	jt_puts(o, "}");
+	jt_put_record(o, &model_form, model != NULL ? &h : NULL, &out);
 }
 
 /* Write the JSON text of a model into buf[buflen]; returns the length needed. */
@@ -715,23 +705,11 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 	double	   *weights;
 	int			rc;
 
-	bool		version_bad = t->rec.judged_bad[TOP_VERSION];
 	bool		dims_bad = t->rec.judged_bad[TOP_DIMS];
 
-	if (t->rec.seen_top[TOP_VERSION] &&
-		(version_bad || (h->version != VGM_MODEL_FORMAT_VERSION &&
-							h->version != VGM_MODEL_FORMAT_VERSION_ATOMS)))
-	{
-		jt_error_clear(e);
-		set_msg(e, "unsupported format version");
-		if (version_bad)
-			set_detail(e, "The field \"version\" must be the integer %d or %d.",
-					   VGM_MODEL_FORMAT_VERSION, VGM_MODEL_FORMAT_VERSION_ATOMS);
-		else
-			set_detail(e, "The model has format version %" PRId32 "; this build of vgm reads versions %d and %d.",
-					   h->version, VGM_MODEL_FORMAT_VERSION, VGM_MODEL_FORMAT_VERSION_ATOMS);
-		return VGM_MODEL_ERR_VERSION;
-	}
+	if ((rc = jt_record_check_version(c, &t->rec, TOP_VERSION, h->version,
+									  VGM_MODEL_FORMAT_VERSION, VGM_MODEL_FORMAT_VERSION_ATOMS)))
+		return rc;
 	if (t->rec.seen_top[TOP_DIMS] && (dims_bad || h->dims != 1))
 	{
 		jt_error_clear(e);
@@ -814,14 +792,7 @@ finish(JtCursor *c, ModelText *t, VgmModelView *model, const VgmAllocator *alloc
 			model->atom_weights[i] = t->atoms[i][1];
 		}
 	}
-	jt_error_clear(e);
-	rc = validate(model, e);
-	if (rc != VGM_MODEL_OK)
-	{
-		vgm_mem_free(alloc, block);
-		memset(model, 0, sizeof(*model));
-	}
-	return rc;
+	return jt_record_validate(e, validate, model, sizeof(*model), block, alloc);
 }
 
 /* Parse and validate the JSON text of a model. */
@@ -836,8 +807,8 @@ vgm_model_parse(const char *text, size_t len, VgmModelView *model,
 	JtCursor	c;
 	int			rc;
 
-	jt_error_init(&err, msg, msglen, detail, detaillen);
-	rc = jt_record_begin(&c, &err, &model_messages, text, len, model, sizeof(*model), "the model");
+	rc = jt_record_begin(&c, &err, &model_messages, text, len, model, sizeof(*model),
+						 msg, msglen, detail, detaillen);
 	if (rc != VGM_TEXT_OK)
 		return rc;
 	memset(&t, 0, sizeof(t));

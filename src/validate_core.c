@@ -105,9 +105,7 @@ vgm_mixture_moments(int k, const double *weights, const double *means,
 {
 	double		wsum = 0.0;
 	double		mean = 0.0;
-	double		c2 = 0.0;
-	double		c3 = 0.0;
-	double		c4 = 0.0;
+	double		c[5] = {0.0, 0.0, 0.0, 0.0, 0.0};	/* c[p]: central moment p (2 .. 4) */
 	int			j;
 
 	for (j = 0; j < k; j++)
@@ -131,15 +129,15 @@ vgm_mixture_moments(int k, const double *weights, const double *means,
 
 		if (!(weights[j] > 0.0))
 			continue;
-		c2 += w * (s2 + d * d);
-		c3 += w * d * (d * d + 3.0 * s2);
-		c4 += w * (d * d * d * d + 6.0 * d * d * s2 + 3.0 * s2 * s2);
+		c[2] += w * (s2 + d * d);
+		c[3] += w * d * (d * d + 3.0 * s2);
+		c[4] += w * (d * d * d * d + 6.0 * d * d * s2 + 3.0 * s2 * s2);
 	}
 	out->mean = mean;
-	out->variance = c2;
-	out->stddev = sqrt(c2);
-	out->skewness = c2 > 0.0 ? c3 / (c2 * sqrt(c2)) : NAN;
-	out->kurtosis = c2 > 0.0 ? c4 / (c2 * c2) - 3.0 : NAN;
+	out->variance = c[2];
+	out->stddev = sqrt(c[2]);
+	out->skewness = c[2] > 0.0 ? c[3] / (c[2] * sqrt(c[2])) : NAN;
+	out->kurtosis = c[2] > 0.0 ? c[4] / (c[2] * c[2]) - 3.0 : NAN;
 	return true;
 }
 
@@ -1351,16 +1349,9 @@ vgm_kolmogn_cdf_pelz_good(int64_t n, double x)
 	double		pi4 = pi2 * pi2;
 	double		pi6 = pi4 * pi2;
 	double		qlog;
-	double		s0 = 0.0;
-	double		s1 = 0.0;
-	double		s2 = 0.0;
-	double		s3 = 0.0;
-	double		e2 = 0.0;
-	double		e3 = 0.0;
-	double		k0;
-	double		k1;
-	double		k2;
-	double		k3;
+	double		s[4] = {0.0, 0.0, 0.0, 0.0};	/* s[i]: the theta sum of K_i */
+	double		e[4] = {0.0, 0.0, 0.0, 0.0};	/* e[2], e[3]: the second sums of K2, K3 */
+	double		kt[4];			/* kt[i]: K_i(z) */
 	int			maxk;
 	int			k;
 
@@ -1380,25 +1371,25 @@ vgm_kolmogn_cdf_pelz_good(int64_t n, double x)
 	{
 		/* (k - 1/2)^2 pi^2 = m^2 pi^2 / 4 with m = 2k - 1 */
 		double		m2 = (2.0 * k - 1.0) * (2.0 * k - 1.0);
-		double		e = exp(qlog * m2);
+		double		qm = exp(qlog * m2);	/* q^(m^2), qlog = log q */
 		double		f = exp(-pi2 * k * k / 2.0 / z2);
 		double		kk = (double) k * k;
 
-		s0 += e;
-		s1 += (-z2 + pi2 * m2 / 4.0) * e;
-		s2 += (6.0 * z6 + 2.0 * z4 + (2.0 * z4 - 5.0 * z2) * pi2 * m2 / 4.0
-			   + pi4 * (1.0 - 2.0 * z2) * m2 * m2 / 16.0) * e;
-		s3 += (-30.0 * z6 - 90.0 * z6 * z2 + pi2 * (135.0 * z4 - 96.0 * z6) * m2 / 4.0
-			   + pi4 * (212.0 * z4 - 60.0 * z2) * m2 * m2 / 16.0
-			   + pi6 * (5.0 - 30.0 * z2) * m2 * m2 * m2 / 64.0) * e;
-		e2 += kk * f;
-		e3 += (3.0 * z2 - pi2 * kk) * kk * f;
+		s[0] += qm;
+		s[1] += (-z2 + pi2 * m2 / 4.0) * qm;
+		s[2] += (6.0 * z6 + 2.0 * z4 + (2.0 * z4 - 5.0 * z2) * pi2 * m2 / 4.0
+				 + pi4 * (1.0 - 2.0 * z2) * m2 * m2 / 16.0) * qm;
+		s[3] += (-30.0 * z6 - 90.0 * z6 * z2 + pi2 * (135.0 * z4 - 96.0 * z6) * m2 / 4.0
+				 + pi4 * (212.0 * z4 - 60.0 * z2) * m2 * m2 / 16.0
+				 + pi6 * (5.0 - 30.0 * z2) * m2 * m2 * m2 / 64.0) * qm;
+		e[2] += kk * f;
+		e[3] += (3.0 * z2 - pi2 * kk) * kk * f;
 	}
-	k0 = SQRT_2PI / z * s0;
-	k1 = SQRT_2PI / (6.0 * z4) * s1;
-	k2 = SQRT_2PI / (72.0 * z6 * z) * s2 - pi2 * SQRT_2PI / (36.0 * z2 * z) * e2;
-	k3 = SQRT_2PI / (6480.0 * z6 * z4) * s3 + pi2 * SQRT_2PI / (216.0 * z6) * e3;
-	return k0 + k1 / sqrt(dn) + k2 / dn + k3 / (dn * sqrt(dn));
+	kt[0] = SQRT_2PI / z * s[0];
+	kt[1] = SQRT_2PI / (6.0 * z4) * s[1];
+	kt[2] = SQRT_2PI / (72.0 * z6 * z) * s[2] - pi2 * SQRT_2PI / (36.0 * z2 * z) * e[2];
+	kt[3] = SQRT_2PI / (6480.0 * z6 * z4) * s[3] + pi2 * SQRT_2PI / (216.0 * z6) * e[3];
+	return kt[0] + kt[1] / sqrt(dn) + kt[2] / dn + kt[3] / (dn * sqrt(dn));
 }
 
 /* ------------------------------------------------------------------------ */
