@@ -56,8 +56,25 @@ vgm_expanded_start(FunctionCallInfo fcinfo, const char *fname, const VgmExpanded
 	cxt = states_context(aggcxt, kind->states_context);
 	state = MemoryContextAllocZero(cxt, kind->size);
 	EOH_init_header(state, &kind->methods, cxt);
-	kind->start(state, PG_ARGISNULL(0) ? NULL : &fcinfo->args[0].value);
+	kind->init(state);
+	if (!PG_ARGISNULL(0))
+		kind->merge(state, PG_GETARG_DATUM(0));
 	return state;
+}
+
+/* Merge argument 1, when not NULL, into the transition state (vgm_rollup, combine). */
+Datum
+vgm_expanded_merge_arg(FunctionCallInfo fcinfo, const char *fname, const VgmExpandedKind *kind,
+					   bool combine)
+{
+	ExpandedObjectHeader *state;
+
+	if (combine && PG_ARGISNULL(0) && PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	state = vgm_transition_state(fcinfo, fname, kind);
+	if (!PG_ARGISNULL(1))
+		kind->merge(state, PG_GETARG_DATUM(1));
+	PG_RETURN_DATUM(EOHPGetRWDatum(state));
 }
 
 /* Allocation hook: memory of the context arg. */

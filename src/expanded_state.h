@@ -27,12 +27,10 @@ typedef struct VgmExpandedKind
 									 * tells this type's states apart */
 	const char *states_context; /* the context all states of an aggregate share */
 	Size		size;			/* of the state, which starts with its header */
-
-	/*
-	 * Start a new zeroed state: its accumulator on the state's allocator,
-	 * then the flat or read-only summary input, if not NULL, merged in.
-	 */
-	void		(*start) (ExpandedObjectHeader *state, const Datum *input);
+	/* start a new zeroed state: an empty accumulator on the state's allocator */
+	void		(*init) (ExpandedObjectHeader *state);
+	/* merge a summary of this type, flat or any state of this kind, into state */
+	void		(*merge) (ExpandedObjectHeader *state, Datum summary);
 } VgmExpandedKind;
 
 /*
@@ -57,8 +55,8 @@ vgm_expanded_of(Datum d, const VgmExpandedKind *kind, bool read_write)
 /*
  * A new state for a transition function that was not handed its own
  * read-write state: in the aggregate's states context (fname names the
- * function in the error of a call outside an aggregate), started from
- * argument 0 when that is a summary.
+ * function in the error of a call outside an aggregate), argument 0 merged
+ * in when that is a summary.
  */
 extern ExpandedObjectHeader *vgm_expanded_start(FunctionCallInfo fcinfo, const char *fname,
 												const VgmExpandedKind *kind);
@@ -81,6 +79,14 @@ vgm_transition_state(FunctionCallInfo fcinfo, const char *fname, const VgmExpand
 	}
 	return vgm_expanded_start(fcinfo, fname, kind);
 }
+
+/*
+ * The transition that merges argument 1, a summary of this type, into the
+ * state (a NULL argument 1 merges nothing): a vgm_rollup's, and with
+ * combine a combine function's, which answers two NULL arguments with NULL.
+ */
+extern Datum vgm_expanded_merge_arg(FunctionCallInfo fcinfo, const char *fname,
+									const VgmExpandedKind *kind, bool combine);
 
 /* An allocator on a memory context for the pure-C core: huge blocks allowed, NULL when out of memory. */
 extern VgmAllocator vgm_context_allocator(MemoryContext cxt);

@@ -63,12 +63,13 @@ typedef struct JointExpanded
 static Size joint_get_flat_size(ExpandedObjectHeader *eohptr);
 static void joint_expanded_view(struct JointExpanded *je, VgmJointSummaryView *v);
 static void joint_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
-static void joint_expanded_start(ExpandedObjectHeader *eohptr, const Datum *input);
+static void joint_expanded_init(ExpandedObjectHeader *eohptr);
+static void joint_expanded_merge(ExpandedObjectHeader *eohptr, Datum summary);
 
 /* The expanded form of vgm_joint_summary (expanded_state.h). */
 static const VgmExpandedKind joint_kind = {
 	{joint_get_flat_size, joint_flatten_into},
-	"vgm_joint_summary states", sizeof(JointExpanded), joint_expanded_start
+	"vgm_joint_summary states", sizeof(JointExpanded), joint_expanded_init, joint_expanded_merge
 };
 
 /* Raise the error for a failed accumulator operation. */
@@ -258,39 +259,33 @@ vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view)
 	}
 }
 
-/* Merge a view into an expanded summary. */
+/* Merge a joint summary, flat or expanded, into an expanded summary. */
 static void
-joint_expanded_merge(JointExpanded *je, const VgmJointSummaryView *v)
+joint_expanded_merge(ExpandedObjectHeader *eohptr, Datum summary)
 {
-	int			status = vgm_joint_acc_merge(&je->acc, v);
+	JointExpanded *je = (JointExpanded *) eohptr;
+	VgmJointSummaryView v;
+	int			status;
 
+	vgm_joint_summary_get_view(summary, &v);
+	status = vgm_joint_acc_merge(&je->acc, &v);
 	je->flat_valid = false;
 	if (status == VGM_JOINT_ERR_DIMS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("cannot merge joint summaries of different column counts"),
-				 errdetail("One summary has %d columns, the other %d.", je->acc.d, v->d)));
+				 errdetail("One summary has %d columns, the other %d.", je->acc.d, v.d)));
 	report_acc_status(status);
 }
 
-/*
- * Start a new expanded joint summary: an empty accumulator on the state's
- * own memory, holding a copy of the input summary, if any.
- */
+/* Start a new expanded joint summary: an empty accumulator on the state's own memory. */
 static void
-joint_expanded_start(ExpandedObjectHeader *eohptr, const Datum *input)
+joint_expanded_init(ExpandedObjectHeader *eohptr)
 {
 	JointExpanded *je = (JointExpanded *) eohptr;
 
 	je->alloc = vgm_context_allocator(je->hdr.eoh_context);
 	vgm_joint_acc_init(&je->acc, &je->alloc);
-	if (input != NULL)
-	{
-		VgmJointSummaryView v;
-
-		vgm_joint_summary_get_view(*input, &v);
-		joint_expanded_merge(je, &v);
-	}
 }
 
 /* The transition state for this call (expanded_state.h). */
@@ -387,19 +382,7 @@ vgm_joint_summarize_sfunc(PG_FUNCTION_ARGS)
 Datum
 vgm_joint_summary_combine(PG_FUNCTION_ARGS)
 {
-	JointExpanded *je;
-
-	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	je = joint_state(fcinfo, "vgm_joint_summary_combine");
-	if (!PG_ARGISNULL(1))
-	{
-		VgmJointSummaryView v;
-
-		vgm_joint_summary_get_view(PG_GETARG_DATUM(1), &v);
-		joint_expanded_merge(je, &v);
-	}
-	PG_RETURN_DATUM(EOHPGetRWDatum(&je->hdr));
+	return vgm_expanded_merge_arg(fcinfo, "vgm_joint_summary_combine", &joint_kind, true);
 }
 
 /* A flat copy of a view. */

@@ -55,12 +55,13 @@ typedef struct VgmSummaryExpanded
 
 static Size summary_get_flat_size(ExpandedObjectHeader *eohptr);
 static void summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
-static void summary_expanded_start(ExpandedObjectHeader *eohptr, const Datum *input);
+static void summary_expanded_init(ExpandedObjectHeader *eohptr);
+static void summary_expanded_merge(ExpandedObjectHeader *eohptr, Datum summary);
 
 /* The expanded form of vgm_summary (expanded_state.h). */
 static const VgmExpandedKind summary_kind = {
 	{summary_get_flat_size, summary_flatten_into},
-	"vgm_summary states", sizeof(VgmSummaryExpanded), summary_expanded_start
+	"vgm_summary states", sizeof(VgmSummaryExpanded), summary_expanded_init, summary_expanded_merge
 };
 
 /* Raise the error for a failed accumulator operation. */
@@ -80,16 +81,6 @@ report_acc_status(int status)
 						   (long long) PG_INT64_MAX)));
 	if (status != VGM_SUMMARY_OK)
 		elog(ERROR, "unexpected vgm_summary status %d", status);
-}
-
-/* Merge a summary view into an expanded summary. */
-static void
-summary_expanded_merge(VgmSummaryExpanded *es, const VgmSummaryView *v)
-{
-	report_acc_status(vgm_acc_merge_summary(&es->acc, v->shift, v->buckets, v->n,
-											v->heavy, v->nheavy));
-	report_acc_status(vgm_counts_merge(&es->acc.counts, &v->counts));
-	es->flat_valid = false;
 }
 
 /*
@@ -242,25 +233,28 @@ vgm_summary_get_view(Datum datum, VgmSummaryView *view)
 	}
 }
 
-/*
- * Start a new expanded summary: an empty accumulator on the state's own
- * memory, holding a copy of the input summary, if any.
- */
+/* Start a new expanded summary: an empty accumulator on the state's own memory. */
 static void
-summary_expanded_start(ExpandedObjectHeader *eohptr, const Datum *input)
+summary_expanded_init(ExpandedObjectHeader *eohptr)
 {
 	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
 
 	es->alloc = vgm_context_allocator(es->hdr.eoh_context);
 	report_acc_status(vgm_acc_init(&es->acc, &es->alloc, VGM_SUMMARY_FINEST_SHIFT,
 								   VGM_SUMMARY_MAX_BUCKETS));
-	if (input != NULL)
-	{
-		VgmSummaryView v;
+}
 
-		vgm_summary_get_view(*input, &v);
-		summary_expanded_merge(es, &v);
-	}
+/* Merge a summary, flat or expanded, into an expanded summary. */
+static void
+summary_expanded_merge(ExpandedObjectHeader *eohptr, Datum summary)
+{
+	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
+	VgmSummaryView v;
+
+	vgm_summary_get_view(summary, &v);
+	report_acc_status(vgm_acc_merge_summary(&es->acc, v.shift, v.buckets, v.n, v.heavy, v.nheavy));
+	report_acc_status(vgm_counts_merge(&es->acc.counts, &v.counts));
+	es->flat_valid = false;
 }
 
 /* The transition state for this call (expanded_state.h). */
@@ -356,34 +350,14 @@ vgm_summarize_weighted_sfunc(PG_FUNCTION_ARGS)
 Datum
 vgm_rollup_sfunc(PG_FUNCTION_ARGS)
 {
-	VgmSummaryExpanded *es = summary_state(fcinfo, "vgm_rollup_sfunc");
-
-	if (!PG_ARGISNULL(1))
-	{
-		VgmSummaryView v;
-
-		vgm_summary_get_view(PG_GETARG_DATUM(1), &v);
-		summary_expanded_merge(es, &v);
-	}
-	PG_RETURN_DATUM(EOHPGetRWDatum(&es->hdr));
+	return vgm_expanded_merge_arg(fcinfo, "vgm_rollup_sfunc", &summary_kind, false);
 }
 
 /* Combine function shared by every summary aggregate: exact bucket-wise merge. */
 Datum
 vgm_summary_combine(PG_FUNCTION_ARGS)
 {
-	VgmSummaryExpanded *es;
-	VgmSummaryView v;
-
-	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	es = summary_state(fcinfo, "vgm_summary_combine");
-	if (!PG_ARGISNULL(1))
-	{
-		vgm_summary_get_view(PG_GETARG_DATUM(1), &v);
-		summary_expanded_merge(es, &v);
-	}
-	PG_RETURN_DATUM(EOHPGetRWDatum(&es->hdr));
+	return vgm_expanded_merge_arg(fcinfo, "vgm_summary_combine", &summary_kind, true);
 }
 
 /* Flat summary from a view (copying). */
