@@ -257,15 +257,14 @@ vgm_joint_model_out(PG_FUNCTION_ARGS)
 Datum
 vgm_joint_model_recv(PG_FUNCTION_ARGS)
 {
-	size_t		len;
-	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
+	VgmRecvMessage m;
 	VgmJointModelView view;
-	VgmCodecReport report;
 
-	PG_RETURN_DATUM(datum_of_decoded(vgm_joint_model_decode(data, len, &view,
+	vgm_recv_open(&m, fcinfo);
+	PG_RETURN_DATUM(datum_of_decoded(vgm_joint_model_decode(m.data, m.len, &view,
 															vgm_palloc_allocator(),
-															VGM_REPORT_BUFFERS(report)),
-									 true, &report, &view));
+															VGM_REPORT_BUFFERS(m.report)),
+									 true, &m.report, &view));
 }
 
 /* Binary output: the layout of joint_model_codec.h. */

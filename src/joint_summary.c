@@ -171,14 +171,38 @@ joint_get_flat_size(ExpandedObjectHeader *eohptr)
 	return VGM_JOINT_SUMMARY_SIZE(v.d, v.n, je->flat_nvalues_total, v.has_range);
 }
 
-/* Fill a flat summary from a view (the caller sized it). */
-static void
-flat_fill(VgmJointSummary *s, const VgmJointSummaryView *v)
+/* Where the arrays of a flat summary lie after its header. */
+typedef struct FlatArrays
 {
-	Size		kbytes = v->n * v->d * sizeof(int64);
-	Size		sbytes = v->n * VGM_JOINT_STRIDE(v->d) * sizeof(double);
+	int64	   *keys;			/* n x d */
+	double	   *stats;			/* n x VGM_JOINT_STRIDE(d) */
+	int64	   *counts;			/* d: an exact column's value count, else 0 */
+	int64	   *values;			/* the exact columns' values, then the range */
+} FlatArrays;
+
+/* The arrays of flat summary s of d columns and n cells. */
+static FlatArrays
+flat_arrays(VgmJointSummary *s, int d, size_t n)
+{
+	FlatArrays	a;
+
+	a.keys = s->data;
+	a.stats = (double *) (a.keys + n * d);
+	a.counts = (int64 *) (a.stats + n * VGM_JOINT_STRIDE(d));
+	a.values = a.counts + d;
+	return a;
+}
+
+/*
+ * Write what a flat summary of view v holds besides its cells and values
+ * (the caller sized it): the header, the value counts and the range.  The
+ * answer says where the cells and values go.
+ */
+static FlatArrays
+flat_header(VgmJointSummary *s, const VgmJointSummaryView *v)
+{
 	size_t		nvalues = vgm_joint_summary_value_total(v);
-	int64	   *counts = (int64 *) ((char *) s->data + kbytes + sbytes);
+	FlatArrays	a = flat_arrays(s, v->d, v->n);
 
 	memset(s, 0, offsetof(VgmJointSummary, data));
 	SET_VARSIZE(s, VGM_JOINT_SUMMARY_SIZE(v->d, v->n, nvalues, v->has_range));
@@ -189,22 +213,32 @@ flat_fill(VgmJointSummary *s, const VgmJointSummaryView *v)
 	s->exact = v->exact;
 	s->rows = v->rows;
 	s->skipped = v->skipped;
-	if (v->n)
-	{
-		memcpy(s->data, v->keys, kbytes);
-		memcpy((char *) s->data + kbytes, v->stats, sbytes);
-	}
 	for (int j = 0; j < v->d; j++)
-		counts[j] = ((v->exact >> j) & 1) ? v->nvalues[j] : 0;
-	if (nvalues)
-		memcpy(counts + v->d, v->values, nvalues * sizeof(int64));
+		a.counts[j] = ((v->exact >> j) & 1) ? v->nvalues[j] : 0;
 	if (v->has_range)
 	{
-		double	   *range = (double *) (counts + v->d + nvalues);
+		double	   *range = (double *) (a.values + nvalues);
 
 		memcpy(range, v->col_min, v->d * sizeof(double));
 		memcpy(range + v->d, v->col_max, v->d * sizeof(double));
 	}
+	return a;
+}
+
+/* Fill a flat summary from a view (the caller sized it). */
+static void
+flat_fill(VgmJointSummary *s, const VgmJointSummaryView *v)
+{
+	FlatArrays	a = flat_header(s, v);
+	size_t		nvalues = vgm_joint_summary_value_total(v);
+
+	if (v->n)
+	{
+		memcpy(a.keys, v->keys, v->n * v->d * sizeof(int64));
+		memcpy(a.stats, v->stats, v->n * VGM_JOINT_STRIDE(v->d) * sizeof(double));
+	}
+	if (nvalues)
+		memcpy(a.values, v->values, nvalues * sizeof(int64));
 }
 
 /* Write the flat form into memory the caller allocated. */
@@ -225,6 +259,7 @@ vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view)
 {
 	JointExpanded *je = (JointExpanded *) vgm_expanded_of(datum, &joint_kind, false);
 	VgmJointSummary *s;
+	FlatArrays	a;
 
 	if (je != NULL)
 	{
@@ -232,22 +267,21 @@ vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view)
 		return;
 	}
 	s = (VgmJointSummary *) PG_DETOAST_DATUM(datum);
+	a = flat_arrays(s, s->d, (size_t) s->ncells);
 	memset(view, 0, sizeof(*view));
 	view->d = s->d;
 	view->shift = s->shift;
 	view->n = (size_t) s->ncells;
 	view->rows = s->rows;
 	view->skipped = s->skipped;
-	view->keys = s->data;
-	view->stats = (const double *) ((const char *) s->data + view->n * view->d * sizeof(int64));
+	view->keys = a.keys;
+	view->stats = a.stats;
 	if (s->version >= VGM_JOINT_SUMMARY_FORMAT_VERSION)
 	{
-		const int64 *counts = (const int64 *) (view->stats + view->n * VGM_JOINT_STRIDE(view->d));
-
 		view->exact = s->exact;
 		for (int j = 0; j < view->d; j++)
-			view->nvalues[j] = (int) counts[j];
-		view->values = counts + view->d;
+			view->nvalues[j] = (int) a.counts[j];
+		view->values = a.values;
 	}
 	if (s->version == VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE)
 	{
@@ -427,27 +461,27 @@ vgm_joint_summary_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_joint_summary"));
 }
 
-/* Binary input: header and exact length first, then the cells, then validation. */
+/*
+ * Binary input: header and exact length first, then the cells and values
+ * straight into the flat datum, then validation; the header, value counts
+ * and range last, from the decoded view.
+ */
 Datum
 vgm_joint_summary_recv(PG_FUNCTION_ARGS)
 {
-	size_t		len;
-	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
+	VgmRecvMessage m;
 	VgmJointSummaryView v;
-	int64	   *keys;
-	double	   *stats;
-	int64	   *values;
-	VgmCodecReport report;
+	VgmJointSummary *s;
+	FlatArrays	a;
 
-	vgm_codec_check(vgm_joint_summary_decode_head(data, len, &v, VGM_REPORT_BUFFERS(report)),
-					true, &report);
-	keys = palloc(Max(v.n * v.d, 1) * sizeof(int64));
-	stats = palloc(Max(v.n * VGM_JOINT_STRIDE(v.d), 1) * sizeof(double));
-	values = palloc(VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64));
-	vgm_codec_check(vgm_joint_summary_decode_body(data, len, &v, values, keys, stats,
-												  VGM_REPORT_BUFFERS(report)),
-					true, &report);
-	PG_RETURN_POINTER(flat_from_view(&v));
+	vgm_recv_open(&m, fcinfo);
+	vgm_recv_check(&m, vgm_joint_summary_decode_head(m.data, m.len, &v, VGM_REPORT_BUFFERS(m.report)));
+	s = palloc(VGM_JOINT_SUMMARY_SIZE(v.d, v.n, vgm_joint_summary_value_total(&v), v.has_range));
+	a = flat_arrays(s, v.d, v.n);
+	vgm_recv_check(&m, vgm_joint_summary_decode_body(m.data, m.len, &v, a.values, a.keys, a.stats,
+													 VGM_REPORT_BUFFERS(m.report)));
+	flat_header(s, &v);
+	PG_RETURN_POINTER(s);
 }
 
 /* Binary output. */

@@ -360,7 +360,7 @@ vgm_summary_combine(PG_FUNCTION_ARGS)
 	return vgm_expanded_merge_arg(fcinfo, "vgm_summary_combine", &summary_kind, true);
 }
 
-/* Flat summary from a view (copying). */
+/* Flat summary from its parts (copying; NULL arrays: the caller writes them). */
 static VgmSummary *
 summary_flat_from_parts(int shift, const VgmSummaryCounts *counts,
 						const VgmBucket *buckets, size_t n,
@@ -413,19 +413,14 @@ vgm_summary_out(PG_FUNCTION_ARGS)
 {
 	VgmSummaryView v;
 	JtOut		out;
+	bool		packed;
 
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	if (vgm_summary_text_form == VGM_SUMMARY_TEXT_COMPACT
-		|| (vgm_summary_text_form == VGM_SUMMARY_TEXT_AUTO && v.n > VGM_SUMMARY_TEXT_AUTO_BUCKETS))
-	{
-		jt_out_growable(&out, vgm_palloc_allocator(), 320 + v.n * 32 + v.nheavy * 80);
-		vgm_summary_write(&out, true, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
-	}
-	else
-	{
-		jt_out_growable(&out, vgm_palloc_allocator(), 256 + v.n * 140 + v.nheavy * 80);
-		vgm_summary_write(&out, false, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
-	}
+	packed = vgm_summary_text_form == VGM_SUMMARY_TEXT_COMPACT
+		|| (vgm_summary_text_form == VGM_SUMMARY_TEXT_AUTO && v.n > VGM_SUMMARY_TEXT_AUTO_BUCKETS);
+	jt_out_growable(&out, vgm_palloc_allocator(),
+					(packed ? 320 + v.n * 32 : 256 + v.n * 140) + v.nheavy * 80);
+	vgm_summary_write(&out, packed, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
 	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_summary"));
 }
 
@@ -436,22 +431,17 @@ vgm_summary_out(PG_FUNCTION_ARGS)
 Datum
 vgm_summary_recv(PG_FUNCTION_ARGS)
 {
-	size_t		len;
-	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
+	VgmRecvMessage m;
 	VgmSummaryWireHead head;
 	VgmSummary *s;
-	VgmCodecReport report;
 
-	vgm_codec_check(vgm_summary_decode_head(data, len, &head, VGM_REPORT_BUFFERS(report)),
-					true, &report);
-	/* every byte is written below (the layout has no padding): no palloc0 */
-	s = palloc(VGM_SUMMARY_SIZE_HEAVY(head.n, head.nheavy));
-	summary_flat_fill(s, VGM_SUMMARY_SIZE_HEAVY(head.n, head.nheavy), head.shift, &head.counts,
-					  NULL, head.n, NULL, head.nheavy);
-	vgm_codec_check(vgm_summary_decode_body(data, len, &head, s->buckets,
-											(VgmHeavy *) &s->buckets[head.n],
-											VGM_REPORT_BUFFERS(report)),
-					true, &report);
+	vgm_recv_open(&m, fcinfo);
+	vgm_recv_check(&m, vgm_summary_decode_head(m.data, m.len, &head, VGM_REPORT_BUFFERS(m.report)));
+	/* the header now, the buckets and heavy values decoded into place below */
+	s = summary_flat_from_parts(head.shift, &head.counts, NULL, head.n, NULL, head.nheavy);
+	vgm_recv_check(&m, vgm_summary_decode_body(m.data, m.len, &head, s->buckets,
+											   (VgmHeavy *) &s->buckets[head.n],
+											   VGM_REPORT_BUFFERS(m.report)));
 	PG_RETURN_POINTER(s);
 }
 
