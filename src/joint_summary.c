@@ -60,17 +60,7 @@ typedef struct JointExpanded
 	bool		flat_valid;
 } JointExpanded;
 
-static Size joint_get_flat_size(ExpandedObjectHeader *eohptr);
 static void joint_expanded_view(struct JointExpanded *je, VgmJointSummaryView *v);
-static void joint_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
-static void joint_expanded_init(ExpandedObjectHeader *eohptr);
-static void joint_expanded_merge(ExpandedObjectHeader *eohptr, Datum summary);
-
-/* The expanded form of vgm_joint_summary (expanded_state.h). */
-static const VgmExpandedKind joint_kind = {
-	{joint_get_flat_size, joint_flatten_into},
-	"vgm_joint_summary states", sizeof(JointExpanded), joint_expanded_init, joint_expanded_merge
-};
 
 /* Raise the error for a failed accumulator operation. */
 static void
@@ -253,6 +243,41 @@ joint_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	flat_fill((VgmJointSummary *) result, &v);
 }
 
+/* Merge a joint summary, flat or expanded, into an expanded summary. */
+static void
+joint_expanded_merge(ExpandedObjectHeader *eohptr, Datum summary)
+{
+	JointExpanded *je = (JointExpanded *) eohptr;
+	VgmJointSummaryView v;
+	int			status;
+
+	vgm_joint_summary_get_view(summary, &v);
+	status = vgm_joint_acc_merge(&je->acc, &v);
+	je->flat_valid = false;
+	if (status == VGM_JOINT_ERR_DIMS)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("cannot merge joint summaries of different column counts"),
+				 errdetail("One summary has %d columns, the other %d.", je->acc.d, v.d)));
+	report_acc_status(status);
+}
+
+/* Start a new expanded joint summary: an empty accumulator on the state's own memory. */
+static void
+joint_expanded_init(ExpandedObjectHeader *eohptr)
+{
+	JointExpanded *je = (JointExpanded *) eohptr;
+
+	je->alloc = vgm_context_allocator(je->hdr.eoh_context);
+	vgm_joint_acc_init(&je->acc, &je->alloc);
+}
+
+/* The expanded form of vgm_joint_summary (expanded_state.h). */
+static const VgmExpandedKind joint_kind = {
+	{joint_get_flat_size, joint_flatten_into},
+	"vgm_joint_summary states", sizeof(JointExpanded), joint_expanded_init, joint_expanded_merge
+};
+
 /* Read a joint summary argument without modifying it. */
 void
 vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view)
@@ -291,35 +316,6 @@ vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view)
 		memcpy(view->col_min, range, view->d * sizeof(double));
 		memcpy(view->col_max, range + view->d, view->d * sizeof(double));
 	}
-}
-
-/* Merge a joint summary, flat or expanded, into an expanded summary. */
-static void
-joint_expanded_merge(ExpandedObjectHeader *eohptr, Datum summary)
-{
-	JointExpanded *je = (JointExpanded *) eohptr;
-	VgmJointSummaryView v;
-	int			status;
-
-	vgm_joint_summary_get_view(summary, &v);
-	status = vgm_joint_acc_merge(&je->acc, &v);
-	je->flat_valid = false;
-	if (status == VGM_JOINT_ERR_DIMS)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("cannot merge joint summaries of different column counts"),
-				 errdetail("One summary has %d columns, the other %d.", je->acc.d, v.d)));
-	report_acc_status(status);
-}
-
-/* Start a new expanded joint summary: an empty accumulator on the state's own memory. */
-static void
-joint_expanded_init(ExpandedObjectHeader *eohptr)
-{
-	JointExpanded *je = (JointExpanded *) eohptr;
-
-	je->alloc = vgm_context_allocator(je->hdr.eoh_context);
-	vgm_joint_acc_init(&je->acc, &je->alloc);
 }
 
 /* The transition state for this call (expanded_state.h). */

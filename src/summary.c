@@ -53,17 +53,6 @@ typedef struct VgmSummaryExpanded
 	bool		flat_valid;
 } VgmSummaryExpanded;
 
-static Size summary_get_flat_size(ExpandedObjectHeader *eohptr);
-static void summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
-static void summary_expanded_init(ExpandedObjectHeader *eohptr);
-static void summary_expanded_merge(ExpandedObjectHeader *eohptr, Datum summary);
-
-/* The expanded form of vgm_summary (expanded_state.h). */
-static const VgmExpandedKind summary_kind = {
-	{summary_get_flat_size, summary_flatten_into},
-	"vgm_summary states", sizeof(VgmSummaryExpanded), summary_expanded_init, summary_expanded_merge
-};
-
 /* Raise the error for a failed accumulator operation. */
 static void
 report_acc_status(int status)
@@ -202,6 +191,36 @@ summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_
 					  es->flat, es->flat_n, es->flat_heavy, es->flat_nheavy);
 }
 
+/* Start a new expanded summary: an empty accumulator on the state's own memory. */
+static void
+summary_expanded_init(ExpandedObjectHeader *eohptr)
+{
+	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
+
+	es->alloc = vgm_context_allocator(es->hdr.eoh_context);
+	report_acc_status(vgm_acc_init(&es->acc, &es->alloc, VGM_SUMMARY_FINEST_SHIFT,
+								   VGM_SUMMARY_MAX_BUCKETS));
+}
+
+/* Merge a summary, flat or expanded, into an expanded summary. */
+static void
+summary_expanded_merge(ExpandedObjectHeader *eohptr, Datum summary)
+{
+	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
+	VgmSummaryView v;
+
+	vgm_summary_get_view(summary, &v);
+	report_acc_status(vgm_acc_merge_summary(&es->acc, v.shift, v.buckets, v.n, v.heavy, v.nheavy));
+	report_acc_status(vgm_counts_merge(&es->acc.counts, &v.counts));
+	es->flat_valid = false;
+}
+
+/* The expanded form of vgm_summary (expanded_state.h). */
+static const VgmExpandedKind summary_kind = {
+	{summary_get_flat_size, summary_flatten_into},
+	"vgm_summary states", sizeof(VgmSummaryExpanded), summary_expanded_init, summary_expanded_merge
+};
+
 /* Read a summary argument without modifying it. */
 void
 vgm_summary_get_view(Datum datum, VgmSummaryView *view)
@@ -231,30 +250,6 @@ vgm_summary_get_view(Datum datum, VgmSummaryView *view)
 		view->nheavy = s->version == VGM_SUMMARY_HEAVY_VERSION
 			? (VARSIZE(s) - VGM_SUMMARY_SIZE(s->nbuckets)) / sizeof(VgmHeavy) : 0;
 	}
-}
-
-/* Start a new expanded summary: an empty accumulator on the state's own memory. */
-static void
-summary_expanded_init(ExpandedObjectHeader *eohptr)
-{
-	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
-
-	es->alloc = vgm_context_allocator(es->hdr.eoh_context);
-	report_acc_status(vgm_acc_init(&es->acc, &es->alloc, VGM_SUMMARY_FINEST_SHIFT,
-								   VGM_SUMMARY_MAX_BUCKETS));
-}
-
-/* Merge a summary, flat or expanded, into an expanded summary. */
-static void
-summary_expanded_merge(ExpandedObjectHeader *eohptr, Datum summary)
-{
-	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
-	VgmSummaryView v;
-
-	vgm_summary_get_view(summary, &v);
-	report_acc_status(vgm_acc_merge_summary(&es->acc, v.shift, v.buckets, v.n, v.heavy, v.nheavy));
-	report_acc_status(vgm_counts_merge(&es->acc.counts, &v.counts));
-	es->flat_valid = false;
 }
 
 /* The transition state for this call (expanded_state.h). */
