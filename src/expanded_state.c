@@ -40,13 +40,28 @@ states_context(MemoryContext aggcxt, const char *name)
 	return AllocSetContextCreateInternal(aggcxt, name, ALLOCSET_DEFAULT_SIZES);
 }
 
+/* Allocation hook: memory of the context arg. */
+static void *
+context_alloc(size_t size, void *arg)
+{
+	return MemoryContextAllocExtended((MemoryContext) arg, size,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+/* Release hook for context_alloc. */
+static void
+context_free(void *ptr, void *arg)
+{
+	pfree(ptr);
+}
+
 /* A new state for a transition function not handed its own R/W state. */
 ExpandedObjectHeader *
 vgm_expanded_start(FunctionCallInfo fcinfo, const char *fname, const VgmExpandedKind *kind)
 {
 	MemoryContext aggcxt;
 	MemoryContext cxt;
-	ExpandedObjectHeader *state;
+	VgmExpandedState *state;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
@@ -55,11 +70,13 @@ vgm_expanded_start(FunctionCallInfo fcinfo, const char *fname, const VgmExpanded
 				 errdetail("This function is the transition function of an aggregate.")));
 	cxt = states_context(aggcxt, kind->states_context);
 	state = MemoryContextAllocZero(cxt, kind->size);
-	EOH_init_header(state, &kind->methods, cxt);
-	kind->init(state);
+	EOH_init_header(&state->hdr, &kind->methods, cxt);
+	/* the core's allocator on the state's memory: huge blocks, NULL when out of memory */
+	state->alloc = (VgmAllocator) {context_alloc, context_free, cxt};
+	kind->init(&state->hdr);
 	if (!PG_ARGISNULL(0))
-		kind->merge(state, PG_GETARG_DATUM(0));
-	return state;
+		kind->merge(&state->hdr, PG_GETARG_DATUM(0));
+	return &state->hdr;
 }
 
 /* Merge argument 1, when not NULL, into the transition state (vgm_rollup, combine). */
@@ -77,29 +94,3 @@ vgm_expanded_merge_arg(FunctionCallInfo fcinfo, const char *fname, const VgmExpa
 	PG_RETURN_DATUM(EOHPGetRWDatum(state));
 }
 
-/* Allocation hook: memory of the context arg. */
-static void *
-context_alloc(size_t size, void *arg)
-{
-	return MemoryContextAllocExtended((MemoryContext) arg, size,
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
-}
-
-/* Release hook for context_alloc. */
-static void
-context_free(void *ptr, void *arg)
-{
-	pfree(ptr);
-}
-
-/* An allocator on a memory context for the pure-C core. */
-VgmAllocator
-vgm_context_allocator(MemoryContext cxt)
-{
-	VgmAllocator a;
-
-	a.alloc = context_alloc;
-	a.release = context_free;
-	a.arg = cxt;
-	return a;
-}

@@ -48,9 +48,8 @@ PG_FUNCTION_INFO_V1(vgm_joint_summary_moments);
 /* The expanded (accumulating) form of a joint summary. */
 typedef struct JointExpanded
 {
-	ExpandedObjectHeader hdr;
+	VgmExpandedState base;		/* header and allocator (expanded_state.h) */
 	VgmJointAcc acc;
-	VgmAllocator alloc;			/* allocates in hdr.eoh_context */
 	int64	   *flat_keys;		/* cells exported for flattening */
 	double	   *flat_stats;
 	size_t		flat_n;
@@ -104,14 +103,14 @@ joint_expanded_export(JointExpanded *je)
 		pfree(je->flat_keys);
 	if (je->flat_stats)
 		pfree(je->flat_stats);
-	je->flat_keys = MemoryContextAllocHuge(je->hdr.eoh_context,
+	je->flat_keys = MemoryContextAllocHuge(je->base.hdr.eoh_context,
 										   n * Max(je->acc.d, 1) * sizeof(int64));
-	je->flat_stats = MemoryContextAllocHuge(je->hdr.eoh_context,
+	je->flat_stats = MemoryContextAllocHuge(je->base.hdr.eoh_context,
 											n * VGM_JOINT_STRIDE(je->acc.d) * sizeof(double));
 	report_acc_status(vgm_joint_acc_export(&je->acc, je->flat_keys, je->flat_stats,
 										   &je->flat_n));
 	if (je->flat_values == NULL)
-		je->flat_values = MemoryContextAlloc(je->hdr.eoh_context,
+		je->flat_values = MemoryContextAlloc(je->base.hdr.eoh_context,
 											 VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64));
 	je->flat_nvalues_total = vgm_joint_acc_values(&je->acc, je->flat_values, je->flat_nvalues);
 	je->flat_valid = true;
@@ -268,8 +267,7 @@ joint_expanded_init(ExpandedObjectHeader *eohptr)
 {
 	JointExpanded *je = (JointExpanded *) eohptr;
 
-	je->alloc = vgm_context_allocator(je->hdr.eoh_context);
-	vgm_joint_acc_init(&je->acc, &je->alloc);
+	vgm_joint_acc_init(&je->acc, &je->base.alloc);
 }
 
 /* The expanded form of vgm_joint_summary (expanded_state.h). */
@@ -388,7 +386,7 @@ vgm_joint_summarize_sfunc(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 	{
 		report_acc_status(vgm_joint_acc_skip(&je->acc));
-		PG_RETURN_DATUM(EOHPGetRWDatum(&je->hdr));
+		PG_RETURN_DATUM(EOHPGetRWDatum(&je->base.hdr));
 	}
 	arr = PG_GETARG_ARRAYTYPE_P(1);
 	d = row_length(arr, &je->acc);
@@ -398,14 +396,14 @@ vgm_joint_summarize_sfunc(PG_FUNCTION_ARGS)
 	if (ARR_HASNULL(arr) && array_contains_nulls(arr))
 	{
 		report_acc_status(vgm_joint_acc_skip(&je->acc));
-		PG_RETURN_DATUM(EOHPGetRWDatum(&je->hdr));
+		PG_RETURN_DATUM(EOHPGetRWDatum(&je->base.hdr));
 	}
 	/* float8 elements without NULLs lie contiguous after the header */
 	status = vgm_joint_acc_add(&je->acc, (const double *) ARR_DATA_PTR(arr));
 	if (status == VGM_JOINT_ERR_NONFINITE)
 		report_nonfinite((const double *) ARR_DATA_PTR(arr), d);
 	report_acc_status(status);
-	PG_RETURN_DATUM(EOHPGetRWDatum(&je->hdr));
+	PG_RETURN_DATUM(EOHPGetRWDatum(&je->base.hdr));
 }
 
 /* Combine function, and transition of vgm_rollup(vgm_joint_summary): exact merge. */

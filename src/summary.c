@@ -43,9 +43,8 @@ PG_FUNCTION_INFO_V1(vgm_summary_heavy);
 /* The expanded (accumulating) form of a summary. */
 typedef struct VgmSummaryExpanded
 {
-	ExpandedObjectHeader hdr;
+	VgmExpandedState base;		/* header and allocator (expanded_state.h) */
 	VgmAccumulator acc;
-	VgmAllocator alloc;			/* allocates in hdr.eoh_context */
 	VgmBucket  *flat;			/* buckets exported for flattening */
 	size_t		flat_n;
 	VgmHeavy   *flat_heavy;		/* heavy values exported with them */
@@ -122,11 +121,11 @@ summary_expanded_export(VgmSummaryExpanded *es)
 	report_acc_status(vgm_acc_flush(&es->acc));
 	if (es->flat)
 		pfree(es->flat);
-	es->flat = MemoryContextAllocHuge(es->hdr.eoh_context,
+	es->flat = MemoryContextAllocHuge(es->base.hdr.eoh_context,
 									  Max(es->acc.nused, 1) * sizeof(VgmBucket));
 	es->flat_n = vgm_acc_export(&es->acc, es->flat);
 	if (es->flat_heavy == NULL)
-		es->flat_heavy = MemoryContextAlloc(es->hdr.eoh_context, VGM_HEAVY_LIVE * sizeof(VgmHeavy));
+		es->flat_heavy = MemoryContextAlloc(es->base.hdr.eoh_context, VGM_HEAVY_LIVE * sizeof(VgmHeavy));
 	{
 		double		total = 0.0;
 
@@ -197,8 +196,7 @@ summary_expanded_init(ExpandedObjectHeader *eohptr)
 {
 	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
 
-	es->alloc = vgm_context_allocator(es->hdr.eoh_context);
-	report_acc_status(vgm_acc_init(&es->acc, &es->alloc, VGM_SUMMARY_FINEST_SHIFT,
+	report_acc_status(vgm_acc_init(&es->acc, &es->base.alloc, VGM_SUMMARY_FINEST_SHIFT,
 								   VGM_SUMMARY_MAX_BUCKETS));
 }
 
@@ -324,7 +322,7 @@ summarize_row(FunctionCallInfo fcinfo, const char *fname, bool weighted)
 			report_acc_status(vgm_acc_add(&es->acc, x, w));
 	}
 	es->flat_valid = false;
-	return EOHPGetRWDatum(&es->hdr);
+	return EOHPGetRWDatum(&es->base.hdr);
 }
 
 /* vgm_summarize(x) transition: one row into the summary. */
