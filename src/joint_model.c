@@ -40,71 +40,44 @@ StaticAssertDecl(VGM_JOINT_MODEL_SEAL_BYTES == VGM_MODEL_SEAL_BYTES,
 				 "a joint model's seal is model_seal.h's");
 
 /*
- * A scalar of the stored header: where it lies there, where the view's
- * header keeps it, and its bytes, which the two must agree on.
+ * The header scalars a stored model and its view share, as (stored member,
+ * view member), in stored order: one list that X expands to the copy in
+ * either direction (STORE_SCALAR, VIEW_SCALAR), as plain assignments, so
+ * the view of a model costs what it did when they were written out.
  */
-typedef struct StoredScalar
-{
-	uint16		stored;
-	uint16		view;
-	uint16		width;
-} StoredScalar;
+#define JOINT_MODEL_SCALARS(X) \
+	X(d, d); \
+	X(k, k); \
+	X(iterations, iterations); \
+	X(converged, converged); \
+	X(max_iter, max_iter); \
+	X(n_init, n_init); \
+	X(seed, seed); \
+	X(tol, tol); \
+	X(weight_threshold, weight_threshold); \
+	X(prior_weight_concentration, priors.weight_concentration); \
+	X(prior_mean_precision, priors.mean_precision); \
+	X(prior_degrees_of_freedom, priors.degrees_of_freedom); \
+	X(prior_reg_covar, priors.reg_covar); \
+	X(lower_bound, lower_bound); \
+	X(fit_ms, fit_ms); \
+	X(rows, rows); \
+	X(points, points); \
+	X(skipped_rows, skipped_rows); \
+	X(total_weight, total_weight)
 
-/* 0, or a compile error when the two members differ in size */
-#define SIZES_AGREE(a, b) (0 * sizeof(char[sizeof(a) == sizeof(b) ? 1 : -1]))
-
-#define STORED_SCALAR(stored_member, view_member) \
-	{offsetof(VgmJointModel, stored_member), offsetof(VgmJointModelHeader, view_member), \
-	 sizeof(((VgmJointModel *) NULL)->stored_member) + \
-	 SIZES_AGREE(((VgmJointModel *) NULL)->stored_member, ((VgmJointModelHeader *) NULL)->view_member)}
-
-/* The header scalars a stored model and its view share, in stored order. */
-static const StoredScalar stored_scalars[] = {
-	STORED_SCALAR(d, d),
-	STORED_SCALAR(k, k),
-	STORED_SCALAR(iterations, iterations),
-	STORED_SCALAR(converged, converged),
-	STORED_SCALAR(max_iter, max_iter),
-	STORED_SCALAR(n_init, n_init),
-	STORED_SCALAR(seed, seed),
-	STORED_SCALAR(tol, tol),
-	STORED_SCALAR(weight_threshold, weight_threshold),
-	STORED_SCALAR(prior_weight_concentration, priors.weight_concentration),
-	STORED_SCALAR(prior_mean_precision, priors.mean_precision),
-	STORED_SCALAR(prior_degrees_of_freedom, priors.degrees_of_freedom),
-	STORED_SCALAR(prior_reg_covar, priors.reg_covar),
-	STORED_SCALAR(lower_bound, lower_bound),
-	STORED_SCALAR(fit_ms, fit_ms),
-	STORED_SCALAR(rows, rows),
-	STORED_SCALAR(points, points),
-	STORED_SCALAR(skipped_rows, skipped_rows),
-	STORED_SCALAR(total_weight, total_weight),
-};
+/* One scalar from view header h into stored model m, or back. */
+#define STORE_SCALAR(stored, view) m->stored = h->view
+#define VIEW_SCALAR(stored, view) h->view = m->stored
 
 /*
  * The stored header has no padding and ends where the arrays start, so a
- * datum palloc0'd and filled through the table above has every byte set
+ * datum palloc0'd and filled through the list above has every byte set
  * (byte equality is value equality, equality.c).
  */
 StaticAssertDecl(offsetof(VgmJointModel, iterations) == 16 && offsetof(VgmJointModel, seed) == 32 &&
 				 offsetof(VgmJointModel, total_weight) == 128 && offsetof(VgmJointModel, data) == 136,
 				 "the stored joint model header keeps its layout");
-
-/*
- * Copy the header scalars the table lists from a view's header into a
- * stored model (to_stored), or from a stored model into a view's header.
- */
-static void
-copy_scalars(void *to, const void *from, bool to_stored)
-{
-	for (int i = 0; i < lengthof(stored_scalars); i++)
-	{
-		const StoredScalar *f = &stored_scalars[i];
-
-		memcpy((char *) to + (to_stored ? f->stored : f->view),
-			   (const char *) from + (to_stored ? f->view : f->stored), f->width);
-	}
-}
 
 /*
  * Build a vgm_joint_model datum from a validated view: the sealed layout,
@@ -124,7 +97,7 @@ vgm_joint_model_datum(const VgmJointModelView *model)
 
 	SET_VARSIZE(m, size);
 	m->layout = VGM_JOINT_MODEL_SEALED;
-	copy_scalars(m, h, true);
+	JOINT_MODEL_SCALARS(STORE_SCALAR);
 	memcpy(m->data, h->priors.mean, sizeof(double) * d);
 	memcpy(m->data + d, h->priors.covariance, sizeof(double) * d * d);
 	/* the training range, or NaN in its place for a model of format 1 */
@@ -195,7 +168,7 @@ vgm_joint_model_view(const VgmJointModel *m, VgmJointModelView *model)
 			h->col_min[i] = range[i];
 			h->col_max[i] = range[m->d + i];
 		}
-	copy_scalars(h, m, false);
+	JOINT_MODEL_SCALARS(VIEW_SCALAR);
 	h->priors.d = m->d;
 	memcpy(h->priors.mean, m->data, sizeof(double) * m->d);
 	memcpy(h->priors.covariance, m->data + m->d, sizeof(double) * m->d * m->d);
