@@ -49,22 +49,34 @@ vgm_binary_check_version(VgmWireReader *r, const char *type, int supported,
 }
 
 /*
- * The format version of a type that has a second version beside the first:
- * extended, or else the first, checked as vgm_binary_check_version does, so that a
- * message of neither version gets the message earlier builds gave.
+ * The start of every decoder here: a reader r on the message, the caller's
+ * fixed part (size bytes) zeroed, the format version of a type that has a
+ * second version beside the first, and the length of the fields the type
+ * reads next.  The version is extended, or else the first, checked as
+ * vgm_binary_check_version does, so that a message of neither version gets
+ * the message earlier builds gave; a message shorter than need bytes then
+ * fails as vgm_binary_fail_short says.
  */
 static int
-check_either_version(VgmWireReader *r, const char *type, int supported, int extended,
-					 int32_t *version, char *msg, size_t msglen, char *detail, size_t detaillen)
+open_message(VgmWireReader *r, const uint8_t *data, size_t len, void *fixed, size_t size,
+			 const char *type, int supported, int extended, int32_t *version, size_t need,
+			 char *msg, size_t msglen, char *detail, size_t detaillen)
 {
+	int			status = VGM_BINARY_OK;
+
+	*r = (VgmWireReader) {data, len, 0};
+	memset(fixed, 0, size);
 	if (vgm_wire_left(r) >= 4 && vgm_wire_get_i32(r) == extended)
-	{
 		*version = extended;
-		return VGM_BINARY_OK;
+	else
+	{
+		r->pos = 0;
+		*version = supported;
+		status = vgm_binary_check_version(r, type, supported, msg, msglen, detail, detaillen);
 	}
-	r->pos = 0;
-	*version = supported;
-	return vgm_binary_check_version(r, type, supported, msg, msglen, detail, detaillen);
+	if (status == VGM_BINARY_OK && len < need)
+		status = vgm_binary_fail_short(type, len, need, msg, msglen, detail, detaillen);
+	return status;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -137,19 +149,15 @@ int
 vgm_model_decode_head(const uint8_t *data, size_t len, VgmModelHeader *hdr,
 					  char *msg, size_t msglen, char *detail, size_t detaillen)
 {
-	VgmWireReader r = {data, len, 0};
+	VgmWireReader r;
 	size_t		want;
-	int			status;
-
-	memset(hdr, 0, sizeof(*hdr));
 	/* version 2 has atoms */
-	status = check_either_version(&r, "vgm_model", VGM_MODEL_FORMAT_VERSION,
-								  VGM_MODEL_FORMAT_VERSION_ATOMS, &hdr->version,
-								  msg, msglen, detail, detaillen);
+	int			status = open_message(&r, data, len, hdr, sizeof(*hdr), "vgm_model",
+									  VGM_MODEL_FORMAT_VERSION, VGM_MODEL_FORMAT_VERSION_ATOMS,
+									  &hdr->version, 12, msg, msglen, detail, detaillen);
+
 	if (status != VGM_BINARY_OK)
 		return status;
-	if (vgm_wire_left(&r) < 8)
-		return vgm_binary_fail_short("vgm_model", len, 12, msg, msglen, detail, detaillen);
 	hdr->dims = vgm_wire_get_i32(&r);
 	hdr->k = vgm_wire_get_i32(&r);
 	if (hdr->k < 1 || hdr->k > VGM_MAX_COMPONENTS)
@@ -300,24 +308,18 @@ int
 vgm_summary_decode_head(const uint8_t *data, size_t len, VgmSummaryWireHead *head,
 						char *msg, size_t msglen, char *detail, size_t detaillen)
 {
-	VgmWireReader r = {data, len, 0};
-	int32_t		version;
+	VgmWireReader r;
 	int32_t		n;
 	int32_t		nheavy = 0;
 	size_t		bucket_bytes;
-	int			status;
-
-	memset(head, 0, sizeof(*head));
 	/* version 2 is version 1 plus a heavy-value table after the buckets */
-	status = check_either_version(&r, "vgm_summary", VGM_SUMMARY_FORMAT_VERSION,
-								  VGM_SUMMARY_HEAVY_VERSION, &version,
-								  msg, msglen, detail, detaillen);
+	int			status = open_message(&r, data, len, head, sizeof(*head), "vgm_summary",
+									  VGM_SUMMARY_FORMAT_VERSION, VGM_SUMMARY_HEAVY_VERSION,
+									  &head->version, VGM_SUMMARY_BINARY_HEADER,
+									  msg, msglen, detail, detaillen);
+
 	if (status != VGM_BINARY_OK)
 		return status;
-	head->version = version;
-	if (vgm_wire_left(&r) < VGM_SUMMARY_BINARY_HEADER - 4)
-		return vgm_binary_fail_short("vgm_summary", len, VGM_SUMMARY_BINARY_HEADER,
-									 msg, msglen, detail, detaillen);
 	head->shift = vgm_wire_get_i32(&r);
 	n = vgm_wire_get_i32(&r);
 	vgm_wire_get_fields(&r, summary_counts_fields, N_FIELDS(summary_counts_fields), &head->counts);
@@ -427,23 +429,19 @@ int
 vgm_ks_decode(const uint8_t *data, size_t len, VgmKsCounts *c, int64_t *counts, int nbins,
 			  char *msg, size_t msglen, char *detail, size_t detaillen)
 {
-	VgmWireReader r = {data, len, 0};
+	VgmWireReader r;
 	int32_t		version;
 	int32_t		bins;
 	int32_t		nnz;
 	int32_t		last = -1;
-	int			status;
-
-	memset(c, 0, sizeof(*c));
-	memset(counts, 0, sizeof(int64_t) * (size_t) nbins);
 	/* version 2 has jumps */
-	status = check_either_version(&r, "vgm_ks_state", VGM_KS_FORMAT_VERSION,
-								  VGM_KS_FORMAT_VERSION_JUMPS, &version,
-								  msg, msglen, detail, detaillen);
+	int			status = open_message(&r, data, len, c, sizeof(*c), "vgm_ks_state",
+									  VGM_KS_FORMAT_VERSION, VGM_KS_FORMAT_VERSION_JUMPS,
+									  &version, 8, msg, msglen, detail, detaillen);
+
+	memset(counts, 0, sizeof(int64_t) * (size_t) nbins);
 	if (status != VGM_BINARY_OK)
 		return status;
-	if (vgm_wire_left(&r) < 4)
-		return vgm_binary_fail_short("vgm_ks_state", len, 8, msg, msglen, detail, detaillen);
 	bins = vgm_wire_get_i32(&r);
 	if (bins != VGM_KS_BINS || bins != nbins)
 	{

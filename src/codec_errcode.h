@@ -10,8 +10,11 @@
 #ifndef VGM_CODEC_ERRCODE_H
 #define VGM_CODEC_ERRCODE_H
 
+#include "fmgr.h"
+
 #include "codec_status.h"
 #include "json_text.h"
+#include "vgm.h"
 
 /* SQLSTATE of a codec status; binary selects the representation error. */
 static inline int
@@ -67,6 +70,31 @@ vgm_codec_check(int status, bool binary, const VgmCodecReport *r)
 {
 	if (unlikely(status != VGM_CODEC_OK))
 		vgm_codec_error(status, binary, r->msg, r->detail);
+}
+
+/*
+ * The binary message of a recv (its argument 0): the unread bytes, which
+ * the recv consumes, and the report its decoders write an error into.
+ */
+typedef struct VgmRecvMessage
+{
+	const uint8 *data;
+	size_t		len;
+	VgmCodecReport report;
+} VgmRecvMessage;
+
+/* Open argument 0 of a recv as its message (vgm_recv_bytes). */
+static inline void
+vgm_recv_open(VgmRecvMessage *m, FunctionCallInfo fcinfo)
+{
+	m->data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &m->len);
+}
+
+/* Raise the error a binary decoder reported for the message, if it reported one. */
+static inline void
+vgm_recv_check(const VgmRecvMessage *m, int status)
+{
+	vgm_codec_check(status, true, &m->report);
 }
 
 /* The text a codec wrote into a growable buffer; out of memory is an error. */

@@ -40,26 +40,6 @@ states_context(MemoryContext aggcxt, const char *name)
 	return AllocSetContextCreateInternal(aggcxt, name, ALLOCSET_DEFAULT_SIZES);
 }
 
-/* A new state for a transition function not handed its own R/W state. */
-ExpandedObjectHeader *
-vgm_expanded_start(FunctionCallInfo fcinfo, const char *fname, const VgmExpandedKind *kind)
-{
-	MemoryContext aggcxt;
-	MemoryContext cxt;
-	ExpandedObjectHeader *state;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname),
-				 errdetail("This function is the transition function of an aggregate.")));
-	cxt = states_context(aggcxt, kind->states_context);
-	state = MemoryContextAllocZero(cxt, kind->size);
-	EOH_init_header(state, &kind->methods, cxt);
-	kind->start(state, PG_ARGISNULL(0) ? NULL : &fcinfo->args[0].value);
-	return state;
-}
-
 /* Allocation hook: memory of the context arg. */
 static void *
 context_alloc(size_t size, void *arg)
@@ -75,14 +55,42 @@ context_free(void *ptr, void *arg)
 	pfree(ptr);
 }
 
-/* An allocator on a memory context for the pure-C core. */
-VgmAllocator
-vgm_context_allocator(MemoryContext cxt)
+/* A new state for a transition function not handed its own R/W state. */
+ExpandedObjectHeader *
+vgm_expanded_start(FunctionCallInfo fcinfo, const char *fname, const VgmExpandedKind *kind)
 {
-	VgmAllocator a;
+	MemoryContext aggcxt;
+	MemoryContext cxt;
+	VgmExpandedState *state;
 
-	a.alloc = context_alloc;
-	a.release = context_free;
-	a.arg = cxt;
-	return a;
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in non-aggregate context", fname),
+				 errdetail("This function is the transition function of an aggregate.")));
+	cxt = states_context(aggcxt, kind->states_context);
+	state = MemoryContextAllocZero(cxt, kind->size);
+	EOH_init_header(&state->hdr, &kind->methods, cxt);
+	/* the core's allocator on the state's memory: huge blocks, NULL when out of memory */
+	state->alloc = (VgmAllocator) {context_alloc, context_free, cxt};
+	kind->init(&state->hdr);
+	if (!PG_ARGISNULL(0))
+		kind->merge(&state->hdr, PG_GETARG_DATUM(0));
+	return &state->hdr;
 }
+
+/* Merge argument 1, when not NULL, into the transition state (vgm_rollup, combine). */
+Datum
+vgm_expanded_merge_arg(FunctionCallInfo fcinfo, const char *fname, const VgmExpandedKind *kind,
+					   bool combine)
+{
+	ExpandedObjectHeader *state;
+
+	if (combine && PG_ARGISNULL(0) && PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	state = vgm_transition_state(fcinfo, fname, kind);
+	if (!PG_ARGISNULL(1))
+		kind->merge(state, PG_GETARG_DATUM(1));
+	PG_RETURN_DATUM(EOHPGetRWDatum(state));
+}
+

@@ -5,11 +5,12 @@
  *                    runs (the rule is written down in model_cache.h).
  *
  * A summary type describes its expanded form once as a VgmExpandedKind
- * (its methods, the name of the context its states live in, its size and
- * how a new state starts); this module finds the state behind a datum,
- * creates it in the one shared states context under the aggregate context
- * and gives it an allocator on its own memory.  What a state holds, how it
- * is flattened and what its errors say stay with its type.
+ * (its methods, the name of the context its states live in, its size, how
+ * a new state starts and how a summary is merged into one); this module
+ * finds the state behind a datum, creates it in the one shared states
+ * context under the aggregate context, gives it an allocator on its own
+ * memory and runs the transitions that merge summaries.  What a state
+ * holds, how it is flattened and what its errors say stay with its type.
  */
 #ifndef VGM_EXPANDED_STATE_H
 #define VGM_EXPANDED_STATE_H
@@ -20,19 +21,28 @@
 
 #include "allocator.h"
 
+/*
+ * What every state starts with: its expanded-object header, and the
+ * allocator on the state's own memory (hdr.eoh_context) its accumulator
+ * allocates with.
+ */
+typedef struct VgmExpandedState
+{
+	ExpandedObjectHeader hdr;
+	VgmAllocator alloc;
+} VgmExpandedState;
+
 /* What makes one type's expanded state (see the file comment). */
 typedef struct VgmExpandedKind
 {
 	ExpandedObjectMethods methods;	/* flat size and flattening; its address
 									 * tells this type's states apart */
 	const char *states_context; /* the context all states of an aggregate share */
-	Size		size;			/* of the state, which starts with its header */
-
-	/*
-	 * Start a new zeroed state: its accumulator on the state's allocator,
-	 * then the flat or read-only summary input, if not NULL, merged in.
-	 */
-	void		(*start) (ExpandedObjectHeader *state, const Datum *input);
+	Size		size;			/* of the state, which starts with a VgmExpandedState */
+	/* start a new zeroed state: an empty accumulator on the state's allocator */
+	void		(*init) (ExpandedObjectHeader *state);
+	/* merge a summary of this type, flat or any state of this kind, into state */
+	void		(*merge) (ExpandedObjectHeader *state, Datum summary);
 } VgmExpandedKind;
 
 /*
@@ -57,8 +67,8 @@ vgm_expanded_of(Datum d, const VgmExpandedKind *kind, bool read_write)
 /*
  * A new state for a transition function that was not handed its own
  * read-write state: in the aggregate's states context (fname names the
- * function in the error of a call outside an aggregate), started from
- * argument 0 when that is a summary.
+ * function in the error of a call outside an aggregate), argument 0 merged
+ * in when that is a summary.
  */
 extern ExpandedObjectHeader *vgm_expanded_start(FunctionCallInfo fcinfo, const char *fname,
 												const VgmExpandedKind *kind);
@@ -82,7 +92,12 @@ vgm_transition_state(FunctionCallInfo fcinfo, const char *fname, const VgmExpand
 	return vgm_expanded_start(fcinfo, fname, kind);
 }
 
-/* An allocator on a memory context for the pure-C core: huge blocks allowed, NULL when out of memory. */
-extern VgmAllocator vgm_context_allocator(MemoryContext cxt);
+/*
+ * The transition that merges argument 1, a summary of this type, into the
+ * state (a NULL argument 1 merges nothing): a vgm_rollup's, and with
+ * combine a combine function's, which answers two NULL arguments with NULL.
+ */
+extern Datum vgm_expanded_merge_arg(FunctionCallInfo fcinfo, const char *fname,
+									const VgmExpandedKind *kind, bool combine);
 
 #endif							/* VGM_EXPANDED_STATE_H */

@@ -40,6 +40,46 @@ StaticAssertDecl(VGM_JOINT_MODEL_SEAL_BYTES == VGM_MODEL_SEAL_BYTES,
 				 "a joint model's seal is model_seal.h's");
 
 /*
+ * The header scalars a stored model and its view share, as (stored member,
+ * view member), in stored order: one list that X expands to the copy in
+ * either direction (STORE_SCALAR, VIEW_SCALAR), as plain assignments, so
+ * the view of a model costs what it did when they were written out.
+ */
+#define JOINT_MODEL_SCALARS(X) \
+	X(d, d); \
+	X(k, k); \
+	X(iterations, iterations); \
+	X(converged, converged); \
+	X(max_iter, max_iter); \
+	X(n_init, n_init); \
+	X(seed, seed); \
+	X(tol, tol); \
+	X(weight_threshold, weight_threshold); \
+	X(prior_weight_concentration, priors.weight_concentration); \
+	X(prior_mean_precision, priors.mean_precision); \
+	X(prior_degrees_of_freedom, priors.degrees_of_freedom); \
+	X(prior_reg_covar, priors.reg_covar); \
+	X(lower_bound, lower_bound); \
+	X(fit_ms, fit_ms); \
+	X(rows, rows); \
+	X(points, points); \
+	X(skipped_rows, skipped_rows); \
+	X(total_weight, total_weight)
+
+/* One scalar from view header h into stored model m, or back. */
+#define STORE_SCALAR(stored, view) m->stored = h->view
+#define VIEW_SCALAR(stored, view) h->view = m->stored
+
+/*
+ * The stored header has no padding and ends where the arrays start, so a
+ * datum palloc0'd and filled through the list above has every byte set
+ * (byte equality is value equality, equality.c).
+ */
+StaticAssertDecl(offsetof(VgmJointModel, iterations) == 16 && offsetof(VgmJointModel, seed) == 32 &&
+				 offsetof(VgmJointModel, total_weight) == 128 && offsetof(VgmJointModel, data) == 136,
+				 "the stored joint model header keeps its layout");
+
+/*
  * Build a vgm_joint_model datum from a validated view: the sealed layout,
  * the only one this version writes (joint_model.h).
  */
@@ -57,25 +97,7 @@ vgm_joint_model_datum(const VgmJointModelView *model)
 
 	SET_VARSIZE(m, size);
 	m->layout = VGM_JOINT_MODEL_SEALED;
-	m->d = d;
-	m->k = k;
-	m->iterations = h->iterations;
-	m->converged = h->converged;
-	m->max_iter = h->max_iter;
-	m->n_init = h->n_init;
-	m->seed = h->seed;
-	m->tol = h->tol;
-	m->weight_threshold = h->weight_threshold;
-	m->prior_weight_concentration = h->priors.weight_concentration;
-	m->prior_mean_precision = h->priors.mean_precision;
-	m->prior_degrees_of_freedom = h->priors.degrees_of_freedom;
-	m->prior_reg_covar = h->priors.reg_covar;
-	m->lower_bound = h->lower_bound;
-	m->fit_ms = h->fit_ms;
-	m->rows = h->rows;
-	m->points = h->points;
-	m->skipped_rows = h->skipped_rows;
-	m->total_weight = h->total_weight;
+	JOINT_MODEL_SCALARS(STORE_SCALAR);
 	memcpy(m->data, h->priors.mean, sizeof(double) * d);
 	memcpy(m->data + d, h->priors.covariance, sizeof(double) * d * d);
 	/* the training range, or NaN in its place for a model of format 1 */
@@ -146,28 +168,10 @@ vgm_joint_model_view(const VgmJointModel *m, VgmJointModelView *model)
 			h->col_min[i] = range[i];
 			h->col_max[i] = range[m->d + i];
 		}
-	h->d = m->d;
-	h->k = m->k;
-	h->iterations = m->iterations;
-	h->converged = m->converged;
-	h->max_iter = m->max_iter;
-	h->n_init = m->n_init;
-	h->seed = m->seed;
-	h->tol = m->tol;
-	h->weight_threshold = m->weight_threshold;
+	JOINT_MODEL_SCALARS(VIEW_SCALAR);
 	h->priors.d = m->d;
-	h->priors.weight_concentration = m->prior_weight_concentration;
-	h->priors.mean_precision = m->prior_mean_precision;
-	h->priors.degrees_of_freedom = m->prior_degrees_of_freedom;
-	h->priors.reg_covar = m->prior_reg_covar;
 	memcpy(h->priors.mean, m->data, sizeof(double) * m->d);
 	memcpy(h->priors.covariance, m->data + m->d, sizeof(double) * m->d * m->d);
-	h->lower_bound = m->lower_bound;
-	h->fit_ms = m->fit_ms;
-	h->rows = m->rows;
-	h->points = m->points;
-	h->skipped_rows = m->skipped_rows;
-	h->total_weight = m->total_weight;
 	vgm_joint_model_arrays(&model->post, m->d, m->k,
 						   (double *) range + (sealed ? 2 * m->d : 0));
 }
@@ -226,15 +230,14 @@ vgm_joint_model_out(PG_FUNCTION_ARGS)
 Datum
 vgm_joint_model_recv(PG_FUNCTION_ARGS)
 {
-	size_t		len;
-	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
+	VgmRecvMessage m;
 	VgmJointModelView view;
-	VgmCodecReport report;
 
-	PG_RETURN_DATUM(datum_of_decoded(vgm_joint_model_decode(data, len, &view,
+	vgm_recv_open(&m, fcinfo);
+	PG_RETURN_DATUM(datum_of_decoded(vgm_joint_model_decode(m.data, m.len, &view,
 															vgm_palloc_allocator(),
-															VGM_REPORT_BUFFERS(report)),
-									 true, &report, &view));
+															VGM_REPORT_BUFFERS(m.report)),
+									 true, &m.report, &view));
 }
 
 /* Binary output: the layout of joint_model_codec.h. */

@@ -48,9 +48,8 @@ PG_FUNCTION_INFO_V1(vgm_joint_summary_moments);
 /* The expanded (accumulating) form of a joint summary. */
 typedef struct JointExpanded
 {
-	ExpandedObjectHeader hdr;
+	VgmExpandedState base;		/* header and allocator (expanded_state.h) */
 	VgmJointAcc acc;
-	VgmAllocator alloc;			/* allocates in hdr.eoh_context */
 	int64	   *flat_keys;		/* cells exported for flattening */
 	double	   *flat_stats;
 	size_t		flat_n;
@@ -60,16 +59,7 @@ typedef struct JointExpanded
 	bool		flat_valid;
 } JointExpanded;
 
-static Size joint_get_flat_size(ExpandedObjectHeader *eohptr);
 static void joint_expanded_view(struct JointExpanded *je, VgmJointSummaryView *v);
-static void joint_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
-static void joint_expanded_start(ExpandedObjectHeader *eohptr, const Datum *input);
-
-/* The expanded form of vgm_joint_summary (expanded_state.h). */
-static const VgmExpandedKind joint_kind = {
-	{joint_get_flat_size, joint_flatten_into},
-	"vgm_joint_summary states", sizeof(JointExpanded), joint_expanded_start
-};
 
 /* Raise the error for a failed accumulator operation. */
 static void
@@ -113,14 +103,14 @@ joint_expanded_export(JointExpanded *je)
 		pfree(je->flat_keys);
 	if (je->flat_stats)
 		pfree(je->flat_stats);
-	je->flat_keys = MemoryContextAllocHuge(je->hdr.eoh_context,
+	je->flat_keys = MemoryContextAllocHuge(je->base.hdr.eoh_context,
 										   n * Max(je->acc.d, 1) * sizeof(int64));
-	je->flat_stats = MemoryContextAllocHuge(je->hdr.eoh_context,
+	je->flat_stats = MemoryContextAllocHuge(je->base.hdr.eoh_context,
 											n * VGM_JOINT_STRIDE(je->acc.d) * sizeof(double));
 	report_acc_status(vgm_joint_acc_export(&je->acc, je->flat_keys, je->flat_stats,
 										   &je->flat_n));
 	if (je->flat_values == NULL)
-		je->flat_values = MemoryContextAlloc(je->hdr.eoh_context,
+		je->flat_values = MemoryContextAlloc(je->base.hdr.eoh_context,
 											 VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64));
 	je->flat_nvalues_total = vgm_joint_acc_values(&je->acc, je->flat_values, je->flat_nvalues);
 	je->flat_valid = true;
@@ -170,14 +160,38 @@ joint_get_flat_size(ExpandedObjectHeader *eohptr)
 	return VGM_JOINT_SUMMARY_SIZE(v.d, v.n, je->flat_nvalues_total, v.has_range);
 }
 
-/* Fill a flat summary from a view (the caller sized it). */
-static void
-flat_fill(VgmJointSummary *s, const VgmJointSummaryView *v)
+/* Where the arrays of a flat summary lie after its header. */
+typedef struct FlatArrays
 {
-	Size		kbytes = v->n * v->d * sizeof(int64);
-	Size		sbytes = v->n * VGM_JOINT_STRIDE(v->d) * sizeof(double);
+	int64	   *keys;			/* n x d */
+	double	   *stats;			/* n x VGM_JOINT_STRIDE(d) */
+	int64	   *counts;			/* d: an exact column's value count, else 0 */
+	int64	   *values;			/* the exact columns' values, then the range */
+} FlatArrays;
+
+/* The arrays of flat summary s of d columns and n cells. */
+static FlatArrays
+flat_arrays(VgmJointSummary *s, int d, size_t n)
+{
+	FlatArrays	a;
+
+	a.keys = s->data;
+	a.stats = (double *) (a.keys + n * d);
+	a.counts = (int64 *) (a.stats + n * VGM_JOINT_STRIDE(d));
+	a.values = a.counts + d;
+	return a;
+}
+
+/*
+ * Write what a flat summary of view v holds besides its cells and values
+ * (the caller sized it): the header, the value counts and the range.  The
+ * answer says where the cells and values go.
+ */
+static FlatArrays
+flat_header(VgmJointSummary *s, const VgmJointSummaryView *v)
+{
 	size_t		nvalues = vgm_joint_summary_value_total(v);
-	int64	   *counts = (int64 *) ((char *) s->data + kbytes + sbytes);
+	FlatArrays	a = flat_arrays(s, v->d, v->n);
 
 	memset(s, 0, offsetof(VgmJointSummary, data));
 	SET_VARSIZE(s, VGM_JOINT_SUMMARY_SIZE(v->d, v->n, nvalues, v->has_range));
@@ -188,22 +202,32 @@ flat_fill(VgmJointSummary *s, const VgmJointSummaryView *v)
 	s->exact = v->exact;
 	s->rows = v->rows;
 	s->skipped = v->skipped;
-	if (v->n)
-	{
-		memcpy(s->data, v->keys, kbytes);
-		memcpy((char *) s->data + kbytes, v->stats, sbytes);
-	}
 	for (int j = 0; j < v->d; j++)
-		counts[j] = ((v->exact >> j) & 1) ? v->nvalues[j] : 0;
-	if (nvalues)
-		memcpy(counts + v->d, v->values, nvalues * sizeof(int64));
+		a.counts[j] = ((v->exact >> j) & 1) ? v->nvalues[j] : 0;
 	if (v->has_range)
 	{
-		double	   *range = (double *) (counts + v->d + nvalues);
+		double	   *range = (double *) (a.values + nvalues);
 
 		memcpy(range, v->col_min, v->d * sizeof(double));
 		memcpy(range + v->d, v->col_max, v->d * sizeof(double));
 	}
+	return a;
+}
+
+/* Fill a flat summary from a view (the caller sized it). */
+static void
+flat_fill(VgmJointSummary *s, const VgmJointSummaryView *v)
+{
+	FlatArrays	a = flat_header(s, v);
+	size_t		nvalues = vgm_joint_summary_value_total(v);
+
+	if (v->n)
+	{
+		memcpy(a.keys, v->keys, v->n * v->d * sizeof(int64));
+		memcpy(a.stats, v->stats, v->n * VGM_JOINT_STRIDE(v->d) * sizeof(double));
+	}
+	if (nvalues)
+		memcpy(a.values, v->values, nvalues * sizeof(int64));
 }
 
 /* Write the flat form into memory the caller allocated. */
@@ -218,12 +242,47 @@ joint_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	flat_fill((VgmJointSummary *) result, &v);
 }
 
+/* Merge a joint summary, flat or expanded, into an expanded summary. */
+static void
+joint_expanded_merge(ExpandedObjectHeader *eohptr, Datum summary)
+{
+	JointExpanded *je = (JointExpanded *) eohptr;
+	VgmJointSummaryView v;
+	int			status;
+
+	vgm_joint_summary_get_view(summary, &v);
+	status = vgm_joint_acc_merge(&je->acc, &v);
+	je->flat_valid = false;
+	if (status == VGM_JOINT_ERR_DIMS)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("cannot merge joint summaries of different column counts"),
+				 errdetail("One summary has %d columns, the other %d.", je->acc.d, v.d)));
+	report_acc_status(status);
+}
+
+/* Start a new expanded joint summary: an empty accumulator on the state's own memory. */
+static void
+joint_expanded_init(ExpandedObjectHeader *eohptr)
+{
+	JointExpanded *je = (JointExpanded *) eohptr;
+
+	vgm_joint_acc_init(&je->acc, &je->base.alloc);
+}
+
+/* The expanded form of vgm_joint_summary (expanded_state.h). */
+static const VgmExpandedKind joint_kind = {
+	{joint_get_flat_size, joint_flatten_into},
+	"vgm_joint_summary states", sizeof(JointExpanded), joint_expanded_init, joint_expanded_merge
+};
+
 /* Read a joint summary argument without modifying it. */
 void
 vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view)
 {
 	JointExpanded *je = (JointExpanded *) vgm_expanded_of(datum, &joint_kind, false);
 	VgmJointSummary *s;
+	FlatArrays	a;
 
 	if (je != NULL)
 	{
@@ -231,22 +290,21 @@ vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view)
 		return;
 	}
 	s = (VgmJointSummary *) PG_DETOAST_DATUM(datum);
+	a = flat_arrays(s, s->d, (size_t) s->ncells);
 	memset(view, 0, sizeof(*view));
 	view->d = s->d;
 	view->shift = s->shift;
 	view->n = (size_t) s->ncells;
 	view->rows = s->rows;
 	view->skipped = s->skipped;
-	view->keys = s->data;
-	view->stats = (const double *) ((const char *) s->data + view->n * view->d * sizeof(int64));
+	view->keys = a.keys;
+	view->stats = a.stats;
 	if (s->version >= VGM_JOINT_SUMMARY_FORMAT_VERSION)
 	{
-		const int64 *counts = (const int64 *) (view->stats + view->n * VGM_JOINT_STRIDE(view->d));
-
 		view->exact = s->exact;
 		for (int j = 0; j < view->d; j++)
-			view->nvalues[j] = (int) counts[j];
-		view->values = counts + view->d;
+			view->nvalues[j] = (int) a.counts[j];
+		view->values = a.values;
 	}
 	if (s->version == VGM_JOINT_SUMMARY_FORMAT_VERSION_RANGE)
 	{
@@ -255,41 +313,6 @@ vgm_joint_summary_get_view(Datum datum, VgmJointSummaryView *view)
 		view->has_range = true;
 		memcpy(view->col_min, range, view->d * sizeof(double));
 		memcpy(view->col_max, range + view->d, view->d * sizeof(double));
-	}
-}
-
-/* Merge a view into an expanded summary. */
-static void
-joint_expanded_merge(JointExpanded *je, const VgmJointSummaryView *v)
-{
-	int			status = vgm_joint_acc_merge(&je->acc, v);
-
-	je->flat_valid = false;
-	if (status == VGM_JOINT_ERR_DIMS)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("cannot merge joint summaries of different column counts"),
-				 errdetail("One summary has %d columns, the other %d.", je->acc.d, v->d)));
-	report_acc_status(status);
-}
-
-/*
- * Start a new expanded joint summary: an empty accumulator on the state's
- * own memory, holding a copy of the input summary, if any.
- */
-static void
-joint_expanded_start(ExpandedObjectHeader *eohptr, const Datum *input)
-{
-	JointExpanded *je = (JointExpanded *) eohptr;
-
-	je->alloc = vgm_context_allocator(je->hdr.eoh_context);
-	vgm_joint_acc_init(&je->acc, &je->alloc);
-	if (input != NULL)
-	{
-		VgmJointSummaryView v;
-
-		vgm_joint_summary_get_view(*input, &v);
-		joint_expanded_merge(je, &v);
 	}
 }
 
@@ -363,7 +386,7 @@ vgm_joint_summarize_sfunc(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 	{
 		report_acc_status(vgm_joint_acc_skip(&je->acc));
-		PG_RETURN_DATUM(EOHPGetRWDatum(&je->hdr));
+		PG_RETURN_DATUM(EOHPGetRWDatum(&je->base.hdr));
 	}
 	arr = PG_GETARG_ARRAYTYPE_P(1);
 	d = row_length(arr, &je->acc);
@@ -373,33 +396,21 @@ vgm_joint_summarize_sfunc(PG_FUNCTION_ARGS)
 	if (ARR_HASNULL(arr) && array_contains_nulls(arr))
 	{
 		report_acc_status(vgm_joint_acc_skip(&je->acc));
-		PG_RETURN_DATUM(EOHPGetRWDatum(&je->hdr));
+		PG_RETURN_DATUM(EOHPGetRWDatum(&je->base.hdr));
 	}
 	/* float8 elements without NULLs lie contiguous after the header */
 	status = vgm_joint_acc_add(&je->acc, (const double *) ARR_DATA_PTR(arr));
 	if (status == VGM_JOINT_ERR_NONFINITE)
 		report_nonfinite((const double *) ARR_DATA_PTR(arr), d);
 	report_acc_status(status);
-	PG_RETURN_DATUM(EOHPGetRWDatum(&je->hdr));
+	PG_RETURN_DATUM(EOHPGetRWDatum(&je->base.hdr));
 }
 
 /* Combine function, and transition of vgm_rollup(vgm_joint_summary): exact merge. */
 Datum
 vgm_joint_summary_combine(PG_FUNCTION_ARGS)
 {
-	JointExpanded *je;
-
-	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	je = joint_state(fcinfo, "vgm_joint_summary_combine");
-	if (!PG_ARGISNULL(1))
-	{
-		VgmJointSummaryView v;
-
-		vgm_joint_summary_get_view(PG_GETARG_DATUM(1), &v);
-		joint_expanded_merge(je, &v);
-	}
-	PG_RETURN_DATUM(EOHPGetRWDatum(&je->hdr));
+	return vgm_expanded_merge_arg(fcinfo, "vgm_joint_summary_combine", &joint_kind, true);
 }
 
 /* A flat copy of a view. */
@@ -444,27 +455,27 @@ vgm_joint_summary_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_joint_summary"));
 }
 
-/* Binary input: header and exact length first, then the cells, then validation. */
+/*
+ * Binary input: header and exact length first, then the cells and values
+ * straight into the flat datum, then validation; the header, value counts
+ * and range last, from the decoded view.
+ */
 Datum
 vgm_joint_summary_recv(PG_FUNCTION_ARGS)
 {
-	size_t		len;
-	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
+	VgmRecvMessage m;
 	VgmJointSummaryView v;
-	int64	   *keys;
-	double	   *stats;
-	int64	   *values;
-	VgmCodecReport report;
+	VgmJointSummary *s;
+	FlatArrays	a;
 
-	vgm_codec_check(vgm_joint_summary_decode_head(data, len, &v, VGM_REPORT_BUFFERS(report)),
-					true, &report);
-	keys = palloc(Max(v.n * v.d, 1) * sizeof(int64));
-	stats = palloc(Max(v.n * VGM_JOINT_STRIDE(v.d), 1) * sizeof(double));
-	values = palloc(VGM_JOINT_MAX_DIMS * VGM_JOINT_EXACT_VALUES * sizeof(int64));
-	vgm_codec_check(vgm_joint_summary_decode_body(data, len, &v, values, keys, stats,
-												  VGM_REPORT_BUFFERS(report)),
-					true, &report);
-	PG_RETURN_POINTER(flat_from_view(&v));
+	vgm_recv_open(&m, fcinfo);
+	vgm_recv_check(&m, vgm_joint_summary_decode_head(m.data, m.len, &v, VGM_REPORT_BUFFERS(m.report)));
+	s = palloc(VGM_JOINT_SUMMARY_SIZE(v.d, v.n, vgm_joint_summary_value_total(&v), v.has_range));
+	a = flat_arrays(s, v.d, v.n);
+	vgm_recv_check(&m, vgm_joint_summary_decode_body(m.data, m.len, &v, a.values, a.keys, a.stats,
+													 VGM_REPORT_BUFFERS(m.report)));
+	flat_header(s, &v);
+	PG_RETURN_POINTER(s);
 }
 
 /* Binary output. */

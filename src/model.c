@@ -56,11 +56,13 @@ vgm_model_build(const VgmModelHeader *hdr, const VgmComponent *comp,
 	return vgm_model_build_view(&view);
 }
 
-/* Build a model datum from a view, atoms included (validated by the caller). */
-VgmModel *
-vgm_model_build_view(const VgmModelView *view)
+/*
+ * A zeroed sealed-layout model datum of hdr's component and atom counts,
+ * with hdr as its header: what a builder or recv fills in and then seals.
+ */
+static VgmModel *
+model_alloc(const VgmModelHeader *hdr)
 {
-	const VgmModelHeader *hdr = &view->hdr;
 	Size		size = VGM_MODEL_SEALED_SIZE(hdr->k, hdr->n_atoms);
 	VgmModel   *model = palloc0(size);
 
@@ -68,6 +70,16 @@ vgm_model_build_view(const VgmModelView *view)
 	model->hdr = *hdr;
 	/* equal models must have equal bytes (equality.c compares them) */
 	model->hdr.spare = 0;
+	return model;
+}
+
+/* Build a model datum from a view, atoms included (validated by the caller). */
+VgmModel *
+vgm_model_build_view(const VgmModelView *view)
+{
+	const VgmModelHeader *hdr = &view->hdr;
+	VgmModel   *model = model_alloc(hdr);
+
 	memcpy(model->comp, view->comp, hdr->k * sizeof(VgmComponent));
 	memcpy(VgmModelWeights(model), view->weights, hdr->k * sizeof(double));
 	if (hdr->n_atoms > 0)
@@ -155,21 +167,17 @@ vgm_model_out(PG_FUNCTION_ARGS)
 Datum
 vgm_model_recv(PG_FUNCTION_ARGS)
 {
-	size_t		len;
-	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
+	VgmRecvMessage m;
 	VgmModelHeader hdr;
 	VgmModel   *model;
-	VgmCodecReport report;
 
-	vgm_codec_check(vgm_model_decode_head(data, len, &hdr, VGM_REPORT_BUFFERS(report)),
-					true, &report);
-	model = palloc0(VGM_MODEL_SEALED_SIZE(hdr.k, hdr.n_atoms));
-	SET_VARSIZE(model, VGM_MODEL_SEALED_SIZE(hdr.k, hdr.n_atoms));
-	model->hdr = hdr;
-	vgm_codec_check(vgm_model_decode_body(data, len, &hdr, model->comp, VgmModelWeights(model),
-										  VgmModelAtomValues(model), VgmModelAtomWeights(model),
-										  VGM_REPORT_BUFFERS(report)),
-					true, &report);
+	vgm_recv_open(&m, fcinfo);
+	vgm_recv_check(&m, vgm_model_decode_head(m.data, m.len, &hdr, VGM_REPORT_BUFFERS(m.report)));
+	model = model_alloc(&hdr);
+	vgm_recv_check(&m, vgm_model_decode_body(m.data, m.len, &hdr, model->comp,
+											 VgmModelWeights(model), VgmModelAtomValues(model),
+											 VgmModelAtomWeights(model),
+											 VGM_REPORT_BUFFERS(m.report)));
 	vgm_model_seal(model);
 	PG_RETURN_VGM_MODEL_P(model);
 }

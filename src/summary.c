@@ -43,25 +43,14 @@ PG_FUNCTION_INFO_V1(vgm_summary_heavy);
 /* The expanded (accumulating) form of a summary. */
 typedef struct VgmSummaryExpanded
 {
-	ExpandedObjectHeader hdr;
+	VgmExpandedState base;		/* header and allocator (expanded_state.h) */
 	VgmAccumulator acc;
-	VgmAllocator alloc;			/* allocates in hdr.eoh_context */
 	VgmBucket  *flat;			/* buckets exported for flattening */
 	size_t		flat_n;
 	VgmHeavy   *flat_heavy;		/* heavy values exported with them */
 	size_t		flat_nheavy;
 	bool		flat_valid;
 } VgmSummaryExpanded;
-
-static Size summary_get_flat_size(ExpandedObjectHeader *eohptr);
-static void summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
-static void summary_expanded_start(ExpandedObjectHeader *eohptr, const Datum *input);
-
-/* The expanded form of vgm_summary (expanded_state.h). */
-static const VgmExpandedKind summary_kind = {
-	{summary_get_flat_size, summary_flatten_into},
-	"vgm_summary states", sizeof(VgmSummaryExpanded), summary_expanded_start
-};
 
 /* Raise the error for a failed accumulator operation. */
 static void
@@ -80,16 +69,6 @@ report_acc_status(int status)
 						   (long long) PG_INT64_MAX)));
 	if (status != VGM_SUMMARY_OK)
 		elog(ERROR, "unexpected vgm_summary status %d", status);
-}
-
-/* Merge a summary view into an expanded summary. */
-static void
-summary_expanded_merge(VgmSummaryExpanded *es, const VgmSummaryView *v)
-{
-	report_acc_status(vgm_acc_merge_summary(&es->acc, v->shift, v->buckets, v->n,
-											v->heavy, v->nheavy));
-	report_acc_status(vgm_counts_merge(&es->acc.counts, &v->counts));
-	es->flat_valid = false;
 }
 
 /*
@@ -142,11 +121,11 @@ summary_expanded_export(VgmSummaryExpanded *es)
 	report_acc_status(vgm_acc_flush(&es->acc));
 	if (es->flat)
 		pfree(es->flat);
-	es->flat = MemoryContextAllocHuge(es->hdr.eoh_context,
+	es->flat = MemoryContextAllocHuge(es->base.hdr.eoh_context,
 									  Max(es->acc.nused, 1) * sizeof(VgmBucket));
 	es->flat_n = vgm_acc_export(&es->acc, es->flat);
 	if (es->flat_heavy == NULL)
-		es->flat_heavy = MemoryContextAlloc(es->hdr.eoh_context, VGM_HEAVY_LIVE * sizeof(VgmHeavy));
+		es->flat_heavy = MemoryContextAlloc(es->base.hdr.eoh_context, VGM_HEAVY_LIVE * sizeof(VgmHeavy));
 	{
 		double		total = 0.0;
 
@@ -211,6 +190,35 @@ summary_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_
 					  es->flat, es->flat_n, es->flat_heavy, es->flat_nheavy);
 }
 
+/* Start a new expanded summary: an empty accumulator on the state's own memory. */
+static void
+summary_expanded_init(ExpandedObjectHeader *eohptr)
+{
+	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
+
+	report_acc_status(vgm_acc_init(&es->acc, &es->base.alloc, VGM_SUMMARY_FINEST_SHIFT,
+								   VGM_SUMMARY_MAX_BUCKETS));
+}
+
+/* Merge a summary, flat or expanded, into an expanded summary. */
+static void
+summary_expanded_merge(ExpandedObjectHeader *eohptr, Datum summary)
+{
+	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
+	VgmSummaryView v;
+
+	vgm_summary_get_view(summary, &v);
+	report_acc_status(vgm_acc_merge_summary(&es->acc, v.shift, v.buckets, v.n, v.heavy, v.nheavy));
+	report_acc_status(vgm_counts_merge(&es->acc.counts, &v.counts));
+	es->flat_valid = false;
+}
+
+/* The expanded form of vgm_summary (expanded_state.h). */
+static const VgmExpandedKind summary_kind = {
+	{summary_get_flat_size, summary_flatten_into},
+	"vgm_summary states", sizeof(VgmSummaryExpanded), summary_expanded_init, summary_expanded_merge
+};
+
 /* Read a summary argument without modifying it. */
 void
 vgm_summary_get_view(Datum datum, VgmSummaryView *view)
@@ -239,27 +247,6 @@ vgm_summary_get_view(Datum datum, VgmSummaryView *view)
 		view->heavy = (const VgmHeavy *) &s->buckets[s->nbuckets];
 		view->nheavy = s->version == VGM_SUMMARY_HEAVY_VERSION
 			? (VARSIZE(s) - VGM_SUMMARY_SIZE(s->nbuckets)) / sizeof(VgmHeavy) : 0;
-	}
-}
-
-/*
- * Start a new expanded summary: an empty accumulator on the state's own
- * memory, holding a copy of the input summary, if any.
- */
-static void
-summary_expanded_start(ExpandedObjectHeader *eohptr, const Datum *input)
-{
-	VgmSummaryExpanded *es = (VgmSummaryExpanded *) eohptr;
-
-	es->alloc = vgm_context_allocator(es->hdr.eoh_context);
-	report_acc_status(vgm_acc_init(&es->acc, &es->alloc, VGM_SUMMARY_FINEST_SHIFT,
-								   VGM_SUMMARY_MAX_BUCKETS));
-	if (input != NULL)
-	{
-		VgmSummaryView v;
-
-		vgm_summary_get_view(*input, &v);
-		summary_expanded_merge(es, &v);
 	}
 }
 
@@ -335,7 +322,7 @@ summarize_row(FunctionCallInfo fcinfo, const char *fname, bool weighted)
 			report_acc_status(vgm_acc_add(&es->acc, x, w));
 	}
 	es->flat_valid = false;
-	return EOHPGetRWDatum(&es->hdr);
+	return EOHPGetRWDatum(&es->base.hdr);
 }
 
 /* vgm_summarize(x) transition: one row into the summary. */
@@ -356,37 +343,17 @@ vgm_summarize_weighted_sfunc(PG_FUNCTION_ARGS)
 Datum
 vgm_rollup_sfunc(PG_FUNCTION_ARGS)
 {
-	VgmSummaryExpanded *es = summary_state(fcinfo, "vgm_rollup_sfunc");
-
-	if (!PG_ARGISNULL(1))
-	{
-		VgmSummaryView v;
-
-		vgm_summary_get_view(PG_GETARG_DATUM(1), &v);
-		summary_expanded_merge(es, &v);
-	}
-	PG_RETURN_DATUM(EOHPGetRWDatum(&es->hdr));
+	return vgm_expanded_merge_arg(fcinfo, "vgm_rollup_sfunc", &summary_kind, false);
 }
 
 /* Combine function shared by every summary aggregate: exact bucket-wise merge. */
 Datum
 vgm_summary_combine(PG_FUNCTION_ARGS)
 {
-	VgmSummaryExpanded *es;
-	VgmSummaryView v;
-
-	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	es = summary_state(fcinfo, "vgm_summary_combine");
-	if (!PG_ARGISNULL(1))
-	{
-		vgm_summary_get_view(PG_GETARG_DATUM(1), &v);
-		summary_expanded_merge(es, &v);
-	}
-	PG_RETURN_DATUM(EOHPGetRWDatum(&es->hdr));
+	return vgm_expanded_merge_arg(fcinfo, "vgm_summary_combine", &summary_kind, true);
 }
 
-/* Flat summary from a view (copying). */
+/* Flat summary from its parts (copying; NULL arrays: the caller writes them). */
 static VgmSummary *
 summary_flat_from_parts(int shift, const VgmSummaryCounts *counts,
 						const VgmBucket *buckets, size_t n,
@@ -439,19 +406,14 @@ vgm_summary_out(PG_FUNCTION_ARGS)
 {
 	VgmSummaryView v;
 	JtOut		out;
+	bool		packed;
 
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	if (vgm_summary_text_form == VGM_SUMMARY_TEXT_COMPACT
-		|| (vgm_summary_text_form == VGM_SUMMARY_TEXT_AUTO && v.n > VGM_SUMMARY_TEXT_AUTO_BUCKETS))
-	{
-		jt_out_growable(&out, vgm_palloc_allocator(), 320 + v.n * 32 + v.nheavy * 80);
-		vgm_summary_write(&out, true, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
-	}
-	else
-	{
-		jt_out_growable(&out, vgm_palloc_allocator(), 256 + v.n * 140 + v.nheavy * 80);
-		vgm_summary_write(&out, false, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
-	}
+	packed = vgm_summary_text_form == VGM_SUMMARY_TEXT_COMPACT
+		|| (vgm_summary_text_form == VGM_SUMMARY_TEXT_AUTO && v.n > VGM_SUMMARY_TEXT_AUTO_BUCKETS);
+	jt_out_growable(&out, vgm_palloc_allocator(),
+					(packed ? 320 + v.n * 32 : 256 + v.n * 140) + v.nheavy * 80);
+	vgm_summary_write(&out, packed, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
 	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_summary"));
 }
 
@@ -462,22 +424,17 @@ vgm_summary_out(PG_FUNCTION_ARGS)
 Datum
 vgm_summary_recv(PG_FUNCTION_ARGS)
 {
-	size_t		len;
-	const uint8 *data = vgm_recv_bytes((StringInfo) PG_GETARG_POINTER(0), &len);
+	VgmRecvMessage m;
 	VgmSummaryWireHead head;
 	VgmSummary *s;
-	VgmCodecReport report;
 
-	vgm_codec_check(vgm_summary_decode_head(data, len, &head, VGM_REPORT_BUFFERS(report)),
-					true, &report);
-	/* every byte is written below (the layout has no padding): no palloc0 */
-	s = palloc(VGM_SUMMARY_SIZE_HEAVY(head.n, head.nheavy));
-	summary_flat_fill(s, VGM_SUMMARY_SIZE_HEAVY(head.n, head.nheavy), head.shift, &head.counts,
-					  NULL, head.n, NULL, head.nheavy);
-	vgm_codec_check(vgm_summary_decode_body(data, len, &head, s->buckets,
-											(VgmHeavy *) &s->buckets[head.n],
-											VGM_REPORT_BUFFERS(report)),
-					true, &report);
+	vgm_recv_open(&m, fcinfo);
+	vgm_recv_check(&m, vgm_summary_decode_head(m.data, m.len, &head, VGM_REPORT_BUFFERS(m.report)));
+	/* the header now, the buckets and heavy values decoded into place below */
+	s = summary_flat_from_parts(head.shift, &head.counts, NULL, head.n, NULL, head.nheavy);
+	vgm_recv_check(&m, vgm_summary_decode_body(m.data, m.len, &head, s->buckets,
+											   (VgmHeavy *) &s->buckets[head.n],
+											   VGM_REPORT_BUFFERS(m.report)));
 	PG_RETURN_POINTER(s);
 }
 
