@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "json_text.h"
+#include "sort_order.h"
 #include "summary_core.h"
 
 /* Allocate an empty table (once); false when out of memory. */
@@ -74,20 +75,12 @@ survival_cmp(const void *a, const void *b)
 	const VgmHeavy *x = a;
 	const VgmHeavy *y = b;
 
-	if (x->weight != y->weight)
-		return x->weight > y->weight ? -1 : 1;
-	return x->value < y->value ? -1 : (x->value > y->value ? 1 : 0);
+	return vgm_heavier_first(x->weight, x->value, y->weight, y->value);
 }
 
 /* Ascending values. */
 static int
-value_cmp(const void *a, const void *b)
-{
-	double		x = ((const VgmHeavy *) a)->value;
-	double		y = ((const VgmHeavy *) b)->value;
-
-	return x < y ? -1 : (x > y ? 1 : 0);
-}
+VGM_ASCENDING_CMP(value_cmp, VgmHeavy, value)
 
 /* The live entries in survival order; returns the count. */
 size_t
@@ -137,22 +130,7 @@ vgm_heavy_prune_sorted(VgmHeavy *entries, size_t n, double total)
 
 /* Index of the bucket with key in a sorted bucket array, or -1. */
 long
-vgm_bucket_search(const VgmBucket *buckets, size_t n, int64_t key)
-{
-	size_t		lo = 0;
-	size_t		hi = n;
-
-	while (lo < hi)
-	{
-		size_t		mid = lo + (hi - lo) / 2;
-
-		if (buckets[mid].key < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && buckets[lo].key == key ? (long) lo : -1;
-}
+VGM_SORTED_SEARCH(vgm_bucket_search, VgmBucket, int64_t, key)
 
 /* The value of a bucket at resolution 0 (one value per key). */
 double

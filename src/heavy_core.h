@@ -44,6 +44,7 @@
 #include <stdint.h>
 
 #include "allocator.h"
+#include "sort_order.h"
 
 /* Stored tables keep the values with weight >= total / VGM_HEAVY_MAX. */
 #define VGM_HEAVY_MAX 256
@@ -106,6 +107,10 @@ vgm_heavy_find(const VgmHeavyTable *t, uint64_t bits)
 		i = (i + 1) & (VGM_HEAVY_SLOTS - 1);
 	}
 }
+
+/* Index of value in a stored table (sorted by value), or -1; inline for the merge's loop. */
+static inline long
+VGM_SORTED_SEARCH(vgm_heavy_search, VgmHeavy, double, value)
 
 /* Allocate an empty table (once); false when out of memory. */
 bool		vgm_heavy_table_init(VgmHeavyTable *t, const VgmAllocator *alloc);

@@ -306,24 +306,6 @@ variational_log_prob(const JointDerived *m, const double *x)
 	return best;
 }
 
-/* logsumexp of m->lp given its largest term, skipping terms that cannot change a digit. */
-static inline double
-log_sum_exp(const JointDerived *m, double best)
-{
-	double		sum = 0.0;
-
-	if (unlikely(best == -INFINITY))
-		return -INFINITY;
-	for (int j = 0; j < m->k; j++)
-	{
-		double		t = m->lp[j] - best;
-
-		if (t > VGM_NEGLIGIBLE_LOG_PROB)
-			sum += exp(t);
-	}
-	return best + log(sum);
-}
-
 /* ---------------------------------------------------------------------- */
 /* the functions                                                           */
 /* ---------------------------------------------------------------------- */
@@ -344,7 +326,7 @@ vgm_joint_log_density(PG_FUNCTION_ARGS)
 		if (m->lp[j] > best)
 			best = m->lp[j];
 	}
-	PG_RETURN_FLOAT8(log_sum_exp(m, best));
+	PG_RETURN_FLOAT8(vgm_log_sum_exp(m->lp, m->k, best));
 }
 
 /* vgm_score(model, x): scikit-learn's score_samples, logsumexp of the variational log probabilities. */
@@ -354,7 +336,7 @@ vgm_joint_score(PG_FUNCTION_ARGS)
 	JointDerived *m = joint_cached(fcinfo, 0);
 	const double *x = row_values(fcinfo, 1, m->d, "vgm_score");
 
-	PG_RETURN_FLOAT8(log_sum_exp(m, variational_log_prob(m, x)));
+	PG_RETURN_FLOAT8(vgm_log_sum_exp(m->lp, m->k, variational_log_prob(m, x)));
 }
 
 /* vgm_predict(model, x): scikit-learn's predict, a posterior index 0 .. k-1. */

@@ -34,10 +34,6 @@
 
 PG_FUNCTION_INFO_V1(vgm_joint_model_from_mixture);
 
-/* Default priors of a fit (those of vgm_fit; see fit.c). */
-#define DEFAULT_WEIGHT_CONCENTRATION 0.001
-#define DEFAULT_REG_COVAR 1e-6
-
 /* Raise an invalid-argument error of the constructor. */
 static pg_noinline void
 mixture_error(int errcode_value, const char *msg, const char *detail)
@@ -116,7 +112,10 @@ vgm_joint_model_from_mixture(PG_FUNCTION_ARGS)
 	VgmJointPosterior *p = &view.post;
 	char		msg[256];
 	char		detail[256];
+	VgmJointFitOptions fit;
 
+	/* the default priors are the joint engine's own, so the two cannot drift */
+	vgm_joint_fit_options_default(&fit);
 	if (k < 1 || k > VGM_JOINT_MAX_COMPONENTS)
 		mixture_error(ERRCODE_INVALID_PARAMETER_VALUE,
 					  psprintf("vgm_joint_model_from_mixture needs between 1 and %d components",
@@ -169,10 +168,10 @@ vgm_joint_model_from_mixture(PG_FUNCTION_ARGS)
 	h->rows = rows;
 	h->total_weight = (double) rows;
 	h->priors.d = d;
-	h->priors.weight_concentration = DEFAULT_WEIGHT_CONCENTRATION;
+	h->priors.weight_concentration = fit.weight_concentration_prior;
 	h->priors.mean_precision = 1.0;
 	h->priors.degrees_of_freedom = d;
-	h->priors.reg_covar = DEFAULT_REG_COVAR;
+	h->priors.reg_covar = fit.reg_covar;
 
 	/* the mixture's mean and covariance are the priors' */
 	/* the weights stay as written: they sum to 1 within the validator's 1e-9 */
@@ -198,7 +197,7 @@ vgm_joint_model_from_mixture(PG_FUNCTION_ARGS)
 
 		p->weights[j] = w[j];
 		p->conc_a[j] = 1.0 + nk;
-		p->conc_b[j] = DEFAULT_WEIGHT_CONCENTRATION + later;
+		p->conc_b[j] = fit.weight_concentration_prior + later;
 		p->mean_precision[j] = 1.0 + nk;
 		p->dof[j] = d + nk;
 		later += nk;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "seeded_draws.h"
+#include "sort_order.h"
 
 /* Weight of point i. */
 static inline double
@@ -183,12 +184,9 @@ cluster_rank_cmp(const void *a, const void *b)
 {
 	const ClusterRank *ca = a;
 	const ClusterRank *cb = b;
+	int			order = vgm_heavier_first(ca->weight, ca->tie, cb->weight, cb->tie);
 
-	if (ca->weight != cb->weight)
-		return ca->weight > cb->weight ? -1 : 1;
-	if (ca->tie != cb->tie)
-		return ca->tie < cb->tie ? -1 : 1;
-	return ca->index - cb->index;
+	return order != 0 ? order : ca->index - cb->index;
 }
 
 /* Slots of the clusters, heaviest first; see kmeans_seed.h. */

@@ -1,7 +1,8 @@
 /*
  * model_cache.h - what SQL functions derive from a vgm_model argument, kept
  *                 per call site in the byte-keyed cache of datum_cache.h;
- *                 the one encoding rule (vgm_encode_value); and the
+ *                 the one encoding rule (vgm_encode_value); the one
+ *                 log-sum-exp of a row's score (vgm_log_sum_exp); and the
  *                 counter-based hashing that makes the transforms' draws
  *                 reproducible.
  *
@@ -64,6 +65,8 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/tupdesc.h"
 #include "fmgr.h"
 
@@ -73,6 +76,28 @@
 
 /* A log probability this far below the best one is negligible next to it (e^-37 < 1e-16). */
 #define VGM_NEGLIGIBLE_LOG_PROB (-37.0)
+
+/*
+ * logsumexp of the k log probabilities in v given the largest, best, skipping
+ * the terms that cannot change a digit: the score and density of a row, in
+ * one dimension and in d.
+ */
+static inline double
+vgm_log_sum_exp(const double *v, int k, double best)
+{
+	double		sum = 0.0;
+
+	if (unlikely(best == -INFINITY))
+		return -INFINITY;
+	for (int j = 0; j < k; j++)
+	{
+		double		t = v[j] - best;
+
+		if (t > VGM_NEGLIGIBLE_LOG_PROB)
+			sum += exp(t);
+	}
+	return best + log(sum);
+}
 
 /* RDT's STD_MULTIPLIER: alpha = (x - mean) / (4 std). */
 #define VGM_STD_MULTIPLIER 4.0

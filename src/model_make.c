@@ -36,9 +36,6 @@
 
 PG_FUNCTION_INFO_V1(vgm_model_from_mixture);
 
-/* Default priors of a fit (vgm_fit's defaults; see fit.c). */
-#define DEFAULT_WEIGHT_CONCENTRATION 0.001
-#define DEFAULT_REG_COVAR 1e-6
 /* How far beyond the components the range reaches when it is not given. */
 #define RANGE_DEVIATIONS 5.0
 /* Weights must sum to 1 within this before they are normalised exactly. */
@@ -177,7 +174,10 @@ vgm_model_from_mixture(PG_FUNCTION_ARGS)
 	char		msg[256];
 	char		detail[256];
 	int			j;
+	VgmFitOptions fit;
 
+	/* the default priors are the engine's own, so the two cannot drift */
+	vgm_fit_options_default(&fit);
 	if (nm != k || ns != k)
 		mixture_error("vgm_model_from_mixture arrays differ in length",
 					  psprintf("weights has %d elements, means %d, stddevs %d.", k, nm, ns));
@@ -238,7 +238,7 @@ vgm_model_from_mixture(PG_FUNCTION_ARGS)
 		double		nk = (double) rows * w[j];
 
 		comp[j].conc_a = 1.0 + nk;
-		comp[j].conc_b = DEFAULT_WEIGHT_CONCENTRATION + later;
+		comp[j].conc_b = fit.weight_concentration_prior + later;
 		comp[j].mean_precision = 1.0 + nk;
 		comp[j].mean = mu[j];
 		comp[j].dof = 1.0 + nk;
@@ -251,12 +251,12 @@ vgm_model_from_mixture(PG_FUNCTION_ARGS)
 	vgm_model_header_set_fit(&hdr, k, 0, 1, 1, 42, 0.0, threshold);
 	hdr.version = vgm_model_version_for(n_atoms);
 	hdr.n_atoms = n_atoms;
-	hdr.priors.weight_concentration = DEFAULT_WEIGHT_CONCENTRATION;
+	hdr.priors.weight_concentration = fit.weight_concentration_prior;
 	hdr.priors.mean_precision = 1.0;
 	hdr.priors.mean = mean;
 	hdr.priors.degrees_of_freedom = 1.0;
 	hdr.priors.covariance = second > 0.0 ? second : 1.0;
-	hdr.priors.reg_covar = DEFAULT_REG_COVAR;
+	hdr.priors.reg_covar = fit.reg_covar;
 	hdr.lower_bound = 0.0;
 	hdr.fit_ms = 0.0;
 	hdr.rows = rows;

@@ -576,25 +576,6 @@ vgm_transform_predict_proba(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(result);
 }
 
-/* logsumexp of the k values in v, skipping terms that cannot change a digit. */
-static inline double
-log_sum_exp(const double *v, int k, double best)
-{
-	double		sum = 0.0;
-	int			j;
-
-	if (unlikely(best == -INFINITY))
-		return -INFINITY;
-	for (j = 0; j < k; j++)
-	{
-		double		t = v[j] - best;
-
-		if (t > VGM_NEGLIGIBLE_LOG_PROB)
-			sum += exp(t);
-	}
-	return best + log(sum);
-}
-
 /*
  * vgm_score(model, x): scikit-learn's score_samples, the logsumexp of the
  * weighted log probabilities.  With atoms: the log of the atom's weight at
@@ -613,7 +594,7 @@ vgm_transform_score(PG_FUNCTION_ARGS)
 	if (unlikely(c->n_atoms > 0) && vgm_atom_index(c, x) >= 0)
 		PG_RETURN_FLOAT8(c->log_atom_weight[vgm_atom_index(c, x)]);
 	best = weighted_log_prob(c, x);
-	PG_RETURN_FLOAT8(log_sum_exp(c->scratch, c->k, best) + c->log_mixture_share);
+	PG_RETURN_FLOAT8(vgm_log_sum_exp(c->scratch, c->k, best) + c->log_mixture_share);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -647,7 +628,7 @@ vgm_transform_log_density(PG_FUNCTION_ARGS)
 		if (lp[j] > best)
 			best = lp[j];
 	}
-	PG_RETURN_FLOAT8(log_sum_exp(lp, c->k, best));
+	PG_RETURN_FLOAT8(vgm_log_sum_exp(lp, c->k, best));
 }
 
 /*

@@ -21,6 +21,7 @@
 
 #include "json_record.h"
 #include "json_text.h"
+#include "sort_order.h"
 #include "summary_pack.h"
 
 #define INITIAL_SLOTS 4
@@ -846,13 +847,7 @@ clamp_to_bucket(double mean, int64_t key, int shift)
 
 /* Ascending keys. */
 static int
-bucket_key_cmp(const void *a, const void *b)
-{
-	int64_t		x = ((const VgmBucket *) a)->key;
-	int64_t		y = ((const VgmBucket *) b)->key;
-
-	return x < y ? -1 : (x > y ? 1 : 0);
-}
+VGM_ASCENDING_CMP(bucket_key_cmp, VgmBucket, key)
 
 /* Write the buckets, sorted by key, as central moments; returns the count. */
 size_t
@@ -909,25 +904,6 @@ vgm_acc_export_heavy(VgmAccumulator *acc, double total, VgmHeavy *out)
 	return vgm_heavy_prune_sorted(out, vgm_heavy_table_entries(&acc->heavy, out), total);
 }
 
-/* Is value among the stored entries (sorted by value)? */
-static bool
-heavy_contains(const VgmHeavy *heavy, size_t n, double value)
-{
-	size_t		lo = 0;
-	size_t		hi = n;
-
-	while (lo < hi)
-	{
-		size_t		mid = lo + (hi - lo) / 2;
-
-		if (heavy[mid].value < value)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && heavy[lo].value == value;
-}
-
 /*
  * Merge a stored summary.  Its buckets at shift 0 are values and are
  * counted as rows (vgm_acc_add_bucket).  Otherwise, in three steps around
@@ -969,7 +945,7 @@ vgm_acc_merge_summary(VgmAccumulator *acc, int shift, const VgmBucket *buckets, 
 			if (t->bits[i] == VGM_HEAVY_EMPTY)
 				continue;
 			memcpy(&value, &t->bits[i], sizeof(value));
-			if (heavy_contains(heavy, nheavy, value))
+			if (vgm_heavy_search(heavy, nheavy, value) >= 0)
 				continue;
 			b = vgm_bucket_search(buckets, n, vgm_bucket_key(value, shift));
 			if (b >= 0)

@@ -35,6 +35,7 @@
 #include "kmeans_seed.h"
 #include "log_normalize.h"
 #include "seeded_draws.h"
+#include "sort_order.h"
 #include "stick_breaking.h"
 
 /* points between two interrupt checks inside one pass (2^18 - 1 as a mask) */
@@ -524,16 +525,6 @@ point_cmp(const void *a, const void *b, void *unused)
 	return 0;
 }
 
-/* Ascending doubles. */
-static int
-double_cmp(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return x < y ? -1 : (x > y ? 1 : 0);
-}
-
 /*
  * Lloyd's algorithm in one dimension.  With sorted points and sorted centers,
  * the nearest-center regions are intervals between midpoints, so one merge
@@ -554,7 +545,7 @@ kmeans_lloyd(const VgmPoint *pts, size_t n, int k, double *centers, int max_iter
 		int			changed = 0;
 		size_t		i;
 
-		qsort(centers, k, sizeof(double), double_cmp);
+		qsort(centers, k, sizeof(double), vgm_double_cmp);
 		for (c = 0; c < k; c++)
 			sw[c] = swx[c] = 0.0;
 		c = 0;
