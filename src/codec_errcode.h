@@ -97,6 +97,17 @@ vgm_recv_check(const VgmRecvMessage *m, int status)
 	vgm_codec_check(status, true, &m->report);
 }
 
+/*
+ * A text output function's buffer: growable on palloc, size bytes to start
+ * (the caller's estimate of the text); vgm_codec_out_text ends it.
+ */
+static inline JtOut *
+vgm_codec_out_begin(JtOut *out, size_t size)
+{
+	jt_out_growable(out, vgm_palloc_allocator(), size);
+	return out;
+}
+
 /* The text a codec wrote into a growable buffer; out of memory is an error. */
 static inline char *
 vgm_codec_out_text(JtOut *out, const char *type_name)

@@ -71,6 +71,19 @@ typedef struct VgmDatumKey
  */
 typedef void (*VgmDatumDerive) (VgmDatumKey *entry, const struct varlena *value);
 
+/*
+ * How a sealed stored value says it is sealed: the int32 at byte offset of
+ * a plain datum equals value.  Offset 0: the kind has no seals.
+ */
+typedef struct VgmSealMarker
+{
+	Size		offset;
+	int32		value;
+} VgmSealMarker;
+
+/* The seal marker of a stored type: its int32 member equal to value. */
+#define VGM_SEAL_MARKER(type, member, value) {offsetof(type, member), (value)}
+
 /* What one kind of cached value needs: sizes and how to derive an entry. */
 typedef struct VgmDatumCacheKind
 {
@@ -78,9 +91,7 @@ typedef struct VgmDatumCacheKind
 	Size		entry_size;		/* bytes of one entry; it begins with a VgmDatumKey */
 	int			max_entries;
 	VgmDatumDerive derive;
-	/* sealed datums: the int32 at this byte offset of a plain datum is seal_marker; 0: no seals */
-	Size		seal_marker_offset;
-	int32		seal_marker;
+	VgmSealMarker seal_marker;	/* how a datum of the kind says it is sealed */
 } VgmDatumCacheKind;
 
 /* The cache of one call site: the first member of the fn_extra struct. */
@@ -106,11 +117,11 @@ vgm_datum_seal(const VgmDatumCacheKind *kind, Pointer ptr)
 {
 	int32		marker;
 
-	if (kind->seal_marker_offset == 0 || !VARATT_IS_4B_U(ptr)
-		|| VARSIZE(ptr) < kind->seal_marker_offset + sizeof(int32) + VGM_DATUM_SEAL_BYTES)
+	if (kind->seal_marker.offset == 0 || !VARATT_IS_4B_U(ptr)
+		|| VARSIZE(ptr) < kind->seal_marker.offset + sizeof(int32) + VGM_DATUM_SEAL_BYTES)
 		return NULL;
-	memcpy(&marker, ptr + kind->seal_marker_offset, sizeof(int32));
-	return marker == kind->seal_marker ? ptr + VARSIZE(ptr) - VGM_DATUM_SEAL_BYTES : NULL;
+	memcpy(&marker, ptr + kind->seal_marker.offset, sizeof(int32));
+	return marker == kind->seal_marker.value ? ptr + VARSIZE(ptr) - VGM_DATUM_SEAL_BYTES : NULL;
 }
 
 /* Whether a seal read in place equals a remembered one (scalars: no stack array per row). */

@@ -252,3 +252,15 @@ vgm_fit_clock_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
+
+/* The fit's columns of a diagnostics record (fit_shared.h). */
+void
+vgm_fit_diagnostic_values(Datum *values, int32 iterations, bool converged,
+						  double lower_bound, double total_weight, double fit_ms)
+{
+	values[0] = Int32GetDatum(iterations);
+	values[1] = BoolGetDatum(converged);
+	values[2] = Float8GetDatum(lower_bound);
+	values[3] = Float8GetDatum(total_weight > 0 ? lower_bound / total_weight : 0.0);
+	values[4] = Float8GetDatum(fit_ms);
+}

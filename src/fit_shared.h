@@ -147,4 +147,12 @@ extern void vgm_fit_status_check(int status, size_t n, const char *type_name);
 /* Milliseconds of a monotonic clock: the fit_ms a model records. */
 extern double vgm_fit_clock_ms(void);
 
+/*
+ * The five columns of a fit in the diagnostics record of both model types,
+ * in their order: iterations, converged, the lower bound, the lower bound
+ * per unit of weight (0 for a model of no weight) and the fit's milliseconds.
+ */
+extern void vgm_fit_diagnostic_values(Datum *values, int32 iterations, bool converged,
+									  double lower_bound, double total_weight, double fit_ms);
+
 #endif							/* VGM_FIT_SHARED_H */

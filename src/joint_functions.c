@@ -164,8 +164,7 @@ static const VgmDatumCacheKind joint_cache_kind = {
 	.entry_size = sizeof(JointDerived),
 	.max_entries = JOINT_CACHE_ENTRIES,
 	.derive = derive_entry,
-	.seal_marker_offset = offsetof(VgmJointModel, layout),
-	.seal_marker = VGM_JOINT_MODEL_SEALED,
+	.seal_marker = VGM_SEAL_MARKER(VgmJointModel, layout, VGM_JOINT_MODEL_SEALED),
 };
 
 /* The derived model of argument argno: the previous call's entry when it is the same model. */

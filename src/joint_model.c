@@ -20,6 +20,7 @@
 
 #include "binary_codec.h"
 #include "codec_errcode.h"
+#include "fit_shared.h"
 #include "joint_model.h"
 #include "model_seal.h"
 #include "vgm.h"
@@ -220,9 +221,8 @@ vgm_joint_model_out(PG_FUNCTION_ARGS)
 	JtOut		out;
 
 	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
-	jt_out_growable(&out, vgm_palloc_allocator(),
-					1024 + 24 * (Size) view.hdr.k * (6 + view.hdr.d * (1 + view.hdr.d)));
-	vgm_joint_model_write(&out, &view);
+	vgm_joint_model_write(vgm_codec_out_begin(&out, 1024 + 24 * (Size) view.hdr.k
+											  * (6 + view.hdr.d * (1 + view.hdr.d))), &view);
 	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_joint_model"));
 }
 
@@ -248,8 +248,7 @@ vgm_joint_model_send(PG_FUNCTION_ARGS)
 	bytea	   *result;
 
 	vgm_joint_model_view_datum(PG_GETARG_DATUM(0), &view);
-	result = vgm_send_buffer(vgm_joint_model_binary_size(&view));
-	vgm_joint_model_encode(&view, (uint8 *) VARDATA(result));
+	vgm_joint_model_encode(&view, vgm_send_buffer(vgm_joint_model_binary_size(&view), &result));
 	PG_RETURN_BYTEA_P(result);
 }
 
@@ -358,10 +357,7 @@ vgm_joint_model_diagnostics(PG_FUNCTION_ARGS)
 	values[4] = Int64GetDatum(h->skipped_rows);
 	values[5] = Float8GetDatum(h->total_weight);
 	values[6] = Int64GetDatum(h->points);
-	values[7] = Int32GetDatum(h->iterations);
-	values[8] = BoolGetDatum(h->converged != 0);
-	values[9] = Float8GetDatum(h->lower_bound);
-	values[10] = Float8GetDatum(h->total_weight > 0 ? h->lower_bound / h->total_weight : 0.0);
-	values[11] = Float8GetDatum(h->fit_ms);
+	vgm_fit_diagnostic_values(values + 7, h->iterations, h->converged != 0, h->lower_bound,
+							  h->total_weight, h->fit_ms);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -450,8 +450,7 @@ vgm_joint_summary_out(PG_FUNCTION_ARGS)
 	JtOut		out;
 
 	vgm_joint_summary_get_view(PG_GETARG_DATUM(0), &v);
-	jt_out_growable(&out, vgm_palloc_allocator(), 128 + v.n * VGM_JOINT_STRIDE(v.d) * 24);
-	vgm_joint_summary_write(&out, &v);
+	vgm_joint_summary_write(vgm_codec_out_begin(&out, 128 + v.n * VGM_JOINT_STRIDE(v.d) * 24), &v);
 	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_joint_summary"));
 }
 
@@ -486,8 +485,7 @@ vgm_joint_summary_send(PG_FUNCTION_ARGS)
 	bytea	   *result;
 
 	vgm_joint_summary_get_view(PG_GETARG_DATUM(0), &v);
-	result = vgm_send_buffer(vgm_joint_summary_binary_size(&v));
-	vgm_joint_summary_encode(&v, (uint8 *) VARDATA(result));
+	vgm_joint_summary_encode(&v, vgm_send_buffer(vgm_joint_summary_binary_size(&v), &result));
 	PG_RETURN_BYTEA_P(result);
 }
 

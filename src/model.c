@@ -23,6 +23,7 @@
 
 #include "binary_codec.h"
 #include "codec_errcode.h"
+#include "fit_shared.h"
 #include "model.h"
 #include "model_seal.h"
 #include "vgm.h"
@@ -154,9 +155,8 @@ vgm_model_out(PG_FUNCTION_ARGS)
 	JtOut		out;
 
 	vgm_model_view(model, &view);
-	jt_out_growable(&out, vgm_palloc_allocator(),
-					1024 + (size_t) model->hdr.k * 200 + (size_t) model->hdr.n_atoms * 60);
-	vgm_model_write(&out, &view);
+	vgm_model_write(vgm_codec_out_begin(&out, 1024 + (size_t) model->hdr.k * 200
+										+ (size_t) model->hdr.n_atoms * 60), &view);
 	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_model"));
 }
 
@@ -188,10 +188,11 @@ vgm_model_send(PG_FUNCTION_ARGS)
 {
 	VgmModel   *model = PG_GETARG_VGM_MODEL_P(0);
 	VgmModelView view;
-	bytea	   *result = vgm_send_buffer(vgm_model_binary_size(model->hdr.k, model->hdr.n_atoms));
+	bytea	   *result;
 
 	vgm_model_view(model, &view);
-	vgm_model_encode(&view, (uint8 *) VARDATA(result));
+	vgm_model_encode(&view, vgm_send_buffer(vgm_model_binary_size(model->hdr.k, model->hdr.n_atoms),
+											&result));
 	PG_RETURN_BYTEA_P(result);
 }
 
@@ -355,11 +356,8 @@ vgm_model_diagnostics(PG_FUNCTION_ARGS)
 	values[2] = Int64GetDatum(h->rows);
 	values[3] = Float8GetDatum(h->total_weight);
 	values[4] = Int64GetDatum(h->buckets);
-	values[5] = Int32GetDatum(h->iterations);
-	values[6] = BoolGetDatum(h->converged != 0);
-	values[7] = Float8GetDatum(h->lower_bound);
-	values[8] = Float8GetDatum(h->total_weight > 0 ? h->lower_bound / h->total_weight : 0.0);
-	values[9] = Float8GetDatum(h->fit_ms);
+	vgm_fit_diagnostic_values(values + 5, h->iterations, h->converged != 0, h->lower_bound,
+							  h->total_weight, h->fit_ms);
 	values[10] = Float8GetDatum(h->min);
 	values[11] = Float8GetDatum(h->max);
 	values[12] = Int64GetDatum(h->nulls);

@@ -174,8 +174,7 @@ const VgmDatumCacheKind vgm_model_cache_kind = {
 	.entry_size = sizeof(VgmCachedModel),
 	.max_entries = VGM_MODEL_CACHE_ENTRIES,
 	.derive = rebuild,
-	.seal_marker_offset = offsetof(VgmModel, unused),
-	.seal_marker = VGM_MODEL_SEALED,
+	.seal_marker = VGM_SEAL_MARKER(VgmModel, unused, VGM_MODEL_SEALED),
 };
 
 /*

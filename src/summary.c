@@ -411,9 +411,9 @@ vgm_summary_out(PG_FUNCTION_ARGS)
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
 	packed = vgm_summary_text_form == VGM_SUMMARY_TEXT_COMPACT
 		|| (vgm_summary_text_form == VGM_SUMMARY_TEXT_AUTO && v.n > VGM_SUMMARY_TEXT_AUTO_BUCKETS);
-	jt_out_growable(&out, vgm_palloc_allocator(),
-					(packed ? 320 + v.n * 32 : 256 + v.n * 140) + v.nheavy * 80);
-	vgm_summary_write(&out, packed, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
+	vgm_summary_write(vgm_codec_out_begin(&out, (packed ? 320 + v.n * 32 : 256 + v.n * 140)
+										  + v.nheavy * 80),
+					  packed, v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy);
 	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_summary"));
 }
 
@@ -446,9 +446,8 @@ vgm_summary_send(PG_FUNCTION_ARGS)
 	bytea	   *result;
 
 	vgm_summary_get_view(PG_GETARG_DATUM(0), &v);
-	result = vgm_send_buffer(vgm_summary_binary_size(v.n, v.nheavy));
 	vgm_summary_encode(v.shift, &v.counts, v.buckets, v.n, v.heavy, v.nheavy,
-					   (uint8 *) VARDATA(result));
+					   vgm_send_buffer(vgm_summary_binary_size(v.n, v.nheavy), &result));
 	PG_RETURN_BYTEA_P(result);
 }
 

@@ -145,8 +145,7 @@ vgm_ks_state_out(PG_FUNCTION_ARGS)
 	VgmKsState *s = ks_state_arg(fcinfo, 0);
 	JtOut		out;
 
-	jt_out_growable(&out, vgm_palloc_allocator(), 1024);
-	vgm_ks_write(&out, &s->c, s->counts, VGM_KS_BINS);
+	vgm_ks_write(vgm_codec_out_begin(&out, 1024), &s->c, s->counts, VGM_KS_BINS);
 	PG_RETURN_CSTRING(vgm_codec_out_text(&out, "vgm_ks_state"));
 }
 
@@ -173,10 +172,11 @@ Datum
 vgm_ks_state_send(PG_FUNCTION_ARGS)
 {
 	VgmKsState *s = ks_state_arg(fcinfo, 0);
-	bytea	   *result = vgm_send_buffer(vgm_ks_binary_size(s->counts, VGM_KS_BINS) +
-											 vgm_ks_binary_jumps_size(&s->c));
+	bytea	   *result;
 
-	vgm_ks_encode(&s->c, s->counts, VGM_KS_BINS, (uint8 *) VARDATA(result));
+	vgm_ks_encode(&s->c, s->counts, VGM_KS_BINS,
+				  vgm_send_buffer(vgm_ks_binary_size(s->counts, VGM_KS_BINS) +
+								  vgm_ks_binary_jumps_size(&s->c), &result));
 	PG_RETURN_BYTEA_P(result);
 }
 

@@ -87,14 +87,16 @@ vgm_recv_bytes(StringInfo buf, size_t *len)
 	return data;
 }
 
-/* A bytea with room for size payload bytes, for a binary encoder to fill. */
-bytea *
-vgm_send_buffer(size_t size)
+/*
+ * A bytea with room for size payload bytes into *result; returns the
+ * payload, for a binary encoder to fill.
+ */
+uint8 *
+vgm_send_buffer(size_t size, bytea **result)
 {
-	bytea	   *result = palloc(VARHDRSZ + size);
-
-	SET_VARSIZE(result, VARHDRSZ + size);
-	return result;
+	*result = palloc(VARHDRSZ + size);
+	SET_VARSIZE(*result, VARHDRSZ + size);
+	return (uint8 *) VARDATA(*result);
 }
 
 /* Module load: GSL must report errors as return codes, never abort the backend. */

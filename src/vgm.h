@@ -52,11 +52,11 @@ extern int	vgm_log_fits_level;
 /*
  * The steps every *_recv / *_send shares around the codecs of
  * binary_codec.h: the unread bytes of the message; a bytea of size payload
- * bytes for an encoder to fill.  A recv may read its message as a
+ * bytes and the payload for an encoder to fill.  A recv may read its message as a
  * VgmRecvMessage and raise a decoder's error with vgm_recv_check
  * (codec_errcode.h), the binary face of vgm_codec_check.
  */
 extern const uint8 *vgm_recv_bytes(StringInfo buf, size_t *len);
-extern bytea *vgm_send_buffer(size_t size);
+extern uint8 *vgm_send_buffer(size_t size, bytea **result);
 
 #endif							/* VGM_VGM_H */
