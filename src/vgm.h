@@ -8,17 +8,22 @@
  * files of CORE_SRCS in the Makefile), which builds, is unit-tested and is
  * fuzzed without a single PostgreSQL header.
  *
- *   0  allocator.h, codec_status.h, wire.h, seeded_draws.h,
- *      stick_breaking.h, log_normalize.h, interruptible_sort.h
+ *   0  allocator.h, codec_status.h, float_bits.h, wire.h, sort_order.h,
+ *      seeded_draws.h, stick_breaking.h, log_normalize.h,
+ *      interruptible_sort.h
  *                                   memory hooks; the codec statuses;
- *                                   big-endian bytes; the engines' seeded
- *                                   draws, weights, E-step rows and sort
- *   1  vbem.h, json_text.h, kmeans_seed.h, json_record.h, model_form.h
+ *                                   big-endian bytes; sort orders; the
+ *                                   engines' seeded draws, weights, E-step
+ *                                   rows and sort
+ *   1  vbem.h, json_text.h, kmeans_seed.h, json_record.h, model_form.h,
+ *      heavy_core.h
  *                                   the VB-EM engine; the JSON text kit;
  *                                   the engines' k-means++; records and
- *                                   the model texts' shared parts
+ *                                   the model texts' shared parts; the
+ *                                   heavy-value table
  *   2  model_codec.h, summary_core.h, summary_pack.h, weights_core.h,
- *      validate_core.h, joint_vbem.h, joint_model_codec.h
+ *      validate_core.h, joint_vbem.h, joint_model_codec.h,
+ *      joint_summary_core.h
  *                                   the values, their validation, text forms
  *                                   and numerics
  *   3  binary_codec.h, joint_levels.h
@@ -26,8 +31,9 @@
  *                                   the joint fit of a summary in two levels
  *   4  vgm.h, codec_errcode.h       this file: postgres.h begins here; the
  *                                   one status-to-SQLSTATE mapping
- *   5  model.h, model_seal.h, summary.h, fit.h, datum_cache.h, model_cache.h,
- *      validate.h, joint_model.h, sample_scan.h
+ *   5  model.h, model_seal.h, summary.h, fit.h, fit_shared.h,
+ *      datum_cache.h, model_cache.h, validate.h, joint_model.h,
+ *      joint_summary.h, expanded_state.h, statement_mark.h, sample_scan.h
  *                                   datum layouts and server helpers
  *   6  the SQL-callable .c files
  */
