@@ -46,6 +46,7 @@ test/unit/bin/%: test/unit/%.c $(CORE_SRCS) $(wildcard src/*.h) $(wildcard test/
 		$(filter-out $(call unit_included,$<),$(CORE_SRCS)) $(UNIT_LIBS)
 
 .PHONY: unittest
-# Runs every unit test binary; each prints TAP.
+# Runs every unit test binary, then the include-layer check of src/vgm.h; each prints TAP.
 unittest: $(UNIT_TESTS)
-	@status=0; for t in $(UNIT_TESTS); do echo "# $$t"; (cd test/unit && ./bin/$$(basename $$t)) || status=1; done; exit $$status
+	@status=0; for t in $(UNIT_TESTS); do echo "# $$t"; (cd test/unit && ./bin/$$(basename $$t)) || status=1; done; \
+	echo "# include layers"; /usr/bin/python3 test/unit/check_include_layers.py || status=1; exit $$status
